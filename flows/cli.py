@@ -1,0 +1,214 @@
+"""``caunoi``: the command line. Thin: parses arguments, calls flows/pipeline, prints results.
+
+Every failure exits non-zero with one plain sentence (Vietnamese, or English with --en).
+"""
+
+from __future__ import annotations
+
+import argparse
+import errno
+import logging
+import os
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+from pipeline.config import Settings, load_settings
+from pipeline.errors import CaunoiError, DiskFullError, ui_language
+
+__all__ = ["main"]
+
+MESSAGES: dict[str, tuple[str, str]] = {
+    "done": ("Xong bài học {lesson} sau {seconds:.1f} giây. Kết quả ở: {out}",
+             "Lesson {lesson} done in {seconds:.1f} s. Results are in: {out}"),
+    "manifest": ("Danh mục tệp: {path}", "File manifest: {path}"),
+    "pending": ("Chưa dịch (bước dịch chưa có trong phiên bản này): {langs}",
+                "Not translated yet (no translation stage in this version): {langs}"),
+    "interrupted": ("Đã dừng theo yêu cầu. Các kết quả đã xong vẫn được giữ nguyên.",
+                    "Stopped on request. Finished results are kept."),
+    "skipped": ("bỏ qua, không đổi", "skipped, unchanged"),
+    "valid": ("Bài học hợp lệ: {lesson} ({n} câu, ngôn ngữ: {langs}, định dạng: {profiles})",
+              "Lesson is valid: {lesson} ({n} sentences, languages: {langs}, profiles: {profiles})"),
+    "no_models": ("Chưa có mô hình nào trong {path}.", "No models in {path}."),
+    "downloaded": ("Đã tải mô hình về {path}", "Model downloaded to {path}"),
+    "aligned": ("Đã căn chỉnh: {path}", "Aligned: {path}"),
+}
+
+
+def msg(key: str, **kw: object) -> str:
+    vi, en = MESSAGES[key]
+    return (en if ui_language() == "en" else vi).format(**kw)
+
+
+def _csv(value: str | None) -> tuple[str, ...] | None:
+    if value is None:
+        return None
+    return tuple(v.strip() for v in value.split(",") if v.strip())
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    return load_settings(args.config, out_dir=getattr(args, "out", None),
+                         aligner=getattr(args, "aligner", None))
+
+
+def _print_report(stage: str, skipped: bool, detail: str) -> None:
+    mark = f"[{msg('skipped')}] " if skipped else ""
+    print(f"  • {stage}: {mark}{detail}", flush=True)
+
+
+def cmd_produce(args: argparse.Namespace) -> int:
+    settings = _settings(args)
+    languages, profiles = _csv(args.languages), _csv(args.profiles)
+    started = time.monotonic()
+    if args.no_prefect:
+        from pipeline.produce import ProduceOptions, produce
+
+        result = produce(args.lesson_dir, ProduceOptions.from_settings(
+            settings, languages, profiles), _print_report)
+    else:
+        from flows.env import configure_prefect_env
+
+        configure_prefect_env(settings.prefect_home)
+        from flows.produce import produce_lesson
+
+        result = produce_lesson(args.lesson_dir, settings, languages, profiles)
+    print(msg("done", lesson=result.lesson_id, seconds=time.monotonic() - started,
+              out=result.out))
+    for f in result.files:
+        print(f"  {f}")
+    print(msg("manifest", path=result.manifest))
+    if result.pending_languages:
+        print(msg("pending", langs=", ".join(result.pending_languages)))
+    return 0
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    from pipeline.ingest import IngestOptions, load_lesson
+    from pipeline.languages import load_registry
+    from pipeline.media import probe
+
+    settings = _settings(args)
+    lesson = load_lesson(args.lesson_dir, load_registry(settings.glossary_dir), IngestOptions(
+        out_dir=settings.out_dir, languages=_csv(args.languages), profiles=_csv(args.profiles),
+        default_profiles=settings.profiles))
+    info = probe(lesson.recording)
+    if info.audio is None:
+        from pipeline.errors import NoAudioStreamError
+
+        raise NoAudioStreamError(path=str(lesson.recording))
+    print(msg("valid", lesson=lesson.id, n=len(lesson.sentences),
+              langs=", ".join(lesson.languages), profiles=", ".join(lesson.profiles)))
+    return 0
+
+
+def cmd_align(args: argparse.Namespace) -> int:
+    from pipeline.produce import ProduceOptions, step_align, step_ingest, step_transcribe
+
+    opts = ProduceOptions.from_settings(_settings(args))
+    ingested = step_ingest(args.lesson_dir, opts, _print_report)
+    transcript = step_transcribe(ingested, opts, _print_report)
+    step_align(ingested, transcript, opts, _print_report)
+    print(msg("aligned", path=opts.settings.lesson_out(ingested.lesson.id) / "alignment.json"))
+    return 0
+
+
+def cmd_languages(args: argparse.Namespace) -> int:
+    from pipeline.languages import load_registry
+
+    registry = load_registry(_settings(args).glossary_dir)
+    for lang in registry.languages.values():
+        name = lang.name_en if ui_language() == "en" else lang.name_vi
+        print(f"{lang.code:5} {name:28} {lang.name_native:14} {'/'.join(lang.scripts):10} "
+              f"{lang.font}")
+    return 0
+
+
+def cmd_models(args: argparse.Namespace) -> int:
+    from pipeline.models import download_asr, list_models
+
+    settings = _settings(args)
+    if args.models_cmd == "download":
+        path = download_asr(settings.model_dir, args.backend, args.asr)
+        print(msg("downloaded", path=path))
+        return 0
+    models = list_models(settings.model_dir)
+    if not models:
+        print(msg("no_models", path=settings.model_dir))
+    for m in models:
+        print(f"{m.backend:15} {m.name:20} {m.bytes / 1e6:8.1f} MB  {m.path}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="caunoi",
+        description="Cầu Nối: video hướng dẫn tiếng Việt → video phụ đề dung lượng nhỏ "
+                    "cho đồng bào vùng cao.")
+    p.add_argument("--config", type=Path, default=None,
+                   help="caunoi.toml (mặc định ./caunoi.toml)")
+    p.add_argument("--en", action="store_true", help="English messages")
+    p.add_argument("-v", "--verbose", action="store_true", help="chi tiết hơn / more detail")
+    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def lesson_cmd(name: str, help_: str) -> argparse.ArgumentParser:
+        sp = sub.add_parser(name, help=help_, description=help_)
+        sp.add_argument("lesson_dir", type=Path, metavar="LESSON_DIR", help="thư mục bài học")
+        sp.add_argument("--out", type=Path, default=None, help="thư mục kết quả (mặc định output/)")
+        return sp
+
+    sp = lesson_cmd("produce", "Sản xuất bài học: phụ đề + video nhẹ (produce a lesson)")
+    sp.add_argument("--languages", help="ngôn ngữ, ví dụ vi,hmn,blt")
+    sp.add_argument("--profiles", help="định dạng, ví dụ compat,tiny,modern,audio")
+    sp.add_argument("--aligner", help="bộ căn chỉnh: auto, proportional, ...")
+    sp.add_argument("--no-prefect", action="store_true",
+                    help="chạy thẳng không qua Prefect (gỡ lỗi)")
+    sp.set_defaults(func=cmd_produce)
+
+    sp = lesson_cmd("check", "Kiểm tra bài học, không tạo gì (validate a lesson)")
+    sp.add_argument("--languages")
+    sp.add_argument("--profiles")
+    sp.set_defaults(func=cmd_check)
+
+    sp = lesson_cmd("align", "Căn chỉnh kịch bản với lời thuyết minh (align script to narration)")
+    sp.add_argument("--aligner", help="bộ căn chỉnh: auto, proportional, ...")
+    sp.set_defaults(func=cmd_align)
+
+    sp = sub.add_parser("languages", help="Danh sách ngôn ngữ (language registry)")
+    sp.set_defaults(func=cmd_languages)
+
+    sp = sub.add_parser("models", help="Mô hình: list / download")
+    msub = sp.add_subparsers(dest="models_cmd", required=True, metavar="ACTION")
+    msub.add_parser("list", help="mô hình đã có (installed models)")
+    dl = msub.add_parser("download", help="tải mô hình (cần Internet) / download models")
+    dl.add_argument("--asr", default="small", help="tên mô hình Whisper (tiny, base, small...)")
+    dl.add_argument("--backend", default="openai-whisper",
+                    choices=["openai-whisper", "faster-whisper"])
+    sp.set_defaults(func=cmd_models)
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    if args.en:
+        os.environ["CAUNOI_UI_LANG"] = "en"
+    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
+                        format="%(name)s: %(message)s")
+    try:
+        return int(args.func(args))
+    except CaunoiError as e:
+        print(f"Lỗi: {e}" if ui_language() == "vi" else f"Error: {e}", file=sys.stderr)
+        return e.exit_code
+    except KeyboardInterrupt:
+        print(msg("interrupted"), file=sys.stderr)
+        return 130
+    except OSError as e:
+        if e.errno == errno.ENOSPC:
+            err = DiskFullError(path=e.filename or "?")
+            print(f"Lỗi: {err}" if ui_language() == "vi" else f"Error: {err}", file=sys.stderr)
+            return err.exit_code
+        raise
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

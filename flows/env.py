@@ -1,0 +1,16 @@
+"""Prefect's environment for the embedded (serverless) mode, set before prefect is imported."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+
+def configure_prefect_env(prefect_home: Path) -> None:
+    """Quiet, offline-friendly defaults; explicit environment variables win."""
+    prefect_home.mkdir(parents=True, exist_ok=True)
+    os.environ.setdefault("PREFECT_HOME", str(prefect_home))
+    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+    os.environ.setdefault("DO_NOT_TRACK", "1")
+    os.environ.setdefault("PREFECT_LOGGING_LEVEL", "INFO")
+    os.environ.setdefault("PREFECT_SERVER_LOGGING_LEVEL", "WARNING")

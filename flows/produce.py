@@ -1,0 +1,102 @@
+"""``produce_lesson``: ingest → transcribe → align → subtitles → render → manifest.
+
+Each task calls one ``pipeline.produce`` step. Stages cache themselves on content hashes, so
+Prefect's own result caching is off; retries apply to transient errors, never to bad input.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from prefect import flow, get_run_logger, task
+from prefect.cache_policies import NONE
+
+from pipeline.config import Settings
+from pipeline.errors import CaunoiError
+from pipeline.languages import Language
+from pipeline.produce import (
+    ProduceOptions,
+    ProduceResult,
+    finish,
+    step_align,
+    step_ingest,
+    step_manifest,
+    step_render,
+    step_subtitles,
+    step_transcribe,
+)
+from pipeline.render import RenderedFile
+from pipeline.types import Alignment, Ingested, Transcript
+
+__all__ = ["produce_lesson"]
+
+
+def _report(stage: str, skipped: bool, detail: str) -> None:
+    get_run_logger().info("%s: %s%s", stage, "bỏ qua (không đổi) " if skipped else "", detail)
+
+
+def _transient(task: Any, task_run: Any, state: Any) -> bool:
+    """Retry only errors that are not the user's input (those will fail again)."""
+    try:
+        state.result()
+    except CaunoiError as e:
+        return e.exit_code not in (2, 3, 4)
+    except Exception:
+        return True
+    return False
+
+
+_TASK: dict[str, Any] = {"cache_policy": NONE, "persist_result": False,
+                         "retry_condition_fn": _transient}
+
+
+@task(name="ingest", **_TASK)
+def ingest_task(lesson_dir: Path, opts: ProduceOptions) -> Ingested:
+    return step_ingest(lesson_dir, opts, _report)
+
+
+@task(name="transcribe", retries=1, retry_delay_seconds=5, **_TASK)
+def transcribe_task(ingested: Ingested, opts: ProduceOptions) -> Transcript | None:
+    return step_transcribe(ingested, opts, _report)
+
+
+@task(name="align", **_TASK)
+def align_task(ingested: Ingested, transcript: Transcript | None,
+               opts: ProduceOptions) -> Alignment:
+    return step_align(ingested, transcript, opts, _report)
+
+
+@task(name="subtitles", **_TASK)
+def subtitles_task(ingested: Ingested, alignment: Alignment, lang: Language,
+                   opts: ProduceOptions) -> list[Path]:
+    return step_subtitles(ingested, alignment, lang, opts, _report)
+
+
+@task(name="render", retries=2, retry_delay_seconds=[5, 30], **_TASK)
+def render_task(ingested: Ingested, lang: Language, profile: str,
+                opts: ProduceOptions) -> RenderedFile:
+    return step_render(ingested, lang, profile, opts, _report)
+
+
+@task(name="manifest", **_TASK)
+def manifest_task(ingested: Ingested, subtitles: dict[str, list[Path]],
+                  rendered: list[RenderedFile], opts: ProduceOptions) -> Path:
+    return step_manifest(ingested, subtitles, rendered, opts, _report)
+
+
+@flow(name="produce_lesson", log_prints=False, validate_parameters=False)
+def produce_lesson(lesson_dir: Path, settings: Settings,
+                   languages: tuple[str, ...] | None = None,
+                   profiles: tuple[str, ...] | None = None) -> ProduceResult:
+    """Produce one lesson; the same steps as ``pipeline.produce.produce``."""
+    opts = ProduceOptions.from_settings(settings, languages, profiles)
+    ingested = ingest_task(lesson_dir, opts)
+    transcript = transcribe_task(ingested, opts)
+    alignment = align_task(ingested, transcript, opts)
+    source = opts.registry.source
+    subtitles = {source.code: subtitles_task(ingested, alignment, source, opts)}
+    futures = [render_task.submit(ingested, source, p, opts) for p in ingested.lesson.profiles]
+    rendered = [f.result() for f in futures]
+    manifest = manifest_task(ingested, subtitles, rendered, opts)
+    return finish(ingested, manifest, subtitles, rendered, opts)

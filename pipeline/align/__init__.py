@@ -1,0 +1,58 @@
+"""Stage 3: align script sentences to the narration.
+
+Aligners are plugins: subclass :class:`Aligner`, give it a ``name``, add it to ``ALIGNERS``.
+``align()`` is the one entry point the rest of the pipeline uses.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from pipeline.align.base import Aligner, AlignOptions
+from pipeline.align.proportional import ProportionalAligner
+from pipeline.errors import UnknownNameError
+from pipeline.types import Alignment, Ingested, Transcript
+
+__all__ = ["ALIGNERS", "AlignOptions", "Aligner", "align", "choose_aligner"]
+
+log = logging.getLogger("caunoi.align")
+
+ALIGNERS: dict[str, type[Aligner]] = {
+    ProportionalAligner.name: ProportionalAligner,
+}
+
+#: Preference order for ``aligner = "auto"``: the first one that can run is used.
+AUTO_ORDER: tuple[str, ...] = ("proportional",)
+
+
+def choose_aligner(name: str, transcript: Transcript | None) -> Aligner:
+    """Return the aligner called ``name`` ("auto": the best one usable with ``transcript``)."""
+    if name == "auto":
+        for candidate in AUTO_ORDER:
+            aligner = ALIGNERS[candidate]()
+            if aligner.can_run(transcript):
+                return aligner
+        name = AUTO_ORDER[-1]
+    try:
+        return ALIGNERS[name]()
+    except KeyError:
+        raise UnknownNameError(kind="aligner", name=name,
+                               known=", ".join(["auto", *ALIGNERS])) from None
+
+
+def align(ingested: Ingested, transcript: Transcript | None,
+          opts: AlignOptions | None = None) -> Alignment:
+    """Give every script sentence a start, end, status and confidence.
+
+    Args:
+        ingested: the ingested lesson (sentences and analysis WAV).
+        transcript: the ASR transcript, or None when no ASR model is available.
+        opts: which aligner and its options.
+
+    Returns:
+        One aligned sentence per script sentence, in script order.
+    """
+    opts = opts or AlignOptions()
+    aligner = choose_aligner(opts.aligner, transcript)
+    log.info("aligning %d sentences with %s", len(ingested.lesson.sentences), aligner.name)
+    return aligner.align(ingested, transcript, opts)

@@ -1,0 +1,227 @@
+"""The main path as plain functions: one step per stage, each cached on its inputs' hashes.
+
+``flows/produce.py`` wraps these steps as Prefect tasks; :func:`produce` runs them in order
+with no Prefect at all. A step whose inputs did not change is skipped and says so.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from pipeline.align import AlignOptions, align, choose_aligner
+from pipeline.cache import StageCache, make_key
+from pipeline.config import Settings
+from pipeline.errors import ModelMissingError
+from pipeline.ingest import IngestOptions, ingest
+from pipeline.languages import Language, Registry, load_registry
+from pipeline.models import asr_model_path
+from pipeline.profiles import get_profile
+from pipeline.publish import ManifestEntry, write_manifest
+from pipeline.render import RenderedFile, RenderOptions, render
+from pipeline.segment import segment
+from pipeline.storage import atomic_write_json, sha256_file
+from pipeline.subtitles import write_subtitles
+from pipeline.transcribe import TranscribeOptions, build_prompt, transcribe
+from pipeline.types import Alignment, Ingested, Transcript
+
+__all__ = [
+    "ProduceOptions",
+    "ProduceResult",
+    "Reporter",
+    "produce",
+    "step_align",
+    "step_ingest",
+    "step_manifest",
+    "step_render",
+    "step_subtitles",
+    "step_transcribe",
+]
+
+log = logging.getLogger("caunoi.produce")
+
+#: Called with (stage, skipped, detail) after every step; the CLI and flows print it.
+Reporter = Callable[[str, bool, str], None]
+
+
+def _log_report(stage: str, skipped: bool, detail: str) -> None:
+    log.info("%s: %s%s", stage, "skipped (unchanged) " if skipped else "", detail)
+
+
+@dataclass(frozen=True)
+class ProduceOptions:
+    settings: Settings
+    # Target languages (None = the lesson's list).
+    languages: tuple[str, ...] | None = None
+    # Render profiles (None = the lesson's list, else settings.profiles).
+    profiles: tuple[str, ...] | None = None
+
+    @classmethod
+    def from_settings(cls, settings: Settings, languages: tuple[str, ...] | None = None,
+                      profiles: tuple[str, ...] | None = None) -> ProduceOptions:
+        return cls(settings=settings, languages=languages, profiles=profiles)
+
+    @property
+    def registry(self) -> Registry:
+        return load_registry(self.settings.glossary_dir)
+
+
+@dataclass
+class ProduceResult:
+    lesson_id: str
+    out: Path
+    manifest: Path
+    files: list[Path] = field(default_factory=list)
+    pending_languages: list[str] = field(default_factory=list)
+
+
+def step_ingest(lesson_dir: Path, opts: ProduceOptions,
+                report: Reporter = _log_report) -> Ingested:
+    s = opts.settings
+    result = ingest(lesson_dir, opts.registry, IngestOptions(
+        out_dir=s.out_dir, languages=opts.languages, profiles=opts.profiles,
+        default_profiles=s.profiles, ffmpeg=s.ffmpeg))
+    lesson = result.lesson
+    report("ingest", result.audio_reused, f"{lesson.id}: {len(lesson.sentences)} câu, "
+           f"{len(lesson.chapters)} chương, {result.media.duration_ms / 1000:.1f} s")
+    return result
+
+
+def _transcribe_options(ingested: Ingested, opts: ProduceOptions) -> TranscribeOptions:
+    s = opts.settings
+    return TranscribeOptions(
+        backend=s.asr_backend, model=s.asr_model, model_dir=s.model_dir, device=s.device,
+        compute_type=s.compute_type, beam_size=s.beam_size,
+        prompt=build_prompt(ingested.lesson.title, []))
+
+
+def step_transcribe(ingested: Ingested, opts: ProduceOptions,
+                    report: Reporter = _log_report) -> Transcript | None:
+    """Transcribe, or return None (said once) when no ASR model is installed."""
+    t_opts = _transcribe_options(ingested, opts)
+    try:
+        model_path = asr_model_path(t_opts.model_dir, t_opts.backend, t_opts.model)
+    except ModelMissingError as e:
+        report("transcribe", False, f"{e} → dùng bộ căn chỉnh không cần mô hình")
+        return None
+    out = opts.settings.lesson_out(ingested.lesson.id)
+    path, cache = out / "transcript.json", StageCache(out)
+    stat = model_path.stat()
+    key = make_key("transcribe", audio=ingested.audio_sha256, model=str(model_path),
+                   model_size=stat.st_size, model_mtime=int(stat.st_mtime),
+                   opts={k: str(v) for k, v in asdict(t_opts).items() if k != "model_dir"})
+    if cache.is_fresh("transcribe", key):
+        report("transcribe", True, str(path))
+        return Transcript.from_json(json.loads(path.read_text(encoding="utf-8")))
+    transcript = transcribe(ingested.audio_wav, t_opts, audio_sha256=ingested.audio_sha256)
+    atomic_write_json(path, transcript.to_json())
+    cache.record("transcribe", key, [path])
+    report("transcribe", False, f"{path} ({len(transcript.segments)} đoạn)")
+    return transcript
+
+
+def step_align(ingested: Ingested, transcript: Transcript | None, opts: ProduceOptions,
+               report: Reporter = _log_report) -> Alignment:
+    out = opts.settings.lesson_out(ingested.lesson.id)
+    path, cache = out / "alignment.json", StageCache(out)
+    aligner = choose_aligner(opts.settings.aligner, transcript).name
+    key = make_key("align", sentences=[asdict(x) for x in ingested.lesson.sentences],
+                   audio=ingested.audio_sha256, aligner=aligner,
+                   transcript=transcript.to_json() if transcript else None)
+    if cache.is_fresh("align", key):
+        report("align", True, str(path))
+        return Alignment.from_json(json.loads(path.read_text(encoding="utf-8")), aligner)
+    alignment = align(ingested, transcript, AlignOptions(aligner=aligner))
+    atomic_write_json(path, alignment.to_json())
+    cache.record("align", key, [path])
+    report("align", False, f"{path} ({aligner})")
+    return alignment
+
+
+def step_subtitles(ingested: Ingested, alignment: Alignment, lang: Language,
+                   opts: ProduceOptions, report: Reporter = _log_report) -> list[Path]:
+    out = opts.settings.lesson_out(ingested.lesson.id)
+    cache, stage = StageCache(out), f"subtitles-{lang.code}"
+    key = make_key(stage, alignment=alignment.to_json(), lang=asdict(lang))
+    paths = [out / "subtitles" / f"{lang.code}.{ext}" for ext in ("srt", "vtt", "ass")]
+    if cache.is_fresh(stage, key):
+        report(stage, True, str(paths[0].parent))
+        return paths
+    cues = segment(alignment, lang)
+    written = write_subtitles(cues, lang, out / "subtitles")
+    cache.record(stage, key, written)
+    report(stage, False, f"{len(cues)} phụ đề → {paths[0].parent}")
+    return written
+
+
+def step_render(ingested: Ingested, lang: Language, profile_name: str, opts: ProduceOptions,
+                report: Reporter = _log_report) -> RenderedFile:
+    out = opts.settings.lesson_out(ingested.lesson.id)
+    profile = get_profile(profile_name)
+    ass = out / "subtitles" / f"{lang.code}.ass"
+    folder = "video" if profile.has_video else "audio"
+    dst = out / folder / f"{lang.code}-{profile.name}.{profile.ext}"
+    cache, stage = StageCache(out), f"render-{lang.code}-{profile.name}"
+    r_opts = RenderOptions(ffmpeg=opts.settings.ffmpeg)
+    key = make_key(stage, recording=ingested.lesson.hashes["recording"], ass=sha256_file(ass),
+                   profile=asdict(profile), opts=asdict(r_opts))
+    if cache.is_fresh(stage, key):
+        report(stage, True, str(dst))
+        record = json.loads((out / ".state" / f"{stage}.meta.json").read_text(encoding="utf-8"))
+        return RenderedFile(path=dst, language=lang.code, profile=profile.name,
+                            duration_ms=record["duration_ms"], codecs=tuple(record["codecs"]))
+    rendered = render(ingested.lesson.recording, ass if profile.has_video else None, profile,
+                      lang.code, dst, r_opts)
+    atomic_write_json(out / ".state" / f"{stage}.meta.json",
+                      {"duration_ms": rendered.duration_ms, "codecs": list(rendered.codecs)})
+    cache.record(stage, key, [dst])
+    kb_min = dst.stat().st_size / 1024 / max(rendered.duration_ms / 60000, 1e-9)
+    report(stage, False, f"{dst} ({dst.stat().st_size / 1024:.0f} KB, {kb_min:.0f} KB/phút)")
+    return rendered
+
+
+def step_manifest(ingested: Ingested, subtitle_files: dict[str, list[Path]],
+                  rendered: list[RenderedFile], opts: ProduceOptions,
+                  report: Reporter = _log_report) -> Path:
+    out = opts.settings.lesson_out(ingested.lesson.id)
+    source = opts.registry.source.code
+    entries = [ManifestEntry(path=out / name, kind="data")
+               for name in ("alignment.json", "transcript.json") if (out / name).is_file()]
+    for code, paths in subtitle_files.items():
+        state = "final" if code == source else "draft"
+        entries += [ManifestEntry(path=p, kind="subtitle", language=code, review_state=state)
+                    for p in paths]
+    for r in rendered:
+        entries.append(ManifestEntry(
+            path=r.path, kind="video" if r.path.parent.name == "video" else "audio",
+            language=r.language, profile=r.profile, codecs=r.codecs, duration_ms=r.duration_ms,
+            review_state="final" if r.language == source else "draft"))
+    path = write_manifest(out, ingested.lesson, entries)
+    report("manifest", False, str(path))
+    return path
+
+
+def produce(lesson_dir: Path, opts: ProduceOptions,
+            report: Reporter = _log_report) -> ProduceResult:
+    """Run every stage on one lesson without Prefect; the flow does the same with tasks."""
+    ingested = step_ingest(lesson_dir, opts, report)
+    transcript = step_transcribe(ingested, opts, report)
+    alignment = step_align(ingested, transcript, opts, report)
+    source = opts.registry.source
+    subtitles = {source.code: step_subtitles(ingested, alignment, source, opts, report)}
+    rendered = [step_render(ingested, source, p, opts, report) for p in ingested.lesson.profiles]
+    manifest = step_manifest(ingested, subtitles, rendered, opts, report)
+    return finish(ingested, manifest, subtitles, rendered, opts)
+
+
+def finish(ingested: Ingested, manifest: Path, subtitles: dict[str, list[Path]],
+           rendered: list[RenderedFile], opts: ProduceOptions) -> ProduceResult:
+    source = opts.registry.source.code
+    return ProduceResult(
+        lesson_id=ingested.lesson.id, out=opts.settings.lesson_out(ingested.lesson.id),
+        manifest=manifest,
+        files=[p for paths in subtitles.values() for p in paths] + [r.path for r in rendered],
+        pending_languages=[c for c in ingested.lesson.languages if c != source])

@@ -1,0 +1,36 @@
+"""Text helpers shared by the stages: NFC, grapheme counts, syllables, comparison forms."""
+
+from __future__ import annotations
+
+import unicodedata
+
+import regex
+
+__all__ = ["graphemes", "nfc", "strip_tones", "syllable_count", "syllables"]
+
+_WORD = regex.compile(r"[\p{L}\p{N}]+(?:[.,][\p{N}]+)*")
+
+
+def nfc(text: str) -> str:
+    return unicodedata.normalize("NFC", text)
+
+
+def graphemes(text: str) -> int:
+    """Length in user-perceived characters (extended grapheme clusters)."""
+    return len(regex.findall(r"\X", text))
+
+
+def syllables(text: str) -> list[str]:
+    """Lower-cased NFC word tokens with punctuation removed (Vietnamese: one per syllable)."""
+    return [m.group(0) for m in _WORD.finditer(nfc(text).lower())]
+
+
+def syllable_count(text: str) -> int:
+    return len(syllables(text))
+
+
+def strip_tones(token: str) -> str:
+    """Remove Vietnamese tone marks but keep vowel letters (ă, â, ê, ô, ơ, ư, đ stay distinct)."""
+    tones = {"\u0300", "\u0301", "\u0303", "\u0309", "\u0323"}
+    decomposed = unicodedata.normalize("NFD", token)
+    return unicodedata.normalize("NFC", "".join(c for c in decomposed if c not in tones))

@@ -1,0 +1,74 @@
+"""Shared fixtures: a short generated lesson, tiny random models, isolated settings."""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from pipeline.config import PROJECT_ROOT, Settings, load_settings
+from pipeline.languages import Registry, load_registry
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("CAUNOI_UI_LANG", "vi")
+# Prefect stops its temporary server at interpreter exit, after pytest closed the streams.
+logging.raiseExceptions = False
+
+SCRIPTS = PROJECT_ROOT / "scripts"
+
+
+def run_script(name: str, *args: str) -> None:
+    subprocess.run([sys.executable, str(SCRIPTS / name), *args], check=True,
+                   capture_output=True, text=True)
+
+
+@pytest.fixture(scope="session")
+def lessons_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("lessons")
+
+
+@pytest.fixture(scope="session")
+def short_lesson(lessons_root: Path) -> Path:
+    """A ~20 s lesson: the first 4 sentences of the sample, synthesised with espeak-ng."""
+    run_script("make_sample_lesson.py", "--out", str(lessons_root), "--id", "short-qr",
+               "--sentences", "4")
+    return lessons_root / "short-qr"
+
+
+@pytest.fixture(scope="session")
+def tiny_models(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Tiny random-weight models built locally by scripts/make_tiny_models.py."""
+    out = tmp_path_factory.mktemp("models")
+    run_script("make_tiny_models.py", "--out", str(out))
+    return out
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    """Settings isolated from the user's caunoi.toml and models."""
+    return load_settings(config_file=tmp_path / "none.toml", env={},
+                         out_dir=tmp_path / "out", model_dir=tmp_path / "no-models",
+                         prefect_home=tmp_path / "prefect")
+
+
+@pytest.fixture(scope="session")
+def registry() -> Registry:
+    return load_registry(PROJECT_ROOT / "glossaries")
+
+
+@pytest.fixture
+def lesson_copy(short_lesson: Path, tmp_path: Path) -> Callable[[str], Path]:
+    """Copy the short lesson to a new folder that a test may break."""
+
+    def make(name: str = "broken-lesson") -> Path:
+        dst = tmp_path / "lessons" / name
+        shutil.copytree(short_lesson, dst)
+        return dst
+
+    return make

@@ -1,0 +1,62 @@
+"""Alignment: the proportional baseline on a generated lesson with known sentence times."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from pipeline.align import ALIGNERS, align, choose_aligner
+from pipeline.align.base import AlignOptions
+from pipeline.align.proportional import place_boundaries
+from pipeline.config import Settings
+from pipeline.errors import UnknownNameError
+from pipeline.ingest import IngestOptions, ingest
+from pipeline.languages import Registry
+
+
+def test_proportional_matches_generated_truth(short_lesson: Path, registry: Registry,
+                                              settings: Settings) -> None:
+    ingested = ingest(short_lesson, registry, IngestOptions(out_dir=settings.out_dir))
+    alignment = align(ingested, None, AlignOptions(aligner="proportional"))
+    truth = json.loads((short_lesson / "truth.json").read_text(encoding="utf-8"))
+    assert [s.index for s in alignment.sentences] == [t["index"] for t in truth]
+    for got, want in zip(alignment.sentences, truth, strict=True):
+        assert abs(got.start_ms / 1000 - want["start"]) < 0.15
+        assert abs(got.end_ms / 1000 - want["end"]) < 0.15
+        assert got.status == "matched"
+        assert 0.0 < got.confidence <= 1.0
+    starts = [s.start_ms for s in alignment.sentences]
+    assert starts == sorted(starts)
+
+
+def test_alignment_json_schema(short_lesson: Path, registry: Registry,
+                               settings: Settings) -> None:
+    ingested = ingest(short_lesson, registry, IngestOptions(out_dir=settings.out_dir))
+    data = align(ingested, None).to_json()
+    assert isinstance(data, list)
+    for item in data:
+        assert set(item) == {"index", "chapter", "text", "start", "end", "status", "confidence"}
+        assert isinstance(item["start"], float) and isinstance(item["end"], float)
+        assert item["status"] in {"matched", "skipped", "ad-lib"}
+
+
+def test_place_boundaries_prefers_near_long_pauses() -> None:
+    pauses = [(1000.0, 200), (2100.0, 900), (2500.0, 150), (4000.0, 700)]
+    assert place_boundaries([2000.0, 3900.0], pauses, scale=1000.0) == [1, 3]
+
+
+def test_place_boundaries_too_few_pauses() -> None:
+    assert place_boundaries([1.0, 2.0, 3.0], [(1.0, 500)], scale=1.0) == [None, None, None]
+    assert place_boundaries([], [(1.0, 500)], scale=1.0) == []
+
+
+def test_unknown_aligner_lists_known() -> None:
+    with pytest.raises(UnknownNameError) as info:
+        choose_aligner("magic", None)
+    assert all(name in str(info.value) for name in ALIGNERS)
+
+
+def test_auto_without_transcript_runs() -> None:
+    assert choose_aligner("auto", None).name in ALIGNERS

@@ -1,0 +1,109 @@
+"""The main path end to end: the Prefect flow, the plain runner, caching, the CLI."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from flows.cli import main
+from pipeline.config import Settings
+from pipeline.media import probe
+from pipeline.produce import ProduceOptions, produce
+from pipeline.storage import sha256_file
+
+
+@pytest.fixture(scope="module")
+def prefect_harness() -> Iterator[None]:
+    from prefect.testing.utilities import prefect_test_harness
+
+    with prefect_test_harness(server_startup_timeout=120):
+        yield
+
+
+def _check_outputs(out: Path) -> None:
+    alignment = json.loads((out / "alignment.json").read_text(encoding="utf-8"))
+    assert len(alignment) == 4
+    assert [a["index"] for a in alignment] == [0, 1, 2, 3]
+    for ext in ("srt", "vtt", "ass"):
+        assert (out / "subtitles" / f"vi.{ext}").stat().st_size > 0
+    video = out / "video" / "vi-compat.mp4"
+    info = probe(video)
+    assert info.video is not None and info.video.height == 480
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    listed = {f["path"]: f for f in manifest["files"]}
+    assert {"alignment.json", "subtitles/vi.srt", "subtitles/vi.vtt", "subtitles/vi.ass",
+            "video/vi-compat.mp4"} <= set(listed)
+    for rel, entry in listed.items():
+        assert entry["sha256"] == sha256_file(out / rel)
+        assert entry["bytes"] == (out / rel).stat().st_size
+    v = listed["video/vi-compat.mp4"]
+    assert v["language"] == "vi" and v["profile"] == "compat" and v["kind"] == "video"
+    assert v["codecs"] == "avc1.42C01E,mp4a.40.2"
+    assert 15 < v["duration"] < 30
+
+
+def test_flow_produces_lesson(prefect_harness: None, short_lesson: Path,
+                              settings: Settings) -> None:
+    from flows.produce import produce_lesson
+
+    result = produce_lesson(short_lesson, settings)
+    assert result.lesson_id == "short-qr"
+    _check_outputs(settings.out_dir / "short-qr")
+    assert result.pending_languages == ["hmn", "blt"]
+
+
+def test_rerun_skips_and_script_change_reruns_alignment_onward(
+        short_lesson: Path, settings: Settings, tmp_path: Path) -> None:
+    lesson = tmp_path / "lesson"
+    shutil.copytree(short_lesson, lesson)
+    opts = ProduceOptions.from_settings(settings)
+    produce(lesson, opts)
+
+    seen: dict[str, bool] = {}
+    produce(lesson, opts, lambda stage, skipped, _detail: seen.__setitem__(stage, skipped))
+    assert seen["ingest"] and seen["align"] and seen["subtitles-vi"] and seen["render-vi-compat"]
+
+    script = lesson / "script.md"
+    script.write_text(script.read_text(encoding="utf-8").replace("Xin chào", "Chào"),
+                      encoding="utf-8")
+    seen.clear()
+    produce(lesson, opts, lambda stage, skipped, _detail: seen.__setitem__(stage, skipped))
+    assert seen["ingest"] is True  # audio unchanged: not extracted again
+    assert seen["align"] is False and seen["subtitles-vi"] is False
+    assert seen["render-vi-compat"] is False
+    srt = (settings.out_dir / "lesson" / "subtitles" / "vi.srt").read_text(encoding="utf-8")
+    assert "Chào bà con" in srt and "Xin chào" not in srt
+
+
+def test_cli_produce_plain_and_skip_message(short_lesson: Path, tmp_path: Path,
+                                            capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "cli-out"
+    args = ["--config", str(tmp_path / "none.toml"), "produce", str(short_lesson),
+            "--out", str(out), "--no-prefect"]
+    assert main(args) == 0
+    assert main(args) == 0
+    text = capsys.readouterr().out
+    assert "bỏ qua" in text
+    assert str(out / "short-qr") in text
+    _check_outputs(out / "short-qr")
+
+
+def test_cli_bad_input_one_sentence_nonzero(tmp_path: Path,
+                                            capsys: pytest.CaptureFixture[str]) -> None:
+    lesson = tmp_path / "empty-lesson"
+    lesson.mkdir()
+    (lesson / "lesson.toml").write_text('title = "Bài"\nlanguages = ["hmn"]\n', encoding="utf-8")
+    (lesson / "script.md").write_text("# Chỉ có tiêu đề\n", encoding="utf-8")
+    code = main(["--config", str(tmp_path / "none.toml"), "produce", str(lesson),
+                 "--out", str(tmp_path / "o"), "--no-prefect"])
+    err = capsys.readouterr().err.strip()
+    assert code == 2
+    assert len(err.splitlines()) == 1 and "script.md" in err
+    assert not (tmp_path / "o").exists()
+    code = main(["--en", "--config", str(tmp_path / "none.toml"), "check", str(lesson)])
+    assert code == 2
+    assert capsys.readouterr().err.startswith("Error: Script")
