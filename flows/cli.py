@@ -12,6 +12,7 @@ import os
 import sys
 import time
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 
 from pipeline.config import Settings, load_settings
@@ -106,10 +107,14 @@ def cmd_align(args: argparse.Namespace) -> int:
     from pipeline.produce import ProduceOptions, step_align, step_ingest, step_transcribe
 
     opts = ProduceOptions.from_settings(_settings(args))
+    if args.asr_backend:
+        opts = ProduceOptions.from_settings(replace(opts.settings, asr_backend=args.asr_backend))
     ingested = step_ingest(args.lesson_dir, opts, _print_report)
     transcript = step_transcribe(ingested, opts, _print_report)
     step_align(ingested, transcript, opts, _print_report)
-    print(msg("aligned", path=opts.settings.lesson_out(ingested.lesson.id) / "alignment.json"))
+    out = opts.settings.lesson_out(ingested.lesson.id)
+    print(msg("aligned", path=out / "alignment.json"))
+    print((out / "alignment-report.md").read_text(encoding="utf-8"))
     return 0
 
 
@@ -160,7 +165,7 @@ def build_parser() -> argparse.ArgumentParser:
     sp = lesson_cmd("produce", "Sản xuất bài học: phụ đề + video nhẹ (produce a lesson)")
     sp.add_argument("--languages", help="ngôn ngữ, ví dụ vi,hmn,blt")
     sp.add_argument("--profiles", help="định dạng, ví dụ compat,tiny,modern,audio")
-    sp.add_argument("--aligner", help="bộ căn chỉnh: auto, proportional, ...")
+    sp.add_argument("--aligner", help="bộ căn chỉnh: auto, transcript, dtw, proportional")
     sp.add_argument("--no-prefect", action="store_true",
                     help="chạy thẳng không qua Prefect (gỡ lỗi)")
     sp.set_defaults(func=cmd_produce)
@@ -171,7 +176,9 @@ def build_parser() -> argparse.ArgumentParser:
     sp.set_defaults(func=cmd_check)
 
     sp = lesson_cmd("align", "Căn chỉnh kịch bản với lời thuyết minh (align script to narration)")
-    sp.add_argument("--aligner", help="bộ căn chỉnh: auto, proportional, ...")
+    sp.add_argument("--aligner", help="bộ căn chỉnh: auto, transcript, dtw, proportional")
+    sp.add_argument("--asr-backend", choices=["openai-whisper", "faster-whisper"],
+                    help="bộ nhận dạng giọng nói (ASR backend)")
     sp.set_defaults(func=cmd_align)
 
     sp = sub.add_parser("languages", help="Danh sách ngôn ngữ (language registry)")

@@ -13,17 +13,19 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from pipeline.align import AlignOptions, align, choose_aligner
+from pipeline.align.report import deviation_report
 from pipeline.cache import StageCache, make_key
 from pipeline.config import Settings
 from pipeline.errors import ModelMissingError
+from pipeline.glossary import do_not_translate
 from pipeline.ingest import IngestOptions, ingest
 from pipeline.languages import Language, Registry, load_registry
 from pipeline.models import asr_model_path
 from pipeline.profiles import get_profile
 from pipeline.publish import ManifestEntry, write_manifest
 from pipeline.render import RenderedFile, RenderOptions, render
-from pipeline.segment import segment
-from pipeline.storage import atomic_write_json, sha256_file
+from pipeline.segment import SegmentOptions, segment
+from pipeline.storage import atomic_write_json, atomic_write_text, sha256_file
 from pipeline.subtitles import write_subtitles
 from pipeline.transcribe import TranscribeOptions, build_prompt, transcribe
 from pipeline.types import Alignment, Ingested, Transcript
@@ -95,7 +97,13 @@ def _transcribe_options(ingested: Ingested, opts: ProduceOptions) -> TranscribeO
     return TranscribeOptions(
         backend=s.asr_backend, model=s.asr_model, model_dir=s.model_dir, device=s.device,
         compute_type=s.compute_type, beam_size=s.beam_size,
-        prompt=build_prompt(ingested.lesson.title, []))
+        prompt=build_prompt(ingested.lesson.title, _terms_in_script(ingested, s)))
+
+
+def _terms_in_script(ingested: Ingested, settings: Settings) -> list[str]:
+    """Do-not-translate names the script uses: they steer Whisper's spelling."""
+    text = " ".join(x.text for x in ingested.lesson.sentences)
+    return [n for n in do_not_translate(settings.glossary_dir) if n in text]
 
 
 def step_transcribe(ingested: Ingested, opts: ProduceOptions,
@@ -127,7 +135,7 @@ def step_align(ingested: Ingested, transcript: Transcript | None, opts: ProduceO
                report: Reporter = _log_report) -> Alignment:
     out = opts.settings.lesson_out(ingested.lesson.id)
     path, cache = out / "alignment.json", StageCache(out)
-    aligner = choose_aligner(opts.settings.aligner, transcript).name
+    aligner = choose_aligner(opts.settings.aligner, transcript, ingested).name
     key = make_key("align", sentences=[asdict(x) for x in ingested.lesson.sentences],
                    audio=ingested.audio_sha256, aligner=aligner,
                    transcript=transcript.to_json() if transcript else None)
@@ -136,8 +144,14 @@ def step_align(ingested: Ingested, transcript: Transcript | None, opts: ProduceO
         return Alignment.from_json(json.loads(path.read_text(encoding="utf-8")), aligner)
     alignment = align(ingested, transcript, AlignOptions(aligner=aligner))
     atomic_write_json(path, alignment.to_json())
-    cache.record("align", key, [path])
-    report("align", False, f"{path} ({aligner})")
+    report_path = out / "alignment-report.md"
+    atomic_write_text(report_path, deviation_report(ingested.lesson, alignment))
+    cache.record("align", key, [path, report_path])
+    counts = {k: sum(s.status == k for s in alignment.sentences)
+              for k in ("matched", "skipped", "ad-lib")}
+    report("align", False, f"{path} ({aligner}: {counts['matched']} khớp, "
+           f"{counts['skipped']} bỏ qua, {counts['ad-lib']} ngoài kịch bản; "
+           f"báo cáo: {report_path.name})")
     return alignment
 
 
@@ -145,12 +159,17 @@ def step_subtitles(ingested: Ingested, alignment: Alignment, lang: Language,
                    opts: ProduceOptions, report: Reporter = _log_report) -> list[Path]:
     out = opts.settings.lesson_out(ingested.lesson.id)
     cache, stage = StageCache(out), f"subtitles-{lang.code}"
-    key = make_key(stage, alignment=alignment.to_json(), lang=asdict(lang))
+    key = make_key(stage, alignment=alignment.to_json(), lang=asdict(lang),
+                   protected=do_not_translate(opts.settings.glossary_dir))
     paths = [out / "subtitles" / f"{lang.code}.{ext}" for ext in ("srt", "vtt", "ass")]
     if cache.is_fresh(stage, key):
         report(stage, True, str(paths[0].parent))
         return paths
-    cues = segment(alignment, lang)
+    transcript_path = out / "transcript.json"
+    words = tuple(Transcript.from_json(json.loads(transcript_path.read_text(encoding="utf-8")))
+                  .words) if transcript_path.is_file() and alignment.aligner == "transcript" else ()
+    cues = segment(alignment, lang, SegmentOptions(
+        protected=do_not_translate(opts.settings.glossary_dir), words=words))
     written = write_subtitles(cues, lang, out / "subtitles")
     cache.record(stage, key, written)
     report(stage, False, f"{len(cues)} phụ đề → {paths[0].parent}")
@@ -189,7 +208,8 @@ def step_manifest(ingested: Ingested, subtitle_files: dict[str, list[Path]],
     out = opts.settings.lesson_out(ingested.lesson.id)
     source = opts.registry.source.code
     entries = [ManifestEntry(path=out / name, kind="data")
-               for name in ("alignment.json", "transcript.json") if (out / name).is_file()]
+               for name in ("alignment.json", "alignment-report.md", "transcript.json")
+               if (out / name).is_file()]
     for code, paths in subtitle_files.items():
         state = "final" if code == source else "draft"
         entries += [ManifestEntry(path=p, kind="subtitle", language=code, review_state=state)

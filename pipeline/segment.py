@@ -9,6 +9,7 @@ The segmenter inserts every line break itself (libass only wraps at spaces).
 
 from __future__ import annotations
 
+import itertools
 import logging
 from dataclasses import dataclass
 
@@ -126,17 +127,23 @@ def _chunks(tokens: list[str], duration_ms: int, lang: Language, points: dict[in
             + _chunks(tokens[i:], duration_ms - left_ms, lang, points, offset + i, protected))
 
 
-def _time_chunks(sentence: AlignedSentence, chunks: list[list[str]]) -> list[tuple[int, int]]:
-    """Share the sentence's time between its parts in proportion to syllables."""
+def _time_chunks(sentence: AlignedSentence, chunks: list[list[str]],
+                 words: tuple[Word, ...] = ()) -> list[tuple[int, int]]:
+    """Share the sentence's time between its parts in proportion to syllables; with word
+    times, move each cut into the nearest gap between spoken words (within a second)."""
     counts = [max(1, syllable_count(" ".join(c))) for c in chunks]
     total = sum(counts)
     span = sentence.end_ms - sentence.start_ms
-    times, acc = [], 0
-    for n in counts:
-        start = sentence.start_ms + span * acc // total
+    inside = [w for w in words if sentence.start_ms <= w.start_ms < sentence.end_ms]
+    gaps = [(a.end_ms + b.start_ms) // 2 for a, b in itertools.pairwise(inside)]
+    cuts, acc = [sentence.start_ms], 0
+    for n in counts[:-1]:
         acc += n
-        times.append((start, sentence.start_ms + span * acc // total))
-    return times
+        t = sentence.start_ms + span * acc // total
+        near = [g for g in gaps if abs(g - t) <= 1000 and g > cuts[-1]]
+        cuts.append(min(near, key=lambda g: abs(g - t)) if near else max(t, cuts[-1]))
+    cuts.append(sentence.end_ms)
+    return list(itertools.pairwise(cuts))
 
 
 def _hard_wrap(text: str, rules: ReadingRules) -> tuple[str, ...]:
@@ -162,13 +169,14 @@ def segment(alignment: Alignment, lang: Language,
     rules = lang.reading
     cues: list[Cue] = []
     for sentence in alignment.sentences:
-        if sentence.status == "skipped" or not sentence.text.strip():
-            continue
+        if sentence.status != "matched" or sentence.index is None or not sentence.text.strip():
+            continue  # skipped sentences were not said; ad-libs are not in the script
         tokens = sentence.text.split()
         points = split_points(tokens, lang, opts.protected)
         chunks = _chunks(tokens, sentence.end_ms - sentence.start_ms, lang, points, 0,
                          opts.protected)
-        for chunk, (start, end) in zip(chunks, _time_chunks(sentence, chunks), strict=True):
+        times = _time_chunks(sentence, chunks, opts.words)
+        for chunk, (start, end) in zip(chunks, times, strict=True):
             text = " ".join(chunk)
             lines = break_lines(text, lang, opts.protected) or _hard_wrap(text, rules)
             cues.append(Cue(index=len(cues), sentence_index=sentence.index, start_ms=start,

@@ -164,7 +164,8 @@ class Transcript:
 
 @dataclass(frozen=True)
 class AlignedSentence:
-    index: int
+    # Script sentence index; None for an ad-lib (speech that is not in the script).
+    index: int | None
     chapter: str
     text: str
     start_ms: int

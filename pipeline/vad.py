@@ -1,12 +1,19 @@
-"""Energy-based speech/silence detection on the analysis WAV (no model needed)."""
+"""Speech/silence detection on the analysis WAV.
+
+Silero VAD (the ONNX model that ships inside the faster-whisper package, so nothing is
+downloaded) tells speech from music and noise; an energy detector is the fallback when
+faster-whisper is not installed, and refines Silero's edges to the 20 ms frame."""
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["VadOptions", "speech_regions"]
+log = logging.getLogger("caunoi.vad")
+
+__all__ = ["VadOptions", "energy_regions", "silero_regions", "speech_regions"]
 
 
 @dataclass(frozen=True)
@@ -21,6 +28,13 @@ class VadOptions:
     threshold: float = 0.3
     # Absolute floor: quieter frames are always silence.
     min_dbfs: float = -55.0
+    # "silero" (falls back to "energy" if unavailable) or "energy".
+    method: str = "silero"
+    # Silero speech probability threshold.
+    silero_threshold: float = 0.5
+    # Background steadier than this (dB, p90-p10 between speech) lets the energy detector
+    # sharpen Silero's edges; music or changing noise does not.
+    stationary_db: float = 6.0
 
 
 def frame_db(samples: np.ndarray, rate: int, frame_ms: int) -> np.ndarray:
@@ -37,6 +51,64 @@ def frame_db(samples: np.ndarray, rate: int, frame_ms: int) -> np.ndarray:
 def speech_regions(samples: np.ndarray, rate: int,
                    opts: VadOptions = VadOptions()) -> list[tuple[int, int]]:
     """Return (start_ms, end_ms) of speech regions, in order."""
+    if opts.method == "silero" and rate == 16_000:
+        regions = silero_regions(samples, opts)
+        if regions is not None:
+            return refine_edges(regions, samples, rate, opts)
+    return energy_regions(samples, rate, opts)
+
+
+def refine_edges(regions: list[tuple[int, int]], samples: np.ndarray, rate: int,
+                 opts: VadOptions, window_ms: int = 200) -> list[tuple[int, int]]:
+    """Move each region's edges to where the signal crosses the energy threshold nearby
+    (Silero's edges are about 30-60 ms loose); keep them when nothing crosses."""
+    step = 10
+    db = frame_db(samples, rate, step)
+    if db.size == 0:
+        return regions
+    between = np.ones(db.size, dtype=bool)
+    for a, b in regions:
+        between[max(0, a // step - 20): b // step + 20] = False
+    if between.sum() >= 50:
+        spread = np.percentile(db[between], 90) - np.percentile(db[between], 10)
+        if spread > opts.stationary_db:
+            return regions  # music or changing noise between the words: keep Silero's edges
+    floor, peak = np.percentile(db, 10), np.percentile(db, 95)
+    loud = db > max(opts.min_dbfs, floor + opts.threshold * (peak - floor))
+    w = window_ms // step
+    out: list[tuple[int, int]] = []
+    for a, b in regions:
+        fa, fb = a // step, b // step
+        lo, hi = max(0, fa - w), min(loud.size, fa + w)
+        on = np.flatnonzero(loud[lo:hi])
+        start = (lo + int(on[0])) * step if on.size else a
+        lo, hi = max(0, fb - w), min(loud.size, fb + w)
+        off = np.flatnonzero(loud[lo:hi])
+        end = (lo + int(off[-1]) + 1) * step if off.size else b
+        if out and start < out[-1][1]:
+            start = out[-1][1]
+        if end > start:
+            out.append((start, end))
+    return out
+
+
+def silero_regions(samples: np.ndarray, opts: VadOptions) -> list[tuple[int, int]] | None:
+    """Speech regions from Silero VAD at 16 kHz; None when faster-whisper is missing."""
+    try:
+        from faster_whisper.vad import VadOptions as SileroOptions
+        from faster_whisper.vad import get_speech_timestamps
+    except ImportError:
+        log.info("faster-whisper not installed: energy-based VAD")
+        return None
+    stamps = get_speech_timestamps(samples.astype(np.float32), SileroOptions(
+        threshold=opts.silero_threshold, min_silence_duration_ms=opts.min_silence_ms,
+        min_speech_duration_ms=opts.min_speech_ms, speech_pad_ms=0))
+    return [(int(s["start"]) // 16, int(s["end"]) // 16) for s in stamps]
+
+
+def energy_regions(samples: np.ndarray, rate: int,
+                   opts: VadOptions = VadOptions()) -> list[tuple[int, int]]:
+    """Speech regions from frame energy against the recording's own noise floor."""
     db = frame_db(samples, rate, opts.frame_ms)
     if db.size == 0:
         return []

@@ -107,3 +107,21 @@ def test_cli_bad_input_one_sentence_nonzero(tmp_path: Path,
     code = main(["--en", "--config", str(tmp_path / "none.toml"), "check", str(lesson)])
     assert code == 2
     assert capsys.readouterr().err.startswith("Error: Script")
+
+
+@pytest.mark.parametrize("backend", ["openai-whisper", "faster-whisper"])
+def test_tiny_model_transcript_written_and_noise_not_trusted(
+        backend: str, short_lesson: Path, tiny_models: Path, settings: Settings) -> None:
+    from dataclasses import replace
+
+    s = replace(settings, model_dir=tiny_models, asr_model="tiny-random", asr_backend=backend)
+    seen: dict[str, str] = {}
+    produce(short_lesson, ProduceOptions.from_settings(s),
+            lambda stage, _skipped, detail: seen.__setitem__(stage, detail))
+    out = s.out_dir / "short-qr"
+    transcript = json.loads((out / "transcript.json").read_text(encoding="utf-8"))
+    assert transcript["backend"] == backend and transcript["model"] == "tiny-random"
+    assert transcript["prompt"].startswith("Trả tiền bằng mã QR")
+    # A random model's words do not resemble the script: the DTW aligner is used instead.
+    assert "(dtw:" in seen["align"]
+    assert (out / "alignment-report.md").is_file()

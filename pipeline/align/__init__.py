@@ -9,7 +9,9 @@ from __future__ import annotations
 import logging
 
 from pipeline.align.base import Aligner, AlignOptions
+from pipeline.align.dtw import DTWAligner
 from pipeline.align.proportional import ProportionalAligner
+from pipeline.align.transcript import TranscriptAligner
 from pipeline.errors import UnknownNameError
 from pipeline.types import Alignment, Ingested, Transcript
 
@@ -18,20 +20,29 @@ __all__ = ["ALIGNERS", "AlignOptions", "Aligner", "align", "choose_aligner"]
 log = logging.getLogger("caunoi.align")
 
 ALIGNERS: dict[str, type[Aligner]] = {
+    TranscriptAligner.name: TranscriptAligner,
+    DTWAligner.name: DTWAligner,
     ProportionalAligner.name: ProportionalAligner,
 }
 
 #: Preference order for ``aligner = "auto"``: the first one that can run is used.
-AUTO_ORDER: tuple[str, ...] = ("proportional",)
+AUTO_ORDER: tuple[str, ...] = ("transcript", "dtw", "proportional")
 
 
-def choose_aligner(name: str, transcript: Transcript | None) -> Aligner:
-    """Return the aligner called ``name`` ("auto": the best one usable with ``transcript``)."""
+def choose_aligner(name: str, transcript: Transcript | None,
+                   ingested: Ingested | None = None) -> Aligner:
+    """Return the aligner called ``name`` ("auto": the best one usable with ``transcript``;
+    a transcript that does not resemble the script is ignored)."""
     if name == "auto":
         for candidate in AUTO_ORDER:
             aligner = ALIGNERS[candidate]()
-            if aligner.can_run(transcript):
-                return aligner
+            if not aligner.can_run(transcript):
+                continue
+            if (isinstance(aligner, TranscriptAligner) and ingested is not None
+                    and transcript is not None and not aligner.usable(ingested, transcript)):
+                log.warning("transcript does not match the script: not used for alignment")
+                continue
+            return aligner
         name = AUTO_ORDER[-1]
     try:
         return ALIGNERS[name]()
@@ -53,6 +64,6 @@ def align(ingested: Ingested, transcript: Transcript | None,
         One aligned sentence per script sentence, in script order.
     """
     opts = opts or AlignOptions()
-    aligner = choose_aligner(opts.aligner, transcript)
+    aligner = choose_aligner(opts.aligner, transcript, ingested)
     log.info("aligning %d sentences with %s", len(ingested.lesson.sentences), aligner.name)
     return aligner.align(ingested, transcript, opts)

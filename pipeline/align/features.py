@@ -1,0 +1,203 @@
+"""MFCC features and banded dynamic time warping (the method aeneas uses), numpy + numba."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+import numba
+import numpy as np
+
+__all__ = ["FRAME_HOP_MS", "banded_dtw", "mfcc"]
+
+#: 10 ms hop: every frame index is 10 ms of audio.
+FRAME_HOP_MS = 10
+FRAME_LEN_MS = 25
+N_MELS = 40
+N_MFCC = 13
+
+
+@lru_cache(maxsize=8)
+def _mel_filters(rate: int, n_fft: int, n_mels: int) -> np.ndarray:
+    def hz_to_mel(f: np.ndarray | float) -> np.ndarray:
+        return 2595.0 * np.log10(1.0 + np.asarray(f) / 700.0)
+
+    def mel_to_hz(m: np.ndarray) -> np.ndarray:
+        return 700.0 * (10 ** (m / 2595.0) - 1.0)
+
+    # Speech band only: 60 Hz .. 7.6 kHz, so 16 kHz and 22.05 kHz audio give comparable features.
+    mels = np.linspace(hz_to_mel(60.0), hz_to_mel(7600.0), n_mels + 2)
+    bins = np.floor((n_fft + 1) * mel_to_hz(mels) / rate).astype(int)
+    fb = np.zeros((n_mels, n_fft // 2 + 1))
+    for m in range(1, n_mels + 1):
+        left, centre, right = bins[m - 1], bins[m], bins[m + 1]
+        for k in range(left, centre):
+            fb[m - 1, k] = (k - left) / max(1, centre - left)
+        for k in range(centre, right):
+            fb[m - 1, k] = (right - k) / max(1, right - centre)
+    return fb
+
+
+@lru_cache(maxsize=2)
+def _dct_matrix(n_mels: int, n_mfcc: int) -> np.ndarray:
+    n = np.arange(n_mels)
+    k = np.arange(n_mfcc)[:, None]
+    return np.cos(np.pi / n_mels * (n + 0.5) * k) * np.sqrt(2.0 / n_mels)
+
+
+def mfcc(samples: np.ndarray, rate: int) -> np.ndarray:
+    """MFCCs 1..12 (c0 dropped: loudness), mean/variance normalised, one row per 10 ms."""
+    hop = rate * FRAME_HOP_MS // 1000
+    win = rate * FRAME_LEN_MS // 1000
+    n_fft = 1 << (win - 1).bit_length()
+    x = np.append(samples[0], samples[1:] - 0.97 * samples[:-1]).astype(np.float32)
+    if x.size < win:
+        x = np.pad(x, (0, win - x.size))
+    n = 1 + (x.size - win) // hop
+    idx = np.arange(win)[None, :] + hop * np.arange(n)[:, None]
+    frames = x[idx] * np.hamming(win).astype(np.float32)
+    power = np.abs(np.fft.rfft(frames, n_fft)) ** 2
+    mel = np.log(power @ _mel_filters(rate, n_fft, N_MELS).T + 1e-8)
+    cep = mel @ _dct_matrix(N_MELS, N_MFCC).T
+    cep = cep[:, 1:]
+    return ((cep - cep.mean(axis=0)) / (cep.std(axis=0) + 1e-6)).astype(np.float32)
+
+
+@numba.njit(cache=True)
+def _dtw_band(a: np.ndarray, b: np.ndarray, band: int, open_row: np.ndarray, garbage: float,
+              skip_from: np.ndarray, skip_cost: np.ndarray,
+              penalty: float) -> tuple[np.ndarray, np.ndarray]:
+    n, m = a.shape[0], b.shape[0]
+    width = 2 * band + 1
+    acc = np.full((n, width), np.inf, dtype=np.float32)
+    # 0 diagonal, 1 from i-1, 2 from j-1, 3 jump from row skip_from[i], 4 jump from the start.
+    move = np.zeros((n, width), dtype=np.int8)
+    for i in range(n):
+        centre = (i * (m - 1)) // max(1, n - 1)
+        lo = max(0, centre - band)
+        hi = min(m - 1, centre + band)
+        prev_centre = ((i - 1) * (m - 1)) // max(1, n - 1) if i > 0 else 0
+        for j in range(lo, hi + 1):
+            k = j - centre + band
+            d = np.float32(0.0)
+            for f in range(a.shape[1]):
+                diff = a[i, f] - b[j, f]
+                d += diff * diff
+            d = np.float32(np.sqrt(d))
+            if i == 0 and j == 0:
+                acc[i, k] = d
+                continue
+            best = np.float32(np.inf)
+            step = 0
+            if i > 0:
+                kd = j - 1 - prev_centre + band
+                if j > 0 and 0 <= kd < width and acc[i - 1, kd] + d < best:
+                    best, step = acc[i - 1, kd] + d, 0
+                ku = j - prev_centre + band
+                if 0 <= ku < width and acc[i - 1, ku] + d + penalty < best:
+                    best, step = acc[i - 1, ku] + d + penalty, 1
+            if j > 0 and k - 1 >= 0:
+                # On an open row (between sentences) speech may go unmatched at a fixed cost.
+                h = d + np.float32(penalty)
+                if open_row[i]:
+                    h = min(h, np.float32(garbage))
+                if acc[i, k - 1] + h < best:
+                    best, step = acc[i, k - 1] + h, 2
+            if skip_from[i] >= 0:
+                src = skip_from[i]
+                src_centre = (src * (m - 1)) // max(1, n - 1)
+                ks = j - src_centre + band
+                if 0 <= ks < width and acc[src, ks] + skip_cost[i] < best:
+                    best, step = acc[src, ks] + skip_cost[i], 3
+            elif skip_cost[i] > 0:
+                c = np.float32(garbage * j + skip_cost[i])
+                if c < best:
+                    best, step = c, 4
+            acc[i, k] = best
+            move[i, k] = step
+    # Backtrack from the last cell; rows passed by a jump get no path point.
+    path_i = np.empty(n + m, dtype=np.int64)
+    path_j = np.empty(n + m, dtype=np.int64)
+    i, j, p = n - 1, m - 1, 0
+    while True:
+        centre = (i * (m - 1)) // max(1, n - 1)
+        step = move[i, j - centre + band]
+        if step == 3:
+            i = skip_from[i]
+            continue
+        if step == 4:
+            break
+        path_i[p], path_j[p] = i, j
+        p += 1
+        if i == 0 and j == 0:
+            break
+        if step == 0:
+            i, j = i - 1, j - 1
+        elif step == 1:
+            i -= 1
+        else:
+            j -= 1
+    return path_i[:p][::-1].copy(), path_j[:p][::-1].copy()
+
+
+def banded_dtw(a: np.ndarray, b: np.ndarray, band: int, bounds: list[int] | None = None,
+               garbage: float = 0.0, skip: float = 0.0,
+               penalty: float = 0.0) -> tuple[np.ndarray, np.ndarray]:
+    """Warp path between feature sequences ``a`` (N×d) and ``b`` (M×d) within ``band`` frames
+    of the straight line from (0, 0) to (N-1, M-1).
+
+    Args:
+        bounds: optional segment starts in ``a`` (sentence boundaries, ending with N). With
+            ``garbage`` > 0, frames of ``b`` between segments may stay unmatched at that cost
+            each (speech not in the script); with ``skip`` > 0 a whole segment may be jumped
+            over at ``skip`` per frame of it (a sentence never spoken).
+        penalty: extra cost of a non-diagonal step (discourages squeezing and stretching).
+
+    Returns:
+        Index arrays (i, j), ordered; rows of jumped segments have no point.
+    """
+    n, m = a.shape[0], b.shape[0]
+    # The band must at least cover the slope between neighbouring rows.
+    band = max(band, int(np.ceil(m / max(1, n))) + 2)
+    open_row = np.zeros(n, dtype=np.bool_)
+    skip_from = np.full(n, -1, dtype=np.int64)
+    skip_cost = np.zeros(n, dtype=np.float32)
+    if bounds is not None and garbage > 0:
+        for start in bounds[:-1]:
+            open_row[max(0, start - 1)] = True
+        open_row[n - 1] = True
+    if bounds is not None and skip > 0:
+        for k in range(len(bounds) - 1):
+            last = bounds[k + 1] - 1
+            skip_from[last] = bounds[k] - 1 if k > 0 else -1
+            skip_cost[last] = skip * (bounds[k + 1] - bounds[k])
+    return _dtw_band(np.ascontiguousarray(a, dtype=np.float32),
+                     np.ascontiguousarray(b, dtype=np.float32), band, open_row,
+                     float(garbage), skip_from, skip_cost, float(penalty))
+
+
+@numba.njit(cache=True)
+def dtw_cost(a: np.ndarray, b: np.ndarray, penalty: float) -> float:
+    """Mean local distance along the best warp path between ``a`` and ``b`` (full DTW),
+    non-diagonal steps costing ``penalty`` extra."""
+    n, m = a.shape[0], b.shape[0]
+    acc = np.empty((n, m), dtype=np.float32)
+    steps = np.empty((n, m), dtype=np.int32)
+    for i in range(n):
+        for j in range(m):
+            d = np.float32(0.0)
+            for f in range(a.shape[1]):
+                diff = a[i, f] - b[j, f]
+                d += diff * diff
+            d = np.float32(np.sqrt(d))
+            if i == 0 and j == 0:
+                acc[i, j], steps[i, j] = d, 1
+                continue
+            best, s = np.float32(np.inf), 0
+            if i > 0 and j > 0 and acc[i - 1, j - 1] + d < best:
+                best, s = acc[i - 1, j - 1] + d, steps[i - 1, j - 1] + 1
+            if i > 0 and acc[i - 1, j] + d + penalty < best:
+                best, s = acc[i - 1, j] + d + penalty, steps[i - 1, j] + 1
+            if j > 0 and acc[i, j - 1] + d + penalty < best:
+                best, s = acc[i, j - 1] + d + penalty, steps[i, j - 1] + 1
+            acc[i, j], steps[i, j] = best, s
+    return float(acc[n - 1, m - 1] / steps[n - 1, m - 1])
