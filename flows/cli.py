@@ -24,8 +24,8 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "done": ("Xong bài học {lesson} sau {seconds:.1f} giây. Kết quả ở: {out}",
              "Lesson {lesson} done in {seconds:.1f} s. Results are in: {out}"),
     "manifest": ("Danh mục tệp: {path}", "File manifest: {path}"),
-    "pending": ("Chưa dịch (bước dịch chưa có trong phiên bản này): {langs}",
-                "Not translated yet (no translation stage in this version): {langs}"),
+    "pending": ("Bản dịch nháp chờ duyệt (translations/<ngôn ngữ>.json, .xlf cho người dịch): {langs}",
+                "Draft translations awaiting review (translations/<lang>.json, .xlf for translators): {langs}"),
     "interrupted": ("Đã dừng theo yêu cầu. Các kết quả đã xong vẫn được giữ nguyên.",
                     "Stopped on request. Finished results are kept."),
     "skipped": ("bỏ qua, không đổi", "skipped, unchanged"),
@@ -34,6 +34,13 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "no_models": ("Chưa có mô hình nào trong {path}.", "No models in {path}."),
     "downloaded": ("Đã tải mô hình về {path}", "Model downloaded to {path}"),
     "aligned": ("Đã căn chỉnh: {path}", "Aligned: {path}"),
+    "translated": ("Bản dịch nháp ở: {path}", "Draft translations are in: {path}"),
+    "glossary_ok": ("Bảng thuật ngữ hợp lệ ({path}).", "Glossaries are valid ({path})."),
+    "glossary_bad": ("{n} lỗi trong bảng thuật ngữ ({path}), xem ở trên.",
+                     "{n} problems in the glossaries ({path}), listed above."),
+    "exported": ("Đã xuất {n} thuật ngữ ra {path}", "Exported {n} terms to {path}"),
+    "imported": ("Đã thêm {n} thuật ngữ (đề xuất) vào {path}",
+                 "Added {n} proposed terms to {path}"),
 }
 
 
@@ -118,6 +125,53 @@ def cmd_align(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_translate(args: argparse.Namespace) -> int:
+    from pipeline.produce import (
+        ProduceOptions,
+        step_align,
+        step_ingest,
+        step_subtitles,
+        step_transcribe,
+        step_translate,
+    )
+
+    opts = ProduceOptions.from_settings(_settings(args), languages=_csv(args.languages))
+    if args.mt_backend:
+        opts = ProduceOptions.from_settings(replace(opts.settings, mt_backend=args.mt_backend),
+                                            languages=opts.languages)
+    ingested = step_ingest(args.lesson_dir, opts, _print_report)
+    transcript = step_transcribe(ingested, opts, _print_report)
+    alignment = step_align(ingested, transcript, opts, _print_report)
+    step_subtitles(ingested, alignment, opts.registry.source, opts, _print_report)
+    for code in ingested.lesson.languages[1:]:
+        step_translate(ingested, opts.registry.get(code), opts, _print_report)
+    print(msg("translated", path=opts.settings.lesson_out(ingested.lesson.id) / "translations"))
+    return 0
+
+
+def cmd_glossary(args: argparse.Namespace) -> int:
+    from pipeline.glossary import check_glossaries, export_tbx, import_tbx, load_glossary
+    from pipeline.languages import load_registry
+
+    settings = _settings(args)
+    registry = load_registry(settings.glossary_dir)
+    if args.glossary_cmd == "check":
+        problems = check_glossaries(settings.glossary_dir, registry)
+        for p in problems:
+            print(p, file=sys.stderr)
+        print(msg("glossary_ok" if not problems else "glossary_bad", n=len(problems),
+                  path=settings.glossary_dir))
+        return 0 if not problems else 2
+    registry.get(args.lang, where="--lang")
+    if args.glossary_cmd == "export":
+        n = export_tbx(load_glossary(settings.glossary_dir, args.lang), args.file)
+        print(msg("exported", n=n, path=args.file))
+        return 0
+    n = import_tbx(args.file, settings.glossary_dir, args.lang, args.source)
+    print(msg("imported", n=n, path=settings.glossary_dir / f"{args.lang}.csv"))
+    return 0
+
+
 def cmd_languages(args: argparse.Namespace) -> int:
     from pipeline.languages import load_registry
 
@@ -130,10 +184,18 @@ def cmd_languages(args: argparse.Namespace) -> int:
 
 
 def cmd_models(args: argparse.Namespace) -> int:
-    from pipeline.models import download_asr, list_models
+    from pipeline.models import download_asr, download_mt, list_models
 
     settings = _settings(args)
     if args.models_cmd == "download":
+        if args.mt:
+            from pipeline.produce import _mt_options
+
+            for fam in _csv(args.mt) or ():
+                path = download_mt(_mt_options(settings), fam)
+                print(msg("downloaded", path=path))
+            if not args.asr_given:
+                return 0
         path = download_asr(settings.model_dir, args.backend, args.asr)
         print(msg("downloaded", path=path))
         return 0
@@ -181,6 +243,25 @@ def build_parser() -> argparse.ArgumentParser:
                     help="bộ nhận dạng giọng nói (ASR backend)")
     sp.set_defaults(func=cmd_align)
 
+    sp = lesson_cmd("translate", "Dịch phụ đề sang các ngôn ngữ (translate the subtitles)")
+    sp.add_argument("--languages", help="ngôn ngữ đích, ví dụ hmn,blt,km")
+    sp.add_argument("--mt-backend", choices=["transformers", "ctranslate2"],
+                    help="bộ dịch máy (MT backend)")
+    sp.set_defaults(func=cmd_translate)
+
+    sp = sub.add_parser("glossary", help="Bảng thuật ngữ: check / export / import (TBX)")
+    gsub = sp.add_subparsers(dest="glossary_cmd", required=True, metavar="ACTION")
+    gsub.add_parser("check", help="kiểm tra mọi bảng thuật ngữ (validate all term lists)")
+    ex = gsub.add_parser("export", help="xuất TBX (export TBX)")
+    ex.add_argument("--lang", required=True)
+    ex.add_argument("file", type=Path, metavar="FILE.tbx")
+    im = gsub.add_parser("import", help="nhập TBX như đề xuất (import TBX as proposed terms)")
+    im.add_argument("file", type=Path, metavar="FILE.tbx")
+    im.add_argument("--lang", required=True)
+    im.add_argument("--source", required=True,
+                    help="nguồn của các thuật ngữ (bắt buộc) / where the terms come from")
+    sp.set_defaults(func=cmd_glossary)
+
     sp = sub.add_parser("languages", help="Danh sách ngôn ngữ (language registry)")
     sp.set_defaults(func=cmd_languages)
 
@@ -188,7 +269,8 @@ def build_parser() -> argparse.ArgumentParser:
     msub = sp.add_subparsers(dest="models_cmd", required=True, metavar="ACTION")
     msub.add_parser("list", help="mô hình đã có (installed models)")
     dl = msub.add_parser("download", help="tải mô hình (cần Internet) / download models")
-    dl.add_argument("--asr", default="small", help="tên mô hình Whisper (tiny, base, small...)")
+    dl.add_argument("--asr", default=None, help="tên mô hình Whisper (tiny, base, small...)")
+    dl.add_argument("--mt", default=None, help="mô hình dịch: madlad, nllb (phân cách bằng dấu phẩy)")
     dl.add_argument("--backend", default="openai-whisper",
                     choices=["openai-whisper", "faster-whisper"])
     sp.set_defaults(func=cmd_models)
@@ -197,6 +279,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    if getattr(args, "command", "") == "models" and args.models_cmd == "download":
+        args.asr_given = args.asr is not None
+        args.asr = args.asr or "small"
     if args.en:
         os.environ["CAUNOI_UI_LANG"] = "en"
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,

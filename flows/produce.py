@@ -1,4 +1,4 @@
-"""``produce_lesson``: ingest → transcribe → align → subtitles → render → manifest.
+"""``produce_lesson``: ingest → transcribe → align → subtitles → translate → render → manifest.
 
 Each task calls one ``pipeline.produce`` step. Stages cache themselves on content hashes, so
 Prefect's own result caching is off; retries apply to transient errors, never to bad input.
@@ -25,6 +25,7 @@ from pipeline.produce import (
     step_render,
     step_subtitles,
     step_transcribe,
+    step_translate,
 )
 from pipeline.render import RenderedFile
 from pipeline.types import Alignment, Ingested, Transcript
@@ -73,6 +74,11 @@ def subtitles_task(ingested: Ingested, alignment: Alignment, lang: Language,
     return step_subtitles(ingested, alignment, lang, opts, _report)
 
 
+@task(name="translate", **_TASK)
+def translate_task(ingested: Ingested, lang: Language, opts: ProduceOptions) -> list[Path]:
+    return step_translate(ingested, lang, opts, _report)
+
+
 @task(name="render", retries=2, retry_delay_seconds=[5, 30], **_TASK)
 def render_task(ingested: Ingested, lang: Language, profile: str,
                 opts: ProduceOptions) -> RenderedFile:
@@ -96,6 +102,8 @@ def produce_lesson(lesson_dir: Path, settings: Settings,
     alignment = align_task(ingested, transcript, opts)
     source = opts.registry.source
     subtitles = {source.code: subtitles_task(ingested, alignment, source, opts)}
+    for code in ingested.lesson.languages[1:]:
+        subtitles[code] = translate_task(ingested, opts.registry.get(code), opts)
     futures = [render_task.submit(ingested, source, p, opts) for p in ingested.lesson.profiles]
     rendered = [f.result() for f in futures]
     manifest = manifest_task(ingested, subtitles, rendered, opts)

@@ -40,6 +40,15 @@ class Settings:
     compute_type: str = "int8"
     # Beam size for ASR decoding (1 = greedy).
     beam_size: int = 1
+    # MT backend: "transformers" or "ctranslate2" (the same models converted, int8).
+    mt_backend: str = "transformers"
+    # MT model folders under model_dir/mt/ (CTranslate2 ones carry a "-ct2" suffix).
+    mt_madlad_model: str = "madlad400-3b-mt"
+    mt_nllb_model: str = "nllb-200-distilled-600M"
+    # Sentences per MT batch.
+    mt_batch_size: int = 8
+    # Translation memory folder ("" = OUT/tm).
+    tm_dir: str = ""
     # Aligner: "auto" picks the best one available, or a name from pipeline.align.ALIGNERS.
     aligner: str = "auto"
     # Render profiles when the lesson and the command line name none.
@@ -53,6 +62,10 @@ class Settings:
 
     def lesson_out(self, lesson_id: str) -> Path:
         return self.out_dir / lesson_id
+
+    @property
+    def tm_path(self) -> Path:
+        return Path(self.tm_dir) if self.tm_dir else self.out_dir / "tm"
 
 
 def _coerce(name: str, value: Any, source: str) -> Any:

@@ -40,6 +40,16 @@ class Language:
     source: bool = False
     break_before: tuple[str, ...] = ()
     reading: ReadingRules = field(default_factory=ReadingRules)
+    # MT model family ("madlad", "nllb") and the language's tag in it; "" = human only.
+    mt: str = ""
+    mt_tag: str = ""
+    # QA bounds on target/source length.
+    min_length_ratio: float = 0.4
+    max_length_ratio: float = 2.5
+
+    @property
+    def has_mt(self) -> bool:
+        return bool(self.mt)
 
 
 @dataclass(frozen=True)

@@ -4,6 +4,7 @@ Layout under ``Settings.model_dir``::
 
     whisper/<name>.pt              openai-whisper checkpoints (whisper.load_model(path))
     faster-whisper/<name>/         CTranslate2 Whisper models (model.bin, tokenizer.json, ...)
+    mt/<name>/, mt/<name>-ct2/     MADLAD-400 / NLLB-200 (transformers), and CTranslate2 int8
 """
 
 from __future__ import annotations
@@ -13,8 +14,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from pipeline.errors import CaunoiError, ModelMissingError, UnknownNameError
+from pipeline.mt import MTOptions, convert_to_ct2
 
-__all__ = ["ASR_BACKENDS", "ModelDownloadError", "asr_model_path", "download_asr", "list_models"]
+__all__ = ["ASR_BACKENDS", "ModelDownloadError", "asr_model_path", "download_asr", "download_mt",
+           "list_models"]
 
 log = logging.getLogger("caunoi.models")
 
@@ -106,3 +109,22 @@ def list_models(model_dir: Path) -> list[ModelInfo]:
                 size = sum(f.stat().st_size for f in p.iterdir() if f.is_file())
                 found.append(ModelInfo(backend, p.name, p, size))
     return found
+
+
+def download_mt(opts: MTOptions, family_name: str) -> Path:
+    """Fetch an MT model (transformers format) and convert it for CTranslate2 (int8)."""
+    from pipeline.mt import family
+
+    fam = family(family_name)
+    dest = opts.model_dir / "mt" / opts.model_name(family_name)
+    try:
+        from huggingface_hub import snapshot_download
+
+        snapshot_download(fam.hub_id, local_dir=str(dest))
+        convert_to_ct2(dest, dest.parent / f"{dest.name}-ct2")
+    except CaunoiError:
+        raise
+    except Exception as e:  # network and hub errors come in many types
+        raise ModelDownloadError(name=fam.hub_id, backend="transformers",
+                                 detail=str(e).splitlines()[0][:200], dest=str(dest)) from e
+    return dest

@@ -11,24 +11,29 @@ import logging
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import Any
 
 from pipeline.align import AlignOptions, align, choose_aligner
 from pipeline.align.report import deviation_report
 from pipeline.cache import StageCache, make_key
 from pipeline.config import Settings
 from pipeline.errors import ModelMissingError
-from pipeline.glossary import do_not_translate
+from pipeline.glossary import do_not_translate, load_glossary
 from pipeline.ingest import IngestOptions, ingest
 from pipeline.languages import Language, Registry, load_registry
 from pipeline.models import asr_model_path
+from pipeline.mt import MTEngine, MTOptions, mt_model_path
 from pipeline.profiles import get_profile
 from pipeline.publish import ManifestEntry, write_manifest
 from pipeline.render import RenderedFile, RenderOptions, render
 from pipeline.segment import SegmentOptions, segment
 from pipeline.storage import atomic_write_json, atomic_write_text, sha256_file
 from pipeline.subtitles import write_subtitles
+from pipeline.tm import TranslationMemory
 from pipeline.transcribe import TranscribeOptions, build_prompt, transcribe
-from pipeline.types import Alignment, Ingested, Transcript
+from pipeline.translate import translate_cues
+from pipeline.types import Alignment, Cue, Ingested, Transcript, ms_to_s, s_to_ms
+from pipeline.xliff import XliffUnit, write_xliff
 
 __all__ = [
     "ProduceOptions",
@@ -41,6 +46,7 @@ __all__ = [
     "step_render",
     "step_subtitles",
     "step_transcribe",
+    "step_translate",
 ]
 
 log = logging.getLogger("caunoi.produce")
@@ -161,7 +167,8 @@ def step_subtitles(ingested: Ingested, alignment: Alignment, lang: Language,
     cache, stage = StageCache(out), f"subtitles-{lang.code}"
     key = make_key(stage, alignment=alignment.to_json(), lang=asdict(lang),
                    protected=do_not_translate(opts.settings.glossary_dir))
-    paths = [out / "subtitles" / f"{lang.code}.{ext}" for ext in ("srt", "vtt", "ass")]
+    paths = [out / "subtitles" / f"{lang.code}.{ext}"
+             for ext in ("srt", "vtt", "ass", "cues.json")]
     if cache.is_fresh(stage, key):
         report(stage, True, str(paths[0].parent))
         return paths
@@ -171,9 +178,75 @@ def step_subtitles(ingested: Ingested, alignment: Alignment, lang: Language,
     cues = segment(alignment, lang, SegmentOptions(
         protected=do_not_translate(opts.settings.glossary_dir), words=words))
     written = write_subtitles(cues, lang, out / "subtitles")
+    # The cues with their sentence numbers: the translate stage's input.
+    cues_path = out / "subtitles" / f"{lang.code}.cues.json"
+    atomic_write_json(cues_path, [cue_to_json(c) for c in cues])
+    written.append(cues_path)
     cache.record(stage, key, written)
     report(stage, False, f"{len(cues)} phụ đề → {paths[0].parent}")
     return written
+
+
+def _mt_options(settings: Settings) -> MTOptions:
+    return MTOptions(backend=settings.mt_backend, model_dir=settings.model_dir,
+                     models=(("madlad", settings.mt_madlad_model),
+                             ("nllb", settings.mt_nllb_model)),
+                     device=settings.device, compute_type=settings.compute_type,
+                     batch_size=settings.mt_batch_size)
+
+
+def step_translate(ingested: Ingested, lang: Language, opts: ProduceOptions,
+                   report: Reporter = _log_report) -> list[Path]:
+    """Translate the source cues into ``lang``: drafts, subtitles, and an XLIFF work package
+    when no machine translation was possible."""
+    s = opts.settings
+    out = s.lesson_out(ingested.lesson.id)
+    source = opts.registry.source
+    cues_path = out / "subtitles" / f"{source.code}.cues.json"
+    glossary = load_glossary(s.glossary_dir, lang.code)
+    dnt = do_not_translate(s.glossary_dir)
+    tm = TranslationMemory(s.tm_path, lang.code)
+    mt = _mt_options(s)
+    model_state = ""
+    if lang.has_mt:
+        try:
+            path = mt_model_path(mt, lang.mt)
+            model_state = f"{path}:{int(path.stat().st_mtime)}"
+        except ModelMissingError as e:
+            model_state = f"missing:{e.context['path']}"
+    cache, stage = StageCache(out), f"translate-{lang.code}"
+    key = make_key(stage, cues=sha256_file(cues_path), lang=asdict(lang), glossary=asdict(glossary),
+                   dnt=dnt, tm=sha256_file(tm.path) if tm.path.is_file() else "",
+                   mt=asdict(mt), model=model_state)
+    if cache.is_fresh(stage, key):
+        report(stage, True, str(out / "translations" / f"{lang.code}.json"))
+        return [out / p for p in json.loads(
+            (out / ".state" / f"{stage}.meta.json").read_text(encoding="utf-8"))["files"]]
+    cues = [cue_from_json(c) for c in json.loads(cues_path.read_text(encoding="utf-8"))]
+    engine = MTEngine(mt) if lang.has_mt else None
+    translation = translate_cues(cues, lang, glossary, dnt, tm, engine)
+    files = [out / "translations" / f"{lang.code}.json"]
+    atomic_write_json(files[0], translation.to_json())
+    drafts = [c.as_cue() for c in translation.cues if c.target]
+    if drafts:
+        files += write_subtitles(drafts, lang, out / "subtitles")
+    empty = sum(not c.target for c in translation.cues)
+    if empty:
+        xlf = out / "translations" / f"{lang.code}.xlf"
+        write_xliff(xlf, [XliffUnit(f"c{c.cue}", c.source, c.target, (
+            f"câu {c.sentence + 1}, {ms_to_s(c.start_ms)}–{ms_to_s(c.end_ms)} s",
+            f"origin: {c.origin}")) for c in translation.cues], source.code, lang.code)
+        files.append(xlf)
+    atomic_write_json(out / ".state" / f"{stage}.meta.json",
+                      {"files": [str(f.relative_to(out)) for f in files]})
+    cache.record(stage, key, files)
+    flagged = sum(bool(c.checks) for c in translation.cues)
+    detail = (f"{len(translation.cues) - empty} bản nháp, {empty} chờ người dịch"
+              f"{' (XLIFF)' if empty else ''}, {flagged} cảnh báo QA")
+    if translation.note:
+        detail += f" — {translation.note}"
+    report(stage, False, detail)
+    return files
 
 
 def step_render(ingested: Ingested, lang: Language, profile_name: str, opts: ProduceOptions,
@@ -212,8 +285,9 @@ def step_manifest(ingested: Ingested, subtitle_files: dict[str, list[Path]],
                if (out / name).is_file()]
     for code, paths in subtitle_files.items():
         state = "final" if code == source else "draft"
-        entries += [ManifestEntry(path=p, kind="subtitle", language=code, review_state=state)
-                    for p in paths]
+        for p in paths:
+            kind = "subtitle" if p.suffix in (".srt", ".vtt", ".ass") else "data"
+            entries.append(ManifestEntry(path=p, kind=kind, language=code, review_state=state))
     for r in rendered:
         entries.append(ManifestEntry(
             path=r.path, kind="video" if r.path.parent.name == "video" else "audio",
@@ -232,6 +306,8 @@ def produce(lesson_dir: Path, opts: ProduceOptions,
     alignment = step_align(ingested, transcript, opts, report)
     source = opts.registry.source
     subtitles = {source.code: step_subtitles(ingested, alignment, source, opts, report)}
+    for code in ingested.lesson.languages[1:]:
+        subtitles[code] = step_translate(ingested, opts.registry.get(code), opts, report)
     rendered = [step_render(ingested, source, p, opts, report) for p in ingested.lesson.profiles]
     manifest = step_manifest(ingested, subtitles, rendered, opts, report)
     return finish(ingested, manifest, subtitles, rendered, opts)
@@ -245,3 +321,13 @@ def finish(ingested: Ingested, manifest: Path, subtitles: dict[str, list[Path]],
         manifest=manifest,
         files=[p for paths in subtitles.values() for p in paths] + [r.path for r in rendered],
         pending_languages=[c for c in ingested.lesson.languages if c != source])
+
+
+def cue_to_json(cue: Cue) -> dict[str, object]:
+    return {"index": cue.index, "sentence": cue.sentence_index, "start": ms_to_s(cue.start_ms),
+            "end": ms_to_s(cue.end_ms), "lines": list(cue.lines)}
+
+
+def cue_from_json(d: dict[str, Any]) -> Cue:
+    return Cue(d["index"], d["sentence"], s_to_ms(d["start"]), s_to_ms(d["end"]),
+               tuple(d["lines"]))

@@ -17,7 +17,7 @@ from pipeline.languages import Language, ReadingRules
 from pipeline.text import graphemes, syllable_count
 from pipeline.types import AlignedSentence, Alignment, Cue, Word
 
-__all__ = ["SegmentOptions", "break_lines", "segment", "split_points"]
+__all__ = ["SegmentOptions", "break_lines", "fit_lines", "segment", "split_points"]
 
 log = logging.getLogger("caunoi.segment")
 
@@ -160,6 +160,12 @@ def _hard_wrap(text: str, rules: ReadingRules) -> tuple[str, ...]:
     return tuple(lines)
 
 
+def fit_lines(text: str, lang: Language, protected: tuple[str, ...] = ()) -> tuple[str, ...]:
+    """Lines for ``text``: the best allowed break, else a plain wrap (may exceed the limit
+    on lines when the text is too long for one cue; QA reports it)."""
+    return break_lines(text, lang, protected) or _hard_wrap(text, lang.reading)
+
+
 def segment(alignment: Alignment, lang: Language,
             opts: SegmentOptions = SegmentOptions()) -> list[Cue]:
     """Cut the aligned sentences into cues that respect ``lang.reading``.
@@ -178,7 +184,7 @@ def segment(alignment: Alignment, lang: Language,
         times = _time_chunks(sentence, chunks, opts.words)
         for chunk, (start, end) in zip(chunks, times, strict=True):
             text = " ".join(chunk)
-            lines = break_lines(text, lang, opts.protected) or _hard_wrap(text, rules)
+            lines = fit_lines(text, lang, opts.protected)
             cues.append(Cue(index=len(cues), sentence_index=sentence.index, start_ms=start,
                             end_ms=end, lines=lines))
     return _fix_timing(cues, rules)

@@ -6,6 +6,10 @@ downloaded and nothing here should be committed. Layout matches ``pipeline.model
 
     OUT/whisper/tiny-random.pt            openai-whisper checkpoint (whisper.load_model)
     OUT/faster-whisper/tiny-random/       CTranslate2 Whisper (int8) with tokenizer.json
+    OUT/mt/tiny-madlad[-ct2]/              T5 (MADLAD-400 style, "<2xx>" tags), + CTranslate2
+    OUT/mt/tiny-nllb[-ct2]/                M2M100 (NLLB-200 style, language codes), + CTranslate2
+
+The MT tokenizers are sentencepiece models trained here on the sample lesson's Vietnamese.
 
 Usage:
     python scripts/make_tiny_models.py [--out models] [--only whisper,faster-whisper] [--force]
@@ -22,6 +26,7 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 
@@ -96,7 +101,94 @@ def build_faster_whisper(out: Path) -> Path:
     return dst
 
 
-BUILDERS = {"whisper": build_openai_whisper, "faster-whisper": build_faster_whisper}
+def _corpus(dst: Path) -> Path:
+    """Vietnamese text to train the tiny tokenizers on (the sample script, recombined)."""
+    import random
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from make_sample_lesson import SCREENS, STEPS
+
+    lines = [s.text for s in STEPS] + [r for _, rows in SCREENS.values() for r in rows]
+    words = " ".join(lines).split()
+    rng = random.Random(SEED)
+    lines += [" ".join(rng.choice(words) for _ in range(rng.randint(4, 14)))
+              for _ in range(400)]
+    dst.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return dst
+
+
+MADLAD_TAGS = ["<2hmn>", "<2tyz>", "<2ium>", "<2km>", "<2th>", "<2en>", "<2vi>"]
+NLLB_CODES = ["vie_Latn", "khm_Khmr", "tha_Thai", "eng_Latn"]
+
+
+def _convert_ct2(src: Path, dst: Path) -> None:
+    from pipeline.mt import convert_to_ct2
+
+    if dst.exists():
+        shutil.rmtree(dst)
+    convert_to_ct2(src, dst)
+
+
+def build_madlad(out: Path) -> Path:
+    import sentencepiece as spm
+    import torch
+    from transformers import T5Config, T5ForConditionalGeneration, T5Tokenizer
+
+    dst = out / "mt" / "tiny-madlad"
+    dst.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="caunoi-tiny-") as tmp:
+        prefix = Path(tmp) / "sp"
+        spm.SentencePieceTrainer.train(
+            input=str(_corpus(Path(tmp) / "corpus.txt")), model_prefix=str(prefix),
+            vocab_size=400, model_type="unigram", pad_id=0, eos_id=1, unk_id=2, bos_id=-1,
+            user_defined_symbols=MADLAD_TAGS, hard_vocab_limit=False, byte_fallback=True,
+            character_coverage=1.0, minloglevel=2)
+        shutil.copyfile(f"{prefix}.model", dst / "spiece.model")
+    tokenizer = T5Tokenizer.from_pretrained(str(dst), extra_ids=0, legacy=False)
+    torch.manual_seed(SEED)
+    model = T5ForConditionalGeneration(T5Config(
+        vocab_size=len(tokenizer), d_model=32, d_ff=64, num_layers=1, num_decoder_layers=1,
+        num_heads=2, d_kv=16, decoder_start_token_id=0, pad_token_id=0, eos_token_id=1))
+    model.save_pretrained(dst)
+    tokenizer.save_pretrained(dst)
+    _convert_ct2(dst, out / "mt" / "tiny-madlad-ct2")
+    return dst
+
+
+def build_nllb(out: Path) -> Path:
+    import sentencepiece as spm
+    import torch
+    from transformers import M2M100Config, M2M100ForConditionalGeneration, NllbTokenizer
+
+    dst = out / "mt" / "tiny-nllb"
+    dst.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="caunoi-tiny-") as tmp:
+        prefix = Path(tmp) / "sp"
+        spm.SentencePieceTrainer.train(
+            input=str(_corpus(Path(tmp) / "corpus.txt")), model_prefix=str(prefix),
+            vocab_size=400, model_type="bpe", hard_vocab_limit=False, byte_fallback=True,
+            character_coverage=1.0, minloglevel=2)
+        shutil.copyfile(f"{prefix}.model", dst / "sentencepiece.bpe.model")
+    # Without extra_special_tokens a locally built NLLB tokenizer loses its language codes.
+    tokenizer = NllbTokenizer.from_pretrained(str(dst), extra_special_tokens=NLLB_CODES,
+                                              src_lang="vie_Latn")
+    torch.manual_seed(SEED)
+    model = M2M100ForConditionalGeneration(M2M100Config(
+        vocab_size=len(tokenizer), d_model=32, encoder_layers=1, decoder_layers=1,
+        encoder_attention_heads=2, decoder_attention_heads=2, encoder_ffn_dim=64,
+        decoder_ffn_dim=64, max_position_embeddings=256, pad_token_id=tokenizer.pad_token_id,
+        bos_token_id=tokenizer.bos_token_id, eos_token_id=tokenizer.eos_token_id,
+        decoder_start_token_id=tokenizer.eos_token_id))
+    model.save_pretrained(dst)
+    tokenizer.save_pretrained(dst)
+    _convert_ct2(dst, out / "mt" / "tiny-nllb-ct2")
+    return dst
+
+
+BUILDERS = {"whisper": build_openai_whisper, "faster-whisper": build_faster_whisper,
+            "madlad": build_madlad, "nllb": build_nllb}
+TARGETS = {"whisper": f"whisper/{NAME}.pt", "faster-whisper": f"faster-whisper/{NAME}",
+           "madlad": "mt/tiny-madlad-ct2", "nllb": "mt/tiny-nllb-ct2"}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -108,7 +200,7 @@ def main(argv: list[str] | None = None) -> int:
     for family in [f.strip() for f in args.only.split(",") if f.strip()]:
         if family not in BUILDERS:
             p.error(f"unknown family {family!r}; known: {', '.join(BUILDERS)}")
-        target = args.out / family / (f"{NAME}.pt" if family == "whisper" else NAME)
+        target = args.out / TARGETS[family]
         if target.exists() and not args.force:
             print(f"{family}: {target} (đã có / exists)")
             continue
