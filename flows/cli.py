@@ -14,6 +14,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 from pipeline.config import Settings, load_settings
 from pipeline.errors import CaunoiError, DiskFullError, ui_language
@@ -35,10 +36,22 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "downloaded": ("Đã tải mô hình về {path}", "Model downloaded to {path}"),
     "aligned": ("Đã căn chỉnh: {path}", "Aligned: {path}"),
     "translated": ("Bản dịch nháp ở: {path}", "Draft translations are in: {path}"),
+    "approved": ("Đã duyệt, đã dựng video: {langs}", "Approved and rendered: {langs}"),
+    "password_prompt": ("Mật khẩu cho {user}: ", "Password for {user}: "),
+    "password_short": ("Mật khẩu cần ít nhất 8 ký tự.", "The password needs at least 8 characters."),
+    "user_added": ("Đã tạo/cập nhật người dùng {user}: {langs}{admin}",
+                   "User {user} created/updated: {langs}{admin}"),
+    "serving": ("Trang duyệt bản dịch: {url} (Ctrl+C để dừng)",
+                "Review pages: {url} (Ctrl+C to stop)"),
+    "import_report": ("Đã áp dụng {applied} câu, {unchanged} không đổi, {conflicts} xung đột.",
+                      "Applied {applied} cues, {unchanged} unchanged, {conflicts} conflicts."),
+    "import_conflict": ("Xung đột câu {cue}: bản hiện tại (phiên bản {version}) là «{current}», bản nhập «{yours}» chưa được lưu.",
+                        "Conflict on cue {cue}: the current text (version {version}) is «{current}»; the imported «{yours}» was not saved."),
     "glossary_ok": ("Bảng thuật ngữ hợp lệ ({path}).", "Glossaries are valid ({path})."),
     "glossary_bad": ("{n} lỗi trong bảng thuật ngữ ({path}), xem ở trên.",
                      "{n} problems in the glossaries ({path}), listed above."),
     "exported": ("Đã xuất {n} thuật ngữ ra {path}", "Exported {n} terms to {path}"),
+    "exported_cues": ("Đã xuất {n} câu phụ đề ra {path}", "Exported {n} cues to {path}"),
     "imported": ("Đã thêm {n} thuật ngữ (đề xuất) vào {path}",
                  "Added {n} proposed terms to {path}"),
 }
@@ -86,9 +99,88 @@ def cmd_produce(args: argparse.Namespace) -> int:
     for f in result.files:
         print(f"  {f}")
     print(msg("manifest", path=result.manifest))
+    if result.approved_languages:
+        print(msg("approved", langs=", ".join(result.approved_languages)))
     if result.pending_languages:
         print(msg("pending", langs=", ".join(result.pending_languages)))
     return 0
+
+
+def _store(settings: Settings) -> Any:
+    from pipeline.review.store import ReviewStore
+
+    return ReviewStore(settings.review_url)
+
+
+def _lesson_id(value: str) -> str:
+    path = Path(value)
+    if path.is_dir() and (path / "lesson.toml").is_file():
+        import tomllib
+
+        meta = tomllib.loads((path / "lesson.toml").read_text(encoding="utf-8"))
+        return str(meta.get("id", path.resolve().name))
+    return value
+
+
+def cmd_users(args: argparse.Namespace) -> int:
+    import getpass
+
+    settings = _settings(args)
+    languages = {}
+    for item in args.lang or []:
+        code, _, role = item.partition(":")
+        languages[code] = role or "reviewer"
+    from pipeline.languages import load_registry
+
+    registry = load_registry(settings.glossary_dir)
+    for code in languages:
+        registry.get(code, where="--lang")
+    password = os.environ.get("CAUNOI_NEW_PASSWORD") or (
+        sys.stdin.readline().rstrip("\n") if args.password_stdin
+        else getpass.getpass(msg("password_prompt", user=args.username)))
+    if len(password) < 8:
+        print(msg("password_short"), file=sys.stderr)
+        return 2
+    _store(settings).add_user(args.username, password, languages, admin=args.admin)
+    print(msg("user_added", user=args.username, langs=", ".join(
+        f"{k}:{v}" for k, v in languages.items()) or "-", admin=" (admin)" if args.admin else ""))
+    return 0
+
+
+def cmd_review(args: argparse.Namespace) -> int:
+    settings = _settings(args)
+    if args.review_cmd == "serve":
+        import uvicorn
+
+        from pipeline.languages import load_registry
+        from pipeline.review.security import load_secret
+        from pipeline.review.web import WebOptions, create_app
+
+        store = _store(settings)
+        secret = load_secret(settings.out_dir / ".review-secret")
+        app = create_app(store, load_registry(settings.glossary_dir), WebOptions(
+            out_dir=settings.out_dir, secret=secret, glossary_dir=settings.glossary_dir,
+            tm_dir=settings.tm_path, secure_cookies=settings.cookie_secure))
+        host = args.host or settings.review_host
+        port = args.port or settings.review_port
+        print(msg("serving", url=f"http://{host}:{port}/"), flush=True)
+        uvicorn.run(app, host=host, port=port, log_level="warning")
+        return 0
+    from pipeline.review.exchange import export_xliff, import_xliff
+
+    if args.review_cmd == "export":
+        lesson = _lesson_id(args.lesson)
+        dst = args.file or Path(f"{lesson}.{args.lang}.xlf")
+        n = export_xliff(_store(settings), lesson, args.lang, dst)
+        print(msg("exported_cues", n=n, path=dst))
+        return 0
+    report = import_xliff(_store(settings), args.user, args.file)
+    print(msg("import_report", applied=len(report.applied), unchanged=len(report.unchanged),
+              conflicts=len(report.conflicts)))
+    for idx, yours, current, version in report.conflicts:
+        print(msg("import_conflict", cue=idx + 1, version=version, current=current,
+                  yours=yours), file=sys.stderr)
+    return 0 if not report.conflicts else 1
 
 
 def cmd_check(args: argparse.Namespace) -> int:
@@ -261,6 +353,35 @@ def build_parser() -> argparse.ArgumentParser:
     im.add_argument("--source", required=True,
                     help="nguồn của các thuật ngữ (bắt buộc) / where the terms come from")
     sp.set_defaults(func=cmd_glossary)
+
+    sp = sub.add_parser("review", help="Duyệt bản dịch: serve / export / import (XLIFF)")
+    rsub = sp.add_subparsers(dest="review_cmd", required=True, metavar="ACTION")
+    sv = rsub.add_parser("serve", help="chạy trang web duyệt (run the review web app)")
+    sv.add_argument("--host", default=None)
+    sv.add_argument("--port", type=int, default=None)
+    sv.add_argument("--out", type=Path, default=None, help="thư mục kết quả (mặc định output/)")
+    ex = rsub.add_parser("export", help="xuất XLIFF 2.0 cho người dịch (export XLIFF)")
+    ex.add_argument("lesson", metavar="LESSON", help="mã bài học hoặc thư mục bài học")
+    ex.add_argument("--lang", required=True)
+    ex.add_argument("--file", type=Path, default=None, help="tệp .xlf đích")
+    ex.add_argument("--out", type=Path, default=None)
+    im = rsub.add_parser("import", help="nhập XLIFF đã dịch (import XLIFF)")
+    im.add_argument("file", type=Path, metavar="FILE.xlf")
+    im.add_argument("--user", required=True, help="người dịch/duyệt chịu trách nhiệm")
+    im.add_argument("--out", type=Path, default=None)
+    sp.set_defaults(func=cmd_review)
+
+    sp = sub.add_parser("users", help="Người dùng: add")
+    usub = sp.add_subparsers(dest="users_cmd", required=True, metavar="ACTION")
+    ua = usub.add_parser("add", help="tạo người dùng (create a user)")
+    ua.add_argument("username")
+    ua.add_argument("--lang", action="append", metavar="CODE[:ROLE]",
+                    help="ngôn ngữ và vai trò: hmn:reviewer, blt:translator")
+    ua.add_argument("--admin", action="store_true")
+    ua.add_argument("--password-stdin", action="store_true",
+                    help="đọc mật khẩu từ stdin (read the password from stdin)")
+    ua.add_argument("--out", type=Path, default=None)
+    sp.set_defaults(func=cmd_users)
 
     sp = sub.add_parser("languages", help="Danh sách ngôn ngữ (language registry)")
     sp.set_defaults(func=cmd_languages)

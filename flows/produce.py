@@ -11,11 +11,13 @@ from typing import Any
 
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NONE
+from prefect.states import Completed
 
 from pipeline.config import Settings
 from pipeline.errors import CaunoiError
 from pipeline.languages import Language
 from pipeline.produce import (
+    GateResult,
     ProduceOptions,
     ProduceResult,
     finish,
@@ -23,6 +25,7 @@ from pipeline.produce import (
     step_ingest,
     step_manifest,
     step_render,
+    step_review_gate,
     step_subtitles,
     step_transcribe,
     step_translate,
@@ -79,6 +82,11 @@ def translate_task(ingested: Ingested, lang: Language, opts: ProduceOptions) -> 
     return step_translate(ingested, lang, opts, _report)
 
 
+@task(name="review_gate", **_TASK)
+def review_gate_task(ingested: Ingested, opts: ProduceOptions) -> GateResult:
+    return step_review_gate(ingested, opts, _report)
+
+
 @task(name="render", retries=2, retry_delay_seconds=[5, 30], **_TASK)
 def render_task(ingested: Ingested, lang: Language, profile: str,
                 opts: ProduceOptions) -> RenderedFile:
@@ -87,8 +95,8 @@ def render_task(ingested: Ingested, lang: Language, profile: str,
 
 @task(name="manifest", **_TASK)
 def manifest_task(ingested: Ingested, subtitles: dict[str, list[Path]],
-                  rendered: list[RenderedFile], opts: ProduceOptions) -> Path:
-    return step_manifest(ingested, subtitles, rendered, opts, _report)
+                  rendered: list[RenderedFile], opts: ProduceOptions, gate: GateResult) -> Path:
+    return step_manifest(ingested, subtitles, rendered, opts, _report, gate)
 
 
 @flow(name="produce_lesson", log_prints=False, validate_parameters=False)
@@ -104,7 +112,17 @@ def produce_lesson(lesson_dir: Path, settings: Settings,
     subtitles = {source.code: subtitles_task(ingested, alignment, source, opts)}
     for code in ingested.lesson.languages[1:]:
         subtitles[code] = translate_task(ingested, opts.registry.get(code), opts)
-    futures = [render_task.submit(ingested, source, p, opts) for p in ingested.lesson.profiles]
+    gate = review_gate_task(ingested, opts)
+    futures = [render_task.submit(ingested, opts.registry.get(code), p, opts)
+               for code in [source.code, *gate.approved] for p in ingested.lesson.profiles]
     rendered = [f.result() for f in futures]
-    manifest = manifest_task(ingested, subtitles, rendered, opts)
-    return finish(ingested, manifest, subtitles, rendered, opts)
+    manifest = manifest_task(ingested, subtitles, rendered, opts, gate)
+    result = finish(ingested, manifest, subtitles, rendered, opts, gate)
+    if result.pending_languages:
+        # Embedded mode: the run ends here, in state "Awaiting review"; a later
+        # `caunoi produce` continues from the review store for the languages approved by then.
+        waiting = ", ".join(result.pending_languages)
+        get_run_logger().info("chờ duyệt (awaiting review): %s", waiting)
+        return Completed(name="Awaiting review", message=f"awaiting review: {waiting}",
+                         data=result)  # type: ignore[return-value]
+    return result

@@ -59,9 +59,19 @@ class Settings:
     prefect_home: Path = field(default_factory=lambda: Path.home() / ".caunoi" / "prefect")
     # Language of messages: "vi" or "en".
     ui_lang: str = "vi"
+    # Review web app: address, port, and cookies over HTTPS only (behind a TLS proxy).
+    review_host: str = "127.0.0.1"
+    review_port: int = 8765
+    cookie_secure: bool = False
 
     def lesson_out(self, lesson_id: str) -> Path:
         return self.out_dir / lesson_id
+
+    @property
+    def review_url(self) -> str:
+        from pipeline.review.store import database_url
+
+        return database_url(self.database_url, self.out_dir)
 
     @property
     def tm_path(self) -> Path:
@@ -80,6 +90,12 @@ def _coerce(name: str, value: Any, source: str) -> Any:
             return tuple(str(v) for v in value)
         if kind == "int":
             return int(value)
+        if kind == "bool":
+            if isinstance(value, bool):
+                return value
+            if str(value).lower() in ("1", "true", "yes", "on", "0", "false", "no", "off"):
+                return str(value).lower() in ("1", "true", "yes", "on")
+            raise ValueError("expected true or false")
         return str(value)
     except (TypeError, ValueError) as e:
         raise ConfigError(path=source, detail=f"{name} = {value!r} ({e})") from e

@@ -97,7 +97,9 @@ class Backend(ABC):
 @lru_cache(maxsize=4)
 def _hf(path: str, device: str) -> tuple[Any, Any]:
     from transformers import AutoModelForSeq2SeqLM, AutoTokenizer
+    from transformers.utils import logging as hf_logging
 
+    hf_logging.disable_progress_bar()
     tokenizer = AutoTokenizer.from_pretrained(path)
     model = AutoModelForSeq2SeqLM.from_pretrained(path).to(device).eval()
     return tokenizer, model

@@ -26,7 +26,7 @@ from pipeline.mt import MTEngine, MTOptions, mt_model_path
 from pipeline.profiles import get_profile
 from pipeline.publish import ManifestEntry, write_manifest
 from pipeline.render import RenderedFile, RenderOptions, render
-from pipeline.segment import SegmentOptions, segment
+from pipeline.segment import SegmentOptions, fit_lines, segment
 from pipeline.storage import atomic_write_json, atomic_write_text, sha256_file
 from pipeline.subtitles import write_subtitles
 from pipeline.tm import TranslationMemory
@@ -44,6 +44,7 @@ __all__ = [
     "step_ingest",
     "step_manifest",
     "step_render",
+    "step_review_gate",
     "step_subtitles",
     "step_transcribe",
     "step_translate",
@@ -83,7 +84,13 @@ class ProduceResult:
     out: Path
     manifest: Path
     files: list[Path] = field(default_factory=list)
+    # Target languages still waiting for review, and those approved (rendered as final).
     pending_languages: list[str] = field(default_factory=list)
+    approved_languages: list[str] = field(default_factory=list)
+
+    @property
+    def state(self) -> str:
+        return "awaiting review" if self.pending_languages else "completed"
 
 
 def step_ingest(lesson_dir: Path, opts: ProduceOptions,
@@ -229,7 +236,7 @@ def step_translate(ingested: Ingested, lang: Language, opts: ProduceOptions,
     atomic_write_json(files[0], translation.to_json())
     drafts = [c.as_cue() for c in translation.cues if c.target]
     if drafts:
-        files += write_subtitles(drafts, lang, out / "subtitles")
+        files += write_subtitles(drafts, lang, out / "subtitles", stem=f"{lang.code}-draft")
     empty = sum(not c.target for c in translation.cues)
     if empty:
         xlf = out / "translations" / f"{lang.code}.xlf"
@@ -247,6 +254,55 @@ def step_translate(ingested: Ingested, lang: Language, opts: ProduceOptions,
         detail += f" — {translation.note}"
     report(stage, False, detail)
     return files
+
+
+@dataclass
+class GateResult:
+    approved: dict[str, str] = field(default_factory=dict)  # language -> approver
+    awaiting: list[str] = field(default_factory=list)
+
+
+def step_review_gate(ingested: Ingested, opts: ProduceOptions,
+                     report: Reporter = _log_report) -> GateResult:
+    """Load the drafts into the review store (human edits are kept) and say which target
+    languages are approved. Nothing renders as final before its language is approved."""
+    from pipeline.review.store import ReviewStore
+
+    s = opts.settings
+    out = s.lesson_out(ingested.lesson.id)
+    source = opts.registry.source.code
+    targets = [c for c in ingested.lesson.languages if c != source]
+    gate = GateResult()
+    if not targets:
+        return gate
+    cues = json.loads((out / "subtitles" / f"{source}.cues.json").read_text(encoding="utf-8"))
+    store = ReviewStore(s.review_url)
+    translations = {code: json.loads((out / "translations" / f"{code}.json").read_text(
+        encoding="utf-8"))["cues"] for code in targets}
+    store.sync_lesson(
+        ingested.lesson.id, ingested.lesson.title,
+        [{"index": c["index"], "sentence": c["sentence"], "start_ms": s_to_ms(c["start"]),
+          "end_ms": s_to_ms(c["end"]), "source": " ".join(c["lines"])} for c in cues],
+        translations)
+    for code in targets:
+        approval = store.approval(ingested.lesson.id, code)
+        if approval is not None:
+            gate.approved[code] = approval.approved_by
+            _write_approved(store, ingested, opts.registry.get(code), out, s.glossary_dir)
+        else:
+            gate.awaiting.append(code)
+    report("review", False, f"đã duyệt: {', '.join(gate.approved) or '-'}; "
+           f"chờ duyệt: {', '.join(gate.awaiting) or '-'} (caunoi review serve)")
+    return gate
+
+
+def _write_approved(store: Any, ingested: Ingested, lang: Language, out: Path,
+                    glossary_dir: Path) -> list[Path]:
+    """Final subtitles of an approved language, from the reviewed text in the store."""
+    protected = do_not_translate(glossary_dir)
+    cues = [Cue(v.idx, v.sentence, v.start_ms, v.end_ms, fit_lines(v.text, lang, protected))
+            for v in store.cues(ingested.lesson.id, lang.code) if v.text]
+    return write_subtitles(cues, lang, out / "subtitles")
 
 
 def step_render(ingested: Ingested, lang: Language, profile_name: str, opts: ProduceOptions,
@@ -277,22 +333,37 @@ def step_render(ingested: Ingested, lang: Language, profile_name: str, opts: Pro
 
 def step_manifest(ingested: Ingested, subtitle_files: dict[str, list[Path]],
                   rendered: list[RenderedFile], opts: ProduceOptions,
-                  report: Reporter = _log_report) -> Path:
+                  report: Reporter = _log_report, gate: GateResult | None = None) -> Path:
     out = opts.settings.lesson_out(ingested.lesson.id)
     source = opts.registry.source.code
     entries = [ManifestEntry(path=out / name, kind="data")
                for name in ("alignment.json", "alignment-report.md", "transcript.json")
                if (out / name).is_file()]
+    approved = gate.approved if gate else {}
+    for code in approved:
+        subtitle_files.setdefault(code, [])
+        subtitle_files[code] = [*subtitle_files[code], *[
+            out / "subtitles" / f"{code}.{ext}" for ext in ("srt", "vtt", "ass")]]
+
+    def state_of(code: str, path: Path) -> tuple[str, str]:
+        if code == source:
+            return "final", ""
+        if code in approved and "-draft" not in path.name and path.parent.name != "translations":
+            return "approved", approved[code]
+        return "draft", ""
+
     for code, paths in subtitle_files.items():
-        state = "final" if code == source else "draft"
         for p in paths:
             kind = "subtitle" if p.suffix in (".srt", ".vtt", ".ass") else "data"
-            entries.append(ManifestEntry(path=p, kind=kind, language=code, review_state=state))
+            state, by = state_of(code, p)
+            entries.append(ManifestEntry(path=p, kind=kind, language=code, review_state=state,
+                                         approver=by))
     for r in rendered:
+        state, by = state_of(r.language, r.path)
         entries.append(ManifestEntry(
             path=r.path, kind="video" if r.path.parent.name == "video" else "audio",
             language=r.language, profile=r.profile, codecs=r.codecs, duration_ms=r.duration_ms,
-            review_state="final" if r.language == source else "draft"))
+            review_state=state, approver=by))
     path = write_manifest(out, ingested.lesson, entries)
     report("manifest", False, str(path))
     return path
@@ -308,19 +379,27 @@ def produce(lesson_dir: Path, opts: ProduceOptions,
     subtitles = {source.code: step_subtitles(ingested, alignment, source, opts, report)}
     for code in ingested.lesson.languages[1:]:
         subtitles[code] = step_translate(ingested, opts.registry.get(code), opts, report)
-    rendered = [step_render(ingested, source, p, opts, report) for p in ingested.lesson.profiles]
-    manifest = step_manifest(ingested, subtitles, rendered, opts, report)
-    return finish(ingested, manifest, subtitles, rendered, opts)
+    gate = step_review_gate(ingested, opts, report)
+    rendered = []
+    for code in [source.code, *gate.approved]:
+        lang = opts.registry.get(code)
+        rendered += [step_render(ingested, lang, p, opts, report)
+                     for p in ingested.lesson.profiles]
+    manifest = step_manifest(ingested, subtitles, rendered, opts, report, gate)
+    return finish(ingested, manifest, subtitles, rendered, opts, gate)
 
 
 def finish(ingested: Ingested, manifest: Path, subtitles: dict[str, list[Path]],
-           rendered: list[RenderedFile], opts: ProduceOptions) -> ProduceResult:
+           rendered: list[RenderedFile], opts: ProduceOptions,
+           gate: GateResult | None = None) -> ProduceResult:
     source = opts.registry.source.code
+    pending = gate.awaiting if gate else [c for c in ingested.lesson.languages if c != source]
     return ProduceResult(
         lesson_id=ingested.lesson.id, out=opts.settings.lesson_out(ingested.lesson.id),
         manifest=manifest,
         files=[p for paths in subtitles.values() for p in paths] + [r.path for r in rendered],
-        pending_languages=[c for c in ingested.lesson.languages if c != source])
+        pending_languages=list(pending),
+        approved_languages=list(gate.approved) if gate else [])
 
 
 def cue_to_json(cue: Cue) -> dict[str, object]:

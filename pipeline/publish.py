@@ -26,6 +26,8 @@ class ManifestEntry:
     duration_ms: int | None = None
     # draft, approved, final (the source language needs no approval).
     review_state: str = ""
+    # Who approved the language (approved files only).
+    approver: str = ""
 
 
 def write_manifest(lesson_out: Path, lesson: Lesson, entries: list[ManifestEntry]) -> Path:
@@ -42,6 +44,7 @@ def write_manifest(lesson_out: Path, lesson: Lesson, entries: list[ManifestEntry
             "bytes": e.path.stat().st_size,
             "sha256": sha256_file(e.path),
             "review_state": e.review_state or None,
+            "approver": e.approver or None,
         })
     manifest = {
         "schema_version": MANIFEST_SCHEMA_VERSION,

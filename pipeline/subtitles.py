@@ -55,12 +55,13 @@ def _escape(line: str) -> str:
 
 
 def write_subtitles(cues: list[Cue], lang: Language, out_dir: Path,
-                    style: SubtitleStyle = SubtitleStyle()) -> list[Path]:
-    """Write ``<lang>.srt``, ``.vtt`` and ``.ass`` into ``out_dir`` atomically."""
+                    style: SubtitleStyle = SubtitleStyle(), stem: str = "") -> list[Path]:
+    """Write ``<stem>.srt``, ``.vtt`` and ``.ass`` (stem defaults to the language code) into
+    ``out_dir`` atomically."""
     subs = build_ssa(cues, lang, style)
     written = []
     for ext, fmt in FORMATS.items():
-        path = out_dir / f"{lang.code}.{ext}"
+        path = out_dir / f"{stem or lang.code}.{ext}"
         with atomic_path(path) as tmp:
             subs.save(str(tmp), format_=fmt, encoding="utf-8")
         written.append(path)

@@ -50,10 +50,13 @@ def test_flow_produces_lesson(prefect_harness: None, short_lesson: Path,
                               settings: Settings) -> None:
     from flows.produce import produce_lesson
 
-    result = produce_lesson(short_lesson, settings)
+    state = produce_lesson(short_lesson, settings, return_state=True)
+    assert state.name == "Awaiting review" and state.is_completed()
+    result = state.result()
     assert result.lesson_id == "short-qr"
     _check_outputs(settings.out_dir / "short-qr")
     assert result.pending_languages == ["hmn", "blt"]
+    assert (settings.out_dir / "short-qr" / "translations" / "blt.xlf").is_file()
 
 
 def test_rerun_skips_and_script_change_reruns_alignment_onward(
@@ -125,3 +128,30 @@ def test_tiny_model_transcript_written_and_noise_not_trusted(
     # A random model's words do not resemble the script: the DTW aligner is used instead.
     assert "(dtw:" in seen["align"]
     assert (out / "alignment-report.md").is_file()
+
+
+def test_review_gate_renders_only_approved_languages(short_lesson: Path, settings: Settings,
+                                                     tmp_path: Path) -> None:
+    from pipeline.review.store import ReviewStore
+
+    opts = ProduceOptions.from_settings(settings, languages=("en", "blt"))
+    first = produce(short_lesson, opts)
+    assert first.state == "awaiting review" and first.pending_languages == ["en", "blt"]
+    out = settings.out_dir / "short-qr"
+    assert not (out / "video" / "en-compat.mp4").exists()
+    store = ReviewStore(settings.review_url)
+    store.add_user("rev", "password-123", {"en": "reviewer"})
+    for cue in store.cues("short-qr", "en"):  # no MT model here: a reviewer types the text
+        saved = store.save("rev", "short-qr", "en", cue.idx, f"REVIEWED {cue.idx}", cue.version)
+        store.save("rev", "short-qr", "en", cue.idx, saved.text, saved.version, "approve")
+    assert store.approve_language("rev", "short-qr", "en", settings.tm_path)
+
+    second = produce(short_lesson, opts)
+    assert second.approved_languages == ["en"] and second.pending_languages == ["blt"]
+    assert probe(out / "video" / "en-compat.mp4").video is not None
+    assert "REVIEWED 0" in (out / "subtitles" / "en.srt").read_text(encoding="utf-8")
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    video = next(f for f in manifest["files"] if f["path"] == "video/en-compat.mp4")
+    assert video["review_state"] == "approved" and video["approver"] == "rev"
+    drafts = [f for f in manifest["files"] if f["language"] == "blt"]
+    assert drafts and all(f["review_state"] == "draft" for f in drafts)
