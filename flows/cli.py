@@ -51,6 +51,12 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "glossary_bad": ("{n} lỗi trong bảng thuật ngữ ({path}), xem ở trên.",
                      "{n} problems in the glossaries ({path}), listed above."),
     "exported": ("Đã xuất {n} thuật ngữ ra {path}", "Exported {n} terms to {path}"),
+    "published": ("Đã xuất bản {n} tệp ({skipped} tệp không đổi) tới {target}",
+                  "Published {n} files ({skipped} unchanged) to {target}"),
+    "bundled": ("Gói mang đi: {folder} và {zip} ({mb:.1f} MB). Mở index.html trong trình duyệt.",
+                "Offline bundle: {folder} and {zip} ({mb:.1f} MB). Open index.html in a browser."),
+    "verified": ("Đã kiểm tra {n} tệp: {missing} thiếu, {corrupt} hỏng, {extra} thừa.",
+                 "Checked {n} files: {missing} missing, {corrupt} corrupt, {extra} extra."),
     "exported_cues": ("Đã xuất {n} câu phụ đề ra {path}", "Exported {n} cues to {path}"),
     "imported": ("Đã thêm {n} thuật ngữ (đề xuất) vào {path}",
                  "Added {n} proposed terms to {path}"),
@@ -264,6 +270,58 @@ def cmd_glossary(args: argparse.Namespace) -> int:
     return 0
 
 
+def _storage_options(target: str) -> dict[str, Any]:
+    """S3-compatible stores: the endpoint comes from $CAUNOI_S3_ENDPOINT (e.g. MinIO)."""
+    endpoint = os.environ.get("CAUNOI_S3_ENDPOINT", "")
+    if target.startswith("s3://") and endpoint:
+        return {"client_kwargs": {"endpoint_url": endpoint}}
+    return {}
+
+
+def cmd_publish(args: argparse.Namespace) -> int:
+    from pipeline.distribute import publish
+
+    settings = _settings(args)
+    lesson = _lesson_id(str(args.lesson_dir))
+    target = args.to or str(settings.out_dir / "published")
+    result = publish(settings.lesson_out(lesson), target, list(_csv(args.languages) or []),
+                     list(_csv(args.profiles) or []), hls=args.hls,
+                     storage_options=_storage_options(target))
+    print(msg("published", n=len(result.files), skipped=len(result.skipped), target=target))
+    return 0
+
+
+def cmd_bundle(args: argparse.Namespace) -> int:
+    from pipeline.distribute import make_bundle
+    from pipeline.languages import load_registry
+
+    settings = _settings(args)
+    registry = load_registry(settings.glossary_dir)
+    languages = list(_csv(args.languages) or ("vi",))
+    for code in languages:
+        registry.get(code, where="--languages")
+    names = {c: f"{lang.name_native} ({lang.name_vi})" for c, lang in registry.languages.items()}
+    outs = [settings.lesson_out(_lesson_id(str(d))) for d in args.lesson_dirs]
+    folder, zip_path, notes = make_bundle(outs, languages, args.profile, args.to, names)
+    for note in notes:
+        print(f"  ! {note}")
+    size = sum(p.stat().st_size for p in folder.rglob("*") if p.is_file())
+    print(msg("bundled", folder=folder, zip=zip_path, mb=size / 1024 / 1024))
+    return 0
+
+
+def cmd_verify(args: argparse.Namespace) -> int:
+    from pipeline.distribute import verify
+
+    report = verify(args.path, _storage_options(args.path))
+    for kind in ("missing", "corrupt", "extra"):
+        for path in getattr(report, kind):
+            print(f"{kind}: {path}", file=sys.stderr)
+    print(msg("verified", n=report.checked, missing=len(report.missing),
+              corrupt=len(report.corrupt), extra=len(report.extra)))
+    return 0 if report.ok else 1
+
+
 def cmd_languages(args: argparse.Namespace) -> int:
     from pipeline.languages import load_registry
 
@@ -353,6 +411,26 @@ def build_parser() -> argparse.ArgumentParser:
     im.add_argument("--source", required=True,
                     help="nguồn của các thuật ngữ (bắt buộc) / where the terms come from")
     sp.set_defaults(func=cmd_glossary)
+
+    sp = lesson_cmd("publish", "Xuất bản bài học đã duyệt (publish approved outputs)")
+    sp.add_argument("--to", default=None,
+                    help="thư mục hoặc URL fsspec, ví dụ s3://bucket/lessons (mặc định output/published)")
+    sp.add_argument("--languages", help="chỉ các ngôn ngữ này")
+    sp.add_argument("--profiles", help="chỉ các định dạng này")
+    sp.add_argument("--hls", action="store_true", help="thêm HLS (tiny+compat, phụ đề WebVTT)")
+    sp.set_defaults(func=cmd_publish)
+
+    sp = sub.add_parser("bundle", help="Gói mang đi cho USB/kiosk (offline bundle)")
+    sp.add_argument("lesson_dirs", nargs="+", type=Path, metavar="LESSON_DIR")
+    sp.add_argument("--languages", help="ngôn ngữ, ví dụ hmn,blt (tiếng Việt luôn có)")
+    sp.add_argument("--profile", default="compat")
+    sp.add_argument("--out", type=Path, default=None, help="thư mục kết quả (mặc định output/)")
+    sp.add_argument("--to", type=Path, required=True, help="thư mục gói (và .zip cạnh nó)")
+    sp.set_defaults(func=cmd_bundle)
+
+    sp = sub.add_parser("verify", help="Kiểm tra tổng kiểm (verify checksums of a bundle/target)")
+    sp.add_argument("path", help="thư mục gói, nơi xuất bản, hoặc URL")
+    sp.set_defaults(func=cmd_verify)
 
     sp = sub.add_parser("review", help="Duyệt bản dịch: serve / export / import (XLIFF)")
     rsub = sp.add_subparsers(dest="review_cmd", required=True, metavar="ACTION")

@@ -20,8 +20,10 @@ from pipeline.produce import (
     GateResult,
     ProduceOptions,
     ProduceResult,
+    draft_languages,
     finish,
     step_align,
+    step_audio,
     step_ingest,
     step_manifest,
     step_render,
@@ -60,6 +62,11 @@ def ingest_task(lesson_dir: Path, opts: ProduceOptions) -> Ingested:
     return step_ingest(lesson_dir, opts, _report)
 
 
+@task(name="audio", **_TASK)
+def audio_task(ingested: Ingested, opts: ProduceOptions) -> Path:
+    return step_audio(ingested, opts, _report)
+
+
 @task(name="transcribe", retries=1, retry_delay_seconds=5, **_TASK)
 def transcribe_task(ingested: Ingested, opts: ProduceOptions) -> Transcript | None:
     return step_transcribe(ingested, opts, _report)
@@ -89,8 +96,8 @@ def review_gate_task(ingested: Ingested, opts: ProduceOptions) -> GateResult:
 
 @task(name="render", retries=2, retry_delay_seconds=[5, 30], **_TASK)
 def render_task(ingested: Ingested, lang: Language, profile: str,
-                opts: ProduceOptions) -> RenderedFile:
-    return step_render(ingested, lang, profile, opts, _report)
+                opts: ProduceOptions, draft: bool = False) -> RenderedFile:
+    return step_render(ingested, lang, profile, opts, _report, draft=draft)
 
 
 @task(name="manifest", **_TASK)
@@ -106,6 +113,7 @@ def produce_lesson(lesson_dir: Path, settings: Settings,
     """Produce one lesson; the same steps as ``pipeline.produce.produce``."""
     opts = ProduceOptions.from_settings(settings, languages, profiles)
     ingested = ingest_task(lesson_dir, opts)
+    audio_task(ingested, opts)
     transcript = transcribe_task(ingested, opts)
     alignment = align_task(ingested, transcript, opts)
     source = opts.registry.source
@@ -115,6 +123,9 @@ def produce_lesson(lesson_dir: Path, settings: Settings,
     gate = review_gate_task(ingested, opts)
     futures = [render_task.submit(ingested, opts.registry.get(code), p, opts)
                for code in [source.code, *gate.approved] for p in ingested.lesson.profiles]
+    futures += [render_task.submit(ingested, opts.registry.get(code),
+                                   ingested.lesson.profiles[0], opts, draft=True)
+                for code in draft_languages(ingested, gate, opts)]
     rendered = [f.result() for f in futures]
     manifest = manifest_task(ingested, subtitles, rendered, opts, gate)
     result = finish(ingested, manifest, subtitles, rendered, opts, gate)

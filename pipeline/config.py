@@ -53,6 +53,12 @@ class Settings:
     aligner: str = "auto"
     # Render profiles when the lesson and the command line name none.
     profiles: tuple[str, ...] = ("compat",)
+    # Burn subtitles into the picture (false: a soft mov_text track in the MP4).
+    burn_subtitles: bool = True
+    # Refuse renders below their profile's SSIM / OCR thresholds.
+    quality_gates: bool = True
+    # Render a watermarked "BẢN NHÁP" preview of languages waiting for review.
+    draft_previews: bool = True
     # Explicit ffmpeg binary; "" = the one bundled with imageio-ffmpeg.
     ffmpeg: str = ""
     # Prefect's home for the embedded (serverless) mode.

@@ -22,6 +22,7 @@ __all__ = [
     "ModelMissingError",
     "NoAudioStreamError",
     "RecordingMissingError",
+    "RenderQualityError",
     "ScriptEmptyError",
     "ScriptEncodingError",
     "ScriptMissingError",
@@ -157,3 +158,8 @@ class DiskFullError(CaunoiError):
     vi = "Hết dung lượng đĩa khi ghi {path}: hãy giải phóng chỗ trống rồi chạy lại (kết quả đã có vẫn được giữ nguyên)."
     en = "The disk is full while writing {path}: free some space and run again (finished results are kept)."
     exit_code = 4
+
+
+class RenderQualityError(CaunoiError):
+    vi = "Bản dựng {path} không đạt ngưỡng chất lượng ({detail}): đã bỏ tệp này. Hãy kiểm tra bản ghi gốc hoặc nâng chất lượng định dạng {profile}."
+    en = "Render {path} is below its quality thresholds ({detail}): the file was discarded. Check the source recording or raise the quality of profile {profile}."

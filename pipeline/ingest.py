@@ -147,6 +147,12 @@ def load_lesson(lesson_dir: Path, registry: Registry, opts: IngestOptions) -> Le
     for name in profiles:
         get_profile(name)
     authors = _str_list(meta, "authors", toml_path) or ()
+    titles = meta.get("titles", {})
+    if not isinstance(titles, dict) or not all(isinstance(v, str) for v in titles.values()):
+        raise LessonConfigError(path=str(toml_path),
+                                detail="[titles] must map language codes to titles")
+    for code in titles:
+        registry.get(code, where=f"{toml_path} [titles]")
 
     script_path = lesson_dir / "script.md"
     if not script_path.is_file():
@@ -163,6 +169,7 @@ def load_lesson(lesson_dir: Path, registry: Registry, opts: IngestOptions) -> Le
         sentences=tuple(sentences), recording=recording.resolve(),
         hashes={"lesson.toml": sha256_text(toml_text), "script.md": sha256_text(script_text),
                 "recording": sha256_file(recording)},
+        titles={k: v.strip() for k, v in titles.items()},
     )
 
 

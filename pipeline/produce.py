@@ -8,10 +8,13 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
+
+import pysubs2
 
 from pipeline.align import AlignOptions, align, choose_aligner
 from pipeline.align.report import deviation_report
@@ -25,7 +28,7 @@ from pipeline.models import asr_model_path
 from pipeline.mt import MTEngine, MTOptions, mt_model_path
 from pipeline.profiles import get_profile
 from pipeline.publish import ManifestEntry, write_manifest
-from pipeline.render import RenderedFile, RenderOptions, render
+from pipeline.render import RenderedFile, RenderJob, RenderOptions, normalise_audio, render
 from pipeline.segment import SegmentOptions, fit_lines, segment
 from pipeline.storage import atomic_write_json, atomic_write_text, sha256_file
 from pipeline.subtitles import write_subtitles
@@ -41,6 +44,7 @@ __all__ = [
     "Reporter",
     "produce",
     "step_align",
+    "step_audio",
     "step_ingest",
     "step_manifest",
     "step_render",
@@ -296,6 +300,14 @@ def step_review_gate(ingested: Ingested, opts: ProduceOptions,
     return gate
 
 
+def draft_languages(ingested: Ingested, gate: GateResult, opts: ProduceOptions) -> list[str]:
+    """Languages waiting for review that have draft subtitles to preview."""
+    if not opts.settings.draft_previews:
+        return []
+    out = opts.settings.lesson_out(ingested.lesson.id)
+    return [c for c in gate.awaiting if (out / "subtitles" / f"{c}-draft.ass").is_file()]
+
+
 def _write_approved(store: Any, ingested: Ingested, lang: Language, out: Path,
                     glossary_dir: Path) -> list[Path]:
     """Final subtitles of an approved language, from the reviewed text in the store."""
@@ -305,29 +317,92 @@ def _write_approved(store: Any, ingested: Ingested, lang: Language, out: Path,
     return write_subtitles(cues, lang, out / "subtitles")
 
 
+def _render_options(settings: Settings) -> RenderOptions:
+    return RenderOptions(ffmpeg=settings.ffmpeg, burn_subtitles=settings.burn_subtitles,
+                         quality_gates=settings.quality_gates)
+
+
+def step_audio(ingested: Ingested, opts: ProduceOptions,
+               report: Reporter = _log_report) -> Path:
+    """The narration normalised for phone speakers, shared by every language and profile."""
+    out = opts.settings.lesson_out(ingested.lesson.id)
+    dst = out / "work" / "audio-normalised.wav"
+    r = _render_options(opts.settings)
+    cache = StageCache(out)
+    key = make_key("audio", recording=ingested.lesson.hashes["recording"],
+                   loudness=r.loudness, true_peak=r.true_peak)
+    if cache.is_fresh("audio", key):
+        report("audio", True, str(dst))
+        return dst
+    normalise_audio(ingested.lesson.recording, dst, r)
+    cache.record("audio", key, [dst])
+    report("audio", False, f"{dst} ({r.loudness:g} LUFS)")
+    return dst
+
+
+def _chapters(out: Path) -> tuple[tuple[int, str], ...]:
+    alignment = json.loads((out / "alignment.json").read_text(encoding="utf-8"))
+    starts: dict[str, int] = {}
+    for a in alignment:
+        if a["status"] == "matched" and a["chapter"] and a["chapter"] not in starts:
+            starts[a["chapter"]] = s_to_ms(a["start"])
+    return tuple((ms, heading) for heading, ms in starts.items())
+
+
+def _cue_times(out: Path, opts: ProduceOptions) -> tuple[float, ...]:
+    """Mid-cue moments of the source subtitles: every language and profile of a lesson is
+    checked at the same frames."""
+    cues = json.loads((out / "subtitles" / f"{opts.registry.source.code}.cues.json")
+                      .read_text(encoding="utf-8"))
+    return tuple((c["start"] + c["end"]) / 2 for c in cues)
+
+
 def step_render(ingested: Ingested, lang: Language, profile_name: str, opts: ProduceOptions,
-                report: Reporter = _log_report) -> RenderedFile:
+                report: Reporter = _log_report, draft: bool = False) -> RenderedFile:
+    """Render one language in one profile (a watermarked preview when ``draft``)."""
     out = opts.settings.lesson_out(ingested.lesson.id)
     profile = get_profile(profile_name)
-    ass = out / "subtitles" / f"{lang.code}.ass"
+    stem = f"{lang.code}-draft" if draft else lang.code
+    ass = out / "subtitles" / f"{stem}.ass"
     folder = "video" if profile.has_video else "audio"
-    dst = out / folder / f"{lang.code}-{profile.name}.{profile.ext}"
-    cache, stage = StageCache(out), f"render-{lang.code}-{profile.name}"
-    r_opts = RenderOptions(ffmpeg=opts.settings.ffmpeg)
-    key = make_key(stage, recording=ingested.lesson.hashes["recording"], ass=sha256_file(ass),
-                   profile=asdict(profile), opts=asdict(r_opts))
+    suffix = "-draft" if draft else ""
+    dst = out / folder / f"{lang.code}-{profile.name}{suffix}.{profile.ext}"
+    cache, stage = StageCache(out), f"render-{lang.code}-{profile.name}{suffix}"
+    r_opts = _render_options(opts.settings)
+    audio = step_audio(ingested, opts, lambda *_: None)
+    subs = pysubs2.load(str(ass), encoding="utf-8") if ass.is_file() else None
+    job = RenderJob(
+        recording=ingested.lesson.recording, audio=audio, language=lang.code, font=lang.font,
+        profile=profile, dst=dst, ass=ass if subs is not None else None,
+        srt=out / "subtitles" / f"{stem}.srt" if subs is not None else None,
+        title_vi=ingested.lesson.title, title_target=ingested.lesson.titles.get(lang.code, ""),
+        language_label="" if lang.source else f"{lang.name_native} · {lang.name_vi}",
+        chapters=_chapters(out),
+        cue_times=_cue_times(out, opts) if subs else (), draft=draft)
+    key = make_key(stage, recording=ingested.lesson.hashes["recording"],
+                   audio=sha256_file(audio), ass=sha256_file(ass) if ass.is_file() else "",
+                   profile=asdict(profile), opts=asdict(r_opts),
+                   job={k: str(v) for k, v in asdict(job).items() if k not in ("audio", "dst")})
     if cache.is_fresh(stage, key):
         report(stage, True, str(dst))
         record = json.loads((out / ".state" / f"{stage}.meta.json").read_text(encoding="utf-8"))
         return RenderedFile(path=dst, language=lang.code, profile=profile.name,
-                            duration_ms=record["duration_ms"], codecs=tuple(record["codecs"]))
-    rendered = render(ingested.lesson.recording, ass if profile.has_video else None, profile,
-                      lang.code, dst, r_opts)
+                            duration_ms=record["duration_ms"], codecs=tuple(record["codecs"]),
+                            quality=record.get("quality", {}), draft=draft)
+    started = time.monotonic()
+    rendered = render(job, r_opts)
     atomic_write_json(out / ".state" / f"{stage}.meta.json",
-                      {"duration_ms": rendered.duration_ms, "codecs": list(rendered.codecs)})
+                      {"duration_ms": rendered.duration_ms, "codecs": list(rendered.codecs),
+                       "quality": rendered.quality})
     cache.record(stage, key, [dst])
-    kb_min = dst.stat().st_size / 1024 / max(rendered.duration_ms / 60000, 1e-9)
-    report(stage, False, f"{dst} ({dst.stat().st_size / 1024:.0f} KB, {kb_min:.0f} KB/phút)")
+    size = dst.stat().st_size
+    kb_min = size / 1024 / max(rendered.duration_ms / 60000, 1e-9)
+    q = rendered.quality
+    ocr = q.get("ocr_diacritics") if q else None
+    gates = (f", SSIM {q['ssim']:.3f}" + (f", OCR dấu {ocr:.0%}" if ocr is not None else "")
+             if q else "")
+    report(stage, False, f"{dst} ({size / 1024:.0f} KB, {kb_min:.0f} KB/phút, "
+                         f"{time.monotonic() - started:.1f} s{gates})")
     return rendered
 
 
@@ -363,7 +438,8 @@ def step_manifest(ingested: Ingested, subtitle_files: dict[str, list[Path]],
         entries.append(ManifestEntry(
             path=r.path, kind="video" if r.path.parent.name == "video" else "audio",
             language=r.language, profile=r.profile, codecs=r.codecs, duration_ms=r.duration_ms,
-            review_state=state, approver=by))
+            review_state="draft" if r.draft else state, approver="" if r.draft else by,
+            quality=r.quality))
     path = write_manifest(out, ingested.lesson, entries)
     report("manifest", False, str(path))
     return path
@@ -373,6 +449,7 @@ def produce(lesson_dir: Path, opts: ProduceOptions,
             report: Reporter = _log_report) -> ProduceResult:
     """Run every stage on one lesson without Prefect; the flow does the same with tasks."""
     ingested = step_ingest(lesson_dir, opts, report)
+    step_audio(ingested, opts, report)
     transcript = step_transcribe(ingested, opts, report)
     alignment = step_align(ingested, transcript, opts, report)
     source = opts.registry.source
@@ -385,6 +462,9 @@ def produce(lesson_dir: Path, opts: ProduceOptions,
         lang = opts.registry.get(code)
         rendered += [step_render(ingested, lang, p, opts, report)
                      for p in ingested.lesson.profiles]
+    for code in draft_languages(ingested, gate, opts):
+        rendered.append(step_render(ingested, opts.registry.get(code),
+                                    ingested.lesson.profiles[0], opts, report, draft=True))
     manifest = step_manifest(ingested, subtitles, rendered, opts, report, gate)
     return finish(ingested, manifest, subtitles, rendered, opts, gate)
 

@@ -28,6 +28,8 @@ class ManifestEntry:
     review_state: str = ""
     # Who approved the language (approved files only).
     approver: str = ""
+    # Quality-gate figures of a render (ssim, vmaf, ocr_diacritics, subtitles_present).
+    quality: dict[str, float | None] | None = None
 
 
 def write_manifest(lesson_out: Path, lesson: Lesson, entries: list[ManifestEntry]) -> Path:
@@ -45,6 +47,7 @@ def write_manifest(lesson_out: Path, lesson: Lesson, entries: list[ManifestEntry
             "sha256": sha256_file(e.path),
             "review_state": e.review_state or None,
             "approver": e.approver or None,
+            **({"quality": e.quality} if e.quality else {}),
         })
     manifest = {
         "schema_version": MANIFEST_SCHEMA_VERSION,

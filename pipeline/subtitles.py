@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import pysubs2
+import regex
 
 from pipeline.languages import Language
 from pipeline.storage import atomic_path
 from pipeline.types import Cue
 
-__all__ = ["FORMATS", "SubtitleStyle", "build_ssa", "write_subtitles"]
+__all__ = ["FORMATS", "SubtitleStyle", "build_ssa", "font_runs", "write_subtitles"]
 
 #: Extension -> pysubs2 format id.
 FORMATS: dict[str, str] = {"srt": "srt", "vtt": "vtt", "ass": "ass"}
@@ -43,10 +44,27 @@ def build_ssa(cues: list[Cue], lang: Language,
         outline=3, shadow=0, alignment=pysubs2.Alignment.BOTTOM_CENTER, marginv=style.margin_v,
         marginl=20, marginr=20,
     )
+    tai_viet = "Tavt" in lang.scripts and bool(lang.fallback_font)
     for cue in cues:
-        subs.append(pysubs2.SSAEvent(start=cue.start_ms, end=cue.end_ms,
-                                     text=r"\N".join(_escape(line) for line in cue.lines)))
+        lines = [_escape(line) for line in cue.lines]
+        if tai_viet:
+            lines = [font_runs(line, lang.font, lang.fallback_font) for line in lines]
+        subs.append(pysubs2.SSAEvent(start=cue.start_ms, end=cue.end_ms, text=r"\N".join(lines)))
     return subs
+
+
+_TAI_VIET = regex.compile(r"([\uAA80-\uAADF]+(?:\s+[\uAA80-\uAADF]+)*)")
+
+
+def font_runs(line: str, script_font: str, fallback_font: str) -> str:
+    """Switch font inline between Tai Viet runs and everything else (Latin, digits,
+    punctuation): libass does not fall back between fonts given by name in a fontsdir."""
+    parts = [p for p in _TAI_VIET.split(line) if p]
+    out = []
+    for p in parts:
+        font = script_font if _TAI_VIET.fullmatch(p) else fallback_font
+        out.append(f"{{\\fn{font}}}{p}")
+    return "".join(out)
 
 
 def _escape(line: str) -> str:
@@ -58,11 +76,12 @@ def write_subtitles(cues: list[Cue], lang: Language, out_dir: Path,
                     style: SubtitleStyle = SubtitleStyle(), stem: str = "") -> list[Path]:
     """Write ``<stem>.srt``, ``.vtt`` and ``.ass`` (stem defaults to the language code) into
     ``out_dir`` atomically."""
-    subs = build_ssa(cues, lang, style)
+    plain = build_ssa(cues, replace(lang, fallback_font=""), style)
+    styled = build_ssa(cues, lang, style)
     written = []
     for ext, fmt in FORMATS.items():
         path = out_dir / f"{stem or lang.code}.{ext}"
         with atomic_path(path) as tmp:
-            subs.save(str(tmp), format_=fmt, encoding="utf-8")
+            (styled if ext == "ass" else plain).save(str(tmp), format_=fmt, encoding="utf-8")
         written.append(path)
     return written

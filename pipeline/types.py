@@ -57,6 +57,8 @@ class Lesson:
     recording: Path
     # sha256 of lesson.toml, script.md (after NFC) and the recording.
     hashes: dict[str, str] = field(default_factory=dict)
+    # Titles in target languages written by the content team ([titles] in lesson.toml).
+    titles: dict[str, str] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
         d = asdict(self)
@@ -71,6 +73,7 @@ class Lesson:
             chapters=tuple(d["chapters"]),
             sentences=tuple(Sentence(**s) for s in d["sentences"]),
             recording=Path(d["recording"]), hashes=dict(d["hashes"]),
+            titles=dict(d.get("titles", {})),
         )
 
 

@@ -1,19 +1,25 @@
-"""Render: the compat profile as DESIGN.md specifies it, checked on the real file."""
+"""Render: profiles as DESIGN.md specifies them, cards, subtitles, drafts, quality gates."""
 
 from __future__ import annotations
 
+import re
+from dataclasses import replace
 from pathlib import Path
 
 import av
+import numpy as np
 import pytest
 
-from pipeline.errors import FfmpegError, UnknownNameError
+from pipeline.errors import FfmpegError, RenderQualityError, UnknownNameError
 from pipeline.languages import Registry
-from pipeline.media import probe
+from pipeline.media import probe, run_ffmpeg
 from pipeline.profiles import PROFILES, get_profile
-from pipeline.render import render
+from pipeline.render import RenderJob, RenderOptions, normalise_audio, render
 from pipeline.subtitles import write_subtitles
 from pipeline.types import Cue
+
+CUES = [Cue(0, 0, 500, 4000, ("Nhập mật khẩu", "để đăng nhập.")),
+        Cue(1, 1, 6000, 9000, ("Bấm nút Xác nhận.",))]
 
 
 def top_level_boxes(path: Path) -> list[str]:
@@ -29,63 +35,138 @@ def top_level_boxes(path: Path) -> list[str]:
     return boxes
 
 
+def frame_at(path: Path, t: float) -> np.ndarray:
+    with av.open(str(path)) as c:
+        for frame in c.decode(video=0):
+            if frame.time is not None and frame.time >= t:
+                return np.asarray(frame.to_ndarray(format="rgb24"), dtype=np.int32)
+    raise AssertionError(f"no frame at {t}")
+
+
 @pytest.fixture(scope="module")
-def compat_video(short_lesson: Path, registry: Registry,
-                 tmp_path_factory: pytest.TempPathFactory) -> Path:
+def work(short_lesson: Path, registry: Registry,
+         tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     out = tmp_path_factory.mktemp("render")
-    write_subtitles([Cue(0, 0, 500, 4000, ("Nhập mật khẩu", "để đăng nhập."))],
-                    registry.get("vi"), out)
-    dst = out / "vi-compat.mp4"
-    rendered = render(short_lesson / "recording.mp4", out / "vi.ass", get_profile("compat"),
-                      "vi", dst)
+    write_subtitles(CUES, registry.get("vi"), out)
+    audio = normalise_audio(short_lesson / "recording.mp4", out / "norm.wav")
+    return {"out": out, "audio": audio, "recording": short_lesson / "recording.mp4"}
+
+
+def job_for(work: dict[str, Path], profile: str = "compat", **kw: object) -> RenderJob:
+    p = get_profile(profile)
+    values: dict[str, object] = dict(
+        recording=work["recording"], audio=work["audio"], language="vi", font="Noto Sans",
+        profile=p, dst=work["out"] / f"{profile}-{len(kw)}-{sorted(kw)}.{p.ext}",
+        ass=work["out"] / "vi.ass", title_vi="Trả tiền bằng mã QR",
+        chapters=((500, "Chuẩn bị"),), cue_times=(2.0, 7.5))
+    values.update(kw)
+    return RenderJob(**values)  # type: ignore[arg-type]
+
+
+@pytest.fixture(scope="module")
+def compat(work: dict[str, Path]) -> tuple[Path, dict[str, float | None]]:
+    rendered = render(job_for(work))
     assert rendered.codecs == ("avc1.42C01E", "mp4a.40.2")
-    return dst
+    return rendered.path, rendered.quality
 
 
-def test_compat_profile_streams(compat_video: Path) -> None:
-    info = probe(compat_video)
+def test_compat_profile_streams(compat: tuple[Path, dict[str, float | None]]) -> None:
+    info = probe(compat[0])
     assert info.video is not None and info.audio is not None
     assert (info.video.codec, info.video.width, info.video.height) == ("h264", 854, 480)
-    assert info.video.profile == "Constrained Baseline"
-    assert info.video.level == 30
+    assert info.video.profile == "Constrained Baseline" and info.video.level == 30
     assert round(info.video.fps) == 15
-    assert (info.audio.codec, info.audio.channels) == ("aac", 1)
-    assert info.audio.profile == "LC"
+    assert (info.audio.codec, info.audio.channels, info.audio.profile) == ("aac", 1, "LC")
+    boxes = top_level_boxes(compat[0])
+    assert boxes.index("moov") < boxes.index("mdat")  # +faststart
 
 
-def test_compat_is_faststart(compat_video: Path) -> None:
-    boxes = top_level_boxes(compat_video)
-    assert boxes.index("moov") < boxes.index("mdat")
+def test_quality_figures_recorded(compat: tuple[Path, dict[str, float | None]]) -> None:
+    q = compat[1]
+    assert q["ssim"] is not None and q["ssim"] > 0.97
+    assert q["subtitles_present"] == 1.0
+    assert q["ocr_diacritics"] is None or q["ocr_diacritics"] > 0.7
 
 
-def test_subtitles_are_burned_in(compat_video: Path, short_lesson: Path,
-                                 tmp_path: Path) -> None:
-    # The bottom band differs from an unsubtitled render where the cue is shown.
-    plain = tmp_path / "plain.mp4"
-    render(short_lesson / "recording.mp4", None, get_profile("compat"), "vi", plain)
-
-    def bottom_band(path: Path) -> bytes:
-        with av.open(str(path)) as c:
-            for frame in c.decode(video=0):
-                if frame.time is not None and frame.time >= 2.0:
-                    img = frame.to_ndarray(format="gray")
-                    return bytes(img[400:470, 200:650].tobytes())
-        raise AssertionError("no frame")
-
-    a, b = bottom_band(compat_video), bottom_band(plain)
-    diff = sum(abs(x - y) for x, y in zip(a, b, strict=True)) / len(a)
+def test_title_card_then_subtitles(compat: tuple[Path, dict[str, float | None]],
+                                   work: dict[str, Path]) -> None:
+    first = frame_at(compat[0], 0.5)
+    assert abs(first[240, 20] - np.array([0, 88, 66])).max() < 30  # the green title card
+    plain = render(job_for(work, ass=None))
+    # 2.5 s title card + 2 s into the recording: the first cue is on screen.
+    band = (slice(400, 470), slice(200, 650))
+    diff = np.abs(frame_at(compat[0], 4.5)[band] - frame_at(plain.path, 4.5)[band]).mean()
     assert diff > 10
 
 
-def test_failed_render_leaves_nothing(tmp_path: Path) -> None:
+def test_draft_is_watermarked(compat: tuple[Path, dict[str, float | None]],
+                              work: dict[str, Path]) -> None:
+    draft = render(job_for(work, draft=True, dst=work["out"] / "draft.mp4"))
+    corner = (slice(0, 50), slice(650, 854))
+    diff = np.abs(frame_at(draft.path, 6.0)[corner] - frame_at(compat[0], 6.0)[corner]).mean()
+    assert draft.draft and diff > 5
+
+
+def test_gate_refuses_a_bad_render(work: dict[str, Path]) -> None:
+    strict = replace(get_profile("compat"), min_ssim=1.01)
+    job = job_for(work, profile="compat", dst=work["out"] / "strict.mp4")
+    job = replace(job, profile=strict)
+    with pytest.raises(RenderQualityError) as info:
+        render(job)
+    assert "SSIM" in str(info.value)
+    assert not job.dst.exists()
+
+
+def test_failed_encode_leaves_nothing(tmp_path: Path, work: dict[str, Path]) -> None:
     bad = tmp_path / "bad.mp4"
     bad.write_bytes(b"\x00garbage" * 1000)
-    dst = tmp_path / "video" / "vi-compat.mp4"
+    job = job_for(work, recording=bad, dst=tmp_path / "video" / "vi-compat.mp4")
     with pytest.raises(FfmpegError) as info:
-        render(bad, None, get_profile("compat"), "vi", dst)
+        render(job)
     assert "compat" in str(info.value)
-    assert not dst.exists()
-    assert not any(dst.parent.iterdir()) if dst.parent.exists() else True
+    assert not job.dst.exists()
+
+
+def test_loudness_is_normalised(work: dict[str, Path]) -> None:
+    log = run_ffmpeg(["-i", str(work["audio"]), "-af", "ebur128", "-f", "null", "-"],
+                     action="measuring", path=work["audio"])
+    integrated = float(re.findall(r"I:\s+(-?[0-9.]+) LUFS", log)[-1])
+    assert abs(integrated - (-16.0)) < 1.0
+    assert probe(work["audio"]).audio.channels == 1  # type: ignore[union-attr]
+
+
+def test_audio_profile(work: dict[str, Path]) -> None:
+    rendered = render(job_for(work, profile="audio", dst=work["out"] / "vi-audio.opus"))
+    info = probe(rendered.path)
+    assert info.video is None and info.audio is not None and info.audio.codec == "opus"
+    assert rendered.codecs == ("opus",)
+
+
+def test_soft_subtitles(work: dict[str, Path]) -> None:
+    job = job_for(work, srt=work["out"] / "vi.srt", dst=work["out"] / "soft.mp4")
+    rendered = render(job, RenderOptions(burn_subtitles=False, quality_gates=False))
+    with av.open(str(rendered.path)) as c:
+        assert [s.codec_context.name for s in c.streams.subtitles] == ["mov_text"]
+
+
+def test_tai_viet_subtitles_switch_fonts(tmp_path: Path, registry: Registry) -> None:
+    blt = registry.get("blt")
+    write_subtitles([Cue(0, 0, 0, 2000, ("ꪀꪁꪂ 45.000 QR",))], blt, tmp_path)
+    ass = (tmp_path / "blt.ass").read_text(encoding="utf-8")
+    assert r"{\fnNoto Sans Tai Viet}ꪀꪁꪂ{\fnNoto Sans} 45.000 QR" in ass
+    assert r"\fn" not in (tmp_path / "blt.srt").read_text(encoding="utf-8")
+
+
+@pytest.mark.slow
+def test_modern_and_tiny_profiles(work: dict[str, Path]) -> None:
+    modern = render(job_for(work, profile="modern"))
+    info = probe(modern.path)
+    assert info.video is not None and info.video.codec == "av1"
+    assert info.audio is not None and info.audio.codec == "opus"
+    tiny = render(job_for(work, profile="tiny"))
+    info = probe(tiny.path)
+    assert info.video is not None and round(info.video.fps) == 10
+    assert info.video.profile == "Main"
 
 
 def test_profiles_table() -> None:

@@ -34,7 +34,7 @@ def test_ass_style_uses_language_font_and_no_wrapping(tmp_path: Path,
     assert subs.info["WrapStyle"] == "2"
     assert subs.info["PlayResY"] == "480"
     # Braces would start an override block: they are neutralised.
-    assert "{" not in subs[1].text
+    assert "(ngân hàng)" in subs[1].text and "{ngân" not in subs[1].text
 
 
 def test_no_partial_file_on_failure(tmp_path: Path, registry: Registry) -> None:
