@@ -57,6 +57,12 @@ MESSAGES: dict[str, tuple[str, str]] = {
                 "Offline bundle: {folder} and {zip} ({mb:.1f} MB). Open index.html in a browser."),
     "verified": ("Đã kiểm tra {n} tệp: {missing} thiếu, {corrupt} hỏng, {extra} thừa.",
                  "Checked {n} files: {missing} missing, {corrupt} corrupt, {extra} extra."),
+    "serving_flows": ("Đang phục vụ {name} (máy chủ Prefect: PREFECT_API_URL). Ctrl+C để dừng.",
+                      "Serving {name} (Prefect server: PREFECT_API_URL). Ctrl+C to stop."),
+    "resumed": ("Đã tiếp tục lượt chạy đang chờ duyệt của {lesson}.",
+                "Resumed the run of {lesson} that was waiting for review."),
+    "not_waiting": ("Không có lượt chạy nào của {lesson} đang chờ duyệt.",
+                    "No run of {lesson} is waiting for review."),
     "exported_cues": ("Đã xuất {n} câu phụ đề ra {path}", "Exported {n} cues to {path}"),
     "imported": ("Đã thêm {n} thuật ngữ (đề xuất) vào {path}",
                  "Added {n} proposed terms to {path}"),
@@ -164,9 +170,17 @@ def cmd_review(args: argparse.Namespace) -> int:
 
         store = _store(settings)
         secret = load_secret(settings.out_dir / ".review-secret")
+        def on_approved(lesson_id: str, lang: str) -> None:
+            # Server mode: a run suspended at the review gate continues.
+            if os.environ.get("PREFECT_API_URL"):
+                from flows.server import resume_for_lesson
+
+                resume_for_lesson(settings.out_dir, lesson_id, lang)
+
         app = create_app(store, load_registry(settings.glossary_dir), WebOptions(
             out_dir=settings.out_dir, secret=secret, glossary_dir=settings.glossary_dir,
-            tm_dir=settings.tm_path, secure_cookies=settings.cookie_secure))
+            tm_dir=settings.tm_path, secure_cookies=settings.cookie_secure,
+            on_approved=on_approved))
         host = args.host or settings.review_host
         port = args.port or settings.review_port
         print(msg("serving", url=f"http://{host}:{port}/"), flush=True)
@@ -322,6 +336,42 @@ def cmd_verify(args: argparse.Namespace) -> int:
     return 0 if report.ok else 1
 
 
+def cmd_flows(args: argparse.Namespace) -> int:
+    """Server mode (needs PREFECT_API_URL): serve the deployment, start runs, inspect, resume."""
+    settings = _settings(args)
+    from flows.env import configure_prefect_env
+
+    configure_prefect_env(settings.prefect_home)
+    from flows import server
+
+    if args.flows_cmd == "serve":
+        print(msg("serving_flows", name=server.DEPLOYMENT), flush=True)
+        server.produce_lesson_reviewed.serve(name="caunoi", limit=args.limit)
+        return 0
+    if args.flows_cmd == "run":
+        from prefect.deployments import run_deployment
+
+        run = run_deployment(server.DEPLOYMENT, timeout=0, parameters={
+            "lesson_dir": str(args.lesson_dir.resolve()), "out_dir": str(settings.out_dir),
+            "languages": list(_csv(args.languages) or []) or None,
+            "profiles": list(_csv(args.profiles) or []) or None})
+        print(run.id)  # type: ignore[union-attr]
+        return 0
+    if args.flows_cmd == "state":
+        from uuid import UUID
+
+        from prefect import get_client
+
+        with get_client(sync_client=True) as client:
+            state = client.read_flow_run(UUID(args.run_id)).state
+        print(state.name if state else "UNKNOWN")
+        return 0
+    lesson = _lesson_id(args.lesson)
+    resumed = server.resume_for_lesson(settings.out_dir, lesson, args.lang)
+    print(msg("resumed" if resumed else "not_waiting", lesson=lesson))
+    return 0 if resumed else 1
+
+
 def cmd_languages(args: argparse.Namespace) -> int:
     from pipeline.languages import load_registry
 
@@ -431,6 +481,24 @@ def build_parser() -> argparse.ArgumentParser:
     sp = sub.add_parser("verify", help="Kiểm tra tổng kiểm (verify checksums of a bundle/target)")
     sp.add_argument("path", help="thư mục gói, nơi xuất bản, hoặc URL")
     sp.set_defaults(func=cmd_verify)
+
+    sp = sub.add_parser("flows", help="Chế độ máy chủ Prefect: serve / run / state / resume")
+    fsub = sp.add_subparsers(dest="flows_cmd", required=True, metavar="ACTION")
+    fs = fsub.add_parser("serve", help="phục vụ deployment (serve the deployment)")
+    fs.add_argument("--limit", type=int, default=2, help="số lượt chạy song song")
+    fs.add_argument("--out", type=Path, default=None)
+    fr = fsub.add_parser("run", help="bắt đầu một lượt chạy (start a run)")
+    fr.add_argument("lesson_dir", type=Path, metavar="LESSON_DIR")
+    fr.add_argument("--languages")
+    fr.add_argument("--profiles")
+    fr.add_argument("--out", type=Path, default=None)
+    fst = fsub.add_parser("state", help="trạng thái lượt chạy (state of a run)")
+    fst.add_argument("run_id")
+    fre = fsub.add_parser("resume", help="tiếp tục lượt chạy đang chờ (resume a waiting run)")
+    fre.add_argument("lesson", metavar="LESSON")
+    fre.add_argument("--lang", required=True)
+    fre.add_argument("--out", type=Path, default=None)
+    sp.set_defaults(func=cmd_flows)
 
     sp = sub.add_parser("review", help="Duyệt bản dịch: serve / export / import (XLIFF)")
     rsub = sp.add_subparsers(dest="review_cmd", required=True, metavar="ACTION")

@@ -7,7 +7,9 @@ form, per-language roles, rate-limited sign-in, length-limited and escaped input
 
 from __future__ import annotations
 
+import logging
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any
@@ -41,6 +43,9 @@ class WebOptions:
     tm_dir: Path
     # Send cookies only over HTTPS (set behind a TLS proxy).
     secure_cookies: bool = False
+    # Called with (lesson, language) when a language is approved (server mode resumes the
+    # suspended flow run there).
+    on_approved: Callable[[str, str], None] | None = None
 
 
 class Forbidden(Exception):
@@ -221,6 +226,11 @@ def create_app(store: ReviewStore, registry: Registry, opts: WebOptions) -> Fast
         if not ok:
             return lesson_page(request, sess, lesson_id, lang,
                                message=t("approve_all_wait", ui_of(request)))
+        if opts.on_approved is not None:
+            try:
+                opts.on_approved(lesson_id, lang)
+            except Exception:  # the approval stands even if the orchestrator is down
+                logging.getLogger("caunoi.review").exception("resume hook failed")
         return RedirectResponse(f"/l/{lesson_id}/{lang}", status_code=303)
 
     @app.get("/l/{lesson_id}/{lang}/c/{idx}/history", response_class=HTMLResponse)

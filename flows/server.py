@@ -1,0 +1,86 @@
+"""Server mode: a deployment whose runs suspend at the review gate and resume when a
+reviewer approves a language (Prefect's suspend/resume with run input).
+
+    prefect server start                       # once, or point PREFECT_API_URL at a server
+    caunoi flows serve                         # serves the deployment (a runner process)
+    caunoi flows run LESSON_DIR [--languages]  # starts a run; it suspends while reviews wait
+    caunoi review serve                        # approving a language resumes the run
+
+A resumed run starts the flow again from the top; every stage is cached on its inputs, so
+only what the new approval changed (the language's render) does any work.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from uuid import UUID
+
+from prefect import flow, get_run_logger
+from prefect.context import FlowRunContext
+from prefect.flow_runs import resume_flow_run, suspend_flow_run
+from prefect.input import RunInput
+
+from flows.produce import produce_lesson
+from pipeline.config import load_settings
+from pipeline.storage import atomic_write_json
+
+__all__ = ["DEPLOYMENT", "ReviewDone", "produce_lesson_reviewed", "resume_for_lesson"]
+
+DEPLOYMENT = "produce_lesson_reviewed/caunoi"
+#: Longest a run waits for reviewers before it fails (seconds).
+REVIEW_TIMEOUT = 30 * 24 * 3600
+
+
+class ReviewDone(RunInput):
+    """What the review app sends when a language of the lesson is approved."""
+
+    language: str
+
+
+def _waiting_file(out_dir: Path, lesson_id: str) -> Path:
+    return out_dir / lesson_id / ".state" / "flow-run.json"
+
+
+@flow(name="produce_lesson_reviewed", persist_result=True, validate_parameters=True)
+def produce_lesson_reviewed(lesson_dir: str, out_dir: str = "",
+                            languages: list[str] | None = None,
+                            profiles: list[str] | None = None,
+                            max_rounds: int = 50) -> dict[str, object]:
+    """Produce a lesson; while languages wait for review, suspend until one is approved."""
+    settings = load_settings(out_dir=out_dir or None)
+    logger = get_run_logger()
+    result = None
+    for _ in range(max_rounds):
+        result = produce_lesson(Path(lesson_dir), settings,
+                                tuple(languages) if languages else None,
+                                tuple(profiles) if profiles else None)
+        if not result.pending_languages:
+            break
+        ctx = FlowRunContext.get()
+        run_id = str(ctx.flow_run.id) if ctx and ctx.flow_run else ""
+        atomic_write_json(_waiting_file(settings.out_dir, result.lesson_id),
+                          {"flow_run_id": run_id, "pending": result.pending_languages})
+        logger.info("suspending until a review is approved: %s",
+                    ", ".join(result.pending_languages))
+        key = "review-" + ",".join(sorted(result.approved_languages))
+        done = suspend_flow_run(wait_for_input=ReviewDone, key=key, timeout=REVIEW_TIMEOUT)
+        logger.info("resumed: %s approved", done.language if done else "?")
+    assert result is not None
+    _waiting_file(settings.out_dir, result.lesson_id).unlink(missing_ok=True)
+    return {"lesson": result.lesson_id, "approved": result.approved_languages,
+            "pending": result.pending_languages, "manifest": str(result.manifest)}
+
+
+def resume_for_lesson(out_dir: Path, lesson_id: str, language: str) -> bool:
+    """Resume the suspended run of a lesson, if one waits (called when a language is
+    approved). Returns whether a run was resumed."""
+    path = _waiting_file(out_dir, lesson_id)
+    if not os.environ.get("PREFECT_API_URL") or not path.is_file():
+        return False
+    run_id = json.loads(path.read_text(encoding="utf-8")).get("flow_run_id")
+    if not run_id:
+        return False
+    resume_flow_run(UUID(run_id), run_input=ReviewDone(language=language).model_dump())
+    return True
