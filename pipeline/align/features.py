@@ -62,6 +62,16 @@ def mfcc(samples: np.ndarray, rate: int) -> np.ndarray:
     return ((cep - cep.mean(axis=0)) / (cep.std(axis=0) + 1e-6)).astype(np.float32)
 
 
+@numba.njit(cache=True, inline="always")
+def _dist(a: np.ndarray, i: int, b: np.ndarray, j: int) -> np.float32:
+    """Euclidean distance between frame i of ``a`` and frame j of ``b``."""
+    d = np.float32(0.0)
+    for f in range(a.shape[1]):
+        diff = a[i, f] - b[j, f]
+        d += diff * diff
+    return np.float32(np.sqrt(d))
+
+
 @numba.njit(cache=True)
 def _dtw_band(a: np.ndarray, b: np.ndarray, band: int, open_row: np.ndarray, garbage: float,
               skip_from: np.ndarray, skip_cost: np.ndarray,
@@ -78,11 +88,7 @@ def _dtw_band(a: np.ndarray, b: np.ndarray, band: int, open_row: np.ndarray, gar
         prev_centre = ((i - 1) * (m - 1)) // max(1, n - 1) if i > 0 else 0
         for j in range(lo, hi + 1):
             k = j - centre + band
-            d = np.float32(0.0)
-            for f in range(a.shape[1]):
-                diff = a[i, f] - b[j, f]
-                d += diff * diff
-            d = np.float32(np.sqrt(d))
+            d = _dist(a, i, b, j)
             if i == 0 and j == 0:
                 acc[i, k] = d
                 continue
@@ -184,11 +190,7 @@ def dtw_cost(a: np.ndarray, b: np.ndarray, penalty: float) -> float:
     steps = np.empty((n, m), dtype=np.int32)
     for i in range(n):
         for j in range(m):
-            d = np.float32(0.0)
-            for f in range(a.shape[1]):
-                diff = a[i, f] - b[j, f]
-                d += diff * diff
-            d = np.float32(np.sqrt(d))
+            d = _dist(a, i, b, j)
             if i == 0 and j == 0:
                 acc[i, j], steps[i, j] = d, 1
                 continue
