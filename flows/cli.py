@@ -311,7 +311,8 @@ def cmd_bundle(args: argparse.Namespace) -> int:
 
     settings = _settings(args)
     registry = load_registry(settings.glossary_dir)
-    languages = list(_csv(args.languages) or ("vi",))
+    # Vietnamese always comes along, for the bilingual teachers who use the bundle.
+    languages = list(dict.fromkeys([*(_csv(args.languages) or ()), "vi"]))
     for code in languages:
         registry.get(code, where="--languages")
     names = {c: f"{lang.name_native} ({lang.name_vi})" for c, lang in registry.languages.items()}
