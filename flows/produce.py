@@ -127,6 +127,7 @@ def produce_lesson(lesson_dir: Path, settings: Settings,
                                    ingested.lesson.profiles[0], opts, draft=True)
                 for code in draft_languages(ingested, gate, opts)]
     rendered = [f.result() for f in futures]
+    subtitles = gate.merged(subtitles)
     manifest = manifest_task(ingested, subtitles, rendered, opts, gate)
     result = finish(ingested, manifest, subtitles, rendered, opts, gate)
     if result.pending_languages:

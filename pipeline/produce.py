@@ -264,6 +264,15 @@ def step_translate(ingested: Ingested, lang: Language, opts: ProduceOptions,
 class GateResult:
     approved: dict[str, str] = field(default_factory=dict)  # language -> approver
     awaiting: list[str] = field(default_factory=list)
+    # Final subtitles written for the approved languages.
+    subtitles: dict[str, list[Path]] = field(default_factory=dict)
+
+    def merged(self, subtitles: dict[str, list[Path]]) -> dict[str, list[Path]]:
+        """``subtitles`` plus the approved languages' final subtitles (a new dict)."""
+        out = {code: list(paths) for code, paths in subtitles.items()}
+        for code, paths in self.subtitles.items():
+            out[code] = [*out.get(code, []), *paths]
+        return out
 
 
 def step_review_gate(ingested: Ingested, opts: ProduceOptions,
@@ -292,7 +301,8 @@ def step_review_gate(ingested: Ingested, opts: ProduceOptions,
         approval = store.approval(ingested.lesson.id, code)
         if approval is not None:
             gate.approved[code] = approval.approved_by
-            _write_approved(store, ingested, opts.registry.get(code), out, s.glossary_dir)
+            gate.subtitles[code] = _write_approved(store, ingested, opts.registry.get(code),
+                                                   out, s.glossary_dir)
         else:
             gate.awaiting.append(code)
     report("review", False, f"đã duyệt: {', '.join(gate.approved) or '-'}; "
@@ -415,10 +425,6 @@ def step_manifest(ingested: Ingested, subtitle_files: dict[str, list[Path]],
                for name in ("alignment.json", "alignment-report.md", "transcript.json")
                if (out / name).is_file()]
     approved = gate.approved if gate else {}
-    for code in approved:
-        subtitle_files.setdefault(code, [])
-        subtitle_files[code] = [*subtitle_files[code], *[
-            out / "subtitles" / f"{code}.{ext}" for ext in ("srt", "vtt", "ass")]]
 
     def state_of(code: str, path: Path) -> tuple[str, str]:
         if code == source:
@@ -465,6 +471,7 @@ def produce(lesson_dir: Path, opts: ProduceOptions,
     for code in draft_languages(ingested, gate, opts):
         rendered.append(step_render(ingested, opts.registry.get(code),
                                     ingested.lesson.profiles[0], opts, report, draft=True))
+    subtitles = gate.merged(subtitles)
     manifest = step_manifest(ingested, subtitles, rendered, opts, report, gate)
     return finish(ingested, manifest, subtitles, rendered, opts, gate)
 
