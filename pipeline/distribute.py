@@ -65,6 +65,8 @@ def _thumbnail(lesson_out: Path, video: Path, at_s: float) -> Path:
 def _sidecar(lesson_out: Path, src: Path, offset_s: float) -> Path:
     """A WebVTT sidecar shifted by the videos' title card, next to the other sidecars."""
     dst = lesson_out / "sidecars" / src.name
+    if dst.is_file() and dst.stat().st_mtime >= src.stat().st_mtime:
+        return dst  # already shifted (publish --hls and bundles ask again)
     subs = pysubs2.load(str(src), encoding="utf-8")
     subs.shift(ms=int(offset_s * 1000))
     with atomic_path(dst) as part:
