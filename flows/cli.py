@@ -125,13 +125,11 @@ def _store(settings: Settings) -> Any:
 
 
 def _lesson_id(value: str) -> str:
-    path = Path(value)
-    if path.is_dir() and (path / "lesson.toml").is_file():
-        import tomllib
+    """A lesson id given directly, or read from a lesson folder."""
+    from pipeline.ingest import lesson_id_of
 
-        meta = tomllib.loads((path / "lesson.toml").read_text(encoding="utf-8"))
-        return str(meta.get("id", path.resolve().name))
-    return value
+    path = Path(value)
+    return lesson_id_of(path) if (path / "lesson.toml").is_file() else value
 
 
 def cmd_users(args: argparse.Namespace) -> int:
@@ -222,15 +220,22 @@ def cmd_check(args: argparse.Namespace) -> int:
     return 0
 
 
+def _aligned(lesson_dir: Path, opts: Any) -> tuple[Any, Any]:
+    """Ingest, transcribe (when a model exists) and align, printing each step."""
+    from pipeline.produce import step_align, step_ingest, step_transcribe
+
+    ingested = step_ingest(lesson_dir, opts, _print_report)
+    transcript = step_transcribe(ingested, opts, _print_report)
+    return ingested, step_align(ingested, transcript, opts, _print_report)
+
+
 def cmd_align(args: argparse.Namespace) -> int:
-    from pipeline.produce import ProduceOptions, step_align, step_ingest, step_transcribe
+    from pipeline.produce import ProduceOptions
 
     opts = ProduceOptions.from_settings(_settings(args))
     if args.asr_backend:
         opts = ProduceOptions.from_settings(replace(opts.settings, asr_backend=args.asr_backend))
-    ingested = step_ingest(args.lesson_dir, opts, _print_report)
-    transcript = step_transcribe(ingested, opts, _print_report)
-    step_align(ingested, transcript, opts, _print_report)
+    ingested, _ = _aligned(args.lesson_dir, opts)
     out = opts.settings.lesson_out(ingested.lesson.id)
     print(msg("aligned", path=out / "alignment.json"))
     print((out / "alignment-report.md").read_text(encoding="utf-8"))
@@ -240,10 +245,7 @@ def cmd_align(args: argparse.Namespace) -> int:
 def cmd_translate(args: argparse.Namespace) -> int:
     from pipeline.produce import (
         ProduceOptions,
-        step_align,
-        step_ingest,
         step_subtitles,
-        step_transcribe,
         step_translate,
     )
 
@@ -251,9 +253,7 @@ def cmd_translate(args: argparse.Namespace) -> int:
     if args.mt_backend:
         opts = ProduceOptions.from_settings(replace(opts.settings, mt_backend=args.mt_backend),
                                             languages=opts.languages)
-    ingested = step_ingest(args.lesson_dir, opts, _print_report)
-    transcript = step_transcribe(ingested, opts, _print_report)
-    alignment = step_align(ingested, transcript, opts, _print_report)
+    ingested, alignment = _aligned(args.lesson_dir, opts)
     step_subtitles(ingested, alignment, opts.registry.source, opts, _print_report)
     for code in ingested.lesson.languages[1:]:
         step_translate(ingested, opts.registry.get(code), opts, _print_report)

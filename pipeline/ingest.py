@@ -36,7 +36,8 @@ from pipeline.profiles import get_profile
 from pipeline.storage import atomic_path, atomic_write_json, sha256_file, sha256_text
 from pipeline.types import Ingested, Lesson, Sentence
 
-__all__ = ["IngestOptions", "ingest", "load_lesson", "parse_script", "read_text_nfc"]
+__all__ = ["IngestOptions", "ingest", "lesson_id_of", "load_lesson", "parse_script",
+           "read_text_nfc"]
 
 log = logging.getLogger("caunoi.ingest")
 
@@ -96,6 +97,14 @@ def _str_list(data: dict[str, object], key: str, path: Path) -> tuple[str, ...] 
     return tuple(value)
 
 
+def lesson_id_of(lesson_dir: Path, meta: dict[str, object] | None = None) -> str:
+    """A lesson's id: ``id`` in lesson.toml, else the folder name."""
+    if meta is None:
+        toml = lesson_dir / "lesson.toml"
+        meta = tomllib.loads(read_text_nfc(toml)) if toml.is_file() else {}
+    return str(meta.get("id", lesson_dir.resolve().name))
+
+
 def _find_recording(lesson_dir: Path) -> Path:
     found = sorted(p for p in lesson_dir.glob("recording.*") if p.is_file()
                    and not p.name.endswith((".part", ".tmp")))
@@ -129,7 +138,7 @@ def load_lesson(lesson_dir: Path, registry: Registry, opts: IngestOptions) -> Le
     if not isinstance(title, str) or not title.strip():
         raise LessonConfigError(path=str(toml_path),
                                 detail="'title' (Vietnamese) is missing or empty")
-    lesson_id = str(meta.get("id", lesson_dir.resolve().name))
+    lesson_id = lesson_id_of(lesson_dir, meta)
     if not _ID_RE.match(lesson_id):
         raise LessonConfigError(
             path=str(toml_path),
