@@ -98,16 +98,13 @@ def _compare(ref: Path, out: Path, offset: float, size: tuple[int, int], fps: in
             float(score.group(1)) if (vmaf and score) else None)
 
 
-_FILTERS: dict[str, str] = {}
-
-
+@lru_cache(maxsize=4)
 def _filters(ffmpeg: str) -> str:
-    if ffmpeg not in _FILTERS:
-        from pipeline.media import ffmpeg_exe
+    """The filter list of an ffmpeg binary (asked once per process)."""
+    from pipeline.media import ffmpeg_exe
 
-        _FILTERS[ffmpeg] = subprocess.run([ffmpeg_exe(ffmpeg), "-hide_banner", "-filters"],
-                                          capture_output=True, text=True).stdout
-    return _FILTERS[ffmpeg]
+    return subprocess.run([ffmpeg_exe(ffmpeg), "-hide_banner", "-filters"],
+                          capture_output=True, text=True).stdout
 
 
 @lru_cache(maxsize=16)

@@ -147,9 +147,9 @@ def transcribe(wav: Path, opts: TranscribeOptions, audio_sha256: str = "") -> Tr
     if opts.backend not in BACKENDS:
         raise UnknownNameError(kind="ASR backend", name=opts.backend, known=", ".join(BACKENDS))
     path = asr_model_path(opts.model_dir, opts.backend, opts.model)
-    samples, _ = read_wav(wav)
+    samples, rate = read_wav(wav)
     log.info("transcribing %s with %s (%s)", wav.name, opts.backend, opts.model)
     segments = _clamp(BACKENDS[opts.backend]().run(path, samples, opts),
-                      duration_ms=samples.size * 1000 // 16_000)
+                      duration_ms=samples.size * 1000 // rate)
     return Transcript(language=opts.language, backend=opts.backend, model=opts.model,
                       prompt=opts.prompt, segments=tuple(segments), audio_sha256=audio_sha256)
