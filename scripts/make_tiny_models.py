@@ -129,21 +129,29 @@ def _convert_ct2(src: Path, dst: Path) -> None:
     convert_to_ct2(src, dst)
 
 
-def build_madlad(out: Path) -> Path:
+def _train_sentencepiece(dst: Path, **options: Any) -> None:
+    """A 400-piece sentencepiece model trained on the sample's Vietnamese, saved as ``dst``
+    (hard_vocab_limit off: a few hundred sentences cannot fill a fixed vocabulary)."""
     import sentencepiece as spm
+
+    with tempfile.TemporaryDirectory(prefix="caunoi-tiny-") as tmp:
+        prefix = Path(tmp) / "sp"
+        spm.SentencePieceTrainer.train(
+            input=str(_corpus(Path(tmp) / "corpus.txt")), model_prefix=str(prefix),
+            vocab_size=400, hard_vocab_limit=False, byte_fallback=True,
+            character_coverage=1.0, minloglevel=2, **options)
+        shutil.copyfile(f"{prefix}.model", dst)
+
+
+def build_madlad(out: Path) -> Path:
     import torch
     from transformers import T5Config, T5ForConditionalGeneration, T5Tokenizer
 
     dst = out / "mt" / "tiny-madlad"
     dst.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(prefix="caunoi-tiny-") as tmp:
-        prefix = Path(tmp) / "sp"
-        spm.SentencePieceTrainer.train(
-            input=str(_corpus(Path(tmp) / "corpus.txt")), model_prefix=str(prefix),
-            vocab_size=400, model_type="unigram", pad_id=0, eos_id=1, unk_id=2, bos_id=-1,
-            user_defined_symbols=MADLAD_TAGS, hard_vocab_limit=False, byte_fallback=True,
-            character_coverage=1.0, minloglevel=2)
-        shutil.copyfile(f"{prefix}.model", dst / "spiece.model")
+    # T5 ids: pad 0, eos 1, unk 2, no bos; the target tags are whole pieces.
+    _train_sentencepiece(dst / "spiece.model", model_type="unigram", pad_id=0, eos_id=1,
+                         unk_id=2, bos_id=-1, user_defined_symbols=MADLAD_TAGS)
     tokenizer = T5Tokenizer.from_pretrained(str(dst), extra_ids=0, legacy=False)
     torch.manual_seed(SEED)
     model = T5ForConditionalGeneration(T5Config(
@@ -156,19 +164,12 @@ def build_madlad(out: Path) -> Path:
 
 
 def build_nllb(out: Path) -> Path:
-    import sentencepiece as spm
     import torch
     from transformers import M2M100Config, M2M100ForConditionalGeneration, NllbTokenizer
 
     dst = out / "mt" / "tiny-nllb"
     dst.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(prefix="caunoi-tiny-") as tmp:
-        prefix = Path(tmp) / "sp"
-        spm.SentencePieceTrainer.train(
-            input=str(_corpus(Path(tmp) / "corpus.txt")), model_prefix=str(prefix),
-            vocab_size=400, model_type="bpe", hard_vocab_limit=False, byte_fallback=True,
-            character_coverage=1.0, minloglevel=2)
-        shutil.copyfile(f"{prefix}.model", dst / "sentencepiece.bpe.model")
+    _train_sentencepiece(dst / "sentencepiece.bpe.model", model_type="bpe")
     # Without extra_special_tokens a locally built NLLB tokenizer loses its language codes.
     tokenizer = NllbTokenizer.from_pretrained(str(dst), extra_special_tokens=NLLB_CODES,
                                               src_lang="vie_Latn")
