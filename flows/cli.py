@@ -16,62 +16,16 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from pipeline.config import Settings, load_settings
-from pipeline.errors import CaunoiError, DiskFullError, ui_language
+from pipeline.core.config import Settings, load_settings
+from pipeline.core.errors import CaunoiError, DiskFullError
+from pipeline.core.i18n import t, ui_language
 
 __all__ = ["main"]
 
-MESSAGES: dict[str, tuple[str, str]] = {
-    "done": ("Xong bài học {lesson} sau {seconds:.1f} giây. Kết quả ở: {out}",
-             "Lesson {lesson} done in {seconds:.1f} s. Results are in: {out}"),
-    "manifest": ("Danh mục tệp: {path}", "File manifest: {path}"),
-    "pending": ("Bản dịch nháp chờ duyệt (translations/<ngôn ngữ>.json, .xlf cho người dịch): {langs}",
-                "Draft translations awaiting review (translations/<lang>.json, .xlf for translators): {langs}"),
-    "interrupted": ("Đã dừng theo yêu cầu. Các kết quả đã xong vẫn được giữ nguyên.",
-                    "Stopped on request. Finished results are kept."),
-    "skipped": ("bỏ qua, không đổi", "skipped, unchanged"),
-    "valid": ("Bài học hợp lệ: {lesson} ({n} câu, ngôn ngữ: {langs}, định dạng: {profiles})",
-              "Lesson is valid: {lesson} ({n} sentences, languages: {langs}, profiles: {profiles})"),
-    "no_models": ("Chưa có mô hình nào trong {path}.", "No models in {path}."),
-    "downloaded": ("Đã tải mô hình về {path}", "Model downloaded to {path}"),
-    "aligned": ("Đã căn chỉnh: {path}", "Aligned: {path}"),
-    "translated": ("Bản dịch nháp ở: {path}", "Draft translations are in: {path}"),
-    "approved": ("Đã duyệt, đã dựng video: {langs}", "Approved and rendered: {langs}"),
-    "password_prompt": ("Mật khẩu cho {user}: ", "Password for {user}: "),
-    "password_short": ("Mật khẩu cần ít nhất 8 ký tự.", "The password needs at least 8 characters."),
-    "user_added": ("Đã tạo/cập nhật người dùng {user}: {langs}{admin}",
-                   "User {user} created/updated: {langs}{admin}"),
-    "serving": ("Trang duyệt bản dịch: {url} (Ctrl+C để dừng)",
-                "Review pages: {url} (Ctrl+C to stop)"),
-    "import_report": ("Đã áp dụng {applied} câu, {unchanged} không đổi, {conflicts} xung đột.",
-                      "Applied {applied} cues, {unchanged} unchanged, {conflicts} conflicts."),
-    "import_conflict": ("Xung đột câu {cue}: bản hiện tại (phiên bản {version}) là «{current}», bản nhập «{yours}» chưa được lưu.",
-                        "Conflict on cue {cue}: the current text (version {version}) is «{current}»; the imported «{yours}» was not saved."),
-    "glossary_ok": ("Bảng thuật ngữ hợp lệ ({path}).", "Glossaries are valid ({path})."),
-    "glossary_bad": ("{n} lỗi trong bảng thuật ngữ ({path}), xem ở trên.",
-                     "{n} problems in the glossaries ({path}), listed above."),
-    "exported": ("Đã xuất {n} thuật ngữ ra {path}", "Exported {n} terms to {path}"),
-    "published": ("Đã xuất bản {n} tệp ({skipped} tệp không đổi) tới {target}",
-                  "Published {n} files ({skipped} unchanged) to {target}"),
-    "bundled": ("Gói mang đi: {folder} và {zip} ({mb:.1f} MB). Mở index.html trong trình duyệt.",
-                "Offline bundle: {folder} and {zip} ({mb:.1f} MB). Open index.html in a browser."),
-    "verified": ("Đã kiểm tra {n} tệp: {missing} thiếu, {corrupt} hỏng, {extra} thừa.",
-                 "Checked {n} files: {missing} missing, {corrupt} corrupt, {extra} extra."),
-    "serving_flows": ("Đang phục vụ {name} (máy chủ Prefect: PREFECT_API_URL). Ctrl+C để dừng.",
-                      "Serving {name} (Prefect server: PREFECT_API_URL). Ctrl+C to stop."),
-    "resumed": ("Đã tiếp tục lượt chạy đang chờ duyệt của {lesson}.",
-                "Resumed the run of {lesson} that was waiting for review."),
-    "not_waiting": ("Không có lượt chạy nào của {lesson} đang chờ duyệt.",
-                    "No run of {lesson} is waiting for review."),
-    "exported_cues": ("Đã xuất {n} câu phụ đề ra {path}", "Exported {n} cues to {path}"),
-    "imported": ("Đã thêm {n} thuật ngữ (đề xuất) vào {path}",
-                 "Added {n} proposed terms to {path}"),
-}
 
 
 def msg(key: str, **kw: object) -> str:
-    vi, en = MESSAGES[key]
-    return (en if ui_language() == "en" else vi).format(**kw)
+    return t(f"cli.{key}", **kw)
 
 
 def _csv(value: str | None) -> tuple[str, ...] | None:
@@ -95,7 +49,7 @@ def cmd_produce(args: argparse.Namespace) -> int:
     languages, profiles = _csv(args.languages), _csv(args.profiles)
     started = time.monotonic()
     if args.no_prefect:
-        from pipeline.produce import ProduceOptions, produce
+        from pipeline.steps import ProduceOptions, produce
 
         result = produce(args.lesson_dir, ProduceOptions.from_settings(
             settings, languages, profiles), _print_report)
@@ -140,7 +94,7 @@ def cmd_users(args: argparse.Namespace) -> int:
     for item in args.lang or []:
         code, _, role = item.partition(":")
         languages[code] = role or "reviewer"
-    from pipeline.languages import load_registry
+    from pipeline.core.languages import load_registry
 
     registry = load_registry(settings.glossary_dir)
     for code in languages:
@@ -162,7 +116,7 @@ def cmd_review(args: argparse.Namespace) -> int:
     if args.review_cmd == "serve":
         import uvicorn
 
-        from pipeline.languages import load_registry
+        from pipeline.core.languages import load_registry
         from pipeline.review.security import load_secret
         from pipeline.review.web import WebOptions, create_app
 
@@ -202,9 +156,9 @@ def cmd_review(args: argparse.Namespace) -> int:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
+    from pipeline.core.languages import load_registry
+    from pipeline.core.media import probe
     from pipeline.ingest import IngestOptions, load_lesson
-    from pipeline.languages import load_registry
-    from pipeline.media import probe
 
     settings = _settings(args)
     lesson = load_lesson(args.lesson_dir, load_registry(settings.glossary_dir), IngestOptions(
@@ -212,7 +166,7 @@ def cmd_check(args: argparse.Namespace) -> int:
         default_profiles=settings.profiles))
     info = probe(lesson.recording)
     if info.audio is None:
-        from pipeline.errors import NoAudioStreamError
+        from pipeline.core.errors import NoAudioStreamError
 
         raise NoAudioStreamError(path=str(lesson.recording))
     print(msg("valid", lesson=lesson.id, n=len(lesson.sentences),
@@ -222,7 +176,7 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 def _aligned(lesson_dir: Path, opts: Any) -> tuple[Any, Any]:
     """Ingest, transcribe (when a model exists) and align, printing each step."""
-    from pipeline.produce import step_align, step_ingest, step_transcribe
+    from pipeline.steps import step_align, step_ingest, step_transcribe
 
     ingested = step_ingest(lesson_dir, opts, _print_report)
     transcript = step_transcribe(ingested, opts, _print_report)
@@ -230,7 +184,7 @@ def _aligned(lesson_dir: Path, opts: Any) -> tuple[Any, Any]:
 
 
 def cmd_align(args: argparse.Namespace) -> int:
-    from pipeline.produce import ProduceOptions
+    from pipeline.steps import ProduceOptions
 
     opts = ProduceOptions.from_settings(_settings(args))
     if args.asr_backend:
@@ -243,7 +197,7 @@ def cmd_align(args: argparse.Namespace) -> int:
 
 
 def cmd_translate(args: argparse.Namespace) -> int:
-    from pipeline.produce import (
+    from pipeline.steps import (
         ProduceOptions,
         step_subtitles,
         step_translate,
@@ -262,8 +216,8 @@ def cmd_translate(args: argparse.Namespace) -> int:
 
 
 def cmd_glossary(args: argparse.Namespace) -> int:
-    from pipeline.glossary import check_glossaries, export_tbx, import_tbx, load_glossary
-    from pipeline.languages import load_registry
+    from pipeline.core.languages import load_registry
+    from pipeline.translate.glossary import check_glossaries, export_tbx, import_tbx, load_glossary
 
     settings = _settings(args)
     registry = load_registry(settings.glossary_dir)
@@ -293,7 +247,7 @@ def _storage_options(target: str) -> dict[str, Any]:
 
 
 def cmd_publish(args: argparse.Namespace) -> int:
-    from pipeline.distribute import publish
+    from pipeline.publish.distribute import publish
 
     settings = _settings(args)
     lesson = _lesson_id(str(args.lesson_dir))
@@ -306,8 +260,8 @@ def cmd_publish(args: argparse.Namespace) -> int:
 
 
 def cmd_bundle(args: argparse.Namespace) -> int:
-    from pipeline.distribute import make_bundle
-    from pipeline.languages import load_registry
+    from pipeline.core.languages import load_registry
+    from pipeline.publish.distribute import make_bundle
 
     settings = _settings(args)
     registry = load_registry(settings.glossary_dir)
@@ -326,7 +280,7 @@ def cmd_bundle(args: argparse.Namespace) -> int:
 
 
 def cmd_verify(args: argparse.Namespace) -> int:
-    from pipeline.distribute import verify
+    from pipeline.publish.distribute import verify
 
     report = verify(args.path, _storage_options(args.path))
     for kind in ("missing", "corrupt", "extra"):
@@ -374,7 +328,7 @@ def cmd_flows(args: argparse.Namespace) -> int:
 
 
 def cmd_languages(args: argparse.Namespace) -> int:
-    from pipeline.languages import load_registry
+    from pipeline.core.languages import load_registry
 
     registry = load_registry(_settings(args).glossary_dir)
     for lang in registry.languages.values():
@@ -385,12 +339,12 @@ def cmd_languages(args: argparse.Namespace) -> int:
 
 
 def cmd_models(args: argparse.Namespace) -> int:
-    from pipeline.models import download_asr, download_mt, list_models
+    from pipeline.core.model_files import download_asr, download_mt, list_models
 
     settings = _settings(args)
     if args.models_cmd == "download":
         if args.mt:
-            from pipeline.produce import _mt_options
+            from pipeline.steps import _mt_options
 
             for fam in _csv(args.mt) or ():
                 path = download_mt(_mt_options(settings), fam)

@@ -1,6 +1,6 @@
 """``produce_lesson``: ingest → transcribe → align → subtitles → translate → render → manifest.
 
-Each task calls one ``pipeline.produce`` step. Stages cache themselves on content hashes, so
+Each task calls one ``pipeline.steps`` step. Stages cache themselves on content hashes, so
 Prefect's own result caching is off; retries apply to transient errors, never to bad input.
 """
 
@@ -13,10 +13,12 @@ from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NONE
 from prefect.states import Completed
 
-from pipeline.config import Settings
-from pipeline.errors import CaunoiError
-from pipeline.languages import Language
-from pipeline.produce import (
+from pipeline.core.config import Settings
+from pipeline.core.errors import CaunoiError
+from pipeline.core.languages import Language
+from pipeline.core.types import Alignment, Ingested, Transcript
+from pipeline.render.encode import RenderedFile
+from pipeline.steps import (
     GateResult,
     ProduceOptions,
     ProduceResult,
@@ -32,8 +34,6 @@ from pipeline.produce import (
     step_transcribe,
     step_translate,
 )
-from pipeline.render import RenderedFile
-from pipeline.types import Alignment, Ingested, Transcript
 
 __all__ = ["produce_lesson"]
 
@@ -110,7 +110,7 @@ def manifest_task(ingested: Ingested, subtitles: dict[str, list[Path]],
 def produce_lesson(lesson_dir: Path, settings: Settings,
                    languages: tuple[str, ...] | None = None,
                    profiles: tuple[str, ...] | None = None) -> ProduceResult:
-    """Produce one lesson; the same steps as ``pipeline.produce.produce``."""
+    """Produce one lesson; the same steps as ``pipeline.steps.produce``."""
     opts = ProduceOptions.from_settings(settings, languages, profiles)
     ingested = ingest_task(lesson_dir, opts)
     audio_task(ingested, opts)

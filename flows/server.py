@@ -23,8 +23,8 @@ from prefect.flow_runs import resume_flow_run, suspend_flow_run
 from prefect.input import RunInput
 
 from flows.produce import produce_lesson
-from pipeline.config import load_settings
-from pipeline.storage import atomic_write_json
+from pipeline.core.config import load_settings
+from pipeline.core.storage import atomic_write_json
 
 __all__ = ["DEPLOYMENT", "ReviewDone", "produce_lesson_reviewed", "resume_for_lesson"]
 

@@ -17,8 +17,8 @@ from pathlib import Path
 
 import numpy as np
 
-from pipeline.cache import StageCache, make_key
-from pipeline.errors import (
+from pipeline.core.cache import StageCache, make_key
+from pipeline.core.errors import (
     EmptyAudioError,
     FfmpegError,
     LessonConfigError,
@@ -30,11 +30,11 @@ from pipeline.errors import (
     ScriptEncodingError,
     ScriptMissingError,
 )
-from pipeline.languages import Registry
-from pipeline.media import SAMPLE_RATE, probe, read_wav, run_ffmpeg
-from pipeline.profiles import get_profile
-from pipeline.storage import atomic_path, atomic_write_json, sha256_file, sha256_text
-from pipeline.types import Ingested, Lesson, Sentence
+from pipeline.core.languages import Registry
+from pipeline.core.media import SAMPLE_RATE, probe, read_wav, run_ffmpeg
+from pipeline.core.storage import atomic_path, atomic_write_json, sha256_file, sha256_text
+from pipeline.core.types import Ingested, Lesson, Sentence
+from pipeline.render.profiles import get_profile
 
 __all__ = ["IngestOptions", "ingest", "lesson_id_of", "load_lesson", "parse_script",
            "read_text_nfc"]

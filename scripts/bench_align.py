@@ -30,11 +30,11 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from make_sample_lesson import STEPS
 
-from pipeline.align import ALIGNERS, AlignOptions, align
-from pipeline.config import load_settings
+from pipeline.core.config import load_settings
+from pipeline.core.languages import load_registry
+from pipeline.core.vi_numbers import spoken_form
 from pipeline.ingest import IngestOptions, ingest
-from pipeline.languages import load_registry
-from pipeline.vi_numbers import spoken_form
+from pipeline.speech.align import ALIGNERS, AlignOptions, align
 
 RATE = 22050
 EXTRA = (

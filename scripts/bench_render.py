@@ -24,16 +24,16 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from pipeline.align import align
-from pipeline.config import load_settings
+from pipeline.core.config import load_settings
+from pipeline.core.languages import load_registry
+from pipeline.core.media import probe, run_ffmpeg
 from pipeline.ingest import IngestOptions, ingest
-from pipeline.languages import load_registry
-from pipeline.media import probe, run_ffmpeg
-from pipeline.profiles import Profile, get_profile
-from pipeline.quality import measure
-from pipeline.render import RenderJob, RenderOptions, normalise_audio, render
-from pipeline.segment import segment
-from pipeline.subtitles import write_subtitles
+from pipeline.render.encode import RenderJob, RenderOptions, normalise_audio, render
+from pipeline.render.profiles import Profile, get_profile
+from pipeline.render.quality import measure
+from pipeline.speech.align import align
+from pipeline.speech.segment import segment
+from pipeline.speech.subtitles import write_subtitles
 
 REFERENCE = Profile(
     name="reference", purpose="ricecooker-style", ext="mp4", width=854, height=480, fps=15,

@@ -20,11 +20,11 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from pipeline.config import load_settings
+from pipeline.core.config import load_settings
+from pipeline.core.languages import load_registry
+from pipeline.core.media import read_wav
 from pipeline.ingest import IngestOptions, ingest
-from pipeline.languages import load_registry
-from pipeline.media import read_wav
-from pipeline.transcribe import BACKENDS, TranscribeOptions, transcribe
+from pipeline.speech.transcribe import BACKENDS, TranscribeOptions, transcribe
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -24,7 +24,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from make_sample_lesson import STEPS
 
-from pipeline.mt import MTEngine, MTOptions
+from pipeline.translate.mt import MTEngine, MTOptions
 
 
 def main(argv: list[str] | None = None) -> int:

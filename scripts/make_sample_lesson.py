@@ -26,8 +26,8 @@ import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from pipeline.fonts import font_file
-from pipeline.media import run_ffmpeg
+from pipeline.core.media import run_ffmpeg
+from pipeline.render.fonts import font_file
 
 LESSON_ID = "sample-qr-payment"
 TITLE = "Trả tiền bằng mã QR khi đi chợ"

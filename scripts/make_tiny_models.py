@@ -2,7 +2,7 @@
 """Build tiny random-weight stand-ins for every model family Cầu Nối loads.
 
 They exercise the real loading code offline (tests, CI); their output is noise. Nothing is
-downloaded and nothing here should be committed. Layout matches ``pipeline.models``::
+downloaded and nothing here should be committed. Layout matches ``pipeline.core.model_files``::
 
     OUT/whisper/tiny-random.pt            openai-whisper checkpoint (whisper.load_model)
     OUT/faster-whisper/tiny-random/       CTranslate2 Whisper (int8) with tokenizer.json
@@ -122,7 +122,7 @@ NLLB_CODES = ["vie_Latn", "khm_Khmr", "tha_Thai", "eng_Latn"]
 
 
 def _convert_ct2(src: Path, dst: Path) -> None:
-    from pipeline.mt import convert_to_ct2
+    from pipeline.translate.mt import convert_to_ct2
 
     if dst.exists():
         shutil.rmtree(dst)

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.config import PROJECT_ROOT, Settings, load_settings
-from pipeline.languages import Registry, load_registry
+from pipeline.core.config import PROJECT_ROOT, Settings, load_settings
+from pipeline.core.languages import Registry, load_registry
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("CAUNOI_UI_LANG", "vi")

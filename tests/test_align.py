@@ -7,13 +7,13 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.align import ALIGNERS, align, choose_aligner
-from pipeline.align.base import AlignOptions
-from pipeline.align.proportional import place_boundaries
-from pipeline.config import Settings
-from pipeline.errors import UnknownNameError
+from pipeline.core.config import Settings
+from pipeline.core.errors import UnknownNameError
+from pipeline.core.languages import Registry
 from pipeline.ingest import IngestOptions, ingest
-from pipeline.languages import Registry
+from pipeline.speech.align import ALIGNERS, align, choose_aligner
+from pipeline.speech.align.base import AlignOptions
+from pipeline.speech.align.proportional import place_boundaries
 
 
 def test_proportional_matches_generated_truth(short_lesson: Path, registry: Registry,

@@ -8,15 +8,15 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.align import AlignOptions, align, choose_aligner
-from pipeline.align.report import deviation_report
-from pipeline.align.transcript import TranscriptAligner, align_tokens
-from pipeline.config import Settings
+from pipeline.core.config import Settings
+from pipeline.core.languages import Registry
+from pipeline.core.text import syllables
+from pipeline.core.types import Ingested, Transcript, TranscriptSegment, Word
 from pipeline.ingest import IngestOptions, ingest
-from pipeline.languages import Registry
-from pipeline.segment import SegmentOptions, segment
-from pipeline.text import syllables
-from pipeline.types import Ingested, Transcript, TranscriptSegment, Word
+from pipeline.speech.align import AlignOptions, align, choose_aligner
+from pipeline.speech.align.report import deviation_report
+from pipeline.speech.align.transcript import TranscriptAligner, align_tokens
+from pipeline.speech.segment import SegmentOptions, segment
 
 UNSPOKEN = "Hãy đặt mật khẩu khó đoán và không ghi mật khẩu lên giấy."
 

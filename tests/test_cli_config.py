@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 
 from flows.cli import build_parser, main
-from pipeline.config import load_settings
-from pipeline.errors import ConfigError, ModelMissingError, UnknownLanguageError
-from pipeline.languages import Registry
-from pipeline.models import asr_model_path
+from pipeline.core.config import load_settings
+from pipeline.core.errors import ConfigError, ModelMissingError, UnknownLanguageError
+from pipeline.core.languages import Registry
+from pipeline.core.model_files import asr_model_path
 
 
 def test_settings_file_then_env_then_overrides(tmp_path: Path) -> None:

@@ -15,17 +15,17 @@ import jsonschema
 import pytest
 
 from flows.cli import main
-from pipeline import distribute
-from pipeline.config import PROJECT_ROOT
-from pipeline.distribute import make_bundle, make_hls, publish, verify
-from pipeline.produce import ProduceOptions, produce
+from pipeline.core.config import PROJECT_ROOT
+from pipeline.publish import distribute
+from pipeline.publish.distribute import make_bundle, make_hls, publish, verify
+from pipeline.steps import ProduceOptions, produce
 
 NAMES = {"vi": "Tiếng Việt", "hmn": "Hmoob"}
 
 
 @pytest.fixture(scope="module")
 def produced(short_lesson: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    from pipeline.config import load_settings
+    from pipeline.core.config import load_settings
 
     root = tmp_path_factory.mktemp("dist")
     settings = load_settings(config_file=root / "none.toml", env={}, out_dir=root / "out",
@@ -49,7 +49,7 @@ def test_publish_local_manifest_last_and_schema(produced: Path, tmp_path: Path,
     result = publish(produced, str(target))
     assert order[-2:] == ["manifest.json", "catalog.json"]
     manifest = json.loads((target / "short-qr" / "manifest.json").read_text(encoding="utf-8"))
-    schema = json.loads((PROJECT_ROOT / "pipeline" / "schemas" / "manifest.schema.json")
+    schema = json.loads((PROJECT_ROOT / "pipeline" / "publish" / "manifest.schema.json")
                         .read_text(encoding="utf-8"))
     jsonschema.validate(manifest, schema)
     kinds = {f["kind"] for f in manifest["files"]}

@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 
 from flows.cli import main
-from pipeline.config import Settings
-from pipeline.media import probe
-from pipeline.produce import ProduceOptions, produce
-from pipeline.storage import sha256_file
+from pipeline.core.config import Settings
+from pipeline.core.media import probe
+from pipeline.core.storage import sha256_file
+from pipeline.steps import ProduceOptions, produce
 
 
 @pytest.fixture(scope="module")

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.config import Settings
-from pipeline.errors import (
+from pipeline.core.config import Settings
+from pipeline.core.errors import (
     CaunoiError,
     EmptyAudioError,
     LessonConfigError,
@@ -23,9 +23,9 @@ from pipeline.errors import (
     UnknownLanguageError,
     UnknownNameError,
 )
+from pipeline.core.languages import Registry
+from pipeline.core.media import run_ffmpeg
 from pipeline.ingest import IngestOptions, ingest, parse_script, read_text_nfc
-from pipeline.languages import Registry
-from pipeline.media import run_ffmpeg
 
 
 def _opts(settings: Settings, **kw: object) -> IngestOptions:

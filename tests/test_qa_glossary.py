@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 
 from flows.cli import main
-from pipeline.config import PROJECT_ROOT
-from pipeline.glossary import check_glossaries, export_tbx, import_tbx, load_glossary
-from pipeline.languages import Registry
-from pipeline.qa import CHECKS, run_checks
+from pipeline.core.config import PROJECT_ROOT
+from pipeline.core.languages import Registry
+from pipeline.translate.glossary import check_glossaries, export_tbx, import_tbx, load_glossary
+from pipeline.translate.qa import CHECKS, run_checks
 
 GLOSSARY = {"mã QR": "QR code"}
 DNT = ("Zalo",)

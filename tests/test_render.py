@@ -10,13 +10,13 @@ import av
 import numpy as np
 import pytest
 
-from pipeline.errors import FfmpegError, RenderQualityError, UnknownNameError
-from pipeline.languages import Registry
-from pipeline.media import probe, run_ffmpeg
-from pipeline.profiles import PROFILES, get_profile
-from pipeline.render import RenderJob, RenderOptions, normalise_audio, render
-from pipeline.subtitles import write_subtitles
-from pipeline.types import Cue
+from pipeline.core.errors import FfmpegError, RenderQualityError, UnknownNameError
+from pipeline.core.languages import Registry
+from pipeline.core.media import probe, run_ffmpeg
+from pipeline.core.types import Cue
+from pipeline.render.encode import RenderJob, RenderOptions, normalise_audio, render
+from pipeline.render.profiles import PROFILES, get_profile
+from pipeline.speech.subtitles import write_subtitles
 
 CUES = [Cue(0, 0, 500, 4000, ("Nhập mật khẩu", "để đăng nhập.")),
         Cue(1, 1, 6000, 9000, ("Bấm nút Xác nhận.",))]

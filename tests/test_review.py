@@ -10,11 +10,11 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from pipeline.languages import Registry
+from pipeline.core.languages import Registry
 from pipeline.review.exchange import export_xliff, import_xliff
 from pipeline.review.store import ReviewStore
 from pipeline.review.web import WebOptions, create_app
-from pipeline.tm import TranslationMemory
+from pipeline.translate.tm import TranslationMemory
 
 LESSON = "qr-market"
 PASSWORD = "correct horse 9"

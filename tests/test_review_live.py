@@ -17,8 +17,8 @@ import httpx
 import pytest
 import uvicorn
 
-from pipeline.config import PROJECT_ROOT
-from pipeline.languages import Registry
+from pipeline.core.config import PROJECT_ROOT
+from pipeline.core.languages import Registry
 from pipeline.review.store import ReviewStore
 from pipeline.review.web import WebOptions, create_app
 

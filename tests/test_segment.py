@@ -8,10 +8,10 @@ from dataclasses import replace
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pipeline.languages import Language, Registry
-from pipeline.segment import break_lines, segment
-from pipeline.text import graphemes
-from pipeline.types import AlignedSentence, Alignment
+from pipeline.core.languages import Language, Registry
+from pipeline.core.text import graphemes
+from pipeline.core.types import AlignedSentence, Alignment
+from pipeline.speech.segment import break_lines, segment
 
 VI_WORDS = ["bà", "con", "hãy", "mở", "ứng", "dụng", "ngân", "hàng", "trên", "điện", "thoại",
             "và", "quét", "mã", "QR,", "nhập", "số", "tiền.", "để", "thanh", "toán", "45.000",

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pysubs2
 
-from pipeline.languages import Registry
-from pipeline.subtitles import write_subtitles
-from pipeline.types import Cue
+from pipeline.core.languages import Registry
+from pipeline.core.types import Cue
+from pipeline.speech.subtitles import write_subtitles
 
 CUES = [
     Cue(0, 0, 800, 3200, ("Xin chào bà con,", "hôm nay học trả tiền bằng mã QR.")),

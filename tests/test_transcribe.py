@@ -7,12 +7,12 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.config import Settings
+from pipeline.core.config import Settings
+from pipeline.core.languages import Registry
+from pipeline.core.media import read_wav
+from pipeline.core.types import Transcript
 from pipeline.ingest import IngestOptions, ingest
-from pipeline.languages import Registry
-from pipeline.media import read_wav
-from pipeline.transcribe import BACKENDS, TranscribeOptions, build_prompt, transcribe
-from pipeline.types import Transcript
+from pipeline.speech.transcribe import BACKENDS, TranscribeOptions, build_prompt, transcribe
 
 
 @pytest.mark.parametrize("backend", sorted(BACKENDS))

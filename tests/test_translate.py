@@ -11,13 +11,13 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.glossary import Glossary, Term
-from pipeline.languages import Registry
-from pipeline.mt import MTEngine, MTOptions
-from pipeline.tm import TranslationMemory
-from pipeline.translate import protect, resplit, restore, translate_cues
-from pipeline.types import Cue
-from pipeline.xliff import XliffUnit, read_xliff, write_xliff
+from pipeline.core.languages import Registry
+from pipeline.core.types import Cue
+from pipeline.translate.drafts import protect, resplit, restore, translate_cues
+from pipeline.translate.glossary import Glossary, Term
+from pipeline.translate.mt import MTEngine, MTOptions
+from pipeline.translate.tm import TranslationMemory
+from pipeline.translate.xliff import XliffUnit, read_xliff, write_xliff
 
 CUES = [
     Cue(0, 0, 0, 2000, ("Mở ứng dụng Zalo,",)),
@@ -148,6 +148,6 @@ def test_xliff_round_trip(tmp_path: Path) -> None:
 def test_no_space_script_lines_fit(registry: Registry) -> None:
     th = replace(registry.get("th"), reading=replace(registry.get("th").reading,
                                                      max_line_chars=10))
-    from pipeline.segment import fit_lines
+    from pipeline.speech.segment import fit_lines
 
     assert all(len(line) <= 10 for line in fit_lines("abc defgh ijk lmnop", th))

@@ -11,9 +11,9 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from pipeline.errors import LessonConfigError
+from pipeline.core.errors import LessonConfigError
 from pipeline.review.store import ReviewStore
-from pipeline.xliff import XliffUnit, read_xliff, write_xliff
+from pipeline.translate.xliff import XliffUnit, read_xliff, write_xliff
 
 __all__ = ["ImportReport", "export_xliff", "import_xliff"]
 

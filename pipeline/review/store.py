@@ -18,8 +18,9 @@ from typing import Any
 from sqlalchemy import Engine, create_engine, event, func, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from pipeline.errors import CaunoiError
-from pipeline.review.models import (
+from pipeline.core.errors import CaunoiError
+from pipeline.review.security import hash_password, verify_password
+from pipeline.review.tables import (
     Approval,
     AuditEntry,
     Comment,
@@ -32,7 +33,6 @@ from pipeline.review.models import (
     UserLanguage,
     utcnow,
 )
-from pipeline.review.security import hash_password, verify_password
 
 __all__ = [
     "MAX_TEXT",
@@ -339,7 +339,7 @@ class ReviewStore:
                 s.add(Approval(lesson_id=lesson_id, lang=lang, approved_by=username))
             self._audit(s, username, "approve_language", lesson_id, lang)
         if tm_dir is not None:
-            from pipeline.tm import TranslationMemory
+            from pipeline.translate.tm import TranslationMemory
 
             tm = TranslationMemory(tm_dir, lang)
             by_sentence: dict[int, list[CueView]] = {}
@@ -388,7 +388,7 @@ class ReviewStore:
         """An admin accepts (into ``<lang>.csv``, credited to the reviewer) or rejects."""
         if "*" not in self.roles(username):
             raise NotAllowedError(user=username, action="decide glossary proposals", lang="*")
-        from pipeline.glossary import Term, load_glossary, write_glossary
+        from pipeline.translate.glossary import Term, load_glossary, write_glossary
 
         with self.session() as s:
             p = s.get(GlossaryProposal, proposal_id)

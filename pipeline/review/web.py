@@ -19,8 +19,8 @@ from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
-from pipeline.languages import Registry
-from pipeline.review.i18n import t
+from pipeline.core.i18n import t
+from pipeline.core.languages import Registry
 from pipeline.review.security import RateLimiter, SessionCodec, new_token, tokens_equal
 from pipeline.review.store import MAX_TEXT, NotAllowedError, ReviewStore
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import engine_from_config, pool
 
-from pipeline.review.models import Base
+from pipeline.review.tables import Base
 
 config = context.config
 target_metadata = Base.metadata

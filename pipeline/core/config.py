@@ -1,0 +1,145 @@
+"""Settings: defaults, overridden by ``caunoi.toml``, overridden by ``CAUNOI_*`` variables.
+
+No setting lives only in code: every field below can be set in either place.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pipeline.core.errors import ConfigError
+
+__all__ = ["PROJECT_ROOT", "Settings", "load_settings"]
+
+#: The checkout this package lives in (glossaries/ and models/ are found from here).
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+
+
+@dataclass(frozen=True)
+class Settings:
+    # Output root; each lesson writes OUT/<lesson-id>/.
+    out_dir: Path = Path("output")
+    # Local model folder: whisper/, faster-whisper/, mt/ below it.
+    model_dir: Path = PROJECT_ROOT / "models"
+    # Language registry and term lists.
+    glossary_dir: Path = PROJECT_ROOT / "glossaries"
+    # SQLAlchemy URL of the review store ("" = SQLite file under out_dir).
+    database_url: str = ""
+    # ASR backend: "openai-whisper" or "faster-whisper".
+    asr_backend: str = "openai-whisper"
+    # ASR model name (a folder or checkpoint under model_dir) or an explicit path.
+    asr_model: str = "small"
+    # Torch / CTranslate2 device.
+    device: str = "cpu"
+    # CTranslate2 compute type for faster-whisper and MT.
+    compute_type: str = "int8"
+    # Beam size for ASR decoding (1 = greedy).
+    beam_size: int = 1
+    # MT backend: "transformers" or "ctranslate2" (the same models converted, int8).
+    mt_backend: str = "transformers"
+    # MT model folders under model_dir/mt/ (CTranslate2 ones carry a "-ct2" suffix).
+    mt_madlad_model: str = "madlad400-3b-mt"
+    mt_nllb_model: str = "nllb-200-distilled-600M"
+    # Sentences per MT batch.
+    mt_batch_size: int = 8
+    # Translation memory folder ("" = OUT/tm).
+    tm_dir: str = ""
+    # Aligner: "auto" picks the best one available, or a name from pipeline.speech.align.ALIGNERS.
+    aligner: str = "auto"
+    # Render profiles when the lesson and the command line name none.
+    profiles: tuple[str, ...] = ("compat",)
+    # Burn subtitles into the picture (false: a soft mov_text track in the MP4).
+    burn_subtitles: bool = True
+    # Refuse renders below their profile's SSIM / OCR thresholds.
+    quality_gates: bool = True
+    # Render a watermarked "BẢN NHÁP" preview of languages waiting for review.
+    draft_previews: bool = True
+    # Explicit ffmpeg binary; "" = the one bundled with imageio-ffmpeg.
+    ffmpeg: str = ""
+    # Prefect's home for the embedded (serverless) mode.
+    prefect_home: Path = field(default_factory=lambda: Path.home() / ".caunoi" / "prefect")
+    # Language of messages: "vi" or "en".
+    ui_lang: str = "vi"
+    # Review web app: address, port, and cookies over HTTPS only (behind a TLS proxy).
+    review_host: str = "127.0.0.1"
+    review_port: int = 8765
+    cookie_secure: bool = False
+
+    def lesson_out(self, lesson_id: str) -> Path:
+        return self.out_dir / lesson_id
+
+    @property
+    def review_url(self) -> str:
+        from pipeline.review.store import database_url
+
+        return database_url(self.database_url, self.out_dir)
+
+    @property
+    def tm_path(self) -> Path:
+        return Path(self.tm_dir) if self.tm_dir else self.out_dir / "tm"
+
+
+def _coerce(name: str, value: Any, source: str) -> Any:
+    target = {f.name: f for f in dataclasses.fields(Settings)}[name]
+    kind = str(target.type)
+    try:
+        if "Path" in kind:
+            return Path(str(value)).expanduser()
+        if "tuple" in kind:
+            if isinstance(value, str):
+                value = [v.strip() for v in value.split(",") if v.strip()]
+            return tuple(str(v) for v in value)
+        if kind == "int":
+            return int(value)
+        if kind == "bool":
+            if isinstance(value, bool):
+                return value
+            if str(value).lower() in ("1", "true", "yes", "on", "0", "false", "no", "off"):
+                return str(value).lower() in ("1", "true", "yes", "on")
+            raise ValueError("expected true or false")
+        return str(value)
+    except (TypeError, ValueError) as e:
+        raise ConfigError(path=source, detail=f"{name} = {value!r} ({e})") from e
+
+
+def load_settings(
+    config_file: Path | None = None,
+    env: dict[str, str] | None = None,
+    **overrides: Any,
+) -> Settings:
+    """Build settings from defaults, a TOML file, environment variables and overrides.
+
+    Args:
+        config_file: explicit ``caunoi.toml``; default ``$CAUNOI_CONFIG`` or ``./caunoi.toml``.
+        env: the environment to read (default ``os.environ``).
+        overrides: final values (e.g. from the command line); ``None`` values are ignored.
+
+    Raises:
+        ConfigError: unknown key or a value of the wrong type, naming the file.
+    """
+    env = dict(os.environ if env is None else env)
+    names = {f.name for f in dataclasses.fields(Settings)}
+    values: dict[str, Any] = {}
+    path = config_file or Path(env.get("CAUNOI_CONFIG", "caunoi.toml"))
+    if path.is_file():
+        try:
+            data = tomllib.loads(path.read_text(encoding="utf-8"))
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
+            raise ConfigError(path=str(path), detail=str(e)) from e
+        for key, value in data.items():
+            if key not in names:
+                raise ConfigError(path=str(path), detail=f"unknown key '{key}'")
+            values[key] = _coerce(key, value, str(path))
+    for key in names:
+        env_key = f"CAUNOI_{key.upper()}"
+        if env.get(env_key):
+            values[key] = _coerce(key, env[env_key], env_key)
+    for key, value in overrides.items():
+        if value is not None:
+            values[key] = _coerce(key, value, "command line")
+    return Settings(**values)

@@ -1,0 +1,178 @@
+"""Every user-facing string, in Vietnamese (the default) and English.
+
+One catalogue per area (``WEB`` for the review pages, ``CLI`` for the command line,
+``STEPS`` for the lines a run prints); :func:`t` looks a key up in the language chosen by
+``Settings.ui_lang`` (applied with :func:`set_ui_language`), ``--en`` or ``?ui=en`` on a page.
+Error messages keep their templates on the error classes (``pipeline.core.errors``) and
+pick their language through :func:`pick`.
+"""
+
+from __future__ import annotations
+
+import os
+
+__all__ = ["CATALOG", "CLI", "STEPS", "WEB", "pick", "set_ui_language", "t", "ui_language"]
+
+_UI_LANG: str | None = None
+
+
+def set_ui_language(lang: str | None) -> None:
+    """Fix the language of messages for this process (None: back to the environment)."""
+    global _UI_LANG
+    _UI_LANG = None if lang is None else _normalise(lang)
+
+
+def _normalise(lang: str) -> str:
+    return "en" if lang.strip().lower().startswith("en") else "vi"
+
+
+def ui_language() -> str:
+    """``vi`` (default) or ``en``: set_ui_language(), else ``$CAUNOI_UI_LANG``."""
+    if _UI_LANG is not None:
+        return _UI_LANG
+    return _normalise(os.environ.get("CAUNOI_UI_LANG", "vi") or "vi")
+
+
+def pick(vi: str, en: str, lang: str | None = None) -> str:
+    """The Vietnamese or the English text, for ``lang`` or the process's language."""
+    return en if _normalise(lang or ui_language()) == "en" else vi
+
+
+WEB: dict[str, tuple[str, str]] = {
+    "app": ("Cầu Nối — duyệt bản dịch", "Cầu Nối — translation review"),
+    "signin": ("Đăng nhập", "Sign in"),
+    "signout": ("Đăng xuất", "Sign out"),
+    "username": ("Tên đăng nhập", "Username"),
+    "password": ("Mật khẩu", "Password"),
+    "bad_login": ("Sai tên đăng nhập hoặc mật khẩu.", "Wrong username or password."),
+    "too_many": ("Sai quá nhiều lần. Hãy đợi 5 phút rồi thử lại.",
+                 "Too many failed attempts. Wait 5 minutes and try again."),
+    "my_work": ("Bài học cần duyệt", "Lessons to review"),
+    "no_work": ("Chưa có bài học nào cho ngôn ngữ của bạn.", "No lessons for your languages yet."),
+    "approved_cues": ("câu đã duyệt", "cues approved"),
+    "lang_approved": ("Đã duyệt xong", "Approved"),
+    "waiting": ("Đang chờ duyệt", "Waiting for review"),
+    "vietnamese": ("Tiếng Việt", "Vietnamese"),
+    "translation": ("Bản dịch", "Translation"),
+    "save": ("Lưu", "Save"),
+    "approve": ("Duyệt", "Approve"),
+    "reject": ("Chưa đạt", "Reject"),
+    "watch": ("Xem video tại đây", "Watch this moment"),
+    "history": ("Lịch sử", "History"),
+    "origin": ("Nguồn", "Origin"),
+    "state_draft": ("nháp", "draft"),
+    "state_approved": ("đã duyệt", "approved"),
+    "state_rejected": ("chưa đạt", "rejected"),
+    "approve_all": ("Duyệt toàn bộ ngôn ngữ này", "Approve this whole language"),
+    "approve_all_wait": ("Duyệt từng câu trước, rồi mới duyệt toàn bộ.",
+                         "Approve every cue first, then the whole language."),
+    "saved": ("Đã lưu.", "Saved."),
+    "conflict": ("Người khác đã sửa câu này trước bạn. Bản hiện tại ở dưới; bản của bạn vẫn còn "
+                 "trong ô để bạn sửa lại và lưu.",
+                 "Someone else changed this cue first. The current text is below; yours is kept "
+                 "in the box so you can merge and save again."),
+    "current": ("Bản hiện tại", "Current text"),
+    "yours": ("Bản của bạn", "Your text"),
+    "forbidden": ("Bạn không có quyền làm việc này.", "You are not allowed to do this."),
+    "comment": ("Góp ý", "Comment"),
+    "send": ("Gửi", "Send"),
+    "propose": ("Đề xuất thuật ngữ", "Propose a term"),
+    "term_vi": ("Thuật ngữ tiếng Việt", "Vietnamese term"),
+    "term_target": ("Cách dịch", "Translation"),
+    "note": ("Ghi chú", "Note"),
+    "proposals": ("Thuật ngữ đề xuất", "Proposed terms"),
+    "accept": ("Nhận", "Accept"),
+    "decline": ("Bỏ", "Decline"),
+    "back": ("Quay lại", "Back"),
+    "page": ("Trang", "Page"),
+    "qa": ("Cảnh báo", "Warnings"),
+    "language_approved_msg": ("Ngôn ngữ này đã được duyệt.", "This language is approved."),
+    "other_ui": ("English", "Tiếng Việt"),
+    "empty": ("(chưa có bản dịch)", "(no translation yet)"),
+}
+
+CLI: dict[str, tuple[str, str]] = {
+    "done": ("Xong bài học {lesson} sau {seconds:.1f} giây. Kết quả ở: {out}",
+             "Lesson {lesson} done in {seconds:.1f} s. Results are in: {out}"),
+    "manifest": ("Danh mục tệp: {path}", "File manifest: {path}"),
+    "pending": ("Bản dịch nháp chờ duyệt (translations/<ngôn ngữ>.json, .xlf cho người dịch): {langs}",
+                "Draft translations awaiting review (translations/<lang>.json, .xlf for translators): {langs}"),
+    "interrupted": ("Đã dừng theo yêu cầu. Các kết quả đã xong vẫn được giữ nguyên.",
+                    "Stopped on request. Finished results are kept."),
+    "skipped": ("bỏ qua, không đổi", "skipped, unchanged"),
+    "valid": ("Bài học hợp lệ: {lesson} ({n} câu, ngôn ngữ: {langs}, định dạng: {profiles})",
+              "Lesson is valid: {lesson} ({n} sentences, languages: {langs}, profiles: {profiles})"),
+    "no_models": ("Chưa có mô hình nào trong {path}.", "No models in {path}."),
+    "downloaded": ("Đã tải mô hình về {path}", "Model downloaded to {path}"),
+    "aligned": ("Đã căn chỉnh: {path}", "Aligned: {path}"),
+    "translated": ("Bản dịch nháp ở: {path}", "Draft translations are in: {path}"),
+    "approved": ("Đã duyệt, đã dựng video: {langs}", "Approved and rendered: {langs}"),
+    "password_prompt": ("Mật khẩu cho {user}: ", "Password for {user}: "),
+    "password_short": ("Mật khẩu cần ít nhất 8 ký tự.", "The password needs at least 8 characters."),
+    "user_added": ("Đã tạo/cập nhật người dùng {user}: {langs}{admin}",
+                   "User {user} created/updated: {langs}{admin}"),
+    "serving": ("Trang duyệt bản dịch: {url} (Ctrl+C để dừng)",
+                "Review pages: {url} (Ctrl+C to stop)"),
+    "import_report": ("Đã áp dụng {applied} câu, {unchanged} không đổi, {conflicts} xung đột.",
+                      "Applied {applied} cues, {unchanged} unchanged, {conflicts} conflicts."),
+    "import_conflict": ("Xung đột câu {cue}: bản hiện tại (phiên bản {version}) là «{current}», bản nhập «{yours}» chưa được lưu.",
+                        "Conflict on cue {cue}: the current text (version {version}) is «{current}»; the imported «{yours}» was not saved."),
+    "glossary_ok": ("Bảng thuật ngữ hợp lệ ({path}).", "Glossaries are valid ({path})."),
+    "glossary_bad": ("{n} lỗi trong bảng thuật ngữ ({path}), xem ở trên.",
+                     "{n} problems in the glossaries ({path}), listed above."),
+    "exported": ("Đã xuất {n} thuật ngữ ra {path}", "Exported {n} terms to {path}"),
+    "published": ("Đã xuất bản {n} tệp ({skipped} tệp không đổi) tới {target}",
+                  "Published {n} files ({skipped} unchanged) to {target}"),
+    "bundled": ("Gói mang đi: {folder} và {zip} ({mb:.1f} MB). Mở index.html trong trình duyệt.",
+                "Offline bundle: {folder} and {zip} ({mb:.1f} MB). Open index.html in a browser."),
+    "verified": ("Đã kiểm tra {n} tệp: {missing} thiếu, {corrupt} hỏng, {extra} thừa.",
+                 "Checked {n} files: {missing} missing, {corrupt} corrupt, {extra} extra."),
+    "serving_flows": ("Đang phục vụ {name} (máy chủ Prefect: PREFECT_API_URL). Ctrl+C để dừng.",
+                      "Serving {name} (Prefect server: PREFECT_API_URL). Ctrl+C to stop."),
+    "resumed": ("Đã tiếp tục lượt chạy đang chờ duyệt của {lesson}.",
+                "Resumed the run of {lesson} that was waiting for review."),
+    "not_waiting": ("Không có lượt chạy nào của {lesson} đang chờ duyệt.",
+                    "No run of {lesson} is waiting for review."),
+    "exported_cues": ("Đã xuất {n} câu phụ đề ra {path}", "Exported {n} cues to {path}"),
+    "imported": ("Đã thêm {n} thuật ngữ (đề xuất) vào {path}",
+                 "Added {n} proposed terms to {path}"),
+}
+
+STEPS: dict[str, tuple[str, str]] = {
+    "skipped_unchanged": ("bỏ qua (không đổi)", "skipped (unchanged)"),
+    "ingest": ("{lesson}: {sentences} câu, {chapters} chương, {seconds:.1f} s",
+               "{lesson}: {sentences} sentences, {chapters} chapters, {seconds:.1f} s"),
+    "no_asr_model": ("{error} → dùng bộ căn chỉnh không cần mô hình",
+                     "{error} → using the aligner that needs no model"),
+    "transcribed": ("{path} ({n} đoạn)", "{path} ({n} segments)"),
+    "aligned": ("{path} ({aligner}: {matched} khớp, {skipped} bỏ qua, {adlib} ngoài kịch bản; "
+                "báo cáo: {report})",
+                "{path} ({aligner}: {matched} matched, {skipped} skipped, {adlib} not in the "
+                "script; report: {report})"),
+    "subtitles": ("{n} phụ đề → {path}", "{n} subtitles → {path}"),
+    "translated": ("{drafts} bản nháp, {waiting} chờ người dịch{xliff}, {flagged} cảnh báo QA",
+                   "{drafts} drafts, {waiting} waiting for a translator{xliff}, "
+                   "{flagged} QA warnings"),
+    "review": ("đã duyệt: {approved}; chờ duyệt: {waiting} (caunoi review serve)",
+               "approved: {approved}; awaiting review: {waiting} (caunoi review serve)"),
+    "audio": ("{path} ({loudness:g} LUFS)", "{path} ({loudness:g} LUFS)"),
+    "rendered": ("{path} ({kb:.0f} KB, {kb_min:.0f} KB/phút, {seconds:.1f} s{gates})",
+                 "{path} ({kb:.0f} KB, {kb_min:.0f} KB/min, {seconds:.1f} s{gates})"),
+    "gates": (", SSIM {ssim:.3f}", ", SSIM {ssim:.3f}"),
+    "gates_ocr": (", OCR dấu {ocr:.0%}", ", OCR diacritics {ocr:.0%}"),
+    "awaiting": ("chờ duyệt: {langs}", "awaiting review: {langs}"),
+}
+
+#: Every catalogue under one key space: web keys bare, the others prefixed.
+CATALOG: dict[str, tuple[str, str]] = {
+    **WEB,
+    **{f"cli.{k}": v for k, v in CLI.items()},
+    **{f"step.{k}": v for k, v in STEPS.items()},
+}
+
+
+def t(key: str, lang: str | None = None, /, **values: object) -> str:
+    """The message ``key`` in ``lang`` (default: the process's language), formatted."""
+    vi, en = CATALOG[key]
+    text = pick(vi, en, lang)
+    return text.format(**values) if values else text

@@ -1,0 +1,137 @@
+"""The one place that finds ffmpeg, runs it, and probes media (with PyAV, in-process).
+
+ffmpeg is the static build bundled with ``imageio-ffmpeg`` (libx264, SVT-AV1, libopus, libass
+with fontconfig, libvmaf), unless ``Settings.ffmpeg`` / ``CAUNOI_FFMPEG`` names another binary.
+It ships no ffprobe, so probing uses PyAV.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+import subprocess
+import wave
+from dataclasses import dataclass
+from fractions import Fraction
+from pathlib import Path
+
+import numpy as np
+
+from pipeline.core.errors import FfmpegError, MediaUnreadableError
+
+__all__ = [
+    "AudioInfo",
+    "MediaInfo",
+    "VideoInfo",
+    "ffmpeg_exe",
+    "probe",
+    "read_wav",
+    "run_ffmpeg",
+]
+
+log = logging.getLogger("caunoi.media")
+
+#: Sample rate of the analysis WAV every stage reads (Whisper's rate).
+SAMPLE_RATE = 16_000
+
+
+def ffmpeg_exe(explicit: str = "") -> str:
+    """Path of the ffmpeg binary: ``explicit`` or $CAUNOI_FFMPEG, else imageio-ffmpeg's."""
+    explicit = explicit or os.environ.get("CAUNOI_FFMPEG", "")
+    if explicit:
+        found = shutil.which(explicit) or (explicit if Path(explicit).is_file() else None)
+        if not found:
+            raise FfmpegError(action="starting", path=explicit, stderr="binary not found")
+        return found
+    import imageio_ffmpeg
+
+    return str(imageio_ffmpeg.get_ffmpeg_exe())
+
+
+def run_ffmpeg(args: list[str], action: str, path: Path | str, ffmpeg: str = "") -> str:
+    """Run ffmpeg quietly; on failure raise FfmpegError with the tail of its stderr.
+
+    Returns:
+        ffmpeg's stderr (filters such as ssim and loudnorm report there).
+    """
+    cmd = [ffmpeg_exe(ffmpeg), "-hide_banner", "-nostdin", "-y", *args]
+    log.debug("ffmpeg %s", " ".join(cmd))
+    try:
+        proc = subprocess.run(cmd, capture_output=True, text=True, errors="replace", check=True)
+    except subprocess.CalledProcessError as e:
+        tail = "\n".join(e.stderr.strip().splitlines()[-6:])
+        raise FfmpegError(action=action, path=str(path), stderr=tail) from e
+    return proc.stderr
+
+
+@dataclass(frozen=True)
+class VideoInfo:
+    codec: str
+    width: int
+    height: int
+    fps: float
+    profile: str = ""
+    level: int = 0
+
+
+@dataclass(frozen=True)
+class AudioInfo:
+    codec: str
+    sample_rate: int
+    channels: int
+    profile: str = ""
+
+
+@dataclass(frozen=True)
+class MediaInfo:
+    path: str
+    container: str
+    duration_ms: int
+    video: VideoInfo | None
+    audio: AudioInfo | None
+
+
+def probe(path: Path) -> MediaInfo:
+    """Read container, duration and first video/audio stream of a media file.
+
+    Raises:
+        MediaUnreadableError: the file is missing, empty, corrupt or not media.
+    """
+    import av
+
+    if not path.is_file() or path.stat().st_size == 0:
+        raise MediaUnreadableError(path=str(path), detail="empty or missing file")
+    try:
+        with av.open(str(path)) as c:
+            video = audio = None
+            vs = next(iter(c.streams.video), None)
+            if vs is not None:
+                cc = vs.codec_context
+                rate = vs.average_rate or vs.guessed_rate or Fraction(0)
+                video = VideoInfo(codec=cc.name, width=cc.width, height=cc.height,
+                                  fps=float(rate), profile=cc.profile or "",
+                                  level=int(getattr(cc, "level", 0) or 0))
+            ast = next(iter(c.streams.audio), None)
+            if ast is not None:
+                ac = ast.codec_context
+                audio = AudioInfo(codec=ac.name, sample_rate=ac.sample_rate or 0,
+                                  channels=ac.channels or 0, profile=ac.profile or "")
+            duration_ms = int((c.duration or 0) / 1000)  # av.time_base is microseconds
+            container = c.format.name
+    except av.error.FFmpegError as e:
+        raise MediaUnreadableError(path=str(path), detail=str(e)) from e
+    if video is None and audio is None:
+        raise MediaUnreadableError(path=str(path), detail="no audio or video stream")
+    return MediaInfo(path=str(path), container=container, duration_ms=duration_ms,
+                     video=video, audio=audio)
+
+
+def read_wav(path: Path) -> tuple[np.ndarray, int]:
+    """Read a 16-bit PCM WAV as float32 mono samples in [-1, 1]."""
+    with wave.open(str(path), "rb") as w:
+        rate, channels, n = w.getframerate(), w.getnchannels(), w.getnframes()
+        data = np.frombuffer(w.readframes(n), dtype="<i2").astype(np.float32) / 32768.0
+    if channels > 1:
+        data = data.reshape(-1, channels).mean(axis=1)
+    return data, rate

@@ -1,0 +1,148 @@
+"""Quality gates on every render: SSIM (and VMAF where the ffmpeg has libvmaf) against the
+source scaled to the same size, OCR of the Vietnamese UI text with diacritics, and a check
+that subtitles are on screen while a cue is shown."""
+
+from __future__ import annotations
+
+import logging
+import re
+import shutil
+import subprocess
+import tempfile
+import unicodedata
+from collections import Counter
+from dataclasses import asdict, dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+
+from pipeline.core.media import run_ffmpeg
+
+__all__ = ["QualityReport", "measure", "ocr_available"]
+
+log = logging.getLogger("caunoi.quality")
+
+#: The picture area compared: below a chapter banner, above the subtitle band (at 480 p).
+MIDDLE_BAND = (70, 380)
+SUBTITLE_BAND = (385, 475)
+
+
+@dataclass(frozen=True)
+class QualityReport:
+    ssim: float
+    vmaf: float | None
+    # Share of the diacritic-bearing words OCR reads in the source that it also reads in the
+    # render (None when tesseract is missing).
+    ocr_diacritics: float | None
+    # Share of sampled cue moments with subtitles visibly on screen (None: no burned subs).
+    subtitles_present: float | None
+
+    def to_json(self) -> dict[str, float | None]:
+        return {k: (None if v is None else round(v, 4)) for k, v in asdict(self).items()}
+
+
+def ocr_available() -> bool:
+    return shutil.which("tesseract") is not None
+
+
+def _frames(path: Path, times: list[float], size: tuple[int, int], offset: float,
+            ffmpeg: str, tmp: Path, tag: str) -> list[np.ndarray]:
+    from PIL import Image
+
+    out = []
+    for k, t in enumerate(times):
+        png = tmp / f"{tag}{k}.png"
+        run_ffmpeg(["-ss", f"{t + offset:.3f}", "-i", str(path), "-frames:v", "1",
+                    "-vf", f"scale={size[0]}:{size[1]}:flags=lanczos,format=rgb24", str(png)],
+                   action="sampling a frame", path=path, ffmpeg=ffmpeg)
+        out.append(np.asarray(Image.open(png).convert("RGB")))
+    return out
+
+
+def _ocr(img: np.ndarray) -> str:
+    from PIL import Image
+
+    with tempfile.TemporaryDirectory() as tmp:
+        p = Path(tmp) / "f.png"
+        Image.fromarray(img).resize((img.shape[1] * 2, img.shape[0] * 2),
+                                    Image.Resampling.LANCZOS).save(p)
+        proc = subprocess.run(["tesseract", str(p), "-", "-l", "vie", "--psm", "6"],
+                              capture_output=True, text=True, check=False)
+    return unicodedata.normalize("NFC", proc.stdout)
+
+
+def _diacritic_words(text: str) -> Counter[str]:
+    words = re.findall(r"\w+", text.lower())
+    return Counter(w for w in words if unicodedata.normalize("NFD", w) != w and len(w) > 1)
+
+
+def _compare(ref: Path, out: Path, offset: float, size: tuple[int, int], fps: int,
+             ffmpeg: str) -> tuple[float, float | None]:
+    y0, y1 = MIDDLE_BAND
+    crop = f"crop={size[0]}:{y1 - y0}:0:{y0}"
+    chain = (f"[1:v]scale={size[0]}:{size[1]}:force_original_aspect_ratio=decrease:"
+             f"flags=lanczos,pad={size[0]}:{size[1]}:(ow-iw)/2:(oh-ih)/2,fps={fps},setsar=1,"
+             f"{crop},split[r1][r2];[0:v]setsar=1,{crop},split[o1][o2];[o1][r1]ssim")
+    vmaf = "libvmaf" in _filters(ffmpeg)
+    if vmaf:
+        chain += ";[o2][r2]libvmaf=n_threads=2:n_subsample=10"
+    else:
+        chain += ";[o2]nullsink;[r2]nullsink"
+    log_text = run_ffmpeg(["-ss", f"{offset:.3f}", "-i", str(out), "-i", str(ref),
+                           "-filter_complex", chain, "-f", "null", "-"],
+                          action="measuring SSIM/VMAF", path=out, ffmpeg=ffmpeg)
+    ssim = re.search(r"All:([0-9.]+)", log_text)
+    score = re.search(r"VMAF score: ([0-9.]+)", log_text)
+    return (float(ssim.group(1)) if ssim else 0.0,
+            float(score.group(1)) if (vmaf and score) else None)
+
+
+@lru_cache(maxsize=4)
+def _filters(ffmpeg: str) -> str:
+    """The filter list of an ffmpeg binary (asked once per process)."""
+    from pipeline.core.media import ffmpeg_exe
+
+    return subprocess.run([ffmpeg_exe(ffmpeg), "-hide_banner", "-filters"],
+                          capture_output=True, text=True).stdout
+
+
+@lru_cache(maxsize=16)
+def _source_words(source: str, picks: tuple[float, ...], size: tuple[int, int],
+                  ffmpeg: str) -> Counter[str]:
+    """OCR of the source frames, shared by every profile and language of a lesson."""
+    y0, y1 = MIDDLE_BAND
+    with tempfile.TemporaryDirectory(prefix="caunoi-qa-") as tmp:
+        src = _frames(Path(source), list(picks), size, 0.0, ffmpeg, Path(tmp), "s")
+    return _diacritic_words(_ocr(np.concatenate([a[y0:y1] for a in src])))
+
+
+def measure(source: Path, render: Path, size: tuple[int, int], fps: int, offset_s: float,
+            cue_times_s: list[float], burned: bool, ffmpeg: str = "",
+            samples: int = 5) -> QualityReport:
+    """Compare ``render`` (whose picture starts ``offset_s`` after a title card) with the
+    source recording, at the moments in ``cue_times_s`` (mid-cue, source timeline)."""
+    ssim, vmaf = _compare(source, render, offset_s, size, fps, ffmpeg)
+    picks = [cue_times_s[round(i * (len(cue_times_s) - 1) / max(1, samples - 1))]
+             for i in range(min(samples, len(cue_times_s)))] if cue_times_s else []
+    ocr = present = None
+    if picks:
+        with tempfile.TemporaryDirectory(prefix="caunoi-qa-") as tmp:
+            src = _frames(source, picks, size, 0.0, ffmpeg, Path(tmp), "s")
+            out = _frames(render, picks, size, offset_s, ffmpeg, Path(tmp), "o")
+            y0, y1 = MIDDLE_BAND
+            if ocr_available():
+                # One tall image per side: one tesseract start-up instead of one per frame.
+                want = _source_words(str(source), tuple(picks), size, ffmpeg)
+                got = _diacritic_words(_ocr(np.concatenate([b[y0:y1] for b in out])))
+                total = sum(want.values())
+                ocr = sum((want & got).values()) / total if total else None
+            if burned:
+                s0, s1 = SUBTITLE_BAND
+                # A subtitle box changes a block of the band: count strongly changed pixels
+                # (a short one-word cue covers a few percent of it).
+                changed = [float((np.abs(a[s0:s1].astype(int) - b[s0:s1].astype(int))
+                                  .max(axis=2) > 40).mean())
+                           for a, b in zip(src, out, strict=True)]
+                present = sum(c > 0.01 for c in changed) / len(changed)
+    return QualityReport(ssim=ssim, vmaf=vmaf, ocr_diacritics=ocr, subtitles_present=present)

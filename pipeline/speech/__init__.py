@@ -1,0 +1,1 @@
+"""Speech stages: transcribe (Whisper) → align (aligners registry) → segment → subtitles."""

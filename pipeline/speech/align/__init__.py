@@ -1,0 +1,69 @@
+"""Stage 3: align script sentences to the narration.
+
+Aligners are plugins: subclass :class:`Aligner`, give it a ``name``, add it to ``ALIGNERS``.
+``align()`` is the one entry point the rest of the pipeline uses.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from pipeline.core.errors import UnknownNameError
+from pipeline.core.types import Alignment, Ingested, Transcript
+from pipeline.speech.align.base import Aligner, AlignOptions
+from pipeline.speech.align.dtw import DTWAligner
+from pipeline.speech.align.proportional import ProportionalAligner
+from pipeline.speech.align.transcript import TranscriptAligner
+
+__all__ = ["ALIGNERS", "AlignOptions", "Aligner", "align", "choose_aligner"]
+
+log = logging.getLogger("caunoi.align")
+
+ALIGNERS: dict[str, type[Aligner]] = {
+    TranscriptAligner.name: TranscriptAligner,
+    DTWAligner.name: DTWAligner,
+    ProportionalAligner.name: ProportionalAligner,
+}
+
+#: Preference order for ``aligner = "auto"``: the first one that can run is used.
+AUTO_ORDER: tuple[str, ...] = ("transcript", "dtw", "proportional")
+
+
+def choose_aligner(name: str, transcript: Transcript | None,
+                   ingested: Ingested | None = None) -> Aligner:
+    """Return the aligner called ``name`` ("auto": the best one usable with ``transcript``;
+    a transcript that does not resemble the script is ignored)."""
+    if name == "auto":
+        for candidate in AUTO_ORDER:
+            aligner = ALIGNERS[candidate]()
+            if not aligner.can_run(transcript):
+                continue
+            if (isinstance(aligner, TranscriptAligner) and ingested is not None
+                    and transcript is not None and not aligner.usable(ingested, transcript)):
+                log.warning("transcript does not match the script: not used for alignment")
+                continue
+            return aligner
+        name = AUTO_ORDER[-1]
+    try:
+        return ALIGNERS[name]()
+    except KeyError:
+        raise UnknownNameError(kind="aligner", name=name,
+                               known=", ".join(["auto", *ALIGNERS])) from None
+
+
+def align(ingested: Ingested, transcript: Transcript | None,
+          opts: AlignOptions | None = None) -> Alignment:
+    """Give every script sentence a start, end, status and confidence.
+
+    Args:
+        ingested: the ingested lesson (sentences and analysis WAV).
+        transcript: the ASR transcript, or None when no ASR model is available.
+        opts: which aligner and its options.
+
+    Returns:
+        One aligned sentence per script sentence, in script order.
+    """
+    opts = opts or AlignOptions()
+    aligner = choose_aligner(opts.aligner, transcript, ingested)
+    log.info("aligning %d sentences with %s", len(ingested.lesson.sentences), aligner.name)
+    return aligner.align(ingested, transcript, opts)

@@ -1,0 +1,216 @@
+"""Weights-free aligner: synthesise the script with espeak-ng, match MFCCs to the narration
+with banded DTW, then snap sentence boundaries into pauses.
+
+Silence is cut out of the recording before matching (the synthesis has no pauses), so long
+pauses while the screen changes cost nothing. A sentence the DTW path squeezes into almost
+no narration time was not spoken: status ``skipped``.
+"""
+
+from __future__ import annotations
+
+import itertools
+import logging
+from dataclasses import dataclass
+
+import numpy as np
+
+from pipeline.core.errors import AlignmentError
+from pipeline.core.media import read_wav
+from pipeline.core.types import AlignedSentence, Alignment, Ingested, Transcript
+from pipeline.speech.align.base import Aligner, AlignOptions, place
+from pipeline.speech.align.features import FRAME_HOP_MS, banded_dtw, dtw_cost, mfcc
+from pipeline.speech.align.synth import espeak_available, synthesize
+from pipeline.speech.vad import speech_regions
+
+__all__ = ["DTWAligner", "DTWOptions"]
+
+log = logging.getLogger("caunoi.align.dtw")
+
+
+@dataclass(frozen=True)
+class DTWOptions:
+    # espeak-ng voices tried for the synthesis (the closest to the narrator wins), and speed.
+    voices: tuple[str, ...] = ("vi", "vi+f4")
+    wpm: int = 150
+    # Band half-width as a share of the narration's speech frames, and its bounds (frames).
+    band_share: float = 0.15
+    min_band: int = 500
+    max_band: int = 2500
+    # Speech kept around each detected region (frames of 10 ms).
+    pad_frames: int = 3
+    # Cost of leaving a speech frame unmatched, between the typical matching distance (0)
+    # and the distance of unrelated frames (1).
+    garbage_share: float = 0.5
+    # Extra cost of a non-diagonal DTW step, relative to (unrelated - matching) distance.
+    step_penalty: float = 0.25
+    # A match below this confidence is no match: the sentence counts as skipped.
+    min_confidence: float = 0.12
+    # Unmatched speech at least this long is reported as an ad-lib.
+    min_adlib_ms: int = 300
+    # A rough sentence start this far inside a speech region splits it.
+    min_split_ms: int = 300
+    # Search window around the rough position, and longest run, in speech units.
+    window_units: int = 6
+    max_units: int = 6
+
+
+class DTWAligner(Aligner):
+    name = "dtw"
+
+    def __init__(self, options: DTWOptions | None = None) -> None:
+        self.options = options or DTWOptions()
+
+    def can_run(self, transcript: Transcript | None) -> bool:
+        return espeak_available()
+
+    def align(self, ingested: Ingested, transcript: Transcript | None,
+              opts: AlignOptions) -> Alignment:
+        o = self.options
+        samples, rate = read_wav(ingested.audio_wav)
+        regions = speech_regions(samples, rate)
+        if not regions:
+            raise AlignmentError(path=str(ingested.lesson.recording), detail="no speech found")
+        feats = mfcc(samples, rate)
+        keep = _speech_frames(regions, feats.shape[0], o.pad_frames)
+        rec = feats[keep]
+
+        sentences = ingested.lesson.sentences
+        band = int(min(o.max_band, max(o.min_band, o.band_share * rec.shape[0])))
+        # Pass 1, one DTW over the whole lesson per synthesis voice: keep the voice closest
+        # to the narrator (a female narrator matches a female voice better).
+        best_voice = None
+        for voice in o.voices:
+            pieces = [mfcc(*synthesize(s.text, voice, o.wpm)) for s in sentences]
+            synth = np.concatenate(pieces)
+            path_i, path_j = banded_dtw(synth, rec, band)
+            score = float(np.median(_local(synth, rec, path_i, path_j)))
+            if best_voice is None or score < best_voice[0]:
+                best_voice = (score, voice, pieces, synth, path_i, path_j)
+        assert best_voice is not None
+        _, voice, pieces, synth, path_i, path_j = best_voice
+        bounds = [0, *np.cumsum([p.shape[0] for p in pieces]).tolist()]
+        good = float(np.median(_local(synth, rec, path_i, path_j)))
+        rng = np.random.default_rng(0)
+        pairs = rng.integers(0, rec.shape[0], (2, 4000))
+        unrelated = float(np.median(np.linalg.norm(rec[pairs[0]] - rec[pairs[1]], axis=1)))
+        garbage = good + o.garbage_share * (unrelated - good)
+        penalty = o.step_penalty * (unrelated - good)
+        rough = [int(keep[min(int(path_j[np.searchsorted(path_i, b)]), keep.size - 1)])
+                 * FRAME_HOP_MS for b in bounds[:-1]]
+        log.info("dtw: voice %s, %d synth × %d speech frames, band %d, match %.2f, "
+                 "unrelated %.2f", voice, synth.shape[0], rec.shape[0], band, good, unrelated)
+        # Pass 2: sentences take whole runs of speech units; units left over are ad-libs.
+        tempo = rec.shape[0] / max(1, synth.shape[0])
+        expected_ms = [int(p.shape[0] * tempo * FRAME_HOP_MS) for p in pieces]
+        units = _units(regions, rough, expected_ms, o.min_split_ms)
+        unit_feats = [feats[a // FRAME_HOP_MS: max(a // FRAME_HOP_MS + 1, b // FRAME_HOP_MS)]
+                      for a, b in units]
+        expected = [int(np.searchsorted([u[1] for u in units], t)) for t in rough]
+        assignment = _assign(pieces, unit_feats, expected, garbage, penalty, o)
+
+        out: list[AlignedSentence] = []
+        used: set[int] = set()
+        for s, run in zip(sentences, assignment, strict=True):
+            if run is None:
+                out.append(AlignedSentence(s.index, s.chapter, s.text, 0, 0, "skipped", 0.8))
+                continue
+            (a, b), cost = run
+            conf = float(np.clip((garbage - cost) / max(garbage - good, 1e-6), 0.0, 1.0))
+            if conf < o.min_confidence:
+                # Matches no better than unrelated speech: not this sentence.
+                out.append(AlignedSentence(s.index, s.chapter, s.text, 0, 0, "skipped", 0.6))
+                continue
+            used.update(range(a, b + 1))
+            out.append(AlignedSentence(s.index, s.chapter, s.text, units[a][0], units[b][1],
+                                       "matched", conf))
+        adlibs = [AlignedSentence(None, "", "", units[a][0], units[b][1], "ad-lib", 0.5)
+                  for a, b in _runs(np.array([u not in used for u in range(len(units))]), 1)
+                  if units[b][1] - units[a][0] >= o.min_adlib_ms]
+        return Alignment(aligner=self.name, sentences=tuple(place(out, adlibs)))
+
+
+def _units(regions: list[tuple[int, int]], rough: list[int], expected_ms: list[int],
+           min_split_ms: int) -> list[tuple[int, int]]:
+    """Speech regions, further cut where the rough DTW puts a sentence start well inside a
+    region too long for one sentence (two sentences said without a pause)."""
+    units = []
+    for a, b in regions:
+        first = int(np.argmin([abs(t - a) for t in rough]))
+        if b - a < 1.5 * expected_ms[first]:
+            units.append((a, b))
+            continue
+        cuts = [t for t in rough if a + min_split_ms <= t <= b - min_split_ms]
+        edges = [a, *cuts, b]
+        units += [(x, y) for x, y in itertools.pairwise(edges) if y > x]
+    return units
+
+
+def _assign(sentences: list[np.ndarray], units: list[np.ndarray], expected: list[int],
+            garbage: float, penalty: float,
+            o: DTWOptions) -> list[tuple[tuple[int, int], float] | None]:
+    """Dynamic programme over (sentence, unit): each sentence takes a run of consecutive
+    units, is skipped (cost ``garbage`` per synthesised frame), or units stay unmatched
+    (``garbage`` per frame). Returns per sentence ((first, last unit), mean cost) or None."""
+    n, m = len(sentences), len(units)
+    lens = [u.shape[0] for u in units]
+    inf = float("inf")
+    best = np.full((n + 1, m + 1), inf)
+    choice: dict[tuple[int, int], tuple[str, int, float]] = {}
+    best[0, 0] = 0.0
+    for r in range(1, m + 1):
+        best[0, r] = best[0, r - 1] + garbage * lens[r - 1]
+        choice[(0, r)] = ("adlib", r - 1, 0.0)
+    for k in range(1, n + 1):
+        syn = sentences[k - 1]
+        lo, hi = expected[k - 1] - o.window_units, expected[k - 1] + o.window_units
+        for r in range(0, m + 1):
+            cand = best[k - 1, r] + garbage * syn.shape[0]
+            pick: tuple[str, int, float] = ("skip", r, 0.0)
+            if r > 0 and best[k, r - 1] + garbage * lens[r - 1] < cand:
+                cand = best[k, r - 1] + garbage * lens[r - 1]
+                pick = ("adlib", r - 1, 0.0)
+            if lo <= r - 1 <= hi:
+                frames = 0
+                for a in range(r - 1, max(-1, r - 1 - o.max_units), -1):
+                    frames += lens[a]
+                    if frames > 3 * syn.shape[0] + 100 or best[k - 1, a] == inf:
+                        break
+                    seg = np.concatenate(units[a:r]) if r - a > 1 else units[a]
+                    mean = dtw_cost(syn, seg, penalty)
+                    # Every frame, narrated or synthesised, costs once: matched at the mean
+                    # distance, or left over at the garbage cost.
+                    total = best[k - 1, a] + mean * (syn.shape[0] + seg.shape[0])
+                    if total < cand:
+                        cand, pick = total, ("match", a, mean)
+            best[k, r] = cand
+            choice[(k, r)] = pick
+    result: list[tuple[tuple[int, int], float] | None] = [None] * n
+    k, r = n, m
+    while k > 0 or r > 0:
+        kind, a, mean = choice[(k, r)]
+        if kind == "adlib":
+            r = a
+        elif kind == "skip":
+            k -= 1
+        else:
+            result[k - 1] = ((a, r - 1), mean)
+            k, r = k - 1, a
+    return result
+
+
+def _local(a: np.ndarray, b: np.ndarray, pi: np.ndarray, pj: np.ndarray) -> np.ndarray:
+    return np.asarray(np.linalg.norm(a[pi] - b[pj], axis=1))
+
+
+def _runs(mask: np.ndarray, min_len: int) -> list[tuple[int, int]]:
+    """(first, last) index of every run of True at least ``min_len`` long."""
+    edges = np.flatnonzero(np.diff(np.concatenate(([0], mask.astype(np.int8), [0]))))
+    return [(int(a), int(b) - 1) for a, b in zip(edges[::2], edges[1::2], strict=True)
+            if b - a >= min_len]
+
+
+def _speech_frames(regions: list[tuple[int, int]], n_frames: int, pad: int) -> np.ndarray:
+    mask = np.zeros(n_frames, dtype=bool)
+    for a, b in regions:
+        mask[max(0, a // FRAME_HOP_MS - pad): min(n_frames, b // FRAME_HOP_MS + pad)] = True
+    return np.flatnonzero(mask)

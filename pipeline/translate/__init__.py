@@ -1,0 +1,2 @@
+"""Translation stage: translation memory, glossary, machine translation (backends registry),
+quality checks (checks registry) and XLIFF work packages."""
