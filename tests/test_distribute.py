@@ -30,7 +30,7 @@ def produced(short_lesson: Path, tmp_path_factory: pytest.TempPathFactory) -> Pa
     root = tmp_path_factory.mktemp("dist")
     settings = load_settings(config_file=root / "none.toml", env={}, out_dir=root / "out",
                              model_dir=root / "none", quality_gates=False)
-    produce(short_lesson, ProduceOptions.from_settings(settings, languages=("hmn",),
+    produce(short_lesson, ProduceOptions(settings, languages=("hmn",),
                                                        profiles=("compat", "tiny")))
     return settings.out_dir / "short-qr"
 

@@ -63,7 +63,7 @@ def test_rerun_skips_and_script_change_reruns_alignment_onward(
         short_lesson: Path, settings: Settings, tmp_path: Path) -> None:
     lesson = tmp_path / "lesson"
     shutil.copytree(short_lesson, lesson)
-    opts = ProduceOptions.from_settings(settings)
+    opts = ProduceOptions(settings)
     produce(lesson, opts)
 
     seen: dict[str, bool] = {}
@@ -119,7 +119,7 @@ def test_tiny_model_transcript_written_and_noise_not_trusted(
 
     s = replace(settings, model_dir=tiny_models, asr_model="tiny-random", asr_backend=backend)
     seen: dict[str, str] = {}
-    produce(short_lesson, ProduceOptions.from_settings(s),
+    produce(short_lesson, ProduceOptions(s),
             lambda stage, _skipped, detail: seen.__setitem__(stage, detail))
     out = s.out_dir / "short-qr"
     transcript = json.loads((out / "transcript.json").read_text(encoding="utf-8"))
@@ -134,7 +134,7 @@ def test_review_gate_renders_only_approved_languages(short_lesson: Path, setting
                                                      tmp_path: Path) -> None:
     from pipeline.review.store import ReviewStore
 
-    opts = ProduceOptions.from_settings(settings, languages=("en", "blt"))
+    opts = ProduceOptions(settings, languages=("en", "blt"))
     first = produce(short_lesson, opts)
     assert first.state == "awaiting review" and first.pending_languages == ["en", "blt"]
     out = settings.out_dir / "short-qr"

@@ -11,21 +11,27 @@ import pytest
 from fastapi.testclient import TestClient
 
 from pipeline.core.languages import Registry
+from pipeline.core.types import Cue
 from pipeline.review.exchange import export_xliff, import_xliff
 from pipeline.review.store import ReviewStore
 from pipeline.review.web import WebOptions, create_app
+from pipeline.translate.drafts import TranslatedCue
+from pipeline.translate.qa import QAIssue
 from pipeline.translate.tm import TranslationMemory
 
 LESSON = "qr-market"
 PASSWORD = "correct horse 9"
-CUES = [{"index": i, "sentence": i // 2, "start_ms": 1000 * i, "end_ms": 1000 * i + 900,
-         "source": f"Câu tiếng Việt số {i}."} for i in range(6)]
+CUES = [Cue(i, i // 2, 1000 * i, 1000 * i + 900, (f"Câu tiếng Việt số {i}.",))
+        for i in range(6)]
 
 
-def _drafts(lang: str) -> list[dict[str, object]]:
-    return [{"cue": i, "target": f"DRAFT-{lang}-{i}", "origin": "mt:test",
-             "checks": [{"code": "length", "message": "độ dài bất thường"}] if i == 0 else []}
-            for i in range(6)]
+def _drafts(lang: str, target: str = "DRAFT-{lang}-{i}") -> list[TranslatedCue]:
+    return [TranslatedCue(cue=c.index, sentence=c.sentence_index, start_ms=c.start_ms,
+                          end_ms=c.end_ms, source=c.text,
+                          target=target.format(lang=lang, i=c.index), origin="mt:test",
+                          checks=(QAIssue("length", "độ dài bất thường"),) if c.index == 0
+                          else ())
+            for c in CUES]
 
 
 @pytest.fixture
@@ -210,7 +216,7 @@ def test_sync_keeps_human_work(store: ReviewStore) -> None:
     cue = store.cues(LESSON, "blt")[4]
     store.save("mai", LESSON, "blt", 4, "HUMAN", cue.version)
     store.sync_lesson(LESSON, "Trả tiền bằng mã QR", CUES,
-                      {"blt": [{**d, "target": "NEW-MT"} for d in _drafts("blt")]})
+                      {"blt": _drafts("blt", "NEW-MT")})
     texts = {c.idx: c.text for c in store.cues(LESSON, "blt")}
     assert texts[4] == "HUMAN" and texts[5] == "NEW-MT"
 

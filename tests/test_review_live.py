@@ -19,8 +19,10 @@ import uvicorn
 
 from pipeline.core.config import PROJECT_ROOT
 from pipeline.core.languages import Registry
+from pipeline.core.types import Cue
 from pipeline.review.store import ReviewStore
 from pipeline.review.web import WebOptions, create_app
+from pipeline.translate.drafts import TranslatedCue
 
 LESSON = "qr-market"
 PASSWORD = "correct horse 9"
@@ -37,10 +39,12 @@ def _free_port() -> int:
 def server(tmp_path: Path, registry: Registry) -> Iterator[tuple[str, ReviewStore]]:
     store = ReviewStore(f"sqlite:///{tmp_path / 'review.sqlite3'}")
     store.sync_lesson(LESSON, "Trả tiền bằng mã QR",
-                      [{"index": i, "sentence": i, "start_ms": 1000 * i,
-                        "end_ms": 1000 * i + 900, "source": f"Câu tiếng Việt số {i}."}
+                      [Cue(i, i, 1000 * i, 1000 * i + 900, (f"Câu tiếng Việt số {i}.",))
                        for i in range(N_CUES)],
-                      {"blt": [{"cue": i, "target": f"DRAFT-{i}", "origin": "mt:test"}
+                      {"blt": [TranslatedCue(cue=i, sentence=i, start_ms=1000 * i,
+                                             end_ms=1000 * i + 900,
+                                             source=f"Câu tiếng Việt số {i}.",
+                                             target=f"DRAFT-{i}", origin="mt:test")
                                for i in range(N_CUES)]})
     app = create_app(store, registry, WebOptions(out_dir=tmp_path, secret="k" * 40,
                                                  glossary_dir=tmp_path, tm_dir=tmp_path / "tm"))

@@ -57,6 +57,8 @@ class Settings:
     burn_subtitles: bool = True
     # Refuse renders below their profile's SSIM / OCR thresholds.
     quality_gates: bool = True
+    # Length of the title card before the recording, seconds (every timeline offset uses it).
+    title_card_s: float = 2.5
     # Render a watermarked "BẢN NHÁP" preview of languages waiting for review.
     draft_previews: bool = True
     # Explicit ffmpeg binary; "" = the one bundled with imageio-ffmpeg.
@@ -65,6 +67,9 @@ class Settings:
     prefect_home: Path = field(default_factory=lambda: Path.home() / ".caunoi" / "prefect")
     # Language of messages: "vi" or "en".
     ui_lang: str = "vi"
+    # S3-compatible publish targets: endpoint URL (e.g. MinIO); credentials come from the
+    # standard AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY variables read by s3fs.
+    s3_endpoint: str = ""
     # Review web app: address, port, and cookies over HTTPS only (behind a TLS proxy).
     review_host: str = "127.0.0.1"
     review_port: int = 8765
@@ -75,9 +80,16 @@ class Settings:
 
     @property
     def review_url(self) -> str:
-        from pipeline.review.store import database_url
+        """The review store's URL: ``database_url``, or a SQLite file under ``out_dir``."""
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.out_dir / 'review.sqlite3').resolve()}"
 
-        return database_url(self.database_url, self.out_dir)
+    def storage_options(self, target: str) -> dict[str, Any]:
+        """fsspec options for a publish target URL (the S3 endpoint for ``s3://``)."""
+        if target.startswith("s3://") and self.s3_endpoint:
+            return {"client_kwargs": {"endpoint_url": self.s3_endpoint}}
+        return {}
 
     @property
     def tm_path(self) -> Path:
@@ -96,6 +108,8 @@ def _coerce(name: str, value: Any, source: str) -> Any:
             return tuple(str(v) for v in value)
         if kind == "int":
             return int(value)
+        if kind == "float":
+            return float(value)
         if kind == "bool":
             if isinstance(value, bool):
                 return value

@@ -216,3 +216,13 @@ class Cue:
     @property
     def text(self) -> str:
         return " ".join(self.lines)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"index": self.index, "sentence": self.sentence_index,
+                "start": ms_to_s(self.start_ms), "end": ms_to_s(self.end_ms),
+                "lines": list(self.lines)}
+
+    @classmethod
+    def from_json(cls, d: dict[str, Any]) -> Cue:
+        return cls(d["index"], d["sentence"], s_to_ms(d["start"]), s_to_ms(d["end"]),
+                   tuple(d["lines"]))

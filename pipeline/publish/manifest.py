@@ -10,7 +10,7 @@ from typing import Any
 from pipeline.core.storage import atomic_write_json, sha256_file
 from pipeline.core.types import Lesson
 
-__all__ = ["MANIFEST_SCHEMA_VERSION", "ManifestEntry", "write_manifest"]
+__all__ = ["MANIFEST_SCHEMA_VERSION", "ManifestEntry", "review_state", "write_manifest"]
 
 MANIFEST_SCHEMA_VERSION = "1.0"
 
@@ -30,6 +30,19 @@ class ManifestEntry:
     approver: str = ""
     # Quality-gate figures of a render (ssim, vmaf, ocr_diacritics, subtitles_present).
     quality: dict[str, float | None] | None = None
+
+
+def review_state(language: str, path: Path, source: str,
+                 approved: dict[str, str]) -> tuple[str, str]:
+    """(review state, approver) of a file: the source language is final; a target
+    language's finals are approved once the language is; drafts, previews and the
+    machine's translation files stay drafts."""
+    if language == source:
+        return "final", ""
+    is_final = "-draft" not in path.name and path.parent.name != "translations"
+    if language in approved and is_final:
+        return "approved", approved[language]
+    return "draft", ""
 
 
 def write_manifest(lesson_out: Path, lesson: Lesson, entries: list[ManifestEntry]) -> Path:

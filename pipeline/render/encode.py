@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pysubs2
 
+from pipeline.core.config import Settings
 from pipeline.core.errors import CaunoiError, RenderQualityError
 from pipeline.core.media import probe, run_ffmpeg
 from pipeline.core.storage import atomic_path
@@ -50,7 +51,7 @@ class RenderOptions:
     # Burn subtitles into the picture (False: a soft mov_text track).
     burn_subtitles: bool = True
     # Length of the title card and of each chapter banner, seconds.
-    title_card_s: float = 2.5
+    title_card_s: float = Settings.title_card_s
     chapter_banner_s: float = 3.0
     # Measure SSIM/VMAF/OCR and refuse renders below the profile's thresholds.
     quality_gates: bool = True

@@ -19,6 +19,7 @@ from sqlalchemy import Engine, create_engine, event, func, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from pipeline.core.errors import CaunoiError
+from pipeline.core.types import Cue
 from pipeline.review.security import hash_password, verify_password
 from pipeline.review.tables import (
     Approval,
@@ -33,6 +34,7 @@ from pipeline.review.tables import (
     UserLanguage,
     utcnow,
 )
+from pipeline.translate.drafts import TranslatedCue
 
 __all__ = [
     "MAX_TEXT",
@@ -41,7 +43,6 @@ __all__ = [
     "NotAllowedError",
     "ReviewStore",
     "SaveResult",
-    "database_url",
 ]
 
 log = logging.getLogger("caunoi.review")
@@ -55,14 +56,6 @@ class NotAllowedError(CaunoiError):
     vi = "Người dùng {user} không có quyền {action} cho ngôn ngữ {lang}."
     en = "User {user} may not {action} for language {lang}."
     exit_code = 2
-
-
-def database_url(explicit: str, out_dir: Path) -> str:
-    """The configured URL, or a SQLite file under the output folder."""
-    if explicit:
-        return explicit
-    out_dir.mkdir(parents=True, exist_ok=True)
-    return f"sqlite:///{(out_dir / 'review.sqlite3').resolve()}"
 
 
 @dataclass(frozen=True)
@@ -105,6 +98,8 @@ class ReviewStore:
         self.url = url
         self.engine = create_engine(url, future=True, pool_pre_ping=True)
         if url.startswith("sqlite"):
+            if self.engine.url.database:
+                Path(self.engine.url.database).parent.mkdir(parents=True, exist_ok=True)
             _sqlite_pragmas(self.engine)
         self._session = sessionmaker(self.engine, expire_on_commit=False)
         self.migrate()
@@ -192,8 +187,8 @@ class ReviewStore:
 
     # --- lessons -----------------------------------------------------------------------
 
-    def sync_lesson(self, lesson_id: str, title: str, cues: list[dict[str, Any]],
-                    translations: dict[str, list[dict[str, Any]]], video: str = "") -> None:
+    def sync_lesson(self, lesson_id: str, title: str, cues: list[Cue],
+                    translations: dict[str, list[TranslatedCue]], video: str = "") -> None:
         """Load a lesson's cues and machine drafts. Human work is never overwritten: a
         translation a person has saved keeps its text; only untouched drafts are refreshed."""
         with self.session() as s:
@@ -205,27 +200,28 @@ class ReviewStore:
             rows = {c.idx: c for c in s.scalars(select(CueRow).where(
                 CueRow.lesson_id == lesson_id))}
             for c in cues:
-                row = rows.get(c["index"])
+                row = rows.get(c.index)
                 if row is None:
-                    row = CueRow(lesson_id=lesson_id, idx=c["index"], sentence=c["sentence"],
-                                 start_ms=c["start_ms"], end_ms=c["end_ms"], source=c["source"])
+                    row = CueRow(lesson_id=lesson_id, idx=c.index, sentence=c.sentence_index,
+                                 start_ms=c.start_ms, end_ms=c.end_ms, source=c.text)
                     s.add(row)
-                    rows[c["index"]] = row
+                    rows[c.index] = row
                 else:
-                    row.sentence, row.start_ms, row.end_ms = (c["sentence"], c["start_ms"],
-                                                              c["end_ms"])
-                    row.source = c["source"]
+                    row.sentence, row.start_ms, row.end_ms = (c.sentence_index, c.start_ms,
+                                                              c.end_ms)
+                    row.source = c.text
             s.flush()
             for lang, items in translations.items():
                 for t in items:
-                    self._sync_translation(s, rows[t["cue"]], lang, t)
+                    self._sync_translation(s, rows[t.cue], lang, t)
 
-    def _sync_translation(self, s: Session, cue: CueRow, lang: str, t: dict[str, Any]) -> None:
+    def _sync_translation(self, s: Session, cue: CueRow, lang: str, t: TranslatedCue) -> None:
         row = s.scalar(select(Translation).where(Translation.cue_id == cue.id,
                                                  Translation.lang == lang))
+        checks = [c.to_json() for c in t.checks]
         if row is None:
-            row = Translation(cue_id=cue.id, lang=lang, text=t["target"], origin=t["origin"],
-                              state="draft", checks=t.get("checks", []), version=1,
+            row = Translation(cue_id=cue.id, lang=lang, text=t.target, origin=t.origin,
+                              state="draft", checks=checks, version=1,
                               updated_by="pipeline")
             s.add(row)
             s.flush()
@@ -235,9 +231,9 @@ class ReviewStore:
         touched = s.scalar(select(func.count()).select_from(TranslationVersion).where(
             TranslationVersion.translation_id == row.id,
             TranslationVersion.author != "pipeline"))
-        if touched or row.text == t["target"]:
+        if touched or row.text == t.target:
             return
-        row.text, row.origin, row.checks = t["target"], t["origin"], t.get("checks", [])
+        row.text, row.origin, row.checks = t.target, t.origin, checks
         row.version += 1
         s.add(TranslationVersion(translation_id=row.id, version=row.version, text=row.text,
                                  state=row.state, origin=row.origin, author="pipeline"))

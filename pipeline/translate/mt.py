@@ -15,8 +15,8 @@ from typing import Any, ClassVar
 
 from pipeline.core.errors import ModelMissingError, UnknownNameError
 
-__all__ = ["BACKENDS", "FAMILIES", "MTEngine", "MTFamily", "MTOptions", "convert_to_ct2",
-           "mt_model_path"]
+__all__ = ["BACKENDS", "FAMILIES", "MTEngine", "MTFamily", "MTOptions", "backend_class",
+           "convert_to_ct2", "mt_model_path"]
 
 log = logging.getLogger("caunoi.mt")
 
@@ -73,21 +73,36 @@ def mt_model_path(opts: MTOptions, family_name: str) -> Path:
         ModelMissingError: not on disk (the message says how to get it).
     """
     family(family_name)
-    name = opts.model_name(family_name)
-    suffix = "-ct2" if opts.backend == "ctranslate2" else ""
-    path = opts.model_dir / "mt" / f"{name}{suffix}"
-    marker = "model.bin" if opts.backend == "ctranslate2" else "config.json"
-    if not (path / marker).is_file():
-        raise ModelMissingError(name=f"MT {family_name} '{name}{suffix}'", path=str(path),
+    backend = backend_class(opts.backend)
+    path = backend.folder(opts, family_name)
+    if not (path / backend.marker).is_file():
+        raise ModelMissingError(name=f"MT {family_name} '{path.name}'", path=str(path),
                                 hint=f"--mt {family_name}")
     return path
 
 
+def backend_class(name: str) -> type[Backend]:
+    """The registered MT backend called ``name``."""
+    try:
+        return BACKENDS[name]
+    except KeyError:
+        raise UnknownNameError(kind="MT backend", name=name,
+                               known=", ".join(BACKENDS)) from None
+
+
 class Backend(ABC):
-    """How to add an MT backend: subclass, set ``name``, implement ``translate``, register it
-    in ``BACKENDS``."""
+    """How to add an MT backend: subclass, set ``name`` (and where its model folders live),
+    implement ``translate``, register it in ``BACKENDS``."""
 
     name: ClassVar[str]
+    # Model folder suffix under model_dir/mt/ ("-ct2": a converted copy beside the original).
+    folder_suffix: ClassVar[str] = ""
+    # The file whose presence says a model folder is complete.
+    marker: ClassVar[str] = "config.json"
+
+    @classmethod
+    def folder(cls, opts: MTOptions, family_name: str) -> Path:
+        return opts.model_dir / "mt" / f"{opts.model_name(family_name)}{cls.folder_suffix}"
 
     @abstractmethod
     def translate(self, path: Path, fam: MTFamily, tag: str, texts: list[str],
@@ -138,6 +153,8 @@ class TransformersBackend(Backend):
 
 class CTranslate2Backend(Backend):
     name = "ctranslate2"
+    folder_suffix = "-ct2"
+    marker = "model.bin"
 
     def translate(self, path: Path, fam: MTFamily, tag: str, texts: list[str],
                   opts: MTOptions) -> list[str]:
@@ -165,7 +182,7 @@ def _tokenizer_dir(ct2_path: Path) -> Path:
     """The tokenizer lives with the CTranslate2 model, or in its transformers sibling."""
     if (ct2_path / "tokenizer_config.json").is_file():
         return ct2_path
-    return ct2_path.with_name(ct2_path.name.removesuffix("-ct2"))
+    return ct2_path.with_name(ct2_path.name.removesuffix(CTranslate2Backend.folder_suffix))
 
 
 TOKENIZER_FILES = ("tokenizer.json", "tokenizer_config.json", "special_tokens_map.json",
@@ -196,16 +213,12 @@ class MTEngine:
     """Translate batches of Vietnamese sentences into one language with a local model."""
 
     def __init__(self, opts: MTOptions) -> None:
-        if opts.backend not in BACKENDS:
-            raise UnknownNameError(kind="MT backend", name=opts.backend,
-                                   known=", ".join(BACKENDS))
         self.opts = opts
-        self.backend = BACKENDS[opts.backend]()
+        self.backend = backend_class(opts.backend)()
 
     def model_label(self, family_name: str) -> str:
         """Provenance for each translated cue, e.g. ``mt:madlad400-3b-mt``."""
-        suffix = "-ct2" if self.opts.backend == "ctranslate2" else ""
-        return f"mt:{self.opts.model_name(family_name)}{suffix}"
+        return f"mt:{self.backend.folder(self.opts, family_name).name}"
 
     def translate(self, texts: list[str], family_name: str, tag: str) -> list[str]:
         if not texts:

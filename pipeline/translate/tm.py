@@ -14,6 +14,7 @@ from pathlib import Path
 
 from rapidfuzz import fuzz, process
 
+from pipeline.core.storage import sha256_file
 from pipeline.core.text import nfc
 
 __all__ = ["TMEntry", "TMMatch", "TranslationMemory", "normalise"]
@@ -48,6 +49,10 @@ class TranslationMemory:
         self.path = root / f"{lang}.jsonl"
         self.lang = lang
         self._entries: dict[str, TMEntry] | None = None
+
+    def fingerprint(self) -> str:
+        """sha256 of the memory file ("" when empty): part of a translate step's cache key."""
+        return sha256_file(self.path) if self.path.is_file() else ""
 
     def entries(self) -> dict[str, TMEntry]:
         """Normalised source -> latest entry."""

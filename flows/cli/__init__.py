@@ -1,0 +1,65 @@
+"""``caunoi``: the command line. Thin: parses arguments, calls flows/pipeline, prints results.
+
+One module per group of subcommands (``lesson``, ``review``, ``publish``, ``admin``,
+``server``), each with a ``register(subparsers)``. Every failure exits non-zero with one plain
+sentence in the UI language (``ui_lang`` in caunoi.toml, ``CAUNOI_UI_LANG`` or ``--en``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import errno
+import logging
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from flows.cli import admin, lesson, publish, review, server
+from flows.cli.common import load_cli_settings, msg
+from pipeline.core.errors import CaunoiError, DiskFullError
+from pipeline.core.i18n import pick, set_ui_language
+
+__all__ = ["build_parser", "main"]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="caunoi",
+        description="Cầu Nối: video hướng dẫn tiếng Việt → video phụ đề dung lượng nhỏ "
+                    "cho đồng bào vùng cao.")
+    p.add_argument("--config", type=Path, default=None,
+                   help="caunoi.toml (mặc định ./caunoi.toml)")
+    p.add_argument("--en", action="store_true", help="English messages")
+    p.add_argument("-v", "--verbose", action="store_true", help="chi tiết hơn / more detail")
+    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for group in (lesson, admin, publish, server, review):
+        group.register(sub)
+    return p
+
+
+def _error(e: CaunoiError) -> int:
+    print(pick("Lỗi: ", "Error: ") + str(e), file=sys.stderr)
+    return e.exit_code
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    if args.en:
+        set_ui_language("en")
+    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
+                        format="%(name)s: %(message)s")
+    try:
+        settings = load_cli_settings(args)
+        set_ui_language(settings.ui_lang)
+        return int(args.func(args, settings))
+    except CaunoiError as e:
+        return _error(e)
+    except KeyboardInterrupt:
+        print(msg("interrupted"), file=sys.stderr)
+        return 130
+    except OSError as e:
+        if e.errno == errno.ENOSPC:
+            return _error(DiskFullError(path=e.filename or "?"))
+        raise
+    finally:
+        set_ui_language(None)

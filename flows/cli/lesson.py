@@ -1,0 +1,119 @@
+"""``caunoi produce | check | align | translate``: the step plan, whole or a prefix."""
+
+from __future__ import annotations
+
+import argparse
+import time
+from pathlib import Path
+from typing import Any
+
+from flows.cli.common import csv_list, msg, print_report
+from pipeline.core.config import Settings
+
+__all__ = ["register"]
+
+
+def cmd_produce(args: argparse.Namespace, settings: Settings) -> int:
+    from pipeline.steps import ProduceOptions, ProduceResult, produce
+
+    languages, profiles = csv_list(args.languages), csv_list(args.profiles)
+    started = time.monotonic()
+    result: ProduceResult
+    if args.no_prefect:
+        result = produce(args.lesson_dir, ProduceOptions(settings, languages, profiles),
+                         print_report)
+    else:
+        from flows.env import configure_prefect_env
+
+        configure_prefect_env(settings.prefect_home)
+        from flows.produce import produce_lesson
+
+        result = produce_lesson(args.lesson_dir, settings, languages, profiles)
+    print(msg("done", lesson=result.lesson_id, seconds=time.monotonic() - started,
+              out=result.out))
+    for f in result.files:
+        print(f"  {f}")
+    print(msg("manifest", path=result.manifest))
+    if result.approved_languages:
+        print(msg("approved", langs=", ".join(result.approved_languages)))
+    if result.pending_languages:
+        print(msg("pending", langs=", ".join(result.pending_languages)))
+    return 0
+
+
+def cmd_check(args: argparse.Namespace, settings: Settings) -> int:
+    from pipeline.core.errors import NoAudioStreamError
+    from pipeline.core.languages import load_registry
+    from pipeline.core.media import probe
+    from pipeline.ingest import IngestOptions, load_lesson
+
+    lesson = load_lesson(args.lesson_dir, load_registry(settings.glossary_dir), IngestOptions(
+        out_dir=settings.out_dir, languages=csv_list(args.languages),
+        profiles=csv_list(args.profiles), default_profiles=settings.profiles))
+    if probe(lesson.recording).audio is None:
+        raise NoAudioStreamError(path=str(lesson.recording))
+    print(msg("valid", lesson=lesson.id, n=len(lesson.sentences),
+              langs=", ".join(lesson.languages), profiles=", ".join(lesson.profiles)))
+    return 0
+
+
+def _run_until(lesson_dir: Path, settings: Settings, until: str,
+               languages: tuple[str, ...] | None = None) -> Any:
+    """The plan up to ``until``, without Prefect, printing each step."""
+    from pipeline.steps import PLAN, LessonRun, ProduceOptions, run_plan
+
+    run = LessonRun(lesson_dir, ProduceOptions(settings, languages), print_report)
+    return run_plan(run, PLAN, until=until)
+
+
+def cmd_align(args: argparse.Namespace, settings: Settings) -> int:
+    run = _run_until(args.lesson_dir, settings, "align")
+    print(msg("aligned", path=run.out / "alignment.json"))
+    print((run.out / "alignment-report.md").read_text(encoding="utf-8"))
+    return 0
+
+
+def cmd_translate(args: argparse.Namespace, settings: Settings) -> int:
+    run = _run_until(args.lesson_dir, settings, "translate", csv_list(args.languages))
+    print(msg("translated", path=run.out / "translations"))
+    return 0
+
+
+def _lesson_parser(sub: Any, name: str, help_: str) -> argparse.ArgumentParser:
+    sp: argparse.ArgumentParser = sub.add_parser(name, help=help_, description=help_)
+    sp.add_argument("lesson_dir", type=Path, metavar="LESSON_DIR", help="thư mục bài học")
+    sp.add_argument("--out", type=Path, default=None, help="thư mục kết quả (mặc định output/)")
+    return sp
+
+
+def register(sub: Any) -> None:
+    """Add the lesson subcommands to the top-level parser's subparsers."""
+    from pipeline.speech.align import ALIGNERS
+    from pipeline.speech.transcribe import BACKENDS
+    from pipeline.translate.mt import BACKENDS as MT_BACKENDS
+
+    aligners = ["auto", *ALIGNERS]
+    sp = _lesson_parser(sub, "produce", "Sản xuất bài học: phụ đề + video nhẹ (produce a lesson)")
+    sp.add_argument("--languages", help="ngôn ngữ, ví dụ vi,hmn,blt")
+    sp.add_argument("--profiles", help="định dạng, ví dụ compat,tiny,modern,audio")
+    sp.add_argument("--aligner", choices=aligners, help="bộ căn chỉnh (aligner)")
+    sp.add_argument("--no-prefect", action="store_true",
+                    help="chạy thẳng không qua Prefect (gỡ lỗi)")
+    sp.set_defaults(func=cmd_produce)
+
+    sp = _lesson_parser(sub, "check", "Kiểm tra bài học, không tạo gì (validate a lesson)")
+    sp.add_argument("--languages")
+    sp.add_argument("--profiles")
+    sp.set_defaults(func=cmd_check)
+
+    sp = _lesson_parser(sub, "align",
+                        "Căn chỉnh kịch bản với lời thuyết minh (align script to narration)")
+    sp.add_argument("--aligner", choices=aligners, help="bộ căn chỉnh (aligner)")
+    sp.add_argument("--asr-backend", choices=sorted(BACKENDS),
+                    help="bộ nhận dạng giọng nói (ASR backend)")
+    sp.set_defaults(func=cmd_align)
+
+    sp = _lesson_parser(sub, "translate", "Dịch phụ đề sang các ngôn ngữ (translate the subtitles)")
+    sp.add_argument("--languages", help="ngôn ngữ đích, ví dụ hmn,blt,km")
+    sp.add_argument("--mt-backend", choices=sorted(MT_BACKENDS), help="bộ dịch máy (MT backend)")
+    sp.set_defaults(func=cmd_translate)

@@ -1,0 +1,67 @@
+"""``caunoi flows serve|run|state|resume``: server mode (needs PREFECT_API_URL)."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import Any
+
+from flows.cli.common import csv_list, lesson_id, msg
+from pipeline.core.config import Settings
+
+__all__ = ["register"]
+
+
+def cmd_flows(args: argparse.Namespace, settings: Settings) -> int:
+    """Serve the deployment, start runs, inspect them, resume a waiting one."""
+    from flows.env import configure_prefect_env
+
+    configure_prefect_env(settings.prefect_home)
+    from flows import server
+
+    if args.flows_cmd == "serve":
+        print(msg("serving_flows", name=server.DEPLOYMENT), flush=True)
+        server.produce_lesson_reviewed.serve(name="caunoi", limit=args.limit)
+        return 0
+    if args.flows_cmd == "run":
+        from prefect.deployments import run_deployment
+
+        run = run_deployment(server.DEPLOYMENT, timeout=0, parameters={
+            "lesson_dir": str(args.lesson_dir.resolve()), "out_dir": str(settings.out_dir),
+            "languages": list(csv_list(args.languages) or []) or None,
+            "profiles": list(csv_list(args.profiles) or []) or None})
+        print(run.id)  # type: ignore[union-attr]  # sync call: a FlowRun
+        return 0
+    if args.flows_cmd == "state":
+        from uuid import UUID
+
+        from prefect import get_client
+
+        with get_client(sync_client=True) as client:
+            state = client.read_flow_run(UUID(args.run_id)).state
+        print(state.name if state else "UNKNOWN")
+        return 0
+    lesson = lesson_id(args.lesson)
+    resumed = server.resume_for_lesson(settings.out_dir, lesson, args.lang)
+    print(msg("resumed" if resumed else "not_waiting", lesson=lesson))
+    return 0 if resumed else 1
+
+
+def register(sub: Any) -> None:
+    sp = sub.add_parser("flows", help="Chế độ máy chủ Prefect: serve / run / state / resume")
+    fsub = sp.add_subparsers(dest="flows_cmd", required=True, metavar="ACTION")
+    fs = fsub.add_parser("serve", help="phục vụ deployment (serve the deployment)")
+    fs.add_argument("--limit", type=int, default=2, help="số lượt chạy song song")
+    fs.add_argument("--out", type=Path, default=None)
+    fr = fsub.add_parser("run", help="bắt đầu một lượt chạy (start a run)")
+    fr.add_argument("lesson_dir", type=Path, metavar="LESSON_DIR")
+    fr.add_argument("--languages")
+    fr.add_argument("--profiles")
+    fr.add_argument("--out", type=Path, default=None)
+    fst = fsub.add_parser("state", help="trạng thái lượt chạy (state of a run)")
+    fst.add_argument("run_id")
+    fre = fsub.add_parser("resume", help="tiếp tục lượt chạy đang chờ (resume a waiting run)")
+    fre.add_argument("lesson", metavar="LESSON")
+    fre.add_argument("--lang", required=True)
+    fre.add_argument("--out", type=Path, default=None)
+    sp.set_defaults(func=cmd_flows)

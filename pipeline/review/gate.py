@@ -1,0 +1,54 @@
+"""The review gate: load a lesson's drafts into the review store and say which target
+languages are approved. Nothing renders as final before its language is approved."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from pipeline.core.languages import Language
+from pipeline.core.types import Cue
+from pipeline.review.store import ReviewStore
+from pipeline.speech.segment import fit_lines
+from pipeline.speech.subtitles import write_subtitles
+from pipeline.translate.drafts import Translation
+
+__all__ = ["GateResult", "review_gate"]
+
+
+@dataclass
+class GateResult:
+    # language -> approver
+    approved: dict[str, str] = field(default_factory=dict)
+    awaiting: list[str] = field(default_factory=list)
+    # Final subtitles written for the approved languages.
+    subtitles: dict[str, list[Path]] = field(default_factory=dict)
+
+
+def review_gate(store: ReviewStore, lesson_id: str, title: str, cues: Sequence[Cue],
+                translations: dict[str, Translation], targets: Sequence[Language],
+                subtitles_dir: Path, protected: tuple[str, ...]) -> GateResult:
+    """Sync cues and drafts into ``store`` (human edits are kept), then write the final
+    subtitles of every approved language from the reviewed text.
+
+    Args:
+        cues: the source-language cues of the lesson.
+        translations: the machine/TM drafts per target language code.
+        targets: the lesson's target languages.
+        subtitles_dir: where approved subtitles are written.
+        protected: do-not-translate names (never broken across lines).
+    """
+    store.sync_lesson(lesson_id, title, list(cues), {
+        code: list(tr.cues) for code, tr in translations.items()})
+    gate = GateResult()
+    for lang in targets:
+        approval = store.approval(lesson_id, lang.code)
+        if approval is None:
+            gate.awaiting.append(lang.code)
+            continue
+        gate.approved[lang.code] = approval.approved_by
+        final = [Cue(v.idx, v.sentence, v.start_ms, v.end_ms, fit_lines(v.text, lang, protected))
+                 for v in store.cues(lesson_id, lang.code) if v.text]
+        gate.subtitles[lang.code] = write_subtitles(final, lang, subtitles_dir)
+    return gate

@@ -1,0 +1,133 @@
+"""The one step plan: every runner (``caunoi produce --no-prefect``, the embedded Prefect
+flow, the server deployment, ``caunoi align``/``translate``) iterates :data:`PLAN`.
+
+    ingest → audio → transcribe → align → subtitles → translate (per language) →
+    review → render (per language × profile, concurrent) → manifest
+
+Each step reads the typed results of earlier steps from a :class:`LessonRun`, returns a
+typed result, skips itself when its inputs' hashes did not change, and reports one line.
+Files are written for people and for resuming, never read back between steps of a run.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from pipeline.core.types import Alignment, Ingested, Transcript
+from pipeline.render.encode import RenderedFile
+from pipeline.review.gate import GateResult
+from pipeline.steps.plan import (
+    Executor,
+    Job,
+    LessonRun,
+    ProduceOptions,
+    ProduceResult,
+    Reporter,
+    Step,
+    StepOrderError,
+    SubtitlesResult,
+    TranslateResult,
+    execute_inline,
+    log_report,
+    need,
+    run_plan,
+)
+from pipeline.steps.publish import manifest_step, subtitle_files
+from pipeline.steps.render import render_jobs, render_step
+from pipeline.steps.review import review_step
+from pipeline.steps.speech import (
+    align_step,
+    audio_step,
+    ingest_step,
+    subtitles_step,
+    transcribe_step,
+)
+from pipeline.steps.translate import translate_jobs, translate_step
+
+__all__ = [
+    "PLAN",
+    "Executor",
+    "Job",
+    "LessonRun",
+    "ProduceOptions",
+    "ProduceResult",
+    "Reporter",
+    "Step",
+    "StepOrderError",
+    "execute_inline",
+    "produce",
+    "result_of",
+    "run_plan",
+]
+
+
+def _set_ingested(run: LessonRun, r: list[Ingested]) -> None:
+    run.ingested = r[0]
+
+
+def _set_audio(run: LessonRun, r: list[Path]) -> None:
+    run.audio = r[0]
+
+
+def _set_transcript(run: LessonRun, r: list[Transcript | None]) -> None:
+    run.transcript = r[0]
+
+
+def _set_alignment(run: LessonRun, r: list[Alignment]) -> None:
+    run.alignment = r[0]
+
+
+def _set_source(run: LessonRun, r: list[SubtitlesResult]) -> None:
+    run.source = r[0]
+
+
+def _set_translations(run: LessonRun, r: list[TranslateResult]) -> None:
+    run.translations = {res.translation.lang: res for res in r}
+
+
+def _set_gate(run: LessonRun, r: list[GateResult]) -> None:
+    run.gate = r[0]
+
+
+def _set_rendered(run: LessonRun, r: list[RenderedFile]) -> None:
+    run.rendered = list(r)
+
+
+def _set_manifest(run: LessonRun, r: list[Path]) -> None:
+    run.manifest = r[0]
+
+
+#: The stages in data-flow order (DESIGN.md). A new stage is a new Step here.
+PLAN: tuple[Step[Any], ...] = (
+    Step("ingest", ingest_step, _set_ingested),
+    Step("audio", audio_step, _set_audio),
+    Step("transcribe", transcribe_step, _set_transcript, retries=1),
+    Step("align", align_step, _set_alignment),
+    Step("subtitles", subtitles_step, _set_source),
+    Step("translate", translate_step, _set_translations, jobs=translate_jobs),
+    Step("review", review_step, _set_gate),
+    Step("render", render_step, _set_rendered, jobs=render_jobs, concurrent=True, retries=2),
+    Step("manifest", manifest_step, _set_manifest),
+)
+
+
+def result_of(run: LessonRun) -> ProduceResult:
+    """What a finished run produced, and which languages still wait for review."""
+    ingested = need(run.ingested, "result", "ingest")
+    gate = need(run.gate, "result", "review")
+    return ProduceResult(
+        lesson_id=ingested.lesson.id, out=run.out,
+        manifest=need(run.manifest, "result", "manifest"),
+        files=[p for paths in subtitle_files(run).values() for p in paths]
+        + [r.path for r in run.rendered],
+        pending_languages=list(gate.awaiting), approved_languages=list(gate.approved))
+
+
+def produce(lesson_dir: Path, opts: ProduceOptions, report: Reporter = log_report,
+            execute: Executor = execute_inline,
+            plan: Sequence[Step[Any]] = PLAN) -> ProduceResult:
+    """Run the whole plan on one lesson (no Prefect unless ``execute`` brings it)."""
+    run = run_plan(LessonRun(lesson_dir, opts, report), plan, execute)
+    return result_of(run)

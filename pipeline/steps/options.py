@@ -1,0 +1,40 @@
+"""Settings → each stage's options, in one place (stages never read Settings themselves)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pipeline.core.config import Settings
+from pipeline.render.encode import RenderOptions
+from pipeline.speech.transcribe import TranscribeOptions, build_prompt
+from pipeline.translate.mt import MTOptions
+
+__all__ = ["mt_options", "render_options", "transcribe_options"]
+
+
+def transcribe_options(settings: Settings, title: str = "",
+                       terms: list[str] | None = None) -> TranscribeOptions:
+    """ASR options; the lesson title and names it uses steer Whisper's spelling."""
+    return TranscribeOptions(
+        backend=settings.asr_backend, model=settings.asr_model, model_dir=settings.model_dir,
+        device=settings.device, compute_type=settings.compute_type,
+        beam_size=settings.beam_size, prompt=build_prompt(title, terms or []))
+
+
+def mt_options(settings: Settings) -> MTOptions:
+    return MTOptions(backend=settings.mt_backend, model_dir=settings.model_dir,
+                     models=(("madlad", settings.mt_madlad_model),
+                             ("nllb", settings.mt_nllb_model)),
+                     device=settings.device, compute_type=settings.compute_type,
+                     batch_size=settings.mt_batch_size)
+
+
+def render_options(settings: Settings) -> RenderOptions:
+    return RenderOptions(ffmpeg=settings.ffmpeg, burn_subtitles=settings.burn_subtitles,
+                         quality_gates=settings.quality_gates,
+                         title_card_s=settings.title_card_s)
+
+
+def state_file(out: Path, stage: str) -> Path:
+    """Where a step keeps what it needs to resume (beside the stage cache records)."""
+    return out / ".state" / f"{stage}.meta.json"

@@ -1,0 +1,103 @@
+"""Step render: every final (source + approved languages × profiles) and draft preview."""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import asdict
+
+from pipeline.core.cache import StageCache, make_key
+from pipeline.core.i18n import t
+from pipeline.core.storage import atomic_write_json, sha256_file
+from pipeline.core.types import Alignment
+from pipeline.render.encode import RenderedFile, RenderJob, render
+from pipeline.render.profiles import get_profile
+from pipeline.steps.options import render_options, state_file
+from pipeline.steps.plan import Job, LessonRun, need
+
+__all__ = ["render_jobs", "render_step"]
+
+
+def render_jobs(run: LessonRun) -> list[Job]:
+    """Finals for the source and approved languages; one draft preview per language still
+    waiting for review that has draft subtitles."""
+    lesson = need(run.ingested, "render", "ingest").lesson
+    gate = need(run.gate, "render", "review")
+    finals = [run.registry.source.code, *gate.approved]
+    jobs = [Job(lang=code, profile=p) for code in finals for p in lesson.profiles]
+    if run.settings.draft_previews:
+        jobs += [Job(lang=code, profile=lesson.profiles[0], draft=True)
+                 for code in gate.awaiting
+                 if (run.out / "subtitles" / f"{code}-draft.ass").is_file()]
+    return jobs
+
+
+def _chapters(alignment: Alignment) -> tuple[tuple[int, str], ...]:
+    """(start ms, heading) of each chapter: its first spoken sentence."""
+    starts: dict[str, int] = {}
+    for a in alignment.sentences:
+        if a.status == "matched" and a.chapter and a.chapter not in starts:
+            starts[a.chapter] = a.start_ms
+    return tuple((ms, heading) for heading, ms in starts.items())
+
+
+def _job(run: LessonRun, job: Job) -> RenderJob:
+    ingested = need(run.ingested, "render", "ingest")
+    lang, profile, out = run.language(job.lang), get_profile(job.profile), run.out
+    stem = f"{lang.code}-draft" if job.draft else lang.code
+    ass = out / "subtitles" / f"{stem}.ass"
+    has_subs = ass.is_file()
+    folder = "video" if profile.has_video else "audio"
+    suffix = "-draft" if job.draft else ""
+    # Every language and profile of a lesson is checked at the same mid-cue moments.
+    cues = need(run.source, "render", "subtitles").cues
+    return RenderJob(
+        recording=ingested.lesson.recording, audio=need(run.audio, "render", "audio"),
+        language=lang.code, font=lang.font, profile=profile,
+        dst=out / folder / f"{lang.code}-{profile.name}{suffix}.{profile.ext}",
+        ass=ass if has_subs else None,
+        srt=out / "subtitles" / f"{stem}.srt" if has_subs else None,
+        title_vi=ingested.lesson.title, title_target=ingested.lesson.titles.get(lang.code, ""),
+        language_label="" if lang.source else f"{lang.name_native} · {lang.name_vi}",
+        chapters=_chapters(need(run.alignment, "render", "align")),
+        cue_times=tuple((c.start_ms + c.end_ms) / 2000 for c in cues) if has_subs else (),
+        draft=job.draft)
+
+
+def render_step(run: LessonRun, job: Job) -> RenderedFile:
+    """Render one language in one profile (a watermarked preview when ``job.draft``)."""
+    render_job, r_opts, out = _job(run, job), render_options(run.settings), run.out
+    stage = f"render-{job.lang}-{job.profile}{'-draft' if job.draft else ''}"
+    cache, dst = StageCache(out), render_job.dst
+    key = make_key(stage, recording=need(run.ingested, stage, "ingest").lesson.hashes[
+        "recording"], audio=sha256_file(render_job.audio),
+        ass=sha256_file(render_job.ass) if render_job.ass else "",
+        profile=asdict(render_job.profile), opts=asdict(r_opts),
+        job={k: str(v) for k, v in asdict(render_job).items() if k not in ("audio", "dst")})
+    if cache.is_fresh(stage, key):
+        run.report(stage, True, str(dst))
+        record = json.loads(state_file(out, stage).read_text(encoding="utf-8"))
+        return RenderedFile(path=dst, language=job.lang, profile=job.profile,
+                            duration_ms=record["duration_ms"], codecs=tuple(record["codecs"]),
+                            quality=record.get("quality", {}), draft=job.draft)
+    started = time.monotonic()
+    rendered = render(render_job, r_opts)
+    atomic_write_json(state_file(out, stage), {
+        "duration_ms": rendered.duration_ms, "codecs": list(rendered.codecs),
+        "quality": rendered.quality})
+    cache.record(stage, key, [dst])
+    _report(run, stage, rendered, time.monotonic() - started)
+    return rendered
+
+
+def _report(run: LessonRun, stage: str, rendered: RenderedFile, seconds: float) -> None:
+    size = rendered.path.stat().st_size
+    q = rendered.quality
+    gates = ""
+    if q and q.get("ssim") is not None:
+        gates = t("step.gates", ssim=q["ssim"])
+        if q.get("ocr_diacritics") is not None:
+            gates += t("step.gates_ocr", ocr=q["ocr_diacritics"])
+    run.report(stage, False, t(
+        "step.rendered", path=rendered.path, kb=size / 1024, seconds=seconds,
+        kb_min=size / 1024 / max(rendered.duration_ms / 60000, 1e-9), gates=gates))
