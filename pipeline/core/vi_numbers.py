@@ -16,7 +16,7 @@ _UNITS = {"%": "phần trăm", "đ": "đồng", "VNĐ": "đồng"}
 
 def _say(match: regex.Match[str]) -> str:
     whole = int(match.group(1).replace(".", ""))
-    words = num2words(whole, lang="vi")
+    words = str(num2words(whole, lang="vi"))
     if match.group(2):
         words += " phẩy " + " ".join(num2words(int(d), lang="vi") for d in match.group(2))
     if match.group(3):
@@ -26,4 +26,4 @@ def _say(match: regex.Match[str]) -> str:
 
 def spoken_form(text: str) -> str:
     """Spell out numbers, amounts and percentages the way a Vietnamese narrator reads them."""
-    return _NUMBER.sub(_say, text)
+    return str(_NUMBER.sub(_say, text))

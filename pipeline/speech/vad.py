@@ -45,7 +45,7 @@ def frame_db(samples: np.ndarray, rate: int, frame_ms: int) -> np.ndarray:
         return np.zeros(0)
     frames = samples[: n * hop].reshape(n, hop).astype(np.float64)
     rms = np.sqrt(np.mean(frames**2, axis=1))
-    return 20 * np.log10(np.maximum(rms, 1e-6))
+    return np.asarray(20 * np.log10(np.maximum(rms, 1e-6)), dtype=np.float64)
 
 
 def speech_regions(samples: np.ndarray, rate: int,

@@ -110,4 +110,4 @@ def run_checks(source: str, target: str, lang: Language, *, glossary: dict[str, 
 def _strip_names(text: str, names: list[str]) -> str:
     for n in names:
         text = text.replace(n, " ")
-    return _PLACEHOLDER.sub(" ", text)
+    return str(_PLACEHOLDER.sub(" ", text))

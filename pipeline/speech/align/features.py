@@ -41,7 +41,7 @@ def _mel_filters(rate: int, n_fft: int, n_mels: int) -> np.ndarray:
 def _dct_matrix(n_mels: int, n_mfcc: int) -> np.ndarray:
     n = np.arange(n_mels)
     k = np.arange(n_mfcc)[:, None]
-    return np.cos(np.pi / n_mels * (n + 0.5) * k) * np.sqrt(2.0 / n_mels)
+    return np.asarray(np.cos(np.pi / n_mels * (n + 0.5) * k) * np.sqrt(2.0 / n_mels))
 
 
 def mfcc(samples: np.ndarray, rate: int) -> np.ndarray:
@@ -59,7 +59,7 @@ def mfcc(samples: np.ndarray, rate: int) -> np.ndarray:
     mel = np.log(power @ _mel_filters(rate, n_fft, N_MELS).T + 1e-8)
     cep = mel @ _dct_matrix(N_MELS, N_MFCC).T
     cep = cep[:, 1:]
-    return ((cep - cep.mean(axis=0)) / (cep.std(axis=0) + 1e-6)).astype(np.float32)
+    return np.asarray((cep - cep.mean(axis=0)) / (cep.std(axis=0) + 1e-6), dtype=np.float32)
 
 
 @numba.njit(cache=True, inline="always")
