@@ -57,6 +57,3 @@ class StageCache:
         """Mark a stage finished; call only after all its outputs are in place."""
         files = {str(p.relative_to(self.root)): sha256_file(p) for p in outputs}
         atomic_write_json(self._record(stage), {"stage": stage, "key": key, "outputs": files})
-
-    def forget(self, stage: str) -> None:
-        self._record(stage).unlink(missing_ok=True)
