@@ -62,11 +62,15 @@ TASKS: dict[str, Task[Any, Any]] = {step.name: _as_task(step) for step in PLAN}
 def execute_as_tasks(step: Step[Any], run: LessonRun, jobs: list[Job]) -> list[Any]:
     """The Prefect runner: each job a task run; concurrent steps submit them all first."""
     tk = TASKS[step.name]
-    if step.concurrent and len(jobs) > 1:
+    if not step.concurrent or len(jobs) < 2:
+        return [tk(run, j) for j in jobs]
+    # At most `job_slots` task runs at once: CPU-bound encodes must not oversubscribe cores.
+    slots, results = run.settings.job_slots, []
+    for i in range(0, len(jobs), slots):
         futures = [tk.with_options(task_run_name=f"{step.name}-{j.label}").submit(run, j)
-                   for j in jobs]
-        return [f.result() for f in futures]
-    return [tk(run, j) for j in jobs]
+                   for j in jobs[i:i + slots]]
+        results += [f.result() for f in futures]
+    return results
 
 
 @flow(name="produce_lesson", log_prints=False, validate_parameters=False)

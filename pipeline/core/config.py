@@ -57,6 +57,9 @@ class Settings:
     burn_subtitles: bool = True
     # Refuse renders below their profile's SSIM / OCR thresholds.
     quality_gates: bool = True
+    # Jobs of one step (languages × profiles) run at once in a flow; renders are CPU-bound,
+    # so more than the machine's cores only slows each down (0 = number of cores).
+    parallel_jobs: int = 0
     # Length of the title card before the recording, seconds (every timeline offset uses it).
     title_card_s: float = 2.5
     # Render a watermarked "BẢN NHÁP" preview of languages waiting for review.
@@ -74,6 +77,11 @@ class Settings:
     review_host: str = "127.0.0.1"
     review_port: int = 8765
     cookie_secure: bool = False
+
+    @property
+    def job_slots(self) -> int:
+        """How many jobs of one step may run at once (``parallel_jobs`` resolved)."""
+        return self.parallel_jobs if self.parallel_jobs > 0 else max(1, os.cpu_count() or 1)
 
     def lesson_out(self, lesson_id: str) -> Path:
         return self.out_dir / lesson_id
