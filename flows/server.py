@@ -1,10 +1,13 @@
-"""Server mode: a deployment whose runs suspend at the review gate and resume when a
-reviewer approves a language (Prefect's suspend/resume with run input).
+"""Server mode flows: ``produce_lesson_reviewed`` (its runs suspend at the review gate and
+resume when a reviewer approves a language: Prefect's suspend/resume with run input),
+``render_approved`` (one approved language of a lesson) and ``publish_lesson``.
 
-    prefect server start                       # once, or point PREFECT_API_URL at a server
-    caunoi flows serve                         # serves the deployment (a runner process)
+    caunoi flows server                        # PostgreSQL, Prefect server, pool, deployments
+    caunoi worker                              # runs them (any number, any machine)
     caunoi flows run LESSON_DIR [--languages]  # starts a run; it suspends while reviews wait
     caunoi review serve                        # approving a language resumes the run
+
+(``caunoi flows serve`` serves the produce deployment from one process, without a pool.)
 
 A resumed run starts the flow again from the top; every stage is cached on its inputs, so
 only what the new approval changed (the language's render) does any work.
@@ -26,9 +29,10 @@ from flows.produce import produce_lesson
 from pipeline.core.config import load_settings
 from pipeline.core.storage import atomic_write_json
 
-__all__ = ["DEPLOYMENT", "ReviewDone", "produce_lesson_reviewed", "resume_for_lesson"]
+__all__ = ["DEPLOYMENT", "ReviewDone", "produce_lesson_reviewed", "publish_lesson",
+           "render_approved", "resume_for_lesson"]
 
-DEPLOYMENT = "produce_lesson_reviewed/caunoi"
+DEPLOYMENT = "produce_lesson_reviewed/produce"
 #: Longest a run waits for reviewers before it fails (seconds).
 REVIEW_TIMEOUT = 30 * 24 * 3600
 
@@ -71,6 +75,31 @@ def produce_lesson_reviewed(lesson_dir: str, out_dir: str = "",
     _waiting_file(settings.out_dir, result.lesson_id).unlink(missing_ok=True)
     return {"lesson": result.lesson_id, "approved": result.approved_languages,
             "pending": result.pending_languages, "manifest": str(result.manifest)}
+
+
+@flow(name="render_approved", persist_result=True, validate_parameters=True)
+def render_approved(lesson_dir: str, language: str, out_dir: str = "",
+                    profiles: list[str] | None = None) -> dict[str, object]:
+    """Render the finals of one newly approved language (every other stage is cached)."""
+    settings = load_settings(out_dir=out_dir or None)
+    result = produce_lesson(Path(lesson_dir), settings, (language,),
+                            tuple(profiles) if profiles else None)
+    return {"lesson": result.lesson_id, "approved": result.approved_languages,
+            "pending": result.pending_languages, "manifest": str(result.manifest)}
+
+
+@flow(name="publish_lesson", persist_result=True, validate_parameters=True)
+def publish_lesson(lesson_id: str, target: str = "", out_dir: str = "",
+                   languages: list[str] | None = None, hls: bool = False) -> dict[str, object]:
+    """Publish a lesson's approved finals to a folder or fsspec URL (S3, ...)."""
+    from pipeline.publish.distribute import publish
+
+    settings = load_settings(out_dir=out_dir or None)
+    dst = target or str(settings.out_dir / "published")
+    result = publish(settings.lesson_out(lesson_id), dst, list(languages or []), [], hls=hls,
+                     storage_options=settings.storage_options(dst))
+    return {"lesson": lesson_id, "target": dst, "files": len(result.files),
+            "skipped": len(result.skipped)}
 
 
 def resume_for_lesson(out_dir: Path, lesson_id: str, language: str) -> bool:

@@ -12,16 +12,50 @@ from pipeline.core.config import Settings
 __all__ = ["register"]
 
 
+def _server(settings: Settings) -> int:
+    """PostgreSQL + Prefect server + work pool + deployments, until Ctrl+C."""
+    from flows.deploy import deploy_all, start_server
+
+    proc, api_url = start_server(settings)
+    try:
+        for name in deploy_all(settings, api_url):
+            print(msg("deployed", name=name))
+        print(msg("server_ready", url=api_url, pool=settings.work_pool), flush=True)
+        proc.wait()
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+    return 0
+
+
+def cmd_worker(args: argparse.Namespace, settings: Settings) -> int:
+    """A process worker: runs the deployments' flow runs on this machine."""
+    import os
+
+    from flows.deploy import start_worker
+
+    api_url = os.environ.get("PREFECT_API_URL") or \
+        f"http://127.0.0.1:{settings.prefect_port}/api"
+    print(msg("worker", pool=settings.work_pool, url=api_url, limit=args.limit), flush=True)
+    proc = start_worker(settings, api_url, limit=args.limit, name=args.name or "")
+    try:
+        return proc.wait()
+    finally:
+        proc.terminate()
+
+
 def cmd_flows(args: argparse.Namespace, settings: Settings) -> int:
     """Serve the deployment, start runs, inspect them, resume a waiting one."""
     from flows.env import configure_prefect_env
 
     configure_prefect_env(settings.prefect_home)
+    if args.flows_cmd == "server":
+        return _server(settings)
     from flows import server
 
     if args.flows_cmd == "serve":
         print(msg("serving_flows", name=server.DEPLOYMENT), flush=True)
-        server.produce_lesson_reviewed.serve(name="caunoi", limit=args.limit)
+        server.produce_lesson_reviewed.serve(name="produce", limit=args.limit)
         return 0
     if args.flows_cmd == "run":
         from prefect.deployments import run_deployment
@@ -50,6 +84,9 @@ def cmd_flows(args: argparse.Namespace, settings: Settings) -> int:
 def register(sub: Any) -> None:
     sp = sub.add_parser("flows", help="Chế độ máy chủ Prefect: serve / run / state / resume")
     fsub = sp.add_subparsers(dest="flows_cmd", required=True, metavar="ACTION")
+    fsv = fsub.add_parser("server", help="máy chủ Prefect trên PostgreSQL + deployment "
+                                         "(Prefect server on PostgreSQL, work pool, deployments)")
+    fsv.add_argument("--out", type=Path, default=None)
     fs = fsub.add_parser("serve", help="phục vụ deployment (serve the deployment)")
     fs.add_argument("--limit", type=int, default=2, help="số lượt chạy song song")
     fs.add_argument("--out", type=Path, default=None)
@@ -65,3 +102,10 @@ def register(sub: Any) -> None:
     fre.add_argument("--lang", required=True)
     fre.add_argument("--out", type=Path, default=None)
     sp.set_defaults(func=cmd_flows)
+
+    sp = sub.add_parser("worker", help="Máy chạy việc cho máy chủ Prefect (a work-pool worker)")
+    sp.add_argument("--limit", type=int, default=1,
+                    help="số lượt chạy cùng lúc trên máy này (flow runs at once)")
+    sp.add_argument("--name", default=None, help="tên máy chạy việc (worker name)")
+    sp.add_argument("--out", type=Path, default=None, help="thư mục kết quả dùng chung")
+    sp.set_defaults(func=cmd_worker)

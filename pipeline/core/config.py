@@ -73,6 +73,13 @@ class Settings:
     # S3-compatible publish targets: endpoint URL (e.g. MinIO); credentials come from the
     # standard AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY variables read by s3fs.
     s3_endpoint: str = ""
+    # Server mode: Prefect's database ("" = the project's own PostgreSQL cluster below),
+    # that cluster's folder and port, the Prefect server's port and the work pool's name.
+    prefect_database_url: str = ""
+    postgres_dir: Path = field(default_factory=lambda: Path.home() / ".caunoi" / "postgres")
+    postgres_port: int = 5433
+    prefect_port: int = 4200
+    work_pool: str = "caunoi"
     # Review web app: address, port, and cookies over HTTPS only (behind a TLS proxy).
     review_host: str = "127.0.0.1"
     review_port: int = 8765

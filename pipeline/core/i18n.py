@@ -92,6 +92,11 @@ WEB: dict[str, tuple[str, str]] = {
 }
 
 CLI: dict[str, tuple[str, str]] = {
+    "deployed": ("Đã tạo deployment {name}", "Deployment {name} created"),
+    "server_ready": ("Máy chủ Prefect: {url} (nhóm máy chạy việc: {pool}). Trên mỗi máy chạy việc: PREFECT_API_URL={url} caunoi worker. Ctrl+C để dừng.",
+                     "Prefect server: {url} (work pool: {pool}). On each worker machine: PREFECT_API_URL={url} caunoi worker. Ctrl+C to stop."),
+    "worker": ("Máy chạy việc cho nhóm {pool} tại {url}, tối đa {limit} lượt cùng lúc. Ctrl+C để dừng.",
+               "Worker for pool {pool} at {url}, at most {limit} runs at once. Ctrl+C to stop."),
     "done": ("Xong bài học {lesson} sau {seconds:.1f} giây. Kết quả ở: {out}",
              "Lesson {lesson} done in {seconds:.1f} s. Results are in: {out}"),
     "manifest": ("Danh mục tệp: {path}", "File manifest: {path}"),

@@ -1,0 +1,134 @@
+"""Server mode on real parts: a Prefect server on PostgreSQL, a process work pool, the
+deployments, and workers.
+
+    caunoi flows server      # PostgreSQL + Prefect server + work pool + deployments
+    caunoi worker            # any number, on any machine that reaches the server and the
+                             # shared storage (the same checkout path and output folder)
+
+Workers run each flow run in a child process (Prefect's process worker) and load the flow
+code from this checkout (``flow.from_source``), so nothing is built or pushed.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+from typing import Any, cast
+
+from prefect import Flow
+
+from flows.postgres import LocalPostgres
+from pipeline.core.config import PROJECT_ROOT, Settings
+from pipeline.core.errors import CaunoiError
+
+__all__ = ["DEPLOYMENTS", "ServerError", "deploy_all", "prefect_env", "start_server",
+           "start_worker", "wait_healthy"]
+
+log = logging.getLogger("caunoi.deploy")
+
+#: Deployment name → entrypoint (file:flow) in this checkout.
+DEPLOYMENTS: dict[str, str] = {
+    "produce": "flows/server.py:produce_lesson_reviewed",
+    "render-approved": "flows/server.py:render_approved",
+    "publish": "flows/server.py:publish_lesson",
+}
+
+
+class ServerError(CaunoiError):
+    vi = "Máy chủ Prefect không chạy được ({detail}): xem {log}."
+    en = "The Prefect server did not start ({detail}): see {log}."
+    exit_code = 3
+
+
+def prefect_env(settings: Settings, api_url: str = "") -> dict[str, str]:
+    """The environment for Prefect processes of this project (quiet, offline-friendly)."""
+    env = dict(os.environ)
+    env.setdefault("PREFECT_HOME", str(settings.prefect_home))
+    env |= {"PREFECT_SERVER_ANALYTICS_ENABLED": "false", "DO_NOT_TRACK": "1"}
+    if api_url:
+        env["PREFECT_API_URL"] = api_url
+    return env
+
+
+def wait_healthy(api_url: str, timeout_s: float = 180.0) -> bool:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(f"{api_url}/health", timeout=3):
+                return True
+        except OSError:
+            time.sleep(1)
+    return False
+
+
+def database_url(settings: Settings) -> str:
+    """Prefect's database: the configured URL, or the project's own PostgreSQL cluster."""
+    if settings.prefect_database_url:
+        return settings.prefect_database_url
+    cluster = LocalPostgres(settings.postgres_dir, settings.postgres_port)
+    cluster.start()
+    cluster.ensure_database("prefect")
+    cluster.ensure_database("caunoi_review")
+    return cluster.url("prefect", driver="asyncpg")
+
+
+def start_server(settings: Settings,
+                 host: str = "127.0.0.1") -> tuple[subprocess.Popen[bytes], str]:
+    """Start ``prefect server start`` on PostgreSQL; returns the process and the API URL."""
+    settings.prefect_home.mkdir(parents=True, exist_ok=True)
+    env = prefect_env(settings) | {"PREFECT_API_DATABASE_CONNECTION_URL": database_url(settings)}
+    env.pop("PREFECT_API_URL", None)
+    log_path = settings.prefect_home / "server.log"
+    with log_path.open("ab") as log_file:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "prefect", "server", "start", "--host", host,
+             "--port", str(settings.prefect_port)],
+            env=env, stdout=log_file, stderr=subprocess.STDOUT, start_new_session=True)
+    api_url = f"http://{host}:{settings.prefect_port}/api"
+    if not wait_healthy(api_url):
+        proc.terminate()
+        raise ServerError(detail=f"no answer from {api_url}", log=str(log_path))
+    return proc, api_url
+
+
+def deploy_all(settings: Settings, api_url: str) -> list[str]:
+    """Create the process work pool (if missing) and every deployment; returns their names."""
+    from prefect import flow
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.actions import WorkPoolCreate
+    from prefect.exceptions import ObjectAlreadyExists
+    from prefect.settings import PREFECT_API_URL, temporary_settings
+
+    names = []
+    # Prefect read its settings at import: point this process at the server explicitly.
+    with temporary_settings(updates={PREFECT_API_URL: api_url}):
+        with get_client(sync_client=True) as client, \
+                contextlib.suppress(ObjectAlreadyExists):
+            client.create_work_pool(WorkPoolCreate(name=settings.work_pool, type="process"))
+        for name, entrypoint in DEPLOYMENTS.items():
+            # Called outside an event loop, from_source returns the flow itself.
+            source = cast(Flow[..., Any], flow.from_source(source=str(PROJECT_ROOT),
+                                                           entrypoint=entrypoint))
+            source.deploy(name=name, work_pool_name=settings.work_pool,
+                          print_next_steps=False, ignore_warnings=True)
+            names.append(f"{source.name}/{name}")
+    return names
+
+
+def start_worker(settings: Settings, api_url: str, limit: int = 1,
+                 name: str = "") -> subprocess.Popen[bytes]:
+    """A process worker polling the work pool; ``limit`` flow runs at once on this machine."""
+    args = [sys.executable, "-m", "prefect", "worker", "start", "--pool", settings.work_pool,
+            "--type", "process", "--limit", str(limit)]
+    if name:
+        args += ["--name", name]
+    env = prefect_env(settings, api_url) | {
+        "PYTHONPATH": os.pathsep.join([str(PROJECT_ROOT), os.environ.get("PYTHONPATH", "")]),
+        "CAUNOI_OUT_DIR": str(Path(settings.out_dir).resolve())}
+    return subprocess.Popen(args, env=env, start_new_session=True)

@@ -1,0 +1,95 @@
+"""A PostgreSQL cluster of the project's own, from Debian's ``postgresql`` binaries.
+
+Server mode keeps Prefect's database and the review store on PostgreSQL. Where no
+``database_url`` points at an existing server, ``caunoi flows server`` starts this local one:
+``initdb`` into a folder (as the ``postgres`` user when run as root: initdb refuses root),
+trust authentication on 127.0.0.1 only, and ``pg_ctl`` to start and stop it.
+"""
+
+from __future__ import annotations
+
+import glob
+import logging
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+from pipeline.core.errors import CaunoiError
+
+__all__ = ["LocalPostgres", "PostgresError", "postgres_bindir"]
+
+log = logging.getLogger("caunoi.postgres")
+
+
+class PostgresError(CaunoiError):
+    vi = "Không chạy được PostgreSQL ({action}): {detail}. Hãy cài gói postgresql (scripts/setup_system.sh)."
+    en = "Could not run PostgreSQL ({action}): {detail}. Install the postgresql package (scripts/setup_system.sh)."
+    exit_code = 3
+
+
+def postgres_bindir() -> Path | None:
+    """Folder of initdb/pg_ctl (Debian keeps them out of PATH), or None."""
+    found = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"))
+    if found:
+        return Path(found[-1]).parent
+    initdb = shutil.which("initdb")
+    return Path(initdb).parent if initdb else None
+
+
+class LocalPostgres:
+    """One cluster in ``root`` listening on 127.0.0.1:``port``; user ``caunoi``."""
+
+    def __init__(self, root: Path, port: int = 5433) -> None:
+        bindir = postgres_bindir()
+        if bindir is None:
+            raise PostgresError(action="initdb", detail="initdb/pg_ctl not found")
+        self.bindir, self.root, self.port = bindir, root.resolve(), port
+        self.data = self.root / "data"
+        # initdb refuses to run as root: the cluster belongs to `postgres` then.
+        self.as_user = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
+
+    def _run(self, tool: str, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+        proc = subprocess.run([*self.as_user, str(self.bindir / tool), *args],
+                              capture_output=True, text=True, timeout=120)
+        if check and proc.returncode != 0:
+            raise PostgresError(action=tool, detail=(proc.stderr or proc.stdout).strip()[-300:])
+        return proc
+
+    def running(self) -> bool:
+        return (self.data / "PG_VERSION").is_file() and \
+            self._run("pg_ctl", "-D", str(self.data), "status", check=False).returncode == 0
+
+    def start(self) -> None:
+        """Create the cluster on first use, then start it (nothing to do when running)."""
+        self.root.mkdir(parents=True, exist_ok=True)
+        if self.as_user:
+            shutil.chown(self.root, "postgres")
+        if not (self.data / "PG_VERSION").is_file():
+            self._run("initdb", "-D", str(self.data), "-A", "trust", "-U", "caunoi",
+                      "-E", "UTF8", "--locale=C.UTF-8")
+        if self.running():
+            return
+        self._run("pg_ctl", "-D", str(self.data), "-l", str(self.root / "server.log"), "-w",
+                  "-o", f"-p {self.port} -h 127.0.0.1 -k {self.root}", "start")
+        log.info("PostgreSQL on 127.0.0.1:%d (%s)", self.port, self.data)
+
+    def stop(self) -> None:
+        if self.running():
+            self._run("pg_ctl", "-D", str(self.data), "-m", "fast", "stop", check=False)
+
+    def url(self, database: str, driver: str = "psycopg") -> str:
+        """SQLAlchemy URL (``psycopg`` for the review store, ``asyncpg`` for Prefect)."""
+        return f"postgresql+{driver}://caunoi@127.0.0.1:{self.port}/{database}"
+
+    def ensure_database(self, name: str) -> None:
+        """Create database ``name`` unless it exists."""
+        psql = [*self.as_user, str(self.bindir / "psql"), "-h", "127.0.0.1", "-p",
+                str(self.port), "-U", "caunoi", "-d", "postgres", "-tAc"]
+        found = subprocess.run([*psql, f"SELECT 1 FROM pg_database WHERE datname = '{name}'"],
+                               capture_output=True, text=True, timeout=60)
+        if found.stdout.strip() != "1":
+            made = subprocess.run([*psql, f'CREATE DATABASE "{name}"'], capture_output=True,
+                                  text=True, timeout=60)
+            if made.returncode != 0:
+                raise PostgresError(action="createdb", detail=made.stderr.strip()[-300:])
