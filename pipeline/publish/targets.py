@@ -27,9 +27,9 @@ from pipeline.core.storage import sha256_bytes
 from pipeline.publish.entries import Selection, file_entry, published_entries
 from pipeline.publish.errors import TargetRefusedError
 from pipeline.publish.hls import make_hls
-from pipeline.publish.manifest import ManifestFile, parse_manifest
+from pipeline.publish.manifest import ManifestFile, load_manifest, parse_manifest
 from pipeline.publish.options import PublishOptions
-from pipeline.publish.paths import MARKER, check_lesson_id, guard_target, staged_folder
+from pipeline.publish.paths import MARKER, guard_target, staged_folder
 
 __all__ = ["PublishResult", "publish", "update_catalog"]
 
@@ -171,15 +171,15 @@ def publish(lesson_out: Path, target: str, opts: PublishOptions) -> PublishResul
         TargetRefusedError: the target is protected or holds files this tool did not write.
         UnsafePathError, ManifestInvalidError: the lesson's manifest is not to be trusted.
     """
-    sel = published_entries(lesson_out, opts.title_card_s, list(opts.languages),
-                            list(opts.profiles))
-    lid = check_lesson_id(sel.manifest.lesson_id, str(lesson_out / "manifest.json"))
+    lid = load_manifest(lesson_out).lesson_id  # checked as data before anything else
     fs, root = fsspec.core.url_to_fs(target, **opts.storage_options)
     root = str(root).rstrip("/")
     local = _is_local(fs)
     if local:
         guard_target(Path(root), opts.protected)
     ours = _guard_remote(fs, root, target)
+    sel = published_entries(lesson_out, opts.title_card_s, list(opts.languages),
+                            list(opts.profiles))
     if opts.hls:
         master = make_hls(sel, opts.registry)
         sel = Selection(lesson_out, sel.manifest.with_files(
