@@ -158,7 +158,7 @@ def test_bundle_zip_verify_and_corrupted_copy(produced: Path, tmp_path: Path,
     result = make_bundle([produced], ["hmn", "vi"], "compat", tmp_path / "usb", popts)
     folder, zip_path = result.folder, result.zip
     page = (folder / "index.html").read_text(encoding="utf-8")
-    assert "<video" in page and "short-qr/video/hmn-compat.mp4" in page
+    assert '<a class="poster" href="short-qr/video/hmn-compat.mp4"' in page
     assert "<script" not in page and "<track" not in page
     assert "short-qr/audio/hmn-audio.mp3" in page
     with zipfile.ZipFile(zip_path) as z:
@@ -277,3 +277,85 @@ def _band(path: Path, at_s: float, size: tuple[int, int]) -> np.ndarray:
                 img = frame.reformat(width=size[0], height=size[1], format="gray").to_ndarray()
                 return img[size[1] * 2 // 3:].astype(np.float32)
     raise AssertionError(f"no frame at {at_s} s in {path}")
+
+
+def _check_page(page: object, base: str, folder: Path) -> dict[str, object]:
+    """Picker, touch targets, links and playback of the bundle page at ``base``."""
+    from playwright.sync_api import Page
+
+    assert isinstance(page, Page)
+    page.goto(f"{base}/index.html")
+    first = page.evaluate("document.querySelector('header').nextElementSibling.tagName")
+    names = page.locator("nav a").all_inner_texts()
+    heights = [page.locator("a.big").nth(i).bounding_box()["height"]  # type: ignore[index]
+               for i in range(page.locator("a.big").count())]
+    links = page.evaluate("""[...document.querySelectorAll('a[href],img[src]')]
+        .map(e => e.getAttribute('href') || e.getAttribute('src'))""")
+    for href in links:
+        if href.startswith("#"):
+            assert page.locator(href).count() == 1, href
+        else:
+            assert (folder / href).is_file(), href
+            if base.startswith("http"):
+                assert page.request.get(f"{base}/{href}").status == 200, href
+    text = page.inner_text("body")
+    # Tapping a poster opens the video in the browser's own player, which plays it.
+    page.click("a.poster >> nth=0")
+    page.wait_for_function("document.querySelector('video') && "
+                           "document.querySelector('video').currentTime > 0.5", timeout=30000)
+    duration = page.evaluate("document.querySelector('video').duration")
+    page.go_back()
+    return {"duration": duration,"first": first, "names": names, "heights": heights,
+            "text": text, "links": links}
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not Path("/usr/bin/chromium").is_file(), reason="Debian chromium missing")
+def test_bundle_page_in_chromium(produced: Path, tmp_path: Path, popts: PublishOptions) -> None:
+    import functools
+    import http.server
+    import threading
+
+    from playwright.sync_api import sync_playwright
+
+    from pipeline.core.i18n import BUNDLE
+
+    folder = make_bundle([produced], ["hmn", "vi"], "compat", tmp_path / "usb", popts).folder
+    shots = PROJECT_ROOT / "output" / "screenshots"
+    shots.mkdir(parents=True, exist_ok=True)
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(folder))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        with sync_playwright() as p:
+            browser = p.chromium.launch(
+                executable_path="/usr/bin/chromium", headless=True,
+                args=["--no-sandbox", "--disable-gpu", "--no-first-run",
+                      "--disable-background-networking", "--disable-component-update",
+                      "--autoplay-policy=no-user-gesture-required"])
+            page = browser.new_page(viewport={"width": 360, "height": 640})
+            local = _check_page(page, folder.as_uri(), folder)
+            page.goto(folder.as_uri() + "/index.html")
+            page.screenshot(path=str(shots / "bundle-360x640.png"))
+            page.click("nav a[href='#lang-hmn']")
+            page.wait_for_timeout(300)
+            page.screenshot(path=str(shots / "bundle-360x640-hmn.png"))
+            served = _check_page(page, f"http://127.0.0.1:{server.server_port}", folder)
+            browser.close()
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert local["first"] == "NAV" and local["names"] == ["Hmoob", "Tiếng Việt"]
+    assert min(local["heights"]) >= 48  # type: ignore[type-var]
+    text = str(local["text"])
+    assert "Trả tiền bằng mã QR khi đi chợ (tên bài bằng tiếng Việt)" in " ".join(text.split())
+    assert float(local["duration"]) > 10 and float(served["duration"]) > 10  # type: ignore[arg-type]
+    english = [en for vi, en in BUNDLE.values() if en != vi and "{" not in en]
+    assert not [en for en in english if en in text]
+    assert served["links"] == local["links"]
+    # Each language's poster shows its own burned subtitles: the two posters differ in the
+    # subtitle band and match elsewhere.
+    hmn = _band(folder / "short-qr" / "posters" / "hmn-compat.jpg", 0, (360, 204))
+    vi = _band(folder / "short-qr" / "posters" / "vi-compat.jpg", 0, (360, 204))
+    assert float(np.abs(hmn - vi).mean()) > 2.0

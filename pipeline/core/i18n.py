@@ -179,6 +179,7 @@ BUNDLE: dict[str, tuple[str, str]] = {
     "minutes": ("{m} phút {s} giây", "{m} min {s} s"),
     "seconds": ("{s} giây", "{s} s"),
     "megabytes": ("{mb} MB", "{mb} MB"),
+    "watch": ("Xem", "Watch"),
     "download": ("Lưu video vào máy", "Save the video"),
     "listen": ("Chỉ nghe (MP3, {mb} MB)", "Listen only (MP3, {mb} MB)"),
     "help": ("Bấm vào hình để xem. Phụ đề đã có sẵn trong video.",

@@ -95,7 +95,7 @@ def _items(sel: Selection, files: list[ManifestFile], languages: list[str],
         items.append(PageItem(
             language=lang, title=title, title_native=native or lang == source,
             video=f"{lid}/{video.path}", poster=f"{lid}/{poster.path}" if poster else "",
-            codecs=video.codecs or "", duration_s=video.duration or 0.0,
+            duration_s=video.duration or 0.0,
             video_bytes=video.bytes, mp3=f"{lid}/{mp3.path}" if mp3 else "",
             mp3_bytes=mp3.bytes if mp3 else 0))
     return items

@@ -1,7 +1,7 @@
 """The bundle's ``index.html``: a language picker first (names in their own language and
 script), then per language its lessons: title in that language when one exists, a poster
-with that language's subtitles, the video (subtitles burned in: no external tracks, which
-fail from ``file://``), duration, size, and an MP3 link when there is one. No script, no
+with that language's subtitles, a link to the video (subtitles burned in: no external tracks,
+which fail from ``file://``), duration, size, and an MP3 link when there is one. No script, no
 network, large touch targets, every word through :mod:`pipeline.core.i18n`."""
 
 from __future__ import annotations
@@ -30,7 +30,11 @@ a.big:active,a.big:focus{background:#dff1ea}
 section{margin:24px 0;border-top:3px solid #00684e}
 article{background:#fff;border:1px solid #ccc;border-radius:10px;padding:12px;margin:12px 0}
 h3{margin:0 0 8px;font-size:1.1rem}small{font-weight:400;color:#555}
-video{display:block;width:100%;height:auto;background:#000;border-radius:6px}
+a.poster{position:relative;display:block;border-radius:6px;overflow:hidden;background:#000}
+a.poster img{display:block;width:100%;height:auto}
+.play{position:absolute;left:50%;top:40%;transform:translate(-50%,-50%);min-height:56px;
+display:flex;align-items:center;padding:0 20px;border-radius:28px;background:rgba(0,104,78,.92);
+color:#fff;font-weight:700;font-size:1.1rem;white-space:nowrap}
 .meta{color:#444;margin:8px 0}
 .actions{display:flex;flex-wrap:wrap;gap:8px}
 .actions a.big{flex:1 1 140px}
@@ -48,7 +52,6 @@ class PageItem:
     title_native: bool
     video: str
     poster: str
-    codecs: str
     duration_s: float
     video_bytes: int
     mp3: str = ""
@@ -75,19 +78,23 @@ def _article(item: PageItem, registry: Registry, ui: str) -> str:
     if item.title_native:
         heading = f'<h3 lang="{e(item.language)}">{e(item.title)}</h3>'
     else:
-        language = source.name_vi if ui == "vi" else source.name_en
+        # Mid-sentence in Vietnamese: "tên bài bằng tiếng Việt".
+        language = source.name_vi[:1].lower() + source.name_vi[1:] if ui == "vi" \
+            else source.name_en
         heading = (f'<h3 lang="{e(source.code)}">{e(item.title)} <small lang="{e(ui)}">'
                    f'{e(t("bundle.title_in_source", ui, language=language))}</small></h3>')
-    mime = f'video/mp4; codecs=&quot;{e(item.codecs)}&quot;' if item.codecs else "video/mp4"
     actions = [f'<a class="big" href="{e(item.video)}" download>{e(t("bundle.download", ui))}'
                "</a>"]
     if item.mp3:
         actions.append(f'<a class="big" href="{e(item.mp3)}" type="audio/mpeg">'
                        f'{e(t("bundle.listen", ui, mb=_mb(item.mp3_bytes, ui)))}</a>')
     size = t("bundle.megabytes", ui, mb=_mb(item.video_bytes, ui))
+    # The poster is a link to the video: the browser's own player opens it (from file:// too)
+    # and the poster's burned subtitles stay visible, which a <video>'s controls would cover.
     return (f"<article>{heading}"
-            f'<video controls preload="none" playsinline poster="{e(item.poster)}">'
-            f'<source src="{e(item.video)}" type="{mime}"></video>'
+            f'<a class="poster" href="{e(item.video)}" type="video/mp4">'
+            f'<img src="{e(item.poster)}" alt="{e(item.title)}" width="360">'
+            f'<span class="play" lang="{e(ui)}">▶ {e(t("bundle.watch", ui))}</span></a>'
             f'<p class="meta" lang="{e(ui)}">{e(_duration(item.duration_s, ui))} · {e(size)}</p>'
             f'<p class="actions" lang="{e(ui)}">{"".join(actions)}</p></article>')
 
