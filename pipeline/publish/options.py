@@ -29,8 +29,8 @@ class PublishOptions:
     protected: tuple[Path, ...] = ()
     # Replace a previous bundle of this tool (never anything else).
     force: bool = False
-    # Language of the bundle page ("vi" or "en").
-    ui_lang: str = "vi"
+    # Language of the bundle page's own words (Settings.ui_lang).
+    ui_lang: str = Settings.ui_lang
 
     @classmethod
     def from_settings(cls, settings: Settings, target: str = "", **changes: Any) -> PublishOptions:

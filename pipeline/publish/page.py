@@ -9,7 +9,7 @@ from __future__ import annotations
 import html
 from dataclasses import dataclass
 
-from pipeline.core.i18n import t
+from pipeline.core.i18n import pick, t
 from pipeline.core.languages import Registry
 
 __all__ = ["PageItem", "render_page"]
@@ -60,7 +60,7 @@ class PageItem:
 
 def _number(value: float, lang: str) -> str:
     text = f"{value:.1f}"
-    return text.replace(".", ",") if lang == "vi" else text
+    return text.replace(".", pick(",", ".", lang))  # Vietnamese writes a decimal comma
 
 
 def _duration(seconds: float, lang: str) -> str:
@@ -79,8 +79,7 @@ def _article(item: PageItem, registry: Registry, ui: str) -> str:
         heading = f'<h3 lang="{e(item.language)}">{e(item.title)}</h3>'
     else:
         # Mid-sentence in Vietnamese: "tên bài bằng tiếng Việt".
-        language = source.name_vi[:1].lower() + source.name_vi[1:] if ui == "vi" \
-            else source.name_en
+        language = pick(source.name_vi[:1].lower() + source.name_vi[1:], source.name_en, ui)
         heading = (f'<h3 lang="{e(source.code)}">{e(item.title)} <small lang="{e(ui)}">'
                    f'{e(t("bundle.title_in_source", ui, language=language))}</small></h3>')
     actions = [f'<a class="big" href="{e(item.video)}" download>{e(t("bundle.download", ui))}'
