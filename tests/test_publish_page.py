@@ -11,6 +11,7 @@ import pytest
 from pipeline.core.i18n import BUNDLE
 from pipeline.core.languages import Registry
 from pipeline.publish.entries import content_moment_ms
+from pipeline.publish.errors import TargetRefusedError
 from pipeline.publish.page import PageItem, render_page
 from pipeline.publish.paths import MARKER, guard_target, marker_files, staged_folder
 
@@ -85,3 +86,15 @@ def test_staged_folder_swaps_and_keeps_old_on_failure(tmp_path: Path) -> None:
         (new / "b.txt").write_text("two", encoding="utf-8")
     assert sorted(p.name for p in dst.iterdir()) == [MARKER, "b.txt"]
     assert sorted(p.name for p in tmp_path.iterdir()) == ["usb"]
+
+
+def test_leftover_staging_sibling_is_ours(tmp_path: Path) -> None:
+    dst = tmp_path / "usb"
+    with staged_folder(dst, "bundle") as new:
+        (new / "a.txt").write_text("one", encoding="utf-8")
+    (dst / ".sub.caunoi-new-x1" / "v").mkdir(parents=True)  # a run killed mid-copy
+    (dst / ".sub.caunoi-new-x1" / "v" / "a.mp4").write_bytes(b"half")
+    guard_target(dst, [])
+    (dst / "notes.txt").write_text("mine", encoding="utf-8")
+    with pytest.raises(TargetRefusedError):
+        guard_target(dst, [])

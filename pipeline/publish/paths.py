@@ -24,6 +24,7 @@ __all__ = [
     "check_relpath",
     "guard_target",
     "inside",
+    "is_staging",
     "marker_files",
     "staged_folder",
     "write_marker",
@@ -91,9 +92,17 @@ def write_marker(folder: Path, kind: str, files: Iterable[str]) -> None:
                                  encoding="utf-8")
 
 
+_STAGING = re.compile(r"(^|/)\.[^/]*\.caunoi-(new|old)-[^/]*(/|$)")
+
+
+def is_staging(rel: str) -> bool:
+    """A path inside a sibling this tool was filling when it was killed (ours to replace)."""
+    return bool(_STAGING.search(rel))
+
+
 def _contents(folder: Path) -> set[str]:
-    return {p.relative_to(folder).as_posix() for p in folder.rglob("*")
-            if p.is_file() or p.is_symlink()} - {MARKER}
+    return {rel for p in folder.rglob("*") if p.is_file() or p.is_symlink()
+            if not is_staging(rel := p.relative_to(folder).as_posix())} - {MARKER}
 
 
 def guard_target(dst: Path, protected: Iterable[Path], force: bool = True) -> None:

@@ -29,7 +29,7 @@ from pipeline.publish.errors import TargetRefusedError
 from pipeline.publish.hls import make_hls
 from pipeline.publish.manifest import ManifestFile, load_manifest, parse_manifest
 from pipeline.publish.options import PublishOptions
-from pipeline.publish.paths import MARKER, guard_target, staged_folder
+from pipeline.publish.paths import MARKER, guard_target, is_staging, staged_folder
 
 __all__ = ["PublishResult", "publish", "update_catalog"]
 
@@ -99,7 +99,7 @@ def _guard_remote(fs: Any, root: str, target: str) -> set[str]:
         return set()
     if fs.isfile(root):
         raise TargetRefusedError(path=target, reason="not_dir")
-    present = {_rel(root, p) for p in fs.find(root)} - {MARKER}
+    present = {r for p in fs.find(root) if not is_staging(r := _rel(root, p))} - {MARKER}
     ours = _listed(fs, root)
     if present and (ours is None or not present <= ours):
         raise TargetRefusedError(path=target, reason="foreign")
