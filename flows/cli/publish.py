@@ -13,46 +13,53 @@ from pipeline.core.config import Settings
 __all__ = ["register"]
 
 
-def cmd_publish(args: argparse.Namespace, settings: Settings) -> int:
-    from pipeline.publish.distribute import publish
+def _lesson_out(settings: Settings, value: str, where: str) -> Path:
+    """The output folder of a lesson named by folder or id; the id is checked as data."""
+    from pipeline.publish.paths import check_lesson_id
 
-    lesson = lesson_id(str(args.lesson_dir))
+    return settings.lesson_out(check_lesson_id(lesson_id(value), where))
+
+
+def cmd_publish(args: argparse.Namespace, settings: Settings) -> int:
+    from pipeline.publish.options import PublishOptions
+    from pipeline.publish.targets import publish
+
     target = args.to or str(settings.out_dir / "published")
-    result = publish(settings.lesson_out(lesson), target, list(csv_list(args.languages) or []),
-                     list(csv_list(args.profiles) or []), hls=args.hls,
-                     storage_options=settings.storage_options(target))
+    opts = PublishOptions.from_settings(
+        settings, target, languages=csv_list(args.languages) or (),
+        profiles=csv_list(args.profiles) or (), hls=args.hls)
+    result = publish(_lesson_out(settings, str(args.lesson_dir), "LESSON_DIR"), target, opts)
     print(msg("published", n=len(result.files), skipped=len(result.skipped), target=target))
     return 0
 
 
 def cmd_bundle(args: argparse.Namespace, settings: Settings) -> int:
-    from pipeline.core.languages import load_registry
-    from pipeline.publish.distribute import make_bundle
+    from pipeline.publish.bundle import make_bundle
+    from pipeline.publish.options import PublishOptions
 
-    registry = load_registry(settings.glossary_dir)
+    opts = PublishOptions.from_settings(settings, force=args.force)
     # The source language always comes along, for the bilingual teachers who use the bundle.
-    languages = list(dict.fromkeys([*(csv_list(args.languages) or ()), registry.source.code]))
-    for code in languages:
-        registry.get(code, where="--languages")
-    names = {c: f"{lang.name_native} ({lang.name_vi})" for c, lang in registry.languages.items()}
-    outs = [settings.lesson_out(lesson_id(str(d))) for d in args.lesson_dirs]
-    folder, zip_path, notes = make_bundle(outs, languages, args.profile, args.to, names)
-    for note in notes:
-        print(f"  ! {note}")
-    size = sum(p.stat().st_size for p in folder.rglob("*") if p.is_file())
-    print(msg("bundled", folder=folder, zip=zip_path, mb=size / 1024 / 1024))
+    languages = list(dict.fromkeys([*(csv_list(args.languages) or ()),
+                                    opts.registry.source.code]))
+    outs = [_lesson_out(settings, str(d), "LESSON_DIR") for d in args.lesson_dirs]
+    result = make_bundle(outs, languages, args.profile, args.to, opts)
+    print(msg("bundled", folder=result.folder, zip=result.zip,
+              mb=result.folder_bytes / 1024 / 1024))
     return 0
 
 
 def cmd_verify(args: argparse.Namespace, settings: Settings) -> int:
-    from pipeline.publish.distribute import verify
+    from pipeline.publish.verify import verify
 
     report = verify(args.path, settings.storage_options(args.path))
-    for kind in ("missing", "corrupt", "extra"):
-        for path in getattr(report, kind):
-            print(f"{kind}: {path}", file=sys.stderr)
+    for p in report.problems:
+        detail = f" ({p.detail})" if p.detail else ""
+        print(f"{msg('verify_' + p.kind)}: {p.path}{detail}", file=sys.stderr)
     print(msg("verified", n=report.checked, missing=len(report.missing),
               corrupt=len(report.corrupt), extra=len(report.extra)))
+    bad = len(report.paths("unsafe")) + len(report.paths("invalid"))
+    if bad:
+        print(msg("verified_unsafe", n=bad))
     return 0 if report.ok else 1
 
 
@@ -64,7 +71,8 @@ def register(sub: Any) -> None:
                     "s3://bucket/lessons (mặc định output/published)")
     sp.add_argument("--languages", help="chỉ các ngôn ngữ này")
     sp.add_argument("--profiles", help="chỉ các định dạng này")
-    sp.add_argument("--hls", action="store_true", help="thêm HLS (tiny+compat, phụ đề WebVTT)")
+    sp.add_argument("--hls", action="store_true",
+                    help="thêm HLS (thang chất lượng, video sạch, phụ đề WebVTT)")
     sp.set_defaults(func=cmd_publish)
 
     sp = sub.add_parser("bundle", help="Gói mang đi cho USB/kiosk (offline bundle)")
@@ -73,8 +81,10 @@ def register(sub: Any) -> None:
     sp.add_argument("--profile", default="compat")
     sp.add_argument("--out", type=Path, default=None, help="thư mục kết quả (mặc định output/)")
     sp.add_argument("--to", type=Path, required=True, help="thư mục gói (và .zip cạnh nó)")
+    sp.add_argument("--force", action="store_true",
+                    help="thay gói cũ do Cầu Nối tạo (không bao giờ thay thư mục khác)")
     sp.set_defaults(func=cmd_bundle)
 
     sp = sub.add_parser("verify", help="Kiểm tra tổng kiểm (verify checksums of a bundle/target)")
-    sp.add_argument("path", help="thư mục gói, nơi xuất bản, hoặc URL")
+    sp.add_argument("path", help="thư mục gói, tệp .zip, nơi xuất bản, hoặc URL")
     sp.set_defaults(func=cmd_verify)

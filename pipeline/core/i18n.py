@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import os
 
-__all__ = ["CATALOG", "CLI", "STEPS", "WEB", "pick", "set_ui_language", "t", "ui_language"]
+__all__ = ["BUNDLE", "CATALOG", "CLI", "STEPS", "WEB", "pick", "set_ui_language", "t", "ui_language"]
 
 _UI_LANG: str | None = None
 
@@ -132,6 +132,13 @@ CLI: dict[str, tuple[str, str]] = {
                 "Offline bundle: {folder} and {zip} ({mb:.1f} MB). Open index.html in a browser."),
     "verified": ("Đã kiểm tra {n} tệp: {missing} thiếu, {corrupt} hỏng, {extra} thừa.",
                  "Checked {n} files: {missing} missing, {corrupt} corrupt, {extra} extra."),
+    "verify_unsafe": ("không an toàn", "unsafe"),
+    "verify_invalid": ("danh mục không hợp lệ", "invalid manifest"),
+    "verify_missing": ("thiếu", "missing"),
+    "verify_corrupt": ("hỏng", "corrupt"),
+    "verify_extra": ("thừa", "extra"),
+    "verified_unsafe": ("{n} mục không an toàn hoặc không hợp lệ (xem ở trên).",
+                        "{n} unsafe or invalid entries (listed above)."),
     "serving_flows": ("Đang phục vụ {name} (máy chủ Prefect: PREFECT_API_URL). Ctrl+C để dừng.",
                       "Serving {name} (Prefect server: PREFECT_API_URL). Ctrl+C to stop."),
     "resumed": ("Đã tiếp tục lượt chạy đang chờ duyệt của {lesson}.",
@@ -168,11 +175,29 @@ STEPS: dict[str, tuple[str, str]] = {
     "awaiting": ("chờ duyệt: {langs}", "awaiting review: {langs}"),
 }
 
+#: The offline bundle's page (pipeline.publish.page): plain words for a village audience.
+BUNDLE: dict[str, tuple[str, str]] = {
+    "page_title": ("Cầu Nối — bài học xem không cần mạng", "Cầu Nối — lessons to watch offline"),
+    "tagline": ("Bài học xem không cần mạng", "Lessons to watch offline"),
+    "choose": ("Chọn ngôn ngữ", "Choose a language"),
+    "title_in_source": ("(tên bài bằng {language})", "(title in {language})"),
+    "minutes": ("{m} phút {s} giây", "{m} min {s} s"),
+    "seconds": ("{s} giây", "{s} s"),
+    "megabytes": ("{mb} MB", "{mb} MB"),
+    "watch": ("Xem", "Watch"),
+    "download": ("Lưu video vào máy", "Save the video"),
+    "listen": ("Chỉ nghe (MP3, {mb} MB)", "Listen only (MP3, {mb} MB)"),
+    "help": ("Bấm vào hình để xem. Phụ đề đã có sẵn trong video.",
+             "Tap the picture to play. The subtitles are part of the video."),
+    "top": ("Lên đầu trang", "Back to the top"),
+}
+
 #: Every catalogue under one key space: web keys bare, the others prefixed.
 CATALOG: dict[str, tuple[str, str]] = {
     **WEB,
     **{f"cli.{k}": v for k, v in CLI.items()},
     **{f"step.{k}": v for k, v in STEPS.items()},
+    **{f"bundle.{k}": v for k, v in BUNDLE.items()},
 }
 
 

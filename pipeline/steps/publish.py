@@ -42,6 +42,7 @@ def manifest_step(run: LessonRun, job: Job) -> Path:
             path=r.path, kind="video" if r.path.parent.name == "video" else "audio",
             language=r.language, profile=r.profile, codecs=r.codecs, duration_ms=r.duration_ms,
             review_state=state, approver=by, quality=r.quality))
-    path = write_manifest(out, ingested.lesson, entries)
+    path = write_manifest(out, ingested.lesson, entries, source=source,
+                          title_card_s=run.settings.title_card_s)
     run.report("manifest", False, str(path))
     return path

@@ -1,0 +1,151 @@
+"""HLS: a bitrate ladder of clean video (no burned subtitles) encoded from the source
+recording, with one WebVTT subtitle rendition per published language, named in its own
+language; the source language is the default rendition."""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import asdict
+from pathlib import Path
+
+import pysubs2
+
+from pipeline.core.languages import Registry
+from pipeline.core.media import probe, run_ffmpeg
+from pipeline.core.storage import sha256_file, sha256_text
+from pipeline.core.types import Lesson
+from pipeline.publish.entries import Selection
+from pipeline.publish.errors import ManifestInvalidError
+from pipeline.publish.paths import staged_folder
+from pipeline.render.profiles import PROFILES, Profile
+
+__all__ = ["HLS_RUNGS", "make_hls", "rung_size"]
+
+log = logging.getLogger("caunoi.publish")
+
+#: The ladder: every H.264 profile (MPEG-TS segments play on every HLS client).
+HLS_RUNGS: tuple[Profile, ...] = tuple(
+    p for p in PROFILES.values() if p.has_video and p.codecs[0].startswith("avc1"))
+#: MPEG-TS timestamps tick at 90 kHz (X-TIMESTAMP-MAP of the WebVTT segments).
+_TS_CLOCK = 90_000
+
+
+def rung_size(profile: Profile, src_w: int, src_h: int) -> tuple[int, int]:
+    """The rung's frame box in the recording's orientation (profiles are landscape)."""
+    long_side, short_side = max(profile.width, profile.height), min(profile.width,
+                                                                    profile.height)
+    return (short_side, long_side) if src_h > src_w else (long_side, short_side)
+
+
+def _recording(lesson_out: Path) -> Path:
+    path = lesson_out / "ingest.json"
+    try:
+        lesson = Lesson.from_json(json.loads(path.read_text(encoding="utf-8"))["lesson"])
+    except (OSError, ValueError, KeyError) as e:
+        raise ManifestInvalidError(path=str(path), detail=f"no source recording ({e})") from e
+    return lesson.recording
+
+
+def _encode_rung(recording: Path, p: Profile, dst: Path, segment_s: int) -> None:
+    info = probe(recording)
+    vw, vh = (info.video.width, info.video.height) if info.video else (16, 9)
+    w, h = rung_size(p, vw, vh)
+    from pipeline.render.encode import RenderOptions
+
+    r = RenderOptions()
+    run_ffmpeg(["-i", str(recording), "-map", "0:v:0", "-map", "0:a:0",
+                "-vf", f"scale={w}:{h}:force_original_aspect_ratio=decrease:"
+                       f"force_divisible_by=2:flags=lanczos,fps={p.fps},setsar=1",
+                "-af", f"loudnorm=I={r.loudness}:TP={r.true_peak}:LRA=11",
+                *p.video_args, "-force_key_frames", f"expr:gte(t,n_forced*{segment_s})",
+                *p.audio_args, "-map_metadata", "-1",
+                "-f", "hls", "-hls_time", str(segment_s), "-hls_playlist_type", "vod",
+                "-hls_segment_type", "mpegts",
+                "-hls_segment_filename", str(dst / f"{p.name}-%03d.ts"),
+                str(dst / f"{p.name}.m3u8")],
+               action=f"encoding the clean {p.name} rung for HLS", path=dst)
+
+
+def _stream_inf(dst: Path, p: Profile) -> str:
+    """#EXT-X-STREAM-INF attributes measured on the segments just written."""
+    from pipeline.render.encode import rfc6381_codecs
+
+    segments = sorted(dst.glob(f"{p.name}-*.ts"))
+    first = probe(segments[0])
+    total_ms = sum(probe(s).duration_ms for s in segments) or 1
+    peak = max(s.stat().st_size * 8 * 1000 / max(probe(s).duration_ms, 1) for s in segments)
+    average = sum(s.stat().st_size for s in segments) * 8 * 1000 / total_ms
+    video = first.video
+    size = f"{video.width}x{video.height}" if video else "0x0"
+    codecs = ",".join(rfc6381_codecs(segments[0], p.codecs))
+    return (f"BANDWIDTH={int(peak)},AVERAGE-BANDWIDTH={int(average)},RESOLUTION={size},"
+            f"FRAME-RATE={p.fps:.3f},CODECS=\"{codecs}\"")
+
+
+def _ts_start(segment: Path) -> int:
+    import av
+
+    with av.open(str(segment)) as c:
+        start = c.start_time or 0  # microseconds
+    return round(start * _TS_CLOCK / 1_000_000)
+
+
+def _subtitle_rendition(dst: Path, vtt: Path, shift_ms: int, lang: str, name: str,
+                        default: bool, duration_s: float, ts_start: int) -> str:
+    subs = pysubs2.load(str(vtt), encoding="utf-8")
+    subs.shift(ms=shift_ms)
+    text = subs.to_string("vtt")
+    header = f"X-TIMESTAMP-MAP=MPEGTS:{ts_start},LOCAL:00:00:00.000"
+    text = text.replace("WEBVTT", f"WEBVTT\n{header}", 1)
+    (dst / f"subs-{lang}.vtt").write_text(text, encoding="utf-8")
+    target = max(1, int(duration_s + 1))
+    (dst / f"subs-{lang}.m3u8").write_text(
+        "#EXTM3U\n#EXT-X-VERSION:6\n#EXT-X-PLAYLIST-TYPE:VOD\n"
+        f"#EXT-X-TARGETDURATION:{target}\n#EXTINF:{duration_s:.3f},\nsubs-{lang}.vtt\n"
+        "#EXT-X-ENDLIST\n", encoding="utf-8")
+    quoted = name.replace('"', "'")
+    return (f'#EXT-X-MEDIA:TYPE=SUBTITLES,GROUP-ID="subs",LANGUAGE="{lang}",NAME="{quoted}",'
+            f'DEFAULT={"YES" if default else "NO"},AUTOSELECT=YES,FORCED=NO,'
+            f'URI="subs-{lang}.m3u8"')
+
+
+def _key(recording: Path, subs: dict[str, Path], segment_s: int) -> str:
+    return sha256_text(json.dumps({
+        "recording": sha256_file(recording), "segment_s": segment_s,
+        "rungs": [asdict(p) for p in HLS_RUNGS],
+        "subs": {k: sha256_file(v) for k, v in sorted(subs.items())}}, sort_keys=True))
+
+
+def make_hls(sel: Selection, registry: Registry, segment_s: int = 6) -> Path:
+    """``hls/master.m3u8`` of a lesson: the ladder of :data:`HLS_RUNGS` encoded clean from
+    the source recording, and WebVTT renditions of every published language (the source
+    language the default), named in their own language. Rebuilt only when its inputs change.
+    """
+    lesson_out = sel.lesson_out
+    recording = _recording(lesson_out)
+    subs = {f.language: sel.path(f) for f in sel.manifest.files
+            if f.kind == "subtitle" and f.language}
+    key, hls = _key(recording, subs, segment_s), lesson_out / "hls"
+    if (hls / ".key").is_file() and (hls / ".key").read_text(encoding="utf-8") == key:
+        return hls / "master.m3u8"
+    source = registry.source.code
+    shift_ms = -int((sel.manifest.subtitle_offset or 0) * 1000)  # the clean video has no card
+    with staged_folder(hls, "hls") as dst:
+        for p in HLS_RUNGS:
+            _encode_rung(recording, p, dst, segment_s)
+        first_segment = sorted(dst.glob(f"{HLS_RUNGS[0].name}-*.ts"))[0]
+        duration_s, ts_start = probe(recording).duration_ms / 1000, _ts_start(first_segment)
+        lines = ["#EXTM3U", "#EXT-X-VERSION:6", "#EXT-X-INDEPENDENT-SEGMENTS"]
+        order = sorted(subs, key=lambda c: (c != source, c))
+        lines += [_subtitle_rendition(dst, subs[c], shift_ms, c, registry.get(c).name_native,
+                                      c == source, duration_s, ts_start) for c in order]
+        rungs = sorted(((_stream_inf(dst, p), p.name) for p in HLS_RUNGS),
+                       key=lambda r: int(r[0].split(",")[0].split("=")[1]))
+        for inf, name in rungs:
+            lines += [f"#EXT-X-STREAM-INF:{inf}" + (',SUBTITLES="subs"' if subs else ""),
+                      f"{name}.m3u8"]
+        (dst / "master.m3u8").write_text("\n".join(lines) + "\n", encoding="utf-8")
+        (dst / ".key").write_text(key, encoding="utf-8")
+    log.info("HLS ladder %s in %s", [p.name for p in HLS_RUNGS], hls)
+    return hls / "master.m3u8"

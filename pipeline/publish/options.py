@@ -1,0 +1,45 @@
+"""Options of publishing, built from Settings in one place."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pipeline.core.config import Settings
+from pipeline.core.languages import Registry, load_registry
+
+__all__ = ["PublishOptions"]
+
+
+@dataclass(frozen=True)
+class PublishOptions:
+    # Language registry: the source language and every language's own name.
+    registry: Registry
+    # Seconds of title card before the recording, for manifests that do not record it.
+    title_card_s: float
+    # Only these languages / profiles (empty = all published ones).
+    languages: tuple[str, ...] = ()
+    profiles: tuple[str, ...] = ()
+    # Add an HLS ladder with WebVTT renditions.
+    hls: bool = False
+    # fsspec options of the target (e.g. an S3 endpoint).
+    storage_options: dict[str, Any] = field(default_factory=dict)
+    # Local folders never written to or replaced, nor their parents.
+    protected: tuple[Path, ...] = ()
+    # Replace a previous bundle of this tool (never anything else).
+    force: bool = False
+    # Language of the bundle page's own words (Settings.ui_lang).
+    ui_lang: str = Settings.ui_lang
+
+    @classmethod
+    def from_settings(cls, settings: Settings, target: str = "", **changes: Any) -> PublishOptions:
+        """Registry, title card, target options, UI language and protected folders (the
+        output root and the current folder) from ``settings``."""
+        base = cls(registry=load_registry(settings.glossary_dir),
+                   title_card_s=settings.title_card_s,
+                   storage_options=settings.storage_options(target) if target else {},
+                   protected=(settings.out_dir, Path.cwd()), ui_lang=settings.ui_lang)
+        from dataclasses import replace
+
+        return replace(base, **changes)

@@ -1,0 +1,164 @@
+"""Verify a bundle folder, a bundle zip, a publish target (any fsspec URL) or one lesson
+folder against its manifests: per file, what is missing, corrupt, unsafe or extra."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import posixpath
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import fsspec
+
+from pipeline.core.errors import CaunoiError, LessonConfigError
+from pipeline.publish.errors import UnsafePathError
+from pipeline.publish.manifest import Manifest, parse_manifest
+from pipeline.publish.paths import check_relpath, inside
+
+__all__ = ["PROBLEM_KINDS", "Problem", "VerifyReport", "verify"]
+
+#: What can be wrong with a file; all but "extra" make a target fail.
+PROBLEM_KINDS = ("unsafe", "invalid", "missing", "corrupt", "extra")
+
+
+@dataclass(frozen=True)
+class Problem:
+    path: str
+    # One of PROBLEM_KINDS.
+    kind: str
+    detail: str = ""
+
+
+@dataclass
+class VerifyReport:
+    target: str
+    checked: int = 0
+    problems: list[Problem] = field(default_factory=list)
+
+    def paths(self, kind: str) -> list[str]:
+        return [p.path for p in self.problems if p.kind == kind]
+
+    @property
+    def missing(self) -> list[str]:
+        return self.paths("missing")
+
+    @property
+    def corrupt(self) -> list[str]:
+        return self.paths("corrupt")
+
+    @property
+    def extra(self) -> list[str]:
+        return self.paths("extra")
+
+    @property
+    def unsafe(self) -> list[str]:
+        return self.paths("unsafe")
+
+    @property
+    def ok(self) -> bool:
+        return all(p.kind == "extra" for p in self.problems)
+
+
+def _open(target: str, storage_options: dict[str, Any]) -> tuple[Any, str]:
+    if "://" not in target and target.endswith(".zip") and Path(target).is_file():
+        from fsspec.implementations.zip import ZipFileSystem
+
+        return ZipFileSystem(fo=target), ""
+    fs, root = fsspec.core.url_to_fs(target, **storage_options)
+    return fs, str(root).rstrip("/")
+
+
+def _sha(fs: Any, path: str) -> str:
+    h = hashlib.sha256()
+    with fs.open(path, "rb") as f:
+        while block := f.read(1 << 20):
+            h.update(block)
+    return h.hexdigest()
+
+
+def _is_local(fs: Any) -> bool:
+    protocols = fs.protocol if isinstance(fs.protocol, tuple) else (fs.protocol,)
+    return "file" in protocols or "local" in protocols
+
+
+def _manifests(fs: Any, root: str) -> list[str]:
+    """manifest.json at the root, one level down (a publish target, a bundle folder) and two
+    (a bundle zip holds its folder)."""
+    found: set[str] = set()
+    for pattern in ("manifest.json", "*/manifest.json", "*/*/manifest.json"):
+        found.update(fs.glob(posixpath.join(root, pattern) if root else pattern))
+    return sorted(found)
+
+
+def _read(fs: Any, mpath: str, report: VerifyReport) -> Manifest | None:
+    """The manifest with its unsafe entries reported and dropped (None: not usable)."""
+    try:
+        data = json.loads(fs.cat_file(mpath))
+        files = data["files"]
+        safe = []
+        for f in files:
+            try:
+                check_relpath(f.get("path", ""), mpath)
+                safe.append(f)
+            except UnsafePathError as e:
+                report.problems.append(Problem(str(f.get("path")), "unsafe", e.message()))
+        return parse_manifest({**data, "files": safe}, mpath)
+    except UnsafePathError as e:
+        report.problems.append(Problem(mpath, "unsafe", e.message()))
+    except (CaunoiError, ValueError, KeyError, TypeError, AttributeError) as e:
+        detail = e.message() if isinstance(e, CaunoiError) else f"{type(e).__name__}: {e}"
+        report.problems.append(Problem(mpath, "invalid", detail))
+    return None
+
+
+def _check_file(fs: Any, base: str, rel: str, size: int, sha: str,
+                report: VerifyReport) -> None:
+    path = posixpath.join(base, rel)
+    report.checked += 1
+    if _is_local(fs):
+        try:
+            inside(Path(base), rel, posixpath.join(base, "manifest.json"))
+        except UnsafePathError as e:
+            report.problems.append(Problem(path, "unsafe", e.message()))
+            return
+    if not fs.exists(path):
+        report.problems.append(Problem(path, "missing"))
+        return
+    got_size = int(fs.info(path).get("size", -1))
+    got = _sha(fs, path)
+    if got != sha:
+        report.problems.append(Problem(path, "corrupt", f"sha256 {got[:12]}… ≠ {sha[:12]}…, "
+                                                        f"{got_size} / {size} bytes"))
+
+
+def verify(target: str, storage_options: dict[str, Any] | None = None) -> VerifyReport:
+    """Recompute the checksum of every file every manifest under ``target`` lists (a bundle
+    folder or zip, a publish target URL, or one lesson folder) and report, per file, what is
+    wrong. Entries whose path would leave the manifest's folder are reported, never read.
+
+    Raises:
+        LessonConfigError: no manifest.json under ``target``.
+    """
+    fs, root = _open(target, storage_options or {})
+    manifests = _manifests(fs, root)
+    if not manifests:
+        raise LessonConfigError(path=target, detail="no manifest.json found to verify against")
+    report = VerifyReport(target=target)
+    bases = [posixpath.dirname(m) for m in manifests]
+    for mpath, base in zip(manifests, bases, strict=True):
+        manifest = _read(fs, mpath, report)
+        if manifest is None:
+            continue
+        listed = {posixpath.join(base, f.path) for f in manifest.files}
+        for f in manifest.files:
+            _check_file(fs, base, f.path, f.bytes, f.sha256, report)
+        for path in fs.find(base) if base else fs.find(""):
+            name = posixpath.basename(path)
+            nested = any(path.startswith(b + "/") and b != base and b.startswith(base)
+                         for b in bases)
+            if path not in listed and name != "manifest.json" and not name.startswith(".") \
+                    and not nested:
+                report.problems.append(Problem(path, "extra"))
+    return report
