@@ -6,13 +6,13 @@ leaves the output folder untouched.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import re
 import shutil
 import tempfile
 import tomllib
 import unicodedata
-import dataclasses
 from dataclasses import dataclass
 from pathlib import Path
 

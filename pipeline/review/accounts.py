@@ -24,8 +24,15 @@ from pipeline.review.tables import SessionRow, User, UserLanguage, utcnow
 __all__ = ["SESSION_DAYS", "AccountsMixin", "SignedIn", "UserExistsError", "UserInfo"]
 
 SESSION_DAYS = 14
-# Verified against when the name is unknown, so both answers take as long.
-_DUMMY_HASH = hash_password(secrets.token_urlsafe(16))
+# Verified against when the name is unknown, so both answers take as long (made on first
+# use, with the same hasher settings as real passwords).
+_DUMMY: dict[str, str] = {}
+
+
+def _dummy_hash() -> str:
+    if "hash" not in _DUMMY:
+        _DUMMY["hash"] = hash_password(secrets.token_urlsafe(16))
+    return _DUMMY["hash"]
 
 
 class UserExistsError(CaunoiError):
@@ -162,7 +169,7 @@ class AccountsMixin(StoreBase):
             name = ""
         with self.session() as s:
             user = s.scalar(select(User).where(User.username == name)) if name else None
-            ok = verify_password(user.password_hash if user else _DUMMY_HASH, password)
+            ok = verify_password(user.password_hash if user else _dummy_hash(), password)
             ok = ok and user is not None and not user.disabled
             self._audit(s, name or "?", "login" if ok else "login_failed")
             return user if ok else None

@@ -137,7 +137,7 @@ class EditMixin(AccountsMixin):
         if override:
             self._audit(s, username, "qa_override", lesson_id, lang, cue.idx,
                         {"cue": cue.key, "reason": override,
-                         "errors": [c["code"] for c in blocking(checks)]})
+                         "errors": [c.code for c in blocking(checks)]})
         s.expire(row)
 
     def language_blockers(self, s: Session, lesson_id: str, lang: str) -> list[int]:

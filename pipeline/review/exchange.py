@@ -126,17 +126,17 @@ def import_xliff(store: ReviewStore, username: str, path: Path) -> ImportReport:
         store.audit_event(username, "import_xliff_refused", "", lang,
                           {"file": path.name, "reason": str(e)[:500]})
         raise
-    todo = [e for e in edits if e.text != e.cue.text]
-    report.unchanged = [e.cue.idx for e in edits if e.text == e.cue.text]
+    todo = [x for x in edits if x.text != x.cue.text]
+    report.unchanged = [x.cue.idx for x in edits if x.text == x.cue.text]
     results = store.save_many(username, report.lesson, lang,
-                              [(e.cue.key, e.text, e.version) for e in todo]) if todo else []
-    for e, result in zip(todo, results, strict=True):
+                              [(x.cue.key, x.text, x.version) for x in todo]) if todo else []
+    for edit, result in zip(todo, results, strict=True):
         if result.ok:
-            report.applied.append(e.cue.idx)
-            if e.final:
-                report.final_as_draft.append(e.cue.idx)
+            report.applied.append(edit.cue.idx)
+            if edit.final:
+                report.final_as_draft.append(edit.cue.idx)
         else:
-            report.conflicts.append((e.cue.idx, e.text, result.text, result.version))
+            report.conflicts.append((edit.cue.idx, edit.text, result.text, result.version))
     store.audit_event(username, "import_xliff", report.lesson, lang,
                       {"file": path.name, "applied": len(report.applied),
                        "conflicts": len(report.conflicts),

@@ -218,4 +218,4 @@ def blocking(issues: list[QAIssue] | list[dict[str, Any]]) -> list[QAIssue]:
 def _strip_names(text: str, names: list[str]) -> str:
     for n in names:
         text = text.replace(n, " ")
-    return _PLACEHOLDER.sub(" ", text)
+    return str(_PLACEHOLDER.sub(" ", text))

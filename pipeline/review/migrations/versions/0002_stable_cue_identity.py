@@ -27,28 +27,25 @@ depends_on = None
 
 
 def _columns() -> None:
+    # Plain ADD COLUMN (no batch table copy: on SQLite a copy drops the old table, and its
+    # ON DELETE CASCADE would empty the tables that point at it).
     empty = sa.text("''")
-    with op.batch_alter_table("users") as b:
-        b.add_column(sa.Column("disabled", sa.Boolean(), nullable=False,
-                               server_default=sa.false()))
-    with op.batch_alter_table("cues") as b:
-        b.add_column(sa.Column("key", sa.String(80), nullable=False, server_default=empty))
-        b.add_column(sa.Column("sentence_key", sa.String(80), nullable=False,
-                               server_default=empty))
-        b.add_column(sa.Column("part", sa.Integer(), nullable=False, server_default="0"))
-        b.add_column(sa.Column("source_hash", sa.String(64), nullable=False,
-                               server_default=empty))
-        b.add_column(sa.Column("active", sa.Boolean(), nullable=False,
-                               server_default=sa.true()))
-    with op.batch_alter_table("translations") as b:
-        b.add_column(sa.Column("source_hash", sa.String(64), nullable=False,
-                               server_default=empty))
-        b.add_column(sa.Column("suggestion", sa.Text(), nullable=False, server_default=empty))
-        b.add_column(sa.Column("override", sa.Text(), nullable=False, server_default=empty))
-    with op.batch_alter_table("translation_versions") as b:
-        b.add_column(sa.Column("source_hash", sa.String(64), nullable=False,
-                               server_default=empty))
-        b.add_column(sa.Column("checks", sa.JSON(), nullable=True))
+    op.add_column("users", sa.Column("disabled", sa.Boolean(), nullable=False,
+                                     server_default=sa.false()))
+    for name, size in (("key", 80), ("sentence_key", 80), ("source_hash", 64)):
+        op.add_column("cues", sa.Column(name, sa.String(size), nullable=False,
+                                        server_default=empty))
+    op.add_column("cues", sa.Column("part", sa.Integer(), nullable=False, server_default="0"))
+    op.add_column("cues", sa.Column("active", sa.Boolean(), nullable=False,
+                                    server_default=sa.true()))
+    op.add_column("translations", sa.Column("source_hash", sa.String(64), nullable=False,
+                                            server_default=empty))
+    for name in ("suggestion", "override"):
+        op.add_column("translations", sa.Column(name, sa.Text(), nullable=False,
+                                                server_default=empty))
+    op.add_column("translation_versions", sa.Column("source_hash", sa.String(64),
+                                                    nullable=False, server_default=empty))
+    op.add_column("translation_versions", sa.Column("checks", sa.JSON(), nullable=True))
     op.create_table(
         "sessions",
         sa.Column("id", sa.String(64), nullable=False),
@@ -71,7 +68,7 @@ def _carry_over() -> None:
         ids = sentence_ids(" ".join(r[3] for r in g) for g in groups)
         for sid, group in zip(ids, groups, strict=True):
             for part, row in enumerate(group, 1):
-                digest = hashlib.sha256(row[3].encode("utf-8")).hexdigest()
+                digest = hashlib.sha256(" ".join(row[3].split()).encode("utf-8")).hexdigest()
                 conn.execute(sa.text(
                     "UPDATE cues SET key = :k, sentence_key = :s, part = :p, "
                     "source_hash = :h WHERE id = :id"),
@@ -92,17 +89,6 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    op.drop_index("ix_sessions_user", table_name="sessions")
-    op.drop_index("ix_cues_lesson_key", table_name="cues")
-    op.drop_table("sessions")
-    with op.batch_alter_table("translation_versions") as b:
-        b.drop_column("checks")
-        b.drop_column("source_hash")
-    with op.batch_alter_table("translations") as b:
-        for name in ("override", "suggestion", "source_hash"):
-            b.drop_column(name)
-    with op.batch_alter_table("cues") as b:
-        for name in ("active", "source_hash", "part", "sentence_key", "key"):
-            b.drop_column(name)
-    with op.batch_alter_table("users") as b:
-        b.drop_column("disabled")
+    """One way: going back would key translations by position again, the very thing this
+    migration removes (and on SQLite dropping columns copies tables, which cascades)."""
+    raise NotImplementedError("0002 is a one-way migration: restore a backup to go back")
