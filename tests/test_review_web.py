@@ -138,7 +138,7 @@ def test_usernames_are_normalised_and_validated(store: ReviewStore) -> None:
     for bad in ("", " ", "<b>x</b>", "ma\u200bi", "m", "a b"):
         with pytest.raises(BadUsernameError):
             normalise_username(bad)
-    with pytest.raises(Exception, match="đã có|already exists"):
+    with pytest.raises(Exception, match=r"đã có|already exists"):
         store.add_user("MAI", PASSWORD, {})
     assert store.authenticate("MAI", PASSWORD) is not None
 
@@ -195,7 +195,7 @@ def test_ids_are_validated(client: TestClient) -> None:
     huge = "9" * 40
     assert client.get(f"/l/{LESSON}/hmn/c/{huge}/history").status_code == 404
     assert client.get(f"/l/{LESSON}/xx/c/1/history").status_code == 404
-    assert client.get(f"/l/nope/hmn").status_code == 404
+    assert client.get("/l/nope/hmn").status_code == 404
     assert client.get(f"/l/{LESSON}/hmn?page={huge}").status_code == 200
     r = client.post(f"/l/{LESSON}/hmn/c/{huge}", data={"csrf": token, "version": 1,
                                                         "action": "save", "text": "x"})

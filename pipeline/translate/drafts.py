@@ -170,6 +170,16 @@ def _sentences(cues: list[Cue]) -> list[list[Cue]]:
     return [list(group) for _, group in itertools.groupby(cues, key=lambda c: c.sentence_index)]
 
 
+def _split_back(group: list[Cue], target: str, origin: str, checks: tuple[QAIssue, ...],
+                lang: Language, protected_names: tuple[str, ...]) -> list[TranslatedCue]:
+    """A translated sentence cut back into its source cues' times (and ids)."""
+    parts = resplit(target, [max(1, graphemes(c.text)) for c in group])
+    return [TranslatedCue(cue.index, cue.sentence_index, cue.start_ms, cue.end_ms, cue.text,
+                          part, origin, "draft", checks,
+                          fit_lines(part, lang, protected_names) if part else (), cue.id)
+            for cue, part in zip(group, parts, strict=True)]
+
+
 def translate_cues(cues: list[Cue], lang: Language, glossary: Glossary, dnt: tuple[str, ...],
                    tm: TranslationMemory, engine: MTEngine | None,
                    opts: TranslateOptions | None = None) -> Translation:
@@ -224,10 +234,5 @@ def translate_cues(cues: list[Cue], lang: Language, glossary: Glossary, dnt: tup
             checks = tuple(run_checks(sources[k], targets[k], lang, glossary=terms, dnt=dnt,
                                       raw_mt=raws[k],
                                       placeholders=len(protected[k].replacements)))
-        parts = resplit(targets[k], [max(1, graphemes(c.text)) for c in group])
-        for cue, part in zip(group, parts, strict=True):
-            lines = fit_lines(part, lang, protected_names) if part else ()
-            result.append(TranslatedCue(cue.index, cue.sentence_index, cue.start_ms,
-                                        cue.end_ms, cue.text, part, origins[k], "draft",
-                                        checks, lines, cue.id))
+        result += _split_back(group, targets[k], origins[k], checks, lang, protected_names)
     return Translation(lang.code, tuple(result), note)
