@@ -89,9 +89,10 @@ def test_script_edit_keeps_translations_on_their_sentences(
     edited = list(SCRIPT)
     edited[2] = "Bấm vào nút quét mã QR ở giữa màn hình."  # one sentence changed
     edited.insert(1, "Chào bà con.")  # one inserted before everything
-    _, gate = _run(store, registry, _lesson_dir(folder, edited), tmp_path / "out2")
+    _, gate = _run(store, registry, _lesson_dir(folder, edited), tmp_path / "out")
     assert "hmn" not in gate.approved and gate.awaiting == ["hmn"]
-    assert "hmn" not in gate.subtitles and not (tmp_path / "out2" / "subtitles").exists()
+    assert "hmn" not in gate.subtitles  # and the earlier finals are withdrawn:
+    assert not list((tmp_path / "out" / "subtitles").glob("hmn.*"))
     assert not store.is_approved("qr-pay", "hmn")
     views = store.cues("qr-pay", "hmn")
     for v in views:  # nothing moved: every text belongs to its own source

@@ -47,6 +47,7 @@ def review_gate(store: ReviewStore, lesson_id: str, title: str, cues: Sequence[C
         approval = store.approval(lesson_id, lang.code)
         if approval is None:
             gate.awaiting.append(lang.code)
+            _withdraw_finals(subtitles_dir, lang.code)
             continue
         gate.approved[lang.code] = approval.approved_by
         final = [Cue(v.idx, v.sentence, v.start_ms, v.end_ms, fit_lines(v.text, lang, protected),
@@ -54,3 +55,10 @@ def review_gate(store: ReviewStore, lesson_id: str, title: str, cues: Sequence[C
                  for v in store.cues(lesson_id, lang.code) if v.text]
         gate.subtitles[lang.code] = write_subtitles(final, lang, subtitles_dir)
     return gate
+
+
+def _withdraw_finals(subtitles_dir: Path, code: str) -> None:
+    """Remove the final subtitles of a language that is no longer approved, so nothing
+    picks up text approved for an earlier source."""
+    for ext in ("srt", "vtt", "ass"):
+        (subtitles_dir / f"{code}.{ext}").unlink(missing_ok=True)
