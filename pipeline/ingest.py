@@ -6,6 +6,7 @@ leaves the output folder untouched.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import re
 import shutil
@@ -33,7 +34,7 @@ from pipeline.core.errors import (
 from pipeline.core.languages import Registry
 from pipeline.core.media import SAMPLE_RATE, probe, read_wav, run_ffmpeg
 from pipeline.core.storage import atomic_path, atomic_write_json, sha256_file, sha256_text
-from pipeline.core.types import Ingested, Lesson, Sentence
+from pipeline.core.types import Ingested, Lesson, Sentence, sentence_ids
 from pipeline.render.profiles import get_profile
 
 __all__ = ["IngestOptions", "ingest", "lesson_id_of", "load_lesson", "parse_script",
@@ -85,7 +86,8 @@ def parse_script(text: str) -> tuple[list[str], list[Sentence]]:
                 chapters.append(chapter)
             continue
         sentences.append(Sentence(index=len(sentences), chapter=chapter, text=line))
-    return chapters, sentences
+    ids = sentence_ids(s.text for s in sentences)
+    return chapters, [dataclasses.replace(s, id=i) for s, i in zip(sentences, ids, strict=True)]
 
 
 def _str_list(data: dict[str, object], key: str, path: Path) -> tuple[str, ...] | None:

@@ -12,6 +12,7 @@ PACKAGES=(
   sox                # audio effects for benchmark lessons
   chromium           # real-browser tests of the review pages and offline player
   chromium-driver
+  postgresql         # review-store tests against a real PostgreSQL server
 )
 
 missing=()

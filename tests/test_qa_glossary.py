@@ -10,8 +10,15 @@ import pytest
 from flows.cli import main
 from pipeline.core.config import PROJECT_ROOT
 from pipeline.core.languages import Registry
-from pipeline.translate.glossary import check_glossaries, export_tbx, import_tbx, load_glossary
-from pipeline.translate.qa import CHECKS, run_checks
+from pipeline.translate.glossary import (
+    Glossary,
+    Term,
+    check_glossaries,
+    export_tbx,
+    import_tbx,
+    load_glossary,
+)
+from pipeline.translate.qa import CHECKS, ERROR, WARNING, QAIssue, number_values, run_checks
 
 GLOSSARY = {"mã QR": "QR code"}
 DNT = ("Zalo",)
@@ -53,6 +60,41 @@ def test_check_fails_and_passes(code: str, registry: Registry) -> None:
     issues = run_checks(source, good, language, glossary=GLOSSARY, dnt=DNT, raw_mt=good_raw,
                         placeholders=n)
     assert code not in {i.code for i in issues}, issues
+
+
+@pytest.mark.parametrize(("target", "ok"), [
+    ("Pay 45,000 dong.", True), ("Pay 45 000 dong.", True), ("Pay 45.000 dong.", True),
+    ("Pay 45000 dong.", True), ("Pay 45\u202f000 dong.", True), ("Pay 54,000 dong.", False),
+    ("Pay 45,00 dong.", False), ("Pay 4,500 dong.", False), ("Pay 450 dong.", False)])
+def test_numbers_understand_separators(target: str, ok: bool, registry: Registry) -> None:
+    issues = run_checks("Trả 45.000 đồng.", target, registry.get("en"), glossary={}, dnt=())
+    assert ("numbers" not in {i.code for i in issues}) is ok, issues
+
+
+def test_number_values_dates_and_decimals() -> None:
+    assert number_values("ngày 12/05/2024") == number_values("on 12.05.2024")
+    assert number_values("3,5 kg") == number_values("3.5 kg")
+    assert number_values("1.234,5") == number_values("1,234.5")
+    assert number_values("5 phút") != number_values("15 minutes")
+
+
+def test_severities_and_messages(registry: Registry) -> None:
+    """Errors block approval, warnings do not; one plain message per check, in the UI
+    language only."""
+    errors = {"empty", "numbers", "url", "phone", "placeholder", "dnt", "script"}
+    assert {c for c, check in CHECKS.items() if check.severity == ERROR} == errors
+    assert {c for c, check in CHECKS.items() if check.severity == WARNING} == {
+        "untranslated", "glossary", "length"}
+    for code in CHECKS:
+        vi, en = QAIssue(code).message("vi"), QAIssue(code).message("en")
+        assert vi != en and "/" not in vi.replace("<t1>…", "") and vi.endswith(".")
+    issue = run_checks("Trả 45.000 đồng.", "Pay 54,000 dong.", registry.get("en"),
+                       glossary={}, dnt=())[0]
+    assert issue.message("en") == ("A number, date or amount differs from the Vietnamese. "
+                                   "Copy every number exactly. (45000 → 54000)")
+    assert QAIssue.from_json(issue.to_json()) == issue
+    left = run_checks("Mở Zalo.", "Open <t1>.", registry.get("en"), glossary={}, dnt=())
+    assert "placeholder" in {i.code for i in left}
 
 
 def test_tai_viet_script_accepted_for_tai_dam(registry: Registry) -> None:
@@ -112,3 +154,28 @@ def test_tbx_round_trip_needs_a_source(tmp_path: Path, registry: Registry) -> No
     assert added == n
     terms = load_glossary(tmp_path, "en").terms
     assert all(t.status == "proposed" and t.source == "exported test file" for t in terms)
+
+
+def test_csv_cells_are_neutralised_for_spreadsheets(tmp_path: Path) -> None:
+    from pipeline.translate.glossary import add_term, write_glossary
+
+    write_glossary(tmp_path / "en.csv", [Term("=1+1", "+cmd", "", "-x", "proposed", "@me")])
+    text = (tmp_path / "en.csv").read_text(encoding="utf-8")
+    assert "'=1+1,'+cmd,,'-x,proposed,'@me" in text
+    assert load_glossary(tmp_path, "en").terms[0].vi == "=1+1"
+    with pytest.raises(Exception, match="empty term"):
+        add_term(tmp_path, "en", Term("  ", "x", status="approved", source="me"))
+    with pytest.raises(Exception, match="invisible"):
+        add_term(tmp_path, "en", Term("a\u200bb", "x", status="approved", source="me"))
+    assert (tmp_path / "en.csv").read_text(encoding="utf-8") == text
+
+
+def test_tbx_import_is_cleaned_and_validated(tmp_path: Path) -> None:
+    terms = (Term(" @mã  QR ", "=QR", status="approved", source="t"), Term("ví", "wallet"))
+    export_tbx(Glossary("en", terms), tmp_path / "in.tbx")
+    out = tmp_path / "out"
+    out.mkdir()
+    assert import_tbx(tmp_path / "in.tbx", out, "en", "test file") == 2
+    text = (out / "en.csv").read_text(encoding="utf-8")
+    assert "'@mã QR,'=QR" in text
+    assert [t.vi for t in load_glossary(out, "en").terms] == ["@mã QR", "ví"]

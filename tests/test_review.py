@@ -18,6 +18,10 @@ from pipeline.review.web import WebOptions, create_app
 from pipeline.translate.drafts import TranslatedCue
 from pipeline.translate.qa import QAIssue
 from pipeline.translate.tm import TranslationMemory
+from tests import test_review_dbs as dbs
+
+# Fixtures shared by the review tests: every store test runs on SQLite and PostgreSQL.
+db_url, fast_passwords = dbs.db_url, dbs.fast_passwords
 
 LESSON = "qr-market"
 PASSWORD = "correct horse 9"
@@ -35,14 +39,16 @@ def _drafts(lang: str, target: str = "DRAFT-{lang}-{i}") -> list[TranslatedCue]:
 
 
 @pytest.fixture
-def store(tmp_path: Path) -> ReviewStore:
-    s = ReviewStore(f"sqlite:///{tmp_path / 'review.sqlite3'}")
+def store(db_url: str) -> Iterator[ReviewStore]:
+    """A store on SQLite and on PostgreSQL with one lesson and three users."""
+    s = ReviewStore(db_url)
     s.sync_lesson(LESSON, "Trả tiền bằng mã QR", CUES, {"blt": _drafts("blt"),
                                                       "en": _drafts("en")})
     s.add_user("mai", PASSWORD, {"blt": "reviewer"})
     s.add_user("lan", PASSWORD, {"blt": "translator"})
     s.add_user("admin", PASSWORD, {}, admin=True)
-    return s
+    yield s
+    s.engine.dispose()
 
 
 @pytest.fixture
@@ -129,7 +135,7 @@ def test_save_then_stale_save_conflicts(app_client: TestClient, store: ReviewSto
     assert stale.status_code == 409
     assert "EDIT-A" in stale.text and "EDIT-B" in stale.text  # nothing typed is lost
     cue = next(c for c in store.cues(LESSON, "blt") if c.idx == 2)
-    assert cue.text == "EDIT-A" and cue.version == v + 1 and cue.origin == "human"
+    assert cue.text == "EDIT-A" and cue.version == v + 1 and cue.origin == "human:mai"
     actions = [a.action for a in store.audit(LESSON)]
     assert "save" in actions and "conflict" in actions
 

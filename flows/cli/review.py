@@ -1,4 +1,5 @@
-"""``caunoi review serve|export|import`` and ``caunoi users add``."""
+"""``caunoi review serve|export|import`` and ``caunoi users add|list|passwd|disable|enable|
+remove|grant|revoke``."""
 
 from __future__ import annotations
 
@@ -10,31 +11,68 @@ from typing import Any
 
 from flows.cli.common import lesson_id, msg, review_store
 from pipeline.core.config import Settings
+from pipeline.core.i18n import t
 
 __all__ = ["register"]
 
 
-def cmd_users(args: argparse.Namespace, settings: Settings) -> int:
-    import getpass
-
+def _roles(items: list[str] | None, settings: Settings) -> dict[str, str]:
     from pipeline.core.languages import load_registry
 
-    languages = {}
-    for item in args.lang or []:
-        code, _, role = item.partition(":")
-        languages[code] = role or "reviewer"
     registry = load_registry(settings.glossary_dir)
-    for code in languages:
+    languages = {}
+    for item in items or []:
+        code, _, role = item.partition(":")
         registry.get(code, where="--lang")
+        languages[code] = role or "reviewer"
+    return languages
+
+
+def _password(args: argparse.Namespace) -> str | None:
+    import getpass
+
     password = os.environ.get("CAUNOI_NEW_PASSWORD") or (
         sys.stdin.readline().rstrip("\n") if args.password_stdin
         else getpass.getpass(msg("password_prompt", user=args.username)))
     if len(password) < 8:
         print(msg("password_short"), file=sys.stderr)
-        return 2
-    review_store(settings).add_user(args.username, password, languages, admin=args.admin)
-    print(msg("user_added", user=args.username, langs=", ".join(
-        f"{k}:{v}" for k, v in languages.items()) or "-", admin=" (admin)" if args.admin else ""))
+        return None
+    return password
+
+
+def cmd_users(args: argparse.Namespace, settings: Settings) -> int:
+    """``caunoi users add|list|passwd|disable|enable|remove|grant|revoke``."""
+    store = review_store(settings)
+    cmd = args.users_cmd
+    if cmd == "list":
+        for u in store.users():
+            roles = ", ".join(f"{k}:{v}" for k, v in sorted(u.roles.items()))
+            state = t("review.user_disabled" if u.disabled else "review.user_active")
+            print(t("review.user_row", user=u.username, state=state,
+                    roles=(roles or "-") + (" (admin)" if u.admin else "")))
+        return 0
+    if cmd in ("add", "passwd"):
+        password = _password(args)
+        if password is None:
+            return 2
+        if cmd == "add":
+            languages = _roles(args.lang, settings)
+            store.add_user(args.username, password, languages, admin=args.admin)
+            print(msg("user_added", user=args.username, langs=", ".join(
+                f"{k}:{v}" for k, v in languages.items()) or "-",
+                admin=" (admin)" if args.admin else ""))
+            return 0
+        store.set_password(args.username, password)
+    elif cmd in ("disable", "enable"):
+        store.set_disabled(args.username, cmd == "disable")
+    elif cmd == "remove":
+        store.remove_user(args.username)
+    elif cmd == "grant":
+        store.grant(args.username, _roles(args.lang, settings), admin=args.admin)
+    elif cmd == "revoke":
+        store.revoke(args.username, [x.partition(":")[0] for x in args.lang or []],
+                     admin=args.admin)
+    print(t("review.user_done", action=cmd, user=args.username))
     return 0
 
 
@@ -74,7 +112,12 @@ def cmd_review(args: argparse.Namespace, settings: Settings) -> int:
         n = export_xliff(review_store(settings), lesson, args.lang, dst)
         print(msg("exported_cues", n=n, path=dst))
         return 0
-    report = import_xliff(review_store(settings), args.user, args.file)
+    from pipeline.core.languages import load_registry
+    from pipeline.review.checks import Checker
+
+    store = review_store(settings)
+    store.checker = Checker(load_registry(settings.glossary_dir), settings.glossary_dir)
+    report = import_xliff(store, args.user, args.file)
     print(msg("import_report", applied=len(report.applied), unchanged=len(report.unchanged),
               conflicts=len(report.conflicts)))
     for idx, yours, current, version in report.conflicts:
@@ -101,14 +144,32 @@ def register(sub: Any) -> None:
     im.add_argument("--out", type=Path, default=None)
     sp.set_defaults(func=cmd_review)
 
-    sp = sub.add_parser("users", help="Người dùng: add")
+    _register_users(sub)
+
+
+def _register_users(sub: Any) -> None:
+    sp = sub.add_parser("users", help="Người dùng: add / list / passwd / disable / enable / "
+                                      "remove / grant / revoke")
     usub = sp.add_subparsers(dest="users_cmd", required=True, metavar="ACTION")
-    ua = usub.add_parser("add", help="tạo người dùng (create a user)")
-    ua.add_argument("username")
-    ua.add_argument("--lang", action="append", metavar="CODE[:ROLE]",
-                    help="ngôn ngữ và vai trò: hmn:reviewer, blt:translator")
-    ua.add_argument("--admin", action="store_true")
-    ua.add_argument("--password-stdin", action="store_true",
-                    help="đọc mật khẩu từ stdin (read the password from stdin)")
-    ua.add_argument("--out", type=Path, default=None)
+    helps = {"add": "tạo người dùng (create a user; an existing name is refused)",
+             "list": "liệt kê người dùng (list users and roles)",
+             "passwd": "đổi mật khẩu, đăng xuất mọi phiên (new password, ends sessions)",
+             "disable": "khoá người dùng, đăng xuất mọi phiên (disable, ends sessions)",
+             "enable": "mở khoá người dùng (enable again)",
+             "remove": "xoá người dùng (remove a user)",
+             "grant": "thêm vai trò (give roles: --lang hmn:reviewer, --admin)",
+             "revoke": "bỏ vai trò, đăng xuất mọi phiên (take roles away, ends sessions)"}
+    for name, text in helps.items():
+        ua = usub.add_parser(name, help=text)
+        ua.add_argument("--out", type=Path, default=None)
+        if name == "list":
+            continue
+        ua.add_argument("username")
+        if name in ("add", "grant", "revoke"):
+            ua.add_argument("--lang", action="append", metavar="CODE[:ROLE]",
+                            help="ngôn ngữ và vai trò: hmn:reviewer, blt:translator")
+            ua.add_argument("--admin", action="store_true")
+        if name in ("add", "passwd"):
+            ua.add_argument("--password-stdin", action="store_true",
+                            help="đọc mật khẩu từ stdin (read the password from stdin)")
     sp.set_defaults(func=cmd_users)

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import os
 
-__all__ = ["BUNDLE", "CATALOG", "CLI", "STEPS", "WEB", "pick", "set_ui_language", "t", "ui_language"]
+__all__ = ["BUNDLE", "CATALOG", "CLI", "QA", "REVIEW", "STEPS", "WEB", "pick", "set_ui_language",
+           "t", "ui_language"]
 
 _UI_LANG: str | None = None
 
@@ -150,6 +151,64 @@ CLI: dict[str, tuple[str, str]] = {
                  "Added {n} proposed terms to {path}"),
 }
 
+#: One message per quality check (``pipeline.translate.qa.CHECKS``): what is wrong and
+#: what to fix, in plain words.
+QA: dict[str, tuple[str, str]] = {
+    "empty": ("Chưa có bản dịch. Hãy viết bản dịch cho câu này.",
+              "There is no translation. Write the translation of this line."),
+    "untranslated": ("Bản dịch giống hệt câu tiếng Việt. Hãy dịch câu này.",
+                     "The translation is the same as the Vietnamese. Translate this line."),
+    "numbers": ("Số, ngày hoặc số tiền khác với câu tiếng Việt. Hãy chép đúng từng số.",
+                "A number, date or amount differs from the Vietnamese. Copy every number "
+                "exactly."),
+    "url": ("Địa chỉ web bị thiếu hoặc bị đổi. Hãy chép nguyên địa chỉ.",
+            "A web address is missing or changed. Copy the address exactly."),
+    "phone": ("Số điện thoại bị thiếu hoặc bị đổi. Hãy chép đúng từng chữ số.",
+              "A phone number is missing or changed. Copy every digit exactly."),
+    "placeholder": ("Còn sót hoặc mất dấu giữ chỗ (<t1>…). Hãy thay bằng thuật ngữ đúng.",
+                    "A placeholder (<t1>…) is left over or lost. Put the right term there."),
+    "glossary": ("Chưa dùng thuật ngữ trong bảng thuật ngữ. Nên dùng thuật ngữ đã duyệt.",
+                 "The glossary term is not used. Prefer the approved term."),
+    "dnt": ("Tên riêng phải giữ nguyên, không dịch. Hãy viết lại đúng tên.",
+            "This name must stay as it is. Write the name exactly."),
+    "length": ("Bản dịch dài hoặc ngắn bất thường. Hãy kiểm tra có thiếu hay thừa ý không.",
+               "The translation is unusually long or short. Check nothing is missing or added."),
+    "script": ("Sai chữ viết cho ngôn ngữ này. Hãy viết bằng chữ của ngôn ngữ đích.",
+               "Wrong writing system for this language. Write in the language's own script."),
+}
+
+#: Review integrity: refusals, accounts, glossary decisions (web and CLI).
+REVIEW: dict[str, tuple[str, str]] = {
+    "empty_approve": ("Không thể duyệt câu trống. Hãy viết bản dịch rồi lưu trước.",
+                      "An empty cue cannot be approved. Write the translation and save it first."),
+    "qa_blocked": ("Chưa duyệt được: còn lỗi kiểm tra ở dưới. Hãy sửa, hoặc người duyệt ghi lý do "
+                   "để duyệt vượt qua.",
+                   "Not approved: the checks below found errors. Fix them, or as the approver "
+                   "write a reason to approve anyway."),
+    "override_reason": ("Lý do duyệt dù còn lỗi", "Reason to approve despite the errors"),
+    "approve_anyway": ("Duyệt dù còn lỗi", "Approve anyway"),
+    "needs_review": ("Câu tiếng Việt đã thay đổi: hãy duyệt lại. Bản dịch cũ:",
+                     "The Vietnamese line changed: review it again. The old translation:"),
+    "state_needs_review": ("cần duyệt lại", "needs review"),
+    "bad_input": ("Nội dung có ký tự điều khiển hoặc ký tự đảo chiều chữ ẩn ({chars}). Hãy xoá "
+                  "chúng rồi gửi lại.",
+                  "The text contains control or hidden direction characters ({chars}). Remove "
+                  "them and send it again."),
+    "language_blocked": ("Chưa duyệt được toàn bộ: {n} câu chưa duyệt hoặc còn lỗi kiểm tra.",
+                         "The language cannot be approved yet: {n} cues are not approved or "
+                         "still have check errors."),
+    "not_found": ("Không tìm thấy trang này.", "Page not found."),
+    "term_refused": ("Chưa nhận được thuật ngữ: {reason}", "The term was not accepted: {reason}"),
+    "term_saved": ("Đã gửi đề xuất thuật ngữ.", "Term proposal sent."),
+    "user_exists": ("Người dùng {user} đã có. Dùng 'caunoi users grant' hoặc 'passwd'.",
+                    "User {user} already exists. Use 'caunoi users grant' or 'passwd'."),
+    "user_done": ("Xong: {action} {user}.", "Done: {action} {user}."),
+    "user_row": ("{user}\t{state}\t{roles}", "{user}\t{state}\t{roles}"),
+    "user_active": ("đang dùng", "active"),
+    "user_disabled": ("đã khoá", "disabled"),
+    "import_refused": ("Không nhập gì cả: {reason}", "Nothing was imported: {reason}"),
+}
+
 STEPS: dict[str, tuple[str, str]] = {
     "skipped_unchanged": ("bỏ qua (không đổi)", "skipped (unchanged)"),
     "ingest": ("{lesson}: {sentences} câu, {chapters} chương, {seconds:.1f} s",
@@ -198,6 +257,8 @@ CATALOG: dict[str, tuple[str, str]] = {
     **{f"cli.{k}": v for k, v in CLI.items()},
     **{f"step.{k}": v for k, v in STEPS.items()},
     **{f"bundle.{k}": v for k, v in BUNDLE.items()},
+    **{f"qa.{k}": v for k, v in QA.items()},
+    **{f"review.{k}": v for k, v in REVIEW.items()},
 }
 
 

@@ -3,6 +3,10 @@ JSON files carry seconds as floats (converted only in ``to_json``/``from_json``)
 
 from __future__ import annotations
 
+import hashlib
+import unicodedata
+from collections import Counter
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -20,8 +24,10 @@ __all__ = [
     "Transcript",
     "TranscriptSegment",
     "Word",
+    "cue_id",
     "ms_to_s",
     "s_to_ms",
+    "sentence_ids",
 ]
 
 Status = Literal["matched", "skipped", "ad-lib"]
@@ -35,11 +41,33 @@ def s_to_ms(s: float) -> int:
     return round(s * 1000.0)
 
 
+def sentence_ids(texts: Iterable[str]) -> list[str]:
+    """Stable ids of script sentences, in order: a hash of the NFC-normalised,
+    space-collapsed text and the sentence's occurrence among identical sentences
+    (``3f2a…-1`` for the first, ``-2`` for the second). Inserting, removing or editing
+    another sentence never changes an id; editing this one always does."""
+    seen: Counter[str] = Counter()
+    ids = []
+    for text in texts:
+        norm = " ".join(unicodedata.normalize("NFC", text).split())
+        digest = hashlib.sha256(norm.encode("utf-8")).hexdigest()[:16]
+        seen[digest] += 1
+        ids.append(f"{digest}-{seen[digest]}")
+    return ids
+
+
+def cue_id(sentence_id: str, part: int) -> str:
+    """A cue's id: its sentence's id and its part within the sentence (from 1)."""
+    return f"{sentence_id}.{part}"
+
+
 @dataclass(frozen=True)
 class Sentence:
     index: int
     chapter: str
     text: str
+    # Stable id (see :func:`sentence_ids`); "" in data written before ids existed.
+    id: str = ""
 
 
 @dataclass(frozen=True)
@@ -212,6 +240,10 @@ class Cue:
     start_ms: int
     end_ms: int
     lines: tuple[str, ...]
+    # Stable id ``<sentence id>.<part>`` (see :func:`cue_id`); "" before ids existed.
+    id: str = ""
+    # Part of its sentence, from 1 (0 when unknown).
+    part: int = 0
 
     @property
     def text(self) -> str:
@@ -220,9 +252,9 @@ class Cue:
     def to_json(self) -> dict[str, Any]:
         return {"index": self.index, "sentence": self.sentence_index,
                 "start": ms_to_s(self.start_ms), "end": ms_to_s(self.end_ms),
-                "lines": list(self.lines)}
+                "lines": list(self.lines), "id": self.id, "part": self.part}
 
     @classmethod
     def from_json(cls, d: dict[str, Any]) -> Cue:
         return cls(d["index"], d["sentence"], s_to_ms(d["start"]), s_to_ms(d["end"]),
-                   tuple(d["lines"]))
+                   tuple(d["lines"]), d.get("id", ""), int(d.get("part", 0)))

@@ -1,8 +1,11 @@
 """XLIFF 2.0 export and import of a lesson's translations, through the store's rules.
 
-Each unit's id carries the lesson, the cue and the version it was exported at
-(``<lesson>/c<cue>/v<version>``); an import whose version is stale is reported as a
-conflict, never written over someone's newer text.
+Each unit's id carries the lesson, the cue's stable key and the version it was exported at
+(``<lesson>/<cue key>/v<version>``); an import whose version is stale is reported as a
+conflict, never written over someone's newer text. Segments carry the standard ``state``
+(``initial``, ``translated``, ``reviewed``, ``final`` = approved) and the QA findings as
+notes. An import is all-or-nothing: one bad unit and nothing is saved (the refusal is in the
+audit log); an imported ``final`` is saved as a draft, never as an approval.
 """
 
 from __future__ import annotations
@@ -11,13 +14,17 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from pipeline.core.errors import LessonConfigError
-from pipeline.review.store import ReviewStore
+from pipeline.core.errors import CaunoiError, LessonConfigError
+from pipeline.review.checks import clean_text
+from pipeline.review.store import CueView, ReviewStore
+from pipeline.translate.qa import QAIssue
 from pipeline.translate.xliff import XliffUnit, read_xliff, write_xliff
 
-__all__ = ["ImportReport", "export_xliff", "import_xliff"]
+__all__ = ["ImportReport", "export_xliff", "import_xliff", "xliff_state"]
 
-_ID = re.compile(r"^(?P<lesson>[a-z0-9][a-z0-9_-]*)/c(?P<cue>\d+)/v(?P<version>\d+)$")
+_ID = re.compile(r"^(?P<lesson>[a-z0-9][a-z0-9_-]{0,63})/"
+                 r"(?:c(?P<idx>\d{1,6})|(?P<key>[0-9a-f]{16}-\d{1,4}\.\d{1,3}))"
+                 r"/v(?P<version>\d{1,9})$")
 
 
 @dataclass
@@ -28,54 +35,110 @@ class ImportReport:
     unchanged: list[int] = field(default_factory=list)
     # (cue, your text, current text, current version)
     conflicts: list[tuple[int, str, str, int]] = field(default_factory=list)
+    # Cues marked final in the file, saved as drafts (an import never approves).
+    final_as_draft: list[int] = field(default_factory=list)
+
+
+def xliff_state(cue: CueView) -> str:
+    """The XLIFF 2.0 segment state of a cue."""
+    if cue.state == "approved":
+        return "final"
+    if not cue.text:
+        return "initial"
+    return "reviewed" if cue.origin.startswith("human") else "translated"
 
 
 def export_xliff(store: ReviewStore, lesson_id: str, lang: str, path: Path) -> int:
-    """Write every cue of ``lesson_id`` in ``lang`` with notes and QA warnings."""
+    """Write every cue of ``lesson_id`` in ``lang`` with its state, notes and QA findings."""
     units = []
     for c in store.cues(lesson_id, lang):
         notes = [f"{c.start_ms / 1000:.2f}–{c.end_ms / 1000:.2f} s, câu {c.sentence + 1}",
                  f"origin: {c.origin}; state: {c.state}"]
-        notes += [f"QA {w['code']}: {w['message']}" for w in c.checks]
-        units.append(XliffUnit(f"{lesson_id}/c{c.idx}/v{c.version}", c.source, c.text,
-                               tuple(notes)))
+        for check in c.checks:
+            issue = QAIssue.from_json(check)
+            notes.append(f"QA {issue.severity} {issue.code}: {issue.message()}")
+        if c.suggestion:
+            notes.append(f"suggestion: {c.suggestion}")
+        units.append(XliffUnit(f"{lesson_id}/{c.key}/v{c.version}", c.source, c.text,
+                               tuple(notes), state=xliff_state(c)))
     if not units:
         raise LessonConfigError(path=lesson_id, detail=f"no {lang} cues in the review store")
     write_xliff(path, units, "vi", lang)
     return len(units)
 
 
-def import_xliff(store: ReviewStore, username: str, path: Path) -> ImportReport:
-    """Apply translated units as new versions, by the same permission and concurrency rules
-    as the web pages. Returns what was applied and what conflicted."""
-    lang, units = read_xliff(path)
-    report = ImportReport(lang=lang)
-    if not lang:
-        raise LessonConfigError(path=str(path), detail="no trgLang in the XLIFF file")
-    store.require(username, lang, "edit")
-    current = {}
+@dataclass(frozen=True)
+class _Edit:
+    cue: CueView
+    text: str
+    version: int
+    final: bool
+
+
+def _plan(store: ReviewStore, path: Path, lang: str,
+          units: list[XliffUnit]) -> tuple[str, list[_Edit]]:
+    """Check every unit before anything is written.
+
+    Raises:
+        LessonConfigError: naming the first bad unit.
+    """
+    lesson, edits = "", []
+    current: dict[str, CueView] = {}
+    by_idx: dict[str, CueView] = {}
     for unit in units:
         m = _ID.match(unit.id)
         if m is None:
-            raise LessonConfigError(path=str(path), detail=f"unit id '{unit.id}' was not "
+            raise LessonConfigError(path=str(path), detail=f"unit id '{unit.id[:80]}' was not "
                                                            "exported by Cầu Nối")
-        lesson, idx, version = m["lesson"], int(m["cue"]), int(m["version"])
-        report.lesson = lesson
-        if lesson not in current:
-            current[lesson] = {c.idx: c for c in store.cues(lesson, lang)}
-        now = current[lesson].get(idx)
-        if now is None:
-            raise LessonConfigError(path=str(path), detail=f"cue {idx} of {lesson} not found")
-        target = " ".join(unit.target.split())
-        if target == now.text:
-            report.unchanged.append(idx)
-            continue
-        result = store.save(username, lesson, lang, idx, target, version)
+        if lesson and m["lesson"] != lesson:
+            raise LessonConfigError(path=str(path), detail="units of more than one lesson")
+        if not lesson:
+            lesson = m["lesson"]
+            current = {c.key: c for c in store.cues(lesson, lang)}
+            by_idx = {str(c.idx): c for c in current.values()}
+        cue = current.get(m["key"]) if m["key"] else by_idx.get(m["idx"])
+        if cue is None:
+            raise LessonConfigError(path=str(path), detail=f"unit '{unit.id}': no such cue "
+                                                           "now (the lesson changed)")
+        try:
+            text = clean_text(unit.target)
+        except CaunoiError as e:
+            raise LessonConfigError(path=str(path), detail=f"unit '{unit.id}': {e}") from e
+        edits.append(_Edit(cue, text, int(m["version"]), unit.final))
+    return lesson, edits
+
+
+def import_xliff(store: ReviewStore, username: str, path: Path) -> ImportReport:
+    """Apply translated units as new versions (drafts), by the same permission and
+    concurrency rules as the web pages, in one transaction.
+
+    Raises:
+        LessonConfigError: the file or one of its units is invalid; nothing was saved.
+    """
+    lang, units = read_xliff(path)
+    if not lang:
+        raise LessonConfigError(path=str(path), detail="no trgLang in the XLIFF file")
+    store.require(username, lang, "edit")
+    report = ImportReport(lang=lang)
+    try:
+        report.lesson, edits = _plan(store, path, lang, units)
+    except LessonConfigError as e:
+        store.audit_event(username, "import_xliff_refused", "", lang,
+                          {"file": path.name, "reason": str(e)[:500]})
+        raise
+    todo = [x for x in edits if x.text != x.cue.text]
+    report.unchanged = [x.cue.idx for x in edits if x.text == x.cue.text]
+    results = store.save_many(username, report.lesson, lang,
+                              [(x.cue.key, x.text, x.version) for x in todo]) if todo else []
+    for edit, result in zip(todo, results, strict=True):
         if result.ok:
-            report.applied.append(idx)
+            report.applied.append(edit.cue.idx)
+            if edit.final:
+                report.final_as_draft.append(edit.cue.idx)
         else:
-            report.conflicts.append((idx, target, result.text, result.version))
+            report.conflicts.append((edit.cue.idx, edit.text, result.text, result.version))
     store.audit_event(username, "import_xliff", report.lesson, lang,
                       {"file": path.name, "applied": len(report.applied),
-                       "conflicts": len(report.conflicts)})
+                       "conflicts": len(report.conflicts),
+                       "final_as_draft": len(report.final_as_draft)})
     return report

@@ -29,8 +29,9 @@ class GateResult:
 def review_gate(store: ReviewStore, lesson_id: str, title: str, cues: Sequence[Cue],
                 translations: dict[str, Translation], targets: Sequence[Language],
                 subtitles_dir: Path, protected: tuple[str, ...]) -> GateResult:
-    """Sync cues and drafts into ``store`` (human edits are kept), then write the final
-    subtitles of every approved language from the reviewed text.
+    """Sync cues and drafts into ``store`` by stable cue id (human edits are kept; a cue
+    whose source changed goes back to review and withdraws its language's approval), then
+    write the final subtitles of every language still approved from the reviewed text.
 
     Args:
         cues: the source-language cues of the lesson.
@@ -46,9 +47,18 @@ def review_gate(store: ReviewStore, lesson_id: str, title: str, cues: Sequence[C
         approval = store.approval(lesson_id, lang.code)
         if approval is None:
             gate.awaiting.append(lang.code)
+            _withdraw_finals(subtitles_dir, lang.code)
             continue
         gate.approved[lang.code] = approval.approved_by
-        final = [Cue(v.idx, v.sentence, v.start_ms, v.end_ms, fit_lines(v.text, lang, protected))
+        final = [Cue(v.idx, v.sentence, v.start_ms, v.end_ms, fit_lines(v.text, lang, protected),
+                     v.key)
                  for v in store.cues(lesson_id, lang.code) if v.text]
         gate.subtitles[lang.code] = write_subtitles(final, lang, subtitles_dir)
     return gate
+
+
+def _withdraw_finals(subtitles_dir: Path, code: str) -> None:
+    """Remove the final subtitles of a language that is no longer approved, so nothing
+    picks up text approved for an earlier source."""
+    for ext in ("srt", "vtt", "ass"):
+        (subtitles_dir / f"{code}.{ext}").unlink(missing_ok=True)

@@ -24,6 +24,7 @@ __all__ = [
     "CueRow",
     "GlossaryProposal",
     "LessonRow",
+    "SessionRow",
     "Translation",
     "TranslationVersion",
     "User",
@@ -48,6 +49,20 @@ class User(Base):
     password_hash: Mapped[str] = mapped_column(String(256))
     is_admin: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    # A disabled user cannot sign in; their sessions are ended.
+    disabled: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class SessionRow(Base):
+    """A signed-in session, kept server-side so it can be ended at once."""
+
+    __tablename__ = "sessions"
+    # sha256 of the random token in the cookie (the token itself is never stored).
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    csrf: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    expires_at: Mapped[dt.datetime] = mapped_column(DateTime)
 
 
 class UserLanguage(Base):
@@ -70,6 +85,10 @@ class LessonRow(Base):
 
 
 class CueRow(Base):
+    """A source cue, identified by ``key`` (``<sentence id>.<part>``, stable across edits of
+    other sentences); ``idx`` is only its current position. A cue whose sentence left the
+    script is kept (``active`` false, ``idx`` = -id) with its history."""
+
     __tablename__ = "cues"
     __table_args__ = (UniqueConstraint("lesson_id", "idx"),)
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -79,6 +98,12 @@ class CueRow(Base):
     start_ms: Mapped[int] = mapped_column(Integer)
     end_ms: Mapped[int] = mapped_column(Integer)
     source: Mapped[str] = mapped_column(Text)
+    key: Mapped[str] = mapped_column(String(80), default="")
+    sentence_key: Mapped[str] = mapped_column(String(80), default="")
+    part: Mapped[int] = mapped_column(Integer, default=0)
+    # sha256 of ``source``: a translation made for another source text is stale.
+    source_hash: Mapped[str] = mapped_column(String(64), default="")
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
 
 
 class Translation(Base):
@@ -96,6 +121,12 @@ class Translation(Base):
     version: Mapped[int] = mapped_column(Integer, default=1)
     updated_by: Mapped[str] = mapped_column(String(64), default="")
     updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    # The source hash this text translates.
+    source_hash: Mapped[str] = mapped_column(String(64), default="")
+    # The approved text of an earlier source, offered when the source changed.
+    suggestion: Mapped[str] = mapped_column(Text, default="")
+    # The approver's reason for approving despite QA errors ("" when none).
+    override: Mapped[str] = mapped_column(Text, default="")
 
 
 class TranslationVersion(Base):
@@ -111,6 +142,9 @@ class TranslationVersion(Base):
     origin: Mapped[str] = mapped_column(String(64))
     author: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    source_hash: Mapped[str] = mapped_column(String(64), default="")
+    # QA findings on this version (JSON of ``QAIssue.to_json``).
+    checks: Mapped[list[dict[str, str]] | None] = mapped_column(JSON, nullable=True)
 
 
 class Comment(Base):

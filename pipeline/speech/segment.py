@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from pipeline.core.languages import Language, ReadingRules
 from pipeline.core.text import graphemes, syllable_count
-from pipeline.core.types import AlignedSentence, Alignment, Cue, Word
+from pipeline.core.types import AlignedSentence, Alignment, Cue, Word, cue_id, sentence_ids
 
 __all__ = ["SegmentOptions", "break_lines", "fit_lines", "segment", "split_points"]
 
@@ -174,6 +174,10 @@ def segment(alignment: Alignment, lang: Language,
     """
     rules = lang.reading
     cues: list[Cue] = []
+    script = sorted((s for s in alignment.sentences if s.index is not None),
+                    key=lambda s: s.index or 0)
+    ids = dict(zip([s.index for s in script], sentence_ids(s.text for s in script),
+                   strict=True))
     for sentence in alignment.sentences:
         if sentence.status != "matched" or sentence.index is None or not sentence.text.strip():
             continue  # skipped sentences were not said; ad-libs are not in the script
@@ -182,11 +186,12 @@ def segment(alignment: Alignment, lang: Language,
         chunks = _chunks(tokens, sentence.end_ms - sentence.start_ms, lang, points, 0,
                          opts.protected)
         times = _time_chunks(sentence, chunks, opts.words)
-        for chunk, (start, end) in zip(chunks, times, strict=True):
+        for part, (chunk, (start, end)) in enumerate(zip(chunks, times, strict=True), 1):
             text = " ".join(chunk)
             lines = fit_lines(text, lang, opts.protected)
             cues.append(Cue(index=len(cues), sentence_index=sentence.index, start_ms=start,
-                            end_ms=end, lines=lines))
+                            end_ms=end, lines=lines, id=cue_id(ids[sentence.index], part),
+                            part=part))
     return _fix_timing(cues, rules)
 
 
@@ -202,5 +207,5 @@ def _fix_timing(cues: list[Cue], rules: ReadingRules) -> list[Cue]:
         end = want if limit is None else min(want, limit)
         end = max(end, start + 1)
         fixed.append(Cue(index=i, sentence_index=cue.sentence_index, start_ms=start, end_ms=end,
-                         lines=cue.lines))
+                         lines=cue.lines, id=cue.id, part=cue.part))
     return fixed

@@ -62,9 +62,12 @@ class TranslatedCue:
     state: str = "draft"
     checks: tuple[QAIssue, ...] = ()
     lines: tuple[str, ...] = ()
+    # The source cue's stable id (``Cue.id``): what the review store keys on.
+    cue_id: str = ""
 
     def to_json(self) -> dict[str, Any]:
-        return {"cue": self.cue, "sentence": self.sentence, "start": ms_to_s(self.start_ms),
+        return {"cue": self.cue, "cue_id": self.cue_id, "sentence": self.sentence,
+                "start": ms_to_s(self.start_ms),
                 "end": ms_to_s(self.end_ms), "source": self.source, "target": self.target,
                 "lines": list(self.lines), "origin": self.origin, "state": self.state,
                 "checks": [c.to_json() for c in self.checks]}
@@ -74,11 +77,12 @@ class TranslatedCue:
         return cls(cue=d["cue"], sentence=d["sentence"], start_ms=s_to_ms(d["start"]),
                    end_ms=s_to_ms(d["end"]), source=d["source"], target=d["target"],
                    origin=d["origin"], state=d["state"],
-                   checks=tuple(QAIssue(**c) for c in d["checks"]), lines=tuple(d["lines"]))
+                   checks=tuple(QAIssue.from_json(c) for c in d["checks"]), lines=tuple(d["lines"]),
+                   cue_id=d.get("cue_id", ""))
 
     def as_cue(self) -> Cue:
         return Cue(self.cue, self.sentence, self.start_ms, self.end_ms,
-                   self.lines or (self.target,))
+                   self.lines or (self.target,), self.cue_id)
 
 
 @dataclass(frozen=True)
@@ -166,6 +170,16 @@ def _sentences(cues: list[Cue]) -> list[list[Cue]]:
     return [list(group) for _, group in itertools.groupby(cues, key=lambda c: c.sentence_index)]
 
 
+def _split_back(group: list[Cue], target: str, origin: str, checks: tuple[QAIssue, ...],
+                lang: Language, protected_names: tuple[str, ...]) -> list[TranslatedCue]:
+    """A translated sentence cut back into its source cues' times (and ids)."""
+    parts = resplit(target, [max(1, graphemes(c.text)) for c in group])
+    return [TranslatedCue(cue.index, cue.sentence_index, cue.start_ms, cue.end_ms, cue.text,
+                          part, origin, "draft", checks,
+                          fit_lines(part, lang, protected_names) if part else (), cue.id)
+            for cue, part in zip(group, parts, strict=True)]
+
+
 def translate_cues(cues: list[Cue], lang: Language, glossary: Glossary, dnt: tuple[str, ...],
                    tm: TranslationMemory, engine: MTEngine | None,
                    opts: TranslateOptions | None = None) -> Translation:
@@ -220,10 +234,5 @@ def translate_cues(cues: list[Cue], lang: Language, glossary: Glossary, dnt: tup
             checks = tuple(run_checks(sources[k], targets[k], lang, glossary=terms, dnt=dnt,
                                       raw_mt=raws[k],
                                       placeholders=len(protected[k].replacements)))
-        parts = resplit(targets[k], [max(1, graphemes(c.text)) for c in group])
-        for cue, part in zip(group, parts, strict=True):
-            lines = fit_lines(part, lang, protected_names) if part else ()
-            result.append(TranslatedCue(cue.index, cue.sentence_index, cue.start_ms,
-                                        cue.end_ms, cue.text, part, origins[k], "draft",
-                                        checks, lines))
+        result += _split_back(group, targets[k], origins[k], checks, lang, protected_names)
     return Translation(lang.code, tuple(result), note)

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import csv
 import io
+import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from pipeline.core.errors import ConfigError
+from pipeline.core.errors import CaunoiError, ConfigError
 from pipeline.core.languages import Registry
 from pipeline.core.text import nfc
 
@@ -21,7 +22,9 @@ __all__ = [
     "COLUMNS",
     "Glossary",
     "GlossaryProblem",
+    "GlossaryRefusedError",
     "Term",
+    "add_term",
     "check_glossaries",
     "do_not_translate",
     "export_tbx",
@@ -31,6 +34,33 @@ __all__ = [
 
 COLUMNS = ("vi", "target", "pos", "note", "status", "source")
 STATUSES = ("proposed", "approved")
+# A spreadsheet runs a cell starting with one of these as a formula: written with a
+# leading apostrophe (the spreadsheet convention for "text"), read back without it.
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+class GlossaryRefusedError(CaunoiError):
+    vi = "{path}: không thêm được thuật ngữ: {reason}"
+    en = "{path}: the term was not added: {reason}"
+    exit_code = 2
+
+
+def _to_cell(value: str) -> str:
+    return f"'{value}" if value.startswith(_FORMULA_START) else value
+
+
+def _from_cell(value: str) -> str:
+    return value[1:] if value.startswith("'") and value[1:2] in _FORMULA_START else value
+
+
+def _clean_term_text(value: str, path: Path) -> str:
+    """NFC, spaces collapsed; control and invisible formatting characters refused."""
+    value = " ".join(nfc(value).split())
+    if any(unicodedata.category(c) in ("Cc", "Cf") for c in value):
+        shown = value.encode("unicode_escape").decode("ascii")[:60]
+        raise GlossaryRefusedError(path=str(path),
+                                   reason=f"'{shown}' has control or invisible characters")
+    return value
 
 
 @lru_cache(maxsize=8)
@@ -102,7 +132,7 @@ def _read_rows(path: Path) -> tuple[list[Term], list[GlossaryProblem]]:
             problems.append(GlossaryProblem(str(path), number,
                                             f"{len(row)} columns, expected {len(COLUMNS)}"))
             continue
-        vi, target, pos, note, status, source = (c.strip() for c in row)
+        vi, target, pos, note, status, source = (_from_cell(c.strip()) for c in row)
         terms.append(Term(vi, target, pos, note, status or "proposed", source, number))
     return terms, problems
 
@@ -191,8 +221,43 @@ def write_glossary(path: Path, terms: list[Term]) -> None:
     w = csv.writer(buf, lineterminator="\n")
     w.writerow(COLUMNS)
     for t in terms:
-        w.writerow([t.vi, t.target, t.pos, t.note, t.status, t.source])
+        w.writerow([_to_cell(v) for v in (t.vi, t.target, t.pos, t.note, t.status, t.source)])
     atomic_write_text(path, buf.getvalue())
+
+
+def _write_checked(path: Path, terms: list[Term]) -> None:
+    """Write ``terms`` only if the result is a valid glossary.
+
+    Raises:
+        GlossaryRefusedError: naming the first problem; the file is unchanged.
+    """
+    numbered = [Term(t.vi, t.target, t.pos, t.note, t.status, t.source, n)
+                for n, t in enumerate(terms, start=2)]
+    problems = _term_problems(path, numbered)
+    if problems:
+        raise GlossaryRefusedError(path=str(path), reason=problems[0].message)
+    write_glossary(path, terms)
+
+
+def add_term(glossary_dir: Path, lang: str, term: Term) -> None:
+    """Add or replace (same Vietnamese term) one entry of ``<lang>.csv``, cleaned.
+
+    Raises:
+        GlossaryRefusedError: the term is blank or has control characters, or the
+            glossary would not be valid afterwards (it is left unchanged).
+    """
+    path = glossary_dir / f"{lang}.csv"
+    vi, target = _clean_term_text(term.vi, path), _clean_term_text(term.target, path)
+    if not vi or (term.status == "approved" and not target):
+        raise GlossaryRefusedError(path=str(path), reason="empty term")
+    try:
+        current = list(load_glossary(glossary_dir, lang).terms)
+    except ConfigError as e:
+        raise GlossaryRefusedError(path=str(path), reason=str(e)) from e
+    terms = [t for t in current if t.vi.lower() != vi.lower()]
+    terms.append(Term(vi, target, term.pos, _clean_term_text(term.note, path), term.status,
+                      term.source))
+    _write_checked(path, terms)
 
 
 def export_tbx(glossary: Glossary, dst: Path) -> int:
@@ -225,11 +290,12 @@ def import_tbx(src: Path, glossary_dir: Path, lang: str, source: str) -> int:
     known = {t.vi.lower() for t in current}
     added = 0
     for unit in store.units:
-        vi, target = nfc(str(unit.source or "")).strip(), nfc(str(unit.target or "")).strip()
+        vi = _clean_term_text(str(unit.source or ""), src)
+        target = _clean_term_text(str(unit.target or ""), src)
         if not vi or vi.lower() in known:
             continue
         current.append(Term(vi, target, "", "", "proposed", source.strip() if target else ""))
         known.add(vi.lower())
         added += 1
-    write_glossary(path, current)
+    _write_checked(path, current)
     return added

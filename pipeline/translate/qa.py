@@ -1,32 +1,32 @@
-"""Quality checks on a translated sentence: each finding has a code and a plain message."""
+"""Quality checks on a translated sentence.
+
+Every check lives in :data:`CHECKS` (code -> severity and function): adding a check is one
+function and one line there, plus its message ``qa.<code>`` in ``pipeline.core.i18n.QA``.
+An *error* blocks approval unless an approver overrides it with a written reason; a
+*warning* is shown and does not block.
+"""
 
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any, Literal
 
 import regex
 
+from pipeline.core.i18n import t
 from pipeline.core.languages import Language
 from pipeline.core.text import nfc
 
-__all__ = ["CHECKS", "QAIssue", "run_checks"]
+__all__ = ["CHECKS", "ERROR", "WARNING", "Check", "QAInput", "QAIssue", "blocking",
+           "number_values", "run_checks"]
 
-#: code -> what it catches (the list the closing note and the review page show).
-CHECKS: dict[str, str] = {
-    "empty": "bản dịch trống / empty translation",
-    "untranslated": "bản dịch giống hệt câu gốc / identical to the Vietnamese",
-    "numbers": "số, ngày, số tiền bị đổi / numbers, dates or amounts changed",
-    "url": "địa chỉ web bị đổi / URL altered",
-    "phone": "số điện thoại bị đổi / phone number altered",
-    "placeholder": "mất hoặc lặp thuật ngữ giữ chỗ / placeholder lost or duplicated",
-    "glossary": "thiếu thuật ngữ trong bảng thuật ngữ / glossary term missing",
-    "dnt": "tên riêng bị dịch / do-not-translate name translated",
-    "length": "độ dài bất thường / length ratio out of range",
-    "script": "sai chữ viết cho ngôn ngữ này / wrong script for the language",
-}
+ERROR: Literal["error"] = "error"
+WARNING: Literal["warning"] = "warning"
 
-_NUMBER = regex.compile(r"\d+(?:[.,]\d+)*")
+# A number: digits grouped by spaces in threes (45 000), or digits with . or , inside.
+_NUMBER = regex.compile(r"(?<![\d.,])\d{1,3}(?:[ \u00a0\u202f]\d{3})+(?![\d])|\d+(?:[.,]\d+)*")
 _URL = regex.compile(r"(?:https?://|www\.)[^\s]+", regex.IGNORECASE)
 _PHONE = regex.compile(r"(?:\+84|0)\d(?:[\s.]?\d){8,9}")
 _PLACEHOLDER = regex.compile(r"<\s*[tT]\s*(\d+)\s*>")
@@ -36,18 +36,153 @@ _SCRIPT_NAMES = {"Latn": "Latin", "Tavt": "Tai_Viet", "Khmr": "Khmer", "Thai": "
 @dataclass(frozen=True)
 class QAIssue:
     code: str
-    message: str
+    # What exactly was found (numbers, the URL, the name); shown after the message.
+    detail: str = ""
+    severity: str = ERROR
+
+    def message(self, lang: str | None = None) -> str:
+        """The plain-language message in the UI language, with the detail."""
+        text = t(f"qa.{self.code}", lang)
+        return f"{text} ({self.detail})" if self.detail else text
 
     def to_json(self) -> dict[str, str]:
-        return {"code": self.code, "message": self.message}
+        return {"code": self.code, "severity": self.severity, "detail": self.detail}
+
+    @classmethod
+    def from_json(cls, d: dict[str, Any]) -> QAIssue:
+        code = str(d["code"])
+        severity = d.get("severity") or (CHECKS[code].severity if code in CHECKS else ERROR)
+        return cls(code, str(d.get("detail", "")), str(severity))
 
 
-def _digits(text: str) -> Counter[str]:
-    return Counter(regex.sub(r"[.,]", "", m) for m in _NUMBER.findall(text))
+@dataclass(frozen=True)
+class QAInput:
+    source: str
+    target: str
+    lang: Language
+    glossary: dict[str, str]
+    dnt: tuple[str, ...]
+    raw_mt: str | None
+    placeholders: int
+
+    @property
+    def kept_names(self) -> list[str]:
+        return [n for n in self.dnt if n in self.source]
 
 
+@dataclass(frozen=True)
+class Check:
+    severity: str
+    # Returns one detail string per finding (empty list: the check passed).
+    run: Callable[[QAInput], list[str]]
+
+
+def number_values(text: str) -> Counter[str]:
+    """Every number of ``text`` as a canonical value: 45.000, 45,000 and 45 000 are all
+    ``45000``; 3,5 and 3.5 are ``3.5``; 1.234,5 is ``1234.5``; a date counts as its parts
+    (12/05/2024 and 12.05.2024 → 12, 5, 2024)."""
+    values: Counter[str] = Counter()
+    for m in _NUMBER.findall(text):
+        values.update(_canonical(m))
+    return values
+
+
+def _canonical(token: str) -> list[str]:
+    token = regex.sub(r"[ \u00a0\u202f]", "", token)
+    parts = regex.split(r"[.,]", token)
+    seps = regex.findall(r"[.,]", token)
+    if len(parts) == 1:
+        return [str(int(token))]
+    grouped = all(len(p) == 3 for p in parts[1:]) and len(parts[0]) <= 3
+    if len(set(seps)) == 1 and grouped:
+        return [str(int("".join(parts)))]  # thousands grouping
+    if len(seps) == 1 or (len(set(seps)) == 2 and seps[-1] not in seps[:-1]
+                          and all(len(p) == 3 for p in parts[1:-1])):
+        whole, frac = "".join(parts[:-1]), parts[-1]
+        return [f"{int(whole)}.{frac.rstrip('0') or '0'}"]
+    return [str(int(p)) for p in parts]  # a date or a version: each part
 def _norm(text: str) -> str:
     return " ".join(nfc(text).lower().split())
+
+
+def _untranslated(q: QAInput) -> list[str]:
+    same = _norm(q.source) == _norm(q.target)
+    return [""] if same and len(q.source.split()) > len(q.kept_names) + 1 else []
+
+
+def _numbers(q: QAInput) -> list[str]:
+    src, tgt = number_values(q.source), number_values(q.target)
+    if src == tgt:
+        return []
+    return [f"{' '.join(sorted(src.elements())) or '∅'} → "
+            f"{' '.join(sorted(tgt.elements())) or '∅'}"]
+
+
+def _urls(q: QAInput) -> list[str]:
+    return [url for url in _URL.findall(q.source) if url.rstrip(".,") not in q.target]
+
+
+def _phones(q: QAInput) -> list[str]:
+    target = regex.sub(r"\D", "", q.target)
+    return [p for p in _PHONE.findall(q.source) if regex.sub(r"\D", "", p) not in target]
+
+
+def _placeholders(q: QAInput) -> list[str]:
+    found: list[str] = []
+    if q.raw_mt is not None and q.placeholders:
+        seen = Counter(int(n) for n in _PLACEHOLDER.findall(q.raw_mt))
+        lost = [n for n in range(1, q.placeholders + 1) if seen[n] == 0]
+        dup = [n for n, c in seen.items() if c > 1]
+        if lost or dup:
+            found.append(f"-{lost or ''} +{dup or ''}")
+    left = _PLACEHOLDER.findall(q.target)
+    if left:
+        found.append(" ".join(f"<t{n}>" for n in left))
+    return found
+
+
+def _glossary(q: QAInput) -> list[str]:
+    low_src, low_tgt = q.source.lower(), q.target.lower()
+    return [f"{vi} → {term}" for vi, term in q.glossary.items()
+            if vi.lower() in low_src and term.lower() not in low_tgt]
+
+
+def _dnt(q: QAInput) -> list[str]:
+    return [name for name in q.kept_names if name not in q.target]
+
+
+def _length(q: QAInput) -> list[str]:
+    ratio = len(q.target) / max(1, len(q.source))
+    ok = q.lang.min_length_ratio <= ratio <= q.lang.max_length_ratio
+    return [] if ok else [f"{ratio:.2f}"]
+
+
+def _script(q: QAInput) -> list[str]:
+    letters = regex.findall(r"\p{L}", _strip_names(q.target, q.kept_names))
+    if not letters:
+        return []
+    allowed = [_SCRIPT_NAMES.get(s, s) for s in q.lang.scripts]
+    ok = sum(any(regex.match(rf"\p{{Script={s}}}", c) for s in allowed) for c in letters)
+    return [] if ok / len(letters) >= 0.6 else ["/".join(q.lang.scripts)]
+
+
+def _empty(q: QAInput) -> list[str]:
+    return [] if q.target.strip() else [""]
+
+
+#: code -> severity and check: the one place a new check is added.
+CHECKS: dict[str, Check] = {
+    "empty": Check(ERROR, _empty),
+    "numbers": Check(ERROR, _numbers),
+    "url": Check(ERROR, _urls),
+    "phone": Check(ERROR, _phones),
+    "placeholder": Check(ERROR, _placeholders),
+    "dnt": Check(ERROR, _dnt),
+    "script": Check(ERROR, _script),
+    "untranslated": Check(WARNING, _untranslated),
+    "glossary": Check(WARNING, _glossary),
+    "length": Check(WARNING, _length),
+}
 
 
 def run_checks(source: str, target: str, lang: Language, *, glossary: dict[str, str],
@@ -63,48 +198,21 @@ def run_checks(source: str, target: str, lang: Language, *, glossary: dict[str, 
         dnt: do-not-translate names.
         raw_mt: the MT output before placeholders were restored (None if not MT).
         placeholders: how many placeholders were sent to MT.
+
+    Returns:
+        The findings; an empty translation gets only ``empty``.
     """
-    issues: list[QAIssue] = []
-    if not target.strip():
-        return [QAIssue("empty", CHECKS["empty"])]
-    kept_names = [n for n in dnt if n in source]
-    if _norm(source) == _norm(target) and len(source.split()) > len(kept_names) + 1:
-        issues.append(QAIssue("untranslated", CHECKS["untranslated"]))
-    if _digits(source) != _digits(target):
-        issues.append(QAIssue("numbers", f"{CHECKS['numbers']}: "
-                                         f"{' '.join(sorted(_digits(source)))} → "
-                                         f"{' '.join(sorted(_digits(target))) or '∅'}"))
-    for url in _URL.findall(source):
-        if url.rstrip(".,") not in target:
-            issues.append(QAIssue("url", f"{CHECKS['url']}: {url}"))
-    for phone in _PHONE.findall(source):
-        digits = regex.sub(r"\D", "", phone)
-        if digits not in regex.sub(r"\D", "", target):
-            issues.append(QAIssue("phone", f"{CHECKS['phone']}: {phone}"))
-    if raw_mt is not None and placeholders:
-        found = Counter(int(n) for n in _PLACEHOLDER.findall(raw_mt))
-        lost = [n for n in range(1, placeholders + 1) if found[n] == 0]
-        dup = [n for n, c in found.items() if c > 1]
-        if lost or dup:
-            issues.append(QAIssue("placeholder", f"{CHECKS['placeholder']}: lost {lost or '-'}, "
-                                                 f"duplicated {dup or '-'}"))
-    low_src, low_tgt = source.lower(), target.lower()
-    for vi, term in glossary.items():
-        if vi.lower() in low_src and term.lower() not in low_tgt:
-            issues.append(QAIssue("glossary", f"{CHECKS['glossary']}: {vi} → {term}"))
-    for name in kept_names:
-        if name not in target:
-            issues.append(QAIssue("dnt", f"{CHECKS['dnt']}: {name}"))
-    ratio = len(target) / max(1, len(source))
-    if not lang.min_length_ratio <= ratio <= lang.max_length_ratio:
-        issues.append(QAIssue("length", f"{CHECKS['length']}: {ratio:.2f}"))
-    letters = regex.findall(r"\p{L}", _strip_names(target, kept_names))
-    if letters:
-        allowed = [_SCRIPT_NAMES.get(s, s) for s in lang.scripts]
-        ok = sum(any(regex.match(rf"\p{{Script={s}}}", c) for s in allowed) for c in letters)
-        if ok / len(letters) < 0.6:
-            issues.append(QAIssue("script", f"{CHECKS['script']}: {'/'.join(lang.scripts)}"))
-    return issues
+    q = QAInput(source, target, lang, glossary, dnt, raw_mt, placeholders)
+    if _empty(q):
+        return [QAIssue("empty", "", ERROR)]
+    return [QAIssue(code, detail, check.severity)
+            for code, check in CHECKS.items() for detail in check.run(q)]
+
+
+def blocking(issues: list[QAIssue] | list[dict[str, Any]]) -> list[QAIssue]:
+    """The errors among ``issues`` (objects or their JSON form)."""
+    found = [i if isinstance(i, QAIssue) else QAIssue.from_json(i) for i in issues]
+    return [i for i in found if i.severity == ERROR]
 
 
 def _strip_names(text: str, names: list[str]) -> str:

@@ -8,7 +8,11 @@ from pathlib import Path
 from pipeline.core.errors import LessonConfigError
 from pipeline.core.storage import atomic_path
 
-__all__ = ["XliffUnit", "read_xliff", "write_xliff"]
+__all__ = ["STATES", "XliffUnit", "read_xliff", "write_xliff"]
+
+_NS = "{urn:oasis:names:tc:xliff:document:2.0}"
+#: The segment states of XLIFF 2.0, in order.
+STATES = ("initial", "translated", "reviewed", "final")
 
 
 @dataclass(frozen=True)
@@ -18,6 +22,8 @@ class XliffUnit:
     target: str = ""
     notes: tuple[str, ...] = ()
     final: bool = False
+    # XLIFF 2.0 segment state: initial, translated, reviewed, final ("" = not given).
+    state: str = ""
 
 
 def write_xliff(path: Path, units: list[XliffUnit], source_lang: str, target_lang: str) -> None:
@@ -31,20 +37,25 @@ def write_xliff(path: Path, units: list[XliffUnit], source_lang: str, target_lan
             unit.target = u.target
         for note in u.notes:
             unit.addnote(note)
-    data = _notes_to_units(bytes(store))
+    data = _notes_to_units(bytes(store), {u.id: u.state for u in units if u.state})
     with atomic_path(path) as tmp:
         tmp.write_bytes(data)
 
 
-def _notes_to_units(data: bytes) -> bytes:
+def _notes_to_units(data: bytes, states: dict[str, str]) -> bytes:
     """XLIFF 2.0 allows <notes> only as the first child of <unit>; translate-toolkit puts
-    them in <segment>. Move them so strict tools accept the file."""
+    them in <segment>. Move them so strict tools accept the file, and set each segment's
+    ``state``."""
     from lxml import etree
 
-    ns = "{urn:oasis:names:tc:xliff:document:2.0}"
     root = etree.fromstring(data)
-    for segment in root.iter(f"{ns}segment"):
-        notes = segment.find(f"{ns}notes")
+    for unit in root.iter(f"{_NS}unit"):
+        state = states.get(str(unit.get("id")))
+        segment = unit.find(f"{_NS}segment")
+        if state and segment is not None:
+            segment.set("state", state)
+    for segment in root.iter(f"{_NS}segment"):
+        notes = segment.find(f"{_NS}notes")
         if notes is not None:
             segment.remove(notes)
             segment.getparent().insert(0, notes)
@@ -64,6 +75,22 @@ def read_xliff(path: Path) -> tuple[str, list[XliffUnit]]:
     except Exception as e:  # lxml raises several types for broken files
         raise LessonConfigError(path=str(path), detail=f"not a readable XLIFF 2.0 file ({e})") \
             from e
+    states = _states(path)
     units = [XliffUnit(id=str(u.getid()), source=str(u.source or ""),
-                       target=str(u.target or "")) for u in store.units]
+                       target=str(u.target or ""), state=states.get(str(u.getid()), ""),
+                       final=states.get(str(u.getid())) == "final") for u in store.units]
     return str(store.gettargetlanguage() or ""), units
+
+
+def _states(path: Path) -> dict[str, str]:
+    """unit id -> its (first) segment's state attribute."""
+    from lxml import etree
+
+    states = {}
+    parser = etree.XMLParser(resolve_entities=False, no_network=True)
+    root = etree.parse(str(path), parser).getroot()
+    for unit in root.iter(f"{_NS}unit"):
+        segment = unit.find(f"{_NS}segment")
+        if segment is not None and segment.get("state"):
+            states[str(unit.get("id"))] = str(segment.get("state"))
+    return states

@@ -1,0 +1,133 @@
+"""What every review page shares: the app's context, sign-in, CSRF, id validation,
+rendering in the UI language."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse
+from fastapi.templating import Jinja2Templates
+
+from pipeline.core.i18n import t
+from pipeline.core.languages import Registry
+from pipeline.review.accounts import SignedIn
+from pipeline.review.security import RateLimiter, SessionCodec, tokens_equal
+from pipeline.review.store import ReviewStore
+
+__all__ = ["LOGIN_CSRF_COOKIE", "SESSION_COOKIE", "UI_COOKIE", "Ctx", "Forbidden",
+           "NotSignedIn", "PageNotFound", "WebOptions", "check_csrf", "ctx_of", "cue_ref",
+           "lang_name", "lesson_lang", "render", "signed_in", "ui_of"]
+
+SESSION_COOKIE = "caunoi_session"
+LOGIN_CSRF_COOKIE = "caunoi_login_csrf"
+UI_COOKIE = "caunoi_ui"
+
+_LESSON_ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
+_LANG = re.compile(r"^[a-z]{2,3}(?:-[A-Za-z0-9]{2,8})?$")
+_CUE_KEY = re.compile(r"^[0-9a-f]{16}-\d{1,4}\.\d{1,3}$")
+
+
+@dataclass(frozen=True)
+class WebOptions:
+    # Output root: lesson videos are served from OUT/<lesson>/video/.
+    out_dir: Path
+    # Signing key for session cookies.
+    secret: str
+    # Glossary folder (accepted term proposals are written there).
+    glossary_dir: Path
+    # Translation memory folder (approved text goes there).
+    tm_dir: Path
+    # Send cookies only over HTTPS (set behind a TLS proxy).
+    secure_cookies: bool = False
+    # Called with (lesson, language) when a language is approved (server mode resumes the
+    # suspended flow run there).
+    on_approved: Callable[[str, str], None] | None = None
+
+
+@dataclass(frozen=True)
+class Ctx:
+    store: ReviewStore
+    registry: Registry
+    opts: WebOptions
+    templates: Jinja2Templates
+    codec: SessionCodec
+    limiter: RateLimiter
+
+
+class Forbidden(Exception):
+    pass
+
+
+class NotSignedIn(Exception):
+    pass
+
+
+class PageNotFound(Exception):
+    pass
+
+
+def ctx_of(request: Request) -> Ctx:
+    ctx: Ctx = request.app.state.ctx
+    return ctx
+
+
+def ui_of(request: Request) -> str:
+    ui = request.query_params.get("ui") or request.cookies.get(UI_COOKIE) or "vi"
+    return "en" if ui == "en" else "vi"
+
+
+def signed_in(request: Request) -> SignedIn:
+    """The signed-in user (server-side session), or :class:`NotSignedIn`."""
+    ctx = ctx_of(request)
+    data = ctx.codec.load(request.cookies.get(SESSION_COOKIE))
+    token = data.get("sid") if data else None
+    found = ctx.store.signed_in(token) if isinstance(token, str) else None
+    if found is None:
+        raise NotSignedIn
+    return found
+
+
+def check_csrf(sess: SignedIn, token: str | None) -> None:
+    if not tokens_equal(sess.csrf, token):
+        raise Forbidden
+
+
+def lesson_lang(request: Request, lesson_id: str, lang: str) -> None:
+    """404 unless ``lesson_id`` is a lesson of the store and ``lang`` a known language."""
+    ctx = ctx_of(request)
+    if (not _LESSON_ID.match(lesson_id) or not _LANG.match(lang)
+            or lang not in ctx.registry.languages or ctx.store.lesson(lesson_id) is None):
+        raise PageNotFound
+
+
+def cue_ref(cue: str) -> int | str:
+    """A cue in a URL: its position (small integer) or its stable key; else 404."""
+    if cue.isascii() and cue.isdigit() and len(cue) <= 6:
+        return int(cue)
+    if _CUE_KEY.match(cue):
+        return cue
+    raise PageNotFound
+
+
+def lang_name(request: Request, code: str) -> str:
+    lang = ctx_of(request).registry.languages.get(code)
+    if lang is None:
+        return code
+    ui = ui_of(request)
+    return f"{lang.name_en if ui == 'en' else lang.name_vi} ({lang.name_native})"
+
+
+def render(request: Request, name: str, status: int = 200, **ctx: Any) -> HTMLResponse:
+    ui = ui_of(request)
+    ctx.setdefault("user", None)
+    resp = ctx_of(request).templates.TemplateResponse(
+        request, name, {"ui": ui, "t": lambda k, **v: t(k, ui, **v), **ctx},
+        status_code=status)
+    if request.query_params.get("ui") in ("vi", "en"):
+        resp.set_cookie(UI_COOKIE, ui, max_age=365 * 86400, samesite="lax", httponly=True)
+    return resp

@@ -1,0 +1,185 @@
+"""The review store on both databases it supports: SQLite (a file) and a real PostgreSQL
+server started for the test session from Debian's ``postgresql`` binaries (initdb/pg_ctl in
+a temporary folder, on a free local port). Other review tests import ``db_url`` from here.
+
+Also the migration that carries a 0001 database over to stable cue ids.
+"""
+
+from __future__ import annotations
+
+import atexit
+import glob
+import os
+import shutil
+import socket
+import subprocess
+import tempfile
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from pipeline.core.types import cue_id, sentence_ids
+from pipeline.review.store import ReviewStore
+
+__all__ = ["db_url", "fast_passwords", "pg_server"]
+
+
+def _pg_bin() -> Path | None:
+    found = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"))
+    if found:
+        return Path(found[-1]).parent
+    initdb = shutil.which("initdb")
+    return Path(initdb).parent if initdb else None
+
+
+class _Cluster:
+    """A throwaway PostgreSQL cluster; stopped and deleted at interpreter exit."""
+
+    def __init__(self, bindir: Path) -> None:
+        self.bindir = bindir
+        self.dir = Path(tempfile.mkdtemp(prefix="caunoi-pg-"))
+        self.port = _free_port()
+        self.as_user: list[str] = []
+        if os.geteuid() == 0:  # initdb refuses root: run the server as `postgres`
+            shutil.chown(self.dir, "postgres")
+            self.as_user = ["runuser", "-u", "postgres", "--"]
+        data = self.dir / "data"
+        self._run("initdb", "-D", str(data), "-A", "trust", "-U", "caunoi", "-E", "UTF8",
+                  "--locale=C", "--no-sync")
+        self._run("pg_ctl", "-D", str(data), "-l", str(self.dir / "log"), "-w", "-o",
+                  f"-p {self.port} -k {self.dir} -c listen_addresses=127.0.0.1 "
+                  "-c fsync=off -c synchronous_commit=off -c max_connections=200", "start")
+        atexit.register(self.stop)
+
+    def _run(self, tool: str, *args: str) -> None:
+        subprocess.run([*self.as_user, str(self.bindir / tool), *args], check=True,
+                       capture_output=True, text=True, timeout=120)
+
+    def url(self, database: str) -> str:
+        return f"postgresql+psycopg://caunoi@127.0.0.1:{self.port}/{database}"
+
+    def create_db(self) -> str:
+        name = f"t_{uuid.uuid4().hex[:12]}"
+        engine = sa.create_engine(self.url("postgres"), isolation_level="AUTOCOMMIT")
+        with engine.connect() as conn:
+            conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+        engine.dispose()
+        return name
+
+    def drop_db(self, name: str) -> None:
+        engine = sa.create_engine(self.url("postgres"), isolation_level="AUTOCOMMIT")
+        with engine.connect() as conn:
+            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        engine.dispose()
+
+    def stop(self) -> None:
+        if self.dir.exists():
+            subprocess.run([*self.as_user, str(self.bindir / "pg_ctl"), "-D",
+                            str(self.dir / "data"), "-m", "immediate", "stop"],
+                           capture_output=True, timeout=60)
+            shutil.rmtree(self.dir, ignore_errors=True)
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+_CLUSTER: list[_Cluster] = []
+
+
+def _cluster() -> _Cluster:
+    bindir = _pg_bin()
+    if bindir is None:
+        pytest.skip("PostgreSQL binaries (initdb, pg_ctl) not installed: "
+                    "apt-get install postgresql (scripts/setup_system.sh)")
+    try:
+        import psycopg  # noqa: F401
+    except ImportError:
+        pytest.skip("psycopg not installed: pip install -e '.[postgres]'")
+    if os.geteuid() == 0 and shutil.which("runuser") is None:
+        pytest.skip("running as root without runuser: cannot start PostgreSQL")
+    if not _CLUSTER:
+        _CLUSTER.append(_Cluster(bindir))
+    return _CLUSTER[0]
+
+
+@pytest.fixture(autouse=True)
+def fast_passwords(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Cheap argon2 settings for tests (the real ones cost ~0.1 s a hash by design)."""
+    from argon2 import PasswordHasher
+
+    from pipeline.review import accounts, security
+
+    monkeypatch.setattr(security, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024,
+                                                            parallelism=1))
+    monkeypatch.setattr(accounts, "_DUMMY", {})
+
+
+@pytest.fixture(scope="session")
+def pg_server() -> _Cluster:
+    return _cluster()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A fresh, empty review database URL on SQLite and on PostgreSQL."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'review.sqlite3'}"
+        return
+    cluster = _cluster()
+    name = cluster.create_db()
+    yield cluster.url(name)
+    cluster.drop_db(name)
+
+
+def test_store_migrates_on_both_databases(db_url: str) -> None:
+    store = ReviewStore(db_url)
+    with store.engine.connect() as conn:
+        version = conn.execute(sa.text("SELECT version_num FROM alembic_version")).scalar()
+        columns = {c["name"] for c in sa.inspect(conn).get_columns("cues")}
+    store.engine.dispose()
+    assert version == "0002"
+    assert {"key", "source_hash", "active"} <= columns
+
+
+def test_migration_carries_existing_cues_to_stable_ids(db_url: str) -> None:
+    """A database written by 0001 (cues keyed by position) gets keys computed from the text,
+    and every translation stays on its sentence."""
+    from alembic import command
+    from alembic.config import Config
+
+    engine = sa.create_engine(db_url)
+    cfg = Config()
+    cfg.set_main_option("script_location",
+                        str(Path(__file__).parents[1] / "pipeline/review/migrations"))
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "0001")
+        conn.execute(sa.text("INSERT INTO lessons (id, title, video, updated_at) "
+                             "VALUES ('old', 'T', '', CURRENT_TIMESTAMP)"))
+        sources = [(0, 0, "Mở ứng dụng"), (1, 0, "ngân hàng."), (2, 1, "Quét mã."),
+                   (3, 2, "Mở ứng dụng ngân hàng.")]
+        for idx, sent, text in sources:
+            conn.execute(sa.text(
+                "INSERT INTO cues (id, lesson_id, idx, sentence, start_ms, end_ms, source) "
+                "VALUES (:i, 'old', :i, :s, 0, 1, :t)"), {"i": idx + 1, "s": sent, "t": text})
+            conn.execute(sa.text(
+                "INSERT INTO translations (id, cue_id, lang, text, origin, state, checks, "
+                "version, updated_by, updated_at) VALUES (:i, :i, 'en', :t, 'human', "
+                "'approved', '[]', 2, 'mai', CURRENT_TIMESTAMP)"),
+                {"i": idx + 1, "t": f"EN-{idx}"})
+    engine.dispose()
+    store = ReviewStore(db_url)  # upgrades to head
+    views = store.cues("old", "en")
+    store.engine.dispose()
+    first, second, third = sentence_ids(["Mở ứng dụng ngân hàng.", "Quét mã.",
+                                         "Mở ứng dụng ngân hàng."])
+    assert [(v.key, v.text) for v in views] == [
+        (cue_id(first, 1), "EN-0"), (cue_id(first, 2), "EN-1"), (cue_id(second, 1), "EN-2"),
+        (cue_id(third, 1), "EN-3")]
+    assert third.endswith("-2")  # the repeated sentence is its second occurrence
