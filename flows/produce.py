@@ -41,7 +41,8 @@ def _transient(task: Any, task_run: Any, state: Any) -> bool:
     try:
         state.result()
     except CaunoiError as e:
-        return e.exit_code not in (2, 3, 4)
+        # Bad input, missing model, full disk, or an interrupt: a retry would fail again.
+        return e.exit_code not in (2, 3, 4, 130, 143)
     except Exception:
         return True
     return False
