@@ -280,9 +280,11 @@ def _write_log(e: BaseException, log_dir: Path, argv: list[str]) -> Path:
                    Path("/tmp/caunoi-logs")):
         try:
             folder.mkdir(parents=True, exist_ok=True)
-            path = folder / f"caunoi-{stamp}-{os.getpid()}.log"
-            path.write_text(text, encoding="utf-8")
-            return path
+            fd, name = tempfile.mkstemp(prefix=f"caunoi-{stamp}-{os.getpid()}-",
+                                        suffix=".log", dir=folder)
+            with os.fdopen(fd, "w", encoding="utf-8") as f:
+                f.write(text)
+            return Path(name)
         except OSError:
             continue
     return Path("(no writable log folder)")

@@ -30,11 +30,13 @@ from pipeline.core.errors import (
 )
 from pipeline.core.languages import Registry
 from pipeline.core.limits import (
+    ControlCharacterError,
     Limits,
     check_count,
     check_duration,
     check_file_size,
     check_text,
+    find_control_character,
 )
 from pipeline.core.media import SAMPLE_RATE, MediaInfo, probe, run_ffmpeg, wav_stats
 from pipeline.core.storage import (
@@ -138,7 +140,17 @@ def _parse_toml(path: Path, text: str) -> dict[str, object]:
                                 detail="values are nested too deeply (keep it flat)") from e
 
 
-def _check_lesson_limits(path: Path, meta: dict[str, object], limits: Limits) -> None:
+def _line_of(text: str, key: str) -> int | str:
+    """The line where ``key`` (its last dotted part) is set in a TOML text, or "?"."""
+    name = key.rsplit(".", 1)[-1]
+    for number, line in enumerate(text.split("\n"), 1):
+        if re.match(rf"\s*\"?{re.escape(name)}\"?\s*=", line):
+            return number
+    return "?"
+
+
+def _check_lesson_limits(path: Path, toml_text: str, meta: dict[str, object],
+                         limits: Limits) -> None:
     """Lengths and counts of lesson.toml's values, before any of them is used."""
     title_fields: list[tuple[str, object]] = [("title", meta.get("title"))]
     titles = meta.get("titles")
@@ -148,6 +160,9 @@ def _check_lesson_limits(path: Path, meta: dict[str, object], limits: Limits) ->
     if isinstance(authors, list):
         title_fields += [("authors", a) for a in authors]
     for name, value in title_fields:
+        if isinstance(value, str) and (bad := find_control_character(value)) is not None:
+            raise ControlCharacterError(path=str(path), line=_line_of(toml_text, name),
+                                        column="?", char=bad[2])
         if isinstance(value, str):
             check_count(path, len(value), limits.max_title_chars, "max_title_chars",
                         f"the length of '{name}' (characters)", f"độ dài '{name}' (ký tự)")
@@ -213,7 +228,7 @@ def load_lesson(lesson_dir: Path, registry: Registry, opts: IngestOptions) -> Le
                                 detail="file is missing (needs title and languages)")
     toml_text = read_text_nfc(toml_path, opts.limits)
     meta = _parse_toml(toml_path, toml_text)
-    _check_lesson_limits(toml_path, meta, opts.limits)
+    _check_lesson_limits(toml_path, toml_text, meta, opts.limits)
     title = meta.get("title")
     if not isinstance(title, str) or not title.strip():
         raise LessonConfigError(path=str(toml_path),
