@@ -28,11 +28,12 @@ __all__ = ["PrefectServerError", "configure_prefect_env", "start_embedded_server
 #: overrides; Prefect's own default of 20 s is too short on a busy 2-core machine).
 STARTUP_TIMEOUT_S = 90
 
-# Runs in the child: ask the kernel for SIGTERM when the parent dies, make sure the parent
-# did not die already (race), then become uvicorn.
+# Runs in the child: ask the kernel for SIGKILL when the parent dies (SIGTERM would start
+# uvicorn's graceful shutdown, seconds long), make sure the parent did not die already
+# (race), then become uvicorn.
 _BOOT = """
 import ctypes, os, signal, sys
-ctypes.CDLL(None, use_errno=True).prctl(1, int(signal.SIGTERM), 0, 0, 0)  # PR_SET_PDEATHSIG
+ctypes.CDLL(None, use_errno=True).prctl(1, int(signal.SIGKILL), 0, 0, 0)  # PR_SET_PDEATHSIG
 if os.getppid() != int(sys.argv[1]):
     sys.exit(0)
 import prefect, uvicorn.main
@@ -95,8 +96,11 @@ def start_embedded_server() -> str:
     port = _free_port()
     env = {**os.environ, "PREFECT_UI_ENABLED": "0", "PREFECT__SERVER_EPHEMERAL": "1",
            "PREFECT__SERVER_FINAL": "1"}
-    _server = subprocess.Popen([sys.executable, "-c", _BOOT, str(os.getpid()), str(port)],
-                               env=env, stdin=subprocess.DEVNULL)
+    # Its messages go to a log file: Ctrl+C would otherwise print uvicorn's "Aborted!".
+    log_path = Path(os.environ.get("PREFECT_HOME", ".")) / "embedded-server.log"
+    with open(log_path, "ab") as log:
+        _server = subprocess.Popen([sys.executable, "-c", _BOOT, str(os.getpid()), str(port)],
+                                   env=env, stdin=subprocess.DEVNULL, stdout=log, stderr=log)
     url = f"http://127.0.0.1:{port}/api"
     timeout = int(os.environ.get("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS")
                   or STARTUP_TIMEOUT_S)
@@ -105,7 +109,7 @@ def start_embedded_server() -> str:
         if _server.poll() is not None:
             code = _server.returncode
             stop_embedded_server()
-            raise PrefectServerError(seconds=timeout, detail=f"exit code {code}")
+            raise PrefectServerError(seconds=timeout, detail=f"exit code {code}, see {log_path}")
         with contextlib.suppress(OSError), urllib.request.urlopen(f"{url}/health",
                                                                   timeout=2) as r:
             if r.status == 200:

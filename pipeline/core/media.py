@@ -45,6 +45,10 @@ _BLOCK_FRAMES = 1 << 16
 #: Set when the process is being interrupted: no new ffmpeg starts after it.
 STOPPING = threading.Event()
 _children: set[subprocess.Popen[str]] = set()
+#: util-linux ``setpriv`` asks the kernel to kill ffmpeg when this process dies (kill -9),
+#: so no encoder keeps running re-parented to init; absent, ffmpeg runs as it is.
+_DIES_WITH_PARENT: tuple[str, ...] = (
+    ("setpriv", "--pdeathsig", "KILL", "--") if shutil.which("setpriv") else ())
 _children_lock = threading.Lock()
 
 
@@ -67,7 +71,8 @@ def run_ffmpeg(args: list[str], action: str, path: Path | str, ffmpeg: str = "")
     Returns:
         ffmpeg's stderr (filters such as ssim and loudnorm report there).
     """
-    cmd = [ffmpeg_exe(ffmpeg), "-hide_banner", "-nostdin", "-nostats", "-y", *args]
+    cmd = [*_DIES_WITH_PARENT, ffmpeg_exe(ffmpeg), "-hide_banner", "-nostdin", "-nostats", "-y",
+           *args]
     log.debug("ffmpeg %s", " ".join(cmd))
     if STOPPING.is_set():
         raise RunInterruptedError()
