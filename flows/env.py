@@ -11,6 +11,7 @@ The run then talks to it through ``PREFECT_API_URL``; :func:`stop_embedded_serve
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 import socket
 import subprocess
@@ -21,8 +22,8 @@ from pathlib import Path
 
 from pipeline.core.errors import CaunoiError
 
-__all__ = ["PrefectServerError", "configure_prefect_env", "start_embedded_server",
-           "stop_embedded_server"]
+__all__ = ["PrefectServerError", "configure_prefect_env", "quiet_console_tracebacks",
+           "start_embedded_server", "stop_embedded_server"]
 
 #: Seconds to wait for the temporary server (PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS
 #: overrides; Prefect's own default of 20 s is too short on a busy 2-core machine).
@@ -140,3 +141,34 @@ def stop_embedded_server() -> None:
             os.environ.pop("PREFECT_API_URL", None)
         else:
             os.environ["PREFECT_API_URL"] = _saved_url
+
+
+class _NoTracebackFormatter(logging.Formatter):
+    """Formats like the wrapped formatter, without the traceback (kept for other handlers)."""
+
+    def __init__(self, inner: logging.Formatter | None) -> None:
+        super().__init__()
+        self.inner = inner or logging.Formatter()
+
+    def format(self, record: logging.LogRecord) -> str:
+        saved = record.exc_info, record.exc_text, record.stack_info
+        record.exc_info, record.exc_text, record.stack_info = None, None, None
+        try:
+            return self.inner.format(record)
+        finally:
+            record.exc_info, record.exc_text, record.stack_info = saved
+
+
+def quiet_console_tracebacks() -> None:
+    """No traceback on the terminal: console handlers (ours and Prefect's) drop them.
+
+    Prefect logs a failing task with ``exc_info=True``; the sentence the CLI prints is the
+    message, and an internal error's traceback goes to its log file.
+    """
+    loggers = [logging.getLogger(), *(logging.getLogger(n) for n in
+                                      ("prefect", "prefect.flow_runs", "prefect.task_runs"))]
+    for lg in loggers:
+        for h in lg.handlers:
+            if type(h).__name__ in ("StreamHandler", "PrefectConsoleHandler") \
+                    and not isinstance(h.formatter, _NoTracebackFormatter):
+                h.setFormatter(_NoTracebackFormatter(h.formatter))

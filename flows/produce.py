@@ -14,6 +14,7 @@ from prefect import Task, flow, get_run_logger, task
 from prefect.cache_policies import NONE
 from prefect.states import Completed
 
+from flows.env import quiet_console_tracebacks
 from pipeline.core.config import Settings
 from pipeline.core.errors import CaunoiError
 from pipeline.core.i18n import t
@@ -55,6 +56,9 @@ def _as_task(step: Step[Any]) -> Task[Any, Any]:
                 retry_condition_fn=_transient)
     return make(step.run)
 
+
+# Prefect logs failing tasks with their traceback; the terminal shows the sentence only.
+quiet_console_tracebacks()
 
 #: One Prefect task per step of the plan, built once.
 TASKS: dict[str, Task[Any, Any]] = {step.name: _as_task(step) for step in PLAN}

@@ -213,6 +213,31 @@ def _find_recording(lesson_dir: Path) -> Path:
     return found[0]
 
 
+def _languages(meta: dict[str, object], toml_path: Path, registry: Registry,
+               opts: IngestOptions) -> tuple[str, ...]:
+    """The source language first, then the targets (command line over lesson.toml)."""
+    languages = opts.languages or _str_list(meta, "languages", toml_path) or ()
+    where = "command line (--languages)" if opts.languages else str(toml_path)
+    check_count(where, len(languages), opts.limits.max_languages, "max_languages",
+                "the number of languages", "số ngôn ngữ")
+    source = registry.source.code
+    for code in languages:
+        registry.get(code, where=where)
+    return (source, *[c for c in dict.fromkeys(languages) if c != source])
+
+
+def _read_script(script_path: Path,
+                 limits: Limits) -> tuple[str, list[str], list[Sentence]]:
+    if not script_path.is_file():
+        raise ScriptMissingError(path=str(script_path))
+    script_text = read_text_nfc(script_path, limits)
+    chapters, sentences = parse_script(script_text)
+    if not sentences:
+        raise ScriptEmptyError(path=str(script_path))
+    _check_script_limits(script_path, chapters, sentences, limits)
+    return script_text, chapters, sentences
+
+
 def load_lesson(lesson_dir: Path, registry: Registry, opts: IngestOptions) -> Lesson:
     """Validate lesson.toml and script.md and find the recording (no media checks yet).
 
@@ -239,15 +264,7 @@ def load_lesson(lesson_dir: Path, registry: Registry, opts: IngestOptions) -> Le
             path=str(toml_path),
             detail=f"lesson id '{lesson_id}' must be lowercase letters, digits, '-' or '_'")
 
-    languages = opts.languages or _str_list(meta, "languages", toml_path) or ()
-    where = "command line (--languages)" if opts.languages else str(toml_path)
-    check_count(where, len(languages), opts.limits.max_languages, "max_languages",
-                "the number of languages", "số ngôn ngữ")
-    source = registry.source.code
-    for code in languages:
-        registry.get(code, where=where)
-    languages = (source, *[c for c in dict.fromkeys(languages) if c != source])
-
+    languages = _languages(meta, toml_path, registry, opts)
     profiles = (opts.profiles or _str_list(meta, "profiles", toml_path)
                 or opts.default_profiles)
     check_count(toml_path, len(profiles), opts.limits.max_profiles, "max_profiles",
@@ -262,15 +279,7 @@ def load_lesson(lesson_dir: Path, registry: Registry, opts: IngestOptions) -> Le
     for code in titles:
         registry.get(code, where=f"{toml_path} [titles]")
 
-    script_path = lesson_dir / "script.md"
-    if not script_path.is_file():
-        raise ScriptMissingError(path=str(script_path))
-    script_text = read_text_nfc(script_path, opts.limits)
-    chapters, sentences = parse_script(script_text)
-    if not sentences:
-        raise ScriptEmptyError(path=str(script_path))
-    _check_script_limits(script_path, chapters, sentences, opts.limits)
-
+    script_text, chapters, sentences = _read_script(lesson_dir / "script.md", opts.limits)
     recording = _find_recording(lesson_dir)
     check_file_size(recording, opts.limits.max_recording_mb * 1024 * 1024, "max_recording_mb",
                     "the recording's file size", "kích thước tệp bản ghi")

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from flows.cli import admin, lesson, publish, review, server
 from flows.cli.common import load_cli_settings
+from flows.env import quiet_console_tracebacks
 from flows.guard import RunGuard, default_log_dir, describe_failure
 from pipeline.core.errors import CaunoiError
 from pipeline.core.i18n import pick, set_ui_language
@@ -53,6 +54,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         set_ui_language("en")
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
                         format="%(name)s: %(message)s")
+    quiet_console_tracebacks()
     log_dir = default_log_dir()
     with RunGuard() as guard:
         try:
