@@ -10,6 +10,7 @@ The run then talks to it through ``PREFECT_API_URL``; :func:`stop_embedded_serve
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import logging
 import os
@@ -121,6 +122,9 @@ def start_embedded_server() -> str:
         raise PrefectServerError(seconds=timeout, detail="no answer on /health")
     _saved_url = os.environ.get("PREFECT_API_URL")
     os.environ["PREFECT_API_URL"] = url
+    # Registered after Prefect's first import, so it runs after Prefect's own exit handlers
+    # (atexit is last-in, first-out) have sent their queued logs and events.
+    atexit.register(stop_embedded_server)
     return url
 
 

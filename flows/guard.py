@@ -235,10 +235,11 @@ class RunGuard:
                  tb: TracebackType | None) -> None:
         self._done.set()
         if self.signum is not None:
-            self._stop_everything()
-        from flows.env import stop_embedded_server
+            from flows.env import stop_embedded_server
 
-        stop_embedded_server()
+            self._stop_everything()
+            stop_embedded_server()
+        # Otherwise Prefect's server stops at exit, after Prefect has sent its queued logs.
         self._restore()
         self._remove_run_dir()
         if self._lock_fd is not None:
