@@ -145,6 +145,8 @@ class RunGuard:
 
     def __init__(self) -> None:
         self.signum: int | None = None
+        # The interruption's sentence was printed by the main thread.
+        self.reported = False
         self.tmp_root = Path(tempfile.gettempdir())
         self.run_dir: Path | None = None
         self._lock_fd: int | None = None
@@ -173,6 +175,8 @@ class RunGuard:
         self._saved = {"tempdir": tempfile.tempdir, "TMPDIR": os.environ.get("TMPDIR")}
         tempfile.tempdir = str(self.run_dir)
         os.environ["TMPDIR"] = str(self.run_dir)
+        self._saved["unraisable"] = sys.unraisablehook
+        sys.unraisablehook = _quiet_unraisable
         if threading.current_thread() is threading.main_thread():
             self._install_signals()
         return self
@@ -206,9 +210,14 @@ class RunGuard:
             if sigs and not self._done.is_set():
                 if self.signum is None:
                     self.signum = sigs[0]
+                deadline = time.monotonic() + EXIT_DEADLINE_S
                 self._stop_everything()
-                if not self._done.wait(EXIT_DEADLINE_S - CHILD_GRACE_S):
-                    self._force_exit()
+                # Whether or not the main thread unwinds in time, the process is gone by the
+                # deadline: interpreter shutdown can still wait on worker threads or on
+                # Prefect's exit handlers talking to a server that was just ended.
+                self._done.wait(max(0.0, deadline - time.monotonic()))
+                time.sleep(max(0.0, deadline - time.monotonic()))
+                self._force_exit()
 
     def _stop_everything(self) -> None:
         from pipeline.core.media import stop_children
@@ -222,9 +231,13 @@ class RunGuard:
         """The main thread is stuck: clean up and leave now, with the signal's exit code."""
         self._stopped.set()
         self._remove_run_dir()
+        if not self.reported:
+            with contextlib.suppress(Exception):
+                err = RunInterruptedError(signal=self.signal_name)
+                print(_prefix() + str(err), file=sys.stderr, flush=True)
         with contextlib.suppress(Exception):
-            err = RunInterruptedError(signal=self.signal_name)
-            print(_prefix() + str(err), file=sys.stderr, flush=True)
+            sys.stdout.flush()
+            sys.stderr.flush()
         os._exit(self.exit_code())
 
     def _remove_run_dir(self) -> None:
@@ -247,6 +260,7 @@ class RunGuard:
             self._lock_fd = None
 
     def _restore(self) -> None:
+        sys.unraisablehook = self._saved["unraisable"]  # type: ignore[assignment]
         tempfile.tempdir = self._saved.get("tempdir")  # type: ignore[assignment]
         old_tmp = self._saved.get("TMPDIR")
         if old_tmp is None:
@@ -261,6 +275,13 @@ class RunGuard:
                 with contextlib.suppress(OSError):
                     os.close(fd)
             self._wake = None
+
+
+def _quiet_unraisable(info: sys.UnraisableHookArgs) -> None:
+    """An exception in a destructor (e.g. our KeyboardInterrupt landing in a ``__del__``):
+    logged at debug level, never a traceback on the terminal."""
+    if not isinstance(info.exc_value, KeyboardInterrupt):
+        log.debug("ignored in %r: %r", info.object, info.exc_value)
 
 
 def _prefix() -> str:
@@ -305,6 +326,8 @@ def describe_failure(e: BaseException, log_dir: Path, argv: list[str],
                      guard: RunGuard | None = None) -> CaunoiError:
     """The project error to show for any exception (internal ones are logged to a file)."""
     if isinstance(e, KeyboardInterrupt):
+        if guard is not None:
+            guard.reported = True
         return RunInterruptedError(signal=(guard.signal_name if guard else "") or "SIGINT")
     if isinstance(e, CaunoiError):
         return e
