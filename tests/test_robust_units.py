@@ -148,3 +148,17 @@ def test_guard_gives_a_private_temp_folder_and_restores(tmp_path: Path) -> None:
         assert inner.parent == guard.run_dir
     assert not guard.run_dir.exists() and not inner.exists()
     assert tempfile.gettempdir() == before_tmp and os.environ.get("TMPDIR") == before_env
+
+
+def test_read_wav_peak_is_the_result_plus_a_block(tmp_path: Path) -> None:
+    from pipeline.core.media import read_wav
+
+    wav = tmp_path / "long.wav"
+    _silent_wav(wav, 300, blip_at=7)  # 5 min: 4.8 M samples, 19.2 MB as float32
+    tracemalloc.start()
+    samples, rate = read_wav(wav)
+    _, top = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    assert rate == 16_000 and samples.size == 300 * 16_000
+    assert samples.max() == pytest.approx(0.5)
+    assert top < samples.nbytes * 1.1, f"{top} bytes traced for {samples.nbytes} of samples"

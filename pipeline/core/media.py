@@ -169,13 +169,25 @@ def probe(path: Path) -> MediaInfo:
 
 
 def read_wav(path: Path) -> tuple[np.ndarray, int]:
-    """Read a 16-bit PCM WAV as float32 mono samples in [-1, 1]."""
+    """Read a 16-bit PCM WAV as float32 mono samples in [-1, 1].
+
+    Filled block by block into one preallocated array: peak memory is the result (4 bytes a
+    sample: 461 MB for 2 h at 16 kHz) plus one block, not the 10 bytes a sample of decoding
+    the whole file, converting and scaling it in three full-size steps.
+    """
     with wave.open(str(path), "rb") as w:
         rate, channels, n = w.getframerate(), w.getnchannels(), w.getnframes()
-        data = np.frombuffer(w.readframes(n), dtype="<i2").astype(np.float32) / 32768.0
-    if channels > 1:
-        data = data.reshape(-1, channels).mean(axis=1)
-    return data, rate
+        out = np.empty(n, dtype=np.float32)
+        filled = 0
+        while filled < n and (block := w.readframes(min(_BLOCK_FRAMES, n - filled))):
+            data = np.frombuffer(block, dtype="<i2").astype(np.float32)
+            if channels > 1:
+                data = data.reshape(-1, channels).mean(axis=1, dtype=np.float32)
+            out[filled:filled + data.size] = data
+            filled += data.size
+    out = out[:filled]
+    out *= np.float32(1 / 32768.0)
+    return out, rate
 
 
 def wav_stats(path: Path) -> tuple[int, float]:
