@@ -14,6 +14,7 @@ from prefect import Task, flow, get_run_logger, task
 from prefect.cache_policies import NONE
 from prefect.states import Completed
 
+from flows.env import quiet_console_tracebacks
 from pipeline.core.config import Settings
 from pipeline.core.errors import CaunoiError
 from pipeline.core.i18n import t
@@ -41,7 +42,8 @@ def _transient(task: Any, task_run: Any, state: Any) -> bool:
     try:
         state.result()
     except CaunoiError as e:
-        return e.exit_code not in (2, 3, 4)
+        # Bad input, missing model, full disk, or an interrupt: a retry would fail again.
+        return e.exit_code not in (2, 3, 4, 130, 143)
     except Exception:
         return True
     return False
@@ -54,6 +56,9 @@ def _as_task(step: Step[Any]) -> Task[Any, Any]:
                 retry_condition_fn=_transient)
     return make(step.run)
 
+
+# Prefect logs failing tasks with their traceback; the terminal shows the sentence only.
+quiet_console_tracebacks()
 
 #: One Prefect task per step of the plan, built once.
 TASKS: dict[str, Task[Any, Any]] = {step.name: _as_task(step) for step in PLAN}

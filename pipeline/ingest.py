@@ -13,10 +13,8 @@ import shutil
 import tempfile
 import tomllib
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-
-import numpy as np
 
 from pipeline.core.cache import StageCache, make_key
 from pipeline.core.errors import (
@@ -32,13 +30,29 @@ from pipeline.core.errors import (
     ScriptMissingError,
 )
 from pipeline.core.languages import Registry
-from pipeline.core.media import SAMPLE_RATE, probe, read_wav, run_ffmpeg
-from pipeline.core.storage import atomic_path, atomic_write_json, sha256_file, sha256_text
+from pipeline.core.limits import (
+    ControlCharacterError,
+    Limits,
+    check_count,
+    check_duration,
+    check_file_size,
+    check_text,
+    find_control_character,
+)
+from pipeline.core.media import SAMPLE_RATE, MediaInfo, probe, run_ffmpeg, wav_stats
+from pipeline.core.storage import (
+    atomic_path,
+    atomic_write_json,
+    claim_folder,
+    remove_stale_parts,
+    sha256_file,
+    sha256_text,
+)
 from pipeline.core.types import Ingested, Lesson, Sentence, sentence_ids
 from pipeline.render.profiles import get_profile
 
-__all__ = ["IngestOptions", "ingest", "lesson_id_of", "load_lesson", "parse_script",
-           "read_text_nfc"]
+__all__ = ["IngestOptions", "check_media", "ingest", "lesson_id_of", "load_lesson",
+           "parse_script", "read_text_nfc"]
 
 log = logging.getLogger("caunoi.ingest")
 
@@ -59,16 +73,27 @@ class IngestOptions:
     default_profiles: tuple[str, ...] = ("compat",)
     # ffmpeg binary ("" = the bundled one).
     ffmpeg: str = ""
+    # Input limits (Settings' max_* fields), checked before any work.
+    limits: Limits = field(default_factory=Limits)
 
 
-def read_text_nfc(path: Path) -> str:
-    """Read a UTF-8 file (BOM allowed), normalised to NFC with Unix newlines."""
+def read_text_nfc(path: Path, limits: Limits | None = None) -> str:
+    """Read a UTF-8 file (BOM allowed), normalised to NFC with Unix newlines.
+
+    With ``limits``, the file's size is checked before reading and control characters
+    (NUL, ESC...) are refused with their line number.
+    """
+    if limits is not None:
+        check_file_size(path, limits.max_text_file_kb * 1024, "max_text_file_kb")
     raw = path.read_bytes()
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as e:
         raise ScriptEncodingError(path=str(path), position=e.start) from e
-    return unicodedata.normalize("NFC", text).replace("\r\n", "\n").replace("\r", "\n")
+    text = unicodedata.normalize("NFC", text).replace("\r\n", "\n").replace("\r", "\n")
+    if limits is not None:
+        check_text(path, text)
+    return text
 
 
 def parse_script(text: str) -> tuple[list[str], list[Sentence]]:
@@ -103,8 +128,80 @@ def lesson_id_of(lesson_dir: Path, meta: dict[str, object] | None = None) -> str
     """A lesson's id: ``id`` in lesson.toml, else the folder name."""
     if meta is None:
         toml = lesson_dir / "lesson.toml"
-        meta = tomllib.loads(read_text_nfc(toml)) if toml.is_file() else {}
+        meta = _parse_toml(toml, read_text_nfc(toml, Limits())) if toml.is_file() else {}
     return str(meta.get("id", lesson_dir.resolve().name))
+
+
+def _parse_toml(path: Path, text: str) -> dict[str, object]:
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as e:
+        raise LessonConfigError(path=str(path), detail=f"TOML syntax error: {e}") from e
+    except RecursionError as e:
+        raise LessonConfigError(path=str(path),
+                                detail="values are nested too deeply (keep it flat)") from e
+
+
+def _line_of(text: str, key: str) -> int | str:
+    """The line where ``key`` (its last dotted part) is set in a TOML text, or "?"."""
+    name = key.rsplit(".", 1)[-1]
+    for number, line in enumerate(text.split("\n"), 1):
+        if re.match(rf"\s*\"?{re.escape(name)}\"?\s*=", line):
+            return number
+    return "?"
+
+
+def _check_lesson_limits(path: Path, toml_text: str, meta: dict[str, object],
+                         limits: Limits) -> None:
+    """Lengths and counts of lesson.toml's values, before any of them is used."""
+    title_fields: list[tuple[str, object]] = [("title", meta.get("title"))]
+    titles = meta.get("titles")
+    if isinstance(titles, dict):
+        title_fields += [(f"titles.{k}", v) for k, v in titles.items()]
+    authors = meta.get("authors")
+    if isinstance(authors, list):
+        title_fields += [("authors", a) for a in authors]
+    for name, value in title_fields:
+        if isinstance(value, str) and (bad := find_control_character(value)) is not None:
+            raise ControlCharacterError(path=str(path), line=_line_of(toml_text, name),
+                                        column="?", char=bad[2])
+        if isinstance(value, str):
+            check_count(path, len(value), limits.max_title_chars, "max_title_chars",
+                        f"the length of '{name}' (characters)", f"độ dài '{name}' (ký tự)")
+    for key, setting in (("languages", "max_languages"), ("profiles", "max_profiles")):
+        value = meta.get(key)
+        if isinstance(value, list):
+            check_count(path, len(value), getattr(limits, setting), setting,
+                        f"the number of {key}", f"số mục trong '{key}'")
+
+
+def _check_script_limits(path: Path, chapters: list[str], sentences: list[Sentence],
+                         limits: Limits) -> None:
+    check_count(path, len(sentences), limits.max_script_lines, "max_script_lines",
+                "the number of narration lines", "số dòng thuyết minh",
+                "split the lesson into shorter ones", "chia thành các bài ngắn hơn")
+    for s in sentences:
+        check_count(path, len(s.text), limits.max_sentence_chars, "max_sentence_chars",
+                    f"the length of line {s.index + 1} (characters)",
+                    f"độ dài câu thứ {s.index + 1} (ký tự)",
+                    "split that sentence", "tách câu đó ra")
+    for c in chapters:
+        check_count(path, len(c), limits.max_title_chars, "max_title_chars",
+                    "the length of a chapter heading (characters)",
+                    "độ dài một tiêu đề chương (ký tự)")
+
+
+def check_media(lesson: Lesson, media: MediaInfo, limits: Limits) -> None:
+    """Duration, resolution and audio presence of the probed recording."""
+    if media.audio is None:
+        raise NoAudioStreamError(path=str(lesson.recording))
+    check_duration(lesson.recording, media.duration_ms, limits)
+    if media.video is not None:
+        check_count(lesson.recording, max(media.video.width, media.video.height),
+                    limits.max_resolution_px, "max_resolution_px",
+                    "the picture's longest side (pixels)", "cạnh dài của khung hình (điểm ảnh)",
+                    "export it at a lower resolution (1080p is plenty)",
+                    "xuất lại ở độ phân giải thấp hơn (1080p là đủ)")
 
 
 def _find_recording(lesson_dir: Path) -> Path:
@@ -116,6 +213,31 @@ def _find_recording(lesson_dir: Path) -> Path:
         raise LessonConfigError(path=str(lesson_dir),
                                 detail="more than one recording.* file: keep exactly one")
     return found[0]
+
+
+def _languages(meta: dict[str, object], toml_path: Path, registry: Registry,
+               opts: IngestOptions) -> tuple[str, ...]:
+    """The source language first, then the targets (command line over lesson.toml)."""
+    languages = opts.languages or _str_list(meta, "languages", toml_path) or ()
+    where = "command line (--languages)" if opts.languages else str(toml_path)
+    check_count(where, len(languages), opts.limits.max_languages, "max_languages",
+                "the number of languages", "số ngôn ngữ")
+    source = registry.source.code
+    for code in languages:
+        registry.get(code, where=where)
+    return (source, *[c for c in dict.fromkeys(languages) if c != source])
+
+
+def _read_script(script_path: Path,
+                 limits: Limits) -> tuple[str, list[str], list[Sentence]]:
+    if not script_path.is_file():
+        raise ScriptMissingError(path=str(script_path))
+    script_text = read_text_nfc(script_path, limits)
+    chapters, sentences = parse_script(script_text)
+    if not sentences:
+        raise ScriptEmptyError(path=str(script_path))
+    _check_script_limits(script_path, chapters, sentences, limits)
+    return script_text, chapters, sentences
 
 
 def load_lesson(lesson_dir: Path, registry: Registry, opts: IngestOptions) -> Lesson:
@@ -131,11 +253,9 @@ def load_lesson(lesson_dir: Path, registry: Registry, opts: IngestOptions) -> Le
     if not toml_path.is_file():
         raise LessonConfigError(path=str(toml_path),
                                 detail="file is missing (needs title and languages)")
-    toml_text = read_text_nfc(toml_path)
-    try:
-        meta = tomllib.loads(toml_text)
-    except tomllib.TOMLDecodeError as e:
-        raise LessonConfigError(path=str(toml_path), detail=f"TOML syntax error: {e}") from e
+    toml_text = read_text_nfc(toml_path, opts.limits)
+    meta = _parse_toml(toml_path, toml_text)
+    _check_lesson_limits(toml_path, toml_text, meta, opts.limits)
     title = meta.get("title")
     if not isinstance(title, str) or not title.strip():
         raise LessonConfigError(path=str(toml_path),
@@ -146,15 +266,11 @@ def load_lesson(lesson_dir: Path, registry: Registry, opts: IngestOptions) -> Le
             path=str(toml_path),
             detail=f"lesson id '{lesson_id}' must be lowercase letters, digits, '-' or '_'")
 
-    languages = opts.languages or _str_list(meta, "languages", toml_path) or ()
-    where = "command line (--languages)" if opts.languages else str(toml_path)
-    source = registry.source.code
-    for code in languages:
-        registry.get(code, where=where)
-    languages = (source, *[c for c in dict.fromkeys(languages) if c != source])
-
+    languages = _languages(meta, toml_path, registry, opts)
     profiles = (opts.profiles or _str_list(meta, "profiles", toml_path)
                 or opts.default_profiles)
+    check_count(toml_path, len(profiles), opts.limits.max_profiles, "max_profiles",
+                "the number of profiles", "số định dạng")
     for name in profiles:
         get_profile(name)
     authors = _str_list(meta, "authors", toml_path) or ()
@@ -165,15 +281,10 @@ def load_lesson(lesson_dir: Path, registry: Registry, opts: IngestOptions) -> Le
     for code in titles:
         registry.get(code, where=f"{toml_path} [titles]")
 
-    script_path = lesson_dir / "script.md"
-    if not script_path.is_file():
-        raise ScriptMissingError(path=str(script_path))
-    script_text = read_text_nfc(script_path)
-    chapters, sentences = parse_script(script_text)
-    if not sentences:
-        raise ScriptEmptyError(path=str(script_path))
-
+    script_text, chapters, sentences = _read_script(lesson_dir / "script.md", opts.limits)
     recording = _find_recording(lesson_dir)
+    check_file_size(recording, opts.limits.max_recording_mb * 1024 * 1024, "max_recording_mb",
+                    "the recording's file size", "kích thước tệp bản ghi")
     return Lesson(
         id=lesson_id, dir=lesson_dir.resolve(), title=title.strip(), languages=languages,
         profiles=tuple(dict.fromkeys(profiles)), authors=authors, chapters=tuple(chapters),
@@ -184,20 +295,24 @@ def load_lesson(lesson_dir: Path, registry: Registry, opts: IngestOptions) -> Le
     )
 
 
-def _extract_wav(recording: Path, dst: Path, ffmpeg: str) -> None:
+def _extract_wav(recording: Path, dst: Path, ffmpeg: str, limits: Limits) -> None:
+    # -t caps the decode one second past the limit, so a container that lies about its
+    # duration cannot make ffmpeg write hours of audio.
     try:
         run_ffmpeg(["-i", str(recording), "-vn", "-ac", "1", "-ar", str(SAMPLE_RATE),
+                    "-t", f"{limits.max_recording_s + 1:.3f}",
                     "-c:a", "pcm_s16le", "-f", "wav", str(dst)],
                    action="extracting the audio", path=recording, ffmpeg=ffmpeg)
     except FfmpegError as e:
         raise MediaUnreadableError(path=str(recording), detail=e.context["stderr"]) from e
 
 
-def _check_audio(recording: Path, wav: Path, expected_ms: int) -> None:
-    samples, rate = read_wav(wav)
-    if samples.size == 0 or float(np.max(np.abs(samples))) < SILENT_PEAK:
+def _check_audio(recording: Path, wav: Path, expected_ms: int, limits: Limits) -> None:
+    """Length and silence of the extracted WAV, read in blocks (constant memory)."""
+    got_ms, peak = wav_stats(wav)
+    check_duration(recording, got_ms, limits)
+    if got_ms == 0 or peak < SILENT_PEAK:
         raise EmptyAudioError(path=str(recording))
-    got_ms = samples.size * 1000 // rate
     # A truncated file still decodes, but only partly: compare with the container's duration.
     if expected_ms and got_ms < expected_ms - max(500, expected_ms // 20):
         raise MediaUnreadableError(
@@ -221,10 +336,13 @@ def ingest(lesson_dir: Path, registry: Registry, opts: IngestOptions) -> Ingeste
     """
     lesson = load_lesson(lesson_dir, registry, opts)
     media = probe(lesson.recording)
-    if media.audio is None:
-        raise NoAudioStreamError(path=str(lesson.recording))
+    check_media(lesson, media, opts.limits)
     out = opts.out_dir / lesson.id
     wav = out / "work" / "audio-16k.wav"
+    if out.is_dir() and claim_folder(out):
+        removed = remove_stale_parts(out)
+        if removed:
+            log.info("ingest: removed %d unfinished .part files left by a stopped run", removed)
     cache = StageCache(out)
     key = make_key("ingest", recording=lesson.hashes["recording"], rate=SAMPLE_RATE)
     reused = cache.is_fresh("ingest", key)
@@ -233,8 +351,8 @@ def ingest(lesson_dir: Path, registry: Registry, opts: IngestOptions) -> Ingeste
     else:
         with tempfile.TemporaryDirectory(prefix="caunoi-ingest-") as tmp:
             tmp_wav = Path(tmp) / "audio.wav"
-            _extract_wav(lesson.recording, tmp_wav, opts.ffmpeg)
-            _check_audio(lesson.recording, tmp_wav, media.duration_ms)
+            _extract_wav(lesson.recording, tmp_wav, opts.ffmpeg, opts.limits)
+            _check_audio(lesson.recording, tmp_wav, media.duration_ms, opts.limits)
             # Only now, with every input checked, does the output folder appear.
             with atomic_path(wav) as part:
                 shutil.copyfile(tmp_wav, part)

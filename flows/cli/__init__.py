@@ -8,15 +8,16 @@ sentence in the UI language (``ui_lang`` in caunoi.toml, ``CAUNOI_UI_LANG`` or `
 from __future__ import annotations
 
 import argparse
-import errno
 import logging
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
 from flows.cli import admin, lesson, publish, review, server
-from flows.cli.common import load_cli_settings, msg
-from pipeline.core.errors import CaunoiError, DiskFullError
+from flows.cli.common import load_cli_settings
+from flows.env import quiet_console_tracebacks
+from flows.guard import RunGuard, default_log_dir, describe_failure
+from pipeline.core.errors import CaunoiError
 from pipeline.core.i18n import pick, set_ui_language
 
 __all__ = ["build_parser", "main"]
@@ -43,23 +44,26 @@ def _error(e: CaunoiError) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run one command; every failure ends as one sentence and its exit code.
+
+    Exit codes: 0 done, 1 internal error (traceback in a log file, never on the terminal),
+    2 bad input, 3 missing model or network, 4 disk full, 130 SIGINT, 143 SIGTERM.
+    """
     args = build_parser().parse_args(argv)
     if args.en:
         set_ui_language("en")
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
                         format="%(name)s: %(message)s")
-    try:
-        settings = load_cli_settings(args)
-        set_ui_language(settings.ui_lang)
-        return int(args.func(args, settings))
-    except CaunoiError as e:
-        return _error(e)
-    except KeyboardInterrupt:
-        print(msg("interrupted"), file=sys.stderr)
-        return 130
-    except OSError as e:
-        if e.errno == errno.ENOSPC:
-            return _error(DiskFullError(path=e.filename or "?"))
-        raise
-    finally:
-        set_ui_language(None)
+    quiet_console_tracebacks()
+    log_dir = default_log_dir()
+    with RunGuard() as guard:
+        try:
+            settings = load_cli_settings(args)
+            set_ui_language(settings.ui_lang)
+            log_dir = settings.log_dir
+            return int(args.func(args, settings))
+        except (Exception, KeyboardInterrupt) as e:  # the one error path
+            return _error(describe_failure(e, log_dir, list(sys.argv if argv is None else argv),
+                                           guard))
+        finally:
+            set_ui_language(None)

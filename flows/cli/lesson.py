@@ -42,16 +42,18 @@ def cmd_produce(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_check(args: argparse.Namespace, settings: Settings) -> int:
-    from pipeline.core.errors import NoAudioStreamError
+    """Every input and every limit, nothing decoded and nothing written."""
     from pipeline.core.languages import load_registry
+    from pipeline.core.limits import Limits, check_glossary_files
     from pipeline.core.media import probe
-    from pipeline.ingest import IngestOptions, load_lesson
+    from pipeline.ingest import IngestOptions, check_media, load_lesson
 
+    limits = Limits.from_settings(settings)
     lesson = load_lesson(args.lesson_dir, load_registry(settings.glossary_dir), IngestOptions(
         out_dir=settings.out_dir, languages=csv_list(args.languages),
-        profiles=csv_list(args.profiles), default_profiles=settings.profiles))
-    if probe(lesson.recording).audio is None:
-        raise NoAudioStreamError(path=str(lesson.recording))
+        profiles=csv_list(args.profiles), default_profiles=settings.profiles, limits=limits))
+    check_glossary_files(settings.glossary_dir, lesson.languages, limits)
+    check_media(lesson, probe(lesson.recording), limits)
     print(msg("valid", lesson=lesson.id, n=len(lesson.sentences),
               langs=", ".join(lesson.languages), profiles=", ".join(lesson.profiles)))
     return 0

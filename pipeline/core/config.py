@@ -84,6 +84,30 @@ class Settings:
     review_host: str = "127.0.0.1"
     review_port: int = 8765
     cookie_secure: bool = False
+    # --- Input limits (pipeline.core.limits; checked by `caunoi check` and ingest first) ---
+    # Longest recording, seconds (2 h).
+    max_recording_s: float = 7200.0
+    # Largest recording file, MB.
+    max_recording_mb: int = 4096
+    # Longest side of the recording's picture, pixels.
+    max_resolution_px: int = 4096
+    # Largest lesson.toml / script.md, KB.
+    max_text_file_kb: int = 1024
+    # Narration lines in script.md (headings not counted).
+    max_script_lines: int = 3000
+    # Characters in one narration line.
+    max_sentence_chars: int = 1000
+    # Characters in a title (title, [titles], chapter headings, authors).
+    max_title_chars: int = 200
+    # Largest glossary CSV / do-not-translate list, KB.
+    max_glossary_kb: int = 2048
+    # Largest XLIFF or TBX file given to an import, MB.
+    max_exchange_mb: int = 20
+    # Target languages of one lesson; render profiles of one lesson.
+    max_languages: int = 16
+    max_profiles: int = 8
+    # Where an internal error's traceback is written (the terminal shows one sentence).
+    log_dir: Path = field(default_factory=lambda: Path.home() / ".caunoi" / "logs")
 
     @property
     def job_slots(self) -> int:
@@ -158,7 +182,7 @@ def load_settings(
     if path.is_file():
         try:
             data = tomllib.loads(path.read_text(encoding="utf-8"))
-        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError, RecursionError) as e:
             raise ConfigError(path=str(path), detail=str(e)) from e
         for key, value in data.items():
             if key not in names:

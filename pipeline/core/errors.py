@@ -17,6 +17,8 @@ __all__ = [
     "DiskFullError",
     "EmptyAudioError",
     "FfmpegError",
+    "FileAccessError",
+    "InternalError",
     "LessonConfigError",
     "LessonNotFoundError",
     "MediaUnreadableError",
@@ -24,6 +26,7 @@ __all__ = [
     "NoAudioStreamError",
     "RecordingMissingError",
     "RenderQualityError",
+    "RunInterruptedError",
     "ScriptEmptyError",
     "ScriptEncodingError",
     "ScriptMissingError",
@@ -156,3 +159,32 @@ class DiskFullError(CaunoiError):
 class RenderQualityError(CaunoiError):
     vi = "Bản dựng {path} không đạt ngưỡng chất lượng ({detail}): đã bỏ tệp này. Hãy kiểm tra bản ghi gốc hoặc nâng chất lượng định dạng {profile}."
     en = "Render {path} is below its quality thresholds ({detail}): the file was discarded. Check the source recording or raise the quality of profile {profile}."
+
+
+class RunInterruptedError(CaunoiError):
+    """The run was stopped by a signal (Ctrl+C = SIGINT → 130, SIGTERM → 143)."""
+
+    vi = "Đã dừng theo yêu cầu ({signal}). Các kết quả đã xong vẫn được giữ nguyên; chạy lại lệnh để tiếp tục."
+    en = "Stopped on request ({signal}). Finished results are kept; run the command again to continue."
+    exit_code = 130
+
+    def __init__(self, **context: Any) -> None:
+        context.setdefault("signal", "SIGINT")
+        super().__init__(**context)
+        self.exit_code = 143 if context["signal"] == "SIGTERM" else 130  # type: ignore[misc]
+
+
+class InternalError(CaunoiError):
+    """Any exception that is not a project error: a bug. The traceback goes to the log file."""
+
+    vi = "Lỗi nội bộ của Cầu Nối ({kind}{where}). Chi tiết ở tệp {log}: hãy gửi tệp đó cho nhóm phát triển."
+    en = "Internal error in Cầu Nối ({kind}{where}). The details are in {log}: please send that file to the developers."
+    exit_code = 1
+
+
+class FileAccessError(CaunoiError):
+    """The system refused to read or write a path (permissions, missing folder, not a file)."""
+
+    vi = "Không truy cập được {path} ({reason}): hãy kiểm tra đường dẫn và quyền truy cập."
+    en = "Cannot access {path} ({reason}): check the path and its permissions."
+    exit_code = 2

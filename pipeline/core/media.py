@@ -7,10 +7,12 @@ It ships no ffprobe, so probing uses PyAV.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import shutil
 import subprocess
+import threading
 import wave
 from dataclasses import dataclass
 from fractions import Fraction
@@ -18,7 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
-from pipeline.core.errors import FfmpegError, MediaUnreadableError
+from pipeline.core.errors import FfmpegError, MediaUnreadableError, RunInterruptedError
 
 __all__ = [
     "AudioInfo",
@@ -28,12 +30,26 @@ __all__ = [
     "probe",
     "read_wav",
     "run_ffmpeg",
+    "stop_children",
+    "wav_stats",
 ]
 
 log = logging.getLogger("caunoi.media")
 
 #: Sample rate of the analysis WAV every stage reads (Whisper's rate).
 SAMPLE_RATE = 16_000
+
+#: Frames read per block by :func:`wav_stats` (4 s at 16 kHz: 128 KB of int16).
+_BLOCK_FRAMES = 1 << 16
+
+#: Set when the process is being interrupted: no new ffmpeg starts after it.
+STOPPING = threading.Event()
+_children: set[subprocess.Popen[str]] = set()
+#: util-linux ``setpriv`` asks the kernel to kill ffmpeg when this process dies (kill -9),
+#: so no encoder keeps running re-parented to init; absent, ffmpeg runs as it is.
+_DIES_WITH_PARENT: tuple[str, ...] = (
+    ("setpriv", "--pdeathsig", "KILL", "--") if shutil.which("setpriv") else ())
+_children_lock = threading.Lock()
 
 
 def ffmpeg_exe(explicit: str = "") -> str:
@@ -55,14 +71,39 @@ def run_ffmpeg(args: list[str], action: str, path: Path | str, ffmpeg: str = "")
     Returns:
         ffmpeg's stderr (filters such as ssim and loudnorm report there).
     """
-    cmd = [ffmpeg_exe(ffmpeg), "-hide_banner", "-nostdin", "-y", *args]
+    cmd = [*_DIES_WITH_PARENT, ffmpeg_exe(ffmpeg), "-hide_banner", "-nostdin", "-nostats", "-y",
+           *args]
     log.debug("ffmpeg %s", " ".join(cmd))
-    try:
-        proc = subprocess.run(cmd, capture_output=True, text=True, errors="replace", check=True)
-    except subprocess.CalledProcessError as e:
-        tail = "\n".join(e.stderr.strip().splitlines()[-6:])
-        raise FfmpegError(action=action, path=str(path), stderr=tail) from e
-    return proc.stderr
+    if STOPPING.is_set():
+        raise RunInterruptedError()
+    with subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                          stderr=subprocess.PIPE, text=True, errors="replace") as proc:
+        with _children_lock:
+            _children.add(proc)
+        try:
+            _, stderr = proc.communicate()
+        except BaseException:
+            proc.kill()  # interrupted while waiting: never leave ffmpeg running
+            raise
+        finally:
+            with _children_lock:
+                _children.discard(proc)
+    if STOPPING.is_set():
+        raise RunInterruptedError()
+    if proc.returncode != 0:
+        tail = "\n".join(stderr.strip().splitlines()[-6:])
+        raise FfmpegError(action=action, path=str(path), stderr=tail)
+    return stderr
+
+
+def stop_children() -> None:
+    """Mark the process as stopping and kill every ffmpeg this module started."""
+    STOPPING.set()
+    with _children_lock:
+        running = list(_children)
+    for proc in running:
+        with contextlib.suppress(OSError):
+            proc.kill()
 
 
 @dataclass(frozen=True)
@@ -128,10 +169,43 @@ def probe(path: Path) -> MediaInfo:
 
 
 def read_wav(path: Path) -> tuple[np.ndarray, int]:
-    """Read a 16-bit PCM WAV as float32 mono samples in [-1, 1]."""
+    """Read a 16-bit PCM WAV as float32 mono samples in [-1, 1].
+
+    Filled block by block into one preallocated array: peak memory is the result (4 bytes a
+    sample: 461 MB for 2 h at 16 kHz) plus one block, not the 10 bytes a sample of decoding
+    the whole file, converting and scaling it in three full-size steps.
+    """
     with wave.open(str(path), "rb") as w:
         rate, channels, n = w.getframerate(), w.getnchannels(), w.getnframes()
-        data = np.frombuffer(w.readframes(n), dtype="<i2").astype(np.float32) / 32768.0
-    if channels > 1:
-        data = data.reshape(-1, channels).mean(axis=1)
-    return data, rate
+        out = np.empty(n, dtype=np.float32)
+        filled = 0
+        while filled < n and (block := w.readframes(min(_BLOCK_FRAMES, n - filled))):
+            data = np.frombuffer(block, dtype="<i2").astype(np.float32)
+            if channels > 1:
+                data = data.reshape(-1, channels).mean(axis=1, dtype=np.float32)
+            out[filled:filled + data.size] = data
+            filled += data.size
+    out = out[:filled]
+    out *= np.float32(1 / 32768.0)
+    return out, rate
+
+
+def wav_stats(path: Path) -> tuple[int, float]:
+    """Duration (ms) and peak amplitude in [0, 1] of a 16-bit PCM WAV, read block by block.
+
+    Memory stays constant (one block of ``_BLOCK_FRAMES`` frames) whatever the file's length.
+    """
+    frames, peak = 0, 0
+    try:
+        with wave.open(str(path), "rb") as w:
+            rate, channels = w.getframerate(), w.getnchannels()
+            if w.getsampwidth() != 2:
+                raise MediaUnreadableError(path=str(path), detail="not 16-bit PCM")
+            while block := w.readframes(_BLOCK_FRAMES):
+                data = np.frombuffer(block, dtype="<i2")
+                if data.size:
+                    peak = max(peak, int(np.max(np.abs(data.astype(np.int32)))))
+                frames += data.size // channels
+    except (wave.Error, EOFError) as e:
+        raise MediaUnreadableError(path=str(path), detail=str(e)) from e
+    return (frames * 1000 // rate if rate else 0), peak / 32768.0

@@ -4,20 +4,31 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import fcntl
 import hashlib
 import json
 import os
 import tempfile
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 from pipeline.core.errors import DiskFullError
 
+#: Temporary ``.part`` files being written right now (removed on an interrupt).
+_ACTIVE_PARTS: set[Path] = set()
+_PARTS_LOCK = threading.Lock()
+#: Output folders this process holds a lock on (file descriptors, released at exit).
+_CLAIMED: dict[Path, int] = {}
+
 __all__ = [
     "atomic_path",
     "atomic_write_json",
     "atomic_write_text",
+    "claim_folder",
+    "remove_active_parts",
+    "remove_stale_parts",
     "sha256_bytes",
     "sha256_file",
     "sha256_text",
@@ -52,6 +63,8 @@ def atomic_path(path: Path) -> Iterator[Path]:
                                     dir=path.parent)
     os.close(fd)
     tmp = Path(tmp_name)
+    with _PARTS_LOCK:
+        _ACTIVE_PARTS.add(tmp)
     try:
         yield tmp
         os.replace(tmp, path)
@@ -63,6 +76,44 @@ def atomic_path(path: Path) -> Iterator[Path]:
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
+    finally:
+        with _PARTS_LOCK:
+            _ACTIVE_PARTS.discard(tmp)
+
+
+def _is_part(path: Path) -> bool:
+    # atomic_path's names: ".<stem>.<random>.part<suffix>"
+    return path.name.startswith(".") and ".part" in path.name
+
+
+def remove_active_parts() -> int:
+    """Delete the ``.part`` files this process is writing (called when it is interrupted)."""
+    with _PARTS_LOCK:
+        parts = list(_ACTIVE_PARTS)
+        _ACTIVE_PARTS.clear()
+    for part in parts:
+        with contextlib.suppress(OSError):
+            part.unlink()
+    return len(parts)
+
+
+def remove_stale_parts(folder: Path) -> int:
+    """Delete ``.part`` files left under ``folder`` by a run that was killed (``kill -9``).
+
+    A part this process is still writing is kept; a concurrent run of the same lesson in
+    another process is prevented by the lesson lock (see :func:`lesson_lock`).
+    """
+    if not folder.is_dir():
+        return 0
+    with _PARTS_LOCK:
+        active = set(_ACTIVE_PARTS)
+    removed = 0
+    for path in folder.rglob(".*.part*"):
+        if path.is_file() and _is_part(path) and path not in active:
+            with contextlib.suppress(OSError):
+                path.unlink()
+                removed += 1
+    return removed
 
 
 def atomic_write_text(path: Path, text: str) -> None:
@@ -74,3 +125,22 @@ def atomic_write_text(path: Path, text: str) -> None:
 
 def atomic_write_json(path: Path, data: Any) -> None:
     atomic_write_text(path, json.dumps(data, ensure_ascii=False, indent=2) + "\n")
+
+
+def claim_folder(folder: Path) -> bool:
+    """Lock an existing output folder for this process (``.lock``, flock; freed at exit).
+
+    Returns False when another live process holds it: its ``.part`` files are then its own
+    work in progress and must not be swept. A killed process releases its lock with it.
+    """
+    folder = folder.resolve()
+    if folder in _CLAIMED:
+        return True
+    fd = os.open(folder / ".lock", os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        os.close(fd)
+        return False
+    _CLAIMED[folder] = fd
+    return True

@@ -9,6 +9,7 @@ from pathlib import Path
 from pipeline.core.cache import StageCache, make_key
 from pipeline.core.errors import ModelMissingError
 from pipeline.core.i18n import t
+from pipeline.core.limits import Limits
 from pipeline.core.model_files import asr_model_path
 from pipeline.core.storage import atomic_write_json, atomic_write_text
 from pipeline.core.types import Alignment, Cue, Ingested, Transcript
@@ -29,7 +30,7 @@ def ingest_step(run: LessonRun, job: Job) -> Ingested:
     s = run.settings
     result = ingest(run.lesson_dir, run.registry, IngestOptions(
         out_dir=s.out_dir, languages=run.opts.languages, profiles=run.opts.profiles,
-        default_profiles=s.profiles, ffmpeg=s.ffmpeg))
+        default_profiles=s.profiles, ffmpeg=s.ffmpeg, limits=Limits.from_settings(s)))
     lesson = result.lesson
     run.report("ingest", result.audio_reused, t(
         "step.ingest", lesson=lesson.id, sentences=len(lesson.sentences),
