@@ -236,3 +236,24 @@ def test_xliff_import_is_all_or_nothing_and_final_never_approves(
     assert not store.is_approved("l2", "en")
     export_xliff(store, "l2", "en", path)  # QA findings travel as notes
     assert "QA error numbers:" in path.read_text(encoding="utf-8")
+
+
+def test_a_new_split_of_the_same_sentence_goes_back_to_review(store: ReviewStore) -> None:
+    sid = "d" * 16 + "-1"
+    halves = [Cue(0, 0, 0, 1500, ("Mở ứng dụng",), f"{sid}.1", 1),
+              Cue(1, 0, 1500, 3000, ("ngân hàng.",), f"{sid}.2", 2)]
+
+    def drafts(cues: list[Cue]) -> dict[str, list[TranslatedCue]]:
+        return {"en": [TranslatedCue(c.index, 0, c.start_ms, c.end_ms, c.text, marker(c.text),
+                                     "mt:test", cue_id=c.id) for c in cues]}
+
+    store.sync_lesson("l3", "T", halves, drafts(halves))
+    _approve_all(store, "l3", "en")
+    old_first = store.cues("l3", "en")[0].text
+    whole = [Cue(0, 0, 0, 3000, ("Mở ứng dụng ngân hàng.",), f"{sid}.1", 1)]
+    report = store.sync_lesson("l3", "T", whole, drafts(whole))
+    assert report.changed == [f"{sid}.1"] and report.retired == [f"{sid}.2"]
+    assert report.revoked == ["en"] and not store.is_approved("l3", "en")
+    (view,) = store.cues("l3", "en")
+    assert (view.state, view.suggestion) == ("needs_review", old_first)
+    assert view.text == marker("Mở ứng dụng ngân hàng.")

@@ -100,8 +100,9 @@ def test_qa_errors_block_approval_until_a_reason(client: TestClient,
     assert _save(client, 0, "Them 54,000 nyiaj.", 1)[0] == 303
     page = client.get(f"/l/{LESSON}/hmn?ui=en").text
     assert "A number, date or amount differs" in page and "Số, ngày" not in page
-    status, text = _save(client, 0, "Them 54,000 nyiaj.", 2, "approve")
+    status, text = _save(client, 0, "Them 54,000 nyiaj tag.", 2, "approve")
     assert status == 422 and "the checks below found errors" in text
+    assert "Them 54,000 nyiaj tag.</textarea>" in text  # what was typed is kept
     status, _ = _save(client, 0, "Them 54,000 nyiaj.", 2, "approve", reason="price changed")
     assert status == 303 and store.cues(LESSON, "hmn")[0].state == "approved"
 

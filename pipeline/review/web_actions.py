@@ -56,7 +56,10 @@ def save(request: Request, lesson_id: str, lang: str, cue: str,
     if result.reason:
         error = t("review.empty_approve" if result.reason == "empty" else "review.qa_blocked",
                   ui)
-        return lesson_page(request, sess, lesson_id, lang, page, status=422, error=error)
+        key = ref if isinstance(ref, str) else next(
+            (c.key for c in store.cues(lesson_id, lang) if c.idx == ref), "")
+        return lesson_page(request, sess, lesson_id, lang, page, status=422, error=error,
+                           typed={key: (text, result.checks)})
     idx = ref if isinstance(ref, int) else next(
         (c.idx for c in store.cues(lesson_id, lang) if c.key == ref), 0)
     return RedirectResponse(f"/l/{lesson_id}/{lang}?page={page}&msg=saved#c{idx}",

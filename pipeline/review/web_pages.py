@@ -67,17 +67,24 @@ def _with_messages(request: Request, checks: list[dict[str, str]]) -> list[dict[
 
 
 def lesson_page(request: Request, sess: SignedIn, lesson_id: str, lang: str, page: int = 1,
-                message: str = "", status: int = 200, error: str = "") -> HTMLResponse:
-    store = ctx_of(request).store
+                message: str = "", status: int = 200, error: str = "",
+                typed: dict[str, tuple[str, list[dict[str, str]]]] | None = None
+                ) -> HTMLResponse:
+    """The cues of one lesson in one language. ``typed`` keeps a refused submission's
+    text and findings in its cue's box (cue key -> (text, checks)), so nothing typed is
+    lost."""
+    store, typed = ctx_of(request).store, typed or {}
     store.require(sess.username, lang, "view")
     cues = store.cues(lesson_id, lang)
     if not cues:
         raise PageNotFound
     pages = max(1, math.ceil(len(cues) / PAGE_SIZE))
     page = min(max(1, page), pages)
-    shown = [{"c": c, "checks": _with_messages(request, c.checks),
-              "errors": any(x.get("severity", "error") == "error" for x in c.checks)}
-             for c in cues[(page - 1) * PAGE_SIZE: page * PAGE_SIZE]]
+    shown = []
+    for c in cues[(page - 1) * PAGE_SIZE: page * PAGE_SIZE]:
+        text, checks = typed.get(c.key, (c.text, c.checks))
+        shown.append({"c": c, "text": text, "checks": _with_messages(request, checks),
+                      "errors": any(x.get("severity", "error") == "error" for x in checks)})
     lesson = store.lesson(lesson_id)
     return render(request, "lesson.html", status, user=sess.username, csrf=sess.csrf,
                   lesson=lesson_id, lang=lang, lang_name=lang_name(request, lang),
