@@ -61,9 +61,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             settings = load_cli_settings(args)
             set_ui_language(settings.ui_lang)
             log_dir = settings.log_dir
-            return int(args.func(args, settings))
+            code = int(args.func(args, settings))
         except (Exception, KeyboardInterrupt) as e:  # the one error path
-            return _error(describe_failure(e, log_dir, list(sys.argv if argv is None else argv),
+            code = _error(describe_failure(e, log_dir, list(sys.argv if argv is None else argv),
                                            guard))
         finally:
             set_ui_language(None)
+    guard.exit_now_if_interrupted(code)
+    return code
