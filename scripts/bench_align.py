@@ -44,7 +44,8 @@ from pipeline.speech.transcribe import TranscribeOptions, transcribe
 
 #: (aligner, uses the model): every aligner with no model and with the real model.
 RUNS = (("proportional", False), ("dtw", False), ("auto", False),
-        ("proportional", True), ("dtw", True), ("transcript", True), ("auto", True))
+        ("proportional", True), ("dtw", True), ("transcript", True), ("hybrid", True),
+        ("auto", True))
 
 
 @dataclass
@@ -116,17 +117,29 @@ def _table(title: str, scores: dict[str, Score], base_label: str) -> list[str]:
     return lines
 
 
-def _transcript(wav: Path, model: str, models: Path) -> Transcript | None:
+def _transcript(wav: Path, model: str, models: Path, cache: Path | None,
+                name: str) -> Transcript | None:
+    """The lesson's transcript with ``model`` (kept in ``cache`` when given: the lessons are
+    deterministic, so re-runs while tuning an aligner skip the ASR)."""
     if model == "none":
         return None
+    hit = cache / f"{name}-{model}.json" if cache else None
+    if hit is not None and hit.is_file():
+        return Transcript.from_json(json.loads(hit.read_text(encoding="utf-8")))
     opts = TranscribeOptions(backend="faster-whisper", model=model, model_dir=models,
                              cpu_threads=2)
-    return transcribe(wav, opts)
+    transcript = transcribe(wav, opts)
+    if hit is not None:
+        hit.parent.mkdir(parents=True, exist_ok=True)
+        hit.write_text(json.dumps(transcript.to_json(), ensure_ascii=False), encoding="utf-8")
+    return transcript
 
 
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     p.add_argument("--per-condition", type=int, default=2)
+    p.add_argument("--transcripts", type=Path, default=None,
+                   help="cache folder for transcripts (re-used when the lesson is the same)")
     p.add_argument("--seed", type=int, default=100, help="first seed (held-out: 9000)")
     p.add_argument("--conditions", default="all")
     p.add_argument("--model", default="base", help="faster-whisper model, or 'none'")
@@ -151,7 +164,8 @@ def main(argv: list[str] | None = None) -> int:
                 ingested = ingest(lesson, registry, IngestOptions(out_dir=work / "out"))
                 t0 = time.perf_counter()
                 try:
-                    transcript = _transcript(ingested.audio_wav, args.model, models)
+                    transcript = _transcript(ingested.audio_wav, args.model, models,
+                                             args.transcripts, lesson.name)
                 except ModelMissingError as e:
                     print(f"{e}\nRun `make whisper-base`, or pass --model none.")
                     return 3
