@@ -80,3 +80,15 @@ def test_vocabulary_is_tokens_then_timestamps(tmp_path: Path) -> None:
     path.write_text(json.dumps({"model": {"vocab": vocab}, "added_tokens": added}), "utf-8")
     with pytest.raises(SystemExit):
         fetch.vocabulary(path)
+
+
+def test_report_lists_spans_without_transcript() -> None:
+    from pipeline.core.types import Alignment, Lesson
+    from pipeline.speech.align.report import deviation_report
+
+    lesson = Lesson(id="x", dir=Path("."), title="Bài", languages=(), profiles=(), authors=(),
+                    chapters=(), sentences=(), recording=Path("r.wav"))
+    t = Transcript("vi", "faster-whisper", "base", "", (), unusable=((3000, 9000, "loop"),))
+    text = deviation_report(lesson, Alignment("hybrid", ()), transcript=t)
+    assert "00:03.00–00:09.00" in text and "repetition loop" in text
+    assert "no usable transcript" not in deviation_report(lesson, Alignment("dtw", ()))
