@@ -160,6 +160,9 @@ class Transcript:
     prompt: str
     segments: tuple[TranscriptSegment, ...]
     audio_sha256: str = ""
+    # Spans of speech with no usable transcript: (start_ms, end_ms, reason), reason "loop"
+    # (a repetition loop was dropped) or "empty" (the decoder returned nothing).
+    unusable: tuple[tuple[int, int, str], ...] = ()
 
     @property
     def words(self) -> list[Word]:
@@ -176,6 +179,8 @@ class Transcript:
                             "word": w.text, "probability": w.probability} for w in s.words]}
                 for s in self.segments
             ],
+            "no_transcript": [{"start": ms_to_s(a), "end": ms_to_s(b), "reason": r}
+                              for a, b, r in self.unusable],
         }
 
     @classmethod
@@ -189,8 +194,11 @@ class Transcript:
             )
             for s in d["segments"]
         )
+        gaps = tuple((s_to_ms(g["start"]), s_to_ms(g["end"]), str(g["reason"]))
+                     for g in d.get("no_transcript", []))
         return cls(language=d["language"], backend=d["backend"], model=d["model"],
-                   prompt=d["prompt"], segments=segs, audio_sha256=d.get("audio_sha256", ""))
+                   prompt=d["prompt"], segments=segs, audio_sha256=d.get("audio_sha256", ""),
+                   unusable=gaps)
 
 
 @dataclass(frozen=True)

@@ -3,7 +3,8 @@
 Rules (from ``glossaries/languages.toml``): at most ``max_lines`` lines of ``max_line_chars``
 grapheme clusters, cues between ``min_cue_ms`` and ``max_cue_ms``, ``min_gap_ms`` between
 cues. Splits go after punctuation first, then before function words, never inside a
-protected term (glossary term, do-not-translate name) or between a number and its unit.
+protected term (glossary term, do-not-translate name), between a number and its unit, or
+(Vietnamese) inside a multi-syllable word found by the word segmenter (``vi_words``).
 The segmenter inserts every line break itself (libass only wraps at spaces).
 """
 
@@ -16,6 +17,7 @@ from dataclasses import dataclass
 from pipeline.core.languages import Language, ReadingRules
 from pipeline.core.text import graphemes, syllable_count
 from pipeline.core.types import AlignedSentence, Alignment, Cue, Word, cue_id, sentence_ids
+from pipeline.speech.vi_words import inside_word_breaks
 
 __all__ = ["SegmentOptions", "break_lines", "fit_lines", "segment", "split_points"]
 
@@ -53,6 +55,8 @@ def _protected_spans(tokens: list[str], protected: tuple[str, ...]) -> set[int]:
 def split_points(tokens: list[str], lang: Language, protected: tuple[str, ...]) -> dict[int, float]:
     """Allowed break positions (before token i) with a penalty: lower is better."""
     blocked = _protected_spans(tokens, protected)
+    if lang.code == "vi":  # never inside a multi-syllable word (số dư, tài khoản)
+        blocked |= inside_word_breaks(tokens)
     starters = {w.lower() for w in lang.break_before}
     points: dict[int, float] = {}
     for i in range(1, len(tokens)):

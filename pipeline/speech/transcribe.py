@@ -4,15 +4,20 @@ from __future__ import annotations
 
 import logging
 from abc import ABC, abstractmethod
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, ClassVar
 
+import numpy as np
+
 from pipeline.core.errors import UnknownNameError
 from pipeline.core.media import read_wav
 from pipeline.core.model_files import asr_model_path
+from pipeline.core.text import syllables
 from pipeline.core.types import Transcript, TranscriptSegment, Word, s_to_ms
+from pipeline.speech.guard import ChunkOptions, is_loop, loop_span, plan_chunks
+from pipeline.speech.vad import speech_regions
 
 __all__ = ["BACKENDS", "TranscribeOptions", "build_prompt", "transcribe"]
 
@@ -35,6 +40,21 @@ class TranscribeOptions:
     language: str = "vi"
     # Initial prompt: lesson title and glossary terms steer spelling.
     prompt: str = ""
+    # Temperature fallback: a chunk failing the thresholds below is decoded again hotter.
+    temperatures: tuple[float, ...] = (0.0, 0.2, 0.4, 0.6, 0.8, 1.0)
+    # Text compressing better than this is a repetition loop (Whisper's measure).
+    compression_ratio_threshold: float = 2.4
+    # Mean token log-probability below this fails a decoding.
+    log_prob_threshold: float = -1.0
+    # With a failed log-probability, a no-speech probability above this means silence.
+    no_speech_threshold: float = 0.6
+    # Decode each voice-activity chunk on its own (the same chunks for every backend).
+    vad_chunks: bool = True
+    # Decoding chunks: longest chunk, and the pause that always ends one.
+    max_chunk_ms: int = 28_000
+    split_pause_ms: int = 1_500
+    # CPU threads for faster-whisper (0: its default).
+    cpu_threads: int = 0
 
 
 def build_prompt(title: str, terms: list[str], limit: int = 400) -> str:
@@ -48,8 +68,9 @@ def build_prompt(title: str, terms: list[str], limit: int = 400) -> str:
 
 
 class Backend(ABC):
-    """How to add an ASR backend: subclass, set ``name``, implement ``run``, register it in
-    ``BACKENDS``."""
+    """How to add an ASR backend: subclass, set ``name``, implement ``run`` (decode one chunk
+    of audio with the options' fallback and thresholds, times relative to the chunk),
+    register it in ``BACKENDS``."""
 
     name: ClassVar[str]
 
@@ -65,10 +86,11 @@ def _openai_model(path: str, device: str) -> Any:
 
 
 @lru_cache(maxsize=2)
-def _faster_model(path: str, device: str, compute_type: str) -> Any:
+def _faster_model(path: str, device: str, compute_type: str, cpu_threads: int) -> Any:
     from faster_whisper import WhisperModel
 
-    return WhisperModel(path, device=device, compute_type=compute_type, local_files_only=True)
+    return WhisperModel(path, device=device, compute_type=compute_type, local_files_only=True,
+                        cpu_threads=cpu_threads)
 
 
 def _word(start: float, end: float, text: str, p: float) -> Word:
@@ -80,12 +102,26 @@ class OpenAIWhisper(Backend):
 
     def run(self, path: Path, audio: Any, opts: TranscribeOptions) -> list[TranscriptSegment]:
         model = _openai_model(str(path), opts.device)
-        result = model.transcribe(
-            audio, language=opts.language, task="transcribe", word_timestamps=True,
-            initial_prompt=opts.prompt or None,
-            beam_size=opts.beam_size if opts.beam_size > 1 else None,
-            temperature=0.0, condition_on_previous_text=False, fp16=False, verbose=None,
-        )
+
+        def decode(temperatures: tuple[float, ...]) -> dict[str, Any]:
+            return dict(model.transcribe(
+                audio, language=opts.language, task="transcribe", word_timestamps=True,
+                initial_prompt=opts.prompt or None,
+                beam_size=opts.beam_size if opts.beam_size > 1 else None,
+                temperature=temperatures,
+                compression_ratio_threshold=opts.compression_ratio_threshold,
+                logprob_threshold=opts.log_prob_threshold,
+                no_speech_threshold=opts.no_speech_threshold,
+                condition_on_previous_text=False, fp16=False, verbose=None,
+            ))
+
+        try:
+            result = decode(opts.temperatures)
+        except ValueError as e:
+            # torch refuses to sample from non-finite probabilities (seen with degenerate
+            # weights): keep the greedy decoding rather than fail the lesson.
+            log.warning("sampling fallback failed (%s): greedy decoding only", e)
+            result = decode(opts.temperatures[:1])
         return [
             TranscriptSegment(
                 start_ms=s_to_ms(s["start"]), end_ms=s_to_ms(s["end"]), text=s["text"].strip(),
@@ -101,11 +137,15 @@ class FasterWhisper(Backend):
     name = "faster-whisper"
 
     def run(self, path: Path, audio: Any, opts: TranscribeOptions) -> list[TranscriptSegment]:
-        model = _faster_model(str(path), opts.device, opts.compute_type)
+        model = _faster_model(str(path), opts.device, opts.compute_type, opts.cpu_threads)
         segments, _info = model.transcribe(
             audio, language=opts.language, task="transcribe", word_timestamps=True,
-            initial_prompt=opts.prompt or None, beam_size=opts.beam_size, temperature=0.0,
-            condition_on_previous_text=False, vad_filter=True,
+            initial_prompt=opts.prompt or None, beam_size=opts.beam_size,
+            temperature=list(opts.temperatures),
+            compression_ratio_threshold=opts.compression_ratio_threshold,
+            log_prob_threshold=opts.log_prob_threshold,
+            no_speech_threshold=opts.no_speech_threshold,
+            condition_on_previous_text=False, vad_filter=False,
         )
         # faster-whisper yields lazily: materialise here so retries and caching cover the work.
         return [
@@ -122,23 +162,58 @@ class FasterWhisper(Backend):
 BACKENDS: dict[str, type[Backend]] = {b.name: b for b in (OpenAIWhisper, FasterWhisper)}
 
 
-def _clamp(segments: list[TranscriptSegment], duration_ms: int) -> list[TranscriptSegment]:
-    """Keep every time inside the audio and ordered (small models overshoot the end)."""
+def _shift(s: TranscriptSegment, offset: int, lo: int, hi: int) -> TranscriptSegment:
+    """Move a chunk's segment to recording time, every time kept inside [lo, hi] and ordered
+    (small models overshoot the end of their audio)."""
 
     def fix(a: int, b: int) -> tuple[int, int]:
-        a = min(max(0, a), duration_ms)
-        return a, min(max(a, b), duration_ms)
+        a = min(max(lo, a + offset), hi)
+        return a, min(max(a, b + offset), hi)
 
-    out = []
-    for s in segments:
-        start, end = fix(s.start_ms, s.end_ms)
-        words = tuple(Word(*fix(w.start_ms, w.end_ms), w.text, w.probability) for w in s.words)
-        out.append(TranscriptSegment(start, end, s.text, words, s.avg_logprob, s.no_speech_prob))
-    return out
+    words = tuple(Word(*fix(w.start_ms, w.end_ms), w.text, w.probability) for w in s.words)
+    return replace(s, start_ms=fix(s.start_ms, s.end_ms)[0],
+                   end_ms=fix(s.start_ms, s.end_ms)[1], words=words)
+
+
+def _clamp(segments: list[TranscriptSegment], duration_ms: int) -> list[TranscriptSegment]:
+    """Keep every time inside the audio and ordered (small models overshoot the end)."""
+    return [_shift(s, 0, 0, duration_ms) for s in segments]
+
+
+def _screen(segments: list[TranscriptSegment],
+            opts: TranscribeOptions) -> tuple[list[TranscriptSegment], list[tuple[int, int]]]:
+    """Drop repetition loops: single segments that loop, and runs of segments repeating one
+    another. Returns (kept, dropped spans)."""
+    bad = {k for k, s in enumerate(segments)
+           if is_loop(s.text, opts.compression_ratio_threshold)}
+    tokens: list[str] = []
+    owner: list[int] = []
+    for k, s in enumerate(segments):
+        toks = [t.lower() for t in syllables(s.text)]
+        tokens += toks
+        owner += [k] * len(toks)
+    a, b = loop_span(tokens)
+    if b - a >= 9:
+        bad.update(owner[a:b])
+    kept = [s for k, s in enumerate(segments) if k not in bad]
+    dropped = [(s.start_ms, s.end_ms) for k, s in enumerate(segments) if k in bad]
+    return kept, dropped
+
+
+def _chunks(samples: np.ndarray, rate: int, opts: TranscribeOptions) -> list[tuple[int, int]]:
+    duration = samples.size * 1000 // rate
+    if not opts.vad_chunks:
+        return [(0, duration)]
+    plan = ChunkOptions(max_chunk_ms=opts.max_chunk_ms, split_pause_ms=opts.split_pause_ms)
+    return plan_chunks(speech_regions(samples, rate), duration, plan)
 
 
 def transcribe(wav: Path, opts: TranscribeOptions, audio_sha256: str = "") -> Transcript:
-    """Transcribe a 16 kHz mono WAV.
+    """Transcribe a 16 kHz mono WAV, one voice-activity chunk at a time.
+
+    Every chunk is decoded afresh (no text carried over), with temperature fallback and the
+    compression-ratio / log-probability thresholds; repetition loops are dropped and listed,
+    with chunks that gave no text, in ``Transcript.unusable``.
 
     Raises:
         ModelMissingError: the configured model is not on disk.
@@ -148,8 +223,22 @@ def transcribe(wav: Path, opts: TranscribeOptions, audio_sha256: str = "") -> Tr
         raise UnknownNameError(kind="ASR backend", name=opts.backend, known=", ".join(BACKENDS))
     path = asr_model_path(opts.model_dir, opts.backend, opts.model)
     samples, rate = read_wav(wav)
-    log.info("transcribing %s with %s (%s)", wav.name, opts.backend, opts.model)
-    segments = _clamp(BACKENDS[opts.backend]().run(path, samples, opts),
-                      duration_ms=samples.size * 1000 // rate)
+    chunks = _chunks(samples, rate, opts)
+    log.info("transcribing %s with %s (%s): %d chunks", wav.name, opts.backend, opts.model,
+             len(chunks))
+    backend = BACKENDS[opts.backend]()
+    segments: list[TranscriptSegment] = []
+    unusable: list[tuple[int, int, str]] = []
+    for a, b in chunks:
+        piece = samples[a * rate // 1000: b * rate // 1000]
+        raw = [_shift(s, a, a, b) for s in backend.run(path, piece, opts)]
+        kept, dropped = _screen([s for s in raw if s.text], opts)
+        unusable += [(x, y, "loop") for x, y in dropped]
+        if not raw or (not kept and not dropped):
+            unusable.append((a, b, "empty"))
+        segments += kept
+    if unusable:
+        log.warning("%s: %d span(s) without a usable transcript", wav.name, len(unusable))
     return Transcript(language=opts.language, backend=opts.backend, model=opts.model,
-                      prompt=opts.prompt, segments=tuple(segments), audio_sha256=audio_sha256)
+                      prompt=opts.prompt, segments=tuple(segments), audio_sha256=audio_sha256,
+                      unusable=tuple(unusable))

@@ -103,7 +103,8 @@ def align_step(run: LessonRun, job: Job) -> Alignment:
     alignment = align(ingested, transcript, AlignOptions(aligner=aligner))
     atomic_write_json(path, alignment.to_json())
     report_path = out / "alignment-report.md"
-    atomic_write_text(report_path, deviation_report(ingested.lesson, alignment))
+    atomic_write_text(report_path, deviation_report(ingested.lesson, alignment,
+                                                    transcript=transcript))
     cache.record("align", key, [path, report_path])
     counts = {k: sum(s.status == k for s in alignment.sentences)
               for k in ("matched", "skipped", "ad-lib")}

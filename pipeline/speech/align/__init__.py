@@ -12,6 +12,7 @@ from pipeline.core.errors import UnknownNameError
 from pipeline.core.types import Alignment, Ingested, Transcript
 from pipeline.speech.align.base import Aligner, AlignOptions
 from pipeline.speech.align.dtw import DTWAligner
+from pipeline.speech.align.hybrid import HybridAligner
 from pipeline.speech.align.proportional import ProportionalAligner
 from pipeline.speech.align.transcript import TranscriptAligner
 
@@ -20,13 +21,16 @@ __all__ = ["ALIGNERS", "AlignOptions", "Aligner", "align", "choose_aligner"]
 log = logging.getLogger("caunoi.align")
 
 ALIGNERS: dict[str, type[Aligner]] = {
+    HybridAligner.name: HybridAligner,
     TranscriptAligner.name: TranscriptAligner,
     DTWAligner.name: DTWAligner,
     ProportionalAligner.name: ProportionalAligner,
 }
 
-#: Preference order for ``aligner = "auto"``: the first one that can run is used.
-AUTO_ORDER: tuple[str, ...] = ("transcript", "dtw", "proportional")
+#: Preference order for ``aligner = "auto"``: the first one that can run is used. The
+#: transcript aligner alone is never chosen: a weak transcript would call spoken sentences
+#: skipped; the hybrid uses it as evidence for the acoustic alignment.
+AUTO_ORDER: tuple[str, ...] = ("hybrid", "dtw", "proportional")
 
 
 def choose_aligner(name: str, transcript: Transcript | None,
@@ -38,8 +42,9 @@ def choose_aligner(name: str, transcript: Transcript | None,
             aligner = ALIGNERS[candidate]()
             if not aligner.can_run(transcript):
                 continue
-            if (isinstance(aligner, TranscriptAligner) and ingested is not None
-                    and transcript is not None and not aligner.usable(ingested, transcript)):
+            if (isinstance(aligner, HybridAligner) and ingested is not None
+                    and transcript is not None
+                    and not TranscriptAligner().usable(ingested, transcript)):
                 log.warning("transcript does not match the script: not used for alignment")
                 continue
             return aligner

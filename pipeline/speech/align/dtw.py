@@ -32,6 +32,8 @@ class DTWOptions:
     # espeak-ng voices tried for the synthesis (the closest to the narrator wins), and speed.
     voices: tuple[str, ...] = ("vi", "vi+f4")
     wpm: int = 150
+    # Frequency band of the features (Hz), the same for the narration and the synthesis.
+    band_hz: tuple[float, float] = (60.0, 7600.0)
     # Band half-width as a share of the narration's speech frames, and its bounds (frames).
     band_share: float = 0.15
     min_band: int = 500
@@ -70,7 +72,7 @@ class DTWAligner(Aligner):
         regions = speech_regions(samples, rate)
         if not regions:
             raise AlignmentError(path=str(ingested.lesson.recording), detail="no speech found")
-        feats = mfcc(samples, rate)
+        feats = mfcc(samples, rate, o.band_hz)
         keep = _speech_frames(regions, feats.shape[0], o.pad_frames)
         rec = feats[keep]
 
@@ -80,7 +82,7 @@ class DTWAligner(Aligner):
         # to the narrator (a female narrator matches a female voice better).
         best_voice = None
         for voice in o.voices:
-            pieces = [mfcc(*synthesize(s.text, voice, o.wpm)) for s in sentences]
+            pieces = [mfcc(*synthesize(s.text, voice, o.wpm), o.band_hz) for s in sentences]
             synth = np.concatenate(pieces)
             path_i, path_j = banded_dtw(synth, rec, band)
             score = float(np.median(_local(synth, rec, path_i, path_j)))

@@ -16,16 +16,20 @@ N_MELS = 40
 N_MFCC = 13
 
 
+#: Default analysis band: speech only, so 16 kHz and 22.05 kHz audio give comparable features.
+BAND_HZ = (60.0, 7600.0)
+
+
 @lru_cache(maxsize=8)
-def _mel_filters(rate: int, n_fft: int, n_mels: int) -> np.ndarray:
+def _mel_filters(rate: int, n_fft: int, n_mels: int,
+                 band: tuple[float, float] = BAND_HZ) -> np.ndarray:
     def hz_to_mel(f: np.ndarray | float) -> np.ndarray:
         return 2595.0 * np.log10(1.0 + np.asarray(f) / 700.0)
 
     def mel_to_hz(m: np.ndarray) -> np.ndarray:
         return 700.0 * (10 ** (m / 2595.0) - 1.0)
 
-    # Speech band only: 60 Hz .. 7.6 kHz, so 16 kHz and 22.05 kHz audio give comparable features.
-    mels = np.linspace(hz_to_mel(60.0), hz_to_mel(7600.0), n_mels + 2)
+    mels = np.linspace(hz_to_mel(band[0]), hz_to_mel(band[1]), n_mels + 2)
     bins = np.floor((n_fft + 1) * mel_to_hz(mels) / rate).astype(int)
     fb = np.zeros((n_mels, n_fft // 2 + 1))
     for m in range(1, n_mels + 1):
@@ -44,8 +48,10 @@ def _dct_matrix(n_mels: int, n_mfcc: int) -> np.ndarray:
     return np.asarray(np.cos(np.pi / n_mels * (n + 0.5) * k) * np.sqrt(2.0 / n_mels))
 
 
-def mfcc(samples: np.ndarray, rate: int) -> np.ndarray:
-    """MFCCs 1..12 (c0 dropped: loudness), mean/variance normalised, one row per 10 ms."""
+def mfcc(samples: np.ndarray, rate: int, band: tuple[float, float] = BAND_HZ) -> np.ndarray:
+    """MFCCs 1..12 (c0 dropped: loudness) of the ``band`` (Hz), mean/variance normalised
+    over the utterance, one row per 10 ms. A narrower common band (e.g. 300–3400 Hz, the
+    telephone band) makes a phone recording and a full-band synthesis comparable."""
     hop = rate * FRAME_HOP_MS // 1000
     win = rate * FRAME_LEN_MS // 1000
     n_fft = 1 << (win - 1).bit_length()
@@ -56,7 +62,7 @@ def mfcc(samples: np.ndarray, rate: int) -> np.ndarray:
     idx = np.arange(win)[None, :] + hop * np.arange(n)[:, None]
     frames = x[idx] * np.hamming(win).astype(np.float32)
     power = np.abs(np.fft.rfft(frames, n_fft)) ** 2
-    mel = np.log(power @ _mel_filters(rate, n_fft, N_MELS).T + 1e-8)
+    mel = np.log(power @ _mel_filters(rate, n_fft, N_MELS, band).T + 1e-8)
     cep = mel @ _dct_matrix(N_MELS, N_MFCC).T
     cep = cep[:, 1:]
     return np.asarray((cep - cep.mean(axis=0)) / (cep.std(axis=0) + 1e-6), dtype=np.float32)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pipeline.core.types import Alignment, Lesson
+from pipeline.core.types import Alignment, Lesson, Transcript
 
 __all__ = ["deviation_report"]
 
@@ -12,9 +12,11 @@ def _t(ms: int) -> str:
     return f"{int(s // 60):02d}:{s % 60:05.2f}"
 
 
-def deviation_report(lesson: Lesson, alignment: Alignment, low_confidence: float = 0.5) -> str:
+def deviation_report(lesson: Lesson, alignment: Alignment, low_confidence: float = 0.5,
+                     transcript: Transcript | None = None) -> str:
     """Markdown (Vietnamese headings, English in brackets) listing skipped sentences, ad-libs
-    and low-confidence sentences, with times to find them in the recording."""
+    and low-confidence sentences, with times to find them in the recording; with a
+    transcript, also the spans of speech that had no usable transcript."""
     skipped = [s for s in alignment.sentences if s.status == "skipped"]
     adlibs = [s for s in alignment.sentences if s.status == "ad-lib"]
     weak = [s for s in alignment.sentences
@@ -39,5 +41,12 @@ def deviation_report(lesson: Lesson, alignment: Alignment, low_confidence: float
     lines += [f"- câu {s.index + 1 if s.index is not None else '?'} {_t(s.start_ms)}–"
               f"{_t(s.end_ms)} ({s.confidence:.0%}): {s.text}" for s in weak] or [
         "- không có (none)"]
+    if transcript is not None:
+        reasons = {"loop": "lặp vô nghĩa, đã bỏ (repetition loop, dropped)",
+                   "empty": "không nhận ra lời (nothing recognised)"}
+        lines += ["", "## Đoạn không có bản ghi lời dùng được (no usable transcript): "
+                  f"{len(transcript.unusable)}", ""]
+        lines += [f"- {_t(a)}–{_t(b)}: {reasons.get(r, r)}" for a, b, r in transcript.unusable
+                  ] or ["- không có (none)"]
     lines.append("")
     return "\n".join(lines)

@@ -16,8 +16,10 @@ from pipeline.core.text import strip_tones, syllables
 from pipeline.core.types import AlignedSentence, Alignment, Ingested, Transcript, Word
 from pipeline.core.vi_numbers import spoken_form
 from pipeline.speech.align.base import Aligner, AlignOptions, place
+from pipeline.speech.align.gaps import fill_gaps
 
-__all__ = ["TranscriptAligner", "TranscriptOptions", "align_tokens"]
+__all__ = ["Evidence", "TranscriptAligner", "TranscriptOptions", "align_tokens",
+           "sentence_evidence"]
 
 log = logging.getLogger("caunoi.align.transcript")
 
@@ -100,6 +102,56 @@ def _heard_syllables(words: list[Word]) -> list[tuple[str, int, int, float]]:
     return out
 
 
+@dataclass(frozen=True)
+class Evidence:
+    """What the transcript says about one script sentence."""
+
+    # Script syllables matched to heard ones (tones aside), and their share of the sentence.
+    hits: int
+    share: float
+    # Matched syllables inside runs of at least two consecutive matches (anchors).
+    anchors: int
+    # Mean word probability of the matched syllables.
+    probability: float
+    # Heard times of the first and last matched syllable, and the heard indices.
+    start_ms: int
+    end_ms: int
+    first: int
+    last: int
+
+    @property
+    def confidence(self) -> float:
+        return self.share * self.probability
+
+
+def sentence_evidence(ingested: Ingested, transcript: Transcript,
+                      ) -> tuple[list[Evidence | None], list[tuple[str, int, int, float]]]:
+    """Per script sentence the transcript's evidence (None: no syllable matched), and the
+    heard syllables (text, start, end, probability)."""
+    heard = _heard_syllables(transcript.words)
+    script: list[str] = []
+    owner: list[int] = []
+    for k, s in enumerate(ingested.lesson.sentences):
+        toks = syllables(spoken_form(s.text))
+        script += toks
+        owner += [k] * len(toks)
+    pairs = align_tokens(script, [h[0] for h in heard])
+    out: list[Evidence | None] = []
+    for k in range(len(ingested.lesson.sentences)):
+        mine = [pairs[t] for t in range(len(script)) if owner[t] == k]
+        hits = [p for p in mine if p is not None]
+        if not hits:
+            out.append(None)
+            continue
+        anchors = sum(1 for i, p in enumerate(mine) if p is not None and (
+            (i > 0 and mine[i - 1] is not None) or (i + 1 < len(mine) and mine[i + 1] is not None)))
+        lo, hi = min(hits), max(hits)
+        out.append(Evidence(len(hits), len(hits) / max(1, len(mine)), anchors,
+                            float(np.mean([heard[p][3] for p in hits])), heard[lo][1],
+                            heard[hi][2], lo, hi))
+    return out, heard
+
+
 class TranscriptAligner(Aligner):
     name = "transcript"
 
@@ -125,33 +177,23 @@ class TranscriptAligner(Aligner):
                                  detail="the transcript aligner needs a Whisper transcript "
                                         "(no ASR model installed?): use --aligner dtw")
         o = self.options
-        heard = _heard_syllables(transcript.words)
-        script: list[str] = []
-        owner: list[int] = []
-        for k, s in enumerate(ingested.lesson.sentences):
-            toks = syllables(spoken_form(s.text))
-            script += toks
-            owner += [k] * len(toks)
-        pairs = align_tokens(script, [h[0] for h in heard])
+        evidence, heard = sentence_evidence(ingested, transcript)
         out: list[AlignedSentence] = []
         used: set[int] = set()
-        for k, s in enumerate(ingested.lesson.sentences):
-            mine = [pairs[t] for t in range(len(script)) if owner[t] == k]
-            hits = [p for p in mine if p is not None]
-            share = len(hits) / max(1, len(mine))
-            if share < o.min_matched:
+        for s, ev in zip(ingested.lesson.sentences, evidence, strict=True):
+            if ev is None or ev.share < o.min_matched:
+                # Little evidence is not absence: fill_gaps decides from the audio.
                 out.append(AlignedSentence(s.index, s.chapter, s.text, 0, 0, "skipped",
-                                           1.0 - share))
+                                           1.0 - (ev.share if ev else 0.0)))
                 continue
-            lo, hi = min(hits), max(hits)
-            used.update(range(lo, hi + 1))
-            prob = float(np.mean([heard[p][3] for p in hits]))
-            out.append(AlignedSentence(s.index, s.chapter, s.text, heard[lo][1], heard[hi][2],
-                                       "matched", share * prob))
+            used.update(range(ev.first, ev.last + 1))
+            out.append(AlignedSentence(s.index, s.chapter, s.text, ev.start_ms, ev.end_ms,
+                                       "matched", ev.confidence))
+        out = fill_gaps(out, ingested)
         adlibs = []
         run: list[int] = []
         for j in [*range(len(heard)), -1]:
-            if j >= 0 and j not in used:
+            if j >= 0 and j not in used and not _inside(heard[j][1], out):
                 run.append(j)
                 continue
             if len(run) >= o.min_adlib_syllables:
@@ -160,3 +202,7 @@ class TranscriptAligner(Aligner):
                                               heard[run[-1]][2], "ad-lib", 0.5))
             run = []
         return Alignment(aligner=self.name, sentences=tuple(place(out, adlibs)))
+
+
+def _inside(t: int, sentences: list[AlignedSentence]) -> bool:
+    return any(s.status == "matched" and s.start_ms <= t < s.end_ms for s in sentences)

@@ -1,0 +1,202 @@
+"""Generated lessons with known sentence times, one narrator condition each, for
+``bench_align.py`` (and the speech tests).
+
+Every lesson: 8 sentences, narrated by one of espeak-ng's three Vietnamese variants (random
+pitch and pace), pauses of 0.3–1 s and two of 2–4 s, one sentence of the script never said,
+one ad-lib not in the script, room tone instead of digital silence. The condition adds:
+
+- ``clean``      nothing more (reference)
+- ``telephone``  300–3400 Hz band at 8 kHz with line noise (a cheap phone or headset)
+- ``reverb``     a reverberant room (sox reverb)
+- ``regional``   central or southern voice, pitch and pace far from the aligner's templates
+- ``music``      a music bed 10–15 dB below the speech
+- ``pace``       every sentence at its own pace (0.75–1.35×)
+- ``restarts``   two sentences restarted after a few syllables, two hesitations "ờ" inside
+
+Truth: a restarted sentence starts with its first attempt; a hesitation is inside its sentence.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import wave
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from pipeline.core.vi_numbers import spoken_form
+
+RATE = 22050
+CONDITIONS = ("clean", "telephone", "reverb", "regional", "music", "pace", "restarts")
+POOL = (
+    "Xin chào bà con, hôm nay chúng ta học cách trả tiền bằng mã QR khi đi chợ.",
+    "Trước hết, hãy mở ứng dụng ngân hàng trên điện thoại của bạn.",
+    "Nhập mật khẩu hoặc dùng vân tay để đăng nhập.",
+    "Trên màn hình chính, bạn sẽ thấy số dư tài khoản và các nút chức năng.",
+    "Hãy kiểm tra điện thoại có kết nối mạng, dù chỉ là sóng yếu.",
+    "Người bán hàng thường dán mã QR ở quầy hoặc trên tấm bìa nhỏ.",
+    "Bấm vào nút Quét mã QR ở giữa màn hình.",
+    "Đưa camera lại gần mã QR, giữ tay thật chắc cho đến khi điện thoại rung nhẹ.",
+    "Ứng dụng sẽ hiện tên người nhận, ví dụ cô Mai bán rau.",
+    "Nhập số tiền cần trả, ví dụ 45.000 đồng cho hai bó rau cải.",
+    "Bấm nút Xác nhận, rồi nhập mã OTP gồm 6 chữ số được gửi qua tin nhắn.",
+    "Không bao giờ đọc mã OTP cho người khác, kể cả người tự xưng là nhân viên ngân hàng.",
+    "Sau khi thanh toán xong, bạn nên kiểm tra lại lịch sử giao dịch.",
+    "Nếu mạng yếu, hãy chờ một lát rồi thử lại, đừng bấm nhiều lần.",
+    "Bạn có thể lưu mã QR của mình để người mua quét khi bán hàng trên Zalo.",
+    "Hãy đặt mật khẩu khó đoán và không ghi mật khẩu lên giấy.",
+    "Khi cần giúp đỡ, hãy hỏi tổ công nghệ số cộng đồng ở thôn bản.",
+)
+ADLIBS = (
+    "À, bà con nhớ để ý chỗ này nhé.",
+    "Ừ, chỗ này hơi khó, chúng ta làm chậm lại một chút.",
+    "Vâng, mọi người nhìn lên màn hình nhé.",
+)
+VOICES = ("vi", "vi-vn-x-central", "vi-vn-x-south")
+
+
+@dataclass
+class Truth:
+    text: str
+    start: float
+    end: float
+    status: str  # matched, skipped, ad-lib
+
+
+def read(path: Path) -> np.ndarray:
+    with wave.open(str(path)) as w:
+        return np.frombuffer(w.readframes(w.getnframes()), dtype="<i2").astype(np.float32) / 32768
+
+
+def write_wav(path: Path, x: np.ndarray, rate: int = RATE) -> None:
+    with wave.open(str(path), "wb") as w:
+        w.setnchannels(1)
+        w.setsampwidth(2)
+        w.setframerate(rate)
+        w.writeframes((np.clip(x, -1, 1) * 32767).astype("<i2").tobytes())
+
+
+def sox(x: np.ndarray, tmp: Path, *effects: str) -> np.ndarray:
+    src, dst = tmp / "sox_in.wav", tmp / "sox_out.wav"
+    write_wav(src, x)
+    subprocess.run(["sox", str(src), str(dst), *effects, "rate", str(RATE)], check=True,
+                   capture_output=True)
+    return read(dst)
+
+
+class Narrator:
+    def __init__(self, voice: str, wpm: int, pitch: int, tmp: Path) -> None:
+        self.voice, self.wpm, self.pitch, self.tmp = voice, wpm, pitch, tmp
+
+    def say(self, text: str, factor: float = 1.0) -> np.ndarray:
+        dst = self.tmp / "say.wav"
+        subprocess.run(["espeak-ng", "-v", self.voice, "-s", str(self.wpm), "-p",
+                        str(self.pitch), "-w", str(dst), spoken_form(text)], check=True,
+                       capture_output=True)
+        x = read(dst)
+        loud = np.flatnonzero(np.abs(x) > 0.01)
+        x = x[loud[0]: loud[-1] + 1]
+        return sox(x, self.tmp, "tempo", "-s", f"{factor:.3f}") if factor != 1.0 else x
+
+
+def music(n: int, rng: np.random.Generator) -> np.ndarray:
+    """A slow chord progression with a plucked rhythm and a soft pad."""
+    t = np.arange(n) / RATE
+    root = rng.choice([196.0, 220.0, 246.9])
+    out = 0.3 * np.sin(2 * np.pi * root / 2 * t)
+    beat = int(rng.uniform(0.4, 0.6) * RATE)
+    for k, start in enumerate(range(0, n, beat)):
+        seg = t[: min(beat, n - start)]
+        f = root * (1.0, 1.26, 1.5, 1.12, 1.33, 1.68)[(k // 4) % 6]
+        out[start: start + seg.size] += np.sin(2 * np.pi * f * seg) * np.exp(-seg * 4)
+    return out.astype(np.float32)
+
+
+def _script(rng: np.random.Generator) -> list[str]:
+    return [POOL[k] for k in rng.choice(len(POOL), size=8, replace=False)]
+
+
+def _narrator(condition: str, rng: np.random.Generator, tmp: Path) -> Narrator:
+    if condition == "regional":
+        return Narrator(str(rng.choice(VOICES[1:])), int(rng.integers(115, 190)),
+                        int(rng.choice([20, 25, 75, 80])), tmp)
+    return Narrator(str(rng.choice(VOICES)), int(rng.integers(130, 176)),
+                    int(rng.integers(35, 66)), tmp)
+
+
+def _finish(condition: str, speech: np.ndarray, rng: np.random.Generator,
+            tmp: Path) -> np.ndarray:
+    level = float(np.sqrt(np.mean(speech[np.abs(speech) > 0.01] ** 2)))
+    room = rng.normal(0, 1, speech.size).astype(np.float32)
+    speech = speech + room * level / 10 ** (45 / 20)  # room tone 45 dB down
+    if condition == "music":
+        snr = rng.uniform(10, 15)
+        bed = music(speech.size, rng)
+        speech = speech + bed * level / (np.sqrt(np.mean(bed**2)) + 1e-9) / 10 ** (snr / 20)
+    elif condition == "reverb":
+        speech = sox(speech, tmp, "reverb", str(int(rng.integers(40, 70))), "50",
+                     str(int(rng.integers(60, 100))))
+    elif condition == "telephone":
+        speech = sox(speech, tmp, "sinc", "300-3400", "rate", "8000", "compand",
+                     "0.02,0.2", "-60,-60,-30,-15,0,-5", "-3")
+        line = rng.normal(0, 1, speech.size).astype(np.float32)
+        speech = speech + line * level / 10 ** (30 / 20)
+    return np.asarray(speech / max(1e-6, float(np.abs(speech).max())) * 0.8, dtype=np.float32)
+
+
+def make_lesson(condition: str, seed: int, root: Path,
+                tmp: Path) -> tuple[Path, list[Truth], str]:
+    """Write ``root/<condition>-<seed>/`` (script.md, lesson.toml, recording.wav) and return
+    it with the true sentence times and a one-line description."""
+    rng = np.random.default_rng(seed)
+    texts = _script(rng)
+    nar = _narrator(condition, rng, tmp)
+    skipped_at = int(rng.integers(1, len(texts) - 1))
+    adlib_after = int(rng.integers(0, len(texts) - 1))
+    long_pause_after = {int(k) for k in rng.choice(len(texts), size=2, replace=False)}
+    odd = [int(k) for k in rng.choice([k for k in range(len(texts)) if k != skipped_at], 4,
+                                      replace=False)]
+    truth: list[Truth] = []
+    pieces = [np.zeros(int(rng.uniform(0.3, 1.2) * RATE), dtype=np.float32)]
+
+    def pos() -> float:
+        return sum(p.size for p in pieces) / RATE
+
+    def pause(seconds: float) -> None:
+        pieces.append(np.zeros(int(seconds * RATE), dtype=np.float32))
+
+    for k, text in enumerate(texts):
+        if k == skipped_at:
+            truth.append(Truth(text, pos(), pos(), "skipped"))
+            continue
+        factor = float(rng.uniform(0.75, 1.35)) if condition == "pace" else 1.0
+        start = pos()
+        words = text.split()
+        if condition == "restarts" and k in odd[:2]:
+            pieces.append(nar.say(" ".join(words[: int(rng.integers(2, 4))]), factor))
+            pause(rng.uniform(0.2, 0.5))
+        if condition == "restarts" and k in odd[2:]:
+            cut = int(rng.integers(2, max(3, len(words) - 1)))
+            pieces.append(nar.say(" ".join(words[:cut]), factor))
+            pause(0.15)
+            pieces.append(nar.say("ờ", 0.6))
+            pause(0.2)
+            pieces.append(nar.say(" ".join(words[cut:]), factor))
+        else:
+            pieces.append(nar.say(text, factor))
+        truth.append(Truth(text, start, pos(), "matched"))
+        pause(rng.uniform(2.0, 4.0) if k in long_pause_after else rng.uniform(0.3, 1.0))
+        if k == adlib_after:
+            start = pos()
+            pieces.append(nar.say(ADLIBS[seed % len(ADLIBS)]))
+            truth.append(Truth(ADLIBS[seed % len(ADLIBS)], start, pos(), "ad-lib"))
+            pause(rng.uniform(0.3, 1.0))
+    audio = _finish(condition, np.concatenate(pieces), rng, tmp)
+    lesson = root / f"{condition}-{seed}"
+    lesson.mkdir(parents=True, exist_ok=True)
+    write_wav(lesson / "recording.wav", audio)
+    (lesson / "script.md").write_text("# Bài thử\n" + "\n".join(texts) + "\n", encoding="utf-8")
+    (lesson / "lesson.toml").write_text(f'title = "Bài thử {seed}"\nlanguages = []\n',
+                                        encoding="utf-8")
+    return lesson, truth, f"{nar.voice} {nar.wpm} wpm pitch {nar.pitch}"
