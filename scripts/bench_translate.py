@@ -16,6 +16,9 @@ measure loading, batching, tokenising and decoding overhead, not translation qua
 
 Usage:
     python scripts/bench_translate.py [--sentences 68] [--repeat 3]
+
+Speed is sentences per second of wall time; "CPU time" is the same ratio in process CPU
+seconds (both backends use every core, so on a busy shared machine it is the steadier one).
 """
 
 from __future__ import annotations
@@ -79,20 +82,24 @@ def engines(work: Path, precision: str, names: dict[str, str],
 
 
 def time_family(pair: dict[str, MTEngine], family: str, tag: str, texts: list[str],
-                repeat: int) -> tuple[float, float, float]:
-    """Sentences per second of each backend (median of interleaved rounds) and the share of
-    sentences both translate identically."""
+                repeat: int) -> tuple[float, float, float, float]:
+    """Sentences per second of each backend (median of interleaved rounds), the CPU-time ratio
+    ct2 / tf (steadier than wall time on a shared machine) and the share of sentences both
+    translate identically."""
     outputs = {b: e.translate(texts, family, tag) for b, e in pair.items()}  # warm-up
-    runs: dict[str, list[float]] = {b: [] for b in pair}
+    wall: dict[str, list[float]] = {b: [] for b in pair}
+    cpu: dict[str, list[float]] = {b: [] for b in pair}
     for _ in range(repeat):
         for backend, engine in pair.items():
-            t0 = time.perf_counter()
+            t0, c0 = time.perf_counter(), time.process_time()
             engine.translate(texts, family, tag)
-            runs[backend].append(time.perf_counter() - t0)
+            wall[backend].append(time.perf_counter() - t0)
+            cpu[backend].append(time.process_time() - c0)
     same = sum(a == b for a, b in zip(outputs["transformers"], outputs["ctranslate2"],
                                       strict=True)) / len(texts)
-    return (len(texts) / statistics.median(runs["transformers"]),
-            len(texts) / statistics.median(runs["ctranslate2"]), same)
+    cpu_ratio = statistics.median(cpu["transformers"]) / statistics.median(cpu["ctranslate2"])
+    return (len(texts) / statistics.median(wall["transformers"]),
+            len(texts) / statistics.median(wall["ctranslate2"]), cpu_ratio, same)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -123,10 +130,10 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{len(texts)} sentences, batch 8, greedy, max {args.max_length} tokens, median of "
           f"{args.repeat} interleaved runs after a warm-up")
     print(f"{'family':8} {'precision':9} {'transformers':>14} {'ctranslate2':>13} "
-          f"{'ct2 / tf':>9} {'same output':>12}")
-    for family, precision, tf, ct, same in rows:
+          f"{'ct2 / tf':>9} {'(CPU time)':>10} {'same output':>12}")
+    for family, precision, tf, ct, cpu_ratio, same in rows:
         print(f"{family:8} {precision:9} {tf:10.1f} s/s {ct:9.1f} s/s {ct / tf:9.2f} "
-              f"{same:11.0%}")
+              f"{cpu_ratio:10.2f} {same:11.0%}")
     return 0
 
 
