@@ -3,12 +3,13 @@
 
 The narration is synthesised with espeak-ng, but deliberately *not* the way the DTW aligner
 synthesises its templates (``pipeline/speech/align/synth.py``: ``-v vi`` and ``vi+f4`` at 150
-wpm, no pauses): the narrator is the Southern variant with the ``m3`` voice, the pace and pitch
-change from sentence to sentence (±18 %), the pauses between sentences are uneven (0.25-1.5 s,
-some shorter than the comma pauses inside sentences), the "microphone" band-limits the voice
-(≈ 180-4200 Hz), the level changes per sentence, and room tone plus a little noise fill the
-whole recording (no digital silence). A test that passes with the proportional baseline on
-this lesson does not tell the aligners apart.
+wpm, no pauses): the narrator is the Southern variant with the ``m3`` voice at 136 wpm, pace
+(±18 %), pitch and level change from sentence to sentence, the pauses between sentences are
+uneven (0.14-1.5 s; three under 0.2 s, where sentences run together), four sentences have a
+hesitation of 0.6-1.0 s at their first comma, the "microphone" band-limits the voice
+(≈ 180-4200 Hz) and room tone plus a little noise fill the whole recording (no digital
+silence). On this lesson the proportional baseline misses boundaries by seconds where DTW
+stays within ~0.17 s, so the alignment tests can tell them apart.
 
 The "screen recording" is a sequence of rendered phone-app screens with small (15 px)
 Vietnamese UI text that changes with the narration. ``truth.json`` records the true start/end
