@@ -1,13 +1,24 @@
 #!/usr/bin/env python3
 """Write the sample lesson ``lessons/sample-qr-payment/`` (paying at the market with a QR code).
 
-The narration is synthesised with ``espeak-ng -v vi``; the "screen recording" is a sequence of
-rendered phone-app screens with small (15 px) Vietnamese UI text that changes with the
-narration. ``truth.json`` records the true start/end of every spoken sentence (used by the
-alignment benchmark). Deterministic: the same arguments give byte-identical files.
+The narration is synthesised with espeak-ng, but deliberately *not* the way the DTW aligner
+synthesises its templates (``pipeline/speech/align/synth.py``: ``-v vi`` and ``vi+f4`` at 150
+wpm, no pauses): the narrator is the Southern variant with the ``m3`` voice at 136 wpm, pace
+(±18 %), pitch and level change from sentence to sentence, the pauses between sentences are
+uneven (0.14-1.5 s; three under 0.2 s, where sentences run together), four sentences have a
+hesitation of 0.6-1.0 s at their first comma, the "microphone" band-limits the voice
+(≈ 180-4200 Hz) and room tone plus a little noise fill the whole recording (no digital
+silence). On this lesson the proportional baseline misses boundaries by seconds where DTW
+stays within ~0.17 s, so the alignment tests can tell them apart.
+
+The "screen recording" is a sequence of rendered phone-app screens with small (15 px)
+Vietnamese UI text that changes with the narration. ``truth.json`` records the true start/end
+of every spoken sentence. Deterministic (fixed tables, seeded noise): the same arguments give
+byte-identical files.
 
 Usage:
-    python scripts/make_sample_lesson.py [--out lessons] [--sentences N] [--rate WPM] [--force]
+    python scripts/make_sample_lesson.py [--out lessons] [--sentences N] [--id ID]
+                                         [--rate WPM] [--voice VOICE] [--force]
 """
 
 from __future__ import annotations
@@ -32,6 +43,25 @@ from pipeline.render.fonts import font_file
 LESSON_ID = "sample-qr-payment"
 TITLE = "Trả tiền bằng mã QR khi đi chợ"
 RATE = 22050  # espeak-ng's output rate
+#: The narrator: not the aligner's template voices ("vi", "vi+f4") nor its speed (150 wpm).
+VOICE = "vi-vn-x-south+m3"
+WPM = 136
+#: Per-sentence pace, pitch (espeak-ng 0-99) and level, cycled: a narrator is never metronomic.
+PACE = (1.00, 0.84, 1.14, 0.93, 1.18, 0.88, 1.05, 0.82, 1.10, 0.96, 1.16, 0.86, 1.02, 1.12,
+        0.90, 1.07, 0.95)
+PITCH = (50, 42, 58, 46, 55, 40, 52, 60, 44, 50, 56, 41, 53, 47, 59, 45, 51)
+LEVEL = (1.0, 0.8, 0.9, 0.65, 1.0, 0.75, 0.85, 0.7, 0.95, 0.8, 0.6, 0.9, 0.75, 1.0, 0.7, 0.85,
+         0.8)
+#: Pause after each sentence (s), cycled; some sentences run together (< 0.2 s: no pause a
+#: detector can see), a chapter change and the end take longer.
+PAUSE = (0.55, 0.3, 0.4, 0.35, 0.6, 0.25, 0.45, 0.9, 0.3, 0.14, 0.5, 0.7, 0.4, 0.16, 0.65,
+         0.38, 0.5)
+#: A hesitation (s) at the first comma of some sentences: longer than many sentence pauses.
+HESITATE = (0.0, 0.9, 0.0, 0.0, 0.0, 0.0, 0.0, 0.7, 0.0, 0.0, 0.0, 0.0, 1.0, 0.0, 0.0, 0.6, 0.0)
+CHAPTER_PAUSE, END_PAUSE, LEAD_IN = 1.5, 1.0, 0.8
+#: Microphone pass band (Hz) and the room: tone level, noise level (dBFS RMS), seed.
+BAND = (180.0, 4200.0)
+ROOM_DBFS, NOISE_DBFS, SEED = -50.0, -58.0, 20261127
 
 
 @dataclass(frozen=True)
@@ -98,18 +128,70 @@ SCREENS: dict[str, tuple[str, tuple[str, ...]]] = {
 }
 
 
-def synthesize(text: str, dst: Path, rate_wpm: int, voice: str) -> np.ndarray:
-    """Speak ``text`` with espeak-ng into ``dst``; return int16 samples at 22.05 kHz."""
-    subprocess.run(["espeak-ng", "-v", voice, "-s", str(rate_wpm), "-w", str(dst), text],
-                   check=True, capture_output=True)
+def synthesize(text: str, dst: Path, wpm: int, pitch: int, voice: str) -> np.ndarray:
+    """Speak ``text`` with espeak-ng into ``dst``; return float samples at 22.05 kHz."""
+    subprocess.run(["espeak-ng", "-v", voice, "-s", str(wpm), "-p", str(pitch), "-w", str(dst),
+                    text], check=True, capture_output=True)
     with wave.open(str(dst), "rb") as w:
         assert w.getframerate() == RATE, w.getframerate()
-        return np.frombuffer(w.readframes(w.getnframes()), dtype="<i2").copy()
+        return np.frombuffer(w.readframes(w.getnframes()), dtype="<i2").astype(np.float64)
 
 
 def trim(samples: np.ndarray, threshold: int = 300) -> np.ndarray:
-    loud = np.flatnonzero(np.abs(samples.astype(np.int32)) > threshold)
+    loud = np.flatnonzero(np.abs(samples) > threshold)
     return samples[loud[0]: loud[-1] + 1] if loud.size else samples
+
+
+def band_limit(x: np.ndarray, low: float, high: float) -> np.ndarray:
+    """Zero-phase band-pass with raised-cosine edges one octave wide (FFT of the whole take)."""
+    spectrum = np.fft.rfft(x)
+    f = np.fft.rfftfreq(x.size, 1 / RATE)
+    with np.errstate(divide="ignore"):
+        lo = np.clip(np.log2(np.maximum(f, 1e-9) / (low / 2)), 0, 1)
+        hi = np.clip(np.log2(2 * high / np.maximum(f, 1e-9)), 0, 1)
+    gain = np.sin(lo * np.pi / 2) ** 2 * np.sin(hi * np.pi / 2) ** 2
+    return np.fft.irfft(spectrum * gain, n=x.size)
+
+
+def room(n: int, rng: np.random.Generator) -> np.ndarray:
+    """Room tone (brownish rumble with a slow swell) plus white noise, at the set levels."""
+    rumble = band_limit(np.cumsum(rng.standard_normal(n)), 40.0, 900.0)
+    swell = 1 + 0.3 * np.sin(2 * np.pi * np.arange(n) / (RATE * 7.3))
+    rumble *= swell / max(float(np.sqrt(np.mean(rumble**2))), 1e-9)
+    hiss = rng.standard_normal(n)
+    return (rumble * 10 ** (ROOM_DBFS / 20) + hiss * 10 ** (NOISE_DBFS / 20)) * 32768
+
+
+def narrate(steps: tuple[Step, ...], tmp: Path, wpm: int,
+            voice: str) -> tuple[np.ndarray, list[dict[str, object]], list[int]]:
+    """The narration as int16 samples, the true sentence times, and each step's end sample
+    (where the next screen starts)."""
+    pieces: list[np.ndarray] = [np.zeros(int(LEAD_IN * RATE))]
+    truth: list[dict[str, object]] = []
+    ends: list[int] = []
+    pos = pieces[0].size
+    for i, step in enumerate(steps):
+        k = i % len(PACE)
+        spoken = step.spoken or step.text
+        parts = spoken.split(", ", 1) if HESITATE[k] else [spoken]
+        said = [trim(synthesize(part, tmp / f"s{i}-{j}.wav", round(wpm * PACE[k]), PITCH[k],
+                                voice)) for j, part in enumerate(parts)]
+        if len(said) == 2:
+            said.insert(1, np.zeros(int(HESITATE[k] * RATE)))
+        speech = np.concatenate(said) * LEVEL[k]
+        truth.append({"index": i, "text": step.text, "start": round(pos / RATE, 3),
+                      "end": round((pos + speech.size) / RATE, 3)})
+        pause = PAUSE[k]
+        if i + 1 == len(steps):
+            pause = END_PAUSE
+        elif steps[i + 1].chapter != step.chapter:
+            pause = CHAPTER_PAUSE
+        pieces += [speech, np.zeros(int(pause * RATE))]
+        pos += speech.size + pieces[-1].size
+        ends.append(pos)
+    voice_track = band_limit(np.concatenate(pieces), *BAND)
+    mixed = voice_track + room(voice_track.size, np.random.default_rng(SEED))
+    return np.clip(np.round(mixed), -32768, 32767).astype(np.int16), truth, ends
 
 
 def draw_screen(step: Step, number: int, total: int) -> Image.Image:
@@ -157,6 +239,34 @@ def draw_screen(step: Step, number: int, total: int) -> Image.Image:
     return img
 
 
+def encode(audio: np.ndarray, steps: tuple[Step, ...], ends: list[int], tmp: Path) -> Path:
+    """Write the screens and the narration, and encode them into ``tmp/recording.mp4``."""
+    concat: list[str] = []
+    for i, step in enumerate(steps):
+        # The screen for step i shows from its start until the next step starts.
+        png = tmp / f"screen{i:02d}.png"
+        draw_screen(step, i + 1, len(steps)).save(png)
+        first = 0 if i == 0 else ends[i - 1]
+        concat.append(f"file '{png.name}'\nduration {(ends[i] - first) / RATE:.3f}\n")
+    wav = tmp / "narration.wav"
+    with wave.open(str(wav), "wb") as w:
+        w.setnchannels(1)
+        w.setsampwidth(2)
+        w.setframerate(RATE)
+        w.writeframes(audio.tobytes())
+    last = f"screen{len(steps) - 1:02d}.png"
+    (tmp / "screens.txt").write_text("".join(concat) + f"file '{last}'\n", encoding="utf-8")
+    video = tmp / "recording.mp4"
+    run_ffmpeg(["-f", "concat", "-safe", "0", "-i", str(tmp / "screens.txt"), "-i", str(wav),
+                "-map", "0:v", "-map", "1:a", "-vf", "fps=15,format=yuv420p",
+                "-c:v", "libx264", "-preset", "veryfast", "-crf", "18", "-threads", "1",
+                "-c:a", "aac", "-b:a", "64k", "-t", f"{audio.size / RATE:.3f}",
+                "-map_metadata", "-1", "-fflags", "+bitexact", "-flags:v", "+bitexact",
+                "-flags:a", "+bitexact", "-movflags", "+faststart", str(video)],
+               action="encoding the sample recording", path=video)
+    return video
+
+
 def build(out_root: Path, n_sentences: int, rate_wpm: int, voice: str, lesson_id: str,
           force: bool) -> Path:
     lesson = out_root / lesson_id
@@ -167,47 +277,8 @@ def build(out_root: Path, n_sentences: int, rate_wpm: int, voice: str, lesson_id
     steps = tuple(STEPS[i % len(STEPS)] for i in range(n_sentences))
     with tempfile.TemporaryDirectory(prefix="caunoi-sample-") as tmpdir:
         tmp = Path(tmpdir)
-        pieces: list[np.ndarray] = []
-        truth: list[dict[str, object]] = []
-        concat: list[str] = []
-        pos = int(0.8 * RATE)
-        pieces.append(np.zeros(pos, dtype=np.int16))
-        for i, step in enumerate(steps):
-            speech = trim(synthesize(step.spoken or step.text, tmp / f"s{i}.wav", rate_wpm, voice))
-            start = pos
-            pieces.append(speech)
-            pos += speech.size
-            truth.append({"index": i, "text": step.text, "start": round(start / RATE, 3),
-                          "end": round(pos / RATE, 3)})
-            new_chapter = i + 1 < len(steps) and steps[i + 1].chapter != step.chapter
-            pause = int((1.4 if new_chapter else 0.6) * RATE)
-            if i + 1 == len(steps):
-                pause = int(1.0 * RATE)
-            pieces.append(np.zeros(pause, dtype=np.int16))
-            pos += pause
-            # The screen for step i shows from its start until the next step starts.
-            png = tmp / f"screen{i:02d}.png"
-            draw_screen(step, i + 1, len(steps)).save(png)
-            first = 0.0 if i == 0 else start / RATE
-            end = pos / RATE
-            concat.append(f"file '{png.name}'\nduration {end - first:.3f}\n")
-        audio = np.concatenate(pieces)
-        wav = tmp / "narration.wav"
-        with wave.open(str(wav), "wb") as w:
-            w.setnchannels(1)
-            w.setsampwidth(2)
-            w.setframerate(RATE)
-            w.writeframes(audio.tobytes())
-        last = f"screen{len(steps) - 1:02d}.png"
-        (tmp / "screens.txt").write_text("".join(concat) + f"file '{last}'\n", encoding="utf-8")
-        video = tmp / "recording.mp4"
-        run_ffmpeg(["-f", "concat", "-safe", "0", "-i", str(tmp / "screens.txt"), "-i", str(wav),
-                    "-map", "0:v", "-map", "1:a", "-vf", "fps=15,format=yuv420p",
-                    "-c:v", "libx264", "-preset", "veryfast", "-crf", "18", "-threads", "1",
-                    "-c:a", "aac", "-b:a", "64k", "-t", f"{audio.size / RATE:.3f}",
-                    "-map_metadata", "-1", "-fflags", "+bitexact", "-flags:v", "+bitexact",
-                    "-flags:a", "+bitexact", "-movflags", "+faststart", str(video)],
-                   action="encoding the sample recording", path=video)
+        audio, truth, ends = narrate(steps, tmp, rate_wpm, voice)
+        video = encode(audio, steps, ends, tmp)
         if lesson.exists():
             shutil.rmtree(lesson)
         lesson.mkdir(parents=True)
@@ -220,7 +291,7 @@ def build(out_root: Path, n_sentences: int, rate_wpm: int, voice: str, lesson_id
     (lesson / "script.md").write_text("\n".join(script) + "\n", encoding="utf-8")
     (lesson / "lesson.toml").write_text(
         f'title = "{TITLE}"\nlanguages = ["hmn", "blt"]\nprofiles = ["compat"]\n'
-        'authors = ["Cầu Nối sample generator (espeak-ng -v vi)"]\n', encoding="utf-8")
+        f'authors = ["Cầu Nối sample generator (espeak-ng -v {voice})"]\n', encoding="utf-8")
     (lesson / "truth.json").write_text(json.dumps(truth, ensure_ascii=False, indent=2) + "\n",
                                        encoding="utf-8")
     return lesson
@@ -232,8 +303,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--id", default=LESSON_ID, help="lesson id (folder name)")
     p.add_argument("--sentences", type=int, default=len(STEPS),
                    help=f"number of sentences (the {len(STEPS)} of the script, cycled)")
-    p.add_argument("--rate", type=int, default=150, help="espeak-ng speed, words per minute")
-    p.add_argument("--voice", default="vi", help="espeak-ng voice")
+    p.add_argument("--rate", type=int, default=WPM,
+                   help="mean espeak-ng speed, words per minute (varied per sentence)")
+    p.add_argument("--voice", default=VOICE, help="espeak-ng voice")
     p.add_argument("--force", action="store_true", help="rebuild even if present")
     args = p.parse_args(argv)
     if args.sentences < 1:

@@ -21,6 +21,9 @@ os.environ.setdefault("CAUNOI_UI_LANG", "vi")
 logging.raiseExceptions = False
 
 SCRIPTS = PROJECT_ROOT / "scripts"
+#: Settings a run may swap to check that the tests tell the product from a baseline, e.g.
+#: ``CAUNOI_ALIGNER=proportional pytest -k align`` must fail. Everything else stays isolated.
+SWAPPABLE = ("CAUNOI_ALIGNER", "CAUNOI_MT_BACKEND", "CAUNOI_PROFILES", "CAUNOI_COMPUTE_TYPE")
 
 
 def run_script(name: str, *args: str) -> None:
@@ -35,7 +38,8 @@ def lessons_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="session")
 def short_lesson(lessons_root: Path) -> Path:
-    """A ~20 s lesson: the first 4 sentences of the sample, synthesised with espeak-ng."""
+    """A ~20 s lesson: the first 4 sentences of the sample (espeak-ng Southern voice, uneven
+    pace and pauses, a hesitation inside sentence 1, room tone; see make_sample_lesson.py)."""
     run_script("make_sample_lesson.py", "--out", str(lessons_root), "--id", "short-qr",
                "--sentences", "4")
     return lessons_root / "short-qr"
@@ -51,8 +55,10 @@ def tiny_models(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture
 def settings(tmp_path: Path) -> Settings:
-    """Settings isolated from the user's caunoi.toml and models."""
-    return load_settings(config_file=tmp_path / "none.toml", env={},
+    """Settings isolated from the user's caunoi.toml and models (only ``SWAPPABLE`` variables
+    of the environment are read)."""
+    env = {k: v for k, v in os.environ.items() if k in SWAPPABLE}
+    return load_settings(config_file=tmp_path / "none.toml", env=env,
                          out_dir=tmp_path / "out", model_dir=tmp_path / "no-models",
                          prefect_home=tmp_path / "prefect")
 

@@ -82,10 +82,15 @@ def test_compat_profile_streams(compat: tuple[Path, dict[str, float | None]]) ->
 
 
 def test_quality_figures_recorded(compat: tuple[Path, dict[str, float | None]]) -> None:
-    q = compat[1]
-    assert q["ssim"] is not None and q["ssim"] > 0.97
+    """Every gate measured (tesseract and libvmaf come with the project), each near what the
+    compat render of the short lesson measures (2026-11-27), and at least its gate."""
+    q, gate = compat[1], get_profile("compat")
+    assert q["ssim"] is not None and q["ssim"] >= max(gate.min_ssim, 0.99)  # measured 0.994
+    assert q["vmaf"] is not None and q["vmaf"] > 90  # measured 93.2
     assert q["subtitles_present"] == 1.0
-    assert q["ocr_diacritics"] is None or q["ocr_diacritics"] > 0.7
+    # Measured 0.923 (12 of 13 diacritic words read back); the gate needs 0.8.
+    ocr = q["ocr_diacritics"]
+    assert ocr is not None and ocr >= max(gate.min_ocr, 0.9)
 
 
 def test_title_card_then_subtitles(compat: tuple[Path, dict[str, float | None]],

@@ -37,9 +37,13 @@ def test_sample_lesson_end_to_end(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
     assert len(alignment) == len(truth) == 17
     errors = sorted(abs(a[k] - t[k]) for a, t in zip(alignment, truth, strict=True)
                     for k in ("start", "end"))
-    assert errors[len(errors) // 2] < 0.1  # median boundary error on clean narration
+    # Measured 2026-11-27 (DTW, the default without an ASR model): median 0.037 s, worst
+    # 0.165 s. The proportional baseline: median 0.052 s but worst 5.18 s (run-together
+    # sentences, hesitations), so the worst boundary is what tells them apart.
+    assert errors[len(errors) // 2] < 0.06
+    assert errors[-1] < 0.25
 
     manifest = json.loads((result / "manifest.json").read_text(encoding="utf-8"))
     video = next(f for f in manifest["files"] if f["path"] == "video/vi-compat.mp4")
     kb_per_min = video["bytes"] / 1024 / (video["duration"] / 60)
-    assert kb_per_min < 650  # DESIGN.md's starting point for compat
+    assert kb_per_min < 340  # measured 310.8 KB/min (484,036 bytes over 91.3 s)
