@@ -69,6 +69,7 @@ demo: setup $(LESSON)/recording.mp4
 lint: setup
 	$(BIN)/ruff check pipeline flows scripts tests
 	$(BIN)/mypy
+	$(PY) scripts/check_sizes.py --strict
 
 test: lint $(WHISPER_BASE)
 	$(BIN)/pytest -q -m "not slow"

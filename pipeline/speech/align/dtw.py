@@ -78,18 +78,8 @@ class DTWAligner(Aligner):
 
         sentences = ingested.lesson.sentences
         band = int(min(o.max_band, max(o.min_band, o.band_share * rec.shape[0])))
-        # Pass 1, one DTW over the whole lesson per synthesis voice: keep the voice closest
-        # to the narrator (a female narrator matches a female voice better).
-        best_voice = None
-        for voice in o.voices:
-            pieces = [mfcc(*synthesize(s.text, voice, o.wpm), o.band_hz) for s in sentences]
-            synth = np.concatenate(pieces)
-            path_i, path_j = banded_dtw(synth, rec, band)
-            score = float(np.median(_local(synth, rec, path_i, path_j)))
-            if best_voice is None or score < best_voice[0]:
-                best_voice = (score, voice, pieces, synth, path_i, path_j)
-        assert best_voice is not None
-        _, voice, pieces, synth, path_i, path_j = best_voice
+        voice, pieces, synth, path_i, path_j = _best_voice(
+            [s.text for s in sentences], rec, band, o)
         bounds = [0, *np.cumsum([p.shape[0] for p in pieces]).tolist()]
         good = float(np.median(_local(synth, rec, path_i, path_j)))
         rng = np.random.default_rng(0)
@@ -129,6 +119,22 @@ class DTWAligner(Aligner):
                   for a, b in _runs(np.array([u not in used for u in range(len(units))]), 1)
                   if units[b][1] - units[a][0] >= o.min_adlib_ms]
         return Alignment(aligner=self.name, sentences=tuple(place(out, adlibs)))
+
+
+def _best_voice(texts: list[str], rec: np.ndarray, band: int, o: DTWOptions
+                ) -> tuple[str, list[np.ndarray], np.ndarray, np.ndarray, np.ndarray]:
+    """Pass 1, one DTW over the whole lesson per synthesis voice: keep the voice closest to
+    the narrator (a female narrator matches a female voice better)."""
+    best: tuple[float, str, list[np.ndarray], np.ndarray, np.ndarray, np.ndarray] | None = None
+    for voice in o.voices:
+        pieces = [mfcc(*synthesize(text, voice, o.wpm), o.band_hz) for text in texts]
+        synth = np.concatenate(pieces)
+        path_i, path_j = banded_dtw(synth, rec, band)
+        score = float(np.median(_local(synth, rec, path_i, path_j)))
+        if best is None or score < best[0]:
+            best = (score, voice, pieces, synth, path_i, path_j)
+    assert best is not None
+    return best[1:]
 
 
 def _units(regions: list[tuple[int, int]], rough: list[int], expected_ms: list[int],

@@ -126,7 +126,13 @@ def _dtw_band(a: np.ndarray, b: np.ndarray, band: int, open_row: np.ndarray, gar
                     best, step = c, 4
             acc[i, k] = best
             move[i, k] = step
-    # Backtrack from the last cell; rows passed by a jump get no path point.
+    return _backtrack(move, skip_from, n, m, band)
+
+
+@numba.njit(cache=True)
+def _backtrack(move: np.ndarray, skip_from: np.ndarray, n: int, m: int,
+               band: int) -> tuple[np.ndarray, np.ndarray]:
+    """The warp path from the last cell back; rows passed by a jump get no path point."""
     path_i = np.empty(n + m, dtype=np.int64)
     path_j = np.empty(n + m, dtype=np.int64)
     i, j, p = n - 1, m - 1, 0
