@@ -71,16 +71,18 @@ def _guard_zip(zip_path: Path, folder_name: str, force: bool) -> None:
 
 
 def _bundled_files(sel: Selection, languages: list[str], profile: str) -> list[ManifestFile]:
-    """The chosen video and its poster per language, and the MP3 of the audio-only version."""
+    """The chosen video and its poster per language, and the MP3 of the audio-only version
+    (once: every language's audio-only version is the same narration until a dub exists)."""
     audio_profiles = {p.name for p in PROFILES.values() if not p.has_video}
-    keep = []
+    keep, sounds = [], set()
     for f in sel.manifest.files:
         if f.language not in languages:
             continue
         picture = f.kind in ("video", "thumbnail") and f.profile == profile
         mp3 = f.kind == "audio" and f.profile in audio_profiles and f.path.endswith(".mp3")
-        if picture or mp3:
+        if picture or (mp3 and f.sha256 not in sounds):
             keep.append(f)
+            sounds.update([f.sha256] if mp3 else [])
     return keep
 
 
@@ -90,7 +92,10 @@ def _items(sel: Selection, files: list[ManifestFile], languages: list[str],
     for lang in languages:
         video = next(f for f in files if f.kind == "video" and f.language == lang)
         poster = next((f for f in files if f.kind == "thumbnail" and f.language == lang), None)
-        mp3 = next((f for f in files if f.kind == "audio" and f.language == lang), None)
+        own = next((f for f in sel.manifest.files if f.kind == "audio" and f.language == lang
+                    and f.path.endswith(".mp3")), None)
+        mp3 = next((f for f in files if own and f.kind == "audio" and f.sha256 == own.sha256),
+                   None)
         title, native = sel.manifest.title_in(lang, source)
         items.append(PageItem(
             language=lang, title=title, title_native=native or lang == source,
