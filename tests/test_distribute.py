@@ -162,7 +162,7 @@ def test_bundle_zip_verify_and_corrupted_copy(produced: Path, tmp_path: Path,
     assert '<a class="poster" href="short-qr/video/hmn-compat.mp4"' in page
     assert "<script" not in page and "<track" not in page
     mp3s = [p.name for p in (folder / "short-qr" / "audio").iterdir()]
-    assert len(mp3s) == 1 and page.count(f"short-qr/audio/{mp3s[0]}") == 2  # same narration
+    assert mp3s == ["vi-audio.mp3"] and page.count("short-qr/audio/vi-audio.mp3") == 2
     with zipfile.ZipFile(zip_path) as z:
         assert "usb/index.html" in z.namelist()
     assert verify(str(folder)).ok and verify(str(zip_path)).ok

@@ -70,12 +70,14 @@ def _guard_zip(zip_path: Path, folder_name: str, force: bool) -> None:
         raise TargetRefusedError(path=str(zip_path), reason="exists")
 
 
-def _bundled_files(sel: Selection, languages: list[str], profile: str) -> list[ManifestFile]:
+def _bundled_files(sel: Selection, languages: list[str], profile: str,
+                   source: str) -> list[ManifestFile]:
     """The chosen video and its poster per language, and the MP3 of the audio-only version
-    (once: every language's audio-only version is the same narration until a dub exists)."""
+    (once, the source language's: every language's audio-only version is the same narration
+    until a dub exists)."""
     audio_profiles = {p.name for p in PROFILES.values() if not p.has_video}
     keep, sounds = [], set()
-    for f in sel.manifest.files:
+    for f in sorted(sel.manifest.files, key=lambda f: f.language != source):
         if f.language not in languages:
             continue
         picture = f.kind in ("video", "thumbnail") and f.profile == profile
@@ -143,7 +145,7 @@ def make_bundle(lesson_outs: list[Path], languages: list[str], profile: str, dst
     with staged_folder(dst, "bundle") as staging:
         for sel in selections:
             lid = sel.manifest.lesson_id
-            files = _bundled_files(sel, languages, profile)
+            files = _bundled_files(sel, languages, profile, source)
             for f in files:
                 target = staging / lid / f.path
                 target.parent.mkdir(parents=True, exist_ok=True)
