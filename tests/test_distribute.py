@@ -163,7 +163,8 @@ def test_bundle_zip_verify_and_corrupted_copy(produced: Path, tmp_path: Path,
     page = (folder / "index.html").read_text(encoding="utf-8")
     assert '<a class="poster" href="short-qr/video/hmn-compat.mp4"' in page
     assert "<script" not in page and "<track" not in page
-    assert "short-qr/audio/hmn-audio.mp3" in page
+    mp3s = [p.name for p in (folder / "short-qr" / "audio").iterdir()]
+    assert mp3s == ["vi-audio.mp3"] and page.count("short-qr/audio/vi-audio.mp3") == 2
     with zipfile.ZipFile(zip_path) as z:
         assert "usb/index.html" in z.namelist()
     assert verify(str(folder)).ok and verify(str(zip_path)).ok

@@ -70,17 +70,21 @@ def _guard_zip(zip_path: Path, folder_name: str, force: bool) -> None:
         raise TargetRefusedError(path=str(zip_path), reason="exists")
 
 
-def _bundled_files(sel: Selection, languages: list[str], profile: str) -> list[ManifestFile]:
-    """The chosen video and its poster per language, and the MP3 of the audio-only version."""
+def _bundled_files(sel: Selection, languages: list[str], profile: str,
+                   source: str) -> list[ManifestFile]:
+    """The chosen video and its poster per language, and the MP3 of the audio-only version
+    (once, the source language's: every language's audio-only version is the same narration
+    until a dub exists)."""
     audio_profiles = {p.name for p in PROFILES.values() if not p.has_video}
-    keep = []
-    for f in sel.manifest.files:
+    keep, sounds = [], set()
+    for f in sorted(sel.manifest.files, key=lambda f: f.language != source):
         if f.language not in languages:
             continue
         picture = f.kind in ("video", "thumbnail") and f.profile == profile
         mp3 = f.kind == "audio" and f.profile in audio_profiles and f.path.endswith(".mp3")
-        if picture or mp3:
+        if picture or (mp3 and f.sha256 not in sounds):
             keep.append(f)
+            sounds.update([f.sha256] if mp3 else [])
     return keep
 
 
@@ -90,7 +94,10 @@ def _items(sel: Selection, files: list[ManifestFile], languages: list[str],
     for lang in languages:
         video = next(f for f in files if f.kind == "video" and f.language == lang)
         poster = next((f for f in files if f.kind == "thumbnail" and f.language == lang), None)
-        mp3 = next((f for f in files if f.kind == "audio" and f.language == lang), None)
+        own = next((f for f in sel.manifest.files if f.kind == "audio" and f.language == lang
+                    and f.path.endswith(".mp3")), None)
+        mp3 = next((f for f in files if own and f.kind == "audio" and f.sha256 == own.sha256),
+                   None)
         title, native = sel.manifest.title_in(lang, source)
         items.append(PageItem(
             language=lang, title=title, title_native=native or lang == source,
@@ -138,7 +145,7 @@ def make_bundle(lesson_outs: list[Path], languages: list[str], profile: str, dst
     with staged_folder(dst, "bundle") as staging:
         for sel in selections:
             lid = sel.manifest.lesson_id
-            files = _bundled_files(sel, languages, profile)
+            files = _bundled_files(sel, languages, profile, source)
             for f in files:
                 target = staging / lid / f.path
                 target.parent.mkdir(parents=True, exist_ok=True)
