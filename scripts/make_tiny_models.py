@@ -2,7 +2,8 @@
 """Build tiny random-weight stand-ins for every model family Cầu Nối loads.
 
 They exercise the real loading code offline (tests, CI); their output is noise. Nothing is
-downloaded and nothing here should be committed. Layout matches ``pipeline.core.model_files``::
+downloaded and nothing here should be committed. Layout matches ``pipeline.speech.models``
+and ``pipeline.translate.mt``::
 
     OUT/whisper/tiny-random.pt            openai-whisper checkpoint (whisper.load_model)
     OUT/faster-whisper/tiny-random/       CTranslate2 Whisper (int8) with tokenizer.json

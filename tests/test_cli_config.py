@@ -11,7 +11,7 @@ from flows.cli import build_parser, main
 from pipeline.core.config import load_settings
 from pipeline.core.errors import ConfigError, ModelMissingError, UnknownLanguageError
 from pipeline.core.languages import Registry
-from pipeline.core.model_files import asr_model_path
+from pipeline.speech.transcribe import asr_model_path
 
 
 def test_settings_file_then_env_then_overrides(tmp_path: Path) -> None:

@@ -257,8 +257,6 @@ def test_fuzz_tbx_cli(base: Path, text: str) -> None:
         (base / "glossaries" / "hmn.csv").write_bytes(saved)
 
 
-@pytest.mark.xfail(strict=True, reason="glossary area: import_tbx lets lxml's XMLSyntaxError "
-                   "out (malformed and billion-laughs TBX); it should raise a project error")
 @KNOWN
 @given(text=_mutations(GOOD_TBX))
 @example(text=LAUGHS)
@@ -305,9 +303,6 @@ def test_fuzz_xliff_cli(base: Path, xliff_base: tuple[Path, str], data: st.DataO
     _assert_one_sentence(code, err, (0, 2))
 
 
-@pytest.mark.xfail(strict=True, reason="review area: a unit id with a 20-digit version "
-                   "raises OverflowError from SQLite in ReviewStore.save; exchange.import_xliff "
-                   "should refuse it as a project error")
 @KNOWN
 @given(version=st.integers(10**19, 10**30))
 @example(version=99999999999999999999)
@@ -352,14 +347,11 @@ def test_fuzz_manifest_cli(base: Path, text: str) -> None:
     _assert_one_sentence(code, err, (0, 1, 2), report=True)
 
 
-@pytest.mark.xfail(strict=True, reason="publish area: verify() lets JSONDecodeError / "
-                   "TypeError / KeyError out of a corrupt manifest.json; it should raise a "
-                   "project error naming the file")
 @KNOWN
 @given(text=MANIFEST_TEXT)
 @example(text="{not json")
 def test_fuzz_manifest_library(tmp_path_factory: pytest.TempPathFactory, text: str) -> None:
-    from pipeline.publish.distribute import verify
+    from pipeline.publish.verify import verify
 
     bundle = tmp_path_factory.mktemp("bundle")
     (bundle / "manifest.json").write_text(text, encoding="utf-8")

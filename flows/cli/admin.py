@@ -31,6 +31,9 @@ def cmd_glossary(args: argparse.Namespace, settings: Settings) -> int:
         n = export_tbx(load_glossary(settings.glossary_dir, args.lang), args.file)
         print(msg("exported", n=n, path=args.file))
         return 0
+    from pipeline.core.limits import Limits, check_exchange_file
+
+    check_exchange_file(args.file, Limits.from_settings(settings))
     n = import_tbx(args.file, settings.glossary_dir, args.lang, args.source)
     print(msg("imported", n=n, path=settings.glossary_dir / f"{args.lang}.csv"))
     return 0
@@ -47,8 +50,9 @@ def cmd_languages(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_models(args: argparse.Namespace, settings: Settings) -> int:
-    from pipeline.core.model_files import download_asr, download_mt, list_models
+    from pipeline.speech.models import download_asr, list_models
     from pipeline.steps.options import mt_options
+    from pipeline.translate.mt import download_mt
 
     if args.models_cmd == "download":
         for fam in csv_list(args.mt) or ():

@@ -22,6 +22,7 @@ __all__ = [
     "LessonConfigError",
     "LessonNotFoundError",
     "MediaUnreadableError",
+    "ModelDownloadError",
     "ModelMissingError",
     "NoAudioStreamError",
     "RecordingMissingError",
@@ -188,3 +189,9 @@ class FileAccessError(CaunoiError):
     vi = "Không truy cập được {path} ({reason}): hãy kiểm tra đường dẫn và quyền truy cập."
     en = "Cannot access {path} ({reason}): check the path and its permissions."
     exit_code = 2
+
+
+class ModelDownloadError(CaunoiError):
+    vi = "Không tải được mô hình {name} ({backend}): {detail}. Máy này có thể không vào được kho mô hình; hãy tải trên máy khác rồi chép thư mục {dest} sang."
+    en = "Could not download model {name} ({backend}): {detail}. This machine may not reach the model hub; download elsewhere and copy {dest} here."
+    exit_code = 3

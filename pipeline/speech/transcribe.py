@@ -11,15 +11,15 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from pipeline.core.errors import UnknownNameError
+from pipeline.core.errors import ModelMissingError, UnknownNameError
 from pipeline.core.media import read_wav
-from pipeline.core.model_files import asr_model_path
 from pipeline.core.text import syllables
 from pipeline.core.types import Transcript, TranscriptSegment, Word, s_to_ms
 from pipeline.speech.guard import ChunkOptions, is_loop, loop_span, plan_chunks
 from pipeline.speech.vad import speech_regions
 
-__all__ = ["BACKENDS", "TranscribeOptions", "build_prompt", "transcribe"]
+__all__ = ["BACKENDS", "TranscribeOptions", "asr_model_path", "backend_class", "build_prompt",
+           "transcribe"]
 
 log = logging.getLogger("caunoi.transcribe")
 
@@ -73,9 +73,24 @@ class Backend(ABC):
     register it in ``BACKENDS``."""
 
     name: ClassVar[str]
+    # Folder under model_dir, and whether a model is one file (a checkpoint) or a folder.
+    folder: ClassVar[str]
+    single_file: ClassVar[bool] = False
 
     @abstractmethod
     def run(self, path: Path, audio: Any, opts: TranscribeOptions) -> list[TranscriptSegment]: ...
+
+    @classmethod
+    def model_path(cls, model_dir: Path, name: str) -> Path:
+        """Where model ``name`` lives (``name`` may also be an explicit path)."""
+        explicit = Path(name).expanduser()
+        if explicit.suffix == ".pt" or explicit.is_absolute() or "/" in name:
+            return explicit
+        return model_dir / cls.folder / (f"{name}.pt" if cls.single_file else name)
+
+    @classmethod
+    def is_model(cls, path: Path) -> bool:
+        return path.is_file() if cls.single_file else (path / "model.bin").is_file()
 
 
 @lru_cache(maxsize=2)
@@ -99,6 +114,8 @@ def _word(start: float, end: float, text: str, p: float) -> Word:
 
 class OpenAIWhisper(Backend):
     name = "openai-whisper"
+    folder = "whisper"
+    single_file = True
 
     def run(self, path: Path, audio: Any, opts: TranscribeOptions) -> list[TranscriptSegment]:
         model = _openai_model(str(path), opts.device)
@@ -135,6 +152,7 @@ class OpenAIWhisper(Backend):
 
 class FasterWhisper(Backend):
     name = "faster-whisper"
+    folder = "faster-whisper"
 
     def run(self, path: Path, audio: Any, opts: TranscribeOptions) -> list[TranscriptSegment]:
         model = _faster_model(str(path), opts.device, opts.compute_type, opts.cpu_threads)
@@ -160,6 +178,28 @@ class FasterWhisper(Backend):
 
 
 BACKENDS: dict[str, type[Backend]] = {b.name: b for b in (OpenAIWhisper, FasterWhisper)}
+
+
+def backend_class(name: str) -> type[Backend]:
+    """The registered ASR backend called ``name``."""
+    try:
+        return BACKENDS[name]
+    except KeyError:
+        raise UnknownNameError(kind="ASR backend", name=name, known=", ".join(BACKENDS)) from None
+
+
+def asr_model_path(model_dir: Path, backend: str, name: str) -> Path:
+    """Path of an installed ASR model.
+
+    Raises:
+        ModelMissingError: the model is not on disk (the message says how to get it).
+    """
+    cls = backend_class(backend)
+    path = cls.model_path(model_dir, name)
+    if not cls.is_model(path):
+        raise ModelMissingError(name=f"{backend} '{name}'", path=str(path),
+                                hint=f"--asr {name} --backend {backend}")
+    return path
 
 
 def _shift(s: TranscriptSegment, offset: int, lo: int, hi: int) -> TranscriptSegment:

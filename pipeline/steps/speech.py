@@ -10,7 +10,6 @@ from pipeline.core.cache import StageCache, make_key
 from pipeline.core.errors import ModelMissingError
 from pipeline.core.i18n import t
 from pipeline.core.limits import Limits
-from pipeline.core.model_files import asr_model_path
 from pipeline.core.storage import atomic_write_json, atomic_write_text
 from pipeline.core.types import Alignment, Cue, Ingested, Transcript
 from pipeline.ingest import IngestOptions, ingest
@@ -62,7 +61,7 @@ def _terms_in_script(run: LessonRun, ingested: Ingested) -> list[str]:
 
 def transcribe_step(run: LessonRun, job: Job) -> Transcript | None:
     """Transcribe, or return None (said once) when no ASR model is installed."""
-    from pipeline.speech.transcribe import transcribe
+    from pipeline.speech.transcribe import asr_model_path, transcribe
 
     ingested = need(run.ingested, "transcribe", "ingest")
     opts = transcribe_options(run.settings, ingested.lesson.title,

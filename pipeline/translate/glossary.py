@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from pipeline.core.errors import CaunoiError, ConfigError
+from pipeline.core.errors import CaunoiError, ConfigError, LessonConfigError
 from pipeline.core.languages import Registry
 from pipeline.core.text import nfc
 
@@ -284,7 +284,10 @@ def import_tbx(src: Path, glossary_dir: Path, lang: str, source: str) -> int:
 
     if not source.strip():
         raise ConfigError(path=str(src), detail="name the source of these terms (--source)")
-    store = tbx.tbxfile.parsefile(str(src))
+    try:
+        store = tbx.tbxfile.parsefile(str(src))
+    except (OSError, ValueError, SyntaxError) as e:  # lxml's XMLSyntaxError is a SyntaxError
+        raise LessonConfigError(path=str(src), detail=f"not a readable TBX file ({e})") from e
     path = glossary_dir / f"{lang}.csv"
     current = list(load_glossary(glossary_dir, lang).terms)
     known = {t.vi.lower() for t in current}

@@ -13,10 +13,15 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, ClassVar
 
-from pipeline.core.errors import ModelMissingError, UnknownNameError
+from pipeline.core.errors import (
+    CaunoiError,
+    ModelDownloadError,
+    ModelMissingError,
+    UnknownNameError,
+)
 
 __all__ = ["BACKENDS", "FAMILIES", "MTEngine", "MTFamily", "MTOptions", "backend_class",
-           "convert_to_ct2", "mt_model_path"]
+           "convert_to_ct2", "download_mt", "mt_model_path"]
 
 log = logging.getLogger("caunoi.mt")
 
@@ -226,3 +231,20 @@ class MTEngine:
         path = mt_model_path(self.opts, family_name)
         log.info("translating %d sentences with %s (%s)", len(texts), path.name, tag)
         return self.backend.translate(path, family(family_name), tag, texts, self.opts)
+
+
+def download_mt(opts: MTOptions, family_name: str) -> Path:
+    """Fetch an MT model (transformers format) and convert it for CTranslate2 (int8)."""
+    fam = family(family_name)
+    dest = opts.model_dir / "mt" / opts.model_name(family_name)
+    try:
+        from huggingface_hub import snapshot_download
+
+        snapshot_download(fam.hub_id, local_dir=str(dest))
+        convert_to_ct2(dest, dest.parent / f"{dest.name}{CTranslate2Backend.folder_suffix}")
+    except CaunoiError:
+        raise
+    except Exception as e:  # network and hub errors come in many types
+        raise ModelDownloadError(name=fam.hub_id, backend="transformers",
+                                 detail=str(e).splitlines()[0][:200], dest=str(dest)) from e
+    return dest
