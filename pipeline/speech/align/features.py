@@ -157,40 +157,41 @@ def _backtrack(move: np.ndarray, skip_from: np.ndarray, n: int, m: int,
     return path_i[:p][::-1].copy(), path_j[:p][::-1].copy()
 
 
-def banded_dtw(a: np.ndarray, b: np.ndarray, band: int, bounds: list[int] | None = None,
-               garbage: float = 0.0, skip: float = 0.0,
-               penalty: float = 0.0) -> tuple[np.ndarray, np.ndarray]:
+#: Largest DTW matrix (rows × band width) aligned at full resolution: 40 M cells ≈ 200 MB
+#: (float32 costs + int8 moves). Longer lessons are aligned on frames pooled by a factor.
+MAX_DTW_CELLS = 40_000_000
+
+
+def banded_dtw(a: np.ndarray, b: np.ndarray, band: int,
+               max_cells: int = MAX_DTW_CELLS) -> tuple[np.ndarray, np.ndarray]:
     """Warp path between feature sequences ``a`` (N×d) and ``b`` (M×d) within ``band`` frames
     of the straight line from (0, 0) to (N-1, M-1).
 
-    Args:
-        bounds: optional segment starts in ``a`` (sentence boundaries, ending with N). With
-            ``garbage`` > 0, frames of ``b`` between segments may stay unmatched at that cost
-            each (speech not in the script); with ``skip`` > 0 a whole segment may be jumped
-            over at ``skip`` per frame of it (a sentence never spoken).
-        penalty: extra cost of a non-diagonal step (discourages squeezing and stretching).
+    Memory stays under ``max_cells`` × 5 bytes: when N × (2·band + 1) is larger, both
+    sequences are averaged over k frames, aligned, and the path mapped back (k × index).
 
     Returns:
-        Index arrays (i, j), ordered; rows of jumped segments have no point.
+        Index arrays (i, j), ordered.
     """
     n, m = a.shape[0], b.shape[0]
     # The band must at least cover the slope between neighbouring rows.
     band = max(band, int(np.ceil(m / max(1, n))) + 2)
-    open_row = np.zeros(n, dtype=np.bool_)
-    skip_from = np.full(n, -1, dtype=np.int64)
-    skip_cost = np.zeros(n, dtype=np.float32)
-    if bounds is not None and garbage > 0:
-        for start in bounds[:-1]:
-            open_row[max(0, start - 1)] = True
-        open_row[n - 1] = True
-    if bounds is not None and skip > 0:
-        for k in range(len(bounds) - 1):
-            last = bounds[k + 1] - 1
-            skip_from[last] = bounds[k] - 1 if k > 0 else -1
-            skip_cost[last] = skip * (bounds[k + 1] - bounds[k])
+    k = 1
+    while (n // k) * (2 * (band // k) + 1) > max_cells and n // k > 2:
+        k += 1
+    if k > 1:
+        pi, pj = banded_dtw(_pool(a, k), _pool(b, k), max(band // k, 2), max_cells)
+        return pi * k, pj * k
+    rows = np.zeros(n, dtype=np.bool_)
     return _dtw_band(np.ascontiguousarray(a, dtype=np.float32),
-                     np.ascontiguousarray(b, dtype=np.float32), band, open_row,
-                     float(garbage), skip_from, skip_cost, float(penalty))
+                     np.ascontiguousarray(b, dtype=np.float32), band, rows, 0.0,
+                     np.full(n, -1, dtype=np.int64), np.zeros(n, dtype=np.float32), 0.0)
+
+
+def _pool(x: np.ndarray, k: int) -> np.ndarray:
+    """Mean of every k consecutive rows (the last partial group dropped)."""
+    n = (x.shape[0] // k) * k
+    return np.asarray(x[:n].reshape(n // k, k, x.shape[1]).mean(axis=1), dtype=np.float32)
 
 
 @numba.njit(cache=True)
