@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from pipeline.core.config import Settings
-from pipeline.core.errors import MediaUnreadableError, RenderQualityError
+from pipeline.core.errors import FfmpegError, MediaUnreadableError, RenderQualityError
 from pipeline.core.media import probe, run_ffmpeg
 from pipeline.core.storage import atomic_path
 from pipeline.render import audio as _audio
@@ -123,7 +123,11 @@ def job_layout(job: RenderJob) -> Layout:
     """The output frame of ``job``: its profile and the recording's orientation."""
     size = job.source_size
     if size is None:
-        info = probe(job.recording)
+        try:
+            info = probe(job.recording)
+        except MediaUnreadableError as e:
+            raise FfmpegError(action=f"reading the recording for profile {job.profile.name}",
+                              path=str(job.recording), stderr=str(e)) from e
         if info.video is None:
             raise MediaUnreadableError(path=str(job.recording), detail="no video stream")
         size = info.video.display_size

@@ -16,6 +16,9 @@ from pipeline.render.profiles import Profile
 
 __all__ = ["EncodeInputs", "audio_command", "codec_options", "encode_command", "picture"]
 
+#: Frame rate of the title card when the profile keeps the recording's own frame times.
+TITLE_FPS = 15
+
 
 @dataclass(frozen=True)
 class EncodeInputs:
@@ -42,22 +45,23 @@ def picture(inputs: EncodeInputs, layout: Layout, profile: Profile) -> Any:
     sampled at the layout's rate, scaled into its place, subtitles burned in."""
     w, h, fps = layout.width, layout.height, layout.fps
     x, y, cw, ch = layout.content
-    title = (ffmpeg.input(str(inputs.title_png), loop=1, framerate=fps,
+    title = (ffmpeg.input(str(inputs.title_png), loop=1, framerate=fps or TITLE_FPS,
                           t=f"{inputs.title_s:.3f}")
              .filter("scale", w, h).filter("setsar", 1).filter("format", "yuv420p"))
-    main = (ffmpeg.input(str(inputs.recording)).video
-            .filter("fps", fps)
-            .filter("scale", cw, ch, flags="lanczos").filter("setsar", 1))
+    main = ffmpeg.input(str(inputs.recording)).video
+    if fps:  # else the recording's own (variable) frame times pass through
+        main = main.filter("fps", fps)
+    main = main.filter("scale", cw, ch, flags="lanczos").filter("setsar", 1)
     if (cw, ch) != (w, h):
         main = main.filter("pad", w, h, x, y, color="black")
     main = main.filter("format", "yuv420p")
     if inputs.ass is not None:
         main = main.filter("ass", filename=str(inputs.ass))
-    v = ffmpeg.concat(title, main, v=1, a=0)
     if profile.drop_duplicates:
-        # A still screen becomes one long frame (variable frame rate output).
-        v = v.filter("mpdecimate")
-    return v.filter("format", "yuv420p")
+        # A still screen becomes one long frame (variable frame rate output); after the
+        # subtitles, so that a cue appearing on a still screen is a new frame.
+        main = main.filter("mpdecimate")
+    return ffmpeg.concat(title, main, v=1, a=0).filter("format", "yuv420p")
 
 
 def _common(profile: Profile, threads: int) -> dict[str, Any]:
@@ -73,7 +77,8 @@ def encode_command(inputs: EncodeInputs, layout: Layout, profile: Profile, dst: 
     """ffmpeg arguments (without the binary) that encode one video output."""
     streams = [picture(inputs, layout, profile), ffmpeg.input(str(inputs.audio))["a"]]
     opts = _common(profile, threads) | codec_options(profile.video_args)
-    opts["force_key_frames"] = f"expr:gte(t,n_forced*{profile.keyframe_s:g})"
+    if profile.keyframe_s:
+        opts["force_key_frames"] = f"expr:gte(t,n_forced*{profile.keyframe_s:g})"
     opts["flags:v"] = "+bitexact"
     if profile.drop_duplicates:
         opts["fps_mode"] = "vfr"

@@ -118,7 +118,7 @@ def plan_layout(profile: Profile, source_size: tuple[int, int]) -> Layout:
     box = font * (SUBTITLE_LINES * LINE_HEIGHT + BOX_EXTRA)
     margin = max(4, round(font * 0.3))
     band = 0.0
-    if orient == "upright":
+    if orient == "upright" and profile.subtitle_band:
         # Band cost: how much the level limit shrinks the screen text; cover cost: the
         # share of app content (above the bottom bar) a two-line box would hide.
         band_scale = _fit(profile, cw, ch, box + margin)
@@ -128,7 +128,7 @@ def plan_layout(profile: Profile, source_size: tuple[int, int]) -> Layout:
             band = box + margin
     s = _fit(profile, cw, ch, band)
     w, h_content = _even(cw * s), _even(ch * s)
-    band_px = _even(band * s) if band else 0
+    band_px = 2 * math.ceil(band * s / 2) if band else 0
     font = glyph_font_size(w) if s < 1 else font
     return Layout(width=w, height=h_content + band_px, fps=profile.max_fps, orientation=orient,
                   content=(0, 0, w, h_content), band=band_px, font_size=font,

@@ -23,7 +23,8 @@ class Profile:
     purpose: str
     # Output container extension.
     ext: str
-    # Video target: short side of the frame (px) and maximum frame rate (0: audio only).
+    # Video target: short side of the frame (px, 0: audio only) and maximum frame rate
+    # (0: the recording's own frame times).
     short_side: int
     max_fps: int
     # Video codec arguments, as (option, value) pairs ([] for audio-only).
@@ -36,8 +37,10 @@ class Profile:
     max_macroblocks: int = 0
     # Drop duplicate frames of a still screen (variable frame rate output).
     drop_duplicates: bool = True
-    # Longest time between key frames, seconds (scene changes add more).
+    # Longest time between key frames, seconds (scene changes add more; 0: the encoder's).
     keyframe_s: float = 10.0
+    # Upright recordings may get a subtitle band below the screen (see render.layout).
+    subtitle_band: bool = True
     # Quality gates: SSIM against the source at this size, and the share of diacritic
     # words OCR still reads (see pipeline.render.quality).
     min_ssim: float = 0.0
