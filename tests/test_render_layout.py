@@ -43,7 +43,7 @@ def test_frames_are_even_and_within_the_level(source: tuple[int, int], profile: 
         mbs = math.ceil(layout.width / 16) * math.ceil(layout.height / 16)
         assert mbs <= p.max_macroblocks == LEVEL_30_MACROBLOCKS
     # Upright stays upright; the recording keeps its shape (no pillarbox strip).
-    x, y, w, h = layout.content
+    _, _, w, h = layout.content
     assert (layout.height > layout.width) == (source[1] > source[0])
     assert abs(w / h - source[0] / source[1]) < 0.01
 
