@@ -88,7 +88,8 @@ def _compare(ref: Path, out: Path, offset: float, layout: Layout,
              ffmpeg: str) -> tuple[float, float | None]:
     y0, y1 = layout.compare_band
     crop = f"crop={layout.width}:{y1 - y0}:0:{y0}"
-    chain = (f"[1:v]fps={layout.fps},{_placed(layout)},{crop},split[r1][r2];"
+    rate = f"fps={layout.fps}," if layout.fps else ""
+    chain = (f"[1:v]{rate}{_placed(layout)},{crop},split[r1][r2];"
              f"[0:v]setsar=1,{crop},split[o1][o2];[o1][r1]ssim")
     vmaf = "libvmaf" in _filters(ffmpeg)
     if vmaf:
