@@ -86,11 +86,10 @@ def _row(job: RenderJob, opts: RenderOptions, seconds: float, clean: np.ndarray,
     offset = 0.0
     if job.profile.has_video:
         layout = job_layout(job)
-        q = measure(job.recording, job.dst, layout, opts.title_card_s, list(job.cue_times),
-                    burned=True)
+        offset = layout.title_s(opts.title_card_s)
+        q = measure(job.recording, job.dst, layout, offset, list(job.cue_times), burned=True)
         row |= {"size": f"{layout.width}x{layout.height}", "ssim": q.ssim, "vmaf": q.vmaf,
                 "ocr": q.ocr_diacritics, "glyph_css": glyph_height_css(layout, job.font)}
-        offset = opts.title_card_s
     row["stoi"] = stoi(clean, _pcm(job.dst, offset, tmp))
     return row
 

@@ -102,7 +102,7 @@ def test_encode_command_reads_as_a_graph(tmp_path: Path) -> None:
     assert "ass=filename=" in graph and "concat=a=0:n=2:v=1" in graph
     assert args[args.index("-threads") + 1] == "2"
     assert args[args.index("-fps_mode") + 1] == "vfr"
-    assert "-level:v" in args and args[args.index("-t") + 1] == "2.000"
+    assert "-level:v" in args and args[args.index("-t") + 1] == "2.000000"
     assert args[-1] == str(tmp_path / "out.mp4")
 
 

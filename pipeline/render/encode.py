@@ -138,14 +138,15 @@ def _video_args(job: RenderJob, opts: RenderOptions, layout: Layout, tmp: Path,
                 out: Path) -> list[str]:
     title = title_card(tmp / "title.png", layout.size, job.title_vi, job.title_target,
                        job.language_label, font=job.font)
-    audio = add_title_silence(job.audio, tmp / "audio.wav", opts.title_card_s)
+    title_s = layout.title_s(opts.title_card_s)
+    audio = add_title_silence(job.audio, tmp / "audio.wav", title_s)
     burn = job.ass is not None and opts.burn_subtitles
     spec = BurnSpec(font=job.font, layout=layout, chapters=job.chapters,
                     banner_ms=round(opts.chapter_banner_s * 1000), draft=job.draft)
     # A plain path keeps filter escaping out of the picture.
     ass = write_burn_ass(job.ass if burn else None, tmp / "burn.ass", spec)
     soft = job.srt if (job.srt is not None and not opts.burn_subtitles) else None
-    inputs = EncodeInputs(recording=job.recording, title_png=title, title_s=opts.title_card_s,
+    inputs = EncodeInputs(recording=job.recording, title_png=title, title_s=title_s,
                           audio=audio, ass=ass, srt=soft, language=job.language)
     return encode_command(inputs, layout, job.profile, out, opts.threads)
 
@@ -199,7 +200,8 @@ def _gate(job: RenderJob, path: Path, opts: RenderOptions,
     p = job.profile
     if not (opts.quality_gates and layout is not None):
         return None
-    q = measure(job.recording, path, layout, opts.title_card_s, list(job.cue_times),
+    q = measure(job.recording, path, layout, layout.title_s(opts.title_card_s),
+                list(job.cue_times),
                 burned=job.ass is not None and opts.burn_subtitles, ffmpeg=opts.ffmpeg)
     problems = []
     if q.ssim < p.min_ssim:

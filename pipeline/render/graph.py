@@ -11,19 +11,17 @@ from typing import Any
 
 import ffmpeg
 
-from pipeline.render.layout import Layout
+from pipeline.render.layout import TITLE_FPS, Layout
 from pipeline.render.profiles import Profile
 
 __all__ = ["EncodeInputs", "audio_command", "codec_options", "encode_command", "picture"]
-
-#: Frame rate of the title card when the profile keeps the recording's own frame times.
-TITLE_FPS = 15
 
 
 @dataclass(frozen=True)
 class EncodeInputs:
     recording: Path
-    # Title card PNG (the output frame's size) and how long it shows, seconds.
+    # Title card PNG (the output frame's size) and how long it shows, seconds (whole
+    # frames: Layout.title_s).
     title_png: Path
     title_s: float
     # Narration WAV already delayed by the title card.
@@ -46,7 +44,7 @@ def picture(inputs: EncodeInputs, layout: Layout, profile: Profile) -> Any:
     w, h, fps = layout.width, layout.height, layout.fps
     x, y, cw, ch = layout.content
     title = (ffmpeg.input(str(inputs.title_png), loop=1, framerate=fps or TITLE_FPS,
-                          t=f"{inputs.title_s:.3f}")
+                          t=f"{inputs.title_s:.6f}")
              .filter("scale", w, h).filter("setsar", 1).filter("format", "yuv420p"))
     main = ffmpeg.input(str(inputs.recording)).video
     if fps:  # else the recording's own (variable) frame times pass through
@@ -60,7 +58,8 @@ def picture(inputs: EncodeInputs, layout: Layout, profile: Profile) -> Any:
     if profile.drop_duplicates:
         # A still screen becomes one long frame (variable frame rate output); after the
         # subtitles, so that a cue appearing on a still screen is a new frame.
-        main = main.filter("mpdecimate")
+        refresh = round(profile.still_refresh_s * fps) if fps else 0
+        main = main.filter("mpdecimate", max=refresh) if refresh else main.filter("mpdecimate")
     return ffmpeg.concat(title, main, v=1, a=0).filter("format", "yuv420p")
 
 
@@ -83,7 +82,7 @@ def encode_command(inputs: EncodeInputs, layout: Layout, profile: Profile, dst: 
     if profile.drop_duplicates:
         opts["fps_mode"] = "vfr"
     if inputs.srt is not None:
-        streams.append(ffmpeg.input(str(inputs.srt), itsoffset=f"{inputs.title_s:.3f}")["s"])
+        streams.append(ffmpeg.input(str(inputs.srt), itsoffset=f"{inputs.title_s:.6f}")["s"])
         opts |= {"c:s": "mov_text", "metadata:s:s:0": f"language={inputs.language}"}
     args: list[str] = ffmpeg.output(*streams, str(dst), **opts).get_args()
     return args

@@ -14,7 +14,8 @@ from typing import Literal
 
 from pipeline.render.profiles import Profile
 
-__all__ = ["Layout", "Orientation", "glyph_font_size", "orientation_of", "plan_layout"]
+__all__ = ["TITLE_FPS", "Layout", "Orientation", "glyph_font_size", "orientation_of",
+           "plan_layout"]
 
 Orientation = Literal["upright", "landscape", "square"]
 
@@ -32,6 +33,8 @@ GLYPH_HEADROOM = 1.06
 BOTTOM_BAR = 0.08
 #: Share of the screen height at the top that is the status bar and the app bar.
 TOP_BARS = 0.15
+#: Frame rate of the title card when the profile keeps the recording's own frame times.
+TITLE_FPS = 15
 #: Subtitle box: lines × line height (in ASS sizes) + box padding + margin, in ASS sizes.
 SUBTITLE_LINES = 2
 LINE_HEIGHT = 1.25
@@ -83,6 +86,12 @@ class Layout:
     @property
     def size(self) -> tuple[int, int]:
         return self.width, self.height
+
+    def title_s(self, seconds: float) -> float:
+        """The title card's length rounded up to whole frames: the recording (and the
+        narration, and every time the gates sample) starts exactly there."""
+        rate = self.fps or TITLE_FPS
+        return math.ceil(seconds * rate - 1e-6) / rate
 
     @property
     def subtitle_top(self) -> int:
