@@ -160,3 +160,15 @@ def test_other_shapes(tmp_path: Path, registry: Registry, size: str, profile: st
     info = probe(rendered.path)
     assert info.video is not None and (info.video.width, info.video.height) == expected
     assert rendered.quality["subtitles_present"] == 1.0
+
+
+def test_poster_moment_shows_the_recording(upright: RenderedFile,
+                                           phone: dict[str, Path]) -> None:
+    from pipeline.render.encode import poster_time
+
+    job = _job(phone, "compat", "x")
+    t = poster_time(job, RenderOptions(title_card_s=TITLE_S))
+    assert t >= TITLE_S
+    assert all(not (ms / 1000 <= t - TITLE_S <= ms / 1000 + 3.0) for ms, _ in job.chapters)
+    frame, = frames_at(upright.path, [t])
+    assert frame[:, :, 1].mean() > 150  # the bright app screen, not the green title card

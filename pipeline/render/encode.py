@@ -20,6 +20,7 @@ from pipeline.render import audio as _audio
 from pipeline.render.audio import add_title_silence
 from pipeline.render.burn import BurnSpec, write_burn_ass
 from pipeline.render.cards import title_card
+from pipeline.render.frames import content_frame_time
 from pipeline.render.graph import EncodeInputs, audio_command, encode_command
 from pipeline.render.layout import Layout, plan_layout
 from pipeline.render.profiles import Profile
@@ -33,6 +34,7 @@ __all__ = [
     "add_title_silence",
     "job_layout",
     "normalise_audio",
+    "poster_time",
     "render",
     "rfc6381_codecs",
 ]
@@ -132,6 +134,15 @@ def job_layout(job: RenderJob) -> Layout:
             raise MediaUnreadableError(path=str(job.recording), detail="no video stream")
         size = info.video.display_size
     return plan_layout(job.profile, size)
+
+
+def poster_time(job: RenderJob, opts: RenderOptions = RenderOptions()) -> float:
+    """A moment (seconds, on the rendered video's timeline) that shows the recording itself
+    (not the title card, not a chapter banner): for the poster/thumbnail."""
+    layout = job_layout(job)
+    duration_s = probe(job.recording).duration_ms / 1000
+    return content_frame_time(duration_s, layout.title_s(opts.title_card_s), job.cue_times,
+                              job.chapters, opts.chapter_banner_s)
 
 
 def _video_args(job: RenderJob, opts: RenderOptions, layout: Layout, tmp: Path,
