@@ -17,10 +17,14 @@ import wave
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from pipeline.core.errors import FfmpegError, MediaUnreadableError, RunInterruptedError
+
+if TYPE_CHECKING:
+    import av.container
 
 __all__ = [
     "AudioInfo",
@@ -114,6 +118,16 @@ class VideoInfo:
     fps: float
     profile: str = ""
     level: int = 0
+    # Display rotation from the stream's display matrix, degrees counter-clockwise
+    # (phones store upright captures sideways and say so here).
+    rotation: int = 0
+
+    @property
+    def display_size(self) -> tuple[int, int]:
+        """Width and height as shown (after the rotation metadata is applied)."""
+        if self.rotation % 180:
+            return self.height, self.width
+        return self.width, self.height
 
 
 @dataclass(frozen=True)
@@ -152,7 +166,8 @@ def probe(path: Path) -> MediaInfo:
                 rate = vs.average_rate or vs.guessed_rate or Fraction(0)
                 video = VideoInfo(codec=cc.name, width=cc.width, height=cc.height,
                                   fps=float(rate), profile=cc.profile or "",
-                                  level=int(getattr(cc, "level", 0) or 0))
+                                  level=int(getattr(cc, "level", 0) or 0),
+                                  rotation=_rotation(c))
             ast = next(iter(c.streams.audio), None)
             if ast is not None:
                 ac = ast.codec_context
@@ -166,6 +181,18 @@ def probe(path: Path) -> MediaInfo:
         raise MediaUnreadableError(path=str(path), detail="no audio or video stream")
     return MediaInfo(path=str(path), container=container, duration_ms=duration_ms,
                      video=video, audio=audio)
+
+
+def _rotation(container: av.container.InputContainer) -> int:
+    """Display rotation of the first video stream (0, 90, 180 or 270), read from its
+    first decoded frame's display matrix; 0 when it cannot be decoded."""
+    import av
+
+    try:
+        frame = next(container.decode(video=0))
+    except (StopIteration, av.error.FFmpegError):
+        return 0
+    return round(float(getattr(frame, "rotation", 0) or 0)) % 360
 
 
 def read_wav(path: Path) -> tuple[np.ndarray, int]:

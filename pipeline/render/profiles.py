@@ -1,4 +1,8 @@
-"""Low-bandwidth render profiles: the one table in code (see DESIGN.md)."""
+"""Low-bandwidth render profiles: the one table in code (see DESIGN.md).
+
+A profile describes a target by its short side and its maximum frame rate; the frame size
+follows the recording's orientation (see :mod:`pipeline.render.layout`).
+"""
 
 from __future__ import annotations
 
@@ -8,6 +12,9 @@ from pipeline.core.errors import UnknownNameError
 
 __all__ = ["PROFILES", "Profile", "get_profile"]
 
+#: H.264 Level 3.0 allows 1620 macroblocks (16×16) per frame: 854×480 is its largest 16:9.
+LEVEL_30_MACROBLOCKS = 1620
+
 
 @dataclass(frozen=True)
 class Profile:
@@ -16,72 +23,97 @@ class Profile:
     purpose: str
     # Output container extension.
     ext: str
-    # Video: frame size, rate, codec arguments ([] for audio-only).
-    width: int
-    height: int
-    fps: int
+    # Video target: short side of the frame (px, 0: audio only) and maximum frame rate
+    # (0: the recording's own frame times).
+    short_side: int
+    max_fps: int
+    # Video codec arguments, as (option, value) pairs ([] for audio-only).
     video_args: tuple[str, ...]
     # Audio codec arguments (mono always).
     audio_args: tuple[str, ...]
     # RFC 6381 codec strings written to the manifest.
     codecs: tuple[str, ...]
+    # Largest frame the codec level allows, in macroblocks (0: no limit).
+    max_macroblocks: int = 0
+    # Drop duplicate frames of a still screen (variable frame rate output).
+    drop_duplicates: bool = True
+    # ... but keep one every this many seconds of a still screen (0: none), so that the
+    # encoder refines a new screen's detail over a few frames (small text stays sharp).
+    still_refresh_s: float = 0.0
+    # Longest time between key frames, seconds (scene changes add more; 0: the encoder's).
+    keyframe_s: float = 10.0
+    # Upright recordings may get a subtitle band below the screen (see render.layout).
+    subtitle_band: bool = True
     # Quality gates: SSIM against the source at this size, and the share of diacritic
     # words OCR still reads (see pipeline.render.quality).
     min_ssim: float = 0.0
     min_ocr: float = 0.0
+    # Audio profile: a second file (e.g. MP3 for feature phones) beside the main one:
+    # (extension, codec arguments, RFC 6381 codec).
+    companion: tuple[str, tuple[str, ...], str] | None = None
 
     @property
     def has_video(self) -> bool:
         return bool(self.video_args)
 
+    @property
+    def fps(self) -> int:
+        """The frame rate the picture is sampled at (duplicates are dropped after)."""
+        return self.max_fps
 
-# Measured on the sample lesson (scripts/bench_render.py): audio dominates the budget at these
-# sizes, so the speech codecs run as low as intelligibility allows (STOI in the benchmark),
-# and screen content gets long GOPs: the encoder's scene-cut detection still puts a key frame
-# wherever the screen changes, so a still screen costs almost nothing.
+
+# Measured with scripts/bench_render.py against ricecooker's encode: audio is most of the
+# bytes at these sizes, so the speech codecs run as low as intelligibility allows (STOI in the
+# benchmark; the AAC encoder overshoots below 16 kHz, so it stays at 16 kHz); screen content
+# gets long GOPs (scene-cut detection puts a key frame where the screen changes) and a still
+# screen is one frame. (Keeping a frame a second of a still screen, still_refresh_s, lets the
+# encoder sharpen it: +15-30 % bytes for no OCR gain we could measure, so it is off.)
 PROFILES: dict[str, Profile] = {
     p.name: p
     for p in (
         Profile(
             name="compat",
             purpose="every Android phone, kiosks, plain HTML players",
-            ext="mp4", width=854, height=480, fps=15,
+            ext="mp4", short_side=480, max_fps=15,
             # Constrained Baseline = baseline without ASO/FMO, which x264 never emits.
             video_args=("-c:v", "libx264", "-profile:v", "baseline", "-level:v", "3.0",
                         "-preset", "slow", "-tune", "stillimage", "-crf", "32",
-                        "-maxrate", "200k", "-bufsize", "400k", "-g", "300",
-                        "-pix_fmt", "yuv420p"),
-            audio_args=("-c:a", "aac", "-b:a", "20k", "-ac", "1", "-ar", "22050"),
-            codecs=("avc1.42E01E", "mp4a.40.2"), min_ssim=0.97, min_ocr=0.8,
+                        "-maxrate", "200k", "-bufsize", "400k", "-pix_fmt", "yuv420p"),
+            audio_args=("-c:a", "aac", "-b:a", "14k", "-ac", "1", "-ar", "16000"),
+            codecs=("avc1.42E01E", "mp4a.40.2"), max_macroblocks=LEVEL_30_MACROBLOCKS,
+            min_ssim=0.97, min_ocr=0.8,
         ),
         Profile(
             name="tiny",
             purpose="2G and small data packages",
-            ext="mp4", width=854, height=480, fps=10,
+            ext="mp4", short_side=360, max_fps=10,
             video_args=("-c:v", "libx264", "-profile:v", "main", "-level:v", "3.0",
                         "-preset", "slow", "-tune", "stillimage", "-crf", "38",
-                        "-maxrate", "150k", "-bufsize", "300k", "-g", "600",
-                        "-pix_fmt", "yuv420p"),
-            audio_args=("-c:a", "aac", "-b:a", "12k", "-ac", "1", "-ar", "16000"),
-            codecs=("avc1.4D401E", "mp4a.40.2"), min_ssim=0.96, min_ocr=0.75,
+                        "-maxrate", "150k", "-bufsize", "300k", "-pix_fmt", "yuv420p"),
+            audio_args=("-c:a", "aac", "-b:a", "8k", "-ac", "1", "-ar", "16000"),
+            codecs=("avc1.4D401E", "mp4a.40.2"), max_macroblocks=LEVEL_30_MACROBLOCKS,
+            keyframe_s=20.0, min_ssim=0.94, min_ocr=0.6,
         ),
         Profile(
             name="modern",
             purpose="Android 10 and newer",
-            ext="mp4", width=854, height=480, fps=15,
-            video_args=("-c:v", "libsvtav1", "-preset", "8", "-crf", "52",
-                        "-svtav1-params", "scm=1:tune=0:scd=1", "-g", "600",
-                        "-pix_fmt", "yuv420p"),
-            audio_args=("-c:a", "libopus", "-b:a", "12k", "-application", "voip", "-ac", "1"),
-            codecs=("av01.0.04M.08", "opus"), min_ssim=0.97, min_ocr=0.8,
+            ext="mp4", short_side=480, max_fps=15,
+            # Screen-content tools (scm=1); one thread (lp=1) keeps re-renders identical.
+            video_args=("-c:v", "libsvtav1", "-preset", "8", "-crf", "51",
+                        "-svtav1-params", "scm=1:tune=0:scd=1:lp=1", "-pix_fmt", "yuv420p"),
+            audio_args=("-c:a", "libopus", "-b:a", "8k", "-application", "voip",
+                        "-ac", "1"),
+            codecs=("av01.0.04M.08", "opus"), keyframe_s=20.0, min_ssim=0.97, min_ocr=0.8,
         ),
         Profile(
             name="audio",
             purpose="feature phones and commune loudspeakers",
-            ext="opus", width=0, height=0, fps=0,
+            ext="opus", short_side=0, max_fps=0,
             video_args=(),
             audio_args=("-c:a", "libopus", "-b:a", "16k", "-application", "voip", "-ac", "1"),
             codecs=("opus",),
+            companion=("mp3", ("-c:a", "libmp3lame", "-b:a", "32k", "-ac", "1",
+                               "-ar", "22050"), "mp3"),
         ),
     )
 }

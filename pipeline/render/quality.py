@@ -18,14 +18,12 @@ from pathlib import Path
 import numpy as np
 
 from pipeline.core.media import run_ffmpeg
+from pipeline.render.frames import frames_at
+from pipeline.render.layout import Layout
 
 __all__ = ["QualityReport", "measure", "ocr_available"]
 
 log = logging.getLogger("caunoi.quality")
-
-#: The picture area compared: below a chapter banner, above the subtitle band (at 480 p).
-MIDDLE_BAND = (70, 380)
-SUBTITLE_BAND = (385, 475)
 
 
 @dataclass(frozen=True)
@@ -46,18 +44,27 @@ def ocr_available() -> bool:
     return shutil.which("tesseract") is not None
 
 
-def _frames(path: Path, times: list[float], size: tuple[int, int], offset: float,
-            ffmpeg: str, tmp: Path, tag: str) -> list[np.ndarray]:
+def _placed(layout: Layout) -> str:
+    """The filter chain that puts a source picture where the render puts it."""
+    x, y, w, h = layout.content
+    chain = f"scale={w}:{h}:flags=lanczos,setsar=1"
+    if (w, h) != layout.size:
+        chain += f",pad={layout.width}:{layout.height}:{x}:{y}:color=black"
+    return chain
+
+
+def _place(img: np.ndarray, layout: Layout) -> np.ndarray:
+    """A source frame scaled and placed as the render places the recording."""
     from PIL import Image
 
-    out = []
-    for k, t in enumerate(times):
-        png = tmp / f"{tag}{k}.png"
-        run_ffmpeg(["-ss", f"{t + offset:.3f}", "-i", str(path), "-frames:v", "1",
-                    "-vf", f"scale={size[0]}:{size[1]}:flags=lanczos,format=rgb24", str(png)],
-                   action="sampling a frame", path=path, ffmpeg=ffmpeg)
-        out.append(np.asarray(Image.open(png).convert("RGB")))
-    return out
+    x, y, w, h = layout.content
+    canvas = Image.new("RGB", layout.size)
+    canvas.paste(Image.fromarray(img).resize((w, h), Image.Resampling.LANCZOS), (x, y))
+    return np.asarray(canvas)
+
+
+def _source_frames(source: Path, times: list[float], layout: Layout) -> list[np.ndarray]:
+    return [_place(f, layout) for f in frames_at(source, times)]
 
 
 def _ocr(img: np.ndarray) -> str:
@@ -77,13 +84,13 @@ def _diacritic_words(text: str) -> Counter[str]:
     return Counter(w for w in words if unicodedata.normalize("NFD", w) != w and len(w) > 1)
 
 
-def _compare(ref: Path, out: Path, offset: float, size: tuple[int, int], fps: int,
+def _compare(ref: Path, out: Path, offset: float, layout: Layout,
              ffmpeg: str) -> tuple[float, float | None]:
-    y0, y1 = MIDDLE_BAND
-    crop = f"crop={size[0]}:{y1 - y0}:0:{y0}"
-    chain = (f"[1:v]scale={size[0]}:{size[1]}:force_original_aspect_ratio=decrease:"
-             f"flags=lanczos,pad={size[0]}:{size[1]}:(ow-iw)/2:(oh-ih)/2,fps={fps},setsar=1,"
-             f"{crop},split[r1][r2];[0:v]setsar=1,{crop},split[o1][o2];[o1][r1]ssim")
+    y0, y1 = layout.compare_band
+    crop = f"crop={layout.width}:{y1 - y0}:0:{y0}"
+    rate = f"fps={layout.fps}," if layout.fps else ""
+    chain = (f"[1:v]{rate}{_placed(layout)},{crop},split[r1][r2];"
+             f"[0:v]setsar=1,{crop},split[o1][o2];[o1][r1]ssim")
     vmaf = "libvmaf" in _filters(ffmpeg)
     if vmaf:
         chain += ";[o2][r2]libvmaf=n_threads=2:n_subsample=10"
@@ -108,41 +115,42 @@ def _filters(ffmpeg: str) -> str:
 
 
 @lru_cache(maxsize=16)
-def _source_words(source: str, picks: tuple[float, ...], size: tuple[int, int],
-                  ffmpeg: str) -> Counter[str]:
-    """OCR of the source frames, shared by every profile and language of a lesson."""
-    y0, y1 = MIDDLE_BAND
-    with tempfile.TemporaryDirectory(prefix="caunoi-qa-") as tmp:
-        src = _frames(Path(source), list(picks), size, 0.0, ffmpeg, Path(tmp), "s")
+def _source_words(source: str, picks: tuple[float, ...], layout: Layout) -> Counter[str]:
+    """OCR of the source frames, shared by every language of a lesson."""
+    y0, y1 = layout.compare_band
+    src = _source_frames(Path(source), list(picks), layout)
     return _diacritic_words(_ocr(np.concatenate([a[y0:y1] for a in src])))
 
 
-def measure(source: Path, render: Path, size: tuple[int, int], fps: int, offset_s: float,
+def _subtitles_present(src: list[np.ndarray], out: list[np.ndarray], layout: Layout) -> float:
+    """Share of sampled moments whose subtitle area differs strongly from the source's:
+    a subtitle box changes a block of it (a one-word cue covers a few percent)."""
+    s0, s1 = layout.subtitle_top, layout.height
+    changed = [float((np.abs(a[s0:s1].astype(int) - b[s0:s1].astype(int)).max(axis=2) > 40)
+                     .mean()) for a, b in zip(src, out, strict=True)]
+    return sum(c > 0.01 for c in changed) / len(changed)
+
+
+def measure(source: Path, render: Path, layout: Layout, offset_s: float,
             cue_times_s: list[float], burned: bool, ffmpeg: str = "",
             samples: int = 5) -> QualityReport:
     """Compare ``render`` (whose picture starts ``offset_s`` after a title card) with the
-    source recording, at the moments in ``cue_times_s`` (mid-cue, source timeline)."""
-    ssim, vmaf = _compare(source, render, offset_s, size, fps, ffmpeg)
+    source recording placed as ``layout`` places it, at the moments in ``cue_times_s``
+    (mid-cue, source timeline)."""
+    ssim, vmaf = _compare(source, render, offset_s, layout, ffmpeg)
     picks = [cue_times_s[round(i * (len(cue_times_s) - 1) / max(1, samples - 1))]
              for i in range(min(samples, len(cue_times_s)))] if cue_times_s else []
     ocr = present = None
     if picks:
-        with tempfile.TemporaryDirectory(prefix="caunoi-qa-") as tmp:
-            src = _frames(source, picks, size, 0.0, ffmpeg, Path(tmp), "s")
-            out = _frames(render, picks, size, offset_s, ffmpeg, Path(tmp), "o")
-            y0, y1 = MIDDLE_BAND
-            if ocr_available():
-                # One tall image per side: one tesseract start-up instead of one per frame.
-                want = _source_words(str(source), tuple(picks), size, ffmpeg)
-                got = _diacritic_words(_ocr(np.concatenate([b[y0:y1] for b in out])))
-                total = sum(want.values())
-                ocr = sum((want & got).values()) / total if total else None
-            if burned:
-                s0, s1 = SUBTITLE_BAND
-                # A subtitle box changes a block of the band: count strongly changed pixels
-                # (a short one-word cue covers a few percent of it).
-                changed = [float((np.abs(a[s0:s1].astype(int) - b[s0:s1].astype(int))
-                                  .max(axis=2) > 40).mean())
-                           for a, b in zip(src, out, strict=True)]
-                present = sum(c > 0.01 for c in changed) / len(changed)
+        src = _source_frames(source, picks, layout)
+        out = frames_at(render, [t + offset_s for t in picks])
+        y0, y1 = layout.compare_band
+        if ocr_available():
+            # One tall image per side: one tesseract start-up instead of one per frame.
+            want = _source_words(str(source), tuple(picks), layout)
+            got = _diacritic_words(_ocr(np.concatenate([b[y0:y1] for b in out])))
+            total = sum(want.values())
+            ocr = sum((want & got).values()) / total if total else None
+        if burned:
+            present = _subtitles_present(src, out, layout)
     return QualityReport(ssim=ssim, vmaf=vmaf, ocr_diacritics=ocr, subtitles_present=present)

@@ -12,38 +12,53 @@ from pipeline.core.languages import Language
 from pipeline.core.storage import atomic_path
 from pipeline.core.types import Cue
 
-__all__ = ["FORMATS", "SubtitleStyle", "build_ssa", "font_runs", "write_subtitles"]
+__all__ = ["FORMATS", "SubtitleStyle", "apply_style", "build_ssa", "font_runs",
+           "write_subtitles"]
 
 #: Extension -> pysubs2 format id.
 FORMATS: dict[str, str] = {"srt": "srt", "vtt": "vtt", "ass": "ass"}
 
 
+#: Canvas of the standalone ASS file (players scale it to the picture); the renderer
+#: restyles a copy for each output frame (pipeline.render.burn).
+STANDALONE_CANVAS = (1280, 720)
+
+
 @dataclass(frozen=True)
 class SubtitleStyle:
-    # Canvas the ASS coordinates refer to (the render size).
-    play_res: tuple[int, int] = (854, 480)
-    # Font size in canvas pixels: readable on a 5" 480p phone screen.
-    font_size: int = 26
-    # Distance from the bottom edge.
-    margin_v: int = 18
+    # Canvas the ASS coordinates refer to (the output frame when burning in).
+    play_res: tuple[int, int] = STANDALONE_CANVAS
+    # Font size in canvas pixels (libass: ascent + descent); the renderer derives it from
+    # the frame width so that glyphs stay >= 14 CSS px on a 360 px wide phone.
+    font_size: int = 38
+    # Distance of the box from the bottom edge, and from the sides.
+    margin_v: int = 12
+    margin_h: int = 16
     # Box behind the text: black at ~40 % transparency (ASS alpha 0x66).
     box_colour: tuple[int, int, int, int] = (0, 0, 0, 0x66)
+    # Box padding around the text, canvas pixels.
+    padding: int = 3
 
 
-def build_ssa(cues: list[Cue], lang: Language,
-              style: SubtitleStyle = SubtitleStyle()) -> pysubs2.SSAFile:
-    subs = pysubs2.SSAFile()
+def apply_style(subs: pysubs2.SSAFile, font: str, style: SubtitleStyle) -> None:
+    """Set the canvas and the Default style of ``subs`` (in place) for ``style``."""
     subs.info["PlayResX"], subs.info["PlayResY"] = str(style.play_res[0]), str(style.play_res[1])
     subs.info["WrapStyle"] = "2"  # no automatic wrapping: the segmenter broke the lines
     subs.info["ScaledBorderAndShadow"] = "yes"
     r, g, b, a = style.box_colour
     subs.styles["Default"] = pysubs2.SSAStyle(
-        fontname=lang.font, fontsize=style.font_size, primarycolor=pysubs2.Color(255, 255, 255),
+        fontname=font, fontsize=style.font_size, primarycolor=pysubs2.Color(255, 255, 255),
         outlinecolor=pysubs2.Color(r, g, b, a), backcolor=pysubs2.Color(r, g, b, a),
         borderstyle=3,  # opaque box (libass draws it in the outline colour)
-        outline=3, shadow=0, alignment=pysubs2.Alignment.BOTTOM_CENTER, marginv=style.margin_v,
-        marginl=20, marginr=20,
+        outline=style.padding, shadow=0, alignment=pysubs2.Alignment.BOTTOM_CENTER,
+        marginv=style.margin_v, marginl=style.margin_h, marginr=style.margin_h,
     )
+
+
+def build_ssa(cues: list[Cue], lang: Language,
+              style: SubtitleStyle = SubtitleStyle()) -> pysubs2.SSAFile:
+    subs = pysubs2.SSAFile()
+    apply_style(subs, lang.font, style)
     tai_viet = "Tavt" in lang.scripts and bool(lang.fallback_font)
     for cue in cues:
         lines = [_escape(line) for line in cue.lines]

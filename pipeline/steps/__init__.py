@@ -92,7 +92,8 @@ def _set_gate(run: LessonRun, r: list[GateResult]) -> None:
 
 
 def _set_rendered(run: LessonRun, r: list[RenderedFile]) -> None:
-    run.rendered = list(r)
+    # A profile may give more than one file (the audio profile's MP3 beside its Opus).
+    run.rendered = [f for main in r for f in (main, *main.companions)]
 
 
 def _set_manifest(run: LessonRun, r: list[Path]) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import time
 from dataclasses import asdict
+from pathlib import Path
 
 from pipeline.core.cache import StageCache, make_key
 from pipeline.core.i18n import t
@@ -77,15 +78,21 @@ def render_step(run: LessonRun, job: Job) -> RenderedFile:
     if cache.is_fresh(stage, key):
         run.report(stage, True, str(dst))
         record = json.loads(state_file(out, stage).read_text(encoding="utf-8"))
+        extra = tuple(RenderedFile(path=Path(c["path"]), language=job.lang, profile=job.profile,
+                                   duration_ms=c["duration_ms"], codecs=tuple(c["codecs"]),
+                                   draft=job.draft) for c in record.get("companions", []))
         return RenderedFile(path=dst, language=job.lang, profile=job.profile,
                             duration_ms=record["duration_ms"], codecs=tuple(record["codecs"]),
-                            quality=record.get("quality", {}), draft=job.draft)
+                            quality=record.get("quality", {}), draft=job.draft,
+                            companions=extra)
     started = time.monotonic()
     rendered = render(render_job, r_opts)
     atomic_write_json(state_file(out, stage), {
         "duration_ms": rendered.duration_ms, "codecs": list(rendered.codecs),
-        "quality": rendered.quality})
-    cache.record(stage, key, [dst])
+        "quality": rendered.quality,
+        "companions": [{"path": str(c.path), "duration_ms": c.duration_ms,
+                        "codecs": list(c.codecs)} for c in rendered.companions]})
+    cache.record(stage, key, [dst, *(c.path for c in rendered.companions)])
     _report(run, stage, rendered, time.monotonic() - started)
     return rendered
 

@@ -1,0 +1,194 @@
+#!/usr/bin/env python3
+"""Write a phone-capture lesson: an upright (or landscape/square) screen recording of a
+phone app with small Vietnamese UI text, narrated by ``espeak-ng -v vi``.
+
+It is the kind of recording content teams make on the phone itself: any size (720×1280,
+1080×2400, …), 60 fps with variable frame rate (stills are sparse, screen transitions slide
+at the full rate), optionally stored sideways with rotation metadata. Deterministic: the same
+arguments give byte-identical files. Used by the render tests and ``bench_render.py``.
+
+Usage:
+    python scripts/make_phone_lesson.py --out DIR [--id ID] [--size 720x1280] [--fps 60]
+        [--rotate 0|90|270] [--sentences N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import subprocess
+import sys
+import tempfile
+import wave
+from pathlib import Path
+
+import numpy as np
+from PIL import Image, ImageDraw, ImageFont
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from pipeline.core.media import run_ffmpeg
+from pipeline.render.fonts import font_file
+
+TITLE = "Cài đặt định danh điện tử VNeID trên điện thoại"
+RATE = 22050
+C1, C2 = "Mở ứng dụng và đăng nhập", "Kích hoạt tài khoản định danh"
+# (chapter, narration sentence, app-bar title, rows of UI text)
+STEPS: tuple[tuple[str, str, str, tuple[str, ...]], ...] = (
+    (C1, "Hôm nay chúng ta học cách kích hoạt tài khoản định danh điện tử.", "Màn hình chính",
+     ("Danh bạ", "Tin nhắn", "Zalo", "VNeID", "Cài đặt", "Thời tiết")),
+    (C1, "Bấm vào biểu tượng VNeID để mở ứng dụng.", "VNeID",
+     ("Đăng nhập", "Kích hoạt tài khoản", "Hướng dẫn sử dụng", "Câu hỏi thường gặp")),
+    (C1, "Nhập số định danh cá nhân gồm mười hai chữ số.", "Đăng nhập",
+     ("Số định danh cá nhân", "0 3 8 0 9 5 0 1 2 3 4 5", "Mật khẩu", "Quên mật khẩu?",
+      "Tiếp tục")),
+    (C2, "Chọn mục kích hoạt tài khoản ở cuối màn hình.", "Kích hoạt tài khoản",
+     ("Mức độ 1: tự đăng ký", "Mức độ 2: tại công an xã", "Xác thực khuôn mặt",
+      "Điều khoản sử dụng")),
+    (C2, "Đặt điện thoại ngang mặt và giữ yên để xác thực khuôn mặt.", "Xác thực khuôn mặt",
+     ("Đưa khuôn mặt vào khung", "Giữ yên điện thoại", "Đủ ánh sáng", "Bắt đầu quét")),
+    (C2, "Nhập mã kích hoạt được gửi qua tin nhắn, rồi bấm xác nhận.", "Mã kích hoạt",
+     ("Nhập mã gồm 6 chữ số", "Mã đã gửi tới số ***678", "Còn hiệu lực 5 phút",
+      "Gửi lại mã", "Xác nhận")),
+    (C2, "Khi màn hình báo thành công, tài khoản của bạn đã sẵn sàng.", "Thành công",
+     ("Tài khoản đã kích hoạt", "Ví giấy tờ", "Thông báo", "Về trang chủ")),
+)
+TABS = ("Trang chủ", "Ví giấy tờ", "Thông báo", "Cá nhân")
+
+
+def draw_screen(size: tuple[int, int], step: int) -> Image.Image:
+    """One app screen at ``size`` (display orientation): status bar, app bar, rows of
+    small UI text, bottom tab bar."""
+    w, h = size
+    u = min(w, h) / 720  # UI unit: 1 at 720 px wide
+    img = Image.new("RGB", size, (250, 250, 247))
+    d = ImageDraw.Draw(img)
+    ui = ImageFont.truetype(font_file("Noto Sans"), round(28 * u))
+    bold = ImageFont.truetype(font_file("Noto Sans", bold=True), round(34 * u))
+    small = ImageFont.truetype(font_file("Noto Sans"), round(22 * u))
+    _, _, title, rows = STEPS[step % len(STEPS)]
+    bar = round(48 * u)
+    d.rectangle((0, 0, w, bar), fill=(20, 20, 24))
+    d.text((round(24 * u), round(8 * u)), "9:41", font=small, fill=(230, 230, 230))
+    d.text((w - round(110 * u), round(8 * u)), "4G  85%", font=small, fill=(230, 230, 230))
+    d.rectangle((0, bar, w, bar + round(112 * u)), fill=(196, 30, 40))
+    d.text((round(32 * u), bar + round(32 * u)), title, font=bold, fill=(255, 255, 255))
+    y, left = bar + round(150 * u), round(32 * u)
+    for i, row in enumerate(rows):
+        box = (left, y, w - left, y + round(84 * u))
+        d.rounded_rectangle(box, radius=round(14 * u), outline=(190, 190, 190),
+                            width=max(1, round(2 * u)), fill=(255, 226, 140) if i == 1 else None)
+        d.text((left + round(24 * u), y + round(22 * u)), row, font=ui, fill=(20, 20, 20))
+        y += round(108 * u)
+    tab_h = round(120 * u)
+    d.rectangle((0, h - tab_h, w, h), fill=(240, 240, 240))
+    d.line((0, h - tab_h, w, h - tab_h), fill=(200, 200, 200), width=max(1, round(2 * u)))
+    for k, tab in enumerate(TABS):
+        cx = (k + 0.5) * w / len(TABS)
+        d.ellipse((cx - 16 * u, h - tab_h + 18 * u, cx + 16 * u, h - tab_h + 50 * u),
+                  fill=(196, 30, 40) if k == 0 else (150, 150, 150))
+        tw = d.textlength(tab, font=small)
+        d.text((cx - tw / 2, h - tab_h + round(62 * u)), tab, font=small, fill=(60, 60, 60))
+    return img
+
+
+def _frames(size: tuple[int, int], durations: list[float], fps: int, rotate: int,
+            tmp: Path) -> Path:
+    """PNG frames and a concat list: each screen shows as sparse stills (VFR), and the
+    change to the next screen slides in at ``fps``."""
+    entries: list[str] = []
+    screens = [draw_screen(size, i) for i in range(len(durations))]
+    n = 0
+
+    def put(img: Image.Image, seconds: float) -> None:
+        nonlocal n
+        if rotate:  # stored sideways: the player turns it back by the rotation metadata
+            img = img.rotate(-rotate, expand=True)
+        name = f"f{n:05d}.png"
+        img.save(tmp / name)
+        entries.append(f"file '{name}'\nduration {seconds:.6f}\n")
+        n += 1
+
+    slide = max(2, fps // 4)
+    for i, seconds in enumerate(durations):
+        still = seconds - (slide / fps if i + 1 < len(durations) else 0.0)
+        for _ in range(max(1, round(still / 0.5))):  # a still screen: 2 frames a second
+            put(screens[i], still / max(1, round(still / 0.5)))
+        if i + 1 < len(durations):
+            for k in range(1, slide + 1):
+                frame = screens[i].copy()
+                x = round(size[0] * (1 - k / slide))
+                frame.paste(screens[i + 1], (x, 0))
+                put(frame, 1 / fps)
+    last = entries[-1].splitlines()[0]
+    (tmp / "frames.txt").write_text("".join(entries) + last + "\n", encoding="utf-8")
+    return tmp / "frames.txt"
+
+
+def _narration(n: int, tmp: Path) -> tuple[Path, list[float]]:
+    pieces, durations = [np.zeros(int(0.6 * RATE), dtype=np.int16)], []
+    for i in range(n):
+        wav = tmp / f"s{i}.wav"
+        subprocess.run(["espeak-ng", "-v", "vi", "-s", "160", "-w", str(wav),
+                        STEPS[i % len(STEPS)][1]], check=True, capture_output=True)
+        with wave.open(str(wav), "rb") as w:
+            speech = np.frombuffer(w.readframes(w.getnframes()), dtype="<i2")
+        pause = np.zeros(int(0.7 * RATE), dtype=np.int16)
+        pieces += [speech, pause]
+        durations.append((speech.size + pause.size + (pieces[0].size if i == 0 else 0)) / RATE)
+    out = tmp / "narration.wav"
+    with wave.open(str(out), "wb") as w:
+        w.setnchannels(1)
+        w.setsampwidth(2)
+        w.setframerate(RATE)
+        w.writeframes(np.concatenate(pieces).tobytes())
+    return out, durations
+
+
+def build(out: Path, lesson_id: str, size: tuple[int, int], fps: int, rotate: int,
+          sentences: int) -> Path:
+    lesson = out / lesson_id
+    lesson.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix="caunoi-phone-") as tmp_name:
+        tmp = Path(tmp_name)
+        wav, durations = _narration(sentences, tmp)
+        frames = _frames(size, durations, fps, rotate, tmp)
+        stored = tmp / "stored.mp4"
+        run_ffmpeg(["-f", "concat", "-safe", "0", "-i", str(frames), "-i", str(wav),
+                    "-map", "0:v", "-map", "1:a", "-fps_mode", "vfr", "-enc_time_base", f"1/{fps}",
+                    "-vf", "format=yuv420p", "-c:v", "libx264", "-preset", "veryfast",
+                    "-crf", "20", "-threads", "1", "-c:a", "aac", "-b:a", "64k",
+                    "-map_metadata", "-1", "-fflags", "+bitexact", "-flags:v", "+bitexact",
+                    "-flags:a", "+bitexact", str(stored)],
+                   action="encoding the phone recording", path=stored)
+        run_ffmpeg([*(["-display_rotation", str(rotate)] if rotate else []), "-i", str(stored),
+                    "-c", "copy", "-map_metadata", "-1", "-fflags", "+bitexact",
+                    "-movflags", "+faststart", str(lesson / "recording.mp4")],
+                   action="writing the rotation metadata", path=lesson)
+    script = []
+    for i in range(sentences):
+        chapter, text = STEPS[i % len(STEPS)][:2]
+        if i == 0 or chapter != STEPS[(i - 1) % len(STEPS)][0]:
+            script += ["", f"# {chapter}"] if i else [f"# {chapter}"]
+        script.append(text)
+    (lesson / "script.md").write_text("\n".join(script) + "\n", encoding="utf-8")
+    (lesson / "lesson.toml").write_text(
+        f'title = "{TITLE}"\nlanguages = []\nprofiles = ["compat"]\n'
+        'authors = ["Cầu Nối phone-lesson generator (espeak-ng -v vi)"]\n', encoding="utf-8")
+    return lesson
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    p.add_argument("--out", type=Path, required=True)
+    p.add_argument("--id", default="phone-vneid")
+    p.add_argument("--size", default="720x1280", help="display size WxH")
+    p.add_argument("--fps", type=int, default=60)
+    p.add_argument("--rotate", type=int, default=0, choices=(0, 90, 270))
+    p.add_argument("--sentences", type=int, default=len(STEPS))
+    a = p.parse_args(argv)
+    w, h = (int(x) for x in a.size.lower().split("x"))
+    print(build(a.out, a.id, (w, h), a.fps, a.rotate, a.sentences))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

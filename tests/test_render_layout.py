@@ -1,0 +1,118 @@
+"""Render layout, burned-subtitle file and ffmpeg graphs: checked without encoding."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import pysubs2
+import pytest
+
+from pipeline.core.languages import Registry
+from pipeline.core.types import Cue
+from pipeline.render.burn import BurnSpec, fit_lines, write_burn_ass
+from pipeline.render.frames import content_frame_time
+from pipeline.render.graph import EncodeInputs, encode_command
+from pipeline.render.layout import LINE_HEIGHT, orientation_of, plan_layout
+from pipeline.render.profiles import LEVEL_30_MACROBLOCKS, PROFILES, get_profile
+from pipeline.speech.subtitles import write_subtitles
+
+
+@pytest.mark.parametrize(("source", "profile", "size"), [
+    ((720, 1280), "compat", (480, 854)),   # upright phone capture
+    ((1280, 720), "compat", (854, 480)),   # landscape stays landscape
+    ((1000, 1000), "compat", (480, 480)),  # square stays square
+    ((1281, 721), "compat", (852, 480)),   # odd sizes give even frames
+    ((1280, 720), "tiny", (640, 360)),
+    ((1000, 1000), "modern", (480, 480)),
+])
+def test_frame_follows_orientation(source: tuple[int, int], profile: str,
+                                   size: tuple[int, int]) -> None:
+    layout = plan_layout(get_profile(profile), source)
+    assert layout.size == size
+    assert layout.orientation == orientation_of(*source)
+
+
+@pytest.mark.parametrize("source", [(720, 1280), (1080, 2400), (720, 1600), (1280, 720)])
+@pytest.mark.parametrize("profile", ["compat", "tiny", "modern"])
+def test_frames_are_even_and_within_the_level(source: tuple[int, int], profile: str) -> None:
+    p = get_profile(profile)
+    layout = plan_layout(p, source)
+    assert layout.width % 2 == 0 and layout.height % 2 == 0
+    if p.max_macroblocks:
+        mbs = math.ceil(layout.width / 16) * math.ceil(layout.height / 16)
+        assert mbs <= p.max_macroblocks == LEVEL_30_MACROBLOCKS
+    # Upright stays upright; the recording keeps its shape (no pillarbox strip).
+    _, _, w, h = layout.content
+    assert (layout.height > layout.width) == (source[1] > source[0])
+    assert abs(w / h - source[0] / source[1]) < 0.01
+
+
+def test_upright_band_only_where_it_costs_no_legibility() -> None:
+    # compat is at Level 3.0's limit: a band would shrink the screen text, so subtitles
+    # sit over the phone's bottom bar; tiny and modern have room for a band below.
+    assert plan_layout(get_profile("compat"), (720, 1280)).band == 0
+    for name in ("tiny", "modern"):
+        layout = plan_layout(get_profile(name), (720, 1280))
+        assert layout.band > 0 and layout.content[3] + layout.band == layout.height
+        # The two-line subtitle box fits in the band, below the screen content.
+        assert layout.subtitle_top >= layout.content[3]
+    assert plan_layout(get_profile("tiny"), (1280, 720)).band == 0  # landscape: no band
+
+
+def test_subtitles_and_banners_stay_below_the_app_bar() -> None:
+    for profile in ("compat", "tiny", "modern"):
+        for source in ((720, 1280), (1280, 720), (1080, 2400)):
+            layout = plan_layout(get_profile(profile), source)
+            # Two subtitle lines plus a two-line banner stacked above them.
+            stack = layout.font_size * (4 * LINE_HEIGHT + 1.2)
+            assert layout.height - layout.margin_v - stack > layout.app_top
+
+
+def test_three_line_cue_is_split_never_drawn_into_the_picture(tmp_path: Path,
+                                                              registry: Registry) -> None:
+    long = "Bấm nút Xác nhận, rồi nhập mã OTP gồm sáu chữ số được gửi qua tin nhắn " \
+           "điện thoại của bạn, sau đó chờ màn hình báo giao dịch thành công."
+    write_subtitles([Cue(0, 0, 1000, 7000, (long,))], registry.get("vi"), tmp_path)
+    layout = plan_layout(get_profile("compat"), (720, 1280))
+    spec = BurnSpec(font="Noto Sans", layout=layout, chapters=((500, "Chuẩn bị"),))
+    subs = pysubs2.load(str(write_burn_ass(tmp_path / "vi.ass", tmp_path / "b.ass", spec)))
+    dialogue = [e for e in subs if e.style == "Default"]
+    assert len(dialogue) == 2
+    assert all(len(e.text.split(r"\N")) <= 2 for e in dialogue)
+    assert dialogue[0].start == 1000 and dialogue[-1].end == 7000
+    assert dialogue[1].start - dialogue[0].end >= 80
+    assert subs.info["PlayResX"] == str(layout.width)
+    assert subs.info["PlayResY"] == str(layout.height)
+    # The banner is bottom-anchored (stacked above the subtitles), not at the top.
+    assert subs.styles["Chapter"].alignment == pysubs2.Alignment.BOTTOM_CENTER
+    for e in dialogue:
+        assert fit_lines(e.text.split(r"\N"), "Noto Sans", layout.font_size,
+                         spec.text_width) == e.text.split(r"\N")
+
+
+def test_encode_command_reads_as_a_graph(tmp_path: Path) -> None:
+    p = get_profile("compat")
+    layout = plan_layout(p, (720, 1280))
+    inputs = EncodeInputs(recording=tmp_path / "rec.mp4", title_png=tmp_path / "t.png",
+                          title_s=2.0, audio=tmp_path / "a.wav", ass=tmp_path / "b.ass")
+    args = encode_command(inputs, layout, p, tmp_path / "out.mp4", threads=2)
+    graph = args[args.index("-filter_complex") + 1]
+    assert "fps=15" in graph and "scale=480:854" in graph and "mpdecimate" in graph
+    assert "ass=filename=" in graph and "concat=a=0:n=2:v=1" in graph
+    assert args[args.index("-threads") + 1] == "2"
+    assert args[args.index("-fps_mode") + 1] == "vfr"
+    assert "-level:v" in args and args[args.index("-t") + 1] == "2.000000"
+    assert args[-1] == str(tmp_path / "out.mp4")
+
+
+def test_poster_time_is_a_content_frame() -> None:
+    t = content_frame_time(60.0, 2.5, cue_times_s=(1.0, 10.0, 21.0, 30.0, 50.0),
+                           chapters=((0, "A"), (20_000, "B")), banner_s=3.0)
+    assert t == 2.5 + 30.0  # 21.0 would be nearer 35 % but shows chapter B's banner
+    assert content_frame_time(30.0, 2.5) > 2.5
+
+
+def test_every_video_profile_has_a_target() -> None:
+    for p in PROFILES.values():
+        assert (p.short_side > 0) == p.has_video == (p.max_fps > 0)
