@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 import logging
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from pathlib import Path
 
 import pysubs2
@@ -18,6 +18,7 @@ from pipeline.core.types import Lesson
 from pipeline.publish.entries import Selection
 from pipeline.publish.errors import ManifestInvalidError
 from pipeline.publish.paths import staged_folder
+from pipeline.render.layout import plan_layout
 from pipeline.render.profiles import PROFILES, Profile
 
 __all__ = ["HLS_RUNGS", "make_hls", "rung_size"]
@@ -32,10 +33,10 @@ _TS_CLOCK = 90_000
 
 
 def rung_size(profile: Profile, src_w: int, src_h: int) -> tuple[int, int]:
-    """The rung's frame box in the recording's orientation (profiles are landscape)."""
-    long_side, short_side = max(profile.width, profile.height), min(profile.width,
-                                                                    profile.height)
-    return (short_side, long_side) if src_h > src_w else (long_side, short_side)
+    """The rung's frame in the recording's orientation: the profile's short side and level
+    limit, as the render plans it, without a subtitle band (HLS subtitles are WebVTT)."""
+    layout = plan_layout(replace(profile, subtitle_band=False), (src_w, src_h))
+    return layout.width, layout.height
 
 
 def _recording(lesson_out: Path) -> Path:
