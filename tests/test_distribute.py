@@ -276,13 +276,18 @@ def _band(path: Path, at_s: float, size: tuple[int, int]) -> np.ndarray:
     """The bottom third (where subtitles are burned) of the frame at ``at_s``, grey."""
     import av
 
+    shown = None
     with av.open(str(path)) as c:
-        stream = c.streams.video[0]
-        for frame in c.decode(stream):
-            if frame.time is not None and frame.time >= at_s:
-                img = frame.reformat(width=size[0], height=size[1], format="gray").to_ndarray()
-                return img[size[1] * 2 // 3:].astype(np.float32)
-    raise AssertionError(f"no frame at {at_s} s in {path}")
+        # The frame on screen at at_s: the last one that starts by then (a still screen is
+        # one frame in variable-frame-rate renders).
+        for frame in c.decode(c.streams.video[0]):
+            if frame.time is not None and frame.time > at_s:
+                break
+            shown = frame
+        if shown is None:
+            raise AssertionError(f"no frame at {at_s} s in {path}")
+        img = shown.reformat(width=size[0], height=size[1], format="gray").to_ndarray()
+    return img[size[1] * 2 // 3:].astype(np.float32)
 
 
 def _check_page(page: object, base: str, folder: Path) -> dict[str, Any]:
