@@ -12,7 +12,7 @@ import pytest
 from pipeline.core.errors import DiskFullError
 from pipeline.core.languages import Registry
 from pipeline.core.types import Cue
-from pipeline.speech.subtitles import write_subtitles
+from pipeline.speech.subtitles import STANDALONE_CANVAS, write_subtitles
 
 CUES = [
     Cue(0, 0, 800, 3200, ("Xin chào bà con,", "hôm nay học trả tiền bằng mã QR.")),
@@ -36,7 +36,8 @@ def test_ass_style_uses_language_font_and_no_wrapping(tmp_path: Path,
     subs = pysubs2.load(str(tmp_path / "blt.ass"))
     assert subs.styles["Default"].fontname == "Noto Sans Tai Viet"
     assert subs.info["WrapStyle"] == "2"
-    assert subs.info["PlayResY"] == "480"
+    # The standalone file is drawn on the canvas the render restyles for each output frame.
+    assert (subs.info["PlayResX"], subs.info["PlayResY"]) == tuple(map(str, STANDALONE_CANVAS))
     # Braces would start an override block: they are neutralised.
     assert "(ngân hàng)" in subs[1].text and "{ngân" not in subs[1].text
 

@@ -38,11 +38,37 @@ def normalise_audio(recording: Path, dst: Path, loudness: float = -16.0,
               f"measured_thresh={meas['input_thresh']}:offset={meas['target_offset']}:"
               "linear=true")
     with atomic_path(dst) as part:
-        run_ffmpeg(["-i", str(recording), "-vn", "-af", second, "-ac", "1", "-ar", "48000",
-                    "-c:a", "pcm_s16le", "-fflags", "+bitexact", "-flags:a", "+bitexact",
-                    "-f", "wav", str(part)],
+        run_ffmpeg(["-i", str(recording), "-vn", "-af", second, *_WAV_OUT, str(part)],
                    action="normalising loudness", path=dst, ffmpeg=ffmpeg)
+        # Narration whose level changes a lot between sentences can leave loudnorm short of
+        # its target (the peak ceiling stops the linear gain): make up the rest with a gain
+        # and a true-peak limiter, measured again.
+        got = _integrated(part, ffmpeg)
+        if abs(got - loudness) > _TOLERANCE_LU:
+            fixed = part.with_name(part.name + ".gain.wav")
+            limit = 10 ** (true_peak / 20)
+            run_ffmpeg(["-i", str(part), "-af", f"volume={loudness - got:.2f}dB,"
+                        f"alimiter=limit={limit:.4f}:level=false", *_WAV_OUT, str(fixed)],
+                       action="normalising loudness", path=dst, ffmpeg=ffmpeg)
+            fixed.replace(part)
     return dst
+
+
+#: How far from the target the two-pass result may stay before a make-up gain (LU).
+_TOLERANCE_LU = 0.5
+_WAV_OUT = ("-ac", "1", "-ar", "48000", "-c:a", "pcm_s16le", "-fflags", "+bitexact",
+            "-flags:a", "+bitexact", "-f", "wav")
+
+
+def _integrated(wav: Path, ffmpeg: str) -> float:
+    """Integrated loudness of ``wav`` (EBU R128, LUFS)."""
+    log_text = run_ffmpeg(["-i", str(wav), "-af", "ebur128", "-f", "null", "-"],
+                          action="measuring loudness", path=wav, ffmpeg=ffmpeg)
+    found = re.findall(r"I:\s+(-?[0-9.]+) LUFS", log_text)
+    if not found:
+        raise FfmpegError(action="measuring loudness", path=str(wav),
+                          stderr="ebur128 printed no measurement")
+    return float(found[-1])
 
 
 def add_title_silence(wav: Path, dst: Path, seconds: float) -> Path:
