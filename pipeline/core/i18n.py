@@ -40,6 +40,9 @@ def pick(vi: str, en: str, lang: str | None = None) -> str:
 
 
 WEB: dict[str, tuple[str, str]] = {
+    "bad_request": ("Yêu cầu không hợp lệ.", "This request is not valid."),
+    "internal_error": ("Đã có lỗi bên trong. Hãy thử lại sau; nếu vẫn lỗi, hãy báo quản trị viên.",
+                       "Something went wrong inside. Try again later; if it persists, tell the administrator."),
     "app": ("Cầu Nối — duyệt bản dịch", "Cầu Nối — translation review"),
     "signin": ("Đăng nhập", "Sign in"),
     "signout": ("Đăng xuất", "Sign out"),

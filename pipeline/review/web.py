@@ -12,6 +12,7 @@ Routes live in ``web_auth`` (sign in/out), ``web_pages`` (what shows) and ``web_
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
@@ -19,6 +20,7 @@ from fastapi import FastAPI, Request
 from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from pipeline.core.errors import CaunoiError
 from pipeline.core.i18n import t
@@ -60,6 +62,8 @@ async def _headers(request: Request,
     return response
 
 
+log = logging.getLogger("caunoi.review")
+
 def _message(request: Request, text: str, status: int) -> HTMLResponse:
     from html import escape
 
@@ -86,6 +90,24 @@ def _handlers(app: FastAPI) -> None:
     app.add_exception_handler(PageNotFound, not_found)
     app.add_exception_handler(NotFoundError, not_found)
     app.add_exception_handler(InputRefusedError, refused)
+
+    async def http_error(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, StarletteHTTPException)
+        key = "review.not_found" if exc.status_code == 404 else "bad_request"
+        return _message(request, t(key, ui_of(request)), exc.status_code)
+
+    async def project_error(request: Request, exc: Exception) -> Response:
+        assert isinstance(exc, CaunoiError)
+        status = 400 if exc.exit_code == 2 else 500
+        return _message(request, exc.message(ui_of(request)), status)
+
+    async def internal(request: Request, exc: Exception) -> Response:
+        log.exception("internal error on %s", request.url.path)
+        return _message(request, t("internal_error", ui_of(request)), 500)
+
+    app.add_exception_handler(StarletteHTTPException, http_error)
+    app.add_exception_handler(CaunoiError, project_error)
+    app.add_exception_handler(Exception, internal)
 
 
 def create_app(store: ReviewStore, registry: Registry, opts: WebOptions) -> FastAPI:
