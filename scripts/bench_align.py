@@ -135,6 +135,34 @@ def _transcript(wav: Path, model: str, models: Path, cache: Path | None,
     return transcript
 
 
+def _summary(per: dict[str, dict[str, Score]], args: argparse.Namespace, asr_seconds: float,
+             audio_seconds: float) -> None:
+    """Print the per-condition and overall tables; write results-<seed>.json."""
+    base_label = _label("proportional", False, args.model)
+    total = {label: Score() for label in next(iter(per.values()))}
+    out: list[str] = []
+    for cond, scores in per.items():
+        out += _table(f"\n{cond} ({args.per_condition} lessons, seeds {args.seed}…)", scores,
+                      base_label)
+        for label, s in scores.items():
+            total[label].add(s)
+    out += _table(f"\nall conditions ({len(per) * args.per_condition} lessons)", total,
+                  base_label)
+    out.append("\nstatus = script sentences with the right status; skip = skipped sentences "
+               "found; false = spoken sentences reported skipped (scored as an error of their "
+               "full length); missed = skipped sentences reported spoken; ratios against "
+               f"'{base_label}' in this run.")
+    if args.model != "none" and asr_seconds:
+        out.append(f"ASR ({args.model}, faster-whisper int8): {audio_seconds:.0f} s of audio "
+                   f"in {asr_seconds:.0f} s = {audio_seconds / asr_seconds:.1f}× realtime")
+    print("\n".join(out))
+    args.out.mkdir(parents=True, exist_ok=True)
+    (args.out / f"results-{args.seed}.json").write_text(json.dumps(
+        {c: {k: {**v.__dict__, "errors": None, "median_ms": float(np.median(v.errors)),
+                 "p95_ms": float(np.percentile(v.errors, 95))}
+             for k, v in s.items()} for c, s in per.items()}, indent=1), encoding="utf-8")
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     p.add_argument("--per-condition", type=int, default=2)
@@ -190,29 +218,7 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
-    base_label = _label("proportional", False, args.model)
-    total = {label: Score() for label in next(iter(per.values()))}
-    out: list[str] = []
-    for cond, scores in per.items():
-        out += _table(f"\n{cond} ({args.per_condition} lessons, seeds {args.seed}…)", scores,
-                      base_label)
-        for label, s in scores.items():
-            total[label].add(s)
-    out += _table(f"\nall conditions ({len(per) * args.per_condition} lessons)", total,
-                  base_label)
-    out.append("\nstatus = script sentences with the right status; skip = skipped sentences "
-               "found; false = spoken sentences reported skipped (scored as an error of their "
-               "full length); missed = skipped sentences reported spoken; ratios against "
-               f"'{base_label}' in this run.")
-    if args.model != "none" and asr_seconds:
-        out.append(f"ASR ({args.model}, faster-whisper int8): {audio_seconds:.0f} s of audio "
-                   f"in {asr_seconds:.0f} s = {audio_seconds / asr_seconds:.1f}× realtime")
-    print("\n".join(out))
-    args.out.mkdir(parents=True, exist_ok=True)
-    (args.out / f"results-{args.seed}.json").write_text(json.dumps(
-        {c: {k: {**v.__dict__, "errors": None, "median_ms": float(np.median(v.errors)),
-                 "p95_ms": float(np.percentile(v.errors, 95))}
-             for k, v in s.items()} for c, s in per.items()}, indent=1), encoding="utf-8")
+    _summary(per, args, asr_seconds, audio_seconds)
     return 0
 
 
