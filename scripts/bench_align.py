@@ -19,6 +19,7 @@ Usage:
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import logging
 import shutil
@@ -123,7 +124,8 @@ def _transcript(wav: Path, model: str, models: Path, cache: Path | None,
     deterministic, so re-runs while tuning an aligner skip the ASR)."""
     if model == "none":
         return None
-    hit = cache / f"{name}-{model}.json" if cache else None
+    digest = hashlib.sha256(wav.read_bytes()).hexdigest()[:12]
+    hit = cache / f"{name}-{model}-{digest}.json" if cache else None
     if hit is not None and hit.is_file():
         return Transcript.from_json(json.loads(hit.read_text(encoding="utf-8")))
     opts = TranscribeOptions(backend="faster-whisper", model=model, model_dir=models,

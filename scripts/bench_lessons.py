@@ -150,7 +150,8 @@ def make_lesson(condition: str, seed: int, root: Path,
                 tmp: Path) -> tuple[Path, list[Truth], str]:
     """Write ``root/<condition>-<seed>/`` (script.md, lesson.toml, recording.wav) and return
     it with the true sentence times and a one-line description."""
-    rng = np.random.default_rng(seed)
+    # Each condition draws its own script, narrator and structure from the seed.
+    rng = np.random.default_rng([seed, CONDITIONS.index(condition)])
     texts = _script(rng)
     nar = _narrator(condition, rng, tmp)
     skipped_at = int(rng.integers(1, len(texts) - 1))
