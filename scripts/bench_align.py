@@ -19,6 +19,7 @@ Usage:
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import logging
 import shutil
@@ -123,7 +124,8 @@ def _transcript(wav: Path, model: str, models: Path, cache: Path | None,
     deterministic, so re-runs while tuning an aligner skip the ASR)."""
     if model == "none":
         return None
-    hit = cache / f"{name}-{model}.json" if cache else None
+    digest = hashlib.sha256(wav.read_bytes()).hexdigest()[:12]
+    hit = cache / f"{name}-{model}-{digest}.json" if cache else None
     if hit is not None and hit.is_file():
         return Transcript.from_json(json.loads(hit.read_text(encoding="utf-8")))
     opts = TranscribeOptions(backend="faster-whisper", model=model, model_dir=models,
@@ -133,6 +135,34 @@ def _transcript(wav: Path, model: str, models: Path, cache: Path | None,
         hit.parent.mkdir(parents=True, exist_ok=True)
         hit.write_text(json.dumps(transcript.to_json(), ensure_ascii=False), encoding="utf-8")
     return transcript
+
+
+def _summary(per: dict[str, dict[str, Score]], args: argparse.Namespace, asr_seconds: float,
+             audio_seconds: float) -> None:
+    """Print the per-condition and overall tables; write results-<seed>.json."""
+    base_label = _label("proportional", False, args.model)
+    total = {label: Score() for label in next(iter(per.values()))}
+    out: list[str] = []
+    for cond, scores in per.items():
+        out += _table(f"\n{cond} ({args.per_condition} lessons, seeds {args.seed}…)", scores,
+                      base_label)
+        for label, s in scores.items():
+            total[label].add(s)
+    out += _table(f"\nall conditions ({len(per) * args.per_condition} lessons)", total,
+                  base_label)
+    out.append("\nstatus = script sentences with the right status; skip = skipped sentences "
+               "found; false = spoken sentences reported skipped (scored as an error of their "
+               "full length); missed = skipped sentences reported spoken; ratios against "
+               f"'{base_label}' in this run.")
+    if args.model != "none" and asr_seconds:
+        out.append(f"ASR ({args.model}, faster-whisper int8): {audio_seconds:.0f} s of audio "
+                   f"in {asr_seconds:.0f} s = {audio_seconds / asr_seconds:.1f}× realtime")
+    print("\n".join(out))
+    args.out.mkdir(parents=True, exist_ok=True)
+    (args.out / f"results-{args.seed}.json").write_text(json.dumps(
+        {c: {k: {**v.__dict__, "errors": None, "median_ms": float(np.median(v.errors)),
+                 "p95_ms": float(np.percentile(v.errors, 95))}
+             for k, v in s.items()} for c, s in per.items()}, indent=1), encoding="utf-8")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -190,29 +220,7 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
-    base_label = _label("proportional", False, args.model)
-    total = {label: Score() for label in next(iter(per.values()))}
-    out: list[str] = []
-    for cond, scores in per.items():
-        out += _table(f"\n{cond} ({args.per_condition} lessons, seeds {args.seed}…)", scores,
-                      base_label)
-        for label, s in scores.items():
-            total[label].add(s)
-    out += _table(f"\nall conditions ({len(per) * args.per_condition} lessons)", total,
-                  base_label)
-    out.append("\nstatus = script sentences with the right status; skip = skipped sentences "
-               "found; false = spoken sentences reported skipped (scored as an error of their "
-               "full length); missed = skipped sentences reported spoken; ratios against "
-               f"'{base_label}' in this run.")
-    if args.model != "none" and asr_seconds:
-        out.append(f"ASR ({args.model}, faster-whisper int8): {audio_seconds:.0f} s of audio "
-                   f"in {asr_seconds:.0f} s = {audio_seconds / asr_seconds:.1f}× realtime")
-    print("\n".join(out))
-    args.out.mkdir(parents=True, exist_ok=True)
-    (args.out / f"results-{args.seed}.json").write_text(json.dumps(
-        {c: {k: {**v.__dict__, "errors": None, "median_ms": float(np.median(v.errors)),
-                 "p95_ms": float(np.percentile(v.errors, 95))}
-             for k, v in s.items()} for c, s in per.items()}, indent=1), encoding="utf-8")
+    _summary(per, args, asr_seconds, audio_seconds)
     return 0
 
 

@@ -12,6 +12,7 @@ one ad-lib not in the script, room tone instead of digital silence. The conditio
 - ``music``      a music bed 10–15 dB below the speech
 - ``pace``       every sentence at its own pace (0.75–1.35×)
 - ``restarts``   two sentences restarted after a few syllables, two hesitations "ờ" inside
+- ``mixed``      regional voice, per-sentence pace and restarts, through the telephone band
 
 Truth: a restarted sentence starts with its first attempt; a hesitation is inside its sentence.
 """
@@ -28,7 +29,7 @@ import numpy as np
 from pipeline.core.vi_numbers import spoken_form
 
 RATE = 22050
-CONDITIONS = ("clean", "telephone", "reverb", "regional", "music", "pace", "restarts")
+CONDITIONS = ("clean", "telephone", "reverb", "regional", "music", "pace", "restarts", "mixed")
 POOL = (
     "Xin chào bà con, hôm nay chúng ta học cách trả tiền bằng mã QR khi đi chợ.",
     "Trước hết, hãy mở ứng dụng ngân hàng trên điện thoại của bạn.",
@@ -118,7 +119,7 @@ def _script(rng: np.random.Generator) -> list[str]:
 
 
 def _narrator(condition: str, rng: np.random.Generator, tmp: Path) -> Narrator:
-    if condition == "regional":
+    if condition in ("regional", "mixed"):
         return Narrator(str(rng.choice(VOICES[1:])), int(rng.integers(115, 190)),
                         int(rng.choice([20, 25, 75, 80])), tmp)
     return Narrator(str(rng.choice(VOICES)), int(rng.integers(130, 176)),
@@ -137,7 +138,7 @@ def _finish(condition: str, speech: np.ndarray, rng: np.random.Generator,
     elif condition == "reverb":
         speech = sox(speech, tmp, "reverb", str(int(rng.integers(40, 70))), "50",
                      str(int(rng.integers(60, 100))))
-    elif condition == "telephone":
+    elif condition in ("telephone", "mixed"):
         speech = sox(speech, tmp, "sinc", "300-3400", "rate", "8000", "compand",
                      "0.02,0.2", "-60,-60,-30,-15,0,-5", "-3")
         line = rng.normal(0, 1, speech.size).astype(np.float32)
@@ -149,7 +150,8 @@ def make_lesson(condition: str, seed: int, root: Path,
                 tmp: Path) -> tuple[Path, list[Truth], str]:
     """Write ``root/<condition>-<seed>/`` (script.md, lesson.toml, recording.wav) and return
     it with the true sentence times and a one-line description."""
-    rng = np.random.default_rng(seed)
+    # Each condition draws its own script, narrator and structure from the seed.
+    rng = np.random.default_rng([seed, CONDITIONS.index(condition)])
     texts = _script(rng)
     nar = _narrator(condition, rng, tmp)
     skipped_at = int(rng.integers(1, len(texts) - 1))
@@ -170,13 +172,14 @@ def make_lesson(condition: str, seed: int, root: Path,
         if k == skipped_at:
             truth.append(Truth(text, pos(), pos(), "skipped"))
             continue
-        factor = float(rng.uniform(0.75, 1.35)) if condition == "pace" else 1.0
+        factor = float(rng.uniform(0.75, 1.35)) if condition in ("pace", "mixed") else 1.0
         start = pos()
         words = text.split()
-        if condition == "restarts" and k in odd[:2]:
+        restarts = condition in ("restarts", "mixed")
+        if restarts and k in odd[:2]:
             pieces.append(nar.say(" ".join(words[: int(rng.integers(2, 4))]), factor))
             pause(rng.uniform(0.2, 0.5))
-        if condition == "restarts" and k in odd[2:]:
+        if restarts and k in odd[2:]:
             cut = int(rng.integers(2, max(3, len(words) - 1)))
             pieces.append(nar.say(" ".join(words[:cut]), factor))
             pause(0.15)

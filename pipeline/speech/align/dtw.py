@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import itertools
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -49,6 +49,8 @@ class DTWOptions:
     min_confidence: float = 0.12
     # Unmatched speech at least this long is reported as an ad-lib.
     min_adlib_ms: int = 300
+    # Unmatched speech this close before a sentence may be its first, abandoned attempt.
+    restart_gap_ms: int = 800
     # A rough sentence start this far inside a speech region splits it.
     min_split_ms: int = 300
     # Search window around the rough position, and longest run, in speech units.
@@ -115,9 +117,11 @@ class DTWAligner(Aligner):
             used.update(range(a, b + 1))
             out.append(AlignedSentence(s.index, s.chapter, s.text, units[a][0], units[b][1],
                                        "matched", conf))
+        spare = _runs(np.array([u not in used for u in range(len(units))]), 1)
+        out, spare = _absorb_restarts(out, spare, units, unit_feats, pieces, tempo,
+                                      (good + garbage) / 2, penalty, o)
         adlibs = [AlignedSentence(None, "", "", units[a][0], units[b][1], "ad-lib", 0.5)
-                  for a, b in _runs(np.array([u not in used for u in range(len(units))]), 1)
-                  if units[b][1] - units[a][0] >= o.min_adlib_ms]
+                  for a, b in spare if units[b][1] - units[a][0] >= o.min_adlib_ms]
         return Alignment(aligner=self.name, sentences=tuple(place(out, adlibs)))
 
 
@@ -135,6 +139,33 @@ def _best_voice(texts: list[str], rec: np.ndarray, band: int, o: DTWOptions
             best = (score, voice, pieces, synth, path_i, path_j)
     assert best is not None
     return best[1:]
+
+
+def _absorb_restarts(out: list[AlignedSentence], spare: list[tuple[int, int]],
+                     units: list[tuple[int, int]], unit_feats: list[np.ndarray],
+                     pieces: list[np.ndarray], tempo: float, threshold: float, penalty: float,
+                     o: DTWOptions) -> tuple[list[AlignedSentence], list[tuple[int, int]]]:
+    """A narrator who starts a sentence, stops and starts again leaves the first attempt
+    unmatched just before the sentence. Speech left over right before a matched sentence
+    (pause ≤ ``restart_gap_ms``, shorter than the sentence) that matches the sentence's
+    beginning as well as matched speech does is that sentence's start, not an ad-lib."""
+    keep = []
+    starts = {s.start_ms: k for k, s in enumerate(out) if s.status == "matched"}
+    for a, b in spare:
+        nxt = next((u for u in range(b + 1, len(units)) if units[u][0] in starts), None)
+        k = starts.get(units[nxt][0]) if nxt == b + 1 else None
+        if k is None or units[b + 1][0] - units[b][1] > o.restart_gap_ms:
+            keep.append((a, b))
+            continue
+        s = out[k]
+        seg = np.concatenate(unit_feats[a: b + 1])
+        head = pieces[k][: max(2, int(seg.shape[0] / max(tempo, 1e-3) * 1.2))]
+        if (units[b][1] - units[a][0] < 0.6 * (s.end_ms - s.start_ms)
+                and dtw_cost(head, seg, penalty) < threshold):
+            out[k] = replace(s, start_ms=units[a][0])
+        else:
+            keep.append((a, b))
+    return out, keep
 
 
 def _units(regions: list[tuple[int, int]], rough: list[int], expected_ms: list[int],

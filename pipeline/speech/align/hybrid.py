@@ -77,7 +77,7 @@ class HybridAligner(Aligner):
         acoustic = DTWAligner().align(ingested, None, opts)
         if transcript is None or not transcript.words:
             return acoustic
-        evidence, _heard = sentence_evidence(ingested, transcript)
+        evidence, heard = sentence_evidence(ingested, transcript)
         by_index = {s.index: s for s in acoustic.sentences if s.index is not None}
         out: list[AlignedSentence] = []
         decided: list[str] = []
@@ -88,7 +88,9 @@ class HybridAligner(Aligner):
         out = _untangle(out, decided, [by_index[s.index] for s in ingested.lesson.sentences])
         log.info("hybrid: %d sentences confirmed by the transcript, %d placed by it",
                  decided.count("both"), decided.count("transcript"))
-        adlibs = [a for a in acoustic.sentences if a.status == "ad-lib"
+        # Acoustic ad-libs no placed sentence covers, with what the transcript heard there.
+        adlibs = [replace(a, text=" ".join(h[0] for h in heard if a.start_ms <= h[1] < a.end_ms))
+                  for a in acoustic.sentences if a.status == "ad-lib"
                   and not any(s.status == "matched" and s.start_ms < a.end_ms
                               and a.start_ms < s.end_ms for s in out)]
         return Alignment(aligner=self.name, sentences=tuple(place(out, adlibs)))
