@@ -20,7 +20,7 @@ from pipeline.review.web import SECURITY_HEADERS, WebOptions, create_app
 from pipeline.translate.drafts import TranslatedCue
 from tests import test_review_dbs as dbs
 
-db_url, fast_passwords = dbs.db_url, dbs.fast_passwords
+db_url, fast_passwords, pg_server = dbs.db_url, dbs.fast_passwords, dbs.pg_server
 
 LESSON = "qr-market"
 PASSWORD = "correct horse 9"
