@@ -21,7 +21,7 @@ from pipeline.translate.tm import TranslationMemory
 from tests import test_review_dbs as dbs
 
 # Fixtures shared by the review tests: every store test runs on SQLite and PostgreSQL.
-db_url, fast_passwords = dbs.db_url, dbs.fast_passwords
+db_url, fast_passwords, pg_server = dbs.db_url, dbs.fast_passwords, dbs.pg_server
 
 LESSON = "qr-market"
 PASSWORD = "correct horse 9"

@@ -121,8 +121,13 @@ def fast_passwords(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.fixture(scope="session")
-def pg_server() -> _Cluster:
-    return _cluster()
+def pg_server() -> Iterator[_Cluster]:
+    """The session's PostgreSQL cluster, stopped when the session ends (atexit is only
+    the fallback)."""
+    cluster = _cluster()
+    yield cluster
+    cluster.stop()
+    _CLUSTER.clear()
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -131,7 +136,7 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'review.sqlite3'}"
         return
-    cluster = _cluster()
+    cluster: _Cluster = request.getfixturevalue("pg_server")
     name = cluster.create_db()
     yield cluster.url(name)
     cluster.drop_db(name)

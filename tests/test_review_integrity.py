@@ -22,7 +22,7 @@ from pipeline.speech.segment import segment
 from pipeline.translate.drafts import TranslatedCue, Translation
 from tests import test_review_dbs as dbs
 
-db_url, fast_passwords = dbs.db_url, dbs.fast_passwords
+db_url, fast_passwords, pg_server = dbs.db_url, dbs.fast_passwords, dbs.pg_server
 
 PASSWORD = "correct horse 9"
 SCRIPT = ["# Mở ứng dụng", "Mở ứng dụng ngân hàng trên điện thoại.",

@@ -37,7 +37,7 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
-db_url = dbs.db_url
+db_url, pg_server = dbs.db_url, dbs.pg_server
 
 
 @pytest.fixture
@@ -149,7 +149,8 @@ def test_concurrent_reviewers_lose_nothing(server: tuple[str, ReviewStore]) -> N
     assert checked == len(successes)
     lost = len(successes) - sum(len(store.history(LESSON, "blt", c)) - 1
                                 for c in range(N_CUES))
-    print(f"\n{reviewers} reviewers × {saves_each} saves (QA on every save): "
+    print(f"\n{store.engine.dialect.name}: {reviewers} reviewers × {saves_each} saves "
+          "(QA on every save): "
           f"{len(successes)} accepted, {sum(conflicts.values())} refused as conflicts "
           f"(retried), {lost} lost, {elapsed:.1f} s, {len(successes) / elapsed:.0f} saves/s")
 

@@ -20,7 +20,7 @@ from pipeline.review.web import SECURITY_HEADERS, WebOptions, create_app
 from pipeline.translate.drafts import TranslatedCue
 from tests import test_review_dbs as dbs
 
-db_url, fast_passwords = dbs.db_url, dbs.fast_passwords
+db_url, fast_passwords, pg_server = dbs.db_url, dbs.fast_passwords, dbs.pg_server
 
 LESSON = "qr-market"
 PASSWORD = "correct horse 9"
@@ -265,3 +265,31 @@ def test_glossary_proposals_are_cleaned_and_a_breaking_accept_is_refused(
     assert r.status_code == 422 and "Chưa nhận được thuật ngữ" in r.text
     assert (tmp_path / "gl" / "hmn.csv").read_bytes() == before
     assert [p.id for p in store.proposals()] == [second]
+
+
+def test_cli_import_with_one_bad_unit_saves_nothing(tmp_path: Path,
+                                                   capsys: pytest.CaptureFixture[str]) -> None:
+    """Item 4 through `caunoi review import`: exit 2, nothing saved, an audit entry."""
+    from pipeline.review.exchange import export_xliff
+
+    out = tmp_path / "out"
+    store = ReviewStore(f"sqlite:///{(out / 'review.sqlite3').resolve()}")
+    cues = [Cue(i, i, 1000 * i, 1000 * i + 900, (text,), f"{'e' * 16}-{i + 1}.1", 1)
+            for i, text in enumerate(SOURCES)]
+    store.sync_lesson(LESSON, "T", cues, {"en": [TranslatedCue(
+        c.index, c.index, c.start_ms, c.end_ms, c.text, "", "human", cue_id=c.id)
+        for c in cues]})
+    store.add_user("mai", PASSWORD, {"en": "reviewer"})
+    path = tmp_path / "en.xlf"
+    export_xliff(store, LESSON, "en", path)
+    text = path.read_text(encoding="utf-8")
+    text = text.replace("<source>Bấm nút xác nhận.</source>",
+                        "<source>Bấm nút xác nhận.</source><target>Press confirm.</target>")
+    assert "<target>Press confirm.</target>" in text  # one valid unit...
+    text = text.replace(f"{LESSON}/{'e' * 16}-3.1/v1", f"{LESSON}/not-a-cue/v1")  # one bad
+    path.write_text(text, encoding="utf-8")
+    code = main(["review", "import", str(path), "--user", "mai", "--out", str(out)])
+    assert code == 2 and "not-a-cue" in capsys.readouterr().err
+    assert [c.text for c in store.cues(LESSON, "en")] == ["", "", ""]
+    assert [a.action for a in store.audit()][-1] == "import_xliff_refused"
+    store.engine.dispose()

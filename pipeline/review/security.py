@@ -50,7 +50,8 @@ def load_secret(path: Path) -> str:
 
 
 class SessionCodec:
-    """Signs {"uid", "csrf"} into the session cookie; expires after ``max_age`` seconds."""
+    """Signs the session token ({"sid": ...}) into the cookie; the session itself lives in
+    the review store, which can end it at once. Expires after ``max_age`` seconds."""
 
     def __init__(self, secret: str, max_age: int = 14 * 24 * 3600) -> None:
         self.serializer = URLSafeTimedSerializer(secret, salt="caunoi-session")

@@ -71,6 +71,7 @@ class SyncMixin(StoreBase):
         keys = cue_keys(cues)
         with self.session() as s:
             self._upsert_lesson(s, lesson_id, title, video)
+            self.lock_lesson(s, lesson_id)  # saves of this lesson wait until the sync is done
             rows = self._sync_cues(s, lesson_id, cues, keys, report)
             by_index = dict(zip((c.index for c in cues), keys, strict=True))
             for lang, items in translations.items():
