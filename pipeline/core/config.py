@@ -38,6 +38,8 @@ class Settings:
     device: str = "cpu"
     # CTranslate2 compute type for faster-whisper and MT.
     compute_type: str = "int8"
+    # Decode again at higher temperatures when a chunk fails the quality thresholds.
+    asr_fallback: bool = True
     # Beam size for ASR decoding (1 = greedy).
     beam_size: int = 1
     # MT backend: "transformers" or "ctranslate2" (the same models converted, int8).

@@ -74,7 +74,7 @@ class Backend(ABC):
 
     name: ClassVar[str]
     # Folder under model_dir, and whether a model is one file (a checkpoint) or a folder.
-    folder: ClassVar[str]
+    folder: ClassVar[str] = ""
     single_file: ClassVar[bool] = False
 
     @abstractmethod

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 from pipeline.core.config import Settings
@@ -15,10 +16,11 @@ __all__ = ["mt_options", "render_options", "transcribe_options"]
 def transcribe_options(settings: Settings, title: str = "",
                        terms: list[str] | None = None) -> TranscribeOptions:
     """ASR options; the lesson title and names it uses steer Whisper's spelling."""
-    return TranscribeOptions(
+    opts = TranscribeOptions(
         backend=settings.asr_backend, model=settings.asr_model, model_dir=settings.model_dir,
         device=settings.device, compute_type=settings.compute_type,
         beam_size=settings.beam_size, prompt=build_prompt(title, terms or []))
+    return opts if settings.asr_fallback else replace(opts, temperatures=(0.0,))
 
 
 def mt_options(settings: Settings) -> MTOptions:
