@@ -52,6 +52,20 @@ def _toml(body: str) -> Mutate:
     return m
 
 
+def _remove(name: str) -> Mutate:
+    def m(lesson: Path, scratch: Path) -> list[str]:
+        (lesson / name).unlink()
+        return _check(lesson)
+    return m
+
+
+def _toml_bytes(body: bytes) -> Mutate:
+    def m(lesson: Path, scratch: Path) -> list[str]:
+        _write(lesson / "lesson.toml", body)
+        return _check(lesson)
+    return m
+
+
 def _script(body: str | bytes) -> Mutate:
     def m(lesson: Path, scratch: Path) -> list[str]:
         _write(lesson / "script.md", body)
@@ -160,8 +174,7 @@ LAUGHS = ('<?xml version="1.0"?>\n<!DOCTYPE lolz [<!ENTITY lol "lol">'
             '<term>&lol9;</term></tig></langSet></termEntry></body></text></martif>\n')
 
 CASES: list[Case] = [
-    Case("lesson.toml missing", lambda d, s: (d.joinpath("lesson.toml").unlink(), _check(d))[1],
-         (2,), "lesson.toml"),
+    Case("lesson.toml missing", _remove("lesson.toml"), (2,), "lesson.toml"),
     Case("lesson.toml empty", _toml(""), (2,), "title"),
     Case("lesson.toml syntax error", _toml("title = 'x\n"), (2,), "TOML"),
     Case("lesson.toml nested 3000 deep", _toml(GOOD_TOML + NESTED), (2,), "lesson.toml"),
@@ -172,8 +185,8 @@ CASES: list[Case] = [
     Case("title is a number", _toml("title = 5\n"), (2,), "title"),
     Case("title with escaped NUL", _toml('title = "a\\u0000b"\n'), (2,), "U+0000"),
     Case("lesson.toml raw NUL byte", _toml(GOOD_TOML + "# \x00\n"), (2,), "U+0000"),
-    Case("lesson.toml Latin-1", lambda d, s: (_write(d / "lesson.toml",
-         'title = "Tr\xe1"\n'.encode("latin-1")), _check(d))[1], (2,), "UTF-8"),
+    Case("lesson.toml Latin-1", _toml_bytes('title = "Tr\xe1"\n'.encode("latin-1")), (2,),
+         "UTF-8"),
     Case("languages not a list", _toml('title = "x"\nlanguages = "hmn"\n'), (2,), "languages"),
     Case("unknown language", _toml('title = "x"\nlanguages = ["xx"]\n'), (2,), "xx"),
     Case("200 languages", _toml('title = "x"\nlanguages = [' + ",".join(['"hmn"'] * 200)
@@ -186,8 +199,7 @@ CASES: list[Case] = [
     Case("[titles] 3000 characters", _toml('title = "x"\n[titles]\nhmn = "' + "b" * 3000
                                            + '"\n'), (2,), "max_title_chars"),
     Case("authors not strings", _toml('title = "x"\nauthors = [1, 2]\n'), (2,), "authors"),
-    Case("script.md missing", lambda d, s: (d.joinpath("script.md").unlink(), _check(d))[1],
-         (2,), "script.md"),
+    Case("script.md missing", _remove("script.md"), (2,), "script.md"),
     Case("script.md empty", _script(""), (2,), "script.md"),
     Case("script.md only headings", _script("# Chương 1\n# Chương 2\n"), (2,), "script.md"),
     Case("script.md NUL byte", _script(GOOD_LINE + "Quét mã\x00 QR.\n"), (2,), "2"),

@@ -94,8 +94,9 @@ def test_describe_failure_maps_every_exception(tmp_path: Path) -> None:
     assert isinstance(describe_failure(full, logs, []), DiskFullError)
     denied = PermissionError(13, "Permission denied", "/root/x")
     assert isinstance(describe_failure(denied, logs, []), FileAccessError)
+    table: dict[str, int] = {}
     try:
-        {}["missing"]  # a real traceback for the log
+        table["missing"]  # a real traceback for the log
     except KeyError as e:
         err = describe_failure(e, logs, ["caunoi", "check"])
     assert isinstance(err, InternalError) and err.exit_code == 1
