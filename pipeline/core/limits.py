@@ -13,6 +13,7 @@ from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
 
+from pipeline.core.config import Settings
 from pipeline.core.errors import CaunoiError
 
 __all__ = [
@@ -66,30 +67,30 @@ class ControlCharacterError(CaunoiError):
 
 @dataclass(frozen=True)
 class Limits:
-    """The configured limits (defaults equal ``Settings``' defaults)."""
+    """The configured limits (defaults: ``Settings``'s, their one definition)."""
 
     # Longest recording, seconds.
-    max_recording_s: float = 7200.0
+    max_recording_s: float = Settings.max_recording_s
     # Largest recording file, MB.
-    max_recording_mb: int = 4096
+    max_recording_mb: int = Settings.max_recording_mb
     # Longest side of the recording's picture, pixels.
-    max_resolution_px: int = 4096
+    max_resolution_px: int = Settings.max_resolution_px
     # Largest lesson.toml / script.md, KB.
-    max_text_file_kb: int = 1024
+    max_text_file_kb: int = Settings.max_text_file_kb
     # Narration lines in script.md (headings not counted).
-    max_script_lines: int = 3000
+    max_script_lines: int = Settings.max_script_lines
     # Characters in one narration line.
-    max_sentence_chars: int = 1000
+    max_sentence_chars: int = Settings.max_sentence_chars
     # Characters in a title (lesson.toml title, [titles], chapter headings, authors).
-    max_title_chars: int = 200
+    max_title_chars: int = Settings.max_title_chars
     # Largest glossary CSV / do-not-translate list, KB.
-    max_glossary_kb: int = 2048
+    max_glossary_kb: int = Settings.max_glossary_kb
     # Largest XLIFF or TBX file given to an import, MB.
-    max_exchange_mb: int = 20
+    max_exchange_mb: int = Settings.max_exchange_mb
     # Target languages of one lesson.
-    max_languages: int = 16
+    max_languages: int = Settings.max_languages
     # Render profiles of one lesson.
-    max_profiles: int = 8
+    max_profiles: int = Settings.max_profiles
 
     @classmethod
     def from_settings(cls, settings: Any) -> Limits:
