@@ -8,7 +8,6 @@ Also the migration that carries a 0001 database over to stable cue ids.
 from __future__ import annotations
 
 import atexit
-import glob
 import os
 import shutil
 import socket
@@ -21,18 +20,11 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
+from flows.postgres import postgres_bindir
 from pipeline.core.types import cue_id, sentence_ids
 from pipeline.review.store import ReviewStore
 
 __all__ = ["db_url", "fast_passwords", "pg_server"]
-
-
-def _pg_bin() -> Path | None:
-    found = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"))
-    if found:
-        return Path(found[-1]).parent
-    initdb = shutil.which("initdb")
-    return Path(initdb).parent if initdb else None
 
 
 class _Cluster:
@@ -93,7 +85,7 @@ _CLUSTER: list[_Cluster] = []
 
 
 def _cluster() -> _Cluster:
-    bindir = _pg_bin()
+    bindir = postgres_bindir()
     if bindir is None:
         pytest.skip("PostgreSQL binaries (initdb, pg_ctl) not installed: "
                     "apt-get install postgresql (scripts/setup_system.sh)")
