@@ -9,6 +9,7 @@ trust authentication on 127.0.0.1 only, and ``pg_ctl`` to start and stop it.
 from __future__ import annotations
 
 import glob
+import hashlib
 import logging
 import os
 import shutil
@@ -20,6 +21,9 @@ from pipeline.core.errors import CaunoiError
 __all__ = ["LocalPostgres", "PostgresError", "postgres_bindir"]
 
 log = logging.getLogger("caunoi.postgres")
+
+#: Where clusters of a root user live (Debian's home of the `postgres` user).
+POSTGRES_HOME = Path("/var/lib/postgresql")
 
 
 class PostgresError(CaunoiError):
@@ -44,10 +48,14 @@ class LocalPostgres:
         bindir = postgres_bindir()
         if bindir is None:
             raise PostgresError(action="initdb", detail="initdb/pg_ctl not found")
+        # initdb refuses to run as root: the cluster belongs to `postgres` then, and lives
+        # where `postgres` can reach it (root's home and pytest's folders are private).
+        self.as_user = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
+        if self.as_user:
+            digest = hashlib.sha256(str(root.resolve()).encode()).hexdigest()[:12]
+            root = POSTGRES_HOME / f"caunoi-{digest}"
         self.bindir, self.root, self.port = bindir, root.resolve(), port
         self.data = self.root / "data"
-        # initdb refuses to run as root: the cluster belongs to `postgres` then.
-        self.as_user = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
 
     def _run(self, tool: str, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
         proc = subprocess.run([*self.as_user, str(self.bindir / tool), *args],

@@ -4,7 +4,9 @@ and a lesson produced through them."""
 
 from __future__ import annotations
 
+import contextlib
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -57,13 +59,17 @@ def server_env(tmp_path: Path) -> Iterator[dict[str, str]]:
         if "caunoi worker" in line:
             ready = line
     if not ready:
-        os.killpg(server.pid, signal.SIGTERM)
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(server.pid, signal.SIGTERM)
         pytest.fail("caunoi flows server did not get ready within 240 s")
     env["PREFECT_API_URL"] = f"http://127.0.0.1:{env['CAUNOI_PREFECT_PORT']}/api"
     yield env
-    os.killpg(server.pid, signal.SIGTERM)
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(server.pid, signal.SIGTERM)
     server.wait(timeout=60)
-    LocalPostgres(tmp_path / "pg", int(env["CAUNOI_POSTGRES_PORT"])).stop()
+    cluster = LocalPostgres(tmp_path / "pg", int(env["CAUNOI_POSTGRES_PORT"]))
+    cluster.stop()
+    shutil.rmtree(cluster.root, ignore_errors=True)
 
 
 def test_worker_runs_the_produce_deployment_on_postgres(server_env: dict[str, str],

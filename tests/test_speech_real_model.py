@@ -17,11 +17,13 @@ from tests.conftest import run_script
 
 BASE = PROJECT_ROOT / "models" / "faster-whisper" / "base"
 
-#: Measured 2026-11-27 on the sample narration (espeak-ng, 77 s; 2-core shared box):
-#: 0.26 of the script's syllables recovered exactly (tone included), 0.37 tones aside
-#: (decoding the whole file without VAD chunks: 0.32 and 0.41).
-MIN_RECOVERED = 0.22
-MIN_RECOVERED_TONELESS = 0.32
+#: Measured 2026-11-27 on the sample narration (espeak-ng's southern voice at an uneven pace,
+#: band-limited, room tone; 91 s; 2-core shared box): 0.088 of the script's syllables
+#: recovered exactly (tone included), 0.164 placed at all (232 syllables heard of 476).
+#: (On the earlier, clean `-v vi` narration: 0.26 and 0.37.) Base is a weak model for
+#: Vietnamese; the floors catch a transcription path that breaks, not a quality goal.
+MIN_RECOVERED = 0.07
+MIN_RECOVERED_TONELESS = 0.13
 
 
 def recovered(script: list[str], heard: list[str]) -> tuple[float, float]:
