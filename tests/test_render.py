@@ -176,8 +176,13 @@ def test_modern_and_tiny_profiles(work: dict[str, Path]) -> None:
     assert info.audio is not None and info.audio.codec == "opus"
     tiny = render(job_for(work, profile="tiny"))
     info = probe(tiny.path)
-    assert info.video is not None and round(info.video.fps) == 10
-    assert info.video.profile == "Main"
+    assert info.video is not None and info.video.profile == "Main"
+    # Variable frame rate (still screens are single frames), never faster than 10 fps.
+    import av
+
+    with av.open(str(tiny.path)) as c:
+        times = [f.time for f in c.decode(video=0) if f.time is not None]
+    assert min(b - a for a, b in itertools.pairwise(times)) >= 1 / 10 - 1e-3
 
 
 def test_profiles_table() -> None:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pysubs2
 
-from pipeline.core.media import run_ffmpeg
+from pipeline.core.errors import FfmpegError
 from pipeline.core.storage import atomic_path, sha256_file
 from pipeline.publish.manifest import Manifest, ManifestFile, load_manifest
 from pipeline.publish.paths import inside
@@ -101,10 +101,20 @@ def _poster(lesson_out: Path, video: Path, vtt: Path | None, title_card_ms: int,
             if vtt is not None else [])
     moment = content_moment_ms(cues, _chapter_starts(lesson_out), _banner_ms())
     at_ms = title_card_ms + (moment if moment is not None else 2000)
+    from PIL import Image
+
+    from pipeline.render.frames import frames_at
+
+    # The frame on screen at that moment (a still screen is one frame in a variable frame
+    # rate video: seeking would give the next one, often after the subtitle is gone).
+    try:
+        frame = Image.fromarray(frames_at(video, [at_ms / 1000])[0])
+    except (OSError, ValueError) as e:
+        raise FfmpegError(action="making a poster", path=str(video), stderr=str(e)) from e
+    height = max(2, 2 * round(frame.height * POSTER_WIDTH / frame.width / 2))
     with atomic_path(dst) as part:
-        run_ffmpeg(["-ss", f"{at_ms / 1000:.3f}", "-i", str(video), "-frames:v", "1", "-vf",
-                    f"scale={POSTER_WIDTH}:-2", "-q:v", "5", "-f", "image2", str(part)],
-                   action="making a poster", path=dst)
+        frame.resize((POSTER_WIDTH, height), Image.Resampling.LANCZOS).save(
+            part, format="JPEG", quality=80)
     return dst
 
 
