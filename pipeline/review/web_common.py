@@ -15,6 +15,7 @@ from fastapi.templating import Jinja2Templates
 
 from pipeline.core.i18n import t
 from pipeline.core.languages import Registry
+from pipeline.core.runs import RunLauncher
 from pipeline.review.accounts import SignedIn
 from pipeline.review.security import RateLimiter, SessionCodec, tokens_equal
 from pipeline.review.store import ReviewStore
@@ -47,6 +48,9 @@ class WebOptions:
     # Called with (lesson, language) when a language is approved (server mode resumes the
     # suspended flow run there).
     on_approved: Callable[[str, str], None] | None = None
+    # Starts pipeline runs and reads their states (pipeline.core.runs); None = the pages
+    # say which command to run instead.
+    runs: RunLauncher | None = None
 
 
 @dataclass(frozen=True)
