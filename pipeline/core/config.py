@@ -24,6 +24,9 @@ PROJECT_ROOT = Path(__file__).resolve().parents[2]
 class Settings:
     # Output root; each lesson writes OUT/<lesson-id>/.
     out_dir: Path = Path("output")
+    # Lessons handed in from the web portal: LESSONS/<lesson-id>/ (lesson.toml, script.md,
+    # recording). Server mode: a folder every worker can read (see README "Scaling").
+    lessons_dir: Path = Path("lessons")
     # Local model folder: whisper/, faster-whisper/, mt/ below it.
     model_dir: Path = PROJECT_ROOT / "models"
     # Language registry and term lists.
