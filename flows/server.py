@@ -92,13 +92,13 @@ def render_approved(lesson_dir: str, language: str, out_dir: str = "",
 def publish_lesson(lesson_id: str, target: str = "", out_dir: str = "",
                    languages: list[str] | None = None, hls: bool = False) -> dict[str, object]:
     """Publish a lesson's approved finals to a folder or fsspec URL (S3, ...)."""
-    from pipeline.publish.options import PublishOptions
     from pipeline.publish.paths import check_lesson_id
     from pipeline.publish.targets import publish
+    from pipeline.steps.options import publish_options
 
     settings = load_settings(out_dir=out_dir or None)
     dst = target or str(settings.out_dir / "published")
-    opts = PublishOptions.from_settings(settings, dst, languages=tuple(languages or ()), hls=hls)
+    opts = publish_options(settings, dst, languages=tuple(languages or ()), hls=hls)
     result = publish(settings.lesson_out(check_lesson_id(lesson_id, "lesson_id")), dst, opts)
     return {"lesson": lesson_id, "target": dst, "files": len(result.files),
             "skipped": len(result.skipped)}

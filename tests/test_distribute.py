@@ -28,6 +28,7 @@ from pipeline.publish.options import PublishOptions
 from pipeline.publish.targets import publish
 from pipeline.publish.verify import verify
 from pipeline.steps import ProduceOptions, produce
+from pipeline.steps.options import publish_options
 
 
 @pytest.fixture(scope="module")
@@ -63,7 +64,7 @@ def produced(short_lesson: Path, dist_settings: Settings) -> Path:
 
 @pytest.fixture(scope="module")
 def popts(dist_settings: Settings) -> PublishOptions:
-    return PublishOptions.from_settings(dist_settings)
+    return publish_options(dist_settings)
 
 
 def test_publish_local_manifest_and_schema(produced: Path, tmp_path: Path,

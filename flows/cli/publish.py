@@ -21,11 +21,11 @@ def _lesson_out(settings: Settings, value: str, where: str) -> Path:
 
 
 def cmd_publish(args: argparse.Namespace, settings: Settings) -> int:
-    from pipeline.publish.options import PublishOptions
     from pipeline.publish.targets import publish
+    from pipeline.steps.options import publish_options
 
     target = args.to or str(settings.out_dir / "published")
-    opts = PublishOptions.from_settings(
+    opts = publish_options(
         settings, target, languages=csv_list(args.languages) or (),
         profiles=csv_list(args.profiles) or (), hls=args.hls)
     result = publish(_lesson_out(settings, str(args.lesson_dir), "LESSON_DIR"), target, opts)
@@ -35,9 +35,9 @@ def cmd_publish(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_bundle(args: argparse.Namespace, settings: Settings) -> int:
     from pipeline.publish.bundle import make_bundle
-    from pipeline.publish.options import PublishOptions
+    from pipeline.steps.options import publish_options
 
-    opts = PublishOptions.from_settings(settings, force=args.force)
+    opts = publish_options(settings, force=args.force)
     # The source language always comes along, for the bilingual teachers who use the bundle.
     languages = list(dict.fromkeys([*(csv_list(args.languages) or ()),
                                     opts.registry.source.code]))

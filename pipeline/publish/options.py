@@ -1,4 +1,4 @@
-"""Options of publishing, built from Settings in one place."""
+"""Options of publishing (built from Settings by ``pipeline.steps.options.publish_options``)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from pipeline.core.config import Settings
-from pipeline.core.languages import Registry, load_registry
+from pipeline.core.languages import Registry
 
 __all__ = ["PublishOptions"]
 
@@ -31,15 +31,3 @@ class PublishOptions:
     force: bool = False
     # Language of the bundle page's own words (Settings.ui_lang).
     ui_lang: str = Settings.ui_lang
-
-    @classmethod
-    def from_settings(cls, settings: Settings, target: str = "", **changes: Any) -> PublishOptions:
-        """Registry, title card, target options, UI language and protected folders (the
-        output root and the current folder) from ``settings``."""
-        base = cls(registry=load_registry(settings.glossary_dir),
-                   title_card_s=settings.title_card_s,
-                   storage_options=settings.storage_options(target) if target else {},
-                   protected=(settings.out_dir, Path.cwd()), ui_lang=settings.ui_lang)
-        from dataclasses import replace
-
-        return replace(base, **changes)

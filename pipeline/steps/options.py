@@ -4,13 +4,16 @@ from __future__ import annotations
 
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 from pipeline.core.config import Settings
+from pipeline.core.languages import load_registry
+from pipeline.publish.options import PublishOptions
 from pipeline.render.encode import RenderOptions
 from pipeline.speech.transcribe import TranscribeOptions, build_prompt
 from pipeline.translate.mt import MTOptions
 
-__all__ = ["mt_options", "render_options", "transcribe_options"]
+__all__ = ["mt_options", "publish_options", "render_options", "transcribe_options"]
 
 
 def transcribe_options(settings: Settings, title: str = "",
@@ -35,6 +38,16 @@ def render_options(settings: Settings) -> RenderOptions:
     return RenderOptions(ffmpeg=settings.ffmpeg, burn_subtitles=settings.burn_subtitles,
                          quality_gates=settings.quality_gates,
                          title_card_s=settings.title_card_s)
+
+
+def publish_options(settings: Settings, target: str = "", **changes: Any) -> PublishOptions:
+    """Registry, title card, target options, UI language and protected folders (the output
+    root and the current folder) from ``settings``; ``changes`` override fields."""
+    base = PublishOptions(registry=load_registry(settings.glossary_dir),
+                          title_card_s=settings.title_card_s,
+                          storage_options=settings.storage_options(target) if target else {},
+                          protected=(settings.out_dir, Path.cwd()), ui_lang=settings.ui_lang)
+    return replace(base, **changes)
 
 
 def state_file(out: Path, stage: str) -> Path:
