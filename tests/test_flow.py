@@ -136,8 +136,10 @@ def test_review_gate_renders_only_approved_languages(short_lesson: Path, setting
                                                      tmp_path: Path) -> None:
     from pipeline.review.store import ReviewStore
 
+    lesson = tmp_path / "short-qr"
+    shutil.copytree(short_lesson, lesson)
     opts = ProduceOptions(settings, languages=("en", "blt"))
-    first = produce(short_lesson, opts)
+    first = produce(lesson, opts)
     assert first.state == "awaiting review" and first.pending_languages == ["en", "blt"]
     out = settings.out_dir / "short-qr"
     assert not (out / "video" / "en-compat.mp4").exists()
@@ -150,7 +152,7 @@ def test_review_gate_renders_only_approved_languages(short_lesson: Path, setting
                    reason="test marker text")
     assert store.approve_language("rev", "short-qr", "en", settings.tm_path)
 
-    second = produce(short_lesson, opts)
+    second = produce(lesson, opts)
     assert second.approved_languages == ["en"] and second.pending_languages == ["blt"]
     assert probe(out / "video" / "en-compat.mp4").video is not None
     assert "REVIEWED 0" in (out / "subtitles" / "en.srt").read_text(encoding="utf-8")
@@ -159,3 +161,14 @@ def test_review_gate_renders_only_approved_languages(short_lesson: Path, setting
     assert video["review_state"] == "approved" and video["approver"] == "rev"
     drafts = [f for f in manifest["files"] if f["language"] == "blt"]
     assert drafts and all(f["review_state"] == "draft" for f in drafts)
+
+    # A script edit withdraws the approval: the stale final is removed, not left behind.
+    script = lesson / "script.md"
+    script.write_text(script.read_text(encoding="utf-8").replace("Xin chào", "Chào"),
+                      encoding="utf-8")
+    third = produce(lesson, opts)
+    assert third.approved_languages == [] and "en" in third.pending_languages
+    assert not (out / "video" / "en-compat.mp4").exists()
+    assert probe(out / "video" / "vi-compat.mp4").video is not None
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    assert "video/en-compat.mp4" not in {f["path"] for f in manifest["files"]}
