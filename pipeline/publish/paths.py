@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import ctypes
 import ctypes.util
+import hashlib
 import json
 import logging
 import os
@@ -14,6 +15,7 @@ import tempfile
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path, PurePosixPath
+from typing import Any
 
 from pipeline.publish.errors import TargetRefusedError, UnsafePathError
 
@@ -22,6 +24,7 @@ __all__ = [
     "MARKER",
     "check_lesson_id",
     "check_relpath",
+    "fs_sha256",
     "guard_target",
     "inside",
     "is_staging",
@@ -169,3 +172,12 @@ def staged_folder(dst: Path, kind: str) -> Iterator[Path]:
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
+
+
+def fs_sha256(fs: Any, path: str) -> str:
+    """SHA-256 of a file on an fsspec filesystem, read in 1 MiB blocks."""
+    h = hashlib.sha256()
+    with fs.open(path, "rb") as f:
+        while block := f.read(1 << 20):
+            h.update(block)
+    return h.hexdigest()

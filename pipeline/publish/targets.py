@@ -10,7 +10,6 @@ and swapped in at once; on object stores every PUT is atomic and the manifest go
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import json
 import logging
 import posixpath
@@ -29,7 +28,7 @@ from pipeline.publish.errors import TargetRefusedError
 from pipeline.publish.hls import make_hls
 from pipeline.publish.manifest import ManifestFile, load_manifest, parse_manifest
 from pipeline.publish.options import PublishOptions
-from pipeline.publish.paths import MARKER, guard_target, is_staging, staged_folder
+from pipeline.publish.paths import MARKER, fs_sha256, guard_target, is_staging, staged_folder
 
 __all__ = ["PublishResult", "publish", "update_catalog"]
 
@@ -68,14 +67,6 @@ def _put(fs: Any, src: Path | bytes, dst: str) -> None:
             f.write(src)
     else:
         fs.put_file(str(src), dst)
-
-
-def _sha(fs: Any, path: str) -> str:
-    h = hashlib.sha256()
-    with fs.open(path, "rb") as f:
-        while block := f.read(1 << 20):
-            h.update(block)
-    return h.hexdigest()
 
 
 def _json_bytes(data: Any) -> bytes:
@@ -123,7 +114,7 @@ def _publish_local(fs: Any, sel: Selection, base: str, result: PublishResult) ->
     with staged_folder(dst, "lesson") as staging:
         for f in sel.manifest.files:
             old = dst / f.path
-            same = old.is_file() and old.stat().st_size == f.bytes and _sha(fs, str(old)) \
+            same = old.is_file() and old.stat().st_size == f.bytes and fs_sha256(fs, str(old)) \
                 == f.sha256
             (result.skipped if same else result.files).append(f.path)
             target = staging / f.path
@@ -137,7 +128,7 @@ def _publish_remote(fs: Any, sel: Selection, base: str, result: PublishResult) -
     for f in sel.manifest.files:
         dst = posixpath.join(base, f.path)
         try:
-            same = int(fs.info(dst).get("size", -1)) == f.bytes and _sha(fs, dst) == f.sha256
+            same = int(fs.info(dst).get("size", -1)) == f.bytes and fs_sha256(fs, dst) == f.sha256
         except FileNotFoundError:
             same = False
         if same:

@@ -3,7 +3,6 @@ folder against its manifests: per file, what is missing, corrupt, unsafe or extr
 
 from __future__ import annotations
 
-import hashlib
 import json
 import posixpath
 from dataclasses import dataclass, field
@@ -15,7 +14,7 @@ import fsspec
 from pipeline.core.errors import CaunoiError, LessonConfigError
 from pipeline.publish.errors import UnsafePathError
 from pipeline.publish.manifest import Manifest, parse_manifest
-from pipeline.publish.paths import check_relpath, inside
+from pipeline.publish.paths import check_relpath, fs_sha256, inside
 
 __all__ = ["PROBLEM_KINDS", "Problem", "VerifyReport", "verify"]
 
@@ -70,14 +69,6 @@ def _open(target: str, storage_options: dict[str, Any]) -> tuple[Any, str]:
     return fs, str(root).rstrip("/")
 
 
-def _sha(fs: Any, path: str) -> str:
-    h = hashlib.sha256()
-    with fs.open(path, "rb") as f:
-        while block := f.read(1 << 20):
-            h.update(block)
-    return h.hexdigest()
-
-
 def _is_local(fs: Any) -> bool:
     protocols = fs.protocol if isinstance(fs.protocol, tuple) else (fs.protocol,)
     return "file" in protocols or "local" in protocols
@@ -127,7 +118,7 @@ def _check_file(fs: Any, base: str, rel: str, size: int, sha: str,
         report.problems.append(Problem(path, "missing"))
         return
     got_size = int(fs.info(path).get("size", -1))
-    got = _sha(fs, path)
+    got = fs_sha256(fs, path)
     if got != sha:
         report.problems.append(Problem(path, "corrupt", f"sha256 {got[:12]}… ≠ {sha[:12]}…, "
                                                         f"{got_size} / {size} bytes"))
