@@ -3,7 +3,7 @@ deployments, and workers.
 
     caunoi flows server      # PostgreSQL + Prefect server + work pool + deployments
     caunoi worker            # any number, on any machine that reaches the server and the
-                             # shared storage (the same checkout path and output folder)
+                             # shared storage (Settings.storage_url, pipeline.core.shared)
 
 Workers run each flow run in a child process (Prefect's process worker) and load the flow
 code from this checkout (``flow.from_source``), so nothing is built or pushed.
@@ -121,14 +121,21 @@ def deploy_all(settings: Settings, api_url: str) -> list[str]:
     return names
 
 
-def start_worker(settings: Settings, api_url: str, limit: int = 1,
-                 name: str = "") -> subprocess.Popen[bytes]:
-    """A process worker polling the work pool; ``limit`` flow runs at once on this machine."""
+def start_worker(settings: Settings, api_url: str, limit: int = 1, name: str = "",
+                 env: dict[str, str] | None = None,
+                 log_path: Path | None = None) -> subprocess.Popen[bytes]:
+    """A process worker polling the work pool; ``limit`` flow runs at once on this machine.
+    ``env``: extra variables for it and its flow runs (e.g. ``CAUNOI_STORAGE_URL``);
+    ``log_path``: where its output goes (default: this process's terminal)."""
     args = [sys.executable, "-m", "prefect", "worker", "start", "--pool", settings.work_pool,
             "--type", "process", "--limit", str(limit)]
     if name:
         args += ["--name", name]
-    env = prefect_env(settings, api_url) | {
+    full = prefect_env(settings, api_url) | {
         "PYTHONPATH": os.pathsep.join([str(PROJECT_ROOT), os.environ.get("PYTHONPATH", "")]),
-        "CAUNOI_OUT_DIR": str(Path(settings.out_dir).resolve())}
-    return subprocess.Popen(args, env=env, start_new_session=True)
+        "CAUNOI_OUT_DIR": str(Path(settings.out_dir).resolve())} | (env or {})
+    if log_path is None:
+        return subprocess.Popen(args, env=full, start_new_session=True)
+    with log_path.open("ab") as log_file:
+        return subprocess.Popen(args, env=full, stdout=log_file, stderr=subprocess.STDOUT,
+                                start_new_session=True)
