@@ -8,7 +8,6 @@ import contextlib
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -17,15 +16,10 @@ from pathlib import Path
 
 import pytest
 
+from flows.env import free_port
 from flows.postgres import LocalPostgres, postgres_bindir
 
 pytestmark = pytest.mark.slow
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def _cli(env: dict[str, str], *args: str) -> str:
@@ -43,8 +37,8 @@ def server_env(tmp_path: Path) -> Iterator[dict[str, str]]:
     env |= {"CAUNOI_PREFECT_HOME": str(tmp_path / "prefect"),
             "PREFECT_HOME": str(tmp_path / "prefect"),
             "CAUNOI_POSTGRES_DIR": str(tmp_path / "pg"),
-            "CAUNOI_POSTGRES_PORT": str(_free_port()),
-            "CAUNOI_PREFECT_PORT": str(_free_port()),
+            "CAUNOI_POSTGRES_PORT": str(free_port()),
+            "CAUNOI_PREFECT_PORT": str(free_port()),
             "CAUNOI_OUT_DIR": str(tmp_path / "out"),
             "PREFECT_LOGGING_LEVEL": "WARNING"}
     server = subprocess.Popen([sys.executable, "-m", "flows.cli", "flows", "server"], env=env,

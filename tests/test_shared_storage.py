@@ -99,8 +99,12 @@ def test_stage_out_skips_scratch_sends_manifest_last_and_only_changes(
         (out / rel).write_bytes(rel.encode())
     order: list[str] = []
     real_put = SharedStorage._put
-    monkeypatch.setattr(SharedStorage, "_put", lambda self, path, dst: (
-        order.append(path.name), real_put(self, path, dst))[1])
+
+    def spy(self: SharedStorage, path: Path, dst: str) -> None:
+        order.append(path.name)
+        real_put(self, path, dst)
+
+    monkeypatch.setattr(SharedStorage, "_put", spy)
     assert store.stage_out(staged, "l1") == 3
     assert order[-1] == "manifest.json"
     assert _listing(store, "output", "l1") == {"manifest.json", "alignment.json",

@@ -105,9 +105,8 @@ def test_fanout_runs_as_concurrent_tasks_within_the_machine_slots(
     from pipeline.steps import PLAN, Job
 
     gauge = _Gauge(want=worker_slots)
-    real = produce.machine_slot
     monkeypatch.setattr(produce, "machine_slot",
-                        lambda slots: real(slots, tmp_path, poll_s=0.02))
+                        lambda slots: machine_slot(slots, tmp_path, poll_s=0.02))
 
     def job(run: Any, j: Job) -> str:
         with gauge.cond:
@@ -127,7 +126,7 @@ def test_fanout_runs_as_concurrent_tasks_within_the_machine_slots(
 
     @flow
     def fan_out() -> list[str]:
-        return produce.execute_as_tasks(render, run, jobs)  # type: ignore[arg-type]
+        return produce.execute_as_tasks(render, run, jobs)
 
     assert fan_out() == ["hmn-compat", "hmn-tiny", "blt-compat", "blt-tiny"]
     assert gauge.most == worker_slots
