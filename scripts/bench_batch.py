@@ -100,7 +100,9 @@ def wait_runs(api_url: str, ids: list[str], timeout_s: float) -> list[float]:
     """Wait until every run is final; returns each run's wall time (start to end)."""
     from uuid import UUID
 
+    import httpx
     from prefect.client.orchestration import get_client
+    from prefect.exceptions import PrefectHTTPStatusError
     from prefect.settings import PREFECT_API_URL, temporary_settings
 
     deadline = time.monotonic() + timeout_s
@@ -113,7 +115,11 @@ def wait_runs(api_url: str, ids: list[str], timeout_s: float) -> list[float]:
                 raise TimeoutError(f"runs not finished after {timeout_s:.0f} s: {states}")
             time.sleep(2)
             for run_id in set(ids) - set(walls):
-                run = client.read_flow_run(UUID(run_id))
+                try:
+                    run = client.read_flow_run(UUID(run_id))
+                except (PrefectHTTPStatusError, httpx.TransportError) as e:
+                    print(f"(server busy, asking again: {e!s:.80})", file=sys.stderr)
+                    continue
                 if run.state is None or not run.state.is_final():
                     continue
                 if not run.state.is_completed():

@@ -24,15 +24,19 @@ class _Gauge:
         self.want, self.inside, self.most = want, 0, 0
         self.cond = threading.Condition()
 
+    def work(self) -> None:
+        """One job's work: be counted, wait for the others (or 1 s), leave."""
+        with self.cond:
+            self.inside += 1
+            self.most = max(self.most, self.inside)
+            self.cond.notify_all()
+            self.cond.wait_for(lambda: self.inside >= self.want, timeout=1.0)
+        with self.cond:
+            self.inside -= 1
+
     def job(self, slots: int, folder: Path) -> None:
         with machine_slot(slots, folder, poll_s=0.02):
-            with self.cond:
-                self.inside += 1
-                self.most = max(self.most, self.inside)
-                self.cond.notify_all()
-                self.cond.wait_for(lambda: self.inside >= self.want, timeout=1.0)
-            with self.cond:
-                self.inside -= 1
+            self.work()
 
 
 @pytest.mark.parametrize("slots", [1, 2, 3])
@@ -109,13 +113,7 @@ def test_fanout_runs_as_concurrent_tasks_within_the_machine_slots(
                         lambda slots: machine_slot(slots, tmp_path, poll_s=0.02))
 
     def job(run: Any, j: Job) -> str:
-        with gauge.cond:
-            gauge.inside += 1
-            gauge.most = max(gauge.most, gauge.inside)
-            gauge.cond.notify_all()
-            gauge.cond.wait_for(lambda: gauge.inside >= gauge.want, timeout=1.0)
-        with gauge.cond:
-            gauge.inside -= 1
+        gauge.work()
         return j.label
 
     render = dataclasses.replace(next(s for s in PLAN if s.name == "render"), run=job)

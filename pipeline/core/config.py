@@ -93,6 +93,9 @@ class Settings:
     postgres_dir: Path = field(default_factory=lambda: Path.home() / ".caunoi" / "postgres")
     postgres_port: int = 5433
     prefect_port: int = 4200
+    # Address the Prefect server listens on: 0.0.0.0 lets workers on other machines reach it
+    # (a private network or a firewall in front; see README "Scaling").
+    prefect_host: str = "127.0.0.1"
     work_pool: str = "caunoi"
     # Review web app: address, port, and cookies over HTTPS only (behind a TLS proxy).
     review_host: str = "127.0.0.1"
