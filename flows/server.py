@@ -62,6 +62,9 @@ def _workspace(settings: Settings, lesson_id: str,
     """Where this run reads and writes: a lesson id is staged in from the shared storage
     (``storage_url``; the local ``lessons_dir`` when none); a folder is used as it is."""
     store = SharedStorage(settings)
+    if store.remote and not settings.database_url:
+        get_run_logger().warning("storage_url is set but database_url is not: the review "
+                                 "store is a SQLite file on this worker, not shared")
     if lesson_id:
         staged = store.stage_in(check_lesson_id(lesson_id, "lesson_id"))
         src = staged.lesson_dir

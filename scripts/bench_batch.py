@@ -160,15 +160,17 @@ def run_batch(settings: Settings, api_url: str, lessons: list[Path], n_workers: 
 
 def _report(batches: list[Batch], minutes: float, n: int, settings: Settings) -> None:
     one, two = batches
+    asr = f"{settings.asr_backend}/{settings.asr_model}" if os.environ.get(
+        "CAUNOI_ASR_BACKEND") else "none (no model: weights-free aligner)"
     print(f"{n} lessons, {minutes * 60:.0f} s of recording in all; languages vi, profile "
-          f"compat; ASR {settings.asr_backend}/{settings.asr_model}; {os.cpu_count()} cores "
-          f"(shared machine: other people's jobs ran too); machine_slots "
-          f"{settings.machine_slots}")
+          f"compat; ASR {asr}; {os.cpu_count()} cores (shared machine: other people's jobs "
+          f"ran too, load {os.getloadavg()[0]:.0f}); machine_slots {settings.machine_slots}")
     for b in batches:
-        print(f"{b.workers} worker(s): {b.wall_s:7.1f} s wall, {b.cpu_s:7.1f} CPU-s; per "
-              f"lesson {b.cpu_s / n:5.1f} CPU-s, run wall {sum(b.run_wall_s) / n:5.1f} s "
-              f"(min {min(b.run_wall_s):.1f}, max {max(b.run_wall_s):.1f}); per minute of "
-              f"recording {b.cpu_s / minutes:5.1f} CPU-s, {b.wall_s / minutes:5.1f} s batch wall")
+        print(f"{b.workers} worker(s): {b.wall_s:7.1f} s wall ({b.wall_s / n:.1f} s a lesson), "
+              f"{b.cpu_s:7.1f} CPU-s; per lesson {b.cpu_s / n:5.1f} CPU-s, flow-run wall "
+              f"{sum(b.run_wall_s) / n:5.1f} s (min {min(b.run_wall_s):.1f}, max "
+              f"{max(b.run_wall_s):.1f}); per minute of recording {b.cpu_s / minutes:5.1f} "
+              f"CPU-s, {b.wall_s / minutes:5.1f} s of batch wall")
     print(f"ratio of wall times, 2 workers / 1 worker: {two.wall_s / one.wall_s:.2f}× "
           f"(throughput {one.wall_s / two.wall_s:.2f}×)")
 
