@@ -63,7 +63,9 @@ def prefect_env(settings: Settings, api_url: str = "") -> dict[str, str]:
     return env
 
 
-def wait_healthy(api_url: str, timeout_s: float = 180.0) -> bool:
+def wait_healthy(api_url: str, timeout_s: float = 360.0) -> bool:
+    """Whether the server answers within ``timeout_s`` (its first start on PostgreSQL runs
+    Prefect's migrations: ~2.5 min on the shared 2-core box under load 20)."""
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
         try:

@@ -6,7 +6,7 @@ Prints the wall time of each batch, their ratio (both measured in this process, 
 the other) and the per-lesson cost: CPU seconds of the workers and their flow runs (ffmpeg
 included), wall seconds per lesson, both per minute of recording.
 
-    nice -n 10 python scripts/bench_batch.py [--lessons 4] [--timeout 900] [--keep DIR]
+    nice -n 10 python scripts/bench_batch.py [--lessons 4] [--timeout 1800] [--keep DIR]
 
 Everything it starts (PostgreSQL cluster, Prefect server, workers) is stopped on exit,
 Ctrl+C and SIGTERM included.
@@ -179,7 +179,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--lessons", type=int, default=4)
-    parser.add_argument("--timeout", type=float, default=900.0, help="per batch, seconds")
+    parser.add_argument("--timeout", type=float, default=1800.0, help="per batch, seconds")
     parser.add_argument("--model-dir", type=Path, default=PROJECT_ROOT / "models",
                         help="uses faster-whisper/base from it when there")
     parser.add_argument("--keep", type=Path, default=None, help="work folder to keep")

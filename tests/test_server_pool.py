@@ -1,6 +1,7 @@
 """Server mode on real parts (slow): the project's own PostgreSQL cluster, a Prefect server on
 it, the process work pool and deployments from ``caunoi flows server``, a ``caunoi worker``,
-and a lesson produced through them."""
+and a lesson produced through them: handed in to shared storage (a ``file://`` folder) and
+run by id, its outputs landing there."""
 
 from __future__ import annotations
 
@@ -18,6 +19,8 @@ import pytest
 
 from flows.env import free_port
 from flows.postgres import LocalPostgres, postgres_bindir
+from pipeline.core.config import load_settings
+from pipeline.core.shared import SharedStorage
 
 pytestmark = pytest.mark.slow
 
@@ -40,11 +43,14 @@ def server_env(tmp_path: Path) -> Iterator[dict[str, str]]:
             "CAUNOI_POSTGRES_PORT": str(free_port()),
             "CAUNOI_PREFECT_PORT": str(free_port()),
             "CAUNOI_OUT_DIR": str(tmp_path / "out"),
+            # Workers see lessons only through the shared storage, never the app's disk.
+            "CAUNOI_STORAGE_URL": (tmp_path / "shared").as_uri(),
+            "CAUNOI_WORK_DIR": str(tmp_path / "worker-cache"),
             "PREFECT_LOGGING_LEVEL": "WARNING"}
     server = subprocess.Popen([sys.executable, "-m", "flows.cli", "flows", "server"], env=env,
                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                               start_new_session=True)
-    deadline, ready = time.monotonic() + 240, ""
+    deadline, ready = time.monotonic() + 480, ""
     assert server.stdout is not None
     while time.monotonic() < deadline and not ready:
         line = server.stdout.readline()
@@ -55,8 +61,10 @@ def server_env(tmp_path: Path) -> Iterator[dict[str, str]]:
     if not ready:
         with contextlib.suppress(ProcessLookupError):
             os.killpg(server.pid, signal.SIGTERM)
-        pytest.fail("caunoi flows server did not get ready within 240 s")
+        pytest.fail("caunoi flows server did not get ready within 480 s")
     env["PREFECT_API_URL"] = f"http://127.0.0.1:{env['CAUNOI_PREFECT_PORT']}/api"
+    env["CAUNOI_DATABASE_URL"] = (f"postgresql+psycopg://caunoi@127.0.0.1:"
+                                  f"{env['CAUNOI_POSTGRES_PORT']}/caunoi_review")
     yield env
     with contextlib.suppress(ProcessLookupError):
         os.killpg(server.pid, signal.SIGTERM)
@@ -76,7 +84,8 @@ def test_worker_runs_the_produce_deployment_on_postgres(server_env: dict[str, st
                               env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                               start_new_session=True)
     try:
-        run_id = _cli(env, "flows", "run", str(short_lesson), "--languages", "vi")
+        SharedStorage(load_settings(env=env)).put_lesson(short_lesson, "short-qr")
+        run_id = _cli(env, "flows", "run", "short-qr", "--languages", "vi")
         deadline, state = time.monotonic() + 600, ""
         while time.monotonic() < deadline:
             state = _cli(env, "flows", "state", run_id).splitlines()[-1]
@@ -87,7 +96,10 @@ def test_worker_runs_the_produce_deployment_on_postgres(server_env: dict[str, st
     finally:
         os.killpg(worker.pid, signal.SIGTERM)
         worker.wait(timeout=60)
-    assert (tmp_path / "out" / "short-qr" / "video" / "vi-compat.mp4").is_file()
+    shared = tmp_path / "shared" / "output" / "short-qr"
+    assert (shared / "video" / "vi-compat.mp4").is_file()
+    assert (shared / "manifest.json").is_file() and not (shared / "work").exists()
+    assert not (tmp_path / "out" / "short-qr").exists()
     # Prefect's own tables live in the project's PostgreSQL, not in a SQLite file.
     tables = subprocess.run(
         [*cluster.as_user, str(cluster.bindir / "psql"), "-h", "127.0.0.1", "-p",
