@@ -110,6 +110,7 @@ def produce_lesson_reviewed(lesson_id: str = "", lesson_dir: str = "", out_dir: 
             store, staged, settings, src = _workspace(settings, lesson_id, "")
     assert result is not None
     _waiting_file(settings.out_dir, result.lesson_id).unlink(missing_ok=True)
+    store.remove_output(result.lesson_id, WAITING)
     store.stage_out(staged, result.lesson_id)
     return _summary(result)
 

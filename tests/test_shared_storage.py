@@ -113,6 +113,11 @@ def test_stage_out_skips_scratch_sends_manifest_last_and_only_changes(
     (out / "alignment.json").write_bytes(b"new")
     assert store.stage_out(staged, "l1") == 1
     assert store.read_output("l1", "alignment.json") == b"new"
+    (out / "alignment.json").unlink()  # e.g. a run no longer waiting for review
+    store.remove_output("l1", "alignment.json")
+    assert store.read_output("l1", "alignment.json") is None
+    (out / "alignment.json").write_bytes(b"new")
+    assert store.stage_out(staged, "l1") == 1  # forgotten as sent: sent again
     # A new worker (empty cache) gets the outputs back and does not send them again.
     other = _store(store_env | {"CAUNOI_WORK_DIR": str(tmp_path / "cache-2")})
     again = other.stage_in("l1")

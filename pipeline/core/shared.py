@@ -17,6 +17,7 @@ never leaves the worker. This is the only module that speaks fsspec for lessons.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import posixpath
@@ -127,7 +128,8 @@ class SharedStorage:
         record_path = self._record("out", lesson_id)
         done: dict[str, str] = _load(record_path)
         files = sorted((p for p in src.rglob("*") if p.is_file()
-                        and p.relative_to(src).parts[0] not in LOCAL_ONLY),
+                        and p.relative_to(src).parts[0] not in LOCAL_ONLY
+                        and not (p.name.startswith(".") and ".part" in p.name)),
                        key=lambda p: p.name in LAST)
         sent = 0
         for path in files:
@@ -141,6 +143,15 @@ class SharedStorage:
         atomic_write_json(record_path, done)
         log.info("%s: %d output files staged out to %s", lesson_id, sent, self.url)
         return sent
+
+    def remove_output(self, lesson_id: str, rel: str) -> None:
+        """Delete one output file of a lesson on the store (e.g. a run no longer waiting)."""
+        if self.remote:
+            with contextlib.suppress(FileNotFoundError):
+                self.fs.rm_file(self._path("output", lesson_id, rel))
+            record = _load(self._record("out", lesson_id))
+            if record.pop(rel, None) is not None:
+                atomic_write_json(self._record("out", lesson_id), record)
 
     # --- fsspec details ---
 
