@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import shutil
 import signal
 import subprocess
 import sys
@@ -47,31 +46,30 @@ def server_env(tmp_path: Path) -> Iterator[dict[str, str]]:
             "CAUNOI_STORAGE_URL": (tmp_path / "shared").as_uri(),
             "CAUNOI_WORK_DIR": str(tmp_path / "worker-cache"),
             "PREFECT_LOGGING_LEVEL": "WARNING"}
+    cluster = LocalPostgres(tmp_path / "pg", int(env["CAUNOI_POSTGRES_PORT"]))
     server = subprocess.Popen([sys.executable, "-m", "flows.cli", "flows", "server"], env=env,
                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                               start_new_session=True)
-    deadline, ready = time.monotonic() + 480, ""
-    assert server.stdout is not None
-    while time.monotonic() < deadline and not ready:
-        line = server.stdout.readline()
-        if not line and server.poll() is not None:
-            break
-        if "caunoi worker" in line:
-            ready = line
-    if not ready:
+    try:  # whatever happens, the server and the cluster it started end with the test
+        deadline, ready = time.monotonic() + 480, ""
+        assert server.stdout is not None
+        while time.monotonic() < deadline and not ready:
+            line = server.stdout.readline()
+            if not line and server.poll() is not None:
+                break
+            if "caunoi worker" in line:
+                ready = line
+        if not ready:
+            pytest.fail("caunoi flows server did not get ready within 480 s")
+        env["PREFECT_API_URL"] = f"http://127.0.0.1:{env['CAUNOI_PREFECT_PORT']}/api"
+        env["CAUNOI_DATABASE_URL"] = (f"postgresql+psycopg://caunoi@127.0.0.1:"
+                                      f"{env['CAUNOI_POSTGRES_PORT']}/caunoi_review")
+        yield env
+    finally:
         with contextlib.suppress(ProcessLookupError):
             os.killpg(server.pid, signal.SIGTERM)
-        pytest.fail("caunoi flows server did not get ready within 480 s")
-    env["PREFECT_API_URL"] = f"http://127.0.0.1:{env['CAUNOI_PREFECT_PORT']}/api"
-    env["CAUNOI_DATABASE_URL"] = (f"postgresql+psycopg://caunoi@127.0.0.1:"
-                                  f"{env['CAUNOI_POSTGRES_PORT']}/caunoi_review")
-    yield env
-    with contextlib.suppress(ProcessLookupError):
-        os.killpg(server.pid, signal.SIGTERM)
-    server.wait(timeout=60)
-    cluster = LocalPostgres(tmp_path / "pg", int(env["CAUNOI_POSTGRES_PORT"]))
-    cluster.stop()
-    shutil.rmtree(cluster.root, ignore_errors=True)
+        server.wait(timeout=60)
+        cluster.remove()
 
 
 def test_worker_runs_the_produce_deployment_on_postgres(server_env: dict[str, str],
