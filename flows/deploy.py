@@ -3,7 +3,7 @@ deployments, and workers.
 
     caunoi flows server      # PostgreSQL + Prefect server + work pool + deployments
     caunoi worker            # any number, on any machine that reaches the server and the
-                             # shared storage (the same checkout path and output folder)
+                             # shared storage (Settings.storage_url, pipeline.core.shared)
 
 Workers run each flow run in a child process (Prefect's process worker) and load the flow
 code from this checkout (``flow.from_source``), so nothing is built or pushed.
@@ -40,6 +40,13 @@ DEPLOYMENTS: dict[str, str] = {
 }
 
 
+#: Prefect's defaults (5 s to connect, 10 s a query) turn a busy machine's slow PostgreSQL
+#: answers into HTTP 500s for workers and clients (seen on the shared 2-core box under load
+#: 20); these wait instead. The environment still wins.
+DATABASE_PATIENCE = {"PREFECT_SERVER_DATABASE_CONNECTION_TIMEOUT": "60",
+                     "PREFECT_SERVER_DATABASE_TIMEOUT": "120"}
+
+
 class ServerError(CaunoiError):
     vi = "Máy chủ Prefect không chạy được ({detail}): xem {log}."
     en = "The Prefect server did not start ({detail}): see {log}."
@@ -56,7 +63,9 @@ def prefect_env(settings: Settings, api_url: str = "") -> dict[str, str]:
     return env
 
 
-def wait_healthy(api_url: str, timeout_s: float = 180.0) -> bool:
+def wait_healthy(api_url: str, timeout_s: float = 360.0) -> bool:
+    """Whether the server answers within ``timeout_s`` (its first start on PostgreSQL runs
+    Prefect's migrations: ~2.5 min on the shared 2-core box under load 20)."""
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
         try:
@@ -79,10 +88,13 @@ def database_url(settings: Settings) -> str:
 
 
 def start_server(settings: Settings,
-                 host: str = "127.0.0.1") -> tuple[subprocess.Popen[bytes], str]:
-    """Start ``prefect server start`` on PostgreSQL; returns the process and the API URL."""
+                 host: str = "") -> tuple[subprocess.Popen[bytes], str]:
+    """Start ``prefect server start`` on PostgreSQL; returns the process and the API URL.
+    ``host``: the address to listen on (default ``Settings.prefect_host``)."""
+    host = host or settings.prefect_host
     settings.prefect_home.mkdir(parents=True, exist_ok=True)
-    env = prefect_env(settings) | {"PREFECT_API_DATABASE_CONNECTION_URL": database_url(settings)}
+    env = DATABASE_PATIENCE | prefect_env(settings) | {
+        "PREFECT_API_DATABASE_CONNECTION_URL": database_url(settings)}
     env.pop("PREFECT_API_URL", None)
     log_path = settings.prefect_home / "server.log"
     with log_path.open("ab") as log_file:
@@ -90,7 +102,8 @@ def start_server(settings: Settings,
             [sys.executable, "-m", "prefect", "server", "start", "--host", host,
              "--port", str(settings.prefect_port)],
             env=env, stdout=log_file, stderr=subprocess.STDOUT, start_new_session=True)
-    api_url = f"http://{host}:{settings.prefect_port}/api"
+    local = "127.0.0.1" if host in ("0.0.0.0", "::") else host
+    api_url = f"http://{local}:{settings.prefect_port}/api"
     if not wait_healthy(api_url):
         proc.terminate()
         raise ServerError(detail=f"no answer from {api_url}", log=str(log_path))
@@ -121,14 +134,30 @@ def deploy_all(settings: Settings, api_url: str) -> list[str]:
     return names
 
 
-def start_worker(settings: Settings, api_url: str, limit: int = 1,
-                 name: str = "") -> subprocess.Popen[bytes]:
-    """A process worker polling the work pool; ``limit`` flow runs at once on this machine."""
+def _config_file() -> dict[str, str]:
+    """``CAUNOI_CONFIG`` made absolute, when this process reads a ``caunoi.toml``."""
+    path = Path(os.environ.get("CAUNOI_CONFIG", "caunoi.toml"))
+    return {"CAUNOI_CONFIG": str(path.resolve())} if path.is_file() else {}
+
+
+def start_worker(settings: Settings, api_url: str, limit: int = 1, name: str = "",
+                 env: dict[str, str] | None = None,
+                 log_path: Path | None = None) -> subprocess.Popen[bytes]:
+    """A process worker polling the work pool; ``limit`` flow runs at once on this machine.
+    ``env``: extra variables for it and its flow runs (e.g. ``CAUNOI_STORAGE_URL``);
+    ``log_path``: where its output goes (default: this process's terminal)."""
     args = [sys.executable, "-m", "prefect", "worker", "start", "--pool", settings.work_pool,
             "--type", "process", "--limit", str(limit)]
     if name:
         args += ["--name", name]
-    env = prefect_env(settings, api_url) | {
+    full = prefect_env(settings, api_url) | {
         "PYTHONPATH": os.pathsep.join([str(PROJECT_ROOT), os.environ.get("PYTHONPATH", "")]),
-        "CAUNOI_OUT_DIR": str(Path(settings.out_dir).resolve())}
-    return subprocess.Popen(args, env=env, start_new_session=True)
+        # Flow runs start in the checkout, not here: hand them this machine's settings.
+        "CAUNOI_OUT_DIR": str(Path(settings.out_dir).resolve()),
+        "CAUNOI_WORK_DIR": str(Path(settings.work_dir).resolve()),
+        "CAUNOI_STORAGE_URL": settings.storage_url} | _config_file() | (env or {})
+    if log_path is None:
+        return subprocess.Popen(args, env=full, start_new_session=True)
+    with log_path.open("ab") as log_file:
+        return subprocess.Popen(args, env=full, stdout=log_file, stderr=subprocess.STDOUT,
+                                start_new_session=True)

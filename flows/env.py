@@ -23,7 +23,7 @@ from pathlib import Path
 
 from pipeline.core.errors import CaunoiError
 
-__all__ = ["PrefectServerError", "configure_prefect_env", "quiet_console_tracebacks",
+__all__ = ["PrefectServerError", "configure_prefect_env", "free_port", "quiet_console_tracebacks",
            "start_embedded_server", "stop_embedded_server"]
 
 #: Seconds to wait for the temporary server (PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS
@@ -88,7 +88,8 @@ def _api_configured() -> bool:
     return False
 
 
-def _free_port() -> int:
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 free right now (servers started by tests and benchmarks)."""
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
@@ -97,7 +98,7 @@ def _free_port() -> int:
 def start_embedded_server() -> str:
     """Start the temporary API server (dies with this process); returns its API URL."""
     global _server, _saved_url
-    port = _free_port()
+    port = free_port()
     env = {**os.environ, "PREFECT_UI_ENABLED": "0", "PREFECT__SERVER_EPHEMERAL": "1",
            "PREFECT__SERVER_FINAL": "1"}
     # Its messages go to a log file: Ctrl+C would otherwise print uvicorn's "Aborted!".

@@ -1,8 +1,10 @@
 """``produce_lesson``: the one step plan (``pipeline.steps.PLAN``) run as Prefect tasks.
 
 Each step becomes a task; a step's jobs (languages, languages × profiles) run as concurrent
-task runs when the step allows it. Stages cache themselves on content hashes, so Prefect's
-own result caching is off; retries apply to transient errors, never to bad input.
+task runs when the step allows it, each holding one of the machine's CPU slots
+(``Settings.machine_slots``, shared by every flow run on the machine). Stages cache
+themselves on content hashes, so Prefect's own result caching is off; retries apply to
+transient errors, never to bad input.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from prefect.cache_policies import NONE
 from prefect.states import Completed
 
 from flows.env import quiet_console_tracebacks
+from flows.slots import machine_slot
 from pipeline.core.config import Settings
 from pipeline.core.errors import CaunoiError
 from pipeline.core.i18n import t
@@ -49,12 +52,24 @@ def _transient(task: Any, task_run: Any, state: Any) -> bool:
     return False
 
 
+def _in_machine_slot(step: Step[Any]) -> Any:
+    """The step's job, run while holding one of the machine's CPU slots."""
+
+    def run(run: LessonRun, job: Job) -> Any:
+        with machine_slot(run.settings.machine_slots):
+            return step.run(run, job)
+
+    return run
+
+
 def _as_task(step: Step[Any]) -> Task[Any, Any]:
     delays: list[float] = [5.0, 30.0][:step.retries]
     make = task(name=step.name, cache_policy=NONE, persist_result=False,
                 retries=step.retries, retry_delay_seconds=delays or 0.0,
                 retry_condition_fn=_transient)
-    return make(step.run)
+    # Concurrent steps (renders: CPU-bound encodes) share the machine's slots with every
+    # other flow run on it, so two runs of a worker never oversubscribe the cores.
+    return make(_in_machine_slot(step) if step.concurrent else step.run)
 
 
 # Prefect logs failing tasks with their traceback; the terminal shows the sentence only.
@@ -65,11 +80,13 @@ TASKS: dict[str, Task[Any, Any]] = {step.name: _as_task(step) for step in PLAN}
 
 
 def execute_as_tasks(step: Step[Any], run: LessonRun, jobs: list[Job]) -> list[Any]:
-    """The Prefect runner: each job a task run; concurrent steps submit them all first."""
+    """The Prefect runner: each job a task run; concurrent steps submit them all first.
+
+    Two limits: at most ``job_slots`` task runs of this flow run are submitted at once, and
+    each holds one of the machine's ``machine_slots`` while it works (``flows.slots``)."""
     tk = TASKS[step.name]
     if not step.concurrent or len(jobs) < 2:
         return [tk(run, j) for j in jobs]
-    # At most `job_slots` task runs at once: CPU-bound encodes must not oversubscribe cores.
     slots, results = run.settings.job_slots, []
     for i in range(0, len(jobs), slots):
         futures = [tk.with_options(task_run_name=f"{step.name}-{j.label}").submit(run, j)

@@ -9,6 +9,10 @@ resume when a reviewer approves a language: Prefect's suspend/resume with run in
 
 (``caunoi flows serve`` serves the produce deployment from one process, without a pool.)
 
+Deployments take a lesson id: the worker stages the lesson in from the shared storage
+(``Settings.storage_url``, see ``pipeline.core.shared``) and its outputs out, so workers never
+need the web app's disk (``lesson_dir`` still runs a local folder, for the CLI).
+
 A resumed run starts the flow again from the top; every stage is cached on its inputs, so
 only what the new approval changed (the language's render) does any work.
 """
@@ -17,6 +21,7 @@ from __future__ import annotations
 
 import json
 import os
+from dataclasses import replace
 from pathlib import Path
 from uuid import UUID
 
@@ -26,13 +31,18 @@ from prefect.flow_runs import resume_flow_run, suspend_flow_run
 from prefect.input import RunInput
 
 from flows.produce import produce_lesson
-from pipeline.core.config import load_settings
+from pipeline.core.config import Settings, load_settings
+from pipeline.core.shared import SharedStorage, Staged
 from pipeline.core.storage import atomic_write_json
+from pipeline.publish.paths import check_lesson_id
+from pipeline.steps import ProduceResult
 
 __all__ = ["DEPLOYMENT", "ReviewDone", "produce_lesson_reviewed", "publish_lesson",
            "render_approved", "resume_for_lesson"]
 
 DEPLOYMENT = "produce_lesson_reviewed/produce"
+#: The waiting run of a lesson, inside its output folder (read by the review app).
+WAITING = ".state/flow-run.json"
 #: Longest a run waits for reviewers before it fails (seconds).
 REVIEW_TIMEOUT = 30 * 24 * 3600
 
@@ -44,21 +54,45 @@ class ReviewDone(RunInput):
 
 
 def _waiting_file(out_dir: Path, lesson_id: str) -> Path:
-    return out_dir / lesson_id / ".state" / "flow-run.json"
+    return out_dir / lesson_id / WAITING
+
+
+def _workspace(settings: Settings, lesson_id: str,
+               lesson_dir: str) -> tuple[SharedStorage, Staged, Settings, Path]:
+    """Where this run reads and writes: a lesson id is staged in from the shared storage
+    (``storage_url``; the local ``lessons_dir`` when none); a folder is used as it is."""
+    store = SharedStorage(settings)
+    if store.remote and not settings.database_url:
+        get_run_logger().warning("storage_url is set but database_url is not: the review "
+                                 "store is a SQLite file on this worker, not shared")
+    if lesson_id:
+        staged = store.stage_in(check_lesson_id(lesson_id, "lesson_id"))
+        src = staged.lesson_dir
+    elif lesson_dir:
+        staged, src = Staged(Path(lesson_dir), settings.out_dir), Path(lesson_dir)
+    else:
+        raise ValueError("produce needs lesson_id or lesson_dir")
+    return store, staged, replace(settings, out_dir=staged.out_dir), src
+
+
+def _summary(result: ProduceResult) -> dict[str, object]:
+    return {"lesson": result.lesson_id, "approved": result.approved_languages,
+            "pending": result.pending_languages, "manifest": str(result.manifest)}
 
 
 @flow(name="produce_lesson_reviewed", persist_result=True, validate_parameters=True)
-def produce_lesson_reviewed(lesson_dir: str, out_dir: str = "",
+def produce_lesson_reviewed(lesson_id: str = "", lesson_dir: str = "", out_dir: str = "",
                             languages: list[str] | None = None,
                             profiles: list[str] | None = None,
                             max_rounds: int = 50) -> dict[str, object]:
-    """Produce a lesson; while languages wait for review, suspend until one is approved."""
-    settings = load_settings(out_dir=out_dir or None)
+    """Produce a lesson (by id from the shared storage, or a local folder); while languages
+    wait for review, suspend until one is approved."""
+    store, staged, settings, src = _workspace(load_settings(out_dir=out_dir or None),
+                                              lesson_id, lesson_dir)
     logger = get_run_logger()
     result = None
     for _ in range(max_rounds):
-        result = produce_lesson(Path(lesson_dir), settings,
-                                tuple(languages) if languages else None,
+        result = produce_lesson(src, settings, tuple(languages) if languages else None,
                                 tuple(profiles) if profiles else None)
         if not result.pending_languages:
             break
@@ -66,51 +100,64 @@ def produce_lesson_reviewed(lesson_dir: str, out_dir: str = "",
         run_id = str(ctx.flow_run.id) if ctx and ctx.flow_run else ""
         atomic_write_json(_waiting_file(settings.out_dir, result.lesson_id),
                           {"flow_run_id": run_id, "pending": result.pending_languages})
+        store.stage_out(staged, result.lesson_id)  # drafts and the waiting run, for the app
         logger.info("suspending until a review is approved: %s",
                     ", ".join(result.pending_languages))
         key = "review-" + ",".join(sorted(result.approved_languages))
         done = suspend_flow_run(wait_for_input=ReviewDone, key=key, timeout=REVIEW_TIMEOUT)
         logger.info("resumed: %s approved", done.language if done else "?")
+        if lesson_id:  # resumed, perhaps on another worker: fetch the lesson again
+            store, staged, settings, src = _workspace(settings, lesson_id, "")
     assert result is not None
     _waiting_file(settings.out_dir, result.lesson_id).unlink(missing_ok=True)
-    return {"lesson": result.lesson_id, "approved": result.approved_languages,
-            "pending": result.pending_languages, "manifest": str(result.manifest)}
+    store.remove_output(result.lesson_id, WAITING)
+    store.stage_out(staged, result.lesson_id)
+    return _summary(result)
 
 
 @flow(name="render_approved", persist_result=True, validate_parameters=True)
-def render_approved(lesson_dir: str, language: str, out_dir: str = "",
-                    profiles: list[str] | None = None) -> dict[str, object]:
+def render_approved(language: str, lesson_id: str = "", lesson_dir: str = "",
+                    out_dir: str = "", profiles: list[str] | None = None) -> dict[str, object]:
     """Render the finals of one newly approved language (every other stage is cached)."""
-    settings = load_settings(out_dir=out_dir or None)
-    result = produce_lesson(Path(lesson_dir), settings, (language,),
+    store, staged, settings, src = _workspace(load_settings(out_dir=out_dir or None),
+                                              lesson_id, lesson_dir)
+    result = produce_lesson(src, settings, (language,),
                             tuple(profiles) if profiles else None)
-    return {"lesson": result.lesson_id, "approved": result.approved_languages,
-            "pending": result.pending_languages, "manifest": str(result.manifest)}
+    store.stage_out(staged, result.lesson_id)
+    return _summary(result)
 
 
 @flow(name="publish_lesson", persist_result=True, validate_parameters=True)
 def publish_lesson(lesson_id: str, target: str = "", out_dir: str = "",
                    languages: list[str] | None = None, hls: bool = False) -> dict[str, object]:
     """Publish a lesson's approved finals to a folder or fsspec URL (S3, ...)."""
-    from pipeline.publish.paths import check_lesson_id
     from pipeline.publish.targets import publish
     from pipeline.steps.options import publish_options
 
-    settings = load_settings(out_dir=out_dir or None)
-    dst = target or str(settings.out_dir / "published")
+    store, _, settings, _ = _workspace(load_settings(out_dir=out_dir or None), lesson_id, "")
+    # Default target: beside the outputs (the shared storage's when there is one).
+    dst = target or (f"{store.url}/published" if store.remote
+                     else str(settings.out_dir / "published"))
     opts = publish_options(settings, dst, languages=tuple(languages or ()), hls=hls)
-    result = publish(settings.lesson_out(check_lesson_id(lesson_id, "lesson_id")), dst, opts)
+    result = publish(settings.lesson_out(lesson_id), dst, opts)
     return {"lesson": lesson_id, "target": dst, "files": len(result.files),
             "skipped": len(result.skipped)}
 
 
-def resume_for_lesson(out_dir: Path, lesson_id: str, language: str) -> bool:
+def resume_for_lesson(where: Path | Settings, lesson_id: str, language: str) -> bool:
     """Resume the suspended run of a lesson, if one waits (called when a language is
-    approved). Returns whether a run was resumed."""
-    path = _waiting_file(out_dir, lesson_id)
-    if not os.environ.get("PREFECT_API_URL") or not path.is_file():
+    approved). ``where``: the output folder, or the settings (then the shared storage is
+    read). Returns whether a run was resumed."""
+    if not os.environ.get("PREFECT_API_URL"):
         return False
-    run_id = json.loads(path.read_text(encoding="utf-8")).get("flow_run_id")
+    if isinstance(where, Settings):
+        raw = SharedStorage(where).read_output(lesson_id, WAITING)
+    else:
+        path = _waiting_file(where, lesson_id)
+        raw = path.read_bytes() if path.is_file() else None
+    if raw is None:
+        return False
+    run_id = json.loads(raw).get("flow_run_id")
     if not run_id:
         return False
     resume_flow_run(UUID(run_id), run_input=ReviewDone(language=language).model_dump())

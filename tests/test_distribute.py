@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import shutil
-import socket
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -20,6 +19,7 @@ import numpy as np
 import pytest
 
 from flows.cli import main
+from flows.env import free_port
 from pipeline.core.config import PROJECT_ROOT, Settings, load_settings
 from pipeline.publish import targets
 from pipeline.publish.bundle import make_bundle
@@ -103,17 +103,11 @@ def test_catalog_is_incremental(produced: Path, tmp_path: Path, popts: PublishOp
     assert not [p for p in target.iterdir() if ".caunoi-new-" in p.name]
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture
 def s3_server(monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     from moto.server import ThreadedMotoServer
 
-    port = _free_port()
+    port = free_port()
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=port)
     server.start()
     for k, v in {"AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test",

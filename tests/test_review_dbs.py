@@ -1,6 +1,7 @@
 """The review store on both databases it supports: SQLite (a file) and a real PostgreSQL
-server started for the test session from Debian's ``postgresql`` binaries (initdb/pg_ctl in
-a temporary folder, on a free local port). Other review tests import ``db_url`` from here.
+server started for the test session from Debian's ``postgresql`` binaries
+(``flows.postgres.LocalPostgres``, throwaway: no fsync, on a free local port). Other review
+tests import ``db_url`` from here.
 
 Also the migration that carries a 0001 database over to stable cue ids.
 """
@@ -10,8 +11,6 @@ from __future__ import annotations
 import atexit
 import os
 import shutil
-import socket
-import subprocess
 import tempfile
 import uuid
 from collections.abc import Iterator
@@ -20,71 +19,18 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from flows.postgres import postgres_bindir
+from flows.env import free_port
+from flows.postgres import LocalPostgres, postgres_bindir
 from pipeline.core.types import cue_id, sentence_ids
 from pipeline.review.store import ReviewStore
 
 __all__ = ["db_url", "fast_passwords", "pg_server"]
 
 
-class _Cluster:
-    """A throwaway PostgreSQL cluster; stopped and deleted at interpreter exit."""
-
-    def __init__(self, bindir: Path) -> None:
-        self.bindir = bindir
-        self.dir = Path(tempfile.mkdtemp(prefix="caunoi-pg-"))
-        self.port = _free_port()
-        self.as_user: list[str] = []
-        if os.geteuid() == 0:  # initdb refuses root: run the server as `postgres`
-            shutil.chown(self.dir, "postgres")
-            self.as_user = ["runuser", "-u", "postgres", "--"]
-        data = self.dir / "data"
-        self._run("initdb", "-D", str(data), "-A", "trust", "-U", "caunoi", "-E", "UTF8",
-                  "--locale=C", "--no-sync")
-        self._run("pg_ctl", "-D", str(data), "-l", str(self.dir / "log"), "-w", "-o",
-                  f"-p {self.port} -k {self.dir} -c listen_addresses=127.0.0.1 "
-                  "-c fsync=off -c synchronous_commit=off -c max_connections=200", "start")
-        atexit.register(self.stop)
-
-    def _run(self, tool: str, *args: str) -> None:
-        subprocess.run([*self.as_user, str(self.bindir / tool), *args], check=True,
-                       capture_output=True, text=True, timeout=120)
-
-    def url(self, database: str) -> str:
-        return f"postgresql+psycopg://caunoi@127.0.0.1:{self.port}/{database}"
-
-    def create_db(self) -> str:
-        name = f"t_{uuid.uuid4().hex[:12]}"
-        engine = sa.create_engine(self.url("postgres"), isolation_level="AUTOCOMMIT")
-        with engine.connect() as conn:
-            conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-        engine.dispose()
-        return name
-
-    def drop_db(self, name: str) -> None:
-        engine = sa.create_engine(self.url("postgres"), isolation_level="AUTOCOMMIT")
-        with engine.connect() as conn:
-            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        engine.dispose()
-
-    def stop(self) -> None:
-        if self.dir.exists():
-            subprocess.run([*self.as_user, str(self.bindir / "pg_ctl"), "-D",
-                            str(self.dir / "data"), "-m", "immediate", "stop"],
-                           capture_output=True, timeout=60)
-            shutil.rmtree(self.dir, ignore_errors=True)
+_CLUSTER: list[LocalPostgres] = []
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-_CLUSTER: list[_Cluster] = []
-
-
-def _cluster() -> _Cluster:
+def _cluster() -> LocalPostgres:
     bindir = postgres_bindir()
     if bindir is None:
         pytest.skip("PostgreSQL binaries (initdb, pg_ctl) not installed: "
@@ -96,7 +42,11 @@ def _cluster() -> _Cluster:
     if os.geteuid() == 0 and shutil.which("runuser") is None:
         pytest.skip("running as root without runuser: cannot start PostgreSQL")
     if not _CLUSTER:
-        _CLUSTER.append(_Cluster(bindir))
+        cluster = LocalPostgres(Path(tempfile.mkdtemp(prefix="caunoi-pg-")), free_port(),
+                                durable=False, max_connections=200)
+        cluster.start()
+        atexit.register(cluster.remove)
+        _CLUSTER.append(cluster)
     return _CLUSTER[0]
 
 
@@ -113,12 +63,12 @@ def fast_passwords(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.fixture(scope="session")
-def pg_server() -> Iterator[_Cluster]:
+def pg_server() -> Iterator[LocalPostgres]:
     """The session's PostgreSQL cluster, stopped when the session ends (atexit is only
     the fallback)."""
     cluster = _cluster()
     yield cluster
-    cluster.stop()
+    cluster.remove()
     _CLUSTER.clear()
 
 
@@ -128,10 +78,11 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'review.sqlite3'}"
         return
-    cluster: _Cluster = request.getfixturevalue("pg_server")
-    name = cluster.create_db()
+    cluster: LocalPostgres = request.getfixturevalue("pg_server")
+    name = f"t_{uuid.uuid4().hex[:12]}"
+    cluster.ensure_database(name)
     yield cluster.url(name)
-    cluster.drop_db(name)
+    cluster.drop_database(name)
 
 
 def test_store_migrates_on_both_databases(db_url: str) -> None:

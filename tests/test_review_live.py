@@ -7,7 +7,6 @@ import os
 import random
 import re
 import shutil
-import socket
 import threading
 import time
 from collections import Counter
@@ -18,6 +17,7 @@ import httpx
 import pytest
 import uvicorn
 
+from flows.env import free_port
 from pipeline.core.config import PROJECT_ROOT
 from pipeline.core.languages import Registry
 from pipeline.core.types import Cue
@@ -29,12 +29,6 @@ from tests import test_review_dbs as dbs
 LESSON = "qr-market"
 PASSWORD = "correct horse 9"
 N_CUES = 6
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 db_url, pg_server = dbs.db_url, dbs.pg_server
@@ -54,7 +48,7 @@ def server(tmp_path: Path, registry: Registry,
                                for i in range(N_CUES)]})
     app = create_app(store, registry, WebOptions(out_dir=tmp_path, secret="k" * 40,
                                                  glossary_dir=tmp_path, tm_dir=tmp_path / "tm"))
-    port = _free_port()
+    port = free_port()
     srv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning",
                                         workers=1))
     thread = threading.Thread(target=srv.run, daemon=True)

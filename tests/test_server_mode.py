@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -15,13 +14,8 @@ from pathlib import Path
 
 import pytest
 
+from flows.env import free_port
 from pipeline.review.store import ReviewStore
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def _cli(env: dict[str, str], *args: str, check: bool = True) -> str:
@@ -45,7 +39,7 @@ def _wait_state(env: dict[str, str], run_id: str, want: str, timeout: float) -> 
 
 @pytest.fixture
 def prefect_server(tmp_path: Path) -> Iterator[dict[str, str]]:
-    port = _free_port()
+    port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")}
     env |= {"PREFECT_HOME": str(tmp_path / "prefect"), "PREFECT_SERVER_ANALYTICS_ENABLED":
             "false", "DO_NOT_TRACK": "1", "CAUNOI_PREFECT_HOME": str(tmp_path / "prefect"),

@@ -60,8 +60,12 @@ def cmd_flows(args: argparse.Namespace, settings: Settings) -> int:
     if args.flows_cmd == "run":
         from prefect.deployments import run_deployment
 
-        run = run_deployment(server.DEPLOYMENT, timeout=0, parameters={
-            "lesson_dir": str(args.lesson_dir.resolve()), "out_dir": str(settings.out_dir),
+        # A folder runs as it is (this machine's disk); anything else is a lesson id that
+        # workers stage in from the shared storage (Settings.storage_url).
+        where: dict[str, object] = (
+            {"lesson_dir": str(args.lesson.resolve()), "out_dir": str(settings.out_dir)}
+            if args.lesson.is_dir() else {"lesson_id": lesson_id(str(args.lesson))})
+        run = run_deployment(server.DEPLOYMENT, timeout=0, parameters=where | {
             "languages": list(csv_list(args.languages) or []) or None,
             "profiles": list(csv_list(args.profiles) or []) or None})
         print(run.id)  # type: ignore[union-attr]  # sync call: a FlowRun
@@ -91,7 +95,9 @@ def register(sub: Any) -> None:
     fs.add_argument("--limit", type=int, default=2, help="số lượt chạy song song")
     fs.add_argument("--out", type=Path, default=None)
     fr = fsub.add_parser("run", help="bắt đầu một lượt chạy (start a run)")
-    fr.add_argument("lesson_dir", type=Path, metavar="LESSON_DIR")
+    fr.add_argument("lesson", type=Path, metavar="LESSON",
+                    help="thư mục bài học, hoặc mã bài học trong kho dùng chung "
+                         "(a lesson folder, or a lesson id in the shared storage)")
     fr.add_argument("--languages")
     fr.add_argument("--profiles")
     fr.add_argument("--out", type=Path, default=None)

@@ -27,6 +27,12 @@ class Settings:
     # Lessons handed in from the web portal: LESSONS/<lesson-id>/ (lesson.toml, script.md,
     # recording). Server mode: a folder every worker can read (see README "Scaling").
     lessons_dir: Path = Path("lessons")
+    # Shared storage of lesson inputs and outputs for workers on several machines: an fsspec
+    # URL holding lessons/<id>/ and output/<id>/ ("file:///mnt/caunoi", "s3://bucket/caunoi");
+    # "" = the local lessons_dir and out_dir, nothing copied (pipeline.core.shared).
+    storage_url: str = ""
+    # A worker's local copy of the lessons it runs and their outputs (with storage_url set).
+    work_dir: Path = field(default_factory=lambda: Path.home() / ".caunoi" / "work")
     # Local model folder: whisper/, faster-whisper/, mt/ below it.
     model_dir: Path = PROJECT_ROOT / "models"
     # Language registry and term lists.
@@ -65,6 +71,9 @@ class Settings:
     # Jobs of one step (languages × profiles) run at once in a flow; renders are CPU-bound,
     # so more than the machine's cores only slows each down (0 = number of cores).
     parallel_jobs: int = 0
+    # CPU-bound jobs (renders, translations) at once on this machine, across every flow run
+    # of every worker on it; 0 = cores // 2 (each encode runs 2 ffmpeg threads), at least 1.
+    worker_slots: int = 0
     # Length of the title card before the recording, seconds (every timeline offset uses it).
     title_card_s: float = 2.5
     # Render a watermarked "BẢN NHÁP" preview of languages waiting for review.
@@ -84,6 +93,9 @@ class Settings:
     postgres_dir: Path = field(default_factory=lambda: Path.home() / ".caunoi" / "postgres")
     postgres_port: int = 5433
     prefect_port: int = 4200
+    # Address the Prefect server listens on: 0.0.0.0 lets workers on other machines reach it
+    # (a private network or a firewall in front; see README "Scaling").
+    prefect_host: str = "127.0.0.1"
     work_pool: str = "caunoi"
     # Review web app: address, port, and cookies over HTTPS only (behind a TLS proxy).
     review_host: str = "127.0.0.1"
@@ -119,6 +131,11 @@ class Settings:
         """How many jobs of one step may run at once (``parallel_jobs`` resolved)."""
         return self.parallel_jobs if self.parallel_jobs > 0 else max(1, os.cpu_count() or 1)
 
+    @property
+    def machine_slots(self) -> int:
+        """CPU-bound jobs at once on this machine (``worker_slots`` resolved)."""
+        return self.worker_slots if self.worker_slots > 0 else max(1, (os.cpu_count() or 1) // 2)
+
     def lesson_out(self, lesson_id: str) -> Path:
         return self.out_dir / lesson_id
 
@@ -130,7 +147,7 @@ class Settings:
         return f"sqlite:///{(self.out_dir / 'review.sqlite3').resolve()}"
 
     def storage_options(self, target: str) -> dict[str, Any]:
-        """fsspec options for a publish target URL (the S3 endpoint for ``s3://``)."""
+        """fsspec options for a target or storage URL (the S3 endpoint for ``s3://``)."""
         if target.startswith("s3://") and self.s3_endpoint:
             return {"client_kwargs": {"endpoint_url": self.s3_endpoint}}
         return {}
