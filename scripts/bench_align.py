@@ -9,7 +9,8 @@ sentence reported ``skipped`` counts as an error of its full length at both its 
 end (a "false skip"); a skipped sentence reported as spoken is a "missed skip". Errors are
 absolute start and end errors in ms.
 
-Tune on the default seeds; quote figures from held-out seeds (``--seed 9000``).
+Tune on the default seeds and texts; quote figures from held-out lessons: other seeds and
+other script texts (``--texts unseen --seed 9000``).
 
 Usage:
     python scripts/bench_align.py [--per-condition 2] [--seed 100] [--conditions all]
@@ -159,7 +160,7 @@ def _summary(per: dict[str, dict[str, Score]], args: argparse.Namespace, asr_sec
                    f"in {asr_seconds:.0f} s = {audio_seconds / asr_seconds:.1f}× realtime")
     print("\n".join(out))
     args.out.mkdir(parents=True, exist_ok=True)
-    (args.out / f"results-{args.seed}.json").write_text(json.dumps(
+    (args.out / f"results-{args.texts}-{args.seed}.json").write_text(json.dumps(
         {c: {k: {**v.__dict__, "errors": None, "median_ms": float(np.median(v.errors)),
                  "p95_ms": float(np.percentile(v.errors, 95))}
              for k, v in s.items()} for c, s in per.items()}, indent=1), encoding="utf-8")
@@ -175,6 +176,10 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--model", default="base", help="faster-whisper model, or 'none'")
     p.add_argument("--models", type=Path, default=None, help="model folder (settings)")
     p.add_argument("--out", type=Path, default=Path("bench-results/align"))
+    p.add_argument("--texts", choices=("tune", "unseen"), default="tune",
+                   help="script texts: the tuning pool or the held-out one")
+    p.add_argument("--asr-only", action="store_true",
+                   help="only transcribe (fill the --transcripts cache), align nothing")
     p.add_argument("--keep", action="store_true", help="keep the generated lessons")
     args = p.parse_args(argv)
     logging.basicConfig(level=logging.WARNING)
@@ -190,7 +195,8 @@ def main(argv: list[str] | None = None) -> int:
         for cond in conditions:
             per[cond] = {_label(n, m, args.model): Score() for n, m in runs}
             for seed in range(args.seed, args.seed + args.per_condition):
-                lesson, truth, desc = make_lesson(cond, seed, work / "lessons", work)
+                lesson, truth, desc = make_lesson(cond, seed, work / "lessons", work,
+                                                 args.texts)
                 ingested = ingest(lesson, registry, IngestOptions(out_dir=work / "out"))
                 t0 = time.perf_counter()
                 try:
@@ -202,7 +208,7 @@ def main(argv: list[str] | None = None) -> int:
                 asr_seconds += time.perf_counter() - t0
                 audio_seconds += ingested.media.duration_ms / 1000
                 line = [f"{lesson.name} ({desc}):"]
-                for name, uses_model in runs:
+                for name, uses_model in [] if args.asr_only else runs:
                     t0 = time.perf_counter()
                     result = align(ingested, transcript if uses_model else None,
                                    AlignOptions(aligner=name))
@@ -220,6 +226,9 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
+    if args.asr_only:
+        print(f"ASR: {audio_seconds:.0f} s of audio in {asr_seconds:.0f} s")
+        return 0
     _summary(per, args, asr_seconds, audio_seconds)
     return 0
 
