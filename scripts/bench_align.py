@@ -163,7 +163,7 @@ def _summary(per: dict[str, dict[str, Score]], args: argparse.Namespace, asr_sec
     print("\n".join(out))
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / f"results-{args.texts}-{args.seed}.json").write_text(json.dumps(
-        {c: {k: {**v.__dict__, "errors": None, "median_ms": float(np.median(v.errors)),
+        {c: {k: {**v.__dict__, "median_ms": float(np.median(v.errors)),
                  "p95_ms": float(np.percentile(v.errors, 95))}
              for k, v in s.items()} for c, s in per.items()}, indent=1), encoding="utf-8")
 
