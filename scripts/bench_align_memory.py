@@ -25,8 +25,7 @@ from pathlib import Path
 
 import numpy as np
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_lessons import POOL
 
@@ -34,6 +33,7 @@ from pipeline.core.config import load_settings
 from pipeline.core.languages import load_registry
 from pipeline.ingest import IngestOptions, ingest
 
+ROOT = Path(__file__).resolve().parent.parent
 RATE = 16_000
 CHILD = """
 import json, resource, sys, time
