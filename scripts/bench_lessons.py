@@ -1,18 +1,25 @@
 """Generated lessons with known sentence times, one narrator condition each, for
 ``bench_align.py`` (and the speech tests).
 
-Every lesson: 8 sentences, narrated by one of espeak-ng's three Vietnamese variants (random
+Every lesson: 10 sentences, narrated by one of espeak-ng's three Vietnamese variants (random
 pitch and pace), pauses of 0.3–1 s and two of 2–4 s, one sentence of the script never said,
 one ad-lib not in the script, room tone instead of digital silence. The condition adds:
 
 - ``clean``      nothing more (reference)
-- ``telephone``  300–3400 Hz band at 8 kHz with line noise (a cheap phone or headset)
+- ``telephone``  a cheap phone or headset: 300–3400 Hz band, resampled to 8 kHz, 8-bit
+                 mu-law codec, compressor and line noise, back to the lesson rate
 - ``reverb``     a reverberant room (sox reverb)
-- ``regional``   central or southern voice, pitch and pace far from the aligner's templates
+- ``voice-vi``, ``voice-central``, ``voice-south``  that espeak-ng voice, pitch and pace far
+                 from the aligner's templates
 - ``music``      a music bed 10–15 dB below the speech
 - ``pace``       every sentence at its own pace (0.75–1.35×)
+- ``pauses``     every pause 0.3–4 s, and one sentence paused 1.5–4 s in its middle
 - ``restarts``   two sentences restarted after a few syllables, two hesitations "ờ" inside
-- ``mixed``      regional voice, per-sentence pace and restarts, through the telephone band
+- ``mixed``      all of them: regional voice, per-sentence pace, long pauses, restarts,
+                 reverb, music bed, through the telephone band and codec
+
+Script texts: ``tune`` lessons draw from ``POOL`` (tune aligners on these), ``unseen`` ones
+from ``POOL_UNSEEN`` (another topic, other ad-libs: quote figures from these).
 
 Truth: a restarted sentence starts with its first attempt; a hesitation is inside its sentence.
 """
@@ -29,7 +36,9 @@ import numpy as np
 from pipeline.core.vi_numbers import spoken_form
 
 RATE = 22050
-CONDITIONS = ("clean", "telephone", "reverb", "regional", "music", "pace", "restarts", "mixed")
+CONDITIONS = ("clean", "telephone", "reverb", "voice-vi", "voice-central", "voice-south",
+              "music", "pace", "pauses", "restarts", "mixed")
+N_SENTENCES = 10
 POOL = (
     "Xin chào bà con, hôm nay chúng ta học cách trả tiền bằng mã QR khi đi chợ.",
     "Trước hết, hãy mở ứng dụng ngân hàng trên điện thoại của bạn.",
@@ -48,6 +57,30 @@ POOL = (
     "Bạn có thể lưu mã QR của mình để người mua quét khi bán hàng trên Zalo.",
     "Hãy đặt mật khẩu khó đoán và không ghi mật khẩu lên giấy.",
     "Khi cần giúp đỡ, hãy hỏi tổ công nghệ số cộng đồng ở thôn bản.",
+)
+POOL_UNSEEN = (
+    "Chào mọi người, hôm nay mình hướng dẫn cách đóng tiền điện qua điện thoại.",
+    "Đầu tiên, bạn cần có hóa đơn tiền điện hoặc mã khách hàng in trên hóa đơn.",
+    "Mở ứng dụng ví điện tử và chọn mục thanh toán hóa đơn.",
+    "Trong danh sách dịch vụ, bấm vào ô có chữ tiền điện.",
+    "Chọn công ty điện lực của tỉnh mình, ví dụ điện lực miền Bắc.",
+    "Gõ mã khách hàng gồm 13 ký tự, viết liền không có dấu cách.",
+    "Ứng dụng sẽ hiện tên chủ hộ và số tiền của tháng này.",
+    "Bạn đọc kỹ tên chủ hộ, nếu sai thì quay lại nhập mã khác.",
+    "Nếu số tiền đúng, bấm nút thanh toán màu xanh ở dưới cùng.",
+    "Ví sẽ hỏi mật khẩu sáu số, bạn nhập cẩn thận từng số một.",
+    "Màn hình báo giao dịch thành công kèm theo một mã số giao dịch.",
+    "Bạn nên chụp lại màn hình này để giữ làm bằng chứng.",
+    "Tháng sau, ứng dụng nhớ mã khách hàng nên bạn không phải gõ lại.",
+    "Có thể bật chức năng tự động thanh toán vào ngày mười lăm hằng tháng.",
+    "Nếu bị trừ tiền mà hóa đơn chưa cập nhật, hãy chờ khoảng hai ngày.",
+    "Sau hai ngày vẫn chưa được, gọi tổng đài chăm sóc khách hàng để hỏi.",
+    "Tuyệt đối không chuyển tiền cho ai gọi điện tự xưng là nhân viên điện lực.",
+)
+ADLIBS_UNSEEN = (
+    "Ờ, cái này nhiều người hay nhầm lắm.",
+    "Nào, bây giờ mình làm tiếp nhé.",
+    "Khoan đã, để mình kéo màn hình xuống một chút.",
 )
 ADLIBS = (
     "À, bà con nhớ để ý chỗ này nhé.",
@@ -78,12 +111,33 @@ def write_wav(path: Path, x: np.ndarray, rate: int = RATE) -> None:
         w.writeframes((np.clip(x, -1, 1) * 32767).astype("<i2").tobytes())
 
 
-def sox(x: np.ndarray, tmp: Path, *effects: str) -> np.ndarray:
+def sox(x: np.ndarray, tmp: Path, *effects: str, rate: int = RATE,
+        out_rate: int = RATE) -> np.ndarray:
     src, dst = tmp / "sox_in.wav", tmp / "sox_out.wav"
-    write_wav(src, x)
-    subprocess.run(["sox", str(src), str(dst), *effects, "rate", str(RATE)], check=True,
+    write_wav(src, x, rate)
+    subprocess.run(["sox", str(src), str(dst), *effects, "rate", str(out_rate)], check=True,
                    capture_output=True)
     return read(dst)
+
+
+def mu_law(x: np.ndarray, bits: int = 8) -> np.ndarray:
+    """G.711-like companding codec: 8-bit mu-law quantisation and back."""
+    mu = 255.0
+    y = np.sign(x) * np.log1p(mu * np.abs(np.clip(x, -1, 1))) / np.log1p(mu)
+    levels = 2 ** (bits - 1)
+    y = np.round(y * levels) / levels
+    return np.asarray(np.sign(y) * np.expm1(np.abs(y) * np.log1p(mu)) / mu, dtype=np.float32)
+
+
+def telephone(x: np.ndarray, level: float, rng: np.random.Generator, tmp: Path) -> np.ndarray:
+    """A cheap phone or headset: 300–3400 Hz, 8 kHz, compressor, line noise, mu-law codec,
+    then back to the lesson rate."""
+    x = x / max(1e-6, float(np.abs(x).max())) * 0.8
+    narrow = sox(x, tmp, "sinc", "300-3400", "compand", "0.02,0.2",
+                 "-60,-60,-30,-15,0,-5", "-3", out_rate=8000)
+    line = rng.normal(0, 1, narrow.size).astype(np.float32)
+    narrow = narrow + line * level / 10 ** (30 / 20)
+    return sox(mu_law(narrow), tmp, rate=8000)
 
 
 class Narrator:
@@ -114,14 +168,16 @@ def music(n: int, rng: np.random.Generator) -> np.ndarray:
     return out.astype(np.float32)
 
 
-def _script(rng: np.random.Generator) -> list[str]:
-    return [POOL[k] for k in rng.choice(len(POOL), size=8, replace=False)]
+def _script(rng: np.random.Generator, pool: tuple[str, ...]) -> list[str]:
+    return [pool[k] for k in rng.choice(len(pool), size=N_SENTENCES, replace=False)]
 
 
 def _narrator(condition: str, rng: np.random.Generator, tmp: Path) -> Narrator:
-    if condition in ("regional", "mixed"):
-        return Narrator(str(rng.choice(VOICES[1:])), int(rng.integers(115, 190)),
-                        int(rng.choice([20, 25, 75, 80])), tmp)
+    if condition.startswith("voice-") or condition == "mixed":
+        voice = {"voice-vi": "vi", "voice-central": VOICES[1], "voice-south": VOICES[2]}.get(
+            condition, str(rng.choice(VOICES[1:])))
+        return Narrator(voice, int(rng.integers(115, 190)), int(rng.choice([20, 25, 75, 80])),
+                        tmp)
     return Narrator(str(rng.choice(VOICES)), int(rng.integers(130, 176)),
                     int(rng.integers(35, 66)), tmp)
 
@@ -131,28 +187,27 @@ def _finish(condition: str, speech: np.ndarray, rng: np.random.Generator,
     level = float(np.sqrt(np.mean(speech[np.abs(speech) > 0.01] ** 2)))
     room = rng.normal(0, 1, speech.size).astype(np.float32)
     speech = speech + room * level / 10 ** (45 / 20)  # room tone 45 dB down
-    if condition == "music":
+    if condition in ("reverb", "mixed"):
+        speech = sox(speech, tmp, "reverb", str(int(rng.integers(40, 70))), "50",
+                     str(int(rng.integers(60, 100))))
+    if condition in ("music", "mixed"):
         snr = rng.uniform(10, 15)
         bed = music(speech.size, rng)
         speech = speech + bed * level / (np.sqrt(np.mean(bed**2)) + 1e-9) / 10 ** (snr / 20)
-    elif condition == "reverb":
-        speech = sox(speech, tmp, "reverb", str(int(rng.integers(40, 70))), "50",
-                     str(int(rng.integers(60, 100))))
-    elif condition in ("telephone", "mixed"):
-        speech = sox(speech, tmp, "sinc", "300-3400", "rate", "8000", "compand",
-                     "0.02,0.2", "-60,-60,-30,-15,0,-5", "-3")
-        line = rng.normal(0, 1, speech.size).astype(np.float32)
-        speech = speech + line * level / 10 ** (30 / 20)
+    if condition in ("telephone", "mixed"):
+        speech = telephone(speech, level, rng, tmp)
     return np.asarray(speech / max(1e-6, float(np.abs(speech).max())) * 0.8, dtype=np.float32)
 
 
-def make_lesson(condition: str, seed: int, root: Path,
-                tmp: Path) -> tuple[Path, list[Truth], str]:
+def make_lesson(condition: str, seed: int, root: Path, tmp: Path,
+                texts_from: str = "tune") -> tuple[Path, list[Truth], str]:
     """Write ``root/<condition>-<seed>/`` (script.md, lesson.toml, recording.wav) and return
     it with the true sentence times and a one-line description."""
     # Each condition draws its own script, narrator and structure from the seed.
-    rng = np.random.default_rng([seed, CONDITIONS.index(condition)])
-    texts = _script(rng)
+    unseen = texts_from == "unseen"
+    rng = np.random.default_rng([seed, CONDITIONS.index(condition), int(unseen)])
+    texts = _script(rng, POOL_UNSEEN if unseen else POOL)
+    adlib = (ADLIBS_UNSEEN if unseen else ADLIBS)[seed % 3]
     nar = _narrator(condition, rng, tmp)
     skipped_at = int(rng.integers(1, len(texts) - 1))
     adlib_after = int(rng.integers(0, len(texts) - 1))
@@ -168,6 +223,10 @@ def make_lesson(condition: str, seed: int, root: Path,
     def pause(seconds: float) -> None:
         pieces.append(np.zeros(int(seconds * RATE), dtype=np.float32))
 
+    long_pauses = condition in ("pauses", "mixed")
+    split_at = next(k for k in range(len(texts)) if k not in (*odd, skipped_at)) \
+        if long_pauses else -1
+
     for k, text in enumerate(texts):
         if k == skipped_at:
             truth.append(Truth(text, pos(), pos(), "skipped"))
@@ -179,7 +238,12 @@ def make_lesson(condition: str, seed: int, root: Path,
         if restarts and k in odd[:2]:
             pieces.append(nar.say(" ".join(words[: int(rng.integers(2, 4))]), factor))
             pause(rng.uniform(0.2, 0.5))
-        if restarts and k in odd[2:]:
+        if k == split_at:
+            cut = len(words) // 2
+            pieces.append(nar.say(" ".join(words[:cut]), factor))
+            pause(rng.uniform(1.5, 4.0))
+            pieces.append(nar.say(" ".join(words[cut:]), factor))
+        elif restarts and k in odd[2:]:
             cut = int(rng.integers(2, max(3, len(words) - 1)))
             pieces.append(nar.say(" ".join(words[:cut]), factor))
             pause(0.15)
@@ -189,11 +253,12 @@ def make_lesson(condition: str, seed: int, root: Path,
         else:
             pieces.append(nar.say(text, factor))
         truth.append(Truth(text, start, pos(), "matched"))
-        pause(rng.uniform(2.0, 4.0) if k in long_pause_after else rng.uniform(0.3, 1.0))
+        pause(rng.uniform(2.0, 4.0) if k in long_pause_after
+              else rng.uniform(0.3, 4.0 if long_pauses else 1.0))
         if k == adlib_after:
             start = pos()
-            pieces.append(nar.say(ADLIBS[seed % len(ADLIBS)]))
-            truth.append(Truth(ADLIBS[seed % len(ADLIBS)], start, pos(), "ad-lib"))
+            pieces.append(nar.say(adlib))
+            truth.append(Truth(adlib, start, pos(), "ad-lib"))
             pause(rng.uniform(0.3, 1.0))
     audio = _finish(condition, np.concatenate(pieces), rng, tmp)
     lesson = root / f"{condition}-{seed}"

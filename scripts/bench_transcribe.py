@@ -6,10 +6,13 @@ The network is the real Whisper base: faster-whisper loads ``models/faster-whisp
 (``make whisper-base``); openai-whisper loads the same weights converted to a PyTorch
 checkpoint by ``whisper_ct2_to_openai.py`` (float16 → float32, done once into
 ``models/whisper/base.pt`` if missing). Both run through ``pipeline.speech.transcribe`` with
-one ``TranscribeOptions``: the same voice-activity chunks (VAD on both), greedy decoding
-with the same temperature fallback and thresholds, word timestamps on. faster-whisper runs
-int8 (what the pipeline uses) and float32 (the like-for-like row). Runs are interleaved so a
-busy machine slows every backend alike. Also reports the share of script syllables each
+one ``TranscribeOptions``: the same voice-activity chunks (VAD on both), the same beam size
+(``--beam``, 1 = greedy), word timestamps on, and ONE decoding temperature (0): with the
+fallback temperatures a backend whose first pass trips a threshold would decode a chunk
+again and be timed on more work. Both use the same number of threads (``--threads``:
+CTranslate2's ``cpu_threads``, ``torch.set_num_threads``). faster-whisper runs int8 (what the
+pipeline uses) and float32 (the like-for-like row). Runs are interleaved so a busy machine
+slows every backend alike. Also reports the share of script syllables each
 agreement: the share of openai-whisper's syllables each transcript repeats (a check that
 both really run the same network).
 
@@ -77,7 +80,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--models", type=Path, default=None, help="model folder (settings)")
     p.add_argument("--model", default="base")
     p.add_argument("--repeat", type=int, default=2)
-    p.add_argument("--seconds", type=float, default=30.0, help="first N s only (0: all)")
+    p.add_argument("--seconds", type=float, default=0.0, help="first N s only (0: all)")
+    p.add_argument("--beam", type=int, default=1, help="beam size for every backend")
+    p.add_argument("--threads", type=int, default=2, help="CPU threads for every backend")
     args = p.parse_args(argv)
     settings = load_settings()
     models: Path = args.models or settings.model_dir
@@ -97,8 +102,12 @@ def main(argv: list[str] | None = None) -> int:
         wav = _cut(ingested.audio_wav, args.seconds, Path(tmp) / "cut.wav")
         samples, rate = read_wav(wav)
         audio_s = samples.size / rate
-        common = TranscribeOptions(model=args.model, model_dir=models, cpu_threads=2,
-                                   prompt=ingested.lesson.title)
+        import torch
+
+        torch.set_num_threads(args.threads)
+        common = TranscribeOptions(model=args.model, model_dir=models, cpu_threads=args.threads,
+                                   prompt=ingested.lesson.title, beam_size=args.beam,
+                                   temperatures=(0.0,))
         runs = {"openai-whisper (float32)": replace(common, backend="openai-whisper"),
                 "faster-whisper int8": replace(common, backend="faster-whisper"),
                 "faster-whisper float32": replace(common, backend="faster-whisper",
@@ -113,7 +122,8 @@ def main(argv: list[str] | None = None) -> int:
                 times[label].append(time.perf_counter() - t0)
     base = statistics.median(times["openai-whisper (float32)"])
     print(f"{audio_s:.1f} s of audio, Whisper {args.model} (the same weights on both "
-          f"backends), VAD chunks on both, greedy + fallback; median of {args.repeat} "
+          f"backends), VAD chunks on both, beam {args.beam}, temperature 0, {args.threads} "
+          f"threads; median of {args.repeat} "
           "interleaved runs after a warm-up; ratio = openai-whisper time / backend time")
     print(f"{'backend':26} {'seconds':>8} {'× realtime':>11} {'speed ratio':>12} "
           f"{'agreement':>10}")

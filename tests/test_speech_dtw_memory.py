@@ -1,10 +1,16 @@
-"""The DTW matrix stays under its cell budget: long lessons are aligned on pooled frames."""
+"""The DTW matrix stays under its cell budget: long lessons are aligned on pooled frames;
+features are computed from blocks of the WAV, equal to the whole-file ones."""
 
 from __future__ import annotations
 
+import wave
+from pathlib import Path
+
 import numpy as np
 
-from pipeline.speech.align.features import banded_dtw
+from pipeline.core.media import read_wav
+from pipeline.speech.align.audio import wav_blocks
+from pipeline.speech.align.features import banded_dtw, mfcc, mfcc_stream
 
 
 def _signal(n: int, seed: int = 0) -> np.ndarray:
@@ -26,3 +32,21 @@ def test_pooled_path_follows_the_full_resolution_path() -> None:
     assert np.max(np.abs(full_at - pooled_at)) <= 40
     # And both recover the true warp (j = 2i) closely.
     assert np.median(np.abs(pooled_at - 2 * np.arange(0, 3000, 50))) <= 20
+
+
+def test_streamed_features_equal_whole_file_features(tmp_path: Path) -> None:
+    rng = np.random.default_rng(1)
+    x = (rng.normal(size=16000 * 3 + 77) * 0.1).astype(np.float32)
+    wav = tmp_path / "x.wav"
+    with wave.open(str(wav), "wb") as w:
+        w.setnchannels(1)
+        w.setsampwidth(2)
+        w.setframerate(16000)
+        w.writeframes((x * 32767).astype("<i2").tobytes())
+    whole = mfcc(read_wav(wav)[0], 16000)
+    for block in (1, 2):  # seconds per block: frames straddle the block edges
+        streamed = mfcc_stream((b for b, _ in wav_blocks(wav, block)), 16000)
+        assert streamed.shape == whole.shape
+        assert np.allclose(streamed, whole, atol=1e-4)
+    # One block in memory, not the file: a block is never longer than asked.
+    assert max(b.size for b, _ in wav_blocks(wav, 1)) == 16000

@@ -15,12 +15,12 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from pipeline.core.errors import AlignmentError
-from pipeline.core.media import read_wav
+from pipeline.core.text import syllable_count
 from pipeline.core.types import AlignedSentence, Alignment, Ingested, Transcript
+from pipeline.speech.align.audio import wav_features, wav_regions
 from pipeline.speech.align.base import Aligner, AlignOptions, place
 from pipeline.speech.align.features import FRAME_HOP_MS, banded_dtw, dtw_cost, mfcc
 from pipeline.speech.align.synth import espeak_available, synthesize
-from pipeline.speech.vad import speech_regions
 
 __all__ = ["DTWAligner", "DTWOptions"]
 
@@ -70,15 +70,14 @@ class DTWAligner(Aligner):
     def align(self, ingested: Ingested, transcript: Transcript | None,
               opts: AlignOptions) -> Alignment:
         o = self.options
-        samples, rate = read_wav(ingested.audio_wav)
-        regions = speech_regions(samples, rate)
+        sentences = ingested.lesson.sentences
+        regions = wav_regions(ingested.audio_wav, sum(syllable_count(s.text) for s in sentences))
         if not regions:
             raise AlignmentError(path=str(ingested.lesson.recording), detail="no speech found")
-        feats = mfcc(samples, rate, o.band_hz)
+        feats = wav_features(ingested.audio_wav, o.band_hz)
         keep = _speech_frames(regions, feats.shape[0], o.pad_frames)
         rec = feats[keep]
 
-        sentences = ingested.lesson.sentences
         band = int(min(o.max_band, max(o.min_band, o.band_share * rec.shape[0])))
         voice, pieces, synth, path_i, path_j = _best_voice(
             [s.text for s in sentences], rec, band, o)

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from functools import lru_cache
 
 import numba
 import numpy as np
 
-__all__ = ["FRAME_HOP_MS", "banded_dtw", "mfcc"]
+__all__ = ["FRAME_HOP_MS", "banded_dtw", "mfcc", "mfcc_stream"]
 
 #: 10 ms hop: every frame index is 10 ms of audio.
 FRAME_HOP_MS = 10
@@ -48,24 +49,61 @@ def _dct_matrix(n_mels: int, n_mfcc: int) -> np.ndarray:
     return np.asarray(np.cos(np.pi / n_mels * (n + 0.5) * k) * np.sqrt(2.0 / n_mels))
 
 
-def mfcc(samples: np.ndarray, rate: int, band: tuple[float, float] = BAND_HZ) -> np.ndarray:
-    """MFCCs 1..12 (c0 dropped: loudness) of the ``band`` (Hz), mean/variance normalised
-    over the utterance, one row per 10 ms. A narrower common band (e.g. 300–3400 Hz, the
-    telephone band) makes a phone recording and a full-band synthesis comparable."""
+def _cepstra(x: np.ndarray, rate: int, band: tuple[float, float]) -> np.ndarray:
+    """Raw MFCCs 1..12 of every full frame of pre-emphasised ``x`` (frames every 10 ms)."""
     hop = rate * FRAME_HOP_MS // 1000
     win = rate * FRAME_LEN_MS // 1000
     n_fft = 1 << (win - 1).bit_length()
-    x = np.append(samples[0], samples[1:] - 0.97 * samples[:-1]).astype(np.float32)
-    if x.size < win:
-        x = np.pad(x, (0, win - x.size))
     n = 1 + (x.size - win) // hop
+    if n <= 0:
+        return np.zeros((0, N_MFCC - 1), dtype=np.float32)
     idx = np.arange(win)[None, :] + hop * np.arange(n)[:, None]
     frames = x[idx] * np.hamming(win).astype(np.float32)
     power = np.abs(np.fft.rfft(frames, n_fft)) ** 2
     mel = np.log(power @ _mel_filters(rate, n_fft, N_MELS, band).T + 1e-8)
     cep = mel @ _dct_matrix(N_MELS, N_MFCC).T
-    cep = cep[:, 1:]
+    return np.asarray(cep[:, 1:], dtype=np.float32)
+
+
+def _normalise(cep: np.ndarray) -> np.ndarray:
     return np.asarray((cep - cep.mean(axis=0)) / (cep.std(axis=0) + 1e-6), dtype=np.float32)
+
+
+def mfcc(samples: np.ndarray, rate: int, band: tuple[float, float] = BAND_HZ) -> np.ndarray:
+    """MFCCs 1..12 (c0 dropped: loudness) of the ``band`` (Hz), mean/variance normalised
+    over the utterance, one row per 10 ms. A narrower common band (e.g. 300–3400 Hz, the
+    telephone band) makes a phone recording and a full-band synthesis comparable."""
+    win = rate * FRAME_LEN_MS // 1000
+    x = np.append(samples[0], samples[1:] - 0.97 * samples[:-1]).astype(np.float32)
+    if x.size < win:
+        x = np.pad(x, (0, win - x.size))
+    return _normalise(_cepstra(x, rate, band))
+
+
+def mfcc_stream(blocks: Iterable[np.ndarray], rate: int,
+                band: tuple[float, float] = BAND_HZ) -> np.ndarray:
+    """:func:`mfcc` of the concatenation of ``blocks``, holding one block at a time (the
+    features themselves are small: 48 bytes per 10 ms)."""
+    hop = rate * FRAME_HOP_MS // 1000
+    win = rate * FRAME_LEN_MS // 1000
+    parts: list[np.ndarray] = []
+    carry = np.zeros(0, dtype=np.float32)
+    last = np.float32(0.0)
+    for block in blocks:
+        if block.size == 0:
+            continue
+        pre = np.empty(block.size, dtype=np.float32)
+        pre[0] = block[0] - 0.97 * last if parts or carry.size else block[0]
+        pre[1:] = block[1:] - 0.97 * block[:-1]
+        last = block[-1]
+        x = np.concatenate((carry, pre))
+        n = 1 + (x.size - win) // hop if x.size >= win else 0
+        if n > 0:
+            parts.append(_cepstra(x[: (n - 1) * hop + win], rate, band))
+        carry = x[n * hop:]
+    if not parts:
+        parts.append(_cepstra(np.pad(carry, (0, max(0, win - carry.size))), rate, band))
+    return _normalise(np.concatenate(parts))
 
 
 @numba.njit(cache=True, inline="always")

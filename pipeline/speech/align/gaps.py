@@ -8,10 +8,9 @@ from dataclasses import replace
 
 import numpy as np
 
-from pipeline.core.media import read_wav
 from pipeline.core.text import syllable_count
 from pipeline.core.types import AlignedSentence, Ingested
-from pipeline.speech.vad import speech_regions
+from pipeline.speech.align.audio import wav_regions
 
 __all__ = ["fill_gaps", "spread"]
 
@@ -48,8 +47,8 @@ def fill_gaps(sentences: list[AlignedSentence], ingested: Ingested,
     """Give runs of ``skipped`` script sentences the speech between their placed neighbours
     when there is enough of it; the rest stay skipped."""
     if regions is None:
-        samples, rate = read_wav(ingested.audio_wav)
-        regions = speech_regions(samples, rate)
+        regions = wav_regions(ingested.audio_wav, sum(syllable_count(s.text)
+                                                      for s in ingested.lesson.sentences))
     pace = _ms_per_syllable(sentences)
     out = list(sentences)
     k = 0

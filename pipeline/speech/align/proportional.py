@@ -12,11 +12,10 @@ import itertools
 import numpy as np
 
 from pipeline.core.errors import AlignmentError
-from pipeline.core.media import read_wav
 from pipeline.core.text import syllable_count
 from pipeline.core.types import AlignedSentence, Alignment, Ingested, Transcript
+from pipeline.speech.align.audio import wav_regions
 from pipeline.speech.align.base import Aligner, AlignOptions
-from pipeline.speech.vad import speech_regions
 
 __all__ = ["ProportionalAligner", "place_boundaries"]
 
@@ -73,11 +72,10 @@ class ProportionalAligner(Aligner):
 
     def align(self, ingested: Ingested, transcript: Transcript | None,
               opts: AlignOptions) -> Alignment:
-        samples, rate = read_wav(ingested.audio_wav)
-        regions = speech_regions(samples, rate)
+        sentences = ingested.lesson.sentences
+        regions = wav_regions(ingested.audio_wav, sum(syllable_count(s.text) for s in sentences))
         if not regions:
             raise AlignmentError(path=str(ingested.lesson.recording), detail="no speech found")
-        sentences = ingested.lesson.sentences
         weights = np.array([max(1, syllable_count(s.text)) for s in sentences], dtype=float)
         total_speech = float(sum(b - a for a, b in regions))
         cum = np.cumsum(weights) / weights.sum() * total_speech

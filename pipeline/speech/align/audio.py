@@ -1,0 +1,103 @@
+"""The analysis WAV read block by block for the aligners: features and speech regions
+without ever holding a decoded float32 copy of the whole recording (memory: one block).
+
+Speech regions: Silero VAD misses speech that sounds unlike its training data (a synthetic or
+telephone-band voice through a codec); a sentence must never be called skipped because the
+detector did not hear it. When the background between words is steady (room tone, line
+noise), the energy detector is reliable, and its regions are added to Silero's; when Silero
+finds much less speech than the script needs, they are added too (music beds included: the
+aligner then leaves unmatched stretches as ad-libs rather than losing sentences)."""
+
+from __future__ import annotations
+
+import logging
+import wave
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+
+from pipeline.speech.align.features import BAND_HZ, mfcc_stream
+from pipeline.speech.vad import VadOptions, energy_regions, frame_db, speech_regions
+
+__all__ = ["BLOCK_SECONDS", "wav_blocks", "wav_features", "wav_regions"]
+
+log = logging.getLogger("caunoi.align.audio")
+
+#: Samples decoded at a time.
+BLOCK_SECONDS = 60
+#: Speech regions found by Silero below this share of the script's least speech time: the
+#: energy detector's regions are added.
+MIN_HEARD_SHARE = 0.8
+#: A fast narration of the script (ms per syllable: 5 syllables a second).
+FAST_MS_PER_SYLLABLE = 200
+#: Background steadier than this (dB, p90-p10 outside speech): energy regions are trusted.
+STEADY_DB = 6.0
+
+
+def wav_blocks(path: Path, seconds: int = BLOCK_SECONDS) -> Iterator[tuple[np.ndarray, int]]:
+    """(float32 mono samples in [-1, 1], rate) of consecutive blocks of a 16-bit PCM WAV."""
+    with wave.open(str(path), "rb") as w:
+        rate, channels = w.getframerate(), w.getnchannels()
+        while block := w.readframes(rate * seconds):
+            data = np.frombuffer(block, dtype="<i2").astype(np.float32)
+            if channels > 1:
+                data = data.reshape(-1, channels).mean(axis=1, dtype=np.float32)
+            data *= np.float32(1 / 32768.0)
+            yield data, rate
+
+
+def wav_rate(path: Path) -> int:
+    with wave.open(str(path), "rb") as w:
+        return int(w.getframerate())
+
+
+def wav_features(path: Path, band: tuple[float, float] = BAND_HZ) -> np.ndarray:
+    """MFCC features of the whole WAV (one row per 10 ms), computed block by block."""
+    return mfcc_stream((b for b, _ in wav_blocks(path)), wav_rate(path), band)
+
+
+def _merge(regions: list[tuple[int, int]], gap_ms: int) -> list[tuple[int, int]]:
+    out: list[tuple[int, int]] = []
+    for a, b in sorted(regions):
+        if out and a - out[-1][1] < gap_ms:
+            out[-1] = (out[-1][0], max(out[-1][1], b))
+        else:
+            out.append((a, b))
+    return out
+
+
+def _steady(db: np.ndarray, regions: list[tuple[int, int]], step: int) -> bool:
+    between = np.ones(db.size, dtype=bool)
+    for a, b in regions:
+        between[max(0, a // step - 20): b // step + 20] = False
+    if between.sum() < 50:
+        return False
+    spread = float(np.percentile(db[between], 90) - np.percentile(db[between], 10))
+    return spread <= STEADY_DB
+
+
+def wav_regions(path: Path, syllables: int = 0,
+                opts: VadOptions | None = None) -> list[tuple[int, int]]:
+    """Speech regions (start_ms, end_ms) of the WAV, detected block by block (see the module
+    docstring); ``syllables``: how many the script has (0: unknown)."""
+    opts = opts or VadOptions()
+    heard: list[tuple[int, int]] = []
+    energy: list[tuple[int, int]] = []
+    steady: list[bool] = []
+    offset = 0
+    for block, rate in wav_blocks(path):
+        found = speech_regions(block, rate, opts)
+        heard += [(a + offset, b + offset) for a, b in found]
+        energy += [(a + offset, b + offset) for a, b in energy_regions(block, rate, opts)]
+        steady.append(_steady(frame_db(block, rate, 10), found, 10))
+        offset += block.size * 1000 // rate
+    heard = _merge(heard, opts.min_silence_ms)
+    energy = _merge(energy, opts.min_silence_ms)
+    total = sum(b - a for a, b in heard)
+    needed = MIN_HEARD_SHARE * syllables * FAST_MS_PER_SYLLABLE
+    if opts.method != "energy" and (all(steady) or total < needed):
+        log.info("speech regions: %.1f s heard by the VAD (%.1f s needed), steady background "
+                 "%s: energy regions added", total / 1000, needed / 1000, all(steady))
+        return _merge(heard + energy, opts.min_silence_ms)
+    return heard
