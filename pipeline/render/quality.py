@@ -21,7 +21,7 @@ from pipeline.core.media import run_ffmpeg
 from pipeline.render.frames import frames_at
 from pipeline.render.layout import Layout
 
-__all__ = ["QualityReport", "measure", "ocr_available"]
+__all__ = ["NativeOcr", "QualityReport", "measure", "ocr_against_native", "ocr_available"]
 
 log = logging.getLogger("caunoi.quality")
 
@@ -154,3 +154,33 @@ def measure(source: Path, render: Path, layout: Layout, offset_s: float,
         if burned:
             present = _subtitles_present(src, out, layout)
     return QualityReport(ssim=ssim, vmaf=vmaf, ocr_diacritics=ocr, subtitles_present=present)
+
+
+@dataclass(frozen=True)
+class NativeOcr:
+    # Share of the diacritic words OCR reads in the recording at its own resolution that it
+    # also reads in the render (scaling + encoding lost the rest) and in the recording only
+    # scaled to the render's size (what scaling alone loses).
+    render: float | None
+    scaled: float | None
+
+
+def ocr_against_native(source: Path, render: Path, layout: Layout, offset_s: float,
+                       times_s: list[float]) -> NativeOcr:
+    """Diacritics OCR against the recording at its own resolution: comparable between
+    renders of different sizes (the gate's :func:`measure` compares with the recording
+    scaled to the render's size, so it sees the encoder's losses only)."""
+    if not (times_s and ocr_available()):
+        return NativeOcr(None, None)
+    y0, y1 = layout.compare_band
+    _, cy, _, ch = layout.content
+    native = frames_at(source, times_s)
+    n0, n1 = (round((y - cy) * native[0].shape[0] / ch) for y in (y0, y1))
+    want = _diacritic_words(_ocr(np.concatenate([f[n0:n1] for f in native])))
+    scaled = _diacritic_words(_ocr(np.concatenate([_place(f, layout)[y0:y1] for f in native])))
+    out = frames_at(render, [t + offset_s for t in times_s])
+    got = _diacritic_words(_ocr(np.concatenate([f[y0:y1] for f in out])))
+    total = sum(want.values())
+    if not total:
+        return NativeOcr(None, None)
+    return NativeOcr(sum((want & got).values()) / total, sum((want & scaled).values()) / total)
