@@ -38,6 +38,7 @@ from pipeline.core.languages import load_registry
 from pipeline.core.media import probe, run_ffmpeg
 from pipeline.ingest import IngestOptions, ingest
 from pipeline.render.encode import RenderJob, RenderOptions, job_layout, normalise_audio, render
+from pipeline.render.layout import plan_layout
 from pipeline.render.legibility import glyph_height_css
 from pipeline.render.profiles import Profile, get_profile
 from pipeline.render.quality import measure, ocr_against_native
@@ -119,7 +120,9 @@ def _row(job: RenderJob, opts: RenderOptions, seconds: float, clean: np.ndarray,
         times = list(job.cue_times)
         q = measure(job.recording, job.dst, layout, offset, times, burned=True,
                     samples=len(times))
-        native = ocr_against_native(job.recording, job.dst, layout, offset, times)
+        # Shown as the reference is seen (its width, doubled as the gate's OCR does).
+        view = 2 * plan_layout(REFERENCE, (layout.width, layout.height)).width
+        native = ocr_against_native(job.recording, job.dst, layout, offset, times, view)
         row |= {"size": f"{layout.width}x{layout.height}", "ssim": q.ssim, "vmaf": q.vmaf,
                 "ocr": q.ocr_diacritics, "ocr_native": native.render,
                 "ocr_scaled": native.scaled, "glyph_css": glyph_height_css(layout, job.font)}

@@ -67,14 +67,20 @@ def _source_frames(source: Path, times: list[float], layout: Layout) -> list[np.
     return [_place(f, layout) for f in frames_at(source, times)]
 
 
-def _ocr(img: np.ndarray) -> str:
+def _ocr(img: np.ndarray, width: int = 0) -> str:
+    """Tesseract's Vietnamese reading of ``img`` shown ``width`` px wide (0: twice its own
+    width). Page segmentation 4 (one column of lines of any size): the default block mode
+    (6) reads the full-width row boxes of a phone app as graphics ("P P P P") at some
+    sizes and not at others, which made the score depend on the frame size, not on the
+    picture."""
     from PIL import Image
 
+    width = width or img.shape[1] * 2
+    height = round(img.shape[0] * width / img.shape[1])
     with tempfile.TemporaryDirectory() as tmp:
         p = Path(tmp) / "f.png"
-        Image.fromarray(img).resize((img.shape[1] * 2, img.shape[0] * 2),
-                                    Image.Resampling.LANCZOS).save(p)
-        proc = subprocess.run(["tesseract", str(p), "-", "-l", "vie", "--psm", "6"],
+        Image.fromarray(img).resize((width, height), Image.Resampling.LANCZOS).save(p)
+        proc = subprocess.run(["tesseract", str(p), "-", "-l", "vie", "--psm", "4"],
                               capture_output=True, text=True, check=False)
     return unicodedata.normalize("NFC", proc.stdout)
 
@@ -160,26 +166,31 @@ def measure(source: Path, render: Path, layout: Layout, offset_s: float,
 class NativeOcr:
     # Share of the diacritic words OCR reads in the recording at its own resolution that it
     # also reads in the render (scaling + encoding lost the rest) and in the recording only
-    # scaled to the render's size (what scaling alone loses).
+    # scaled to the render's size (what scaling alone loses); every picture is shown at the
+    # same width, as a phone shows any profile full-width.
     render: float | None
     scaled: float | None
 
 
 def ocr_against_native(source: Path, render: Path, layout: Layout, offset_s: float,
-                       times_s: list[float]) -> NativeOcr:
-    """Diacritics OCR against the recording at its own resolution: comparable between
-    renders of different sizes (the gate's :func:`measure` compares with the recording
-    scaled to the render's size, so it sees the encoder's losses only)."""
+                       times_s: list[float], view_width: int = 960) -> NativeOcr:
+    """Diacritics OCR against the recording at its own resolution, every picture shown
+    ``view_width`` px wide: comparable between renders of different sizes (the gate's
+    :func:`measure` compares with the recording scaled to the render's size, so it sees the
+    encoder's losses only)."""
     if not (times_s and ocr_available()):
         return NativeOcr(None, None)
     y0, y1 = layout.compare_band
     _, cy, _, ch = layout.content
     native = frames_at(source, times_s)
     n0, n1 = (round((y - cy) * native[0].shape[0] / ch) for y in (y0, y1))
-    want = _diacritic_words(_ocr(np.concatenate([f[n0:n1] for f in native])))
-    scaled = _diacritic_words(_ocr(np.concatenate([_place(f, layout)[y0:y1] for f in native])))
-    out = frames_at(render, [t + offset_s for t in times_s])
-    got = _diacritic_words(_ocr(np.concatenate([f[y0:y1] for f in out])))
+
+    def words(frames: list[np.ndarray]) -> Counter[str]:
+        return _diacritic_words(_ocr(np.concatenate(frames), view_width))
+
+    want = words([f[n0:n1] for f in native])
+    scaled = words([_place(f, layout)[y0:y1] for f in native])
+    got = words([f[y0:y1] for f in frames_at(render, [t + offset_s for t in times_s])])
     total = sum(want.values())
     if not total:
         return NativeOcr(None, None)
