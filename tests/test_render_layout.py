@@ -19,6 +19,7 @@ from pipeline.render.frames import content_frame_time
 from pipeline.render.graph import EncodeInputs, encode_command
 from pipeline.render.layout import LINE_HEIGHT, Layout, orientation_of, plan_layout
 from pipeline.render.profiles import LEVEL_30_MACROBLOCKS, PROFILES, get_profile
+from pipeline.render.quality import sample_moments
 from pipeline.speech.subtitles import write_subtitles
 
 
@@ -158,3 +159,10 @@ def test_nothing_is_drawn_over_the_app_bar(profile: str, source: tuple[int, int]
     assert cols.min() > layout.width // 2
     if layout.band:
         assert rows.min() >= content_h
+
+
+def test_quality_gates_sample_every_cue_once_when_there_are_few() -> None:
+    assert sample_moments([2.45, 6.4], 5) == [2.45, 6.4]  # was [2.45, 2.45]
+    assert sample_moments([1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0, 9.0], 5) == \
+        [1.0, 3.0, 5.0, 7.0, 9.0]
+    assert sample_moments([], 5) == []

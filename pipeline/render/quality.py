@@ -21,7 +21,8 @@ from pipeline.core.media import run_ffmpeg
 from pipeline.render.frames import frames_at
 from pipeline.render.layout import Layout
 
-__all__ = ["NativeOcr", "QualityReport", "measure", "ocr_against_native", "ocr_available"]
+__all__ = ["NativeOcr", "QualityReport", "measure", "ocr_against_native", "ocr_available",
+           "sample_moments"]
 
 log = logging.getLogger("caunoi.quality")
 
@@ -137,6 +138,13 @@ def _subtitles_present(src: list[np.ndarray], out: list[np.ndarray], layout: Lay
     return sum(c > 0.01 for c in changed) / len(changed)
 
 
+def sample_moments(cue_times_s: list[float], samples: int) -> list[float]:
+    """``samples`` moments spread evenly over the cues, first and last included (with fewer
+    cues than samples: every cue once)."""
+    n = min(samples, len(cue_times_s))
+    return [cue_times_s[round(i * (len(cue_times_s) - 1) / max(1, n - 1))] for i in range(n)]
+
+
 def measure(source: Path, render: Path, layout: Layout, offset_s: float,
             cue_times_s: list[float], burned: bool, ffmpeg: str = "",
             samples: int = 5) -> QualityReport:
@@ -144,8 +152,7 @@ def measure(source: Path, render: Path, layout: Layout, offset_s: float,
     source recording placed as ``layout`` places it, at the moments in ``cue_times_s``
     (mid-cue, source timeline)."""
     ssim, vmaf = _compare(source, render, offset_s, layout, ffmpeg)
-    picks = [cue_times_s[round(i * (len(cue_times_s) - 1) / max(1, samples - 1))]
-             for i in range(min(samples, len(cue_times_s)))] if cue_times_s else []
+    picks = sample_moments(cue_times_s, samples)
     ocr = present = None
     if picks:
         src = _source_frames(source, picks, layout)
