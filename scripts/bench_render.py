@@ -8,11 +8,15 @@ The reference is encoded in this process exactly as ricecooker's ``compress_vide
 own frame times, AAC 32 kb/s mono), with the same title card and the same burned-in
 subtitles over the same duration; every size is divided by the file's own duration.
 
-Lessons: the sample (landscape desktop capture) and a generated upright phone capture
-(720×1280, 60 fps VFR, rotation metadata; not the sample), each narrated by espeak-ng.
+Lessons: generated phone-app captures (make_phone_lesson.py) with small Vietnamese UI text,
+60 fps VFR, upright (720×1280 stored sideways with rotation metadata) and landscape
+(1280×720), and the sample (landscape desktop capture), each narrated by espeak-ng.
+``--seed N`` (N ≠ 0) gives a lesson that is not in the repository (another app, other UI
+text and narration); ``--sentences 11`` makes it ≈ 42 s.
 
 Usage:
-    python scripts/bench_render.py [--profiles compat,tiny,modern,audio] [--lessons sample,phone]
+    python scripts/bench_render.py [--profiles compat,tiny,modern,audio]
+        [--lessons upright,landscape,sample] [--seed N] [--sentences N]
 """
 
 from __future__ import annotations
@@ -34,9 +38,10 @@ from pipeline.core.languages import load_registry
 from pipeline.core.media import probe, run_ffmpeg
 from pipeline.ingest import IngestOptions, ingest
 from pipeline.render.encode import RenderJob, RenderOptions, job_layout, normalise_audio, render
+from pipeline.render.layout import plan_layout
 from pipeline.render.legibility import glyph_height_css
 from pipeline.render.profiles import Profile, get_profile
-from pipeline.render.quality import measure
+from pipeline.render.quality import measure, ocr_against_native
 from pipeline.speech.align import align
 from pipeline.speech.segment import segment
 from pipeline.speech.subtitles import write_subtitles
@@ -50,13 +55,35 @@ REFERENCE = Profile(
     audio_args=("-c:a", "aac", "-b:a", "32k", "-ac", "1"), codecs=("avc1", "mp4a.40.2"))
 
 SCRIPTS = Path(__file__).resolve().parent
-LESSONS = {
-    "sample": ("make_sample_lesson.py", ["--id", "sample-qr-payment", "--sentences", "17"],
-               "sample-qr-payment"),
-    "phone": ("make_phone_lesson.py", ["--id", "phone-upright", "--size", "720x1280",
-                                       "--fps", "60", "--rotate", "90", "--sentences", "9"],
-              "phone-upright"),
-}
+
+
+def lesson_recipe(key: str, seed: int, sentences: int) -> tuple[str, list[str], str]:
+    """(script, arguments, lesson id) that generate the lesson ``key``."""
+    if key == "sample":
+        return ("make_sample_lesson.py", ["--id", "sample-qr-payment", "--sentences", "17"],
+                "sample-qr-payment")
+    sizes = {"upright": ("720x1280", "90"), "landscape": ("1280x720", "0"),
+             "phone": ("720x1280", "90")}
+    if key not in sizes:
+        raise SystemExit(f"unknown lesson {key!r}: use upright, landscape or sample")
+    size, rotate = sizes[key]
+    lesson_id = f"phone-{key}-s{seed}"
+    return ("make_phone_lesson.py", ["--id", lesson_id, "--size", size, "--fps", "60",
+                                     "--rotate", rotate, "--sentences", str(sentences),
+                                     "--seed", str(seed)], lesson_id)
+
+
+def stream_bytes(path: Path) -> dict[str, int]:
+    """Bytes of coded video and audio in ``path`` (packet payloads, container excluded)."""
+    import av
+
+    out = {"video": 0, "audio": 0}
+    with av.open(str(path)) as c:
+        for packet in c.demux():
+            kind = packet.stream.type
+            if kind in out and packet.size:
+                out[kind] += packet.size
+    return out
 
 
 def _pcm(path: Path, offset: float, tmp: Path) -> np.ndarray:
@@ -80,16 +107,25 @@ def _row(job: RenderJob, opts: RenderOptions, seconds: float, clean: np.ndarray,
          tmp: Path) -> dict[str, object]:
     out_s = probe(job.dst).duration_ms / 1000
     size = job.dst.stat().st_size
+    parts = stream_bytes(job.dst)
     row: dict[str, object] = {"profile": job.profile.name, "duration_s": out_s,
                               "kb_per_min": size / 1024 / (out_s / 60),
-                              "x_realtime": out_s / seconds}
+                              "x_realtime": out_s / seconds, "bytes": size,
+                              "video_bytes": parts["video"], "audio_bytes": parts["audio"]}
     offset = 0.0
     if job.profile.has_video:
         layout = job_layout(job)
         offset = layout.title_s(opts.title_card_s)
-        q = measure(job.recording, job.dst, layout, offset, list(job.cue_times), burned=True)
+        # Every cue's middle is sampled (the gates take 5): fewer samples made OCR noisy.
+        times = list(job.cue_times)
+        q = measure(job.recording, job.dst, layout, offset, times, burned=True,
+                    samples=len(times))
+        # Shown as the reference is seen (its width, doubled as the gate's OCR does).
+        view = 2 * plan_layout(REFERENCE, (layout.width, layout.height)).width
+        native = ocr_against_native(job.recording, job.dst, layout, offset, times, view)
         row |= {"size": f"{layout.width}x{layout.height}", "ssim": q.ssim, "vmaf": q.vmaf,
-                "ocr": q.ocr_diacritics, "glyph_css": glyph_height_css(layout, job.font)}
+                "ocr": q.ocr_diacritics, "ocr_native": native.render,
+                "ocr_scaled": native.scaled, "glyph_css": glyph_height_css(layout, job.font)}
     row["stoi"] = stoi(clean, _pcm(job.dst, offset, tmp))
     return row
 
@@ -133,7 +169,8 @@ def bench_lesson(lesson_dir: Path, profiles: list[str], tmp: Path) -> list[dict[
 
 def _table(rows: list[dict[str, object]]) -> None:
     print(f"\n{'lesson':18} {'profile':11} {'frame':>8} {'KB/min':>7} {'size×':>6} {'×rt':>6} "
-          f"{'SSIM':>6} {'VMAF':>6} {'OCR':>5} {'glyph':>6} {'STOI':>5}")
+          f"{'SSIM':>6} {'VMAF':>6} {'OCR':>5} {'OCRn':>5} {'OCRs':>5} {'glyph':>6} "
+          f"{'STOI':>5} {'videoKB':>8} {'audioKB':>8}")
     for r in rows:
         ref = next(x for x in rows if x["lesson"] == r["lesson"] and x["profile"] == "reference")
 
@@ -145,26 +182,40 @@ def _table(rows: list[dict[str, object]]) -> None:
         print(f"{r['lesson']:18} {r['profile']:11} {r.get('size', '-')!s:>8} "
               f"{f('kb_per_min', '7.1f')} {ratio:6.2f} {f('x_realtime', '6.1f')} "
               f"{f('ssim', '6.4f')} {f('vmaf', '6.1f')} {f('ocr', '5.2f')} "
-              f"{f('glyph_css', '6.1f')} {f('stoi', '5.2f')}")
+              f"{f('ocr_native', '5.2f')} {f('ocr_scaled', '5.2f')} "
+              f"{f('glyph_css', '6.1f')} {f('stoi', '5.2f')} {_kb(r, 'video_bytes')} "
+              f"{_kb(r, 'audio_bytes')}")
+
+
+def _kb(row: dict[str, object], key: str) -> str:
+    v = row.get(key)
+    return f"{v / 1024:8.1f}" if isinstance(v, int) else "-".rjust(8)
 
 
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     p.add_argument("--profiles", default="compat,tiny,modern,audio")
-    p.add_argument("--lessons", default="sample,phone")
+    p.add_argument("--lessons", default="upright,landscape")
+    p.add_argument("--seed", type=int, default=0,
+                   help="phone lessons: 0 = the repository's VNeID lesson, other = a QR one")
+    p.add_argument("--sentences", type=int, default=9)
     p.add_argument("--out", type=Path, default=Path("bench-results/render.json"))
+    p.add_argument("--lessons-dir", type=Path, default=None,
+                   help="keep generated lessons here and reuse them on the next run")
     args = p.parse_args(argv)
     profiles = [x.strip() for x in args.profiles.split(",") if x.strip()]
     rows: list[dict[str, object]] = []
     with tempfile.TemporaryDirectory(prefix="caunoi-bench-render-") as tmp_name:
         tmp = Path(tmp_name)
         for key in [x.strip() for x in args.lessons.split(",") if x.strip()]:
-            script, extra, lesson_id = LESSONS[key]
-            subprocess.run([sys.executable, str(SCRIPTS / script), "--out",
-                            str(tmp / "lessons"), *extra], check=True, capture_output=True)
+            script, extra, lesson_id = lesson_recipe(key, args.seed, args.sentences)
+            lessons = args.lessons_dir or tmp / "lessons"
+            if not (lessons / lesson_id / "recording.mp4").exists():
+                subprocess.run([sys.executable, str(SCRIPTS / script), "--out", str(lessons),
+                                *extra], check=True, capture_output=True)
             work = tmp / lesson_id
             work.mkdir()
-            rows += bench_lesson(tmp / "lessons" / lesson_id, profiles, work)
+            rows += bench_lesson(lessons / lesson_id, profiles, work)
     _table(rows)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(rows, indent=2), encoding="utf-8")

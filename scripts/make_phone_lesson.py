@@ -9,7 +9,7 @@ arguments give byte-identical files. Used by the render tests and ``bench_render
 
 Usage:
     python scripts/make_phone_lesson.py --out DIR [--id ID] [--size 720x1280] [--fps 60]
-        [--rotate 0|90|270] [--sentences N]
+        [--rotate 0|90|270] [--sentences N] [--seed N]
 """
 
 from __future__ import annotations
@@ -53,8 +53,57 @@ STEPS: tuple[tuple[str, str, str, tuple[str, ...]], ...] = (
 )
 TABS = ("Trang chủ", "Ví giấy tờ", "Thông báo", "Cá nhân")
 
+# A second app (QR payment in a banking app), for --seed: a lesson whose screens, UI text and
+# narration are not the default one's (benchmarks measure on a lesson not in the repository).
+QR_TITLE = "Thanh toán bằng mã QR trên ứng dụng ngân hàng"
+Q1, Q2, Q3 = ("Mở ứng dụng ngân hàng", "Quét mã và xác nhận thanh toán",
+              "Xem lại và giữ an toàn")
+QR_STEPS: tuple[tuple[str, str, str, tuple[str, ...]], ...] = (
+    (Q1, "Trong bài này chúng ta học cách trả tiền bằng mã QR.", "Ngân hàng số",
+     ("Chuyển tiền", "Quét mã QR", "Nạp tiền điện thoại", "Thanh toán hóa đơn", "Tiết kiệm")),
+    (Q1, "Mở ứng dụng ngân hàng và nhập mật khẩu đăng nhập.", "Đăng nhập",
+     ("Tên đăng nhập", "Mật khẩu", "Ghi nhớ đăng nhập", "Quên mật khẩu?", "Đăng nhập")),
+    (Q1, "Trên màn hình chính, chọn mục quét mã QR.", "Trang chủ",
+     ("Số dư tài khoản", "Quét mã QR", "Lịch sử giao dịch", "Ưu đãi của bạn")),
+    (Q2, "Đưa camera vào mã QR dán ở quầy hàng.", "Quét mã QR",
+     ("Đưa mã vào giữa khung", "Bật đèn pin", "Chọn ảnh có sẵn", "Mã của tôi")),
+    (Q2, "Nếu không quét được, hãy lau camera và thử lại.", "Trợ giúp",
+     ("Không quét được mã?", "Lau sạch camera", "Tăng độ sáng màn hình",
+      "Gọi tổng đài 1900 5454")),
+    (Q2, "Kiểm tra tên cửa hàng rồi nhập số tiền cần trả.", "Thông tin thanh toán",
+     ("Cửa hàng Tạp hóa Hương Lan", "Số tiền: 125.000 đồng", "Nội dung: mua gạo",
+      "Phí giao dịch: miễn phí", "Tiếp tục")),
+    (Q2, "Nhập mã xác thực được gửi qua tin nhắn điện thoại.", "Xác thực giao dịch",
+     ("Mã OTP gồm 6 chữ số", "Đã gửi tới số ***912", "Hiệu lực trong 2 phút",
+      "Gửi lại mã", "Xác nhận")),
+    (Q2, "Màn hình báo giao dịch thành công là bạn đã trả xong.", "Giao dịch thành công",
+     ("Đã chuyển 125.000 đồng", "Mã giao dịch 4821", "Lưu ảnh biên lai", "Về trang chủ")),
+    (Q3, "Bạn có thể xem lại giao dịch trong mục lịch sử.", "Lịch sử giao dịch",
+     ("Hôm nay: Tạp hóa Hương Lan", "Hôm qua: Điện lực Sơn La", "Tuần trước: Nạp thẻ Viettel",
+      "Tải sao kê")),
+    (Q3, "Để an toàn, không đưa mật khẩu cho người khác.", "Bảo mật",
+     ("Đổi mật khẩu", "Xác thực vân tay", "Thiết bị đã đăng nhập", "Khóa thẻ tạm thời")),
+    (Q3, "Dùng xong, hãy đăng xuất khỏi ứng dụng.", "Cài đặt",
+     ("Ngôn ngữ: Tiếng Việt", "Cỡ chữ", "Thông báo giao dịch", "Đăng xuất")),
+)
+QR_TABS = ("Trang chủ", "Giao dịch", "Ưu đãi", "Tài khoản")
 
-def draw_screen(size: tuple[int, int], step: int) -> Image.Image:
+
+def variant(seed: int) -> tuple[str, tuple[tuple[str, str, str, tuple[str, ...]], ...],
+                                 tuple[str, ...]]:
+    """Title, steps and tab labels of the lesson for ``seed`` (0: the default VNeID lesson;
+    any other seed: the QR-payment app, rows of each screen in a seeded order)."""
+    if seed == 0:
+        return TITLE, STEPS, TABS
+    import random
+
+    rng = random.Random(seed)
+    steps = tuple((c, text, title, tuple(rng.sample(rows, len(rows))))
+                  for c, text, title, rows in QR_STEPS)
+    return QR_TITLE, steps, QR_TABS
+
+
+def draw_screen(size: tuple[int, int], step: int, seed: int = 0) -> Image.Image:
     """One app screen at ``size`` (display orientation): status bar, app bar, rows of
     small UI text, bottom tab bar."""
     w, h = size
@@ -64,7 +113,8 @@ def draw_screen(size: tuple[int, int], step: int) -> Image.Image:
     ui = ImageFont.truetype(font_file("Noto Sans"), round(28 * u))
     bold = ImageFont.truetype(font_file("Noto Sans", bold=True), round(34 * u))
     small = ImageFont.truetype(font_file("Noto Sans"), round(22 * u))
-    _, _, title, rows = STEPS[step % len(STEPS)]
+    _, steps, tabs = variant(seed)
+    _, _, title, rows = steps[step % len(steps)]
     bar = round(48 * u)
     d.rectangle((0, 0, w, bar), fill=(20, 20, 24))
     d.text((round(24 * u), round(8 * u)), "9:41", font=small, fill=(230, 230, 230))
@@ -81,8 +131,8 @@ def draw_screen(size: tuple[int, int], step: int) -> Image.Image:
     tab_h = round(120 * u)
     d.rectangle((0, h - tab_h, w, h), fill=(240, 240, 240))
     d.line((0, h - tab_h, w, h - tab_h), fill=(200, 200, 200), width=max(1, round(2 * u)))
-    for k, tab in enumerate(TABS):
-        cx = (k + 0.5) * w / len(TABS)
+    for k, tab in enumerate(tabs):
+        cx = (k + 0.5) * w / len(tabs)
         d.ellipse((cx - 16 * u, h - tab_h + 18 * u, cx + 16 * u, h - tab_h + 50 * u),
                   fill=(196, 30, 40) if k == 0 else (150, 150, 150))
         tw = d.textlength(tab, font=small)
@@ -91,11 +141,11 @@ def draw_screen(size: tuple[int, int], step: int) -> Image.Image:
 
 
 def _frames(size: tuple[int, int], durations: list[float], fps: int, rotate: int,
-            tmp: Path) -> Path:
+            tmp: Path, seed: int = 0) -> Path:
     """PNG frames and a concat list: each screen shows as sparse stills (VFR), and the
     change to the next screen slides in at ``fps``."""
     entries: list[str] = []
-    screens = [draw_screen(size, i) for i in range(len(durations))]
+    screens = [draw_screen(size, i, seed) for i in range(len(durations))]
     n = 0
 
     def put(img: Image.Image, seconds: float) -> None:
@@ -123,12 +173,13 @@ def _frames(size: tuple[int, int], durations: list[float], fps: int, rotate: int
     return tmp / "frames.txt"
 
 
-def _narration(n: int, tmp: Path) -> tuple[Path, list[float]]:
+def _narration(n: int, tmp: Path, seed: int = 0) -> tuple[Path, list[float]]:
+    steps = variant(seed)[1]
     pieces, durations = [np.zeros(int(0.6 * RATE), dtype=np.int16)], []
     for i in range(n):
         wav = tmp / f"s{i}.wav"
         subprocess.run(["espeak-ng", "-v", "vi", "-s", "160", "-w", str(wav),
-                        STEPS[i % len(STEPS)][1]], check=True, capture_output=True)
+                        steps[i % len(steps)][1]], check=True, capture_output=True)
         with wave.open(str(wav), "rb") as w:
             speech = np.frombuffer(w.readframes(w.getnframes()), dtype="<i2")
         pause = np.zeros(int(0.7 * RATE), dtype=np.int16)
@@ -144,13 +195,14 @@ def _narration(n: int, tmp: Path) -> tuple[Path, list[float]]:
 
 
 def build(out: Path, lesson_id: str, size: tuple[int, int], fps: int, rotate: int,
-          sentences: int) -> Path:
+          sentences: int, seed: int = 0) -> Path:
+    title, steps, _ = variant(seed)
     lesson = out / lesson_id
     lesson.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="caunoi-phone-") as tmp_name:
         tmp = Path(tmp_name)
-        wav, durations = _narration(sentences, tmp)
-        frames = _frames(size, durations, fps, rotate, tmp)
+        wav, durations = _narration(sentences, tmp, seed)
+        frames = _frames(size, durations, fps, rotate, tmp, seed)
         stored = tmp / "stored.mp4"
         run_ffmpeg(["-f", "concat", "-safe", "0", "-i", str(frames), "-i", str(wav),
                     "-map", "0:v", "-map", "1:a", "-fps_mode", "vfr", "-enc_time_base", f"1/{fps}",
@@ -165,13 +217,13 @@ def build(out: Path, lesson_id: str, size: tuple[int, int], fps: int, rotate: in
                    action="writing the rotation metadata", path=lesson)
     script = []
     for i in range(sentences):
-        chapter, text = STEPS[i % len(STEPS)][:2]
-        if i == 0 or chapter != STEPS[(i - 1) % len(STEPS)][0]:
+        chapter, text = steps[i % len(steps)][:2]
+        if i == 0 or chapter != steps[(i - 1) % len(steps)][0]:
             script += ["", f"# {chapter}"] if i else [f"# {chapter}"]
         script.append(text)
     (lesson / "script.md").write_text("\n".join(script) + "\n", encoding="utf-8")
     (lesson / "lesson.toml").write_text(
-        f'title = "{TITLE}"\nlanguages = []\nprofiles = ["compat"]\n'
+        f'title = "{title}"\nlanguages = []\nprofiles = ["compat"]\n'
         'authors = ["Cầu Nối phone-lesson generator (espeak-ng -v vi)"]\n', encoding="utf-8")
     return lesson
 
@@ -184,9 +236,11 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--fps", type=int, default=60)
     p.add_argument("--rotate", type=int, default=0, choices=(0, 90, 270))
     p.add_argument("--sentences", type=int, default=len(STEPS))
+    p.add_argument("--seed", type=int, default=0,
+                   help="0: the VNeID lesson; other: a QR-payment lesson, rows in seeded order")
     a = p.parse_args(argv)
     w, h = (int(x) for x in a.size.lower().split("x"))
-    print(build(a.out, a.id, (w, h), a.fps, a.rotate, a.sentences))
+    print(build(a.out, a.id, (w, h), a.fps, a.rotate, a.sentences, a.seed))
     return 0
 
 

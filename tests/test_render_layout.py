@@ -5,16 +5,21 @@ from __future__ import annotations
 import math
 from pathlib import Path
 
+import ffmpeg
+import numpy as np
 import pysubs2
 import pytest
+from PIL import Image
 
 from pipeline.core.languages import Registry
+from pipeline.core.media import run_ffmpeg
 from pipeline.core.types import Cue
 from pipeline.render.burn import BurnSpec, fit_lines, write_burn_ass
 from pipeline.render.frames import content_frame_time
 from pipeline.render.graph import EncodeInputs, encode_command
-from pipeline.render.layout import LINE_HEIGHT, orientation_of, plan_layout
+from pipeline.render.layout import LINE_HEIGHT, Layout, orientation_of, plan_layout
 from pipeline.render.profiles import LEVEL_30_MACROBLOCKS, PROFILES, get_profile
+from pipeline.render.quality import sample_moments
 from pipeline.speech.subtitles import write_subtitles
 
 
@@ -116,3 +121,48 @@ def test_poster_time_is_a_content_frame() -> None:
 def test_every_video_profile_has_a_target() -> None:
     for p in PROFILES.values():
         assert (p.short_side > 0) == p.has_video == (p.max_fps > 0)
+
+
+def _burned(ass: Path, layout: Layout, at_s: float, tmp: Path) -> np.ndarray:
+    """The ASS drawn by libass over a black frame of the layout's size at ``at_s``."""
+    png = tmp / f"burn-{layout.width}x{layout.height}-{at_s}.png"
+    src = ffmpeg.input(f"color=black:s={layout.width}x{layout.height}:d={at_s + 1}", f="lavfi")
+    args = (src.filter("ass", filename=str(ass)).trim(start=at_s)
+            .output(str(png), vframes=1, update=1).get_args())
+    run_ffmpeg(args, action="drawing subtitles", path=png)
+    return np.asarray(Image.open(png).convert("L")).astype(int)
+
+
+@pytest.mark.parametrize(("profile", "source"), [
+    ("compat", (720, 1280)), ("tiny", (720, 1280)), ("modern", (720, 1280)),
+    ("compat", (1280, 720)), ("tiny", (1280, 720)),
+])
+def test_nothing_is_drawn_over_the_app_bar(profile: str, source: tuple[int, int],
+                                           tmp_path: Path, registry: Registry) -> None:
+    # A two-line cue, a long two-line chapter banner and the draft watermark, all at once.
+    write_subtitles([Cue(0, 0, 500, 6000, ("Nhập mã OTP gồm sáu chữ số được gửi",
+                                           "qua tin nhắn điện thoại của bạn."))],
+                    registry.get("vi"), tmp_path)
+    layout = plan_layout(get_profile(profile), source)
+    spec = BurnSpec(font="Noto Sans", layout=layout, draft=True,
+                    chapters=((500, "Quét mã và xác nhận thanh toán trên ứng dụng ngân hàng"),))
+    ass = write_burn_ass(tmp_path / "vi.ass", tmp_path / "b.ass", spec)
+    ink = _burned(ass, layout, 2.0, tmp_path) > 8
+    _, _, _, content_h = layout.content
+    assert not ink[:round(0.08 * content_h)].any()  # the status bar and the app bar
+    assert not ink[:layout.app_top].any()
+    assert ink[layout.subtitle_top:].any()
+    # The watermark alone (after the cue): bottom-right corner, in the band if there is one.
+    alone = _burned(ass, layout, 7.0, tmp_path) > 8
+    rows, cols = np.nonzero(alone)
+    assert rows.size and rows.min() >= layout.subtitle_top
+    assert cols.min() > layout.width // 2
+    if layout.band:
+        assert rows.min() >= content_h
+
+
+def test_quality_gates_sample_every_cue_once_when_there_are_few() -> None:
+    assert sample_moments([2.45, 6.4], 5) == [2.45, 6.4]  # was [2.45, 2.45]
+    assert sample_moments([1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0, 9.0], 5) == \
+        [1.0, 3.0, 5.0, 7.0, 9.0]
+    assert sample_moments([], 5) == []

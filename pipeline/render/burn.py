@@ -2,7 +2,7 @@
 frame (font size for legibility, box in the band or over the phone's bottom bar), lines
 re-fitted to the frame width (a cue that would need three lines becomes two cues), chapter
 banners stacked above the subtitles (never over the app bar at the top), and the
-"draft" watermark."""
+"draft" watermark in a bottom corner (never over the app bar either)."""
 
 from __future__ import annotations
 
@@ -21,6 +21,8 @@ from pipeline.speech.subtitles import SubtitleStyle, apply_style, font_runs
 __all__ = ["BurnSpec", "fit_lines", "write_burn_ass"]
 
 WATERMARK = "BẢN NHÁP"
+#: The watermark's ASS layer: below subtitles and banners (which are drawn over it).
+WATERMARK_LAYER = 0
 _TAGS = re.compile(r"\{[^}]*\}")
 _FONT_TAG = re.compile(r"\{\\fn([^}]*)\}")
 #: Gap kept between the two halves of a split cue, ms (the segmenter's minimum gap).
@@ -121,15 +123,23 @@ def _banners(subs: pysubs2.SSAFile, spec: BurnSpec) -> None:
 
 
 def _watermark(subs: pysubs2.SSAFile, spec: BurnSpec) -> None:
+    """"BẢN NHÁP" in the bottom-right corner: in the subtitle band when the layout has one,
+    else over the bottom of the picture (an upright phone's bottom bar) -- never over the
+    status and app bars at the top. It sits on a layer under the subtitles and banners, so
+    a cue's box covers it instead of being pushed up by it (libass only moves events that
+    collide on the same layer)."""
     style = subs.styles["Default"].copy()
-    style.alignment = pysubs2.Alignment.TOP_RIGHT
+    style.alignment = pysubs2.Alignment.BOTTOM_RIGHT
     style.fontname, style.fontsize = "Noto Sans", max(12, spec.layout.font_size * 3 // 4)
     style.marginv = spec.layout.margin_v
+    style.marginr = spec.style.margin_h
     style.primarycolor = pysubs2.Color(255, 230, 120, 0x30)
     subs.styles["Watermark"] = style
+    for ev in subs:
+        ev.layer = max(ev.layer, WATERMARK_LAYER + 1)
     end = max((e.end for e in subs), default=0) + 3_600_000
     subs.insert(0, pysubs2.SSAEvent(start=0, end=end, text=WATERMARK, style="Watermark",
-                                    layer=1))
+                                    layer=WATERMARK_LAYER))
 
 
 def write_burn_ass(src: Path | None, dst: Path, spec: BurnSpec) -> Path:

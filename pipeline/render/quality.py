@@ -21,7 +21,8 @@ from pipeline.core.media import run_ffmpeg
 from pipeline.render.frames import frames_at
 from pipeline.render.layout import Layout
 
-__all__ = ["QualityReport", "measure", "ocr_available"]
+__all__ = ["NativeOcr", "QualityReport", "measure", "ocr_against_native", "ocr_available",
+           "sample_moments"]
 
 log = logging.getLogger("caunoi.quality")
 
@@ -67,14 +68,20 @@ def _source_frames(source: Path, times: list[float], layout: Layout) -> list[np.
     return [_place(f, layout) for f in frames_at(source, times)]
 
 
-def _ocr(img: np.ndarray) -> str:
+def _ocr(img: np.ndarray, width: int = 0) -> str:
+    """Tesseract's Vietnamese reading of ``img`` shown ``width`` px wide (0: twice its own
+    width). Page segmentation 4 (one column of lines of any size): the default block mode
+    (6) reads the full-width row boxes of a phone app as graphics ("P P P P") at some
+    sizes and not at others, which made the score depend on the frame size, not on the
+    picture."""
     from PIL import Image
 
+    width = width or img.shape[1] * 2
+    height = round(img.shape[0] * width / img.shape[1])
     with tempfile.TemporaryDirectory() as tmp:
         p = Path(tmp) / "f.png"
-        Image.fromarray(img).resize((img.shape[1] * 2, img.shape[0] * 2),
-                                    Image.Resampling.LANCZOS).save(p)
-        proc = subprocess.run(["tesseract", str(p), "-", "-l", "vie", "--psm", "6"],
+        Image.fromarray(img).resize((width, height), Image.Resampling.LANCZOS).save(p)
+        proc = subprocess.run(["tesseract", str(p), "-", "-l", "vie", "--psm", "4"],
                               capture_output=True, text=True, check=False)
     return unicodedata.normalize("NFC", proc.stdout)
 
@@ -131,6 +138,13 @@ def _subtitles_present(src: list[np.ndarray], out: list[np.ndarray], layout: Lay
     return sum(c > 0.01 for c in changed) / len(changed)
 
 
+def sample_moments(cue_times_s: list[float], samples: int) -> list[float]:
+    """``samples`` moments spread evenly over the cues, first and last included (with fewer
+    cues than samples: every cue once)."""
+    n = min(samples, len(cue_times_s))
+    return [cue_times_s[round(i * (len(cue_times_s) - 1) / max(1, n - 1))] for i in range(n)]
+
+
 def measure(source: Path, render: Path, layout: Layout, offset_s: float,
             cue_times_s: list[float], burned: bool, ffmpeg: str = "",
             samples: int = 5) -> QualityReport:
@@ -138,8 +152,7 @@ def measure(source: Path, render: Path, layout: Layout, offset_s: float,
     source recording placed as ``layout`` places it, at the moments in ``cue_times_s``
     (mid-cue, source timeline)."""
     ssim, vmaf = _compare(source, render, offset_s, layout, ffmpeg)
-    picks = [cue_times_s[round(i * (len(cue_times_s) - 1) / max(1, samples - 1))]
-             for i in range(min(samples, len(cue_times_s)))] if cue_times_s else []
+    picks = sample_moments(cue_times_s, samples)
     ocr = present = None
     if picks:
         src = _source_frames(source, picks, layout)
@@ -154,3 +167,38 @@ def measure(source: Path, render: Path, layout: Layout, offset_s: float,
         if burned:
             present = _subtitles_present(src, out, layout)
     return QualityReport(ssim=ssim, vmaf=vmaf, ocr_diacritics=ocr, subtitles_present=present)
+
+
+@dataclass(frozen=True)
+class NativeOcr:
+    # Share of the diacritic words OCR reads in the recording at its own resolution that it
+    # also reads in the render (scaling + encoding lost the rest) and in the recording only
+    # scaled to the render's size (what scaling alone loses); every picture is shown at the
+    # same width, as a phone shows any profile full-width.
+    render: float | None
+    scaled: float | None
+
+
+def ocr_against_native(source: Path, render: Path, layout: Layout, offset_s: float,
+                       times_s: list[float], view_width: int = 960) -> NativeOcr:
+    """Diacritics OCR against the recording at its own resolution, every picture shown
+    ``view_width`` px wide: comparable between renders of different sizes (the gate's
+    :func:`measure` compares with the recording scaled to the render's size, so it sees the
+    encoder's losses only)."""
+    if not (times_s and ocr_available()):
+        return NativeOcr(None, None)
+    y0, y1 = layout.compare_band
+    _, cy, _, ch = layout.content
+    native = frames_at(source, times_s)
+    n0, n1 = (round((y - cy) * native[0].shape[0] / ch) for y in (y0, y1))
+
+    def words(frames: list[np.ndarray]) -> Counter[str]:
+        return _diacritic_words(_ocr(np.concatenate(frames), view_width))
+
+    want = words([f[n0:n1] for f in native])
+    scaled = words([_place(f, layout)[y0:y1] for f in native])
+    got = words([f[y0:y1] for f in frames_at(render, [t + offset_s for t in times_s])])
+    total = sum(want.values())
+    if not total:
+        return NativeOcr(None, None)
+    return NativeOcr(sum((want & got).values()) / total, sum((want & scaled).values()) / total)
