@@ -1,0 +1,253 @@
+#!/usr/bin/env python3
+"""Peak memory of ``caunoi produce``: the whole process tree, per stage, per input length.
+
+Each case runs ``caunoi produce`` in its own session under ``nice -n 10`` and samples, every
+0.1 s, the resident memory (VmRSS) of every process of that session: the caunoi process,
+Prefect's temporary server, ffmpeg and espeak-ng children. Stages are told apart by the
+report lines produce prints after each unit of work ("ingest: ...", "align: ..."): the samples
+taken since the previous line belong to the stage that reports next. The peak of the tree
+(sum of the session's processes at one moment) and of the caunoi process alone are printed,
+with ratios against the first (baseline) lesson of the same run.
+
+Cases (all generated under ``--work``; nothing is downloaded):
+
+- ``lesson-<N>min``: the sample lesson narrated by espeak-ng (``make_sample_lesson.py``),
+  ``--base-sentences`` sentences for the base length, longer lessons are the base lesson's
+  recording and script repeated (``ffmpeg -f concat -c copy``), so a 60-minute lesson is read
+  by the same voice without synthesising an hour at once;
+- ``silent-<H>h``: an H-hour silent ``recording.ogg`` (Opus), once with the default limits
+  (refused before any work) and once with ``CAUNOI_MAX_RECORDING_S`` raised past it (decoded
+  to the analysis WAV, found silent, refused).
+
+    python scripts/bench_memory.py --work /tmp/mem --minutes 10 60 --silent-hours 10
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import os
+import shutil
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from pipeline.core.media import ffmpeg_exe, probe
+
+ROOT = Path(__file__).resolve().parent.parent
+STAGES = ("ingest", "transcribe", "align", "segment", "subtitles", "translate", "review",
+          "render", "publish")
+
+
+def _session_rss(sid: int) -> tuple[int, int, dict[str, int]]:
+    """(total RSS in bytes of session ``sid``, RSS of its leader, RSS per command name)."""
+    total = leader = 0
+    names: dict[str, int] = {}
+    for entry in os.scandir("/proc"):
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = Path(f"/proc/{entry.name}/stat").read_text()
+            status = Path(f"/proc/{entry.name}/status").read_text()
+        except OSError:
+            continue
+        rest = stat.rsplit(")", 1)[-1].split()
+        if int(rest[3]) != sid:
+            continue
+        name = stat[stat.index("(") + 1: stat.rindex(")")]
+        rss = next((int(line.split()[1]) * 1024 for line in status.splitlines()
+                    if line.startswith("VmRSS:")), 0)
+        total += rss
+        names[name] = names.get(name, 0) + rss
+        if int(entry.name) == sid:
+            leader = rss
+    return total, leader, names
+
+
+@dataclass
+class Sampler:
+    """Samples a session's memory in a thread until :meth:`stop`."""
+
+    sid: int
+    period_s: float = 0.1
+    samples: list[tuple[float, int, int, dict[str, int]]] = field(default_factory=list)
+    _stop: threading.Event = field(default_factory=threading.Event)
+
+    def run(self) -> None:
+        while not self._stop.is_set():
+            total, leader, names = _session_rss(self.sid)
+            if total:
+                self.samples.append((time.monotonic(), total, leader, names))
+            self._stop.wait(self.period_s)
+
+    def stop(self) -> None:
+        self._stop.set()
+
+
+@dataclass
+class Result:
+    label: str
+    exit_code: int
+    seconds: float
+    peak_tree: int
+    peak_main: int
+    stages: dict[str, tuple[int, int]]  # stage -> (peak tree, peak main)
+    top: dict[str, int]  # per command name, its largest RSS
+    last_line: str
+
+
+def _stage_of(line: str) -> str | None:
+    head = line.split(":", 1)[0].strip().lower()
+    return head if head in STAGES else None
+
+
+def measure(label: str, argv: list[str], env: dict[str, str]) -> Result:
+    """Run ``argv`` in its own session and sample its memory until it exits."""
+    t0 = time.monotonic()
+    proc = subprocess.Popen(["nice", "-n", "10", *argv], env=env, stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, text=True, start_new_session=True)
+    sampler = Sampler(proc.pid)
+    thread = threading.Thread(target=sampler.run, daemon=True)
+    thread.start()
+    marks: list[tuple[float, str]] = []
+    assert proc.stdout is not None
+    for line in proc.stdout:
+        marks.append((time.monotonic(), line.rstrip()))
+    code = proc.wait()
+    sampler.stop()
+    thread.join()
+    stages: dict[str, tuple[int, int]] = {}
+    since = t0
+    for when, line in marks:
+        stage = _stage_of(line)
+        if stage is None:
+            continue
+        window = [s for s in sampler.samples if since <= s[0] <= when]
+        if window:
+            old = stages.get(stage, (0, 0))
+            stages[stage] = (max(old[0], max(s[1] for s in window)),
+                             max(old[1], max(s[2] for s in window)))
+        since = when
+    top: dict[str, int] = {}
+    for s in sampler.samples:
+        for name, rss in s[3].items():
+            top[name] = max(top.get(name, 0), rss)
+    last = next((ln for _, ln in reversed(marks) if ln.strip()), "")
+    return Result(label, code, time.monotonic() - t0,
+                  max((s[1] for s in sampler.samples), default=0),
+                  max((s[2] for s in sampler.samples), default=0), stages, top, last)
+
+
+def _run(cmd: list[str]) -> None:
+    subprocess.run(["nice", "-n", "10", *cmd], check=True, stdout=subprocess.DEVNULL)
+
+
+def make_lessons(work: Path, minutes: list[int], base_sentences: int) -> dict[int, Path]:
+    """The base lesson and, for longer lengths, its recording and script repeated."""
+    lessons = work / "lessons"
+    base = lessons / "lesson-base"
+    if not (base / "recording.mp4").is_file():
+        _run([sys.executable, str(ROOT / "scripts/make_sample_lesson.py"), "--out", str(lessons),
+              "--id", "lesson-base", "--sentences", str(base_sentences)])
+    base_min = probe(base / "recording.mp4").duration_ms / 60_000
+    found: dict[int, Path] = {}
+    for m in minutes:
+        copies = max(1, math.ceil(m / base_min - 0.05))
+        dst = lessons / f"lesson-{m}min"
+        if not (dst / "recording.mp4").is_file():
+            dst.mkdir(parents=True, exist_ok=True)
+            listing = dst / "concat.txt"
+            listing.write_text(f"file '{base / 'recording.mp4'}'\n" * copies, encoding="utf-8")
+            _run([ffmpeg_exe(), "-hide_banner", "-loglevel", "error", "-y", "-f", "concat",
+                  "-safe", "0", "-i", str(listing), "-c", "copy", str(dst / "recording.mp4")])
+            listing.unlink()
+            script = (base / "script.md").read_text(encoding="utf-8")
+            (dst / "script.md").write_text("\n".join([script] * copies), encoding="utf-8")
+            shutil.copyfile(base / "lesson.toml", dst / "lesson.toml")
+        found[m] = dst
+    return found
+
+
+def make_silent(work: Path, hours: float) -> Path:
+    """A lesson whose recording.ogg is ``hours`` of digital silence (Opus, a few MB)."""
+    dst = work / "lessons" / f"silent-{hours:g}h"
+    if not (dst / "recording.ogg").is_file():
+        dst.mkdir(parents=True, exist_ok=True)
+        _run([ffmpeg_exe(), "-hide_banner", "-loglevel", "error", "-y", "-f", "lavfi", "-i",
+              "anullsrc=r=16000:cl=mono", "-t", str(int(hours * 3600)), "-c:a", "libopus",
+              "-b:a", "6k", str(dst / "recording.ogg")])
+        (dst / "script.md").write_text("# Chương một\nXin chào bà con.\n", encoding="utf-8")
+        (dst / "lesson.toml").write_text('title = "Im lặng"\nlanguages = ["hmn"]\n',
+                                         encoding="utf-8")
+    return dst
+
+
+def _gb(n: int) -> str:
+    return f"{n / 1e9:.2f}"
+
+
+def report(results: list[Result]) -> None:
+    base = results[0] if results else None
+    print("\ncase | exit | s | peak tree GB | peak caunoi GB | x baseline | last line")
+    for r in results:
+        ratio = r.peak_tree / base.peak_tree if base and base.peak_tree else 0.0
+        print(f"{r.label} | {r.exit_code} | {r.seconds:.0f} | {_gb(r.peak_tree)} | "
+              f"{_gb(r.peak_main)} | {ratio:.2f} | {r.last_line[:110]}")
+    print("\nper stage (peak tree GB / caunoi GB):")
+    for r in results:
+        cells = ", ".join(f"{k} {_gb(v[0])}/{_gb(v[1])}" for k, v in r.stages.items())
+        print(f"{r.label}: {cells or '-'}")
+    print("\nlargest processes (peak RSS GB by command):")
+    for r in results:
+        top = sorted(r.top.items(), key=lambda kv: -kv[1])[:4]
+        print(f"{r.label}: " + ", ".join(f"{k} {_gb(v)}" for k, v in top))
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--work", type=Path, required=True)
+    ap.add_argument("--minutes", type=int, nargs="*", default=[10, 60])
+    ap.add_argument("--base-sentences", type=int, default=132,
+                    help="sentences of the base lesson (132 ≈ 10 min)")
+    ap.add_argument("--silent-hours", type=float, default=10.0, help="0 = skip")
+    ap.add_argument("--languages", default="vi", help="passed to produce --languages")
+    ap.add_argument("--profiles", default="compat", help="passed to produce --profiles")
+    ap.add_argument("--no-prefect", action="store_true")
+    args = ap.parse_args()
+    work = args.work.resolve()
+    work.mkdir(parents=True, exist_ok=True)
+    env = {**os.environ, "PYTHONUNBUFFERED": "1", "PYTHONPATH": str(ROOT)}
+    produce = [sys.executable, "-m", "flows.cli", "produce"]
+    extra = ["--languages", args.languages, "--profiles", args.profiles]
+    if args.no_prefect:
+        extra.append("--no-prefect")
+    results: list[Result] = []
+    for m, lesson in make_lessons(work, args.minutes, args.base_sentences).items():
+        out = work / f"out-{m}min"
+        shutil.rmtree(out, ignore_errors=True)
+        minutes = probe(lesson / "recording.mp4").duration_ms / 60_000
+        results.append(measure(f"lesson {minutes:.1f} min", [*produce, str(lesson), "--out",
+                                                             str(out), *extra], env))
+        print(f"done: {results[-1].label} exit {results[-1].exit_code}", flush=True)
+    if args.silent_hours > 0:
+        silent = make_silent(work, args.silent_hours)
+        out = work / "out-silent"
+        for label, more in (("silent default limits", {}),
+                            ("silent limit raised", {"CAUNOI_MAX_RECORDING_S":
+                                                     str(int(args.silent_hours * 3600 + 60)),
+                                                     "CAUNOI_MAX_RECORDING_MB": "8192"})):
+            shutil.rmtree(out, ignore_errors=True)
+            results.append(measure(f"{label} {args.silent_hours:g} h",
+                                   [*produce, str(silent), "--out", str(out), *extra],
+                                   {**env, **more}))
+            print(f"done: {results[-1].label} exit {results[-1].exit_code}", flush=True)
+    report(results)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
