@@ -142,6 +142,35 @@ def measure(label: str, argv: list[str], env: dict[str, str]) -> Result:
                   max((s[2] for s in sampler.samples), default=0), stages, top, last)
 
 
+_VAD_PROBE = """
+import resource, sys
+from pathlib import Path
+from pipeline.core.media import read_wav
+from pipeline.speech import vad
+wav, how = Path(sys.argv[1]), sys.argv[2]
+before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+if how == "blocks":
+    n = len(vad.wav_speech_regions(wav))
+elif how == "whole":
+    n = len(vad.speech_regions(*read_wav(wav)))
+else:
+    vad._silero_probs(iter([]))  # load the Silero model only
+    n = 0
+print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024, n)
+"""
+
+
+def vad_peaks(wav: Path, env: dict[str, str]) -> dict[str, int]:
+    """Peak RSS of one process finding the speech regions of ``wav``: block by block
+    (transcribe's path), from the whole array (the aligners' path), and the model alone."""
+    found: dict[str, int] = {}
+    for how in ("model-only", "blocks", "whole"):
+        out = subprocess.run(["nice", "-n", "10", sys.executable, "-c", _VAD_PROBE, str(wav),
+                              how], env=env, capture_output=True, text=True, check=True)
+        found[how] = int(out.stdout.split()[0])
+    return found
+
+
 def _run(cmd: list[str]) -> None:
     subprocess.run(["nice", "-n", "10", *cmd], check=True, stdout=subprocess.DEVNULL)
 
@@ -177,9 +206,9 @@ def make_silent(work: Path, hours: float) -> Path:
     dst = work / "lessons" / f"silent-{hours:g}h"
     if not (dst / "recording.ogg").is_file():
         dst.mkdir(parents=True, exist_ok=True)
-        _run([ffmpeg_exe(), "-hide_banner", "-loglevel", "error", "-y", "-f", "lavfi", "-i",
-              "anullsrc=r=16000:cl=mono", "-t", str(int(hours * 3600)), "-c:a", "libopus",
-              "-b:a", "6k", str(dst / "recording.ogg")])
+        from tests.test_robust_inputs import _silent_ogg
+
+        _silent_ogg(int(hours * 3600))(dst)
         (dst / "script.md").write_text("# Chương một\nXin chào bà con.\n", encoding="utf-8")
         (dst / "lesson.toml").write_text('title = "Im lặng"\nlanguages = ["hmn"]\n',
                                          encoding="utf-8")
@@ -233,6 +262,11 @@ def main() -> int:
         results.append(measure(f"lesson {minutes:.1f} min", [*produce, str(lesson), "--out",
                                                              str(out), *extra], env))
         print(f"done: {results[-1].label} exit {results[-1].exit_code}", flush=True)
+        wav = out / lesson.name / "work" / "audio-16k.wav"
+        if wav.is_file():
+            peaks = vad_peaks(wav, env)
+            print(f"VAD alone on {minutes:.1f} min (peak RSS GB): " + ", ".join(
+                f"{k} {_gb(v)}" for k, v in peaks.items()), flush=True)
     if args.silent_hours > 0:
         silent = make_silent(work, args.silent_hours)
         out = work / "out-silent"
