@@ -4,8 +4,11 @@
 Each case runs ``caunoi produce`` in its own session under ``nice -n 10`` and samples, every
 0.1 s, the resident memory (VmRSS) of every process of that session: the caunoi process,
 Prefect's temporary server, ffmpeg and espeak-ng children. Stages are told apart by the
-report lines produce prints after each unit of work ("ingest: ...", "align: ..."): the samples
-taken since the previous line belong to the stage that reports next. The peak of the tree
+files each one finishes with (ingest.json, alignment.json, subtitles/, video/, manifest.json:
+the samples taken since the previous stage's file belong to the stage whose file appears
+next; under Prefect some jobs overlap, so a stage's figure may include a neighbour's job).
+Output and samples are kept under ``--work`` (``<case>.log``, ``<case>.jsonl``). The peak of
+the tree
 (sum of the session's processes at one moment) and of the caunoi process alone are printed,
 with ratios against the first (baseline) lesson of the same run.
 
@@ -25,6 +28,7 @@ Cases (all generated under ``--work``; nothing is downloaded):
 from __future__ import annotations
 
 import argparse
+import json
 import math
 import os
 import shutil
@@ -39,8 +43,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from pipeline.core.media import ffmpeg_exe, probe
 
 ROOT = Path(__file__).resolve().parent.parent
-STAGES = ("ingest", "transcribe", "align", "segment", "subtitles", "translate", "review",
-          "render", "publish")
 
 
 def _session_rss(sid: int) -> tuple[int, int, dict[str, int]]:
@@ -100,43 +102,52 @@ class Result:
     last_line: str
 
 
-def _stage_of(line: str) -> str | None:
-    head = line.split(":", 1)[0].strip().lower()
-    return head if head in STAGES else None
+#: The file (under OUT/<lesson>/) whose appearance ends each stage, in order.
+MARKERS = (("ingest", "ingest.json"), ("align", "alignment.json"), ("subtitles", "subtitles/*"),
+           ("render", "video/*"), ("publish", "manifest.json"))
 
 
-def measure(label: str, argv: list[str], env: dict[str, str]) -> Result:
+def _stage_ends(lesson_out: Path, t0_wall: float, t0: float) -> list[tuple[str, float]]:
+    """(stage, monotonic time its last file was written), in the plan's order."""
+    ends: list[tuple[str, float]] = []
+    for stage, pattern in MARKERS:
+        files = [f for f in lesson_out.glob(pattern) if f.is_file()]
+        if files:
+            last = max(f.stat().st_mtime for f in files)
+            ends.append((stage, t0 + (last - t0_wall)))
+    return ends
+
+
+def measure(label: str, argv: list[str], env: dict[str, str], lesson_out: Path,
+            logs: Path) -> Result:
     """Run ``argv`` in its own session and sample its memory until it exits."""
-    t0 = time.monotonic()
-    proc = subprocess.Popen(["nice", "-n", "10", *argv], env=env, stdout=subprocess.PIPE,
-                            stderr=subprocess.STDOUT, text=True, start_new_session=True)
-    sampler = Sampler(proc.pid)
-    thread = threading.Thread(target=sampler.run, daemon=True)
-    thread.start()
-    marks: list[tuple[float, str]] = []
-    assert proc.stdout is not None
-    for line in proc.stdout:
-        marks.append((time.monotonic(), line.rstrip()))
-    code = proc.wait()
+    t0, t0_wall = time.monotonic(), time.time()
+    name = "".join(c if c.isalnum() else "-" for c in label)
+    with open(logs / f"{name}.log", "w", encoding="utf-8") as log:
+        proc = subprocess.Popen(["nice", "-n", "10", *argv], env=env, stdout=log,
+                                stderr=subprocess.STDOUT, text=True, start_new_session=True)
+        sampler = Sampler(proc.pid)
+        thread = threading.Thread(target=sampler.run, daemon=True)
+        thread.start()
+        code = proc.wait()
     sampler.stop()
     thread.join()
+    with open(logs / f"{name}.jsonl", "w", encoding="utf-8") as f:
+        for s in sampler.samples:
+            f.write(json.dumps([round(s[0] - t0, 2), s[1], s[2], s[3]]) + "\n")
     stages: dict[str, tuple[int, int]] = {}
     since = t0
-    for when, line in marks:
-        stage = _stage_of(line)
-        if stage is None:
-            continue
+    for stage, when in _stage_ends(lesson_out, t0_wall, t0):
         window = [s for s in sampler.samples if since <= s[0] <= when]
         if window:
-            old = stages.get(stage, (0, 0))
-            stages[stage] = (max(old[0], max(s[1] for s in window)),
-                             max(old[1], max(s[2] for s in window)))
-        since = when
+            stages[stage] = (max(s[1] for s in window), max(s[2] for s in window))
+        since = max(since, when)
     top: dict[str, int] = {}
     for s in sampler.samples:
-        for name, rss in s[3].items():
-            top[name] = max(top.get(name, 0), rss)
-    last = next((ln for _, ln in reversed(marks) if ln.strip()), "")
+        for cmd, rss in s[3].items():
+            top[cmd] = max(top.get(cmd, 0), rss)
+    lines = (logs / f"{name}.log").read_text(encoding="utf-8", errors="replace").splitlines()
+    last = next((ln for ln in reversed(lines) if ln.strip()), "")
     return Result(label, code, time.monotonic() - t0,
                   max((s[1] for s in sampler.samples), default=0),
                   max((s[2] for s in sampler.samples), default=0), stages, top, last)
@@ -260,7 +271,8 @@ def main() -> int:
         shutil.rmtree(out, ignore_errors=True)
         minutes = probe(lesson / "recording.mp4").duration_ms / 60_000
         results.append(measure(f"lesson {minutes:.1f} min", [*produce, str(lesson), "--out",
-                                                             str(out), *extra], env))
+                                                             str(out), *extra], env,
+                               out / lesson.name, work))
         print(f"done: {results[-1].label} exit {results[-1].exit_code}", flush=True)
         wav = out / lesson.name / "work" / "audio-16k.wav"
         if wav.is_file():
@@ -277,7 +289,7 @@ def main() -> int:
             shutil.rmtree(out, ignore_errors=True)
             results.append(measure(f"{label} {args.silent_hours:g} h",
                                    [*produce, str(silent), "--out", str(out), *extra],
-                                   {**env, **more}))
+                                   {**env, **more}, out / silent.name, work))
             print(f"done: {results[-1].label} exit {results[-1].exit_code}", flush=True)
     report(results)
     return 0
