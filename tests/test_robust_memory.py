@@ -137,3 +137,12 @@ def test_title_silence_is_copied_in_blocks(tmp_path: Path) -> None:
     assert after.size == before.size + 60_000
     assert not after[:60_000].any()
     assert np.array_equal(after[60_000:], before)
+
+
+def test_frame_db_in_blocks_equals_the_direct_formula() -> None:
+    x = _bursts(70)[: 16_000 * 70 - 123]  # not a whole number of frames or blocks
+    hop = 16_000 * 10 // 1000
+    n = x.size // hop
+    rms = np.sqrt(np.mean(x[: n * hop].reshape(n, hop).astype(np.float64) ** 2, axis=1))
+    direct = 20 * np.log10(np.maximum(rms, 1e-6))
+    assert np.allclose(vad.frame_db(x, 16_000, 10), direct, atol=1e-9)

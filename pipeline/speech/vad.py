@@ -53,14 +53,11 @@ class VadOptions:
 
 
 def frame_db(samples: np.ndarray, rate: int, frame_ms: int) -> np.ndarray:
-    """RMS level per frame in dBFS."""
-    hop = max(1, rate * frame_ms // 1000)
-    n = samples.size // hop
-    if n == 0:
-        return np.zeros(0)
-    frames = samples[: n * hop].reshape(n, hop).astype(np.float64)
-    rms = np.sqrt(np.mean(frames**2, axis=1))
-    return np.asarray(20 * np.log10(np.maximum(rms, 1e-6)), dtype=np.float64)
+    """RMS level per frame in dBFS (computed a block of frames at a time: no float64 copy of
+    the whole recording)."""
+    step = max(1, rate * frame_ms // 1000) * 4096
+    return _blocks_db((samples[k: k + step] for k in range(0, samples.size, step)), rate,
+                      frame_ms)
 
 
 def _blocks_db(blocks: Iterable[np.ndarray], rate: int, frame_ms: int) -> np.ndarray:
