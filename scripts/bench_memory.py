@@ -4,7 +4,8 @@
 Each case runs ``caunoi produce`` in its own session under ``nice -n 10`` and samples, every
 0.1 s, the resident memory (VmRSS) of every process of that session: the caunoi process,
 Prefect's temporary server, ffmpeg and espeak-ng children. Stages are told apart by the
-files each one finishes with (ingest.json, alignment.json, subtitles/, video/, manifest.json:
+files each one finishes with (ingest.json, work/audio-normalised.wav, alignment.json,
+subtitles/, video/, manifest.json:
 the samples taken since the previous stage's file belong to the stage whose file appears
 next; under Prefect some jobs overlap, so a stage's figure may include a neighbour's job).
 Output and samples are kept under ``--work`` (``<case>.log``, ``<case>.jsonl``). The peak of
@@ -103,7 +104,8 @@ class Result:
 
 
 #: The file (under OUT/<lesson>/) whose appearance ends each stage, in order.
-MARKERS = (("ingest", "ingest.json"), ("align", "alignment.json"), ("subtitles", "subtitles/*"),
+MARKERS = (("ingest", "ingest.json"), ("audio", "work/audio-normalised.wav"),
+           ("transcribe+align", "alignment.json"), ("subtitles", "subtitles/*"),
            ("render", "video/*"), ("publish", "manifest.json"))
 
 
