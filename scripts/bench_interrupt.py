@@ -5,7 +5,8 @@ after ``delay`` seconds (SIGINT to the whole process group, as Ctrl+C does; SIGT
 SIGKILL to the main process only, as ``kill`` does), then report the seconds until it exited,
 its exit code, the processes of its session still alive 2 s later, the temporary folders left
 in its TMPDIR and the ``.part`` files left under the output folder. After a SIGKILL the same
-command is run again and must finish (exit 0) and leave none of them.
+command is run again and must finish (exit 0) and leave none of them; its outputs (alignment,
+subtitles, rendered media) are compared with those of an uninterrupted reference run.
 
     python scripts/bench_interrupt.py LESSON_DIR --work /tmp/x --runs SIGINT:20 SIGTERM:16
 """
@@ -13,6 +14,7 @@ command is run again and must finish (exit 0) and leave none of them.
 from __future__ import annotations
 
 import argparse
+import hashlib
 import os
 import signal
 import subprocess
@@ -43,13 +45,40 @@ def _leftovers(tmp: Path, out: Path) -> tuple[list[str], list[str]]:
     return temps, parts
 
 
+#: Outputs compared after a kill -9 and a re-run (by sha256).
+_COMPARED = ("alignment.json", "subtitles/*", "**/*.mp4", "**/*.webm", "**/*.m4a", "**/*.opus")
+
+
+def _hashes(out: Path) -> dict[str, str]:
+    found: dict[str, str] = {}
+    for pattern in _COMPARED:
+        for f in out.glob(f"*/{pattern}"):
+            if f.is_file() and "/work/" not in str(f) and not f.name.startswith("."):
+                found[str(f.relative_to(out))] = hashlib.sha256(f.read_bytes()).hexdigest()
+    return found
+
+
 def _start(argv: list[str], env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
     with open(log, "ab") as f:
         return subprocess.Popen(argv, env=env, stdout=f, stderr=subprocess.STDOUT,
                                 start_new_session=True)
 
 
-def run_one(lesson: Path, work: Path, sig_name: str, delay: float, extra: list[str]) -> None:
+def reference(lesson: Path, work: Path, extra: list[str]) -> dict[str, str]:
+    """Outputs of an uninterrupted run (the comparison for re-runs after kill -9)."""
+    tmp, out = work / "tmp-reference", work / "out-reference"
+    tmp.mkdir(parents=True, exist_ok=True)
+    argv = [sys.executable, "-m", "flows.cli", "produce", str(lesson), "--out", str(out), *extra]
+    t0 = time.monotonic()
+    code = _start(argv, {**os.environ, "TMPDIR": str(tmp)}, work / "reference.log").wait()
+    found = _hashes(out)
+    print(f"reference: exit {code} in {time.monotonic() - t0:.1f} s, {len(found)} outputs "
+          "compared", flush=True)
+    return found
+
+
+def run_one(lesson: Path, work: Path, sig_name: str, delay: float, extra: list[str],
+            expected: dict[str, str]) -> None:
     label = f"{sig_name.lower()}-{delay:g}"
     tmp, out = work / f"tmp-{label}", work / f"out-{label}"
     tmp.mkdir(parents=True, exist_ok=True)
@@ -80,8 +109,12 @@ def run_one(lesson: Path, work: Path, sig_name: str, delay: float, extra: list[s
         t1 = time.monotonic()
         again = _start(argv, env, log).wait()
         temps, parts = _leftovers(tmp, out)
+        got = _hashes(out)
+        differ = sorted(k for k in expected.keys() | got.keys() if expected.get(k) != got.get(k))
+        same = "identical" if expected and not differ else f"DIFFERENT {differ}"
         print(f"{label}: re-run exit {again} in {time.monotonic() - t1:.1f} s; temp folders: "
-              f"{temps}; .part files: {parts}", flush=True)
+              f"{temps}; .part files: {parts}; outputs vs reference: {same} "
+              f"({len(got)} files)", flush=True)
 
 
 def main() -> None:
@@ -90,11 +123,17 @@ def main() -> None:
     ap.add_argument("--work", type=Path, required=True)
     ap.add_argument("--runs", nargs="+", default=["SIGINT:20", "SIGTERM:16", "SIGKILL:15"])
     ap.add_argument("--no-prefect", action="store_true")
+    ap.add_argument("--profiles", default="", help="passed to produce --profiles")
     args = ap.parse_args()
     extra = ["--no-prefect"] if args.no_prefect else []
+    if args.profiles:
+        extra += ["--profiles", args.profiles]
+    lesson, work = args.lesson.resolve(), args.work.resolve()
+    expected = reference(lesson, work, extra) if any(
+        r.startswith("SIGKILL") for r in args.runs) else {}
     for run in args.runs:
         name, delay = run.split(":")
-        run_one(args.lesson.resolve(), args.work.resolve(), name, float(delay), extra)
+        run_one(lesson, work, name, float(delay), extra, expected)
 
 
 if __name__ == "__main__":

@@ -1,16 +1,14 @@
 """Careless and hostile inputs: each ends as one sentence and an exit code, never a traceback.
 
-``CASES`` is the table of the issue's closing note: run this file as a script
-(``python tests/test_robust_inputs.py LESSON_DIR``) to print it with real exit codes and
-messages. Every case goes through ``caunoi check`` (nothing is decoded or written) unless it
-names another command.
+``CASES`` is the table of the issue's closing note: ``scripts/hostile_inputs.py LESSON_DIR``
+prints it with real exit codes and messages. Every case goes through ``caunoi check`` (nothing
+is decoded or written) unless it names another command.
 """
 
 from __future__ import annotations
 
 import shutil
 import subprocess
-import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -73,11 +71,13 @@ def _script(body: str | bytes) -> Mutate:
     return m
 
 
-def _recording(make: Callable[[Path], None]) -> Mutate:
+def _recording(make: Callable[[Path], None], produce: bool = False) -> Mutate:
     def m(lesson: Path, scratch: Path) -> list[str]:
         for p in lesson.glob("recording.*"):
             p.unlink()
         make(lesson)
+        if produce:
+            return ["produce", str(lesson), "--no-prefect", "--out", str(scratch / "out")]
         return _check(lesson)
     return m
 
@@ -88,6 +88,21 @@ def _ffmpeg(*args: str) -> Callable[[Path], None]:
 
         subprocess.run([ffmpeg_exe(), "-hide_banner", "-loglevel", "error", "-y", *args],
                        check=True, cwd=lesson)
+    return make
+
+
+def _silent_ogg(seconds: int) -> Callable[[Path], None]:
+    """``seconds`` of silent Opus: one minute encoded, then repeated by stream copy (the
+    issue's 13 MB ten-hour file in seconds, not minutes of encoding)."""
+    def make(lesson: Path) -> None:
+        _ffmpeg("-f", "lavfi", "-i", "anullsrc=r=16000:cl=mono", "-t", "60", "-c:a", "libopus",
+                "-b:a", "6k", "minute.ogg")(lesson)
+        (lesson / "minutes.txt").write_text("file 'minute.ogg'\n" * (seconds // 60),
+                                            encoding="utf-8")
+        _ffmpeg("-f", "concat", "-safe", "0", "-i", "minutes.txt", "-c", "copy",
+                "recording.ogg")(lesson)
+        (lesson / "minute.ogg").unlink()
+        (lesson / "minutes.txt").unlink()
     return make
 
 
@@ -231,6 +246,12 @@ CASES: list[Case] = [
     Case("3 h silent audio", _recording(_ffmpeg("-f", "lavfi", "-i", "anullsrc=r=8000:cl=mono",
                                                 "-t", "10800", "-c:a", "pcm_u8",
                                                 "recording.wav")), (2,), "max_recording_s"),
+    Case("10 h silent recording.ogg (Opus, 13 MB)", _recording(_silent_ogg(36_000)), (2,),
+         "max_recording_s"),
+    Case("60 s of digital silence (produce)",
+         _recording(_ffmpeg("-f", "lavfi", "-i", "anullsrc=r=16000:cl=mono", "-t", "60",
+                            "-c:a", "libopus", "recording.ogg"), produce=True),
+         (2,), "silent"),
     Case("8192x64 picture", _recording(_ffmpeg("-f", "lavfi", "-i", "color=s=8192x64:d=1",
                                                "-f", "lavfi", "-i", "sine=d=1",
                                                "-shortest", "recording.mkv")), (2,),
@@ -301,18 +322,3 @@ def test_bad_input_is_one_sentence(case: Case, short_lesson: Path, tmp_path: Pat
 
 def test_at_least_forty_cases() -> None:
     assert len(CASES) >= 40
-
-
-if __name__ == "__main__":  # the closing note's table
-    import tempfile
-
-    src = Path(sys.argv[1])
-    wanted = sys.argv[2:]
-    print("| # | input | exit | message |\n|---|---|---|---|")
-    for i, case in enumerate(CASES, 1):
-        if wanted and not any(w in case.name for w in wanted):
-            continue
-        with tempfile.TemporaryDirectory() as d:
-            code, message, _ = run_case(case, src, Path(d))
-        message = message.replace(d, "…").replace("|", "\\|")
-        print(f"| {i} | {case.name} | {code} | {message} |", flush=True)

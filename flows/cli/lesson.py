@@ -5,10 +5,13 @@ from __future__ import annotations
 import argparse
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from flows.cli.common import csv_list, msg, print_report
 from pipeline.core.config import Settings
+
+if TYPE_CHECKING:
+    from pipeline.core.types import Lesson
 
 __all__ = ["register"]
 
@@ -25,6 +28,7 @@ def cmd_produce(args: argparse.Namespace, settings: Settings) -> int:
     else:
         from flows.env import configure_prefect_env
 
+        _validate(args, settings)  # bad input refused in a second, before Prefect starts
         configure_prefect_env(settings.prefect_home)
         from flows.produce import produce_lesson
 
@@ -43,6 +47,14 @@ def cmd_produce(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_check(args: argparse.Namespace, settings: Settings) -> int:
     """Every input and every limit, nothing decoded and nothing written."""
+    lesson = _validate(args, settings)
+    print(msg("valid", lesson=lesson.id, n=len(lesson.sentences),
+              langs=", ".join(lesson.languages), profiles=", ".join(lesson.profiles)))
+    return 0
+
+
+def _validate(args: argparse.Namespace, settings: Settings) -> Lesson:
+    """The lesson, its glossaries and its recording's probe against every limit."""
     from pipeline.core.languages import load_registry
     from pipeline.core.limits import Limits, check_glossary_files
     from pipeline.core.media import probe
@@ -54,9 +66,7 @@ def cmd_check(args: argparse.Namespace, settings: Settings) -> int:
         profiles=csv_list(args.profiles), default_profiles=settings.profiles, limits=limits))
     check_glossary_files(settings.glossary_dir, lesson.languages, limits)
     check_media(lesson, probe(lesson.recording), limits)
-    print(msg("valid", lesson=lesson.id, n=len(lesson.sentences),
-              langs=", ".join(lesson.languages), profiles=", ".join(lesson.profiles)))
-    return 0
+    return lesson
 
 
 def _run_until(lesson_dir: Path, settings: Settings, until: str,

@@ -106,8 +106,8 @@ class ScriptEmptyError(CaunoiError):
 
 
 class ScriptEncodingError(CaunoiError):
-    vi = "Kịch bản {path} không phải UTF-8 (byte lỗi ở vị trí {position}): hãy lưu lại tệp với mã hóa UTF-8."
-    en = "Script {path} is not UTF-8 (bad byte at offset {position}): save the file again as UTF-8."
+    vi = "Tệp {path} không phải UTF-8 (byte lỗi ở vị trí {position}): hãy lưu lại tệp với mã hóa UTF-8."
+    en = "File {path} is not UTF-8 (bad byte at offset {position}): save the file again as UTF-8."
     exit_code = 2
 
 

@@ -14,6 +14,7 @@ import shutil
 import subprocess
 import threading
 import wave
+from collections.abc import Iterator
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
@@ -31,10 +32,13 @@ __all__ = [
     "MediaInfo",
     "VideoInfo",
     "ffmpeg_exe",
+    "iter_wav_blocks",
     "probe",
     "read_wav",
+    "read_wav_span",
     "run_ffmpeg",
     "stop_children",
+    "wav_info",
     "wav_stats",
 ]
 
@@ -198,23 +202,59 @@ def _rotation(container: av.container.InputContainer) -> int:
 def read_wav(path: Path) -> tuple[np.ndarray, int]:
     """Read a 16-bit PCM WAV as float32 mono samples in [-1, 1].
 
-    Filled block by block into one preallocated array: peak memory is the result (4 bytes a
-    sample: 461 MB for 2 h at 16 kHz) plus one block, not the 10 bytes a sample of decoding
-    the whole file, converting and scaling it in three full-size steps.
+    The whole file in memory (4 bytes a sample: 461 MB for 2 h at 16 kHz): stages that may
+    meet long recordings use :func:`iter_wav_blocks` or :func:`read_wav_span` instead.
+    """
+    rate, n = wav_info(path)
+    return read_wav_span(path, 0, n * 1000 // rate if rate else 0), rate
+
+
+def wav_info(path: Path) -> tuple[int, int]:
+    """Sample rate and number of frames of a WAV (its header only)."""
+    try:
+        with wave.open(str(path), "rb") as w:
+            return w.getframerate(), w.getnframes()
+    except (wave.Error, EOFError) as e:
+        raise MediaUnreadableError(path=str(path), detail=str(e)) from e
+
+
+def _as_float(block: bytes, channels: int) -> np.ndarray:
+    data = np.frombuffer(block, dtype="<i2").astype(np.float32)
+    if channels > 1:
+        data = data[: data.size // channels * channels].reshape(-1, channels).mean(
+            axis=1, dtype=np.float32)
+    data *= np.float32(1 / 32768.0)
+    return data
+
+
+def read_wav_span(path: Path, start_ms: int, end_ms: int) -> np.ndarray:
+    """Samples ``start_ms``..``end_ms`` of a 16-bit PCM WAV as float32 mono in [-1, 1].
+
+    Seeks to the span and reads only it: memory is the span (4 bytes a sample) plus one
+    block, whatever the file's length.
     """
     with wave.open(str(path), "rb") as w:
         rate, channels, n = w.getframerate(), w.getnchannels(), w.getnframes()
-        out = np.empty(n, dtype=np.float32)
+        first = min(n, max(0, start_ms * rate // 1000))
+        last = min(n, max(first, end_ms * rate // 1000))
+        out = np.empty(last - first, dtype=np.float32)
+        w.setpos(first)
         filled = 0
-        while filled < n and (block := w.readframes(min(_BLOCK_FRAMES, n - filled))):
-            data = np.frombuffer(block, dtype="<i2").astype(np.float32)
-            if channels > 1:
-                data = data.reshape(-1, channels).mean(axis=1, dtype=np.float32)
+        while filled < out.size and (
+                block := w.readframes(min(_BLOCK_FRAMES, out.size - filled))):
+            data = _as_float(block, channels)
             out[filled:filled + data.size] = data
             filled += data.size
-    out = out[:filled]
-    out *= np.float32(1 / 32768.0)
-    return out, rate
+    return out[:filled]
+
+
+def iter_wav_blocks(path: Path, block_frames: int = _BLOCK_FRAMES) -> Iterator[np.ndarray]:
+    """A 16-bit PCM WAV as consecutive float32 mono blocks of ``block_frames`` samples (the
+    last one shorter): one block in memory at a time."""
+    with wave.open(str(path), "rb") as w:
+        channels = w.getnchannels()
+        while block := w.readframes(block_frames):
+            yield _as_float(block, channels)
 
 
 def wav_stats(path: Path) -> tuple[int, float]:

@@ -17,6 +17,7 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
@@ -105,7 +106,12 @@ def _handlers(app: FastAPI) -> None:
         log.exception("internal error on %s", request.url.path)
         return _message(request, t("internal_error", ui_of(request)), 500)
 
+    async def invalid_form(request: Request, _exc: Exception) -> Response:
+        # A form missing fields or not decodable: a plain page, not FastAPI's JSON "detail".
+        return _message(request, t("bad_request", ui_of(request)), 400)
+
     app.add_exception_handler(StarletteHTTPException, http_error)
+    app.add_exception_handler(RequestValidationError, invalid_form)
     app.add_exception_handler(CaunoiError, project_error)
     app.add_exception_handler(Exception, internal)
 

@@ -9,14 +9,12 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, ClassVar
 
-import numpy as np
-
 from pipeline.core.errors import ModelMissingError, UnknownNameError
-from pipeline.core.media import read_wav
+from pipeline.core.media import read_wav_span, wav_info
 from pipeline.core.text import syllables
 from pipeline.core.types import Transcript, TranscriptSegment, Word, s_to_ms
 from pipeline.speech.guard import ChunkOptions, is_loop, loop_span, plan_chunks
-from pipeline.speech.vad import speech_regions
+from pipeline.speech.vad import wav_speech_regions
 
 __all__ = ["BACKENDS", "TranscribeOptions", "asr_model_path", "backend_class", "build_prompt",
            "transcribe"]
@@ -240,12 +238,13 @@ def _screen(segments: list[TranscriptSegment],
     return kept, dropped
 
 
-def _chunks(samples: np.ndarray, rate: int, opts: TranscribeOptions) -> list[tuple[int, int]]:
-    duration = samples.size * 1000 // rate
+def _chunks(wav: Path, opts: TranscribeOptions) -> list[tuple[int, int]]:
+    rate, frames = wav_info(wav)
+    duration = frames * 1000 // rate if rate else 0
     if not opts.vad_chunks:
         return [(0, duration)]
     plan = ChunkOptions(max_chunk_ms=opts.max_chunk_ms, split_pause_ms=opts.split_pause_ms)
-    return plan_chunks(speech_regions(samples, rate), duration, plan)
+    return plan_chunks(wav_speech_regions(wav), duration, plan)
 
 
 def transcribe(wav: Path, opts: TranscribeOptions, audio_sha256: str = "") -> Transcript:
@@ -253,7 +252,8 @@ def transcribe(wav: Path, opts: TranscribeOptions, audio_sha256: str = "") -> Tr
 
     Every chunk is decoded afresh (no text carried over), with temperature fallback and the
     compression-ratio / log-probability thresholds; repetition loops are dropped and listed,
-    with chunks that gave no text, in ``Transcript.unusable``.
+    with chunks that gave no text, in ``Transcript.unusable``. The WAV is never loaded whole:
+    voice activity is found block by block and each chunk is read when it is decoded.
 
     Raises:
         ModelMissingError: the configured model is not on disk.
@@ -262,15 +262,14 @@ def transcribe(wav: Path, opts: TranscribeOptions, audio_sha256: str = "") -> Tr
     if opts.backend not in BACKENDS:
         raise UnknownNameError(kind="ASR backend", name=opts.backend, known=", ".join(BACKENDS))
     path = asr_model_path(opts.model_dir, opts.backend, opts.model)
-    samples, rate = read_wav(wav)
-    chunks = _chunks(samples, rate, opts)
+    chunks = _chunks(wav, opts)
     log.info("transcribing %s with %s (%s): %d chunks", wav.name, opts.backend, opts.model,
              len(chunks))
     backend = BACKENDS[opts.backend]()
     segments: list[TranscriptSegment] = []
     unusable: list[tuple[int, int, str]] = []
     for a, b in chunks:
-        piece = samples[a * rate // 1000: b * rate // 1000]
+        piece = read_wav_span(wav, a, b)
         raw = [_shift(s, a, a, b) for s in backend.run(path, piece, opts)]
         kept, dropped = _screen([s for s in raw if s.text], opts)
         unusable += [(x, y, "loop") for x, y in dropped]

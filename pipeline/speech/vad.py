@@ -2,18 +2,33 @@
 
 Silero VAD (the ONNX model that ships inside the faster-whisper package, so nothing is
 downloaded) tells speech from music and noise; an energy detector is the fallback when
-faster-whisper is not installed, and refines Silero's edges to the 20 ms frame."""
+faster-whisper is not installed, and refines Silero's edges to the 20 ms frame.
+
+:func:`wav_speech_regions` reads the WAV block by block (Silero's recurrent state carried
+from block to block, frame levels kept as one small array): its memory does not grow with
+the recording beyond a few bytes per 10 ms frame (~7 MB for 2 h)."""
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
+from pipeline.core.media import iter_wav_blocks, wav_info
+
 log = logging.getLogger("caunoi.vad")
 
-__all__ = ["VadOptions", "energy_regions", "silero_regions", "speech_regions"]
+__all__ = ["VadOptions", "energy_regions", "silero_regions", "speech_regions",
+           "wav_frame_db", "wav_speech_regions"]
+
+#: Silero's window (samples at 16 kHz) and the samples of context it sees before each one.
+_WINDOW, _CONTEXT = 512, 64
+#: Windows per block handed to Silero (32 s of audio: ~10 MB of buffers; faster-whisper
+#: hands it 10,000 windows at once, ten times the memory for the same result).
+_SILERO_BATCH = 1_000
 
 
 @dataclass(frozen=True)
@@ -38,14 +53,34 @@ class VadOptions:
 
 
 def frame_db(samples: np.ndarray, rate: int, frame_ms: int) -> np.ndarray:
-    """RMS level per frame in dBFS."""
+    """RMS level per frame in dBFS (computed a block of frames at a time: no float64 copy of
+    the whole recording)."""
+    step = max(1, rate * frame_ms // 1000) * 4096
+    return _blocks_db((samples[k: k + step] for k in range(0, samples.size, step)), rate,
+                      frame_ms)
+
+
+def _blocks_db(blocks: Iterable[np.ndarray], rate: int, frame_ms: int) -> np.ndarray:
+    """RMS level per frame in dBFS over consecutive sample blocks (a frame may straddle
+    two blocks: the remainder is carried)."""
     hop = max(1, rate * frame_ms // 1000)
-    n = samples.size // hop
-    if n == 0:
-        return np.zeros(0)
-    frames = samples[: n * hop].reshape(n, hop).astype(np.float64)
-    rms = np.sqrt(np.mean(frames**2, axis=1))
-    return np.asarray(20 * np.log10(np.maximum(rms, 1e-6)), dtype=np.float64)
+    parts: list[np.ndarray] = []
+    carry = np.zeros(0, dtype=np.float32)
+    for block in blocks:
+        data = np.concatenate([carry, block]) if carry.size else block
+        n = data.size // hop
+        if n:
+            frames = data[: n * hop].reshape(n, hop).astype(np.float64)
+            rms = np.sqrt(np.mean(frames**2, axis=1))
+            parts.append(20 * np.log10(np.maximum(rms, 1e-6)))
+        carry = data[n * hop:]
+    return np.concatenate(parts) if parts else np.zeros(0)
+
+
+def wav_frame_db(wav: Path, frame_ms: int) -> np.ndarray:
+    """:func:`frame_db` of a 16-bit WAV, read block by block."""
+    rate, _ = wav_info(wav)
+    return _blocks_db(iter_wav_blocks(wav), rate, frame_ms)
 
 
 def speech_regions(samples: np.ndarray, rate: int,
@@ -58,12 +93,27 @@ def speech_regions(samples: np.ndarray, rate: int,
     return energy_regions(samples, rate, opts)
 
 
+def wav_speech_regions(wav: Path, opts: VadOptions = VadOptions()) -> list[tuple[int, int]]:
+    """:func:`speech_regions` of a 16-bit WAV, read block by block (bounded memory)."""
+    rate, _ = wav_info(wav)
+    if opts.method == "silero" and rate == 16_000:
+        probs = _silero_probs(iter_wav_blocks(wav, _WINDOW * _SILERO_BATCH))
+        if probs is not None:
+            regions = _silero_segments(probs, opts)
+            return _refine_db(regions, wav_frame_db(wav, 10), opts)
+    return _energy_db(wav_frame_db(wav, opts.frame_ms), opts)
+
+
 def refine_edges(regions: list[tuple[int, int]], samples: np.ndarray, rate: int,
                  opts: VadOptions, window_ms: int = 200) -> list[tuple[int, int]]:
     """Move each region's edges to where the signal crosses the energy threshold nearby
     (Silero's edges are about 30-60 ms loose); keep them when nothing crosses."""
+    return _refine_db(regions, frame_db(samples, rate, 10), opts, window_ms)
+
+
+def _refine_db(regions: list[tuple[int, int]], db: np.ndarray, opts: VadOptions,
+               window_ms: int = 200) -> list[tuple[int, int]]:
     step = 10
-    db = frame_db(samples, rate, step)
     if db.size == 0:
         return regions
     between = np.ones(db.size, dtype=bool)
@@ -94,22 +144,74 @@ def refine_edges(regions: list[tuple[int, int]], samples: np.ndarray, rate: int,
 
 def silero_regions(samples: np.ndarray, opts: VadOptions) -> list[tuple[int, int]] | None:
     """Speech regions from Silero VAD at 16 kHz; None when faster-whisper is missing."""
+    step = _WINDOW * _SILERO_BATCH
+    probs = _silero_probs(samples[k: k + step] for k in range(0, samples.size, step))
+    return None if probs is None else _silero_segments(probs, opts)
+
+
+def _silero_probs(blocks: Iterable[np.ndarray]) -> tuple[np.ndarray, int] | None:
+    """Silero's speech probability per 512-sample window, fed block by block with its
+    recurrent state and context carried across blocks (as faster-whisper feeds it in
+    batches); also the number of samples. None when faster-whisper is missing."""
     try:
-        from faster_whisper.vad import VadOptions as SileroOptions
-        from faster_whisper.vad import get_speech_timestamps
+        from faster_whisper.vad import get_vad_model
     except ImportError:
         log.info("faster-whisper not installed: energy-based VAD")
         return None
-    stamps = get_speech_timestamps(samples.astype(np.float32), SileroOptions(
-        threshold=opts.silero_threshold, min_silence_duration_ms=opts.min_silence_ms,
-        min_speech_duration_ms=opts.min_speech_ms, speech_pad_ms=0))
-    return [(int(s["start"]) // 16, int(s["end"]) // 16) for s in stamps]
+    session = get_vad_model().session
+    h = np.zeros((1, 1, 128), dtype=np.float32)
+    c = np.zeros((1, 1, 128), dtype=np.float32)
+    context = np.zeros(_CONTEXT, dtype=np.float32)
+    out: list[np.ndarray] = []
+    total = 0
+    for block in blocks:
+        total += block.size
+        if block.size % _WINDOW:  # the last block: zero-padded to whole windows
+            block = np.pad(block, (0, _WINDOW - block.size % _WINDOW))
+        windows = block.astype(np.float32, copy=False).reshape(-1, _WINDOW)
+        before = np.vstack([context[None, :], windows[:-1, -_CONTEXT:]])
+        batch = np.concatenate([before, windows], axis=1)
+        probs, h, c = session.run(None, {"input": batch, "h": h, "c": c})
+        out.append(np.asarray(probs, dtype=np.float32).reshape(-1))
+        context = windows[-1, -_CONTEXT:].copy()
+    return (np.concatenate(out) if out else np.zeros(0, dtype=np.float32)), total
+
+
+def _silero_segments(found: tuple[np.ndarray, int],
+                     opts: VadOptions) -> list[tuple[int, int]]:
+    """faster-whisper's ``get_speech_timestamps`` state machine over the probabilities, for
+    our settings (no padding, no longest-speech cut), as (start_ms, end_ms)."""
+    probs, n_samples = found
+    on, off = opts.silero_threshold, max(opts.silero_threshold - 0.15, 0.01)
+    min_silence, min_speech = opts.min_silence_ms * 16, opts.min_speech_ms * 16
+    speeches: list[tuple[int, int]] = []
+    triggered, start, temp_end = False, 0, 0
+    for i, p in enumerate(probs.tolist()):
+        pos = _WINDOW * i
+        if p >= on:
+            temp_end = 0
+            if not triggered:
+                triggered, start = True, pos
+            continue
+        if p < off and triggered:
+            temp_end = temp_end or pos
+            if pos - temp_end < min_silence:
+                continue
+            if temp_end - start > min_speech:
+                speeches.append((start, temp_end))
+            triggered, temp_end = False, 0
+    if triggered and n_samples - start > min_speech:
+        speeches.append((start, n_samples))
+    return [(a // 16, b // 16) for a, b in speeches]
 
 
 def energy_regions(samples: np.ndarray, rate: int,
                    opts: VadOptions = VadOptions()) -> list[tuple[int, int]]:
     """Speech regions from frame energy against the recording's own noise floor."""
-    db = frame_db(samples, rate, opts.frame_ms)
+    return _energy_db(frame_db(samples, rate, opts.frame_ms), opts)
+
+
+def _energy_db(db: np.ndarray, opts: VadOptions) -> list[tuple[int, int]]:
     if db.size == 0:
         return []
     floor, peak = np.percentile(db, 10), np.percentile(db, 95)

@@ -1,0 +1,29 @@
+"""Hostile requests to the web app: a form that does not validate is a plain HTML page in the
+UI language (FastAPI would answer JSON with a "detail" list)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi.testclient import TestClient
+
+from pipeline.core.languages import Registry
+from pipeline.review.store import ReviewStore
+from pipeline.review.web import WebOptions, create_app
+
+
+def test_invalid_form_is_a_plain_page(tmp_path: Path, registry: Registry) -> None:
+    store = ReviewStore(f"sqlite:///{tmp_path / 'review.sqlite3'}")
+    app = create_app(store, registry, WebOptions(out_dir=tmp_path / "out", secret="s" * 40,
+                                                 glossary_dir=tmp_path / "gl",
+                                                 tm_dir=tmp_path / "tm"))
+    client = TestClient(app, base_url="http://127.0.0.1", raise_server_exceptions=False,
+                        follow_redirects=False)
+    vi = client.post("/l/qr/hmn/c/1", data={"text": "x"})
+    en = client.post("/login?ui=en", content=b"--x\r\nbroken",
+                     headers={"content-type": "multipart/form-data; boundary=x"})
+    for resp in (vi, en):
+        assert resp.status_code == 400
+        assert resp.headers["content-type"].startswith("text/html")
+        assert "detail" not in resp.text and "Traceback" not in resp.text
+    assert vi.text != en.text
