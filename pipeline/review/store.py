@@ -29,6 +29,7 @@ from pipeline.review.tables import (
 
 __all__ = [
     "MAX_TEXT",
+    "Rejection",
     "ROLES",
     "CueView",
     "NotAllowedError",
@@ -66,6 +67,22 @@ class CueView:
     # An earlier approved text offered after the source changed.
     suggestion: str = ""
     override: str = ""
+    # Why the reviewer rejected the current text.
+    rejection: str = ""
+
+
+@dataclass(frozen=True)
+class Rejection:
+    """A rejected cue as its translator's home page lists it."""
+
+    lesson_id: str
+    lang: str
+    idx: int
+    key: str
+    source: str
+    text: str
+    reason: str
+    by: str
 
 
 class ReviewStore(SyncMixin, EditMixin):
@@ -95,8 +112,25 @@ class ReviewStore(SyncMixin, EditMixin):
                  .order_by(CueRow.idx))
             return [CueView(c.idx, c.sentence, c.start_ms, c.end_ms, c.source, t.text,
                             t.origin, t.state, t.version, list(t.checks or []), t.updated_by,
-                            c.key, c.sentence_key, t.suggestion, t.override)
+                            c.key, c.sentence_key, t.suggestion, t.override, t.rejection)
                     for c, t in s.execute(q)]
+
+    def rejections(self, username: str) -> list[Rejection]:
+        """Rejected cues (with their reasons) of the languages ``username`` may edit."""
+        roles = self.roles(username)
+        with self.session() as s:
+            q = (select(CueRow, Translation).join(Translation, Translation.cue_id == CueRow.id)
+                 .where(CueRow.active, Translation.state == "rejected")
+                 .order_by(CueRow.lesson_id, Translation.lang, CueRow.idx))
+            return [Rejection(c.lesson_id, t.lang, c.idx, c.key, c.source, t.text,
+                              t.rejection, t.updated_by)
+                    for c, t in s.execute(q) if "*" in roles or t.lang in roles]
+
+    def machine_draft(self, lesson_id: str, lang: str, key: str) -> str:
+        """The machine (MT/TM) draft the cue started from, "" when it had none."""
+        drafts = [v for v in self.history(lesson_id, lang, key)
+                  if v.text and not v.origin.startswith("human")]
+        return drafts[-1].text if drafts else ""
 
     def progress(self, lesson_id: str, lang: str) -> tuple[int, int]:
         """(approved cues, all cues)."""

@@ -25,7 +25,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from pipeline.core.errors import CaunoiError
 from pipeline.core.i18n import t
 from pipeline.core.languages import Registry
-from pipeline.review import web_actions, web_auth, web_pages
+from pipeline.review import web_actions, web_auth, web_cue, web_pages
 from pipeline.review.base import NotAllowedError, NotFoundError
 from pipeline.review.checks import Checker, InputRefusedError
 from pipeline.review.security import RateLimiter, SessionCodec
@@ -57,7 +57,7 @@ async def _headers(request: Request,
                    call_next: Callable[[Request], Awaitable[Response]]) -> Response:
     response = await call_next(request)
     response.headers.update(SECURITY_HEADERS)
-    if not request.url.path.startswith("/media/"):
+    if not request.url.path.startswith("/media/") and "cache-control" not in response.headers:
         response.headers["Cache-Control"] = "no-store"
     return response
 
@@ -122,6 +122,6 @@ def create_app(store: ReviewStore, registry: Registry, opts: WebOptions) -> Fast
                         Jinja2Templates(directory=str(Path(__file__).parent / "templates")),
                         SessionCodec(opts.secret), RateLimiter())
     _handlers(app)
-    for module in (web_auth, web_pages, web_actions):
+    for module in (web_auth, web_pages, web_cue, web_actions):
         app.include_router(module.router)
     return app
