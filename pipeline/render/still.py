@@ -64,7 +64,7 @@ def render_still(recording: Path, at_s: float, text: str, lang: Language, layout
                     "-vf", chain, str(png)], "drawing a cue still", recording)
         with Image.open(png) as img:
             small = img.convert("RGB").resize(
-                (width, max(2, round(img.height * width / img.width))), Image.LANCZOS)
+                (width, max(2, round(img.height * width / img.width))), Image.Resampling.LANCZOS)
         buf = io.BytesIO()
         small.save(buf, "WEBP", quality=STILL_QUALITY, method=6)
     with atomic_path(dst) as part:

@@ -29,11 +29,11 @@ from pipeline.review.tables import (
 
 __all__ = [
     "MAX_TEXT",
-    "Rejection",
     "ROLES",
     "CueView",
     "NotAllowedError",
     "NotFoundError",
+    "Rejection",
     "ReviewStore",
     "SaveResult",
     "TermRefusedError",

@@ -10,6 +10,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from pipeline.core.i18n import t
+from pipeline.review import queue
 from pipeline.review.store import MAX_TEXT, TermRefusedError
 from pipeline.review.web_common import (
     Forbidden,
@@ -22,7 +23,6 @@ from pipeline.review.web_common import (
     signed_in,
     ui_of,
 )
-from pipeline.review import queue
 from pipeline.review.web_cue import cue_page, filter_of
 from pipeline.review.web_pages import lesson_page
 

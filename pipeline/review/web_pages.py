@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import math
@@ -79,10 +80,8 @@ def _next_steps(request: Request, lesson_id: str, lang: str) -> dict[str, object
     if opts.runs is None:
         media = opts.out_dir / lesson_id / "ingest.json"
         folder = f"lessons/{lesson_id}"
-        try:
+        with contextlib.suppress(OSError, ValueError, KeyError, TypeError):
             folder = str(json.loads(media.read_text(encoding="utf-8"))["lesson"]["dir"])
-        except (OSError, ValueError, KeyError, TypeError):
-            pass
         return {"cmd": f"caunoi produce {folder}", "runs": [], "final": ""}
     try:
         runs = [r for r in opts.runs.runs(lesson_id) if r.language in (None, lang)][:5]
@@ -91,8 +90,8 @@ def _next_steps(request: Request, lesson_id: str, lang: str) -> dict[str, object
         runs = []
     final = ""
     if any(r.kind == "render" and r.state == "done" for r in runs):
-        folder = opts.out_dir / lesson_id / "video"
-        found = sorted(folder.glob(f"{lang}-*.mp4")) if folder.is_dir() else []
+        videos = opts.out_dir / lesson_id / "video"
+        found = sorted(videos.glob(f"{lang}-*.mp4")) if videos.is_dir() else []
         final = next((f"/media/{lesson_id}/{p.name}" for p in found
                       if not p.stem.endswith("-draft")), "")
     return {"cmd": "", "runs": runs, "final": final, "mode": opts.runs.mode}
