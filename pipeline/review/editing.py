@@ -88,7 +88,7 @@ class EditMixin(AccountsMixin):
 
     def approve_clean(self, username: str, lesson_id: str, lang: str) -> list[int]:
         """Approve, in one transaction, every cue that is translated, undecided and has no
-        QA finding; returns their positions."""
+        QA finding (the checks re-run now); returns their positions."""
         self.require(username, lang, "approve")
         with self.session() as s:
             self.lock_lesson(s, lesson_id)
@@ -101,6 +101,10 @@ class EditMixin(AccountsMixin):
             done = []
             for cue, row in rows:
                 if not row.text or row.checks or row.suggestion:
+                    continue
+                checks = self._sentence_checks(s, cue, lang, row.text)
+                if checks:  # the checks found something since they last ran: keep it
+                    row.checks = checks
                     continue
                 result = self._save_in(s, username, lesson_id, lang, cue.key, row.text,
                                        row.version, "approve", "")
