@@ -99,7 +99,8 @@ def env(db_url: str, media_out: Path, registry: Registry,
     fill_store(store, ["", "Scan QR", "Them 45.000 nyiaj", ""])
     (tmp_path / "gl").mkdir()
     (tmp_path / "gl" / "hmn.csv").write_text(
-        "vi,target,pos,note,status,source\nmã QR,QR-TERM,noun,,approved,reviewer test\n", encoding="utf-8")
+        "vi,target,pos,note,status,source\nmã QR,QR-TERM,noun,,approved,reviewer test\n",
+        encoding="utf-8")
     TranslationMemory(tmp_path / "tm", "hmn").add("Bấm nút xác nhận ngay.", "TM-HIT-TEXT",
                                                   lesson="older")
     opts = WebOptions(out_dir=media_out, secret="s" * 40, glossary_dir=tmp_path / "gl",
@@ -205,7 +206,8 @@ def test_filters_save_next_and_bulk_approve(env: tuple[TestClient, ReviewStore,
     # Saved from the list: the message sits next to the cue, the anchor keeps the place.
     v3 = next(c for c in store.cues(LESSON, "hmn") if c.idx == 3).version
     r = client.post(f"/l/{LESSON}/hmn/c/{key(3)}", data={
-        "csrf": token, "version": v3, "action": "save", "text": "Nias lub pob"}, follow_redirects=False)
+        "csrf": token, "version": v3, "action": "save", "text": "Nias lub pob"},
+        follow_redirects=False)
     assert r.headers["location"].endswith("at=3#c3")
     page = client.get(r.headers["location"]).text
     assert re.search(r'id="c3">\s*<p class="msg">', page)
@@ -287,7 +289,7 @@ DETAILS = {"numbers": "∅ → 0", "length": "17.19", "placeholder": "-[1] +", "
            "script": "Latn", "untranslated": "", "empty": ""}
 
 
-@pytest.mark.parametrize("code", sorted(CHECKS) + ["empty"])
+@pytest.mark.parametrize("code", [*sorted(CHECKS), "empty"])
 def test_qa_messages_in_one_language_without_jargon(code: str) -> None:
     issue = QAIssue(code, DETAILS.get(code, ""))
     en, vi = issue.message("en"), issue.message("vi")
