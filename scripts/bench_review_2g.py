@@ -7,7 +7,8 @@ a full review of one language of the lesson (type a text into every cue, approve
 approve the language), two ways:
 
 - ``per-cue``: type + approve each cue from the lesson page (what the app always offered);
-- ``queue``: the quickest route the app offers (save and next / bulk approve when present).
+- ``queue``: one cue page after the other (type, "approve and next"), when the app has
+  cue pages (the lesson page's ``a.cue-open``); else the same as per-cue.
 
 The review store is copied first (the lesson's store stays untouched). The typed text is a
 bench marker (``bench N``) plus the source's numbers, so no translation is invented and the
@@ -107,28 +108,29 @@ def _review(page: Any, base: str, lesson: str, lang: str, route: str) -> float:
     t0 = time.monotonic()
     page.goto(f"{base}/l/{lesson}/{lang}")
     if route == "queue" and page.locator("a.cue-open").count():
-        page.locator("a.cue-open").first.click()
+        with page.expect_navigation():
+            page.locator("a.cue-open").first.click()
         k = 0
         while page.locator("form.cue-edit").count():
             form = page.locator("form.cue-edit").first
             source = page.locator(".vi").first.inner_text()
             form.locator("textarea").fill(_text_for(source, k))
-            form.locator("button[value=save_next]").click()
-            page.wait_for_load_state()
+            with page.expect_navigation():
+                form.locator("button[value=approve_next]").click()
             k += 1
-        page.goto(f"{base}/l/{lesson}/{lang}")
-        page.locator("button[value=bulk_approve]").click()
-        page.wait_for_load_state()
     else:
         cues = page.locator("div.cue").count()
         for k in range(cues):
             cue = page.locator("div.cue").nth(k)
             source = cue.locator(".vi").inner_text()
             cue.locator("textarea").fill(_text_for(source, k))
-            cue.locator("button[value=approve]").click()
-            page.wait_for_load_state()
-    page.locator("form[action$='/approve-all'] button").click()
-    page.wait_for_load_state()
+            with page.expect_navigation():
+                cue.locator("button[value=approve]").click()
+    if not page.locator("form[action$='/approve-all'] button").count():
+        page.screenshot(path=f"/tmp/bench-{route}-stuck.png", full_page=True)
+        raise SystemExit(f"{route}: the language cannot be approved (see /tmp/bench-{route}-stuck.png)")
+    with page.expect_navigation():
+        page.locator("form[action$='/approve-all'] button").click()
     return time.monotonic() - t0
 
 
@@ -170,9 +172,11 @@ def _weights(page: Any, wire: Wire, base: str, lesson: str, lang: str) -> dict[s
             el = page.locator(sel)
             if el.count():
                 src = el.first.get_attribute("src") or ""
-                page.evaluate(f"fetch({src!r}).then(r => r.arrayBuffer())")
-                page.wait_for_timeout(4000)
-                out[what] = wire.last(src)
+                # Fetched with the page's cookies (the page's CSP forbids fetch()); media
+                # are not compressed, so the body is what crosses the wire (+ headers).
+                resp = page.context.request.get(base + src)
+                out[what] = len(resp.body()) + sum(len(k) + len(v) + 4
+                                                   for k, v in resp.headers.items())
     return out
 
 

@@ -342,3 +342,28 @@ def test_after_approval_with_runs_shows_their_states(
     store.engine.dispose()
     assert "Dựng video: xong" in page
     assert f'href="/media/{LESSON}/hmn-compat.mp4"' in page
+
+
+# --- the optional script ---------------------------------------------------------------
+
+
+def test_script_saves_without_reload_and_is_small(env: tuple[TestClient, ReviewStore,
+                                                              WebOptions]) -> None:
+    client, store, _ = env
+    token = login(client, "mai")
+    js = client.get("/static/review.js")
+    assert js.status_code == 200 and len(js.content) <= 10_000
+    assert js.headers["content-type"].startswith("text/javascript")
+    csp = client.get(f"/l/{LESSON}/hmn").headers["content-security-policy"]
+    directives = dict(d.strip().split(" ", 1) for d in csp.split(";"))
+    assert directives["script-src"] == "'self'" and directives["connect-src"] == "'self'"
+    v = next(c for c in store.cues(LESSON, "hmn") if c.idx == 0).version
+    r = client.post(f"/l/{LESSON}/hmn/c/{key(0)}", headers={"Accept": "application/json"},
+                    data={"csrf": token, "version": v, "action": "save",
+                          "text": "Qhib lub app txhab nyiaj"})
+    assert r.status_code == 200
+    assert r.json() == {"ok": True, "version": v + 1, "state": "draft",
+                        "message": "Đã lưu câu này.", "checks": []}
+    r = client.post(f"/l/{LESSON}/hmn/c/{key(0)}", headers={"Accept": "application/json"},
+                    data={"csrf": token, "version": v, "action": "save", "text": "stale"})
+    assert r.json() == {"ok": False, "fallback": True}

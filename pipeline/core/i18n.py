@@ -280,6 +280,8 @@ REVIEW: dict[str, tuple[str, str]] = {
     "run_cancelled": ("đã huỷ", "cancelled"),
     "final_video": ("Xem video cuối", "Watch the final video"),
     "saved_here": ("Đã lưu câu này.", "This cue is saved."),
+    "offline": ("Chưa gửi được (mất mạng?). Bấm lại để thử.",
+                "Not sent (no network?). Tap again to retry."),
 }
 
 STEPS: dict[str, tuple[str, str]] = {

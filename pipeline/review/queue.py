@@ -55,10 +55,13 @@ def clean(c: CueView) -> bool:
 
 
 def next_cue(cues: Sequence[CueView], key: str, f: str) -> CueView | None:
-    """The first cue after ``key`` that filter ``f`` keeps, wrapping round (None: none
-    left but ``key`` itself)."""
+    """The first cue after ``key`` that filter ``f`` keeps (None: none left). A filter on
+    work to do (untranslated, errors, ...) wraps round to the cues before ``key`` that
+    still need it; "all" and "approved" end at the last cue."""
     pos = next((i for i, c in enumerate(cues) if c.key == key), -1)
-    order = list(cues[pos + 1:]) + list(cues[:max(pos, 0)])
+    order = list(cues[pos + 1:])
+    if f not in ("", "approved"):
+        order += list(cues[:max(pos, 0)])
     return next((c for c in order if keep(c, f)), None)
 
 

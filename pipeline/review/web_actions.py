@@ -7,11 +7,11 @@ import logging
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 
 from pipeline.core.i18n import t
 from pipeline.review import queue
-from pipeline.review.store import MAX_TEXT, TermRefusedError
+from pipeline.review.store import MAX_TEXT, CueView, SaveResult, TermRefusedError
 from pipeline.review.web_common import (
     Forbidden,
     PageNotFound,
@@ -25,6 +25,7 @@ from pipeline.review.web_common import (
 )
 from pipeline.review.web_cue import cue_page, filter_of
 from pipeline.review.web_pages import lesson_page
+from pipeline.translate.qa import QAIssue
 
 __all__ = ["router"]
 
@@ -35,6 +36,20 @@ Csrf = Annotated[str, Form(max_length=64)]
 
 
 _DONE_MSG = {"save": "saved_here", "approve": "approved_saved", "reject": "rejected_saved"}
+_REFUSED = {"empty": "review.empty_approve", "no_reason": "review.reject_needs_reason"}
+
+
+def _quick(result: SaveResult, action: str, current: CueView | None, ui: str) -> Response:
+    """The outcome for the page's script (saved without reloading): a conflict falls back
+    to the plain form, which shows both texts."""
+    if result.reason == "conflict" or current is None:
+        return JSONResponse({"ok": False, "fallback": True})
+    checks = [QAIssue.from_json(c).message(ui) for c in result.checks]
+    if result.reason:
+        return JSONResponse({"ok": False, "checks": checks, "message": t(
+            _REFUSED.get(result.reason, "review.qa_blocked"), ui)}, status_code=422)
+    return JSONResponse({"ok": True, "version": current.version, "state": current.state,
+                         "message": t(f"review.{_DONE_MSG[action]}", ui), "checks": checks})
 
 
 @router.post("/l/{lesson_id}/{lang}/c/{cue}")
@@ -59,6 +74,8 @@ def save(request: Request, lesson_id: str, lang: str, cue: str,
     store, ui, f = ctx_of(request).store, ui_of(request), filter_of(f)
     result = store.save(sess.username, lesson_id, lang, ref, text, version, action, reason)
     current = next((c for c in store.cues(lesson_id, lang) if ref in (c.idx, c.key)), None)
+    if "application/json" in request.headers.get("accept", "") and not go_next:
+        return _quick(result, action, current, ui)
     if result.reason == "conflict":
         return render(request, "conflict.html", 409, user=sess.username, csrf=sess.csrf,
                       lesson=lesson_id, lang=lang, idx=current.idx if current else 0,
@@ -66,8 +83,7 @@ def save(request: Request, lesson_id: str, lang: str, cue: str,
                       source=current.source if current else "", current=result, yours=text)
     key, idx = (current.key, current.idx) if current else (str(cue), 0)
     if result.reason:
-        error = t({"empty": "review.empty_approve", "no_reason": "review.reject_needs_reason"}
-                  .get(result.reason, "review.qa_blocked"), ui)
+        error = t(_REFUSED.get(result.reason, "review.qa_blocked"), ui)
         if view == "cue":
             return cue_page(request, sess, lesson_id, lang, key, f, text=text,
                             checks=result.checks, error=error, status=422)

@@ -6,6 +6,7 @@ bulk approval of the clean cues."""
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
@@ -177,6 +178,16 @@ def still(request: Request, lesson_id: str, lang: str, cue: str, v: int = 0,
         log.exception("still of %s %s", lesson_id, view.key)
         raise PageNotFound from None
     return FileResponse(path, media_type="image/webp", headers={"Cache-Control": LONG_CACHE})
+
+
+SCRIPT = Path(__file__).parent / "static" / "review.js"
+
+
+@router.get("/static/review.js")
+def script() -> Response:
+    """The optional script (saves without reloading); its URL carries a version."""
+    return FileResponse(SCRIPT, media_type="text/javascript",
+                        headers={"Cache-Control": "public, max-age=604800"})
 
 
 @router.post("/l/{lesson_id}/{lang}/bulk-approve")
