@@ -6,9 +6,14 @@ the lesson page, one cue's page, clip and still (when the app offers them), and 
 a full review of one language of the lesson (type a text into every cue, approve it, then
 approve the language), two ways:
 
-- ``per-cue``: type + approve each cue from the lesson page (what the app always offered);
+- ``per-cue``: type + approve each cue from the lesson page, JavaScript off (what the app
+  always offered: a page reload per cue) — the baseline;
+- ``per-cue + script``: the same with JavaScript on (the optional script saves without
+  reloading, when the app has one);
 - ``queue``: one cue page after the other (type, "approve and next"), when the app has
-  cue pages (the lesson page's ``a.cue-open``); else the same as per-cue.
+  cue pages (the lesson page's ``a.cue-open``); else the same as per-cue;
+- ``approve: per-cue`` / ``approve: bulk``: approvals alone (every cue already typed by a
+  translator): one click per cue, or the bulk approval of clean cues when the app has it.
 
 The review store is copied first (the lesson's store stays untouched). The typed text is a
 bench marker (``bench N``) plus the source's numbers, so no translation is invented and the
@@ -34,6 +39,9 @@ from pathlib import Path
 from typing import Any
 
 PASSWORD = "bench password 1"
+#: Full review (type + approve every cue, then the language) and approvals alone (the texts
+#: are there already); the first of each group, page reloads without script, is its baseline.
+ROUTES = ("per-cue", "per-cue + script", "queue", "approve: per-cue", "approve: bulk")
 NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 
 
@@ -44,7 +52,7 @@ def _free_port() -> int:
 
 
 @contextmanager
-def _server(out: Path, db: Path, lang: str) -> Iterator[str]:
+def _server(out: Path, db: Path, lang: str, typed: str = "") -> Iterator[str]:
     import uvicorn
 
     from pipeline.core.config import Settings
@@ -55,6 +63,9 @@ def _server(out: Path, db: Path, lang: str) -> Iterator[str]:
     settings = Settings()
     store = ReviewStore(f"sqlite:///{db}")
     store.add_user("bench", PASSWORD, {lang: "reviewer"})
+    if typed:  # a translator typed every cue already (texts no check flags)
+        for k, c in enumerate(store.cues(typed, lang)):
+            store.save("bench", typed, lang, c.key, _clean_text_for(c.source, k), c.version)
     app = create_app(store, load_registry(settings.glossary_dir), WebOptions(
         out_dir=out, secret="b" * 40, glossary_dir=settings.glossary_dir,
         tm_dir=db.parent / "tm"))
@@ -89,8 +100,8 @@ class Wire:
         path = re.sub(r"^https?://[^/]+", "", url)
         self.bytes[path] = int(e.get("encodedDataLength", 0))
 
-    def last(self, prefix: str) -> int:
-        hits = [v for k, v in self.bytes.items() if k.split("?")[0].startswith(prefix)]
+    def last(self, path: str) -> int:
+        hits = [v for k, v in self.bytes.items() if k.split("?")[0] == path.split("?")[0]]
         return hits[-1] if hits else 0
 
 
@@ -103,34 +114,66 @@ def _text_for(source: str, k: int) -> str:
     return " ".join([f"bench {chr(97 + k % 26)}", *NUMBER.findall(source), *names])
 
 
+def _clean_text_for(source: str, k: int) -> str:
+    """A bench text no check flags (markers padded to a plausible length)."""
+    text = _text_for(source, k)
+    while len(text) < 0.7 * len(source):
+        text += " bench"
+    return text
+
+
+def _approve_all(page: Any, route: str) -> None:
+    button = page.locator("form[action$='/approve-all'] button")
+    if not button.count():
+        shot = f"/tmp/bench-{route}-stuck.png"
+        page.screenshot(path=shot, full_page=True)
+        raise SystemExit(f"{route}: the language cannot be approved (see {shot})")
+    with page.expect_navigation():
+        button.click()
+
+
+def _per_cue(page: Any, script: bool, typing: bool) -> None:
+    """Type (when ``typing``) and approve every cue from the lesson page."""
+    for k in range(page.locator("div.cue").count()):
+        cue = page.locator("div.cue").nth(k)
+        if typing:
+            cue.locator("textarea").fill(_text_for(cue.locator(".vi").inner_text(), k))
+        button = cue.locator("button[value=approve]")
+        if script:  # saved without reloading: wait for the answer, not a new page
+            with page.expect_response(lambda r: r.request.method == "POST"):
+                button.click()
+        else:
+            with page.expect_navigation():
+                button.click()
+    if script:
+        page.reload()
+
+
+def _queue(page: Any) -> None:
+    """One cue page after the other: type, "approve and next"."""
+    with page.expect_navigation():
+        page.locator("a.cue-open").first.click()
+    k = 0
+    while page.locator("form.cue-edit").count():
+        form = page.locator("form.cue-edit").first
+        form.locator("textarea").fill(_text_for(page.locator(".vi").first.inner_text(), k))
+        with page.expect_navigation():
+            form.locator("button[value=approve_next]").click()
+        k += 1
+
+
 def _review(page: Any, base: str, lesson: str, lang: str, route: str) -> float:
     """Seconds for a full review of ``lesson``/``lang`` along ``route``."""
     t0 = time.monotonic()
     page.goto(f"{base}/l/{lesson}/{lang}")
     if route == "queue" and page.locator("a.cue-open").count():
+        _queue(page)
+    elif route == "approve: bulk" and page.locator("button[value=bulk_approve]").count():
         with page.expect_navigation():
-            page.locator("a.cue-open").first.click()
-        k = 0
-        while page.locator("form.cue-edit").count():
-            form = page.locator("form.cue-edit").first
-            source = page.locator(".vi").first.inner_text()
-            form.locator("textarea").fill(_text_for(source, k))
-            with page.expect_navigation():
-                form.locator("button[value=approve_next]").click()
-            k += 1
+            page.locator("button[value=bulk_approve]").click()
     else:
-        cues = page.locator("div.cue").count()
-        for k in range(cues):
-            cue = page.locator("div.cue").nth(k)
-            source = cue.locator(".vi").inner_text()
-            cue.locator("textarea").fill(_text_for(source, k))
-            with page.expect_navigation():
-                cue.locator("button[value=approve]").click()
-    if not page.locator("form[action$='/approve-all'] button").count():
-        page.screenshot(path=f"/tmp/bench-{route}-stuck.png", full_page=True)
-        raise SystemExit(f"{route}: the language cannot be approved (see /tmp/bench-{route}-stuck.png)")
-    with page.expect_navigation():
-        page.locator("form[action$='/approve-all'] button").click()
+        _per_cue(page, "script" in route, not route.startswith("approve"))
+    _approve_all(page, route)
     return time.monotonic() - t0
 
 
@@ -141,8 +184,9 @@ def _browser(p: Any) -> Any:
               "--disable-background-networking", "--disable-component-update"])
 
 
-def _session(browser: Any, base: str) -> tuple[Any, Any, Wire]:
-    ctx = browser.new_context(viewport={"width": 360, "height": 640})
+def _session(browser: Any, base: str, script: bool = False) -> tuple[Any, Any, Wire]:
+    ctx = browser.new_context(viewport={"width": 360, "height": 640},
+                              java_script_enabled=script)
     page = ctx.new_page()
     cdp = ctx.new_cdp_session(page)
     cdp.send("Network.enable")
@@ -167,8 +211,8 @@ def _weights(page: Any, wire: Wire, base: str, lesson: str, lang: str) -> dict[s
     if link.count():
         href = link.first.get_attribute("href") or ""
         page.goto(base + href)
-        out["cue page"] = wire.last(href.split("#")[0])
-        for what, sel in (("clip", "audio source"), ("still", "img.still")):
+        out["cue page"] = wire.last(href.split("?")[0].split("#")[0])
+        for what, sel in (("clip", "audio"), ("still", "img.still")):
             el = page.locator(sel)
             if el.count():
                 src = el.first.get_attribute("src") or ""
@@ -191,12 +235,13 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory() as tmp, sync_playwright() as p:
         browser = _browser(p)
         times: dict[str, float] = {}
-        for route in ("per-cue", "queue"):
-            db = Path(tmp) / f"{route}.sqlite3"
+        for route in ROUTES:
+            db = Path(tmp) / f"{len(times)}.sqlite3"
             shutil.copy(args.out / "review.sqlite3", db)
-            with _server(args.out, db, args.lang) as base:
-                ctx, page, wire = _session(browser, base)
-                if route == "per-cue":
+            typed = args.lesson if route.startswith("approve") else ""
+            with _server(args.out, db, args.lang, typed) as base:
+                ctx, page, wire = _session(browser, base, script="script" in route)
+                if not times:
                     weights = _weights(page, wire, base, args.lesson, args.lang)
                 times[route] = _review(page, base, args.lesson, args.lang, route)
                 ctx.close()
@@ -205,9 +250,9 @@ def main(argv: list[str] | None = None) -> int:
     print("emulated 2G: 40 kbit/s down/up, 800 ms RTT, Chromium 360×640, cache off")
     for what, n in weights.items():
         print(f"  {what:12s} {n / 1024:7.1f} KB on the wire")
-    base_s = times["per-cue"]
     for route, s in times.items():
-        print(f"  full review ({route:7s}): {s:6.1f} s   ratio to per-cue: {s / base_s:.2f}")
+        base_s = times["approve: per-cue" if route.startswith("approve") else "per-cue"]
+        print(f"  {route:22s} {s:6.1f} s   ratio to its per-cue baseline: {s / base_s:.2f}")
     return 0
 
 
