@@ -21,14 +21,14 @@ from pipeline.review.web import WebOptions, create_app
 from pipeline.translate.tm import TranslationMemory
 from tests.test_review_live import _free_port
 from tests.test_review_workbench import LESSON, PASSWORD, SOURCES, fill_store, key
-from tests.test_review_workbench import media_out as media_out  # noqa: F401 (fixture)
+from tests.test_review_workbench import media_out as media_out
 
 SHOTS = Path("/tmp")
 
 
 @pytest.fixture
 def server(tmp_path: Path, registry: Registry,
-           media_out: Path) -> Iterator[tuple[str, ReviewStore]]:  # noqa: F811
+           media_out: Path) -> Iterator[tuple[str, ReviewStore]]:
     store = ReviewStore(f"sqlite:///{tmp_path / 'review.sqlite3'}")
     fill_store(store, ["", "Scan QR", "Them 45.000 nyiaj", ""])
     TranslationMemory(tmp_path / "tm", "hmn").add(SOURCES[3], "TM-HIT-TEXT", lesson="older")
