@@ -110,7 +110,21 @@ def test_phone_review_flow(server: tuple[str, ReviewStore]) -> None:
         with page.expect_navigation():
             page.click("button[value=bulk_approve]")
         width = page.evaluate("document.documentElement.scrollWidth")
+        # With JavaScript on, the optional script saves a cue without leaving the page.
+        js = browser.new_context(viewport={"width": 360, "height": 640})
+        page = js.new_page()
+        _sign_in(page, base, "mai")
+        page.goto(f"{base}/l/{LESSON}/hmn")
+        cue = page.locator("#c0")
+        cue.locator("textarea").fill("Qhib lub app txhab nyiaj")
+        url = page.url
+        with page.expect_response(lambda r: r.request.method == "POST"):
+            cue.locator("button[value=save]").click()
+        page.wait_for_selector("#c0 .live.msg")
+        assert page.url == url
         browser.close()
     assert width <= 360
     states = {c.idx: c.state for c in store.cues(LESSON, "hmn")}
     assert states[1] == "rejected" and states[2] == "approved" and states[3] == "approved"
+    assert next(c for c in store.cues(LESSON, "hmn") if c.idx == 0).text == \
+        "Qhib lub app txhab nyiaj"

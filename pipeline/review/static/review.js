@@ -24,7 +24,8 @@
     data.set(button.name, button.value);
     var el = note(form);
     show(el, true, "…");
-    fetch(form.action, { method: "POST", body: data, credentials: "same-origin",
+    // form.action is shadowed by the buttons named "action": read the attribute.
+    fetch(form.getAttribute("action"), { method: "POST", body: data, credentials: "same-origin",
                          headers: { Accept: "application/json" } })
       .then(function (r) { return r.json(); })
       .then(function (j) {
