@@ -367,3 +367,17 @@ def test_script_saves_without_reload_and_is_small(env: tuple[TestClient, ReviewS
     r = client.post(f"/l/{LESSON}/hmn/c/{key(0)}", headers={"Accept": "application/json"},
                     data={"csrf": token, "version": v, "action": "save", "text": "stale"})
     assert r.json() == {"ok": False, "fallback": True}
+
+
+def test_no_english_in_the_vietnamese_pages(env: tuple[TestClient, ReviewStore,
+                                                       WebOptions]) -> None:
+    client, store, _ = env
+    token = login(client, "mai")
+    client.post(f"/l/{LESSON}/hmn/c/{key(0)}", data={
+        "csrf": token, "version": 1, "action": "save", "text": "Qhib lub app txhab nyiaj"})
+    pages = [client.get(f"/l/{LESSON}/hmn").text, client.get(f"/l/{LESSON}/hmn/c/{key(1)}").text,
+             client.get(f"/l/{LESSON}/hmn/c/{key(0)}/history").text, client.get("/").text]
+    for page in pages:
+        visible = re.sub(r"<[^>]+>", " ", page.split("</style>")[-1])
+        for word in ("human", "pipeline", "draft", "mt:test", "approved", "rejected"):
+            assert word not in visible, word

@@ -48,6 +48,11 @@ class TermRefusedError(CaunoiError):
     exit_code = 2
 
 
+class EmptyTermError(TermRefusedError):
+    vi = "Chưa nhận được thuật ngữ: thuật ngữ tiếng Việt hoặc cách dịch còn trống."
+    en = "The term was not accepted: the Vietnamese term or its translation is empty."
+
+
 @dataclass(frozen=True)
 class CueView:
     idx: int
@@ -162,7 +167,7 @@ class ReviewStore(SyncMixin, EditMixin):
         vi, target, note = clean_line(vi, 200), clean_line(target, 200), clean_line(
             note, MAX_TEXT)
         if not vi or not target:
-            raise TermRefusedError(reason="empty term / thuật ngữ trống")
+            raise EmptyTermError()
         with self.session() as s:
             s.add(GlossaryProposal(lang=lang, vi=vi, target=target, note=note,
                                    proposed_by=username))
