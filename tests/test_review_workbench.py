@@ -371,7 +371,7 @@ def test_script_saves_without_reload_and_is_small(env: tuple[TestClient, ReviewS
 
 def test_no_english_in_the_vietnamese_pages(env: tuple[TestClient, ReviewStore,
                                                        WebOptions]) -> None:
-    client, store, _ = env
+    client, _, _ = env
     token = login(client, "mai")
     client.post(f"/l/{LESSON}/hmn/c/{key(0)}", data={
         "csrf": token, "version": 1, "action": "save", "text": "Qhib lub app txhab nyiaj"})
