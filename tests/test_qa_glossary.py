@@ -91,7 +91,8 @@ def test_severities_and_messages(registry: Registry) -> None:
     issue = run_checks("Trả 45.000 đồng.", "Pay 54,000 dong.", registry.get("en"),
                        glossary={}, dnt=())[0]
     assert issue.message("en") == ("A number, date or amount differs from the Vietnamese. "
-                                   "Copy every number exactly. (45000 → 54000)")
+                                   "Copy every number exactly. The Vietnamese has: 45000; "
+                                   "the translation has: 54000.")
     assert QAIssue.from_json(issue.to_json()) == issue
     left = run_checks("Mở Zalo.", "Open <t1>.", registry.get("en"), glossary={}, dnt=())
     assert "placeholder" in {i.code for i in left}

@@ -218,7 +218,9 @@ def test_security_headers(client: TestClient) -> None:
             assert r.headers[name] == value
         assert r.headers["Cache-Control"] == "no-store"
     csp = SECURITY_HEADERS["Content-Security-Policy"]
-    assert "frame-ancestors 'none'" in csp and "script-src" not in csp
+    # The only script allowed is the app's own file (issue 15): never inline, never eval.
+    directives = dict(d.strip().split(" ", 1) for d in csp.split(";"))
+    assert "frame-ancestors 'none'" in csp and directives["script-src"] == "'self'"
     assert "'unsafe-inline'" not in csp.split("style-src")[0]  # never for scripts
     assert "<script" not in client.get("/login").text
 

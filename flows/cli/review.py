@@ -93,7 +93,8 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
     app = create_app(review_store(settings), load_registry(settings.glossary_dir), WebOptions(
         out_dir=settings.out_dir, secret=load_secret(settings.out_dir / ".review-secret"),
         glossary_dir=settings.glossary_dir, tm_dir=settings.tm_path,
-        secure_cookies=settings.cookie_secure, on_approved=on_approved))
+        secure_cookies=settings.cookie_secure, on_approved=on_approved,
+        title_card_s=settings.title_card_s))
     host = args.host or settings.review_host
     port = args.port or settings.review_port
     print(msg("serving", url=f"http://{host}:{port}/"), flush=True)

@@ -86,6 +86,32 @@ class EditMixin(AccountsMixin):
             return [self._save_in(s, username, lesson_id, lang, cue, text, version, "save", "")
                     for cue, text, version in edits]
 
+    def approve_clean(self, username: str, lesson_id: str, lang: str) -> list[int]:
+        """Approve, in one transaction, every cue that is translated, undecided and has no
+        QA finding (the checks re-run now); returns their positions."""
+        self.require(username, lang, "approve")
+        with self.session() as s:
+            self.lock_lesson(s, lesson_id)
+            rows = s.execute(select(CueRow, Translation)
+                             .join(Translation, Translation.cue_id == CueRow.id)
+                             .where(CueRow.lesson_id == lesson_id, CueRow.active,
+                                    Translation.lang == lang,
+                                    Translation.state.in_(("draft", "needs_review")))
+                             .order_by(CueRow.idx)).all()
+            done = []
+            for cue, row in rows:
+                if not row.text or row.checks or row.suggestion:
+                    continue
+                checks = self._sentence_checks(s, cue, lang, row.text)
+                if checks:  # the checks found something since they last ran: keep it
+                    row.checks = checks
+                    continue
+                result = self._save_in(s, username, lesson_id, lang, cue.key, row.text,
+                                       row.version, "approve", "")
+                if result.ok:
+                    done.append(cue.idx)
+            return done
+
     def _save_in(self, s: Session, username: str, lesson_id: str, lang: str, idx: CueRef,
                  text: str, expected_version: int, action: str, reason: str) -> SaveResult:
         state = ACTIONS[action]
@@ -98,15 +124,18 @@ class EditMixin(AccountsMixin):
                               "conflict", list(row.checks or []))
         checks = self._sentence_checks(s, cue, lang, text)
         refusal = self._refusal(action, text, checks, reason)
+        rejection = reason if action == "reject" else ""
         if refusal:
             return SaveResult(False, row.version, row.text, row.state, row.updated_by,
                               refusal, checks)
         self._apply(s, username, cue, row, text, state, checks,
-                    reason if action == "approve" and blocking(checks) else "")
+                    reason if action == "approve" and blocking(checks) else "", rejection)
         return SaveResult(True, expected_version + 1, text, state, username, "", checks)
 
     @staticmethod
     def _refusal(action: str, text: str, checks: list[dict[str, str]], reason: str) -> str:
+        if action == "reject":
+            return "" if reason else "no_reason"
         if action != "approve":
             return ""
         if not text:
@@ -114,13 +143,14 @@ class EditMixin(AccountsMixin):
         return "qa" if blocking(checks) and not reason else ""
 
     def _apply(self, s: Session, username: str, cue: CueRow, row: Translation, text: str,
-               state: str, checks: list[dict[str, str]], override: str) -> None:
+               state: str, checks: list[dict[str, str]], override: str,
+               rejection: str = "") -> None:
         lesson_id, lang = cue.lesson_id, row.lang
         version = row.version + 1
         origin = f"human:{username}" if text != row.text else row.origin
         s.execute(update(Translation).where(Translation.id == row.id).values(
             text=text, state=state, origin=origin, version=version, updated_by=username,
-            updated_at=_now(), checks=checks, override=override,
+            updated_at=_now(), checks=checks, override=override, rejection=rejection,
             suggestion=row.suggestion if state != "approved" else "")
             .execution_options(synchronize_session=False))
         s.add(TranslationVersion(translation_id=row.id, version=version, text=text,
@@ -133,7 +163,10 @@ class EditMixin(AccountsMixin):
                 s.delete(approval)
         action = {"draft": "save", "approved": "approve", "rejected": "reject"}[state]
         self._audit(s, username, action, lesson_id, lang, cue.idx,
-                    {"version": version, "text": text, "cue": cue.key})
+                    {"version": version, "text": text, "cue": cue.key,
+                     **({"reason": rejection} if rejection else {})})
+        if rejection:
+            s.add(Comment(translation_id=row.id, author=username, text=rejection))
         if override:
             self._audit(s, username, "qa_override", lesson_id, lang, cue.idx,
                         {"cue": cue.key, "reason": override,

@@ -18,7 +18,7 @@ from pipeline.core.errors import CaunoiError, LessonConfigError
 from pipeline.review.checks import clean_text
 from pipeline.review.store import CueView, ReviewStore
 from pipeline.translate.qa import QAIssue
-from pipeline.translate.xliff import XliffUnit, read_xliff, write_xliff
+from pipeline.translate.xliff import XliffUnit, read_xliff, unit_id, write_xliff
 
 __all__ = ["ImportReport", "export_xliff", "import_xliff", "xliff_state"]
 
@@ -59,7 +59,7 @@ def export_xliff(store: ReviewStore, lesson_id: str, lang: str, path: Path) -> i
             notes.append(f"QA {issue.severity} {issue.code}: {issue.message()}")
         if c.suggestion:
             notes.append(f"suggestion: {c.suggestion}")
-        units.append(XliffUnit(f"{lesson_id}/{c.key}/v{c.version}", c.source, c.text,
+        units.append(XliffUnit(unit_id(lesson_id, c.key, c.version), c.source, c.text,
                                tuple(notes), state=xliff_state(c)))
     if not units:
         raise LessonConfigError(path=lesson_id, detail=f"no {lang} cues in the review store")

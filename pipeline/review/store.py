@@ -33,6 +33,7 @@ __all__ = [
     "CueView",
     "NotAllowedError",
     "NotFoundError",
+    "Rejection",
     "ReviewStore",
     "SaveResult",
     "TermRefusedError",
@@ -45,6 +46,11 @@ class TermRefusedError(CaunoiError):
     vi = "Chưa nhận được thuật ngữ: {reason}"
     en = "The term was not accepted: {reason}"
     exit_code = 2
+
+
+class EmptyTermError(TermRefusedError):
+    vi = "Chưa nhận được thuật ngữ: thuật ngữ tiếng Việt hoặc cách dịch còn trống."
+    en = "The term was not accepted: the Vietnamese term or its translation is empty."
 
 
 @dataclass(frozen=True)
@@ -66,6 +72,22 @@ class CueView:
     # An earlier approved text offered after the source changed.
     suggestion: str = ""
     override: str = ""
+    # Why the reviewer rejected the current text.
+    rejection: str = ""
+
+
+@dataclass(frozen=True)
+class Rejection:
+    """A rejected cue as its translator's home page lists it."""
+
+    lesson_id: str
+    lang: str
+    idx: int
+    key: str
+    source: str
+    text: str
+    reason: str
+    by: str
 
 
 class ReviewStore(SyncMixin, EditMixin):
@@ -95,8 +117,25 @@ class ReviewStore(SyncMixin, EditMixin):
                  .order_by(CueRow.idx))
             return [CueView(c.idx, c.sentence, c.start_ms, c.end_ms, c.source, t.text,
                             t.origin, t.state, t.version, list(t.checks or []), t.updated_by,
-                            c.key, c.sentence_key, t.suggestion, t.override)
+                            c.key, c.sentence_key, t.suggestion, t.override, t.rejection)
                     for c, t in s.execute(q)]
+
+    def rejections(self, username: str) -> list[Rejection]:
+        """Rejected cues (with their reasons) of the languages ``username`` may edit."""
+        roles = self.roles(username)
+        with self.session() as s:
+            q = (select(CueRow, Translation).join(Translation, Translation.cue_id == CueRow.id)
+                 .where(CueRow.active, Translation.state == "rejected")
+                 .order_by(CueRow.lesson_id, Translation.lang, CueRow.idx))
+            return [Rejection(c.lesson_id, t.lang, c.idx, c.key, c.source, t.text,
+                              t.rejection, t.updated_by)
+                    for c, t in s.execute(q) if "*" in roles or t.lang in roles]
+
+    def machine_draft(self, lesson_id: str, lang: str, key: str) -> str:
+        """The machine (MT/TM) draft the cue started from, "" when it had none."""
+        drafts = [v for v in self.history(lesson_id, lang, key)
+                  if v.text and not v.origin.startswith("human")]
+        return drafts[-1].text if drafts else ""
 
     def progress(self, lesson_id: str, lang: str) -> tuple[int, int]:
         """(approved cues, all cues)."""
@@ -128,7 +167,7 @@ class ReviewStore(SyncMixin, EditMixin):
         vi, target, note = clean_line(vi, 200), clean_line(target, 200), clean_line(
             note, MAX_TEXT)
         if not vi or not target:
-            raise TermRefusedError(reason="empty term / thuật ngữ trống")
+            raise EmptyTermError()
         with self.session() as s:
             s.add(GlossaryProposal(lang=lang, vi=vi, target=target, note=note,
                                    proposed_by=username))

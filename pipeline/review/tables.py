@@ -127,6 +127,8 @@ class Translation(Base):
     suggestion: Mapped[str] = mapped_column(Text, default="")
     # The approver's reason for approving despite QA errors ("" when none).
     override: Mapped[str] = mapped_column(Text, default="")
+    # Why the reviewer rejected the current text ("" unless the cue is rejected).
+    rejection: Mapped[str] = mapped_column(Text, default="")
 
 
 class TranslationVersion(Base):

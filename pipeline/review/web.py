@@ -26,7 +26,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from pipeline.core.errors import CaunoiError
 from pipeline.core.i18n import t
 from pipeline.core.languages import Registry
-from pipeline.review import web_actions, web_auth, web_pages
+from pipeline.review import web_actions, web_auth, web_cue, web_pages
 from pipeline.review.base import NotAllowedError, NotFoundError
 from pipeline.review.checks import Checker, InputRefusedError
 from pipeline.review.security import RateLimiter, SessionCodec
@@ -42,10 +42,11 @@ from pipeline.review.web_common import (
 
 __all__ = ["SECURITY_HEADERS", "WebOptions", "create_app"]
 
-#: Sent with every answer. Styles are inline in the page (one request on 2G); scripts
-#: are not allowed at all.
+#: Sent with every answer. Styles are inline in the page (one request on 2G); the only
+#: script allowed is the app's own file (no inline script), which may talk to the app only.
 SECURITY_HEADERS = {
     "Content-Security-Policy": ("default-src 'none'; style-src 'unsafe-inline'; "
+                                "script-src 'self'; connect-src 'self'; "
                                 "img-src 'self'; media-src 'self'; form-action 'self'; "
                                 "frame-ancestors 'none'; base-uri 'none'"),
     "X-Content-Type-Options": "nosniff",
@@ -58,7 +59,7 @@ async def _headers(request: Request,
                    call_next: Callable[[Request], Awaitable[Response]]) -> Response:
     response = await call_next(request)
     response.headers.update(SECURITY_HEADERS)
-    if not request.url.path.startswith("/media/"):
+    if not request.url.path.startswith("/media/") and "cache-control" not in response.headers:
         response.headers["Cache-Control"] = "no-store"
     return response
 
@@ -128,6 +129,6 @@ def create_app(store: ReviewStore, registry: Registry, opts: WebOptions) -> Fast
                         Jinja2Templates(directory=str(Path(__file__).parent / "templates")),
                         SessionCodec(opts.secret), RateLimiter())
     _handlers(app)
-    for module in (web_auth, web_pages, web_actions):
+    for module in (web_auth, web_pages, web_cue, web_actions):
         app.include_router(module.router)
     return app

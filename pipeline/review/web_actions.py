@@ -7,10 +7,11 @@ import logging
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 
 from pipeline.core.i18n import t
-from pipeline.review.store import MAX_TEXT, TermRefusedError
+from pipeline.review import queue
+from pipeline.review.store import MAX_TEXT, CueView, SaveResult, TermRefusedError
 from pipeline.review.web_common import (
     Forbidden,
     PageNotFound,
@@ -22,7 +23,9 @@ from pipeline.review.web_common import (
     signed_in,
     ui_of,
 )
+from pipeline.review.web_cue import cue_page, filter_of
 from pipeline.review.web_pages import lesson_page
+from pipeline.translate.qa import QAIssue
 
 __all__ = ["router"]
 
@@ -32,37 +35,71 @@ router = APIRouter()
 Csrf = Annotated[str, Form(max_length=64)]
 
 
+_DONE_MSG = {"save": "saved_here", "approve": "approved_saved", "reject": "rejected_saved"}
+_REFUSED = {"empty": "review.empty_approve", "no_reason": "review.reject_needs_reason"}
+
+
+def _quick(result: SaveResult, action: str, current: CueView | None, ui: str) -> Response:
+    """The outcome for the page's script (saved without reloading): a conflict falls back
+    to the plain form, which shows both texts."""
+    if result.reason == "conflict" or current is None:
+        return JSONResponse({"ok": False, "fallback": True})
+    checks = [QAIssue.from_json(c).message(ui) for c in result.checks]
+    if result.reason:
+        return JSONResponse({"ok": False, "checks": checks, "message": t(
+            _REFUSED.get(result.reason, "review.qa_blocked"), ui)}, status_code=422)
+    return JSONResponse({"ok": True, "version": current.version, "state": current.state,
+                         "message": t(f"review.{_DONE_MSG[action]}", ui), "checks": checks})
+
+
 @router.post("/l/{lesson_id}/{lang}/c/{cue}")
 def save(request: Request, lesson_id: str, lang: str, cue: str,
          version: Annotated[int, Form(ge=0, le=10**9)],
          action: Annotated[str, Form(max_length=16)],
          text: Annotated[str, Form(max_length=MAX_TEXT)] = "",
          reason: Annotated[str, Form(max_length=MAX_TEXT)] = "", csrf: Csrf = "",
-         page: Annotated[int, Form(ge=1, le=10_000)] = 1) -> Response:
+         page: Annotated[int, Form(ge=1, le=10_000)] = 1,
+         f: Annotated[str, Form(max_length=16)] = "",
+         view: Annotated[str, Form(max_length=8)] = "") -> Response:
+    """Save/approve/reject one cue (``<action>_next``: then open the next cue of the
+    filter). ``view=cue``: sent from the cue's own page, which shows the outcome."""
     sess = signed_in(request)
     check_csrf(sess, csrf)
     lesson_lang(request, lesson_id, lang)
     ref = cue_ref(cue)
+    go_next = action.endswith("_next")
+    action = action.removesuffix("_next")
     if action not in ("save", "approve", "reject"):
         return HTMLResponse("bad action", status_code=400)
-    store, ui = ctx_of(request).store, ui_of(request)
+    store, ui, f = ctx_of(request).store, ui_of(request), filter_of(f)
     result = store.save(sess.username, lesson_id, lang, ref, text, version, action, reason)
+    current = next((c for c in store.cues(lesson_id, lang) if ref in (c.idx, c.key)), None)
+    if "application/json" in request.headers.get("accept", "") and not go_next:
+        return _quick(result, action, current, ui)
     if result.reason == "conflict":
-        view = next((c for c in store.cues(lesson_id, lang) if ref in (c.idx, c.key)), None)
         return render(request, "conflict.html", 409, user=sess.username, csrf=sess.csrf,
-                      lesson=lesson_id, lang=lang, idx=view.idx if view else 0,
-                      key=view.key if view else cue, source=view.source if view else "",
-                      current=result, yours=text)
+                      lesson=lesson_id, lang=lang, idx=current.idx if current else 0,
+                      key=current.key if current else cue,
+                      source=current.source if current else "", current=result, yours=text)
+    key, idx = (current.key, current.idx) if current else (str(cue), 0)
     if result.reason:
-        error = t("review.empty_approve" if result.reason == "empty" else "review.qa_blocked",
-                  ui)
-        key = ref if isinstance(ref, str) else next(
-            (c.key for c in store.cues(lesson_id, lang) if c.idx == ref), "")
+        error = t(_REFUSED.get(result.reason, "review.qa_blocked"), ui)
+        if view == "cue":
+            return cue_page(request, sess, lesson_id, lang, key, f, text=text,
+                            checks=result.checks, error=error, status=422)
         return lesson_page(request, sess, lesson_id, lang, page, status=422, error=error,
-                           typed={key: (text, result.checks)})
-    idx = ref if isinstance(ref, int) else next(
-        (c.idx for c in store.cues(lesson_id, lang) if c.key == ref), 0)
-    return RedirectResponse(f"/l/{lesson_id}/{lang}?page={page}&msg=saved#c{idx}",
+                           typed={key: (text, result.checks)}, at=idx)
+    msg = _DONE_MSG[action]
+    if go_next:
+        nxt = queue.next_cue(store.cues(lesson_id, lang), key, f)
+        if nxt is None:
+            return RedirectResponse(f"/l/{lesson_id}/{lang}?f={f}&msg=queue_done#queue",
+                                    status_code=303)
+        return RedirectResponse(f"/l/{lesson_id}/{lang}/c/{nxt.key}?f={f}", status_code=303)
+    if view == "cue":
+        return RedirectResponse(f"/l/{lesson_id}/{lang}/c/{key}?f={f}&msg={msg}#edit",
+                                status_code=303)
+    return RedirectResponse(f"/l/{lesson_id}/{lang}?page={page}&f={f}&msg={msg}&at={idx}#c{idx}",
                             status_code=303)
 
 
@@ -80,7 +117,14 @@ def approve_all(request: Request, lesson_id: str, lang: str, csrf: Csrf = "") ->
             ctx.opts.on_approved(lesson_id, lang)
         except Exception:  # the approval stands even if the orchestrator is down
             log.exception("resume hook failed")
-    return RedirectResponse(f"/l/{lesson_id}/{lang}", status_code=303)
+    runs = ctx.opts.runs
+    if runs is not None and runs.mode == "embedded":
+        # Server mode renders through the resumed run; embedded mode starts the render.
+        try:
+            runs.start("render", lesson_id, language=lang)
+        except Exception:  # the approval stands; the page shows the run states
+            log.exception("starting the render of %s/%s failed", lesson_id, lang)
+    return RedirectResponse(f"/l/{lesson_id}/{lang}#next", status_code=303)
 
 
 @router.post("/l/{lesson_id}/{lang}/c/{cue}/comment")

@@ -51,6 +51,8 @@ class WebOptions:
     # Starts pipeline runs and reads their states (pipeline.core.runs); None = the pages
     # say which command to run instead.
     runs: RunLauncher | None = None
+    # Seconds of title card before the recording in the videos (None: Settings').
+    title_card_s: float | None = None
 
 
 @dataclass(frozen=True)

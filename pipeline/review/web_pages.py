@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
+import json
+import logging
 import math
 import re
 
@@ -9,6 +12,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse, HTMLResponse, Response
 
 from pipeline.core.i18n import t
+from pipeline.review import queue
 from pipeline.review.accounts import SignedIn
 from pipeline.review.web_common import (
     PageNotFound,
@@ -22,13 +26,14 @@ from pipeline.review.web_common import (
 )
 from pipeline.translate.qa import QAIssue
 
-__all__ = ["PAGE_SIZE", "lesson_page", "router"]
+__all__ = ["PAGE_SIZE", "lesson_page", "lesson_video", "router"]
 
 PAGE_SIZE = 40
 # <lang>-<profile>[-draft].mp4, as the render step names finals and previews.
 _MEDIA = re.compile(r"^(?P<lang>[a-z]{2,3})-[a-z0-9]{2,16}(?:-draft)?\.mp4$")
 
 router = APIRouter()
+log = logging.getLogger("caunoi.review")
 
 
 @router.get("/", response_class=HTMLResponse)
@@ -40,16 +45,18 @@ def home(request: Request) -> HTMLResponse:
     for lesson in store.lessons():
         for lang in store.languages_of(lesson.id):
             if "*" in roles or lang in roles:
-                done, total = store.progress(lesson.id, lang)
+                n = queue.counts(store.cues(lesson.id, lang))
                 rows.append({"lesson": lesson.id, "title": lesson.title, "lang": lang,
-                             "lang_name": lang_name(request, lang), "done": done,
-                             "total": total, "approved": store.is_approved(lesson.id, lang)})
-    rows.sort(key=lambda r: (r["approved"], r["lesson"], r["lang"]))
+                             "lang_name": lang_name(request, lang), "done": n["approved"],
+                             "total": n[""], "todo": n["untranslated"],
+                             "pct": round(100 * n["approved"] / max(1, n[""])),
+                             "approved": store.is_approved(lesson.id, lang)})
+    rows.sort(key=lambda r: (bool(r["approved"]), str(r["lesson"]), str(r["lang"])))
     return render(request, "home.html", user=sess.username, csrf=sess.csrf, rows=rows,
-                  admin=sess.admin)
+                  admin=sess.admin, rejected=store.rejections(sess.username)[:50])
 
 
-def _lesson_video(request: Request, lesson_id: str, lang: str) -> str:
+def lesson_video(request: Request, lesson_id: str, lang: str) -> str:
     folder = ctx_of(request).opts.out_dir / lesson_id / "video"
     for name in (f"{lang}-compat.mp4", f"{lang}-compat-draft.mp4", "vi-compat.mp4"):
         if (folder / name).is_file():
@@ -66,43 +73,85 @@ def _with_messages(request: Request, checks: list[dict[str, str]]) -> list[dict[
     return out
 
 
+def _next_steps(request: Request, lesson_id: str, lang: str) -> dict[str, object]:
+    """What happens after approval: the runs (server/embedded launcher) and the final video,
+    or the command that makes it."""
+    opts = ctx_of(request).opts
+    if opts.runs is None:
+        media = opts.out_dir / lesson_id / "ingest.json"
+        folder = f"lessons/{lesson_id}"
+        with contextlib.suppress(OSError, ValueError, KeyError, TypeError):
+            folder = str(json.loads(media.read_text(encoding="utf-8"))["lesson"]["dir"])
+        return {"cmd": f"caunoi produce {folder}", "runs": [], "final": ""}
+    try:
+        runs = [r for r in opts.runs.runs(lesson_id) if r.language in (None, lang)][:5]
+    except Exception:  # the orchestrator may be down: the page still shows
+        log.exception("reading the runs of %s", lesson_id)
+        runs = []
+    final = ""
+    if any(r.kind == "render" and r.state == "done" for r in runs):
+        videos = opts.out_dir / lesson_id / "video"
+        found = sorted(videos.glob(f"{lang}-*.mp4")) if videos.is_dir() else []
+        final = next((f"/media/{lesson_id}/{p.name}" for p in found
+                      if not p.stem.endswith("-draft")), "")
+    return {"cmd": "", "runs": runs, "final": final, "mode": opts.runs.mode}
+
+
 def lesson_page(request: Request, sess: SignedIn, lesson_id: str, lang: str, page: int = 1,
                 message: str = "", status: int = 200, error: str = "",
-                typed: dict[str, tuple[str, list[dict[str, str]]]] | None = None
-                ) -> HTMLResponse:
-    """The cues of one lesson in one language. ``typed`` keeps a refused submission's
-    text and findings in its cue's box (cue key -> (text, checks)), so nothing typed is
-    lost."""
+                typed: dict[str, tuple[str, list[dict[str, str]]]] | None = None,
+                f: str = "", at: int = -1) -> HTMLResponse:
+    """The cues of one lesson in one language, kept by the queue filter ``f``. ``typed``
+    keeps a refused submission's text and findings in its cue's box (cue key -> (text,
+    checks)), so nothing typed is lost; ``message``/``error`` show next to cue ``at``
+    (at the top when -1)."""
     store, typed = ctx_of(request).store, typed or {}
     store.require(sess.username, lang, "view")
     cues = store.cues(lesson_id, lang)
     if not cues:
         raise PageNotFound
-    pages = max(1, math.ceil(len(cues) / PAGE_SIZE))
+    kept = [c for c in cues if queue.keep(c, f)]
+    pages = max(1, math.ceil(len(kept) / PAGE_SIZE))
     page = min(max(1, page), pages)
     shown = []
-    for c in cues[(page - 1) * PAGE_SIZE: page * PAGE_SIZE]:
+    for c in kept[(page - 1) * PAGE_SIZE: page * PAGE_SIZE]:
         text, checks = typed.get(c.key, (c.text, c.checks))
         shown.append({"c": c, "text": text, "checks": _with_messages(request, checks),
+                      "origin": queue.origin_label(c.origin, ui_of(request)),
                       "errors": any(x.get("severity", "error") == "error" for x in checks)})
     lesson = store.lesson(lesson_id)
+    approved = store.is_approved(lesson_id, lang)
     return render(request, "lesson.html", status, user=sess.username, csrf=sess.csrf,
                   lesson=lesson_id, lang=lang, lang_name=lang_name(request, lang),
                   title=lesson.title if lesson else lesson_id, cues=shown, page=page,
                   pages=pages, done=sum(c.state == "approved" for c in cues),
-                  total=len(cues), message=message, error=error,
-                  approved=store.is_approved(lesson_id, lang),
+                  total=len(cues), message=message, error=error, at=at, f=f,
+                  counts=queue.counts(cues), clean=sum(queue.clean(c) for c in cues),
+                  first=kept[0] if kept else None, approved=approved,
                   can_approve=store.can(sess.username, lang, "approve"),
-                  video=_lesson_video(request, lesson_id, lang))
+                  can_edit=store.can(sess.username, lang, "edit"),
+                  video=lesson_video(request, lesson_id, lang),
+                  after=_next_steps(request, lesson_id, lang) if approved else {})
+
+
+_LIST_MSGS = ("saved", "saved_here", "approved_saved", "rejected_saved", "queue_done",
+              "bulk_done")
 
 
 @router.get("/l/{lesson_id}/{lang}", response_class=HTMLResponse)
-def lesson(request: Request, lesson_id: str, lang: str, page: int = 1,
-           msg: str = "") -> HTMLResponse:
+def lesson(request: Request, lesson_id: str, lang: str, page: int = 1, msg: str = "",
+           f: str = "", at: int = -1, n: int = 0) -> HTMLResponse:
     sess = signed_in(request)
     lesson_lang(request, lesson_id, lang)
-    message = t(msg, ui_of(request)) if msg in ("saved",) else ""
-    return lesson_page(request, sess, lesson_id, lang, min(max(page, 1), 10_000), message)
+    ui = ui_of(request)
+    message = ""
+    if msg == "saved":
+        message = t("saved", ui)
+    elif msg in _LIST_MSGS:
+        message = t(f"review.{msg}", ui, n=min(max(n, 0), 100_000))
+    f = f if f in queue.FILTERS else ""
+    return lesson_page(request, sess, lesson_id, lang, min(max(page, 1), 10_000), message,
+                       f=f, at=min(max(at, -1), 100_000))
 
 
 @router.get("/l/{lesson_id}/{lang}/c/{cue}/history", response_class=HTMLResponse)
@@ -118,6 +167,7 @@ def history(request: Request, lesson_id: str, lang: str, cue: str) -> HTMLRespon
     return render(request, "history.html", user=sess.username, csrf=sess.csrf,
                   lesson=lesson_id, lang=lang, idx=view.idx, key=view.key, source=view.source,
                   versions=store.history(lesson_id, lang, view.key),
+                  label=lambda o: queue.origin_label(o, ui_of(request)),
                   comments=store.comments(lesson_id, lang, view.key))
 
 

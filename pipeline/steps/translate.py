@@ -19,7 +19,7 @@ from pipeline.translate.drafts import Translation, translate_cues
 from pipeline.translate.glossary import do_not_translate, load_glossary
 from pipeline.translate.mt import MTEngine, MTOptions, mt_model_path
 from pipeline.translate.tm import TranslationMemory
-from pipeline.translate.xliff import XliffUnit, write_xliff
+from pipeline.translate.xliff import XliffUnit, unit_id, write_xliff
 
 __all__ = ["translate_jobs", "translate_step"]
 
@@ -61,7 +61,8 @@ def translate_step(run: LessonRun, job: Job) -> TranslateResult:
             tuple(out / p for p in files))
     engine = MTEngine(mt) if lang.has_mt else None
     translation = translate_cues(list(cues), lang, glossary, dnt, tm, engine)
-    files = _write_translation(translation, lang, run.registry.source.code, json_path)
+    files = _write_translation(translation, lang, run.registry.source.code, json_path,
+                               need(run.ingested, "translate", "ingest").lesson.id)
     atomic_write_json(state_file(out, stage), {"files": [str(f.relative_to(out))
                                                          for f in files]})
     cache.record(stage, key, files)
@@ -70,7 +71,7 @@ def translate_step(run: LessonRun, job: Job) -> TranslateResult:
 
 
 def _write_translation(translation: Translation, lang: Language, source: str,
-                       json_path: Path) -> list[Path]:
+                       json_path: Path, lesson_id: str) -> list[Path]:
     """translations/<lang>.json, draft subtitles, and the XLIFF for a human translator."""
     atomic_write_json(json_path, translation.to_json())
     files = [json_path]
@@ -80,7 +81,9 @@ def _write_translation(translation: Translation, lang: Language, source: str,
                                  stem=f"{lang.code}-draft")
     if any(not c.target for c in translation.cues):
         xlf = json_path.with_suffix(".xlf")
-        write_xliff(xlf, [XliffUnit(f"c{c.cue}", c.source, c.target, (
+        # Unit ids as `caunoi review export` writes them, so `review import` takes it back.
+        write_xliff(xlf, [XliffUnit(unit_id(lesson_id, c.cue_id or f"c{c.cue}"), c.source,
+                                    c.target, (
             f"câu {c.sentence + 1}, {ms_to_s(c.start_ms)}–{ms_to_s(c.end_ms)} s",
             f"origin: {c.origin}")) for c in translation.cues], source, lang.code)
         files.append(xlf)

@@ -41,9 +41,29 @@ class QAIssue:
     severity: str = ERROR
 
     def message(self, lang: str | None = None) -> str:
-        """The plain-language message in the UI language, with the detail."""
-        text = t(f"qa.{self.code}", lang)
-        return f"{text} ({self.detail})" if self.detail else text
+        """The plain-language message in the UI language: what is wrong, what to fix, and
+        the finding in words (never a raw ratio or code)."""
+        return " ".join(x for x in (t(f"qa.{self.code}", lang), self._detail(lang)) if x)
+
+    def _detail(self, lang: str | None) -> str:
+        d = self.detail.strip()
+        if not d or self.code in ("placeholder", "script", "empty", "untranslated"):
+            return ""
+        if self.code == "length":
+            try:
+                longer = float(d) > 1
+            except ValueError:
+                return ""
+            return t("qa.length_long" if longer else "qa.length_short", lang)
+        if self.code == "numbers" and "→" in d:
+            want, _, got = (x.strip() for x in d.partition("→"))
+            none = t("qa.no_number", lang)
+            return t("qa.numbers_detail", lang, want=want.replace("∅", none),
+                     got=got.replace("∅", none))
+        if self.code == "glossary" and "→" in d:
+            vi, _, term = (x.strip() for x in d.partition("→"))
+            return t("qa.glossary_detail", lang, vi=vi, term=term)
+        return t("qa.detail", lang, detail=d)
 
     def to_json(self) -> dict[str, str]:
         return {"code": self.code, "severity": self.severity, "detail": self.detail}

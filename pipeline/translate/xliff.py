@@ -8,11 +8,25 @@ from pathlib import Path
 from pipeline.core.errors import LessonConfigError
 from pipeline.core.storage import atomic_path
 
-__all__ = ["STATES", "XliffUnit", "read_xliff", "write_xliff"]
+__all__ = ["STATES", "WORK_PACKAGE_VERSION", "XliffUnit", "read_xliff", "unit_id",
+           "write_xliff"]
 
 _NS = "{urn:oasis:names:tc:xliff:document:2.0}"
 #: The segment states of XLIFF 2.0, in order.
 STATES = ("initial", "translated", "reviewed", "final")
+
+
+#: The version a cue's translation has when the review store first holds it: a work
+#: package written by the translate step (before review) names its cues at this version.
+WORK_PACKAGE_VERSION = 1
+
+
+def unit_id(lesson_id: str, cue_key: str, version: int = WORK_PACKAGE_VERSION) -> str:
+    """A unit's id, the same in the translate step's work package and in ``caunoi review
+    export``, which ``caunoi review import`` reads back: ``<lesson>/<cue key>/v<version>``
+    (``cue_key``: the cue's stable id, or ``c<position>`` for cues without one). An import
+    of a unit whose version is no longer current is reported as a conflict."""
+    return f"{lesson_id}/{cue_key}/v{version}"
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,40 @@
+/* Cầu Nối review: save, approve or reject a cue without reloading the page.
+   Progressive enhancement only: without this file every form still works. No framework. */
+(function () {
+  "use strict";
+  var QUICK = { save: 1, approve: 1, reject: 1 };
+  function note(form) {
+    var box = form.parentNode, el = box.querySelector(".live");
+    if (!el) {
+      el = document.createElement("p");
+      el.setAttribute("role", "status");
+      box.insertBefore(el, form);
+    }
+    return el;
+  }
+  function show(el, ok, text) {
+    el.className = (ok ? "msg" : "err") + " live";
+    el.textContent = text;
+  }
+  document.addEventListener("submit", function (e) {
+    var form = e.target, button = e.submitter;
+    if (!form.hasAttribute("data-quick") || !button || !QUICK[button.value]) return;
+    e.preventDefault();
+    var data = new URLSearchParams(new FormData(form));
+    data.set(button.name, button.value);
+    var el = note(form);
+    show(el, true, "…");
+    // form.action is shadowed by the buttons named "action": read the attribute.
+    fetch(form.getAttribute("action"), { method: "POST", body: data, credentials: "same-origin",
+                         headers: { Accept: "application/json" } })
+      .then(function (r) { return r.json(); })
+      .then(function (j) {
+        if (j.fallback) { form.removeAttribute("data-quick"); form.requestSubmit(button); return; }
+        if (j.version) form.querySelector("[name=version]").value = j.version;
+        var cue = form.closest(".cue");
+        if (cue && j.state) cue.className = "cue " + j.state;
+        show(el, j.ok, [j.message].concat(j.checks || []).join(" "));
+      })
+      .catch(function () { show(el, false, form.getAttribute("data-offline") || "!"); });
+  });
+})();

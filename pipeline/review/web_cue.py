@@ -1,0 +1,201 @@
+"""One cue at a time: its page (source with glossary terms marked, audio clip, still with
+the current text burned in, suggestions, the edit form with "save and next"), its clip and
+still (built once, cached on disk and in the phone), copying a suggestion into the box, and
+bulk approval of the clean cues."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
+
+from pipeline.core.config import Settings
+from pipeline.core.errors import CaunoiError
+from pipeline.core.i18n import t
+from pipeline.review import cue_media, queue
+from pipeline.review.accounts import SignedIn
+from pipeline.review.checks import clean_text
+from pipeline.review.store import MAX_TEXT, CueView
+from pipeline.review.web_common import (
+    PageNotFound,
+    check_csrf,
+    ctx_of,
+    cue_ref,
+    lang_name,
+    lesson_lang,
+    render,
+    signed_in,
+    ui_of,
+)
+from pipeline.translate.glossary import do_not_translate
+from pipeline.translate.qa import QAIssue
+
+__all__ = ["cue_page", "filter_of", "router", "video_time"]
+
+log = logging.getLogger("caunoi.review")
+router = APIRouter()
+#: Clips and stills are named by what they show: the phone may keep them for a year.
+LONG_CACHE = "private, max-age=31536000, immutable"
+
+Csrf = Annotated[str, Form(max_length=64)]
+
+
+def filter_of(f: str) -> str:
+    return f if f in queue.FILTERS else ""
+
+
+def _find(request: Request, sess: SignedIn, lesson_id: str, lang: str,
+          cue: str) -> tuple[list[CueView], CueView]:
+    lesson_lang(request, lesson_id, lang)
+    ref = cue_ref(cue)
+    store = ctx_of(request).store
+    store.require(sess.username, lang, "view")
+    cues = store.cues(lesson_id, lang)
+    view = next((c for c in cues if ref in (c.idx, c.key)), None)
+    if view is None:
+        raise PageNotFound
+    return cues, view
+
+
+def video_time(request: Request, lesson_id: str, start_ms: int) -> float:
+    """A cue's start on a rendered video's timeline (after the title card)."""
+    opts = ctx_of(request).opts
+    title_s = opts.title_card_s if opts.title_card_s is not None else Settings().title_card_s
+    media = cue_media.lesson_media(opts.out_dir, lesson_id)
+    return start_ms / 1000 + cue_media.video_offset_s(media, title_s)
+
+
+def _suggestions(request: Request, lesson_id: str, lang: str,
+                 view: CueView) -> list[queue.Suggestion]:
+    opts = ctx_of(request).opts
+    out = queue.tm_hits(opts.tm_dir, lang, view.source)
+    draft = ctx_of(request).store.machine_draft(lesson_id, lang, view.key)
+    if draft:
+        out.append(queue.Suggestion("mt", draft))
+    if view.suggestion:
+        out.append(queue.Suggestion("earlier", view.suggestion))
+    unique: dict[str, queue.Suggestion] = {}
+    for s in out:
+        unique.setdefault(s.text, s)
+    return list(unique.values())
+
+
+def cue_page(request: Request, sess: SignedIn, lesson_id: str, lang: str, cue: str, f: str,
+             *, text: str | None = None, checks: list[dict[str, str]] | None = None,
+             message: str = "", error: str = "", status: int = 200) -> HTMLResponse:
+    """The page of one cue; ``text``/``checks`` keep what was typed (not saved)."""
+    cues, view = _find(request, sess, lesson_id, lang, cue)
+    ctx, ui = ctx_of(request), ui_of(request)
+    terms = queue.glossary_terms(ctx.opts.glossary_dir, lang, view.source)
+    shown = view.text if text is None else text
+    media = cue_media.lesson_media(ctx.opts.out_dir, lesson_id)
+    from pipeline.review.web_pages import lesson_video
+
+    video = lesson_video(request, lesson_id, lang)
+    nxt = queue.next_cue(cues, view.key, f)
+    still = ""
+    if media is not None and media.recording.is_file():
+        still = f"/l/{lesson_id}/{lang}/c/{view.key}/still.webp?v={view.version}"
+        if text is not None and text != view.text:
+            from urllib.parse import quote
+
+            still = f"/l/{lesson_id}/{lang}/c/{view.key}/still.webp?text={quote(text[:300])}"
+    return render(
+        request, "cue.html", status, user=sess.username, csrf=sess.csrf, lesson=lesson_id,
+        lang=lang, lang_name=lang_name(request, lang), c=view, text=shown, f=f,
+        n=cues.index(view) + 1, total=len(cues), next_key=nxt.key if nxt else "",
+        source=queue.highlight(view.source, [x.vi for x in terms]), terms=terms,
+        suggestions=_suggestions(request, lesson_id, lang, view),
+        checks=[{"severity": i.severity, "message": i.message(ui)}
+                for i in map(QAIssue.from_json, view.checks if checks is None else checks)],
+        errors=any(x.get("severity", "error") == "error"
+                   for x in (view.checks if checks is None else checks)),
+        clip=f"/l/{lesson_id}/{lang}/c/{view.key}/clip.opus" if media else "",
+        still=still, video=f"{video}#t={video_time(request, lesson_id, view.start_ms):.2f}"
+        if video else "", message=message, error=error,
+        can_approve=ctx.store.can(sess.username, lang, "approve"))
+
+
+@router.get("/l/{lesson_id}/{lang}/c/{cue}", response_class=HTMLResponse)
+def cue_get(request: Request, lesson_id: str, lang: str, cue: str, f: str = "",
+            msg: str = "") -> HTMLResponse:
+    sess = signed_in(request)
+    known = ("saved_here", "approved_saved", "rejected_saved")
+    message = t(f"review.{msg}", ui_of(request)) if msg in known else ""
+    return cue_page(request, sess, lesson_id, lang, cue, filter_of(f), message=message)
+
+
+@router.post("/l/{lesson_id}/{lang}/c/{cue}/use", response_class=HTMLResponse)
+def use(request: Request, lesson_id: str, lang: str, cue: str,
+        text: Annotated[str, Form(max_length=MAX_TEXT)], csrf: Csrf = "",
+        f: Annotated[str, Form(max_length=16)] = "") -> HTMLResponse:
+    """A suggestion copied into the edit box (nothing saved yet)."""
+    sess = signed_in(request)
+    check_csrf(sess, csrf)
+    return cue_page(request, sess, lesson_id, lang, cue, filter_of(f),
+                    text=clean_text(text)[:MAX_TEXT],
+                    message=t("review.suggestion_copied", ui_of(request)))
+
+
+def _media_file(request: Request, lesson_id: str, lang: str, cue: str,
+                ) -> tuple[CueView, cue_media.LessonMedia]:
+    sess = signed_in(request)
+    _, view = _find(request, sess, lesson_id, lang, cue)
+    media = cue_media.lesson_media(ctx_of(request).opts.out_dir, lesson_id)
+    if media is None:
+        raise PageNotFound
+    return view, media
+
+
+@router.get("/l/{lesson_id}/{lang}/c/{cue}/clip.opus")
+def clip(request: Request, lesson_id: str, lang: str, cue: str) -> Response:
+    """The cue's narration ± 0.3 s (Opus in Ogg), Range requests answered 206."""
+    view, media = _media_file(request, lesson_id, lang, cue)
+    try:
+        path = cue_media.build_clip(media, view.key, view.start_ms, view.end_ms)
+    except CaunoiError:
+        log.exception("clip of %s %s", lesson_id, view.key)
+        raise PageNotFound from None
+    return FileResponse(path, media_type="audio/ogg", headers={"Cache-Control": LONG_CACHE})
+
+
+@router.get("/l/{lesson_id}/{lang}/c/{cue}/still.webp")
+def still(request: Request, lesson_id: str, lang: str, cue: str, v: int = 0,
+          text: str | None = None) -> Response:
+    """The cue's frame with its current text (or ``text``, a preview) burned in."""
+    view, media = _media_file(request, lesson_id, lang, cue)
+    ctx = ctx_of(request)
+    language = ctx.registry.languages[lang]
+    shown = view.text if text is None else clean_text(text)[:300]
+    try:
+        path = cue_media.build_still(media, language, view.key,
+                                     (view.start_ms + view.end_ms) // 2, shown,
+                                     do_not_translate(ctx.opts.glossary_dir))
+    except CaunoiError:
+        log.exception("still of %s %s", lesson_id, view.key)
+        raise PageNotFound from None
+    return FileResponse(path, media_type="image/webp", headers={"Cache-Control": LONG_CACHE})
+
+
+SCRIPT = Path(__file__).parent / "static" / "review.js"
+
+
+@router.get("/static/review.js")
+def script() -> Response:
+    """The optional script (saves without reloading); its URL carries a version."""
+    return FileResponse(SCRIPT, media_type="text/javascript",
+                        headers={"Cache-Control": "public, max-age=604800"})
+
+
+@router.post("/l/{lesson_id}/{lang}/bulk-approve")
+def bulk_approve(request: Request, lesson_id: str, lang: str, csrf: Csrf = "",
+                 f: Annotated[str, Form(max_length=16)] = "") -> Response:
+    sess = signed_in(request)
+    check_csrf(sess, csrf)
+    lesson_lang(request, lesson_id, lang)
+    done = ctx_of(request).store.approve_clean(sess.username, lesson_id, lang)
+    return RedirectResponse(f"/l/{lesson_id}/{lang}?f={filter_of(f)}&msg=bulk_done&n={len(done)}"
+                            "#queue", status_code=303)
