@@ -42,9 +42,10 @@ from pipeline.review.web_common import (
 __all__ = ["SECURITY_HEADERS", "WebOptions", "create_app"]
 
 #: Sent with every answer. Styles are inline in the page (one request on 2G); scripts
-#: are not allowed at all.
+#: only from this server (the portal's one file), never inline.
 SECURITY_HEADERS = {
     "Content-Security-Policy": ("default-src 'none'; style-src 'unsafe-inline'; "
+                                "script-src 'self'; connect-src 'self'; "
                                 "img-src 'self'; media-src 'self'; form-action 'self'; "
                                 "frame-ancestors 'none'; base-uri 'none'"),
     "X-Content-Type-Options": "nosniff",
@@ -57,7 +58,7 @@ async def _headers(request: Request,
                    call_next: Callable[[Request], Awaitable[Response]]) -> Response:
     response = await call_next(request)
     response.headers.update(SECURITY_HEADERS)
-    if not request.url.path.startswith("/media/"):
+    if not request.url.path.startswith(("/media/", "/portal/static/")):
         response.headers["Cache-Control"] = "no-store"
     return response
 
@@ -124,4 +125,8 @@ def create_app(store: ReviewStore, registry: Registry, opts: WebOptions) -> Fast
     _handlers(app)
     for module in (web_auth, web_pages, web_actions):
         app.include_router(module.router)
+    if opts.portal is not None:
+        from pipeline.portal.web import install
+
+        install(app, opts.portal)
     return app
