@@ -116,9 +116,11 @@ class EmbeddedLauncher:
               params: dict[str, object] | None = None) -> RunInfo:
         if kind not in RUN_KINDS:
             raise ValueError(f"unknown run kind {kind!r}")
-        for run in self.runs(lesson_id):
-            if not run.finished and run.kind == kind and run.language == language:
-                return run
+        bundle = bool((params or {}).get("bundle"))
+        for run in self._active(lesson_id):
+            if (run["kind"], run.get("language"), bool(run["params"].get("bundle"))) == (
+                    kind, language, bundle):
+                return _info(run)
         run_id = uuid.uuid4().hex[:16]
         folder = _runs_dir(self.out_dir, lesson_id)
         data: dict[str, Any] = {
@@ -142,6 +144,12 @@ class EmbeddedLauncher:
         return _info(data)
 
     def runs(self, lesson_id: str) -> list[RunInfo]:
+        return [_info(d) for d in self._read(lesson_id)]
+
+    def _active(self, lesson_id: str) -> list[dict[str, Any]]:
+        return [d for d in self._read(lesson_id) if d["state"] in ("queued", "running")]
+
+    def _read(self, lesson_id: str) -> list[dict[str, Any]]:
         folder = _runs_dir(self.out_dir, lesson_id)
         # Reap finished children so their pids do not linger as zombies.
         self._children[:] = [p for p in self._children if p.poll() is None]
@@ -153,7 +161,7 @@ class EmbeddedLauncher:
                 continue
             found.append(self._checked(path, data))
         found.sort(key=lambda d: float(d.get("created_at", 0)), reverse=True)
-        return [_info(d) for d in found]
+        return found
 
     def _checked(self, path: Path, data: dict[str, Any]) -> dict[str, Any]:
         """``data``, marked failed when its process is gone while it says it is active."""
@@ -171,6 +179,15 @@ class EmbeddedLauncher:
         steps = {k: ("failed" if v == "running" else v) for k, v in data["steps"].items()}
         return data | {"state": "failed", "message": t("portal.run_lost"), "steps": steps,
                        "ended_at": data.get("ended_at") or time.time()}
+
+    def stop_children(self) -> None:
+        """Kill the runs this launcher started that still run (tests; a web app that
+        stops leaves its runs going on purpose)."""
+        for proc in self._children:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
+        self._children.clear()
 
     @staticmethod
     def _prune(folder: Path) -> None:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any, cast
+from typing import Any
 from uuid import UUID
 
 from flows.launcher import STEP_NAMES, EmbeddedLauncher

@@ -34,7 +34,7 @@ class RecordingLauncher:
     mode = "embedded"
 
     def __init__(self) -> None:
-        self.started: list[tuple[str, str, dict[str, object]]] = []
+        self.started: list[tuple[RunKind, str, dict[str, object]]] = []
 
     def start(self, kind: RunKind, lesson_id: str, *, language: str | None = None,
               params: dict[str, object] | None = None) -> RunInfo:

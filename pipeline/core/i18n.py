@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import os
 
-__all__ = ["BUNDLE", "CATALOG", "CLI", "QA", "REVIEW", "STEPS", "WEB", "pick", "set_ui_language",
+__all__ = ["BUNDLE", "CATALOG", "CLI", "PORTAL", "QA", "REVIEW", "STEPS", "WEB", "pick", "set_ui_language",
            "t", "ui_language"]
 
 _UI_LANG: str | None = None
@@ -254,123 +254,8 @@ BUNDLE: dict[str, tuple[str, str]] = {
     "top": ("Lên đầu trang", "Back to the top"),
 }
 
-#: The content-team portal (pipeline.portal) and the run launchers (flows/launcher.py).
-PORTAL: dict[str, tuple[str, str]] = {
-    "nav": ("Bài học của nhóm", "Team lessons"),
-    "title": ("Cầu Nối — bài học của nhóm nội dung", "Cầu Nối — content team lessons"),
-    "my_lessons": ("Bài học của tôi", "My lessons"),
-    "new_lesson": ("Nộp bài học mới", "Hand in a new lesson"),
-    "teams": ("Nhóm", "Teams"),
-    "no_lessons": ("Chưa có bài học nào. Hãy nộp bài học đầu tiên.",
-                   "No lessons yet. Hand in the first one."),
-    "kind_produce": ("Sản xuất", "Production"),
-    "kind_render": ("Dựng bản cuối", "Final render"),
-    "kind_publish": ("Phát hành", "Publishing"),
-    "state_queued": ("đang chờ lượt", "queued"),
-    "state_running": ("đang chạy", "running"),
-    "state_waiting": ("chờ duyệt bản dịch", "waiting for review"),
-    "state_done": ("xong", "done"),
-    "state_failed": ("lỗi", "failed"),
-    "state_cancelled": ("đã huỷ", "cancelled"),
-    "steps_done": ("bước xong", "steps done"),
-    "not_run": ("Chưa chạy.", "Not run yet."),
-    "lang_final": ("đã duyệt, có bản cuối", "approved, final ready"),
-    "lang_approved": ("đã duyệt, chưa dựng bản cuối", "approved, final not rendered yet"),
-    "lang_review": ("đang duyệt: {done}/{total} câu", "in review: {done}/{total} cues"),
-    "lang_none": ("chưa có bản dịch", "no translation yet"),
-    "lesson_title": ("Tên bài học (tiếng Việt)", "Lesson title (Vietnamese)"),
-    "team": ("Nhóm", "Team"),
-    "languages": ("Ngôn ngữ", "Languages"),
-    "profiles": ("Định dạng video", "Video profiles"),
-    "script": ("Kịch bản (script.md): gõ vào đây…", "Script (script.md): type it here…"),
-    "chapter": ("Tên chương", "Chapter name"),
-    "script_hint": ("Mỗi dòng một câu thuyết minh.", "One narration sentence per line."),
-    "script_file": ("…hoặc chọn tệp script.md (tối đa {kb} KB)",
-                    "…or choose a script.md file (at most {kb} KB)"),
-    "recording": ("Bản ghi (video hoặc âm thanh)", "Recording (video or audio)"),
-    "limits": ("Giới hạn: tệp tối đa {mb} MB, dài tối đa {minutes} phút. Mạng yếu cũng được: "
-               "tệp được gửi từng phần và gửi tiếp khi có mạng lại.",
-               "Limits: files up to {mb} MB and {minutes} minutes long. A weak connection is "
-               "fine: the file goes in parts and continues when the network is back."),
-    "hand_in": ("Nộp bài học", "Hand in the lesson"),
-    "js_too_big": ("Tệp quá lớn: tối đa {mb} MB. Hãy xuất lại nhỏ hơn hoặc chia bài học.",
-                   "The file is too large: at most {mb} MB. Export it smaller or split the "
-                   "lesson."),
-    "js_retry": ("Mất kết nối, đang thử gửi tiếp…", "Connection lost, trying to continue…"),
-    "js_sent": ("Đã gửi xong tệp.", "The file is sent."),
-    "js_failed": ("Chưa gửi được:", "Not sent:"),
-    "check": ("Kiểm tra", "Check"),
-    "check_ok": ("Bài học hợp lệ: {n} câu, bản ghi dài {seconds} giây.",
-                 "The lesson is valid: {n} sentences, a {seconds} s recording."),
-    "sentences": ("Các câu trong kịch bản", "The script's sentences"),
-    "run": ("Chạy", "Run"),
-    "step_done": ("xong", "done"),
-    "step_running": ("đang chạy", "running"),
-    "step_pending": ("chưa tới", "pending"),
-    "step_failed": ("lỗi", "failed"),
-    "no_launcher": ("Trang web này không chạy được bài học. Hãy chạy 'caunoi produce THƯ_MỤC' "
-                    "trên máy có mô hình.",
-                    "This web app cannot run lessons. Run 'caunoi produce FOLDER' on the "
-                    "machine that has the models."),
-    "start": ("Bắt đầu chạy", "Start the run"),
-    "start_again": ("Chạy lại (chỉ phần đã thay đổi)", "Run again (only what changed)"),
-    "reload": ("Tải lại trang", "Reload"),
-    "review_link": ("trang duyệt", "review page"),
-    "deviations": ("Báo cáo sai lệch", "Deviation report"),
-    "no_alignment": ("Có sau khi chạy bước căn chỉnh.", "Available once alignment has run."),
-    "no_deviations": ("Mọi câu đều được đọc, không có lời ngoài kịch bản.",
-                      "Every sentence was read; no speech outside the script."),
-    "dev_skipped": ("Câu không được đọc", "Sentence not read"),
-    "dev_adlib": ("Lời ngoài kịch bản", "Speech not in the script"),
-    "sentence_n": ("câu {n}", "sentence {n}"),
-    "no_transcript": ("(không có bản ghi lời)", "(no transcript)"),
-    "previews": ("Xem trước", "Previews"),
-    "no_previews": ("Chưa có video.", "No videos yet."),
-    "draft": ("bản nháp", "draft"),
-    "publish": ("Phát hành", "Publish"),
-    "publish_btn": ("Phát hành", "Publish"),
-    "bundle_btn": ("Đóng gói xem không cần mạng", "Make an offline bundle"),
-    "nothing_to_publish": ("Chưa có ngôn ngữ nào đã duyệt và có bản cuối.",
-                           "No language is approved with its final yet."),
-    "edit_script": ("Sửa kịch bản", "Edit the script"),
-    "rerun_hint": ("Sau khi lưu, bấm Chạy lại: chỉ những bước bị ảnh hưởng mới chạy lại.",
-                   "After saving, press Run again: only the steps the change affects run."),
-    "save_script": ("Lưu kịch bản", "Save the script"),
-    "replace_recording": ("Thay bản ghi", "Replace the recording"),
-    "upload": ("Gửi tệp", "Upload"),
-    "created": ("Đã nhận bài học. Xem kết quả kiểm tra ở dưới rồi bấm Bắt đầu chạy.",
-                "The lesson is in. Read the check below, then press Start the run."),
-    "script_saved": ("Đã lưu kịch bản.", "The script is saved."),
-    "recording_saved": ("Đã thay bản ghi.", "The recording is replaced."),
-    "run_started_msg": ("Đã bắt đầu chạy.", "The run has started."),
-    "publish_started": ("Đã bắt đầu phát hành.", "Publishing has started."),
-    "bad_type": ("Loại tệp này không dùng được. Dùng một trong: {types}.",
-                 "This kind of file cannot be used. Use one of: {types}."),
-    "script_not_utf8": ("Tệp kịch bản không phải UTF-8. Hãy lưu lại dạng UTF-8.",
-                        "The script file is not UTF-8. Save it again as UTF-8."),
-    "script_too_big": ("Kịch bản quá dài: tối đa {kb} KB.", "The script is too long: at most "
-                       "{kb} KB."),
-    "bad_title": ("Hãy ghi tên bài học (tối đa {n} ký tự, không có ký tự điều khiển).",
-                  "Write the lesson's title (at most {n} characters, no control characters)."),
-    "bad_team": ("Bạn không thuộc nhóm này.", "You are not in this team."),
-    "bad_languages": ("Hãy chọn ít nhất một ngôn ngữ dịch trong danh sách.",
-                      "Choose at least one target language from the list."),
-    "bad_profiles": ("Định dạng video không có trong danh sách.",
-                     "A video profile is not in the list."),
-    "no_recording": ("Hãy chọn tệp bản ghi.", "Choose the recording file."),
-    "bad_publish": ("Chỉ phát hành được ngôn ngữ đã duyệt và có bản cuối: hãy chọn ít nhất một.",
-                    "Only approved languages with a final can be published: choose at least "
-                    "one."),
-    "run_queued": ("đang chờ lượt chạy", "waiting for its turn"),
-    "run_started": ("đã bắt đầu", "started"),
-    "run_lost": ("Tiến trình chạy đã dừng bất thường (máy khởi động lại hoặc bị tắt). Hãy chạy "
-                 "lại: các bước đã xong sẽ không chạy lại.",
-                 "The run's process stopped unexpectedly (restart or killed). Run it again: "
-                 "finished steps are not redone."),
-    "run_produced": ("xong: {n} tệp", "done: {n} files"),
-    "run_published": ("đã phát hành {n} tệp tới {target}", "published {n} files to {target}"),
-    "run_bundled": ("đã đóng gói: {path}", "bundled: {path}"),
-}
+#: The content-team portal's catalogue lives beside this one (this module stays short).
+from pipeline.core.i18n_portal import PORTAL  # noqa: E402
 
 #: Every catalogue under one key space: web keys bare, the others prefixed.
 CATALOG: dict[str, tuple[str, str]] = {

@@ -262,8 +262,8 @@ async def publish(request: Request, lesson_id: str) -> Response:
     check_csrf(sess, str(form.get("csrf") or ""))
     portal, runs = portal_of(request), ctx_of(request).opts.runs
     meta = lesson_meta(portal.opts.lessons_dir / lesson_id)
-    states = language_states(request, lesson_id, meta.languages if meta else (),
-                             previews(portal.opts.settings.lesson_out(lesson_id)))
+    files = previews(portal.opts.settings.lesson_out(lesson_id))
+    states = language_states(request, lesson_id, meta.languages if meta else (), files)
     ready = {s["lang"] for s in states if s["approved"] and s["finals"]}
     chosen = [str(x) for x in form.getlist("languages")]
     if not chosen or not set(chosen) <= ready:
@@ -273,7 +273,12 @@ async def publish(request: Request, lesson_id: str) -> Response:
     action = str(form.get("action") or "publish")
     if action not in ("publish", "bundle"):
         raise Forbidden
+    # A bundle plays one video profile: the first one every chosen language has a final in.
+    profile = next((f["profile"] for f in files if f["kind"] == "video" and not f["draft"]
+                    and all(any(g["lang"] == c and g["profile"] == f["profile"]
+                                and not g["draft"] for g in files) for c in chosen)),
+                   "compat")
     await run_in_threadpool(lambda: runs.start("publish", lesson_id, params={
-        "languages": chosen, "bundle": action == "bundle"}))
+        "languages": chosen, "bundle": action == "bundle", "profile": profile}))
     touch(ctx_of(request).store, lesson_id, sess.username, f"portal_{action}")
     return _done(lesson_id, "portal.publish_started")

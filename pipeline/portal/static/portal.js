@@ -130,8 +130,9 @@
         var data = await r.json(), run = data.runs.filter(function (x) { return x.kind !== "publish"; })[0];
         if (!data.active) { location.reload(); return; }
         if (run) {
-          var m = document.getElementById("run-message");
+          var m = document.getElementById("run-message"), rs = document.getElementById("run-state");
           if (m) m.textContent = run.message;
+          if (rs) rs.textContent = box.dataset["s" + run.state[0].toUpperCase() + run.state.slice(1)] || run.state;
           Object.keys(run.steps).forEach(function (name) {
             var cell = document.getElementById("step-" + name), st = run.steps[name];
             if (cell && cell.dataset.state !== st) {
