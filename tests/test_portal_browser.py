@@ -180,7 +180,7 @@ def test_whole_lesson_from_upload_to_published_files(served: Served, browser: An
     assert wav.stat().st_mtime_ns == audio_made  # the audio step did not run again
     report = page.inner_text("#deviations")
     assert ADDED in report and page.locator("#deviations audio").count() >= 1
-    clip = page.request.get(page.get_attribute("#deviations audio", "src"))
+    clip = page.request.get(s.url + str(page.get_attribute("#deviations audio", "src")))
     assert clip.ok and clip.body()[:4] == b"OggS"
     _shot(page, "04-deviation-report-360x640")
 

@@ -29,6 +29,7 @@ PORTAL: dict[str, tuple[str, str]] = {
     "lang_final": ("đã duyệt, có bản cuối", "approved, final ready"),
     "lang_approved": ("đã duyệt, chưa dựng bản cuối", "approved, final not rendered yet"),
     "lang_review": ("đang duyệt: {done}/{total} câu", "in review: {done}/{total} cues"),
+    "lang_source": ("bản gốc, chưa có video cuối", "source language, no final video yet"),
     "lang_none": ("chưa có bản dịch", "no translation yet"),
     "lesson_title": ("Tên bài học (tiếng Việt)", "Lesson title (Vietnamese)"),
     "team": ("Nhóm", "Team"),

@@ -51,18 +51,19 @@ def _runs(request: Request, lesson_id: str) -> list[RunInfo]:
 
 def language_states(request: Request, lesson_id: str, languages: tuple[str, ...],
                     files: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Per target language: review progress, approval, final and draft present."""
+    """Per language (the source first, then the targets): review progress, approval,
+    final and draft present."""
     ctx = ctx_of(request)
     source = ctx.registry.source.code
     known = ctx.store.lesson(lesson_id) is not None
     rows = []
-    for lang in languages:
+    for lang in dict.fromkeys((source, *languages)):
         done, total = ctx.store.progress(lesson_id, lang) if known else (0, 0)
         approved = lang == source or (known and ctx.store.is_approved(lesson_id, lang))
         finals = [f for f in files if f["lang"] == lang and not f["draft"]]
         drafts = [f for f in files if f["lang"] == lang and f["draft"]]
-        state = ("final" if finals and approved else "approved" if approved and lang != source
-                 else "review" if total else "none")
+        state = ("final" if finals and approved else "source" if lang == source
+                 else "approved" if approved else "review" if total else "none")
         rows.append({"lang": lang, "name": lang_name(request, lang), "done": done,
                      "total": total, "approved": approved, "finals": len(finals),
                      "drafts": len(drafts), "state": state, "source": lang == source})
