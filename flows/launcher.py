@@ -274,7 +274,7 @@ def _publish(rf: _RunFile, settings: Settings) -> str:
         dst = Path(str(params.get("target") or settings.out_dir / "bundles"))
         bundle = make_bundle([lesson_out], langs, str(params.get("profile") or "compat"),
                              dst / rf.data["lesson_id"], opts)
-        return t("portal.run_bundled", path=bundle.zip)
+        return t("portal.run_bundled", path=bundle.zip.name)
     from pipeline.publish.targets import publish
 
     target = str(params.get("target") or settings.out_dir / "published")

@@ -81,7 +81,8 @@ def home(request: Request) -> HTMLResponse:
         files = previews(portal.opts.settings.lesson_out(row.id))
         runs = _runs(request, row.id)
         rows.append({"id": row.id, "title": row.title, "team": row.team,
-                     "run": runs[0] if runs else None,
+                     "run": next((r for r in runs if r.kind != "publish"), None),
+                     "pub": next((r for r in runs if r.kind == "publish"), None),
                      "langs": language_states(request, row.id, languages, files)})
     return render(request, "portal/home.html", user=sess.username, csrf=sess.csrf,
                   rows=rows, teams=teams)
