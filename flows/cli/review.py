@@ -46,7 +46,8 @@ def cmd_users(args: argparse.Namespace, settings: Settings) -> int:
     cmd = args.users_cmd
     if cmd == "list":
         for u in store.users():
-            roles = ", ".join(f"{k}:{v}" for k, v in sorted(u.roles.items()))
+            roles = ", ".join([f"{k}:{v}" for k, v in sorted(u.roles.items())]
+                              + [f"editor:{team}" for team in u.teams])
             state = t("review.user_disabled" if u.disabled else "review.user_active")
             print(t("review.user_row", user=u.username, state=state,
                     roles=(roles or "-") + (" (admin)" if u.admin else "")))
@@ -57,9 +58,11 @@ def cmd_users(args: argparse.Namespace, settings: Settings) -> int:
             return 2
         if cmd == "add":
             languages = _roles(args.lang, settings)
-            store.add_user(args.username, password, languages, admin=args.admin)
+            store.add_user(args.username, password, languages, admin=args.admin,
+                           teams=tuple(args.editor or ()))
             print(msg("user_added", user=args.username, langs=", ".join(
-                f"{k}:{v}" for k, v in languages.items()) or "-",
+                [f"{k}:{v}" for k, v in languages.items()]
+                + [f"editor:{x}" for x in args.editor or ()]) or "-",
                 admin=" (admin)" if args.admin else ""))
             return 0
         store.set_password(args.username, password)
@@ -68,20 +71,28 @@ def cmd_users(args: argparse.Namespace, settings: Settings) -> int:
     elif cmd == "remove":
         store.remove_user(args.username)
     elif cmd == "grant":
-        store.grant(args.username, _roles(args.lang, settings), admin=args.admin)
+        store.grant(args.username, _roles(args.lang, settings), admin=args.admin,
+                    teams=tuple(args.editor or ()))
     elif cmd == "revoke":
         store.revoke(args.username, [x.partition(":")[0] for x in args.lang or []],
-                     admin=args.admin)
+                     admin=args.admin, teams=tuple(args.editor or ()))
     print(t("review.user_done", action=cmd, user=args.username))
     return 0
 
 
 def _serve(args: argparse.Namespace, settings: Settings) -> int:
+    import dataclasses
+
     import uvicorn
 
+    from flows.launcher import make_launcher
     from pipeline.core.languages import load_registry
+    from pipeline.portal.context import PortalOptions
     from pipeline.review.security import load_secret
     from pipeline.review.web import WebOptions, create_app
+
+    if getattr(args, "lessons", None):
+        settings = dataclasses.replace(settings, lessons_dir=args.lessons)
 
     def on_approved(lesson: str, lang: str) -> None:
         # Server mode: a run suspended at the review gate continues.
@@ -94,7 +105,9 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
         out_dir=settings.out_dir, secret=load_secret(settings.out_dir / ".review-secret"),
         glossary_dir=settings.glossary_dir, tm_dir=settings.tm_path,
         secure_cookies=settings.cookie_secure, on_approved=on_approved,
-        title_card_s=settings.title_card_s))
+        title_card_s=settings.title_card_s,
+        # Server mode (PREFECT_API_URL set): deployment runs; else one background process.
+        runs=make_launcher(settings), portal=PortalOptions(settings)))
     host = args.host or settings.review_host
     port = args.port or settings.review_port
     print(msg("serving", url=f"http://{host}:{port}/"), flush=True)
@@ -134,6 +147,8 @@ def register(sub: Any) -> None:
     sv.add_argument("--host", default=None)
     sv.add_argument("--port", type=int, default=None)
     sv.add_argument("--out", type=Path, default=None, help="thư mục kết quả (mặc định output/)")
+    sv.add_argument("--lessons", type=Path, default=None,
+                    help="thư mục bài học nộp từ trang web (mặc định lessons/)")
     ex = rsub.add_parser("export", help="xuất XLIFF 2.0 cho người dịch (export XLIFF)")
     ex.add_argument("lesson", metavar="LESSON", help="mã bài học hoặc thư mục bài học")
     ex.add_argument("--lang", required=True)
@@ -158,7 +173,7 @@ def _register_users(sub: Any) -> None:
              "disable": "khoá người dùng, đăng xuất mọi phiên (disable, ends sessions)",
              "enable": "mở khoá người dùng (enable again)",
              "remove": "xoá người dùng (remove a user)",
-             "grant": "thêm vai trò (give roles: --lang hmn:reviewer, --admin)",
+             "grant": "thêm vai trò (give roles: --lang hmn:reviewer, --editor TEAM, --admin)",
              "revoke": "bỏ vai trò, đăng xuất mọi phiên (take roles away, ends sessions)"}
     for name, text in helps.items():
         ua = usub.add_parser(name, help=text)
@@ -170,6 +185,9 @@ def _register_users(sub: Any) -> None:
             ua.add_argument("--lang", action="append", metavar="CODE[:ROLE]",
                             help="ngôn ngữ và vai trò: hmn:reviewer, blt:translator")
             ua.add_argument("--admin", action="store_true")
+            ua.add_argument("--editor", action="append", metavar="TEAM",
+                            help="biên tập viên của nhóm nội dung ('*' = mọi nhóm) "
+                                 "(content-team editor; '*' = every team)")
         if name in ("add", "passwd"):
             ua.add_argument("--password-stdin", action="store_true",
                             help="đọc mật khẩu từ stdin (read the password from stdin)")

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import os
 
-__all__ = ["BUNDLE", "CATALOG", "CLI", "QA", "REVIEW", "STEPS", "WEB", "pick", "set_ui_language",
+__all__ = ["BUNDLE", "CATALOG", "CLI", "PORTAL", "QA", "REVIEW", "STEPS", "WEB", "pick", "set_ui_language",
            "t", "ui_language"]
 
 _UI_LANG: str | None = None
@@ -326,6 +326,9 @@ BUNDLE: dict[str, tuple[str, str]] = {
     "top": ("Lên đầu trang", "Back to the top"),
 }
 
+#: The content-team portal's catalogue lives beside this one (this module stays short).
+from pipeline.core.i18n_portal import PORTAL  # noqa: E402
+
 #: Every catalogue under one key space: web keys bare, the others prefixed.
 CATALOG: dict[str, tuple[str, str]] = {
     **WEB,
@@ -334,6 +337,7 @@ CATALOG: dict[str, tuple[str, str]] = {
     **{f"bundle.{k}": v for k, v in BUNDLE.items()},
     **{f"qa.{k}": v for k, v in QA.items()},
     **{f"review.{k}": v for k, v in REVIEW.items()},
+    **{f"portal.{k}": v for k, v in PORTAL.items()},
 }
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import re
 import secrets
 from dataclasses import dataclass
 
@@ -19,9 +20,10 @@ from pipeline.core.errors import CaunoiError
 from pipeline.review.base import ROLES, NotAllowedError, NotFoundError, StoreBase
 from pipeline.review.checks import BadUsernameError, normalise_username
 from pipeline.review.security import hash_password, new_token, verify_password
-from pipeline.review.tables import SessionRow, User, UserLanguage, utcnow
+from pipeline.review.tables import EditorTeam, SessionRow, User, UserLanguage, utcnow
 
-__all__ = ["SESSION_DAYS", "AccountsMixin", "SignedIn", "UserExistsError", "UserInfo"]
+__all__ = ["ALL_TEAMS", "SESSION_DAYS", "AccountsMixin", "BadTeamError", "SignedIn",
+           "UserExistsError", "UserInfo", "check_team"]
 
 SESSION_DAYS = 14
 # Verified against when the name is unknown, so both answers take as long (made on first
@@ -33,6 +35,26 @@ def _dummy_hash() -> str:
     if "hash" not in _DUMMY:
         _DUMMY["hash"] = hash_password(secrets.token_urlsafe(16))
     return _DUMMY["hash"]
+
+
+#: The editor team that stands for every team (a global editor).
+ALL_TEAMS = "*"
+_TEAM = re.compile(r"^[a-z0-9][a-z0-9_-]{0,31}$")
+
+
+class BadTeamError(CaunoiError):
+    vi = ("Tên nhóm '{team}' không hợp lệ: dùng chữ thường không dấu, số, '-' hoặc '_' "
+          "(tối đa 32 ký tự), hoặc '*' cho mọi nhóm.")
+    en = ("The team name '{team}' is not valid: use lowercase letters, digits, '-' or '_' "
+          "(at most 32 characters), or '*' for every team.")
+    exit_code = 2
+
+
+def check_team(team: str) -> str:
+    """``team`` if it is a valid team name (or ``*``), else :class:`BadTeamError`."""
+    if team != ALL_TEAMS and not _TEAM.match(team):
+        raise BadTeamError(team=team[:40])
+    return team
 
 
 class UserExistsError(CaunoiError):
@@ -47,6 +69,8 @@ class UserInfo:
     admin: bool
     disabled: bool
     roles: dict[str, str]
+    # Content-team editor of these teams ("*" = every team); empty = not an editor.
+    teams: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -72,8 +96,10 @@ class AccountsMixin(StoreBase):
         s.execute(delete(SessionRow).where(SessionRow.user_id == user_id))
 
     def add_user(self, username: str, password: str, languages: dict[str, str],
-                 admin: bool = False, display_name: str = "", by: str = "cli") -> None:
-        """Create a user with per-language roles, e.g. {"hmn": "reviewer"}.
+                 admin: bool = False, display_name: str = "", by: str = "cli",
+                 teams: tuple[str, ...] = ()) -> None:
+        """Create a user with per-language roles, e.g. {"hmn": "reviewer"}, and the
+        content teams they edit for (``teams``; ``"*"`` = every team).
 
         Raises:
             UserExistsError: the (normalised) name is taken.
@@ -90,8 +116,9 @@ class AccountsMixin(StoreBase):
             s.flush()
             for lang, role in languages.items():
                 s.add(UserLanguage(user_id=user.id, lang=lang, role=role))
+            self._add_teams(s, user.id, teams)
             self._audit(s, by, "user_add", detail={"user": name, "languages": languages,
-                                                   "admin": admin})
+                                                   "admin": admin, "teams": list(teams)})
 
     def _check_roles(self, name: str, languages: dict[str, str]) -> None:
         for role in languages.values():
@@ -103,8 +130,10 @@ class AccountsMixin(StoreBase):
         with self.session() as s:
             found = list(s.scalars(select(User).order_by(User.username)))
             roles = list(s.scalars(select(UserLanguage)))
+            teams = list(s.scalars(select(EditorTeam).order_by(EditorTeam.team)))
             return [UserInfo(u.username, u.is_admin, u.disabled,
-                             {r.lang: r.role for r in roles if r.user_id == u.id})
+                             {r.lang: r.role for r in roles if r.user_id == u.id},
+                             tuple(e.team for e in teams if e.user_id == u.id))
                     for u in found]
 
     def set_password(self, username: str, password: str, by: str = "cli") -> None:
@@ -131,11 +160,12 @@ class AccountsMixin(StoreBase):
             self._audit(s, by, "user_remove", detail={"user": user.username})
 
     def grant(self, username: str, languages: dict[str, str], admin: bool = False,
-              by: str = "cli") -> None:
-        """Give roles (a language's role is replaced) and/or admin."""
+              by: str = "cli", teams: tuple[str, ...] = ()) -> None:
+        """Give roles (a language's role is replaced), editor teams and/or admin."""
         with self.session() as s:
             user = self._user(s, username)
             self._check_roles(user.username, languages)
+            self._add_teams(s, user.id, teams)
             for lang, role in languages.items():
                 row = s.scalar(select(UserLanguage).where(UserLanguage.user_id == user.id,
                                                           UserLanguage.lang == lang))
@@ -145,20 +175,25 @@ class AccountsMixin(StoreBase):
                     row.role = role
             user.is_admin = user.is_admin or admin
             self._audit(s, by, "user_grant", detail={"user": user.username,
-                                                     "languages": languages, "admin": admin})
+                                                     "languages": languages, "admin": admin,
+                                                     "teams": list(teams)})
 
     def revoke(self, username: str, languages: list[str], admin: bool = False,
-               by: str = "cli") -> None:
-        """Take roles (and/or admin) away; the user's sessions end at once."""
+               by: str = "cli", teams: tuple[str, ...] = ()) -> None:
+        """Take roles, editor teams (and/or admin) away; the user's sessions end at once."""
         with self.session() as s:
             user = self._user(s, username)
             s.execute(delete(UserLanguage).where(UserLanguage.user_id == user.id,
                                                  UserLanguage.lang.in_(languages)))
+            if teams:
+                s.execute(delete(EditorTeam).where(EditorTeam.user_id == user.id,
+                                                   EditorTeam.team.in_(teams)))
             if admin:
                 user.is_admin = False
             self._end_sessions(s, user.id)
             self._audit(s, by, "user_revoke", detail={"user": user.username,
-                                                      "languages": languages, "admin": admin})
+                                                      "languages": languages, "admin": admin,
+                                                      "teams": list(teams)})
 
     def authenticate(self, username: str, password: str) -> User | None:
         """The user if the name and password match and the user is not disabled. An unknown
@@ -229,3 +264,29 @@ class AccountsMixin(StoreBase):
     def require(self, username: str, lang: str, action: str) -> None:
         if not self.can(username, lang, action):
             raise NotAllowedError(user=username, action=action, lang=lang)
+
+    # --- content-team editors -----------------------------------------------------------
+
+    def _add_teams(self, s: Session, user_id: int, teams: tuple[str, ...]) -> None:
+        for team in dict.fromkeys(check_team(x) for x in teams):
+            if s.scalar(select(EditorTeam).where(EditorTeam.user_id == user_id,
+                                                 EditorTeam.team == team)) is None:
+                s.add(EditorTeam(user_id=user_id, team=team))
+
+    def editor_teams(self, username: str) -> tuple[str, ...]:
+        """The content teams ``username`` edits for (``("*",)`` for admins and global
+        editors); empty when they are not an editor (or disabled)."""
+        with self.session() as s:
+            user = s.scalar(select(User).where(User.username == username))
+            if user is None or user.disabled:
+                return ()
+            if user.is_admin:
+                return (ALL_TEAMS,)
+            teams = tuple(s.scalars(select(EditorTeam.team).where(
+                EditorTeam.user_id == user.id).order_by(EditorTeam.team)))
+            return (ALL_TEAMS,) if ALL_TEAMS in teams else teams
+
+    def can_edit_team(self, username: str, team: str) -> bool:
+        """Whether ``username`` may hand in, run and publish lessons of ``team``."""
+        teams = self.editor_teams(username)
+        return ALL_TEAMS in teams or team in teams

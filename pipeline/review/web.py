@@ -59,7 +59,8 @@ async def _headers(request: Request,
                    call_next: Callable[[Request], Awaitable[Response]]) -> Response:
     response = await call_next(request)
     response.headers.update(SECURITY_HEADERS)
-    if not request.url.path.startswith("/media/") and "cache-control" not in response.headers:
+    if (not request.url.path.startswith(("/media/", "/portal/static/"))
+            and "cache-control" not in response.headers):
         response.headers["Cache-Control"] = "no-store"
     return response
 
@@ -131,4 +132,8 @@ def create_app(store: ReviewStore, registry: Registry, opts: WebOptions) -> Fast
     _handlers(app)
     for module in (web_auth, web_pages, web_cue, web_actions):
         app.include_router(module.router)
+    if opts.portal is not None:
+        from pipeline.portal.web import install
+
+        install(app, opts.portal)
     return app

@@ -7,7 +7,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse
@@ -19,6 +19,9 @@ from pipeline.core.runs import RunLauncher
 from pipeline.review.accounts import SignedIn
 from pipeline.review.security import RateLimiter, SessionCodec, tokens_equal
 from pipeline.review.store import ReviewStore
+
+if TYPE_CHECKING:
+    from pipeline.portal.context import PortalOptions
 
 __all__ = ["LOGIN_CSRF_COOKIE", "SESSION_COOKIE", "UI_COOKIE", "Ctx", "Forbidden",
            "NotSignedIn", "PageNotFound", "WebOptions", "check_csrf", "ctx_of", "cue_ref",
@@ -53,6 +56,8 @@ class WebOptions:
     runs: RunLauncher | None = None
     # Seconds of title card before the recording in the videos (None: Settings').
     title_card_s: float | None = None
+    # The content-team portal (pipeline.portal); None = review pages only.
+    portal: PortalOptions | None = None
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,178 @@
+"""Lesson folders handed in from the portal: writing them, checking them as ``caunoi check``
+does, and reading what the pipeline made of them (deviation report, previews, clips)."""
+
+from __future__ import annotations
+
+import json
+import re
+import secrets
+import tomllib
+import unicodedata
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pipeline.core.config import Settings
+from pipeline.core.errors import CaunoiError
+from pipeline.core.languages import load_registry
+from pipeline.core.limits import Limits, check_glossary_files
+from pipeline.core.media import probe, run_ffmpeg
+from pipeline.core.storage import atomic_path, atomic_write_text
+
+__all__ = ["RECORDING_TYPES", "CheckResult", "Deviation", "LessonMeta", "check_lesson",
+           "clip", "deviations", "lesson_meta", "new_lesson_id", "previews",
+           "write_lesson_toml"]
+
+#: Recording file types the portal accepts (the extension is kept: recording.<ext>).
+RECORDING_TYPES = ("mp4", "mkv", "webm", "mov", "m4a", "mp3", "wav", "ogg", "opus")
+_FILE = re.compile(r"^(?P<lang>[a-z]{2,3})-(?P<profile>[a-z0-9]{2,16})(?P<draft>-draft)?"
+                   r"\.(?P<ext>mp4|opus|mp3)$")
+
+
+def _slug(title: str) -> str:
+    text = unicodedata.normalize("NFD", title.replace("đ", "d").replace("Đ", "D"))
+    text = "".join(c for c in text if not unicodedata.combining(c)).lower()
+    return re.sub(r"[^a-z0-9]+", "-", text).strip("-")[:40].strip("-") or "bai-hoc"
+
+
+def new_lesson_id(title: str, lessons_dir: Path) -> str:
+    """A fresh id from the title (ASCII slug) and 4 random hex digits."""
+    while True:
+        found = f"{_slug(title)}-{secrets.token_hex(2)}"
+        if not (lessons_dir / found).exists():
+            return found
+
+
+def _toml_str(value: str) -> str:
+    # JSON string escapes are valid TOML basic-string escapes.
+    return json.dumps(value, ensure_ascii=False)
+
+
+def write_lesson_toml(folder: Path, lesson_id: str, title: str, languages: list[str],
+                      profiles: list[str]) -> None:
+    lines = [f"id = {_toml_str(lesson_id)}", f"title = {_toml_str(title)}",
+             f"languages = [{', '.join(_toml_str(x) for x in languages)}]"]
+    if profiles:
+        lines.append(f"profiles = [{', '.join(_toml_str(x) for x in profiles)}]")
+    atomic_write_text(folder / "lesson.toml", "\n".join(lines) + "\n")
+
+
+@dataclass(frozen=True)
+class LessonMeta:
+    id: str
+    title: str
+    languages: tuple[str, ...]
+    profiles: tuple[str, ...]
+
+
+def lesson_meta(folder: Path) -> LessonMeta | None:
+    """What lesson.toml says (None when it is missing or unreadable)."""
+    try:
+        data = tomllib.loads((folder / "lesson.toml").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return LessonMeta(str(data.get("id", folder.name)), str(data.get("title", "")),
+                      tuple(str(x) for x in data.get("languages", [])),
+                      tuple(str(x) for x in data.get("profiles", [])))
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    """``caunoi check``'s verdict: the sentences, or the error (shown in the UI language)."""
+
+    ok: bool
+    error: CaunoiError | None = None
+    sentences: list[tuple[str, str]] = field(default_factory=list)
+    languages: tuple[str, ...] = ()
+    profiles: tuple[str, ...] = ()
+    duration_s: float = 0.0
+
+
+def check_lesson(folder: Path, settings: Settings) -> CheckResult:
+    """Every input and every limit, as ``caunoi check`` checks them; nothing written."""
+    from pipeline.ingest import IngestOptions, check_media, load_lesson
+
+    limits = Limits.from_settings(settings)
+    try:
+        lesson = load_lesson(folder, load_registry(settings.glossary_dir), IngestOptions(
+            out_dir=settings.out_dir, default_profiles=settings.profiles, limits=limits))
+        check_glossary_files(settings.glossary_dir, lesson.languages, limits)
+        media = probe(lesson.recording)
+        check_media(lesson, media, limits)
+    except CaunoiError as e:
+        return CheckResult(False, e)
+    return CheckResult(True, None, [(s.chapter, s.text) for s in lesson.sentences],
+                       lesson.languages, lesson.profiles, media.duration_ms / 1000)
+
+
+@dataclass(frozen=True)
+class Deviation:
+    """A skipped sentence or an ad-lib of the alignment, with its times (seconds)."""
+
+    n: int
+    status: str
+    index: int | None
+    text: str
+    start: float
+    end: float
+
+
+def deviations(out: Path) -> list[Deviation] | None:
+    """Skipped sentences and ad-libs from ``alignment.json`` (None before alignment)."""
+    try:
+        data = json.loads((out / "alignment.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    found = [d for d in data if d.get("status") in ("skipped", "ad-lib")]
+    return [Deviation(n, str(d["status"]), d.get("index"), str(d.get("text") or ""),
+                      float(d.get("start") or 0), float(d.get("end") or 0))
+            for n, d in enumerate(found)]
+
+
+def previews(out: Path) -> list[dict[str, Any]]:
+    """The finals and drafts of ``out`` (video and audio), source language first."""
+    found = []
+    for sub in ("video", "audio"):
+        folder = out / sub
+        for path in sorted(folder.iterdir()) if folder.is_dir() else []:
+            m = _FILE.match(path.name)
+            if m and path.is_file():
+                found.append({"name": path.name, "kind": sub, "lang": m["lang"],
+                              "profile": m["profile"], "draft": bool(m["draft"]),
+                              "kb": path.stat().st_size // 1024})
+    return sorted(found, key=lambda f: (f["draft"], f["lang"] != "vi", f["lang"], f["name"]))
+
+
+def media_file(out: Path, name: str) -> Path | None:
+    """A preview file of ``out`` by name (validated; None when absent or not one)."""
+    m = _FILE.match(name)
+    if m is None:
+        return None
+    for sub in ("video", "audio"):
+        if (out / sub / name).is_file():
+            return out / sub / name
+    return None
+
+
+#: Seconds of context around a deviation in its clip.
+CLIP_PAD_S = 1.0
+CLIP_MAX_S = 30.0
+
+
+def clip(out: Path, dev: Deviation, ffmpeg: str = "") -> Path | None:
+    """A small Opus clip of the recording around ``dev`` (made once, kept under work/)."""
+    try:
+        wav = Path(json.loads((out / "ingest.json").read_text(encoding="utf-8"))["audio_wav"])
+    except (OSError, ValueError, KeyError):
+        return None
+    if not wav.is_file():
+        return None
+    start = max(0.0, dev.start - CLIP_PAD_S)
+    length = min(CLIP_MAX_S, dev.end + CLIP_PAD_S - start)
+    dst = out / "work" / "clips" / f"{int(start * 1000)}-{int(length * 1000)}.ogg"
+    if not dst.is_file():
+        with atomic_path(dst) as tmp:
+            run_ffmpeg(["-ss", f"{start:.3f}", "-t", f"{length:.3f}", "-i", str(wav),
+                        "-ac", "1", "-c:a", "libopus", "-b:a", "16k", "-f", "ogg", str(tmp)],
+                       "clip", wav, ffmpeg)
+    return dst

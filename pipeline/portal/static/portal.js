@@ -1,0 +1,149 @@
+// Cầu Nối portal: resumable upload (tus 1.0.0, a SHA-256 per chunk) and live progress.
+// No framework; the pages work without this file (plain form post, reload for progress).
+"use strict";
+(function () {
+  var K = [], H0 = [];
+  (function () { // SHA-256 constants, for browsers without crypto.subtle (plain HTTP)
+    function frac(x) { return (x - Math.floor(x)) * 4294967296 | 0; }
+    for (var n = 2, c = 0; c < 64; n++) {
+      var p = true;
+      for (var d = 2; d * d <= n; d++) if (n % d === 0) { p = false; break; }
+      if (p) { if (c < 8) H0[c] = frac(Math.sqrt(n)); K[c++] = frac(Math.cbrt(n)); }
+    }
+  })();
+  function sha256js(buf) {
+    var b = new Uint8Array(buf), l = b.length, n = ((l + 9 + 63) >> 6) << 6;
+    var m = new Uint8Array(n); m.set(b); m[l] = 0x80;
+    var dv = new DataView(m.buffer); dv.setUint32(n - 4, l * 8); dv.setUint32(n - 8, Math.floor(l / 536870912));
+    var h = H0.slice(), w = new Array(64);
+    for (var o = 0; o < n; o += 64) {
+      for (var i = 0; i < 16; i++) w[i] = dv.getUint32(o + i * 4);
+      for (i = 16; i < 64; i++) {
+        var x = w[i - 15], y = w[i - 2];
+        var s0 = (x >>> 7 | x << 25) ^ (x >>> 18 | x << 14) ^ (x >>> 3);
+        var s1 = (y >>> 17 | y << 15) ^ (y >>> 19 | y << 13) ^ (y >>> 10);
+        w[i] = (w[i - 16] + s0 + w[i - 7] + s1) | 0;
+      }
+      var a = h[0], bb = h[1], c = h[2], d = h[3], e = h[4], f = h[5], g = h[6], k = h[7];
+      for (i = 0; i < 64; i++) {
+        var t1 = (k + ((e >>> 6 | e << 26) ^ (e >>> 11 | e << 21) ^ (e >>> 25 | e << 7)) +
+          ((e & f) ^ (~e & g)) + K[i] + w[i]) | 0;
+        var t2 = (((a >>> 2 | a << 30) ^ (a >>> 13 | a << 19) ^ (a >>> 22 | a << 10)) +
+          ((a & bb) ^ (a & c) ^ (bb & c))) | 0;
+        k = g; g = f; f = e; e = (d + t1) | 0; d = c; c = bb; bb = a; a = (t1 + t2) | 0;
+      }
+      h = [h[0] + a, h[1] + bb, h[2] + c, h[3] + d, h[4] + e, h[5] + f, h[6] + g, h[7] + k];
+    }
+    var out = new Uint8Array(32), ov = new DataView(out.buffer);
+    for (i = 0; i < 8; i++) ov.setUint32(i * 4, h[i] | 0);
+    return Promise.resolve(out.buffer);
+  }
+  function sha256(buf) {
+    return window.crypto && crypto.subtle ? crypto.subtle.digest("SHA-256", buf) : sha256js(buf);
+  }
+  function b64(buf) {
+    var s = "", b = new Uint8Array(buf);
+    for (var i = 0; i < b.length; i++) s += String.fromCharCode(b[i]);
+    return btoa(s);
+  }
+  function sleep(ms) { return new Promise(function (r) { setTimeout(r, ms); }); }
+
+  function upload(form, file) {
+    var d = form.dataset, chunk = +d.chunk || 524288, key = "tus:" + file.name + ":" + file.size + ":" + file.lastModified;
+    var status = form.querySelector("#upload-status,.upload-status"), bar = form.querySelector("progress");
+    var hdr = { "Tus-Resumable": "1.0.0", "X-CSRF-Token": d.csrf };
+    function show(text, err) { status.textContent = text; status.className = err ? "err" : "meta"; }
+    function req(method, url, extra, body) {
+      var h = {}, k;
+      for (k in hdr) h[k] = hdr[k];
+      for (k in extra || {}) h[k] = extra[k];
+      return fetch(url, { method: method, headers: h, body: body, credentials: "same-origin" });
+    }
+    async function create() {
+      var r = await req("POST", d.tus, { "Upload-Length": "" + file.size,
+        "Upload-Metadata": "filename " + btoa(unescape(encodeURIComponent(file.name))) });
+      if (r.status !== 201) throw new Error(await r.text() || ("HTTP " + r.status));
+      var url = r.headers.get("Location");
+      localStorage.setItem(key, url);
+      return url;
+    }
+    async function offsetOf(url) {
+      var r = await req("HEAD", url);
+      return r.status === 200 ? +r.headers.get("Upload-Offset") : -1;
+    }
+    return (async function () {
+      var url = localStorage.getItem(key), offset = url ? await offsetOf(url) : -1, tries = 0;
+      if (offset < 0) { url = await create(); offset = 0; }
+      bar.hidden = false;
+      while (offset < file.size) {
+        bar.value = 100 * offset / file.size;
+        show(Math.floor(100 * offset / file.size) + " % (" + (offset / 1048576).toFixed(1) + " / " + (file.size / 1048576).toFixed(1) + " MB)");
+        var body = await file.slice(offset, offset + chunk).arrayBuffer(), r = null;
+        try {
+          r = await req("PATCH", url, { "Content-Type": "application/offset+octet-stream",
+            "Upload-Offset": "" + offset, "Upload-Checksum": "sha256 " + b64(await sha256(body)) }, body);
+        } catch (e) { r = null; }
+        if (r && r.status === 204) { offset = +r.headers.get("Upload-Offset"); tries = 0; continue; }
+        if (r && [404, 413, 429].indexOf(r.status) >= 0) {
+          localStorage.removeItem(key);
+          throw new Error(await r.text());
+        }
+        // Network gone, a server hiccup, a wrong offset or a damaged chunk: wait, ask the
+        // server how much it has, and go on from there.
+        tries++;
+        show(d.msgRetry + " (" + tries + ")", true);
+        await sleep(Math.min(30000, 1000 * Math.pow(2, Math.min(tries, 5))));
+        try { var o = await offsetOf(url); if (o >= 0) offset = o; } catch (e) { /* still offline */ }
+      }
+      bar.value = 100;
+      show(d.msgSent);
+      localStorage.removeItem(key);
+      return url.split("/").pop();
+    })();
+  }
+
+  document.querySelectorAll("form[data-tus]").forEach(function (form) {
+    form.addEventListener("submit", function (ev) {
+      var input = form.querySelector("input[name=recording]"), file = input && input.files[0];
+      if (!file) return;
+      ev.preventDefault();
+      var max = +form.dataset.max;
+      if (max && file.size > max) { form.querySelector("#upload-status,.upload-status").textContent = form.dataset.msgBig; return; }
+      form.querySelectorAll("button").forEach(function (b) { b.disabled = true; });
+      upload(form, file).then(function (id) {
+        form.querySelector("input[name=upload_id]").value = id;
+        input.value = "";
+        form.submit();
+      }, function (e) {
+        var s = form.querySelector("#upload-status,.upload-status");
+        s.textContent = form.dataset.msgFail + " " + e.message; s.className = "err";
+        form.querySelectorAll("button").forEach(function (b) { b.disabled = false; });
+      });
+    });
+  });
+
+  var box = document.getElementById("progress");
+  if (box && box.dataset.active === "yes") {
+    var poll = async function () {
+      try {
+        var r = await fetch(box.dataset.status, { credentials: "same-origin" });
+        var data = await r.json(), run = data.runs.filter(function (x) { return x.kind !== "publish"; })[0];
+        if (!data.active) { location.reload(); return; }
+        if (run) {
+          var m = document.getElementById("run-message"), rs = document.getElementById("run-state");
+          if (m) m.textContent = run.message;
+          if (rs) rs.textContent = box.dataset["s" + run.state[0].toUpperCase() + run.state.slice(1)] || run.state;
+          Object.keys(run.steps).forEach(function (name) {
+            var cell = document.getElementById("step-" + name), st = run.steps[name];
+            if (cell && cell.dataset.state !== st) {
+              cell.dataset.state = st;
+              cell.textContent = box.dataset["l" + st[0].toUpperCase() + st.slice(1)] || st;
+            }
+          });
+        }
+      } catch (e) { /* offline for a moment: try again */ }
+      setTimeout(poll, 3000);
+    };
+    setTimeout(poll, 2000);
+  }
+})();

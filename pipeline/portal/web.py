@@ -1,0 +1,164 @@
+"""The portal's pages: my lessons, a new lesson, a lesson (checks, runs, deviation report,
+previews, review state per language), its status as JSON, its media and clips.
+
+Everything works without JavaScript (reload to see progress); ``portal.js`` adds the
+resumable upload and live progress.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, FastAPI, Request
+from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Response
+from starlette.concurrency import run_in_threadpool
+
+from pipeline.core.runs import RunInfo
+from pipeline.portal import web_actions, web_upload
+from pipeline.portal.context import Portal, PortalOptions, editor, editor_lesson, portal_of
+from pipeline.portal.lessons import (
+    RECORDING_TYPES,
+    check_lesson,
+    clip,
+    deviations,
+    lesson_meta,
+    media_file,
+    previews,
+)
+from pipeline.portal.registry import lessons_of
+from pipeline.review.web_common import PageNotFound, ctx_of, lang_name, render, ui_of
+
+__all__ = ["install", "language_states", "router"]
+
+router = APIRouter()
+
+
+def install(app: FastAPI, opts: PortalOptions) -> None:
+    """Add the portal's routes to the review app (same sessions, CSRF and headers)."""
+    app.state.portal = Portal.make(opts)
+    store = app.state.ctx.store
+    app.state.ctx.templates.env.globals["portal_link"] = (
+        lambda user: bool(user) and bool(store.editor_teams(user)))
+    for module in (web_upload, web_actions):
+        app.include_router(module.router)
+    app.include_router(router)
+
+
+def _runs(request: Request, lesson_id: str) -> list[RunInfo]:
+    runs = ctx_of(request).opts.runs
+    return runs.runs(lesson_id) if runs is not None else []
+
+
+def language_states(request: Request, lesson_id: str, languages: tuple[str, ...],
+                    files: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Per language (the source first, then the targets): review progress, approval,
+    final and draft present."""
+    ctx = ctx_of(request)
+    source = ctx.registry.source.code
+    known = ctx.store.lesson(lesson_id) is not None
+    rows = []
+    for lang in dict.fromkeys((source, *languages)):
+        done, total = ctx.store.progress(lesson_id, lang) if known else (0, 0)
+        approved = lang == source or (known and ctx.store.is_approved(lesson_id, lang))
+        finals = [f for f in files if f["lang"] == lang and not f["draft"]]
+        drafts = [f for f in files if f["lang"] == lang and f["draft"]]
+        state = ("final" if finals and approved else "source" if lang == source
+                 else "approved" if approved else "review" if total else "none")
+        rows.append({"lang": lang, "name": lang_name(request, lang), "done": done,
+                     "total": total, "approved": approved, "finals": len(finals),
+                     "drafts": len(drafts), "state": state, "source": lang == source})
+    return rows
+
+
+@router.get("/portal", response_class=HTMLResponse)
+def home(request: Request) -> HTMLResponse:
+    sess, teams = editor(request)
+    portal, ctx = portal_of(request), ctx_of(request)
+    rows = []
+    for row in lessons_of(ctx.store, teams):
+        meta = lesson_meta(portal.opts.lessons_dir / row.id)
+        languages = meta.languages if meta else ()
+        files = previews(portal.opts.settings.lesson_out(row.id))
+        runs = _runs(request, row.id)
+        rows.append({"id": row.id, "title": row.title, "team": row.team,
+                     "run": next((r for r in runs if r.kind != "publish"), None),
+                     "pub": next((r for r in runs if r.kind == "publish"), None),
+                     "langs": language_states(request, row.id, languages, files)})
+    return render(request, "portal/home.html", user=sess.username, csrf=sess.csrf,
+                  rows=rows, teams=teams)
+
+
+@router.get("/portal/new", response_class=HTMLResponse)
+def new_page(request: Request) -> HTMLResponse:
+    sess, teams = editor(request)
+    return web_actions.new_form(request, sess, teams)
+
+
+def lesson_view(request: Request, lesson_id: str, status: int = 200, error: str = "",
+                message: str = "", script: str | None = None) -> HTMLResponse:
+    """The lesson page (also answers a refused script edit, keeping what was typed)."""
+    sess, row = editor_lesson(request, lesson_id)
+    portal = portal_of(request)
+    folder = portal.opts.lessons_dir / lesson_id
+    out = portal.opts.settings.lesson_out(lesson_id)
+    meta = lesson_meta(folder)
+    checked = check_lesson(folder, portal.opts.settings)
+    runs = _runs(request, lesson_id)
+    produce = next((r for r in runs if r.kind in ("produce", "render")), None)
+    files = previews(out)
+    states = language_states(request, lesson_id, meta.languages if meta else (), files)
+    if script is None:
+        script_path = folder / "script.md"
+        script = script_path.read_text(encoding="utf-8", errors="replace") \
+            if script_path.is_file() else ""
+    ui = ui_of(request)
+    return render(
+        request, "portal/lesson.html", status, user=sess.username, csrf=sess.csrf,
+        row=row, meta=meta, checked=checked,
+        check_error=checked.error.message(ui) if checked.error else "",
+        runs=runs[:6], produce=produce, active=any(not r.finished for r in runs),
+        launcher=ctx_of(request).opts.runs is not None, files=files, states=states,
+        deviations=deviations(out), script=script, error=error, message=message,
+        publishable=[s for s in states if s["approved"] and s["finals"]],
+        accept=",".join("." + x for x in RECORDING_TYPES))
+
+
+@router.get("/portal/l/{lesson_id}", response_class=HTMLResponse)
+def lesson(request: Request, lesson_id: str, msg: str = "") -> HTMLResponse:
+    message = msg if msg in web_actions.MESSAGES else ""
+    return lesson_view(request, lesson_id, message=message)
+
+
+@router.get("/portal/l/{lesson_id}/status.json")
+def status(request: Request, lesson_id: str) -> JSONResponse:
+    """The lesson's runs (newest first) for the page's progress poll: a few hundred bytes."""
+    editor_lesson(request, lesson_id)
+    runs = _runs(request, lesson_id)[:3]
+    return JSONResponse({"lesson": lesson_id, "active": any(not r.finished for r in runs),
+                         "runs": [r.to_json() for r in runs]})
+
+
+@router.get("/portal/l/{lesson_id}/media/{name}")
+def media(request: Request, lesson_id: str, name: str) -> Response:
+    """A final or draft of the lesson, to editors of its team."""
+    editor_lesson(request, lesson_id)
+    path = media_file(portal_of(request).opts.settings.lesson_out(lesson_id), name)
+    if path is None:
+        raise PageNotFound
+    kind = {".mp4": "video/mp4", ".opus": "audio/ogg", ".mp3": "audio/mpeg"}[path.suffix]
+    return FileResponse(path, media_type=kind)
+
+
+@router.get("/portal/l/{lesson_id}/clip/{n}.ogg")
+async def deviation_clip(request: Request, lesson_id: str, n: str) -> Response:
+    """A few seconds of the recording around deviation ``n`` (Opus, a few KB)."""
+    editor_lesson(request, lesson_id)
+    settings = portal_of(request).opts.settings
+    out = settings.lesson_out(lesson_id)
+    found = deviations(out) or []
+    if not (n.isascii() and n.isdigit() and int(n) < len(found)):
+        raise PageNotFound
+    path = await run_in_threadpool(clip, out, found[int(n)], settings.ffmpeg)
+    if path is None:
+        raise PageNotFound
+    return FileResponse(path, media_type="audio/ogg")
