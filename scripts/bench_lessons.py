@@ -165,7 +165,7 @@ def music(n: int, rng: np.random.Generator) -> np.ndarray:
         seg = t[: min(beat, n - start)]
         f = root * (1.0, 1.26, 1.5, 1.12, 1.33, 1.68)[(k // 4) % 6]
         out[start: start + seg.size] += np.sin(2 * np.pi * f * seg) * np.exp(-seg * 4)
-    return out.astype(np.float32)
+    return np.asarray(out, dtype=np.float32)
 
 
 def _script(rng: np.random.Generator, pool: tuple[str, ...]) -> list[str]:
