@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
@@ -58,28 +57,20 @@ def test_editor_teams_on_both_databases(db_url: str) -> None:
         store.engine.dispose()
 
 
-def test_migration_0004_follows_a_0003_when_one_exists(tmp_path: Path) -> None:
-    """Another change of the release may add 0003: 0004 then revises it, one head."""
+def test_migrations_are_one_linear_history() -> None:
+    """0001 -> 0002 -> 0003 (workbench) -> 0004 (portal): one head, no branches."""
     from alembic.config import Config
     from alembic.script import ScriptDirectory
 
     import pipeline.review
 
-    src = Path(pipeline.review.__file__).parent / "migrations"
-    dst = tmp_path / "migrations"
-    shutil.copytree(src, dst, ignore=shutil.ignore_patterns("__pycache__"))
-    for extra in dst.joinpath("versions").glob("0003_*.py"):
-        extra.unlink()
     cfg = Config()
-    cfg.set_main_option("script_location", str(dst))
-    assert ScriptDirectory.from_config(cfg).get_revision("0004").down_revision == "0002"
-    (dst / "versions" / "0003_other.py").write_text(
-        'revision = "0003"\ndown_revision = "0002"\nbranch_labels = None\n'
-        'depends_on = None\n\n\ndef upgrade() -> None:\n    pass\n\n\n'
-        'def downgrade() -> None:\n    pass\n', encoding="utf-8")
+    cfg.set_main_option("script_location",
+                        str(Path(pipeline.review.__file__).parent / "migrations"))
     script = ScriptDirectory.from_config(cfg)
     assert script.get_heads() == ["0004"]
-    assert script.get_revision("0004").down_revision == "0003"
+    chain = [r.revision for r in script.walk_revisions()]
+    assert chain == ["0004", "0003", "0002", "0001"]
 
 
 def test_users_cli_grants_the_editor_role(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,

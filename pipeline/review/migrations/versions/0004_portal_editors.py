@@ -1,32 +1,17 @@
 """content-team portal: editors' teams and the lessons handed in from the portal
 
-Works whether or not a ``0003_*`` migration exists (another change of the same release
-may add one): this revision follows the newest of 0003/0002 found beside it.
-
 Revision ID: 0004
-Revises: 0003 or 0002
+Revises: 0003
 """
 
 from __future__ import annotations
-
-import re
-from pathlib import Path
 
 import sqlalchemy as sa
 from alembic import op
 
 
-def _previous() -> str:
-    for path in sorted(Path(__file__).parent.glob("0003_*.py")):
-        found = re.search(r"^revision\s*=\s*['\"]([^'\"]+)['\"]",
-                          path.read_text(encoding="utf-8"), re.M)
-        if found:
-            return found.group(1)
-    return "0002"
-
-
 revision = "0004"
-down_revision = _previous()
+down_revision = "0003"
 branch_labels = None
 depends_on = None
 
