@@ -94,9 +94,11 @@ def _tree(folder: Path) -> set[str]:
 
 
 def _tmp_entries() -> set[str]:
+    """This process's run folders (others' runs on a shared machine come and go)."""
+    import os
     import tempfile
 
-    return {p.name for p in Path(tempfile.gettempdir()).glob("caunoi-run-*")}
+    return {p.name for p in Path(tempfile.gettempdir()).glob(f"caunoi-run-{os.getpid()}-*")}
 
 
 @contextlib.contextmanager
