@@ -28,7 +28,6 @@ from __future__ import annotations
 import argparse
 import re
 import shutil
-import socket
 import sys
 import tempfile
 import threading
@@ -45,16 +44,11 @@ ROUTES = ("per-cue", "per-cue + script", "queue", "approve: per-cue", "approve: 
 NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @contextmanager
 def _server(out: Path, db: Path, lang: str, typed: str = "") -> Iterator[str]:
     import uvicorn
 
+    from flows.env import free_port
     from pipeline.core.config import Settings
     from pipeline.core.languages import load_registry
     from pipeline.review.store import ReviewStore
@@ -69,7 +63,7 @@ def _server(out: Path, db: Path, lang: str, typed: str = "") -> Iterator[str]:
     app = create_app(store, load_registry(settings.glossary_dir), WebOptions(
         out_dir=out, secret="b" * 40, glossary_dir=settings.glossary_dir,
         tm_dir=db.parent / "tm"))
-    port = _free_port()
+    port = free_port()
     srv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=srv.run, daemon=True)
     thread.start()

@@ -15,11 +15,11 @@ from typing import Any
 import pytest
 import uvicorn
 
+from flows.env import free_port
 from pipeline.core.languages import Registry
 from pipeline.review.store import ReviewStore
 from pipeline.review.web import WebOptions, create_app
 from pipeline.translate.tm import TranslationMemory
-from tests.test_review_live import _free_port
 from tests.test_review_workbench import LESSON, PASSWORD, SOURCES, fill_store, key
 from tests.test_review_workbench import media_out as media_out
 
@@ -34,7 +34,7 @@ def server(tmp_path: Path, registry: Registry,
     TranslationMemory(tmp_path / "tm", "hmn").add(SOURCES[3], "TM-HIT-TEXT", lesson="older")
     app = create_app(store, registry, WebOptions(out_dir=media_out, secret="k" * 40,
                                                  glossary_dir=tmp_path, tm_dir=tmp_path / "tm"))
-    srv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=_free_port(),
+    srv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=free_port(),
                                         log_level="warning"))
     thread = threading.Thread(target=srv.run, daemon=True)
     thread.start()
