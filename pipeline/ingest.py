@@ -31,7 +31,7 @@ from pipeline.core.errors import (
 )
 from pipeline.core.languages import Registry
 from pipeline.core.limits import (
-    ControlCharacterError,
+    ControlCharacterInValueError,
     Limits,
     check_count,
     check_duration,
@@ -163,8 +163,8 @@ def _check_lesson_limits(path: Path, toml_text: str, meta: dict[str, object],
         title_fields += [("authors", a) for a in authors]
     for name, value in title_fields:
         if isinstance(value, str) and (bad := find_control_character(value)) is not None:
-            raise ControlCharacterError(path=str(path), line=_line_of(toml_text, name),
-                                        column="?", char=bad[2])
+            raise ControlCharacterInValueError(path=str(path), field=name,
+                                               line=_line_of(toml_text, name), char=bad[2])
         if isinstance(value, str):
             check_count(path, len(value), limits.max_title_chars, "max_title_chars",
                         f"the length of '{name}' (characters)", f"độ dài '{name}' (ký tự)")

@@ -14,10 +14,11 @@ from pathlib import Path
 from typing import Any
 
 from pipeline.core.config import Settings
-from pipeline.core.errors import CaunoiError
+from pipeline.core.errors import CaunoiError, ScriptEncodingError
 
 __all__ = [
     "ControlCharacterError",
+    "ControlCharacterInValueError",
     "InputLimitError",
     "Limits",
     "check_count",
@@ -62,6 +63,16 @@ class ControlCharacterError(CaunoiError):
           "hãy xoá ký tự đó (thường do sao chép từ phần mềm khác) rồi lưu lại.")
     en = ("File {path} has the control character {char} on line {line}, column {column}: "
           "delete it (usually pasted from another program) and save the file again.")
+    exit_code = 2
+
+
+class ControlCharacterInValueError(CaunoiError):
+    """A value written with an escape (``"\u0000"``) decodes to a control character."""
+
+    vi = ("Tệp {path}: giá trị '{field}' (dòng {line}) chứa ký tự điều khiển {char}: hãy xoá "
+          "ký tự đó (hoặc mã \\u… tương ứng) rồi lưu lại.")
+    en = ("File {path}: the value of '{field}' (line {line}) holds the control character "
+          "{char}: delete it (or the \\u… escape that writes it) and save the file again.")
     exit_code = 2
 
 
@@ -179,8 +190,7 @@ def check_glossary_files(glossary_dir: Path, languages: tuple[str, ...] | list[s
         try:
             text = path.read_text(encoding="utf-8-sig")
         except UnicodeDecodeError as e:
-            raise ControlCharacterError(path=str(path), line="?", column="?",
-                                        char=f"byte 0x{e.object[e.start]:02X}") from e
+            raise ScriptEncodingError(path=str(path), position=e.start) from e
         check_text(path, text)
 
 

@@ -12,7 +12,8 @@ from typing import Any
 import fsspec
 
 from pipeline.core.errors import CaunoiError, LessonConfigError
-from pipeline.publish.errors import UnsafePathError
+from pipeline.core.i18n import pick
+from pipeline.publish.errors import ManifestInvalidError, UnsafePathError
 from pipeline.publish.manifest import Manifest, parse_manifest
 from pipeline.publish.paths import check_relpath, fs_sha256, inside
 
@@ -98,8 +99,15 @@ def _read(fs: Any, mpath: str, report: VerifyReport) -> Manifest | None:
         return parse_manifest({**data, "files": safe}, mpath)
     except UnsafePathError as e:
         report.problems.append(Problem(mpath, "unsafe", e.message()))
+    except json.JSONDecodeError as e:
+        report.problems.append(Problem(mpath, "invalid", ManifestInvalidError(
+            path=mpath, detail=pick(f"không phải JSON (dòng {e.lineno}, cột {e.colno})",
+                                    f"not JSON (line {e.lineno}, column {e.colno})")).message()))
     except (CaunoiError, ValueError, KeyError, TypeError, AttributeError) as e:
-        detail = e.message() if isinstance(e, CaunoiError) else f"{type(e).__name__}: {e}"
+        detail = e.message() if isinstance(e, CaunoiError) else ManifestInvalidError(
+            path=mpath, detail=pick("cấu trúc không đúng (thiếu danh sách 'files' hoặc trường "
+                                    "của một tệp)", "wrong structure (no 'files' list, or a "
+                                    "file without its fields)")).message()
         report.problems.append(Problem(mpath, "invalid", detail))
     return None
 
