@@ -152,7 +152,7 @@ def test_concurrent_reviewers_lose_nothing(server: tuple[str, ReviewStore]) -> N
 @pytest.mark.slow
 @pytest.mark.skipif(shutil.which("chromium") is None, reason="Debian chromium not installed")
 def test_phone_browser_sign_in_edit_approve(server: tuple[str, ReviewStore]) -> None:
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
 
     base, store = server
     store.add_user("mai", PASSWORD, {"blt": "reviewer"})
@@ -174,6 +174,8 @@ def test_phone_browser_sign_in_edit_approve(server: tuple[str, ReviewStore]) -> 
         cue.locator("textarea").fill("BROWSER-EDIT 1")
         cue.locator("button[value=save]").click()
         assert page.locator(".msg").first.is_visible()
+        # The optional script saves without reloading: wait for its answer.
+        expect(page.locator("#c1 .live")).not_to_have_text("…")
         page.locator("#c1 button[value=approve]").click()
         page.locator("#c1").scroll_into_view_if_needed()
         page.screenshot(path=str(shots / "review-360x640.png"))

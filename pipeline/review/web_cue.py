@@ -168,6 +168,8 @@ def still(request: Request, lesson_id: str, lang: str, cue: str, v: int = 0,
     """The cue's frame with its current text (or ``text``, a preview) burned in."""
     view, media = _media_file(request, lesson_id, lang, cue)
     ctx = ctx_of(request)
+    if text is not None:  # a preview of typed text: only for those who may edit it
+        ctx.store.require(signed_in(request).username, lang, "edit")
     language = ctx.registry.languages[lang]
     shown = view.text if text is None else clean_text(text)[:300]
     try:

@@ -20,6 +20,8 @@
     var form = e.target, button = e.submitter;
     if (!form.hasAttribute("data-quick") || !button || !QUICK[button.value]) return;
     e.preventDefault();
+    if (form.getAttribute("data-busy")) return;  // one request at a time per cue
+    form.setAttribute("data-busy", "1");
     var data = new URLSearchParams(new FormData(form));
     data.set(button.name, button.value);
     var el = note(form);
@@ -29,12 +31,18 @@
                          headers: { Accept: "application/json" } })
       .then(function (r) { return r.json(); })
       .then(function (j) {
-        if (j.fallback) { form.removeAttribute("data-quick"); form.requestSubmit(button); return; }
+        if (j.fallback) {
+          form.removeAttribute("data-quick");
+          form.removeAttribute("data-busy");
+          form.requestSubmit(button);
+          return;
+        }
         if (j.version) form.querySelector("[name=version]").value = j.version;
         var cue = form.closest(".cue");
         if (cue && j.state) cue.className = "cue " + j.state;
         show(el, j.ok, [j.message].concat(j.checks || []).join(" "));
       })
-      .catch(function () { show(el, false, form.getAttribute("data-offline") || "!"); });
+      .catch(function () { show(el, false, form.getAttribute("data-offline") || "!"); })
+      .then(function () { form.removeAttribute("data-busy"); });
   });
 })();
