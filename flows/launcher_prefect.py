@@ -6,10 +6,16 @@ Runs are started with ``run_deployment(..., timeout=0)`` on the deployments of
 from the task runs of the run and of its subflow runs (one task per step of the plan).
 A bundle (``publish`` with ``bundle``) is made on the web app's machine by the embedded
 launcher: it reads the finals from the shared output folder.
+
+With shared storage (``storage_url``) the web app hands a lesson in before each run (only
+what changed) and names it by id, so workers never need this machine's disk; what the
+workers wrote is pulled back to ``out_dir`` when the pages ask for the lesson's runs.
 """
 
 from __future__ import annotations
 
+import logging
+import time
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -18,6 +24,7 @@ from uuid import UUID
 from flows.launcher import STEP_NAMES, EmbeddedLauncher
 from pipeline.core.config import Settings
 from pipeline.core.runs import RUN_KINDS, RunInfo, RunKind, RunState
+from pipeline.core.shared import SharedStorage
 
 __all__ = ["DEPLOYMENT_OF", "PrefectLauncher", "run_info", "run_state", "step_states"]
 
@@ -27,6 +34,8 @@ DEPLOYMENT_OF: dict[RunKind, str] = {
     "render": "render_approved/render-approved",
     "publish": "publish_lesson/publish",
 }
+log = logging.getLogger("caunoi.launcher")
+
 _LESSON_TAG, _KIND_TAG, _LANG_TAG = "caunoi-lesson:", "caunoi-kind:", "caunoi-lang:"
 _STATE: dict[str, RunState] = {
     "SCHEDULED": "queued", "PENDING": "queued", "RUNNING": "running", "PAUSED": "waiting",
@@ -97,6 +106,19 @@ class PrefectLauncher:
         self.settings = settings
         self.limit = limit
         self._local = EmbeddedLauncher(settings)
+        self.store = SharedStorage(settings)
+        self._pulled: dict[str, float] = {}
+
+    def _pull(self, lesson_id: str) -> None:
+        """With shared storage, what the workers wrote comes to this machine's ``out_dir``
+        (the pages read it there); at most every few seconds per lesson."""
+        if not self.store.remote or time.monotonic() - self._pulled.get(lesson_id, -1e9) < 5:
+            return
+        self._pulled[lesson_id] = time.monotonic()
+        try:
+            self.store.pull_outputs(lesson_id)
+        except OSError as e:  # the store is away: the pages show what came last
+            log.warning("%s: outputs not fetched from %s: %s", lesson_id, self.store.url, e)
 
     def _lesson_dir(self, lesson_id: str, params: dict[str, object]) -> str:
         given = params.get("lesson_dir")
@@ -107,13 +129,18 @@ class PrefectLauncher:
                     params: dict[str, object]) -> dict[str, object]:
         out_dir = str(Path(self.settings.out_dir).resolve())
         if kind == "publish":
-            return {"lesson_id": lesson_id, "out_dir": out_dir,
+            return {"lesson_id": lesson_id, "out_dir": "" if self.store.remote else out_dir,
                     "target": str(params.get("target") or ""),
                     "languages": params.get("languages") or None,
                     "hls": bool(params.get("hls"))}
-        found: dict[str, object] = {"lesson_dir": self._lesson_dir(lesson_id, params),
-                                    "out_dir": out_dir,
-                                    "profiles": params.get("profiles") or None}
+        if self.store.remote:
+            # Workers on other machines read the lesson from the shared storage, not from
+            # this machine's disk: hand it in (only what changed) and name it by id.
+            self.store.put_lesson(Path(self._lesson_dir(lesson_id, params)), lesson_id)
+            where: dict[str, object] = {"lesson_id": lesson_id}
+        else:
+            where = {"lesson_dir": self._lesson_dir(lesson_id, params), "out_dir": out_dir}
+        found: dict[str, object] = {**where, "profiles": params.get("profiles") or None}
         if kind == "render":
             found["language"] = language
         else:
@@ -148,6 +175,7 @@ class PrefectLauncher:
         )
         from prefect.client.schemas.sorting import FlowRunSort
 
+        self._pull(lesson_id)
         found: list[RunInfo] = []
         with get_client(sync_client=True) as client:
             flow_runs = client.read_flow_runs(

@@ -5,6 +5,7 @@ flows stage them in to a worker's cache and their outputs out to the store."""
 from __future__ import annotations
 
 import json
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -123,6 +124,62 @@ def test_stage_out_skips_scratch_sends_manifest_last_and_only_changes(
     again = other.stage_in("l1")
     assert (again.out_dir / "l1" / "alignment.json").read_bytes() == b"new"
     assert other.stage_out(again, "l1") == 0
+
+
+def test_hand_in_sends_only_changes_and_drops_replaced_files(store_env: dict[str, str],
+                                                              short_lesson: Path,
+                                                              tmp_path: Path) -> None:
+    store = _store(store_env)
+    lesson = tmp_path / "handed"
+    shutil.copytree(short_lesson, lesson)
+    first = store.put_lesson(lesson, "l2")
+    assert first == len([p for p in lesson.rglob("*") if p.is_file()])
+    assert store.put_lesson(lesson, "l2") == 0  # nothing changed: nothing sent
+    (lesson / "script.md").write_text("# Đổi\n\nMột câu.\n", encoding="utf-8")
+    (lesson / "recording.mp4").rename(lesson / "recording.webm")  # a new recording
+    assert store.put_lesson(lesson, "l2") == 2
+    names = _listing(store, "lessons", "l2")
+    assert "recording.webm" in names and "recording.mp4" not in names
+
+
+def test_outputs_gone_on_the_worker_go_from_the_store_and_the_web_app(
+        store_env: dict[str, str]) -> None:
+    store = _store(store_env)
+    store.fs.makedirs(f"{store.root}/lessons/l3", exist_ok=True)
+    store.fs.pipe(f"{store.root}/lessons/l3/script.md", b"x")
+    staged = store.stage_in("l3")
+    out = staged.out_dir / "l3"
+    for rel in ("manifest.json", "video/en-compat.mp4", "video/vi-compat.mp4"):
+        (out / rel).parent.mkdir(parents=True, exist_ok=True)
+        (out / rel).write_bytes(rel.encode())
+    store.stage_out(staged, "l3")
+    app_out = Path(store_env["CAUNOI_OUT_DIR"]) / "l3"
+    assert sorted(store.pull_outputs("l3")) == sorted(
+        ["manifest.json", "video/en-compat.mp4", "video/vi-compat.mp4"])
+    assert (app_out / "video" / "en-compat.mp4").read_bytes() == b"video/en-compat.mp4"
+    assert store.pull_outputs("l3") == []  # nothing changed
+    # A withdrawn approval removed the English final on the worker.
+    (out / "video" / "en-compat.mp4").unlink()
+    store.stage_out(staged, "l3")
+    assert "video/en-compat.mp4" not in _listing(store, "output", "l3")
+    store.pull_outputs("l3")
+    assert not (app_out / "video" / "en-compat.mp4").exists()
+    assert (app_out / "video" / "vi-compat.mp4").is_file()
+
+
+def test_server_launcher_hands_the_lesson_in_and_names_it_by_id(
+        store_env: dict[str, str], short_lesson: Path) -> None:
+    from flows.launcher_prefect import PrefectLauncher
+
+    settings = load_settings(env=store_env)
+    lesson = settings.lessons_dir / "l4"
+    shutil.copytree(short_lesson, lesson)
+    launcher = PrefectLauncher(settings)
+    params = launcher._parameters("produce", "l4", None, {})
+    assert params["lesson_id"] == "l4" and "lesson_dir" not in params
+    assert "script.md" in _listing(launcher.store, "lessons", "l4")
+    render = launcher._parameters("render", "l4", "en", {})
+    assert render["lesson_id"] == "l4" and render["language"] == "en"
 
 
 def test_missing_lesson_is_one_sentence(store_env: dict[str, str]) -> None:

@@ -99,7 +99,7 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
         if os.environ.get("PREFECT_API_URL"):
             from flows.server import resume_for_lesson
 
-            resume_for_lesson(settings.out_dir, lesson, lang)
+            resume_for_lesson(settings, lesson, lang)  # reads the shared storage if any
 
     app = create_app(review_store(settings), load_registry(settings.glossary_dir), WebOptions(
         out_dir=settings.out_dir, secret=load_secret(settings.out_dir / ".review-secret"),

@@ -81,13 +81,36 @@ class SharedStorage:
 
     # --- the web app's side: hand a lesson in, read what runs wrote ---
 
-    def put_lesson(self, local_dir: Path, lesson_id: str) -> None:
-        """Upload a lesson folder (what the portal or ``bench_batch`` hands in)."""
+    def put_lesson(self, local_dir: Path, lesson_id: str) -> int:
+        """Hand a lesson folder in (what the portal or ``bench_batch`` does): new or changed
+        files are uploaded, files no longer in the folder are removed from the store (a
+        replaced recording must not stay beside its successor). Returns how many were sent."""
         if not self.remote:
             raise ValueError("put_lesson needs a storage_url")
+        record_path = self._record("handed", lesson_id)
+        done = _load(record_path)
+        now: dict[str, str] = {}
+        sent = 0
         for path in sorted(p for p in local_dir.rglob("*") if p.is_file()):
-            self._put(path, self._path("lessons", lesson_id,
-                                       path.relative_to(local_dir).as_posix()))
+            rel = path.relative_to(local_dir).as_posix()
+            now[rel] = sha256_file(path)
+            if done.get(rel) != now[rel] or not self.fs.exists(self._path("lessons", lesson_id,
+                                                                         rel)):
+                self._put(path, self._path("lessons", lesson_id, rel))
+                sent += 1
+        self._remove_remote("lessons", lesson_id, set(self._remote_files("lessons", lesson_id))
+                            - set(now))
+        atomic_write_json(record_path, now)
+        return sent
+
+    def pull_outputs(self, lesson_id: str) -> list[str]:
+        """The web app's side: bring the lesson's outputs from the store to ``out_dir``
+        (only what changed; files gone from the store go locally too). Returns what came."""
+        if not self.remote or not self.fs.isdir(self._path("output", lesson_id)):
+            return []
+        return self._download(self._path("output", lesson_id),
+                              self.settings.lesson_out(lesson_id),
+                              self._record("pulled", lesson_id), mirror=True)
 
     def read_output(self, lesson_id: str, rel: str) -> bytes | None:
         """One output file of a lesson (``None`` when it is not there)."""
@@ -140,6 +163,12 @@ class SharedStorage:
             self._put(path, self._path("output", lesson_id, rel))
             done[rel] = digest
             sent += 1
+        # Sent (or fetched) before, gone now (e.g. a withdrawn language's finals): remove.
+        gone = {rel for rel in done if rel.split("/", 1)[0] not in LOCAL_ONLY
+                and not (src / rel).is_file()}
+        self._remove_remote("output", lesson_id, gone)
+        for rel in gone:
+            done.pop(rel, None)
         atomic_write_json(record_path, done)
         log.info("%s: %d output files staged out to %s", lesson_id, sent, self.url)
         return sent
@@ -154,6 +183,18 @@ class SharedStorage:
                 atomic_write_json(self._record("out", lesson_id), record)
 
     # --- fsspec details ---
+
+    def _remote_files(self, kind: str, lesson_id: str) -> list[str]:
+        base = self._path(kind, lesson_id)
+        if not self.fs.isdir(base):
+            return []
+        return [posixpath.relpath(p, base) for p in self.fs.find(base)
+                if not posixpath.basename(p).endswith(".part")]
+
+    def _remove_remote(self, kind: str, lesson_id: str, rels: set[str]) -> None:
+        for rel in sorted(rels):
+            with contextlib.suppress(FileNotFoundError):
+                self.fs.rm_file(self._path(kind, lesson_id, rel))
 
     def _record(self, kind: str, lesson_id: str) -> Path:
         """What was staged (remote fingerprints in, local digests out), kept beside, not
