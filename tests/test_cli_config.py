@@ -91,3 +91,17 @@ def test_models_download_fails_clearly_offline(tmp_path: Path, monkeypatch: pyte
     assert code == 3
     err = capsys.readouterr().err
     assert "tiny" in err and len(err.strip().splitlines()) == 1
+
+
+def test_readme_lists_every_setting() -> None:
+    """The README's "Configuration" list names every key of Settings (and no other)."""
+    import dataclasses
+    import re
+
+    from pipeline.core.config import PROJECT_ROOT, Settings
+
+    text = (PROJECT_ROOT / "README.md").read_text(encoding="utf-8")
+    section = text.split("## Configuration", 1)[1].split("\n## ", 1)[0]
+    listed = set(re.findall(r"`([a-z][a-z0-9_]*)`", section))
+    names = {f.name for f in dataclasses.fields(Settings)}
+    assert names <= listed, sorted(names - listed)
