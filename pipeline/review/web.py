@@ -110,7 +110,7 @@ def _handlers(app: FastAPI) -> None:
 
     async def invalid_form(request: Request, _exc: Exception) -> Response:
         # A form missing fields or not decodable: a plain page, not FastAPI's JSON "detail".
-        return _message(request, t("bad_request", ui_of(request)), 400)
+        return _message(request, t("bad_request", ui_of(request)), 422)
 
     app.add_exception_handler(StarletteHTTPException, http_error)
     app.add_exception_handler(RequestValidationError, invalid_form)
