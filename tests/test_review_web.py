@@ -295,3 +295,19 @@ def test_cli_import_with_one_bad_unit_saves_nothing(tmp_path: Path,
     assert [c.text for c in store.cues(LESSON, "en")] == ["", "", ""]
     assert [a.action for a in store.audit()][-1] == "import_xliff_refused"
     store.engine.dispose()
+
+
+def test_error_pages_have_the_header_in_the_ui_language(client: TestClient) -> None:
+    """403 and 404 pages show the app name, a way home, the language switch and sign-out."""
+    login(client, "mai")
+    r = client.get(f"/l/{LESSON}/en?ui=en")  # mai has no role for English
+    assert r.status_code == 403
+    assert "You are not allowed" in r.text and 'href="/"' in r.text
+    assert "Sign out" in r.text and "Tiếng Việt" in r.text and "<header>" in r.text
+    r = client.get("/no-such-page?ui=vi")
+    assert r.status_code == 404
+    assert "Không tìm thấy trang này." in r.text and "Về trang chính" in r.text
+    assert "Đăng xuất" in r.text
+    client.cookies.clear()
+    r = client.get("/no-such-page?ui=en")
+    assert r.status_code == 404 and "<header>" in r.text and "Sign out" not in r.text

@@ -88,6 +88,7 @@ WEB: dict[str, tuple[str, str]] = {
     "accept": ("Nhận", "Accept"),
     "decline": ("Bỏ", "Decline"),
     "back": ("Quay lại", "Back"),
+    "back_home": ("Về trang chính", "Back to the home page"),
     "page": ("Trang", "Page"),
     "qa": ("Cảnh báo", "Warnings"),
     "language_approved_msg": ("Ngôn ngữ này đã được duyệt.", "This language is approved."),

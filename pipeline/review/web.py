@@ -37,6 +37,8 @@ from pipeline.review.web_common import (
     NotSignedIn,
     PageNotFound,
     WebOptions,
+    render,
+    signed_in,
     ui_of,
 )
 
@@ -68,9 +70,21 @@ async def _headers(request: Request,
 log = logging.getLogger("caunoi.review")
 
 def _message(request: Request, text: str, status: int) -> HTMLResponse:
-    from html import escape
+    """An error page with the normal header (app name, home link, language switch, sign-out
+    when signed in), in the UI language."""
+    user, csrf = None, ""
+    try:
+        sess = signed_in(request)
+        user, csrf = sess.username, sess.csrf
+    except Exception:  # not signed in (or the store is the problem): a page still shows
+        pass
+    try:
+        return render(request, "message.html", status, user=user, csrf=csrf, text=text)
+    except Exception:  # the page itself must never fail: plain text as the last resort
+        from html import escape
 
-    return HTMLResponse(f"<p>{escape(text)}</p>", status_code=status)
+        log.exception("rendering the %s page", status)
+        return HTMLResponse(f"<p>{escape(text)}</p>", status_code=status)
 
 
 def _handlers(app: FastAPI) -> None:
