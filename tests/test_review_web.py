@@ -311,3 +311,12 @@ def test_error_pages_have_the_header_in_the_ui_language(client: TestClient) -> N
     client.cookies.clear()
     r = client.get("/no-such-page?ui=en")
     assert r.status_code == 404 and "<header>" in r.text and "Sign out" not in r.text
+
+
+def test_language_names_are_not_doubled(client: TestClient) -> None:
+    """The native name shows only when it differs from the UI-language name."""
+    login(client, "admin")
+    english = client.get("/?ui=en").text
+    assert "English (English)" not in english and "English" in english
+    vietnamese = client.get("/?ui=vi").text
+    assert "Tiếng Anh (English)" in vietnamese

@@ -337,11 +337,23 @@ def test_after_approval_with_runs_shows_their_states(
         token = login(client, "mai")
         _approve_everything(client, store, token)
         assert runs.started == ([("render", LESSON, "hmn")] if mode == "embedded" else [])
-        runs.known = [RunInfo("r9", "render", LESSON, "done", "hmn")]
+        runs.known = [
+            RunInfo("r9", "render", LESSON, "done", "hmn", "render-vi-compat: /tmp/x.mp4"),
+            RunInfo("r8", "publish", LESSON, "done", None, "published 3 files"),
+            RunInfo("r7", "produce", LESSON, "waiting", None, "chờ duyệt: hmn, en"),
+            RunInfo("r6", "render", LESSON, "failed", "hmn"),
+            RunInfo("r5", "render", LESSON, "running", "en")]
         page = client.get(f"/l/{LESSON}/hmn").text
+        english = client.get(f"/l/{LESSON}/hmn?ui=en").text
     store.engine.dispose()
-    assert "Dựng video: xong" in page
+    assert page.count("Dựng video: xong") == 1
     assert f'href="/media/{LESSON}/hmn-compat.mp4"' in page
+    # Only the newest render of the reviewer's language, no run message (paths, other
+    # languages' words), no whole-lesson or publish runs.
+    for absent in ("/tmp/", "chờ duyệt: hmn", "published", "Cả bài học", "Phát hành",
+                   "Dựng video: lỗi", "Dựng video: đang chạy"):
+        assert absent not in page, absent
+    assert "Video render: done" in english and "Dựng video" not in english
 
 
 # --- the optional script ---------------------------------------------------------------

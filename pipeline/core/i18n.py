@@ -272,7 +272,7 @@ REVIEW: dict[str, tuple[str, str]] = {
     "run_row": ("{kind}: {state}", "{kind}: {state}"),
     "run_produce": ("Cả bài học", "Whole lesson"),
     "run_render": ("Dựng video", "Video render"),
-    "run_publish": ("Xuất bản", "Publishing"),
+    "run_publish": ("Phát hành", "Publishing"),
     "run_queued": ("đang xếp hàng", "queued"),
     "run_running": ("đang chạy", "running"),
     "run_waiting": ("đang chờ duyệt", "waiting for review"),

@@ -130,7 +130,11 @@ def lang_name(request: Request, code: str) -> str:
     if lang is None:
         return code
     ui = ui_of(request)
-    return f"{lang.name_en if ui == 'en' else lang.name_vi} ({lang.name_native})"
+    name = lang.name_en if ui == "en" else lang.name_vi
+    # The native name only when it says something more ("Tiếng Việt (Tiếng Việt)" does not).
+    if not lang.name_native or lang.name_native.casefold() == name.casefold():
+        return name
+    return f"{name} ({lang.name_native})"
 
 
 def render(request: Request, name: str, status: int = 200, **ctx: Any) -> HTMLResponse:

@@ -84,12 +84,16 @@ def _next_steps(request: Request, lesson_id: str, lang: str) -> dict[str, object
             folder = str(json.loads(media.read_text(encoding="utf-8"))["lesson"]["dir"])
         return {"cmd": f"caunoi produce {folder}", "runs": [], "final": ""}
     try:
-        runs = [r for r in opts.runs.runs(lesson_id) if r.language in (None, lang)][:5]
+        # Only what matters to the reviewer: the newest render of their language (its state
+        # in the UI language; never a run's free-text message, which may carry server paths
+        # or another language's words, and no whole-lesson or publish runs).
+        runs = [r for r in opts.runs.runs(lesson_id)
+                if r.kind == "render" and r.language == lang][:1]
     except Exception:  # the orchestrator may be down: the page still shows
         log.exception("reading the runs of %s", lesson_id)
         runs = []
     final = ""
-    if any(r.kind == "render" and r.state == "done" for r in runs):
+    if any(r.state == "done" for r in runs):
         videos = opts.out_dir / lesson_id / "video"
         found = sorted(videos.glob(f"{lang}-*.mp4")) if videos.is_dir() else []
         final = next((f"/media/{lesson_id}/{p.name}" for p in found
