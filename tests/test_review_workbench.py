@@ -393,3 +393,12 @@ def test_no_english_in_the_vietnamese_pages(env: tuple[TestClient, ReviewStore,
         visible = re.sub(r"<[^>]+>", " ", page.split("</style>")[-1])
         for word in ("human", "pipeline", "draft", "mt:test", "approved", "rejected"):
             assert word not in visible, word
+
+
+def test_a_finished_queue_says_so_once(env: tuple[TestClient, ReviewStore, WebOptions]) -> None:
+    client, _, _ = env
+    login(client, "mai")
+    done = client.get(f"/l/{LESSON}/hmn?f=approved&msg=queue_done").text
+    assert "Hết câu ở mục này. Làm tốt lắm!" in done
+    assert "Không còn câu nào ở mục này." not in done
+    assert "Không còn câu nào ở mục này." in client.get(f"/l/{LESSON}/hmn?f=approved").text
