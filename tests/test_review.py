@@ -134,6 +134,8 @@ def test_save_then_stale_save_conflicts(app_client: TestClient, store: ReviewSto
                                                            "action": "save", "text": "EDIT-B"})
     assert stale.status_code == 409
     assert "EDIT-A" in stale.text and "EDIT-B" in stale.text  # nothing typed is lost
+    # The same user saved first (another tab): not "someone else".
+    assert "đã được lưu ở nơi khác" in stale.text and "Người khác" not in stale.text
     cue = next(c for c in store.cues(LESSON, "blt") if c.idx == 2)
     assert cue.text == "EDIT-A" and cue.version == v + 1 and cue.origin == "human:mai"
     actions = [a.action for a in store.audit(LESSON)]

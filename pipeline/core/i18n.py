@@ -75,6 +75,11 @@ WEB: dict[str, tuple[str, str]] = {
                  "trong ô để bạn sửa lại và lưu.",
                  "Someone else changed this cue first. The current text is below; yours is kept "
                  "in the box so you can merge and save again."),
+    "conflict_self": ("Câu này đã được lưu ở nơi khác (có thể là một thẻ khác) trước bạn. Bản hiện "
+                      "tại ở dưới; bản của bạn vẫn còn trong ô để bạn sửa lại và lưu.",
+                      "This cue was saved elsewhere (perhaps another tab) before this save. The "
+                      "current text is below; yours is kept in the box so you can merge and "
+                      "save again."),
     "current": ("Bản hiện tại", "Current text"),
     "yours": ("Bản của bạn", "Your text"),
     "forbidden": ("Bạn không có quyền làm việc này.", "You are not allowed to do this."),
