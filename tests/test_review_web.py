@@ -162,8 +162,15 @@ def test_users_cli(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
     monkeypatch.setenv("CAUNOI_NEW_PASSWORD", PASSWORD)
     out = ["--out", str(tmp_path / "out")]
     assert main(["users", "add", "lan", "--lang", "hmn:translator", *out]) == 0
+    assert "Đã tạo người dùng lan" in capsys.readouterr().out
     assert main(["users", "add", "LAN", "--lang", "hmn:reviewer", *out]) == 2
     assert "lan" in capsys.readouterr().err
+    # A taken name is said first, even with a password the rule would refuse.
+    monkeypatch.setenv("CAUNOI_NEW_PASSWORD", "short")
+    assert main(["users", "add", "lan", *out]) == 2
+    err = capsys.readouterr().err
+    assert "lan" in err and "8" not in err
+    monkeypatch.setenv("CAUNOI_NEW_PASSWORD", PASSWORD)
     assert main(["users", "grant", "lan", "--lang", "en:reviewer", *out]) == 0
     assert main(["users", "revoke", "lan", "--lang", "hmn", *out]) == 0
     assert main(["users", "disable", "lan", *out]) == 0

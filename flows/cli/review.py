@@ -53,11 +53,14 @@ def cmd_users(args: argparse.Namespace, settings: Settings) -> int:
                     roles=(roles or "-") + (" (admin)" if u.admin else "")))
         return 0
     if cmd in ("add", "passwd"):
+        languages: dict[str, str] = {}
+        if cmd == "add":  # a taken name or a bad role is said before asking for a password
+            store.check_new_username(args.username)
+            languages = _roles(args.lang, settings)
         password = _password(args)
         if password is None:
             return 2
         if cmd == "add":
-            languages = _roles(args.lang, settings)
             store.add_user(args.username, password, languages, admin=args.admin,
                            teams=tuple(args.editor or ()))
             print(msg("user_added", user=args.username, langs=", ".join(

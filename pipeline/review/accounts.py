@@ -120,6 +120,20 @@ class AccountsMixin(StoreBase):
             self._audit(s, by, "user_add", detail={"user": name, "languages": languages,
                                                    "admin": admin, "teams": list(teams)})
 
+    def check_new_username(self, username: str) -> str:
+        """The normalised name if a new user may take it (checked before asking for a
+        password).
+
+        Raises:
+            UserExistsError: the (normalised) name is taken.
+            BadUsernameError: the name is not valid.
+        """
+        name = normalise_username(username)
+        with self.session() as s:
+            if s.scalar(select(User).where(User.username == name)) is not None:
+                raise UserExistsError(user=name)
+        return name
+
     def _check_roles(self, name: str, languages: dict[str, str]) -> None:
         for role in languages.values():
             if role not in ROLES:
