@@ -140,6 +140,8 @@ def test_save_then_stale_save_conflicts(app_client: TestClient, store: ReviewSto
     assert cue.text == "EDIT-A" and cue.version == v + 1 and cue.origin == "human:mai"
     actions = [a.action for a in store.audit(LESSON)]
     assert "save" in actions and "conflict" in actions
+    listing = app_client.get(f"/l/{LESSON}/blt").text
+    assert "Người sửa: mai" in listing and "người dịch mai" not in listing
 
 
 def test_translator_cannot_approve(app_client: TestClient) -> None:

@@ -402,3 +402,26 @@ def test_a_finished_queue_says_so_once(env: tuple[TestClient, ReviewStore, WebOp
     assert "Hết câu ở mục này. Làm tốt lắm!" in done
     assert "Không còn câu nào ở mục này." not in done
     assert "Không còn câu nào ở mục này." in client.get(f"/l/{LESSON}/hmn?f=approved").text
+
+
+def test_origin_labels_are_role_neutral_and_name_kept_text() -> None:
+    from pipeline.review.queue import origin_label
+
+    assert origin_label("human:mai", "vi") == "Người sửa: mai"
+    assert origin_label("human:mai", "en") == "Edited by: mai"
+    earlier = {"Kept text": "lan"}
+    assert origin_label("tm-exact", "vi", "Kept text", earlier) == "giữ lại từ bản trước (lan)"
+    assert origin_label("tm-fuzzy:90", "vi", "Other", earlier) == "Nguồn: bộ nhớ dịch"
+    assert origin_label("mt:madlad400-3b-mt", "en") == "Origin: machine translation"
+    assert origin_label("pipeline", "vi") == "Nguồn: hệ thống"
+
+
+def test_translators_see_a_neutral_heading(
+        env: tuple[TestClient, ReviewStore, WebOptions]) -> None:
+    client, _, _ = env
+    login(client, "tom")
+    page = client.get("/").text
+    assert "Bài học của bạn" in page and "Bài học cần duyệt" not in page
+    client.cookies.clear()
+    login(client, "mai")
+    assert "Lessons to review" in client.get("/?ui=en").text

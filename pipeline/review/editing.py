@@ -240,6 +240,20 @@ class EditMixin(AccountsMixin):
                                   .where(TranslationVersion.translation_id == row.id)
                                   .order_by(TranslationVersion.version)))
 
+    def earlier_authors(self, lesson_id: str, lang: str) -> dict[str, str]:
+        """Text -> the person who last wrote it in this lesson and language (any cue, retired
+        ones too): who a text kept across a script change came from."""
+        with self.session() as s:
+            rows = s.execute(select(TranslationVersion.text, TranslationVersion.author)
+                             .join(Translation,
+                                   Translation.id == TranslationVersion.translation_id)
+                             .join(CueRow, CueRow.id == Translation.cue_id)
+                             .where(CueRow.lesson_id == lesson_id, Translation.lang == lang,
+                                    TranslationVersion.author != "pipeline",
+                                    TranslationVersion.text != "")
+                             .order_by(TranslationVersion.id))
+            return {text: author for text, author in rows}
+
     def comments(self, lesson_id: str, lang: str, idx: CueRef) -> list[Comment]:
         with self.session() as s:
             _, row = self._row(s, lesson_id, lang, idx)

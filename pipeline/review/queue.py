@@ -117,14 +117,24 @@ def highlight(source: str, terms: Sequence[str]) -> list[tuple[str, bool]]:
     return pieces
 
 
-def origin_label(origin: str, ui: str) -> str:
-    """Who wrote a text, in the UI language: a translator (by name), the machine draft, the
-    translation memory or the pipeline."""
+def origin_label(origin: str, ui: str, text: str = "",
+                 earlier: dict[str, str] | None = None) -> str:
+    """Who wrote a text, in the UI language: the person who edited it (role-neutral), text
+    kept from an earlier version (and by whom, when ``earlier`` -- text -> author -- knows),
+    the machine draft, the translation memory or the pipeline."""
     from pipeline.core.i18n import t
 
     kind, _, who = origin.partition(":")
     if kind == "human":
-        return f"{t('review.origin_human', ui)} {who}".strip()
-    if kind in ("mt", "tm"):
-        return t(f"review.origin_{kind}", ui)
-    return t("review.origin_pipeline", ui)
+        if who:
+            return t("review.origin_edited_by", ui, who=who)
+        return f"{t('origin', ui)}: {t('review.origin_human', ui)}"
+    if kind.startswith("tm") or kind == "pipeline":
+        author = (earlier or {}).get(text)
+        if author:
+            return t("review.origin_kept", ui, who=author)
+    if kind.startswith("tm"):
+        return f"{t('origin', ui)}: {t('review.origin_tm', ui)}"
+    if kind == "mt":
+        return f"{t('origin', ui)}: {t('review.origin_mt', ui)}"
+    return f"{t('origin', ui)}: {t('review.origin_pipeline', ui)}"

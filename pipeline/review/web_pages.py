@@ -52,7 +52,10 @@ def home(request: Request) -> HTMLResponse:
                              "pct": round(100 * n["approved"] / max(1, n[""])),
                              "approved": store.is_approved(lesson.id, lang)})
     rows.sort(key=lambda r: (bool(r["approved"]), str(r["lesson"]), str(r["lang"])))
+    # Translators are not asked to review: a neutral heading for them.
+    reviews = any(role != "translator" for role in roles.values())
     return render(request, "home.html", user=sess.username, csrf=sess.csrf, rows=rows,
+                  heading="my_work" if reviews else "my_lessons",
                   admin=sess.admin, rejected=store.rejections(sess.username)[:50])
 
 
@@ -117,11 +120,11 @@ def lesson_page(request: Request, sess: SignedIn, lesson_id: str, lang: str, pag
     kept = [c for c in cues if queue.keep(c, f)]
     pages = max(1, math.ceil(len(kept) / PAGE_SIZE))
     page = min(max(1, page), pages)
-    shown = []
+    shown, earlier = [], store.earlier_authors(lesson_id, lang)
     for c in kept[(page - 1) * PAGE_SIZE: page * PAGE_SIZE]:
         text, checks = typed.get(c.key, (c.text, c.checks))
         shown.append({"c": c, "text": text, "checks": _with_messages(request, checks),
-                      "origin": queue.origin_label(c.origin, ui_of(request)),
+                      "origin": queue.origin_label(c.origin, ui_of(request), c.text, earlier),
                       "errors": any(x.get("severity", "error") == "error" for x in checks)})
     lesson = store.lesson(lesson_id)
     approved = store.is_approved(lesson_id, lang)
@@ -168,10 +171,12 @@ def history(request: Request, lesson_id: str, lang: str, cue: str) -> HTMLRespon
     view = next((c for c in store.cues(lesson_id, lang) if ref in (c.idx, c.key)), None)
     if view is None:
         raise PageNotFound
+    earlier = store.earlier_authors(lesson_id, lang)
     return render(request, "history.html", user=sess.username, csrf=sess.csrf,
                   lesson=lesson_id, lang=lang, idx=view.idx, key=view.key, source=view.source,
                   versions=store.history(lesson_id, lang, view.key),
-                  label=lambda o: queue.origin_label(o, ui_of(request)),
+                  label=lambda o, text="": queue.origin_label(o, ui_of(request), text,
+                                                              earlier),
                   comments=store.comments(lesson_id, lang, view.key))
 
 
