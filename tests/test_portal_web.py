@@ -9,7 +9,7 @@ import dataclasses
 import hashlib
 import re
 import shutil
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
@@ -329,3 +329,35 @@ def test_upload_sweep_removes_expired(tmp_path: Path) -> None:
     ups.create("lan", 10, "a.wav")
     assert ups.sweep() == 1 and not list((tmp_path / "u").iterdir())
     shutil.rmtree(tmp_path / "u")
+
+
+def test_refused_hand_ins_keep_the_upload_and_never_block_new_ones(client: TestClient) -> None:
+    csrf = login(client, "lan")
+    for _ in range(4):  # max_active_uploads=2: finished uploads do not count
+        upload_id = upload_all(client, csrf, b"x" * 10, name="r.wav")
+        r = client.post("/portal/new", data={"csrf": csrf, "title": "", "team": "laocai",
+                                             "languages": ["hmn"], "upload_id": upload_id})
+        assert r.status_code == 422
+        assert f'name="upload_id" value="{upload_id}"' in r.text and "r.wav" in r.text
+    create_upload(client, csrf, 10)
+    create_upload(client, csrf, 10)
+    r = client.post("/portal/uploads", headers=TUS | {"X-CSRF-Token": csrf,
+                                                       "Upload-Length": "10"})
+    assert r.status_code == 429
+
+
+def test_only_the_newest_finished_uploads_are_kept(tmp_path: Path) -> None:
+    import asyncio
+
+    from pipeline.portal.uploads import UploadStore
+
+    async def one(data: bytes) -> AsyncIterator[bytes]:
+        yield data
+
+    ups = UploadStore(tmp_path / "u", 100, max_active=1)
+    done = []
+    for _ in range(2):
+        done.append(ups.create("lan", 1, "a.wav"))
+        asyncio.run(ups.append(done[-1].id, "lan", 0, one(b"x")))
+    ups.create("lan", 1, "b.wav")
+    assert {u.id for u in ups.active("lan") if u.complete} == {done[1].id}

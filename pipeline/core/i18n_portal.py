@@ -110,6 +110,9 @@ PORTAL: dict[str, tuple[str, str]] = {
                       "Choose at least one target language from the list."),
     "bad_profiles": ("Định dạng video không có trong danh sách.",
                      "A video profile is not in the list."),
+    "upload_kept": ("Đã nhận tệp {name}: không cần chọn lại (chọn tệp khác để thay).",
+                    "{name} is already received: no need to choose it again (choose another "
+                    "file to replace it)."),
     "no_recording": ("Hãy chọn tệp bản ghi.", "Choose the recording file."),
     "bad_publish": ("Chỉ phát hành được ngôn ngữ đã duyệt và có bản cuối: hãy chọn ít nhất một.",
                     "Only approved languages with a final can be published: choose at least "

@@ -76,6 +76,17 @@ async def _form(request: Request, max_bytes: int) -> FormData:
     return await request.form(max_files=4, max_fields=80, max_part_size=2 << 20)
 
 
+def _kept_upload(request: Request, sess: SignedIn, upload_id: str) -> dict[str, str]:
+    """The finished upload a refused form named, so the form reuses it (not sent again)."""
+    if not upload_id:
+        return {}
+    try:
+        up = portal_of(request).uploads.get(upload_id, sess.username)
+    except CaunoiError:
+        return {}
+    return {"upload_id": up.id, "upload_name": up.filename} if up.complete else {}
+
+
 def _file(form: FormData, name: str) -> UploadFile | None:
     value = form.get(name)
     return value if isinstance(value, UploadFile) and value.filename else None
@@ -165,6 +176,7 @@ async def create(request: Request) -> Response:
         typed = {"title": form.get("title"), "script_text": form.get("script_text"),
                  "languages": form.getlist("languages"), "profiles": form.getlist("profiles"),
                  "team": form.get("team")}
+        typed |= _kept_upload(request, sess, str(form.get("upload_id") or ""))
         check_csrf(sess, str(form.get("csrf") or ""))
         title, team, languages, profiles = _choices(request, form)
         script = await _script_text(request, form)
