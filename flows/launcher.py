@@ -274,14 +274,16 @@ def _publish(rf: _RunFile, settings: Settings) -> str:
         dst = Path(str(params.get("target") or settings.out_dir / "bundles"))
         bundle = make_bundle([lesson_out], langs, str(params.get("profile") or "compat"),
                              dst / rf.data["lesson_id"], opts)
-        return t("portal.run_bundled", path=bundle.zip.name)
+        log.info("bundle %s", bundle.zip)
+        return t("portal.run_bundled")
     from pipeline.publish.targets import publish
 
     target = str(params.get("target") or settings.out_dir / "published")
     popts = publish_options(settings, target, languages=tuple(languages),
                             hls=bool(params.get("hls")))
     result = publish(lesson_out, target, popts)
-    return t("portal.run_published", n=len(result.files), target=target)
+    log.info("published %d files to %s", len(result.files), target)
+    return t("portal.run_published", n=len(result.files))
 
 
 def _run(rf: _RunFile) -> None:

@@ -361,3 +361,26 @@ def test_only_the_newest_finished_uploads_are_kept(tmp_path: Path) -> None:
         asyncio.run(ups.append(done[-1].id, "lan", 0, one(b"x")))
     ups.create("lan", 1, "b.wav")
     assert {u.id for u in ups.active("lan") if u.complete} == {done[1].id}
+
+
+def test_the_offline_bundle_is_downloaded_by_editors_of_the_team(
+        client: TestClient, short_lesson: Path, portal_settings: Settings) -> None:
+    from pipeline.core.i18n import t
+
+    csrf = login(client, "lan")
+    upload_id = upload_all(client, csrf, _rec(short_lesson).read_bytes(), name="r.mp4")
+    lesson_id = hand_in(client, csrf, short_lesson, upload_id=upload_id)
+    url = f"/portal/l/{lesson_id}/bundle.zip"
+    assert 'id="bundle-link"' not in client.get(f"/portal/l/{lesson_id}").text
+    assert client.get(url).status_code == 404
+    zip_path = portal_settings.out_dir / "bundles" / f"{lesson_id}.zip"
+    zip_path.parent.mkdir(parents=True)
+    zip_path.write_bytes(b"PK\x05\x06" + bytes(18))
+    assert f'href="{url}"' in client.get(f"/portal/l/{lesson_id}").text
+    r = client.get(url)
+    assert r.status_code == 200 and r.content == zip_path.read_bytes()
+    assert lesson_id in r.headers["Content-Disposition"]
+    client.cookies.clear()
+    login(client, "binh")
+    assert client.get(url).status_code == 404
+    assert "/" not in t("portal.run_published", n=3) + t("portal.run_bundled")

@@ -124,6 +124,9 @@ PORTAL: dict[str, tuple[str, str]] = {
                  "The run's process stopped unexpectedly (restart or killed). Run it again: "
                  "finished steps are not redone."),
     "run_produced": ("xong: {n} tệp", "done: {n} files"),
-    "run_published": ("đã phát hành {n} tệp tới {target}", "published {n} files to {target}"),
-    "run_bundled": ("đã đóng gói: {path}", "bundled: {path}"),
+    "run_published": ("đã phát hành {n} tệp", "published {n} files"),
+    "run_bundled": ("đã đóng gói để xem không cần mạng: tải về ở trang bài học",
+                    "the offline bundle is made: download it on the lesson's page"),
+    "download_bundle": ("Tải gói xem không cần mạng (.zip, {mb} MB)",
+                        "Download the offline bundle (.zip, {mb} MB)"),
 }

@@ -19,8 +19,8 @@ from pipeline.core.limits import Limits, check_glossary_files
 from pipeline.core.media import probe, run_ffmpeg
 from pipeline.core.storage import atomic_path, atomic_write_text
 
-__all__ = ["RECORDING_TYPES", "CheckResult", "Deviation", "LessonMeta", "check_lesson",
-           "clip", "deviations", "lesson_meta", "new_lesson_id", "previews",
+__all__ = ["RECORDING_TYPES", "CheckResult", "Deviation", "LessonMeta", "bundle_zip",
+           "check_lesson", "clip", "deviations", "lesson_meta", "new_lesson_id", "previews",
            "write_lesson_toml"]
 
 #: Recording file types the portal accepts (the extension is kept: recording.<ext>).
@@ -141,6 +141,13 @@ def previews(out: Path) -> list[dict[str, Any]]:
                               "profile": m["profile"], "draft": bool(m["draft"]),
                               "kb": path.stat().st_size // 1024})
     return sorted(found, key=lambda f: (f["draft"], f["lang"] != "vi", f["lang"], f["name"]))
+
+
+def bundle_zip(out_dir: Path, lesson_id: str) -> Path | None:
+    """The lesson's offline bundle (``OUT/bundles/<id>.zip``, where the launcher makes
+    it) when it exists; ``lesson_id`` is a validated portal lesson id."""
+    path = out_dir / "bundles" / f"{lesson_id}.zip"
+    return path if path.is_file() else None
 
 
 def media_file(out: Path, name: str) -> Path | None:
