@@ -384,3 +384,12 @@ def test_the_offline_bundle_is_downloaded_by_editors_of_the_team(
     login(client, "binh")
     assert client.get(url).status_code == 404
     assert "/" not in t("portal.run_published", n=3) + t("portal.run_bundled")
+
+
+@pytest.mark.parametrize(("user", "home"), [("lan", "/portal"), ("mai", "/")])
+def test_sign_in_lands_editors_on_the_portal(client: TestClient, user: str, home: str) -> None:
+    token = re.search(r'name="csrf" value="([^"]+)"', client.get("/login").text)
+    assert token is not None
+    r = client.post("/login", data={"username": user, "password": PASSWORD,
+                                    "csrf": token.group(1)}, follow_redirects=False)
+    assert r.status_code == 303 and r.headers["Location"] == home
