@@ -222,10 +222,11 @@ def test_plain_form_without_javascript_hands_in_a_lesson(
 def test_a_bad_lesson_shows_the_check_sentence_and_cannot_run(
         client: TestClient, short_lesson: Path) -> None:
     csrf = login(client, "lan")
-    upload_id = upload_all(client, csrf, b"not a recording at all" * 100)
-    lesson_id = hand_in(client, csrf, short_lesson, upload_id=upload_id)
+    upload_id = upload_all(client, csrf, _rec(short_lesson).read_bytes(), name="r.mp4")
+    lesson_id = hand_in(client, csrf, short_lesson, upload_id=upload_id, script_text="# A\n")
     page = client.get(f"/portal/l/{lesson_id}").text
-    assert 'id="check-error"' in page and "recording.wav" in page
+    assert 'id="check-error"' in page and "script.md" in page
+    assert str(short_lesson.parent) not in page and "/tmp/" not in page
     assert re.search(r"<button disabled>", page)
 
 
@@ -393,3 +394,23 @@ def test_sign_in_lands_editors_on_the_portal(client: TestClient, user: str, home
     r = client.post("/login", data={"username": user, "password": PASSWORD,
                                     "csrf": token.group(1)}, follow_redirects=False)
     assert r.status_code == 303 and r.headers["Location"] == home
+
+
+def test_a_text_file_named_mp4_is_refused_with_a_plain_sentence(
+        client: TestClient, short_lesson: Path, portal_settings: Settings) -> None:
+    csrf = login(client, "lan")
+    upload_id = upload_all(client, csrf, b"not a video\n" * 50, name="bai hoc.mp4")
+    r = client.post("/portal/new", data={
+        "csrf": csrf, "title": "Bài", "team": "laocai", "languages": ["hmn"],
+        "script_text": "# A\nMột câu.\n", "upload_id": upload_id})
+    assert r.status_code == 422 and "bai hoc.mp4" in r.text and "xuất lại" in r.text
+    assert "Errno" not in r.text and str(portal_settings.lessons_dir) not in r.text
+    assert 'name="upload_id" value=""' in r.text
+    assert not [p for p in portal_settings.lessons_dir.iterdir() if not p.name.startswith(".")]
+    good = upload_all(client, csrf, _rec(short_lesson).read_bytes(), name="r.mp4")
+    lesson_id = hand_in(client, csrf, short_lesson, upload_id=good)
+    r = client.post(f"/portal/l/{lesson_id}/recording", data={"csrf": csrf}, files={
+        "recording": ("x.wav", b"RIFF nonsense" * 20, "audio/wav")})
+    assert r.status_code == 422 and "x.wav" in r.text and "Errno" not in r.text
+    assert (portal_settings.lessons_dir / lesson_id / "recording.mp4").is_file()
+    assert not (portal_settings.lessons_dir / lesson_id / "recording.wav").exists()

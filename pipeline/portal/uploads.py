@@ -201,6 +201,11 @@ class UploadStore:
                 hasher.update(data)
             f.write(data)
 
+    def part_path(self, upload_id: str, user: str) -> Path:
+        """Where the bytes of ``user``'s upload are (to check them before ``finish``)."""
+        self.get(upload_id, user)
+        return self._paths(upload_id)[0]
+
     def finish(self, upload_id: str, user: str, dst: Path) -> Upload:
         """Move a complete upload to ``dst`` (one rename); an incomplete one stays."""
         up = self.get(upload_id, user)

@@ -18,7 +18,13 @@ from pipeline.core.i18n import t
 from pipeline.core.limits import find_control_character
 from pipeline.core.storage import atomic_path, atomic_write_text
 from pipeline.portal.context import editor, editor_lesson, portal_of
-from pipeline.portal.lessons import RECORDING_TYPES, new_lesson_id, write_lesson_toml
+from pipeline.portal.lessons import (
+    RECORDING_TYPES,
+    RecordingUnreadableError,
+    check_recording,
+    new_lesson_id,
+    write_lesson_toml,
+)
 from pipeline.portal.registry import add_lesson, touch
 from pipeline.portal.uploads import UploadTooLargeError, human_mb
 from pipeline.render.profiles import PROFILES
@@ -107,22 +113,37 @@ def _save_recording(request: Request, sess: SignedIn, form: FormData, folder: Pa
     ext = Path(name).suffix.lower().lstrip(".")
     if ext not in RECORDING_TYPES:
         raise FormRefused(t("portal.bad_type", ui, types=", ".join(RECORDING_TYPES)))
-    for old in folder.glob("recording.*"):
-        old.unlink()
     dst = folder / f"recording.{ext}"
-    if upload_id:
-        portal.uploads.finish(upload_id, sess.username, dst)
-        return True
-    assert upload is not None
-    limit = portal.opts.max_recording_bytes
-    with atomic_path(dst) as tmp, open(tmp, "wb") as out:
-        upload.file.seek(0)
-        shutil.copyfileobj(upload.file, out, 1 << 20)
-        if out.tell() > limit:
-            raise FormRefused(UploadTooLargeError(
-                name=name, got=human_mb(out.tell()), limit=human_mb(limit),
-                setting="max_recording_mb").message(ui))
+    try:
+        if upload_id:
+            check_recording(portal.uploads.part_path(upload_id, sess.username), name)
+            portal.uploads.finish(upload_id, sess.username, dst)
+        else:
+            assert upload is not None
+            _copy_recording(request, upload, name, dst)
+    except RecordingUnreadableError as e:
+        if upload_id:  # not reused by the refused form: it would be refused again
+            portal.uploads.delete(upload_id, sess.username)
+        raise FormRefused(e.message(ui)) from e
+    for old in folder.glob("recording.*"):
+        if old != dst:
+            old.unlink()
     return True
+
+
+def _copy_recording(request: Request, upload: UploadFile, name: str, dst: Path) -> None:
+    """The form's file to ``dst`` (refused when too large or not readable media)."""
+    limit, ui = portal_of(request).opts.max_recording_bytes, ui_of(request)
+    with atomic_path(dst) as tmp:
+        with open(tmp, "wb") as out:
+            upload.file.seek(0)
+            shutil.copyfileobj(upload.file, out, 1 << 20)
+            size = out.tell()
+        if size > limit:
+            raise FormRefused(UploadTooLargeError(
+                name=name, got=human_mb(size), limit=human_mb(limit),
+                setting="max_recording_mb").message(ui))
+        check_recording(tmp, name)
 
 
 async def _script_text(request: Request, form: FormData) -> str:
@@ -171,22 +192,23 @@ async def create(request: Request) -> Response:
     sess, teams = editor(request)
     portal = portal_of(request)
     typed: dict[str, Any] = {}
+    upload_id = ""
     try:
         form = await _form(request, portal.opts.max_recording_bytes)
         typed = {"title": form.get("title"), "script_text": form.get("script_text"),
                  "languages": form.getlist("languages"), "profiles": form.getlist("profiles"),
                  "team": form.get("team")}
-        typed |= _kept_upload(request, sess, str(form.get("upload_id") or ""))
+        upload_id = str(form.get("upload_id") or "")
         check_csrf(sess, str(form.get("csrf") or ""))
         title, team, languages, profiles = _choices(request, form)
         script = await _script_text(request, form)
         lesson_id = new_lesson_id(title, portal.opts.lessons_dir)
         await run_in_threadpool(_make_lesson, request, sess, form, lesson_id,
                                 (title, team, languages, profiles, script))
-    except FormRefused as e:
-        return new_form(request, sess, teams, 422, e.text, typed)
-    except CaunoiError as e:
-        return new_form(request, sess, teams, 422, e.message(ui_of(request)), typed)
+    except (FormRefused, CaunoiError) as e:
+        text = e.text if isinstance(e, FormRefused) else e.message(ui_of(request))
+        typed |= _kept_upload(request, sess, upload_id)
+        return new_form(request, sess, teams, 422, text, typed)
     return RedirectResponse(f"/portal/l/{lesson_id}?msg=portal.created", status_code=303)
 
 
