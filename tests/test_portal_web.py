@@ -414,3 +414,9 @@ def test_a_text_file_named_mp4_is_refused_with_a_plain_sentence(
     assert r.status_code == 422 and "x.wav" in r.text and "Errno" not in r.text
     assert (portal_settings.lessons_dir / lesson_id / "recording.mp4").is_file()
     assert not (portal_settings.lessons_dir / lesson_id / "recording.wav").exists()
+
+
+def test_long_words_wrap_on_narrow_screens(client: TestClient) -> None:
+    login(client, "lan")
+    for page in ("/portal", "/portal/new"):
+        assert "overflow-wrap:anywhere" in client.get(page).text
