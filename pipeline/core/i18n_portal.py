@@ -117,6 +117,9 @@ PORTAL: dict[str, tuple[str, str]] = {
     "bad_publish": ("Chỉ phát hành được ngôn ngữ đã duyệt và có bản cuối: hãy chọn ít nhất một.",
                     "Only approved languages with a final can be published: choose at least "
                     "one."),
+    "run_busy": ("Bài học đang chạy hoặc đang chờ lượt: hãy đợi lượt chạy này xong rồi chạy lại.",
+                 "The lesson is running or waiting for its turn: wait until this run ends, "
+                 "then run it again."),
     "run_queued": ("đang chờ lượt chạy", "waiting for its turn"),
     "run_started": ("đã bắt đầu", "started"),
     "run_lost": ("Tiến trình chạy đã dừng bất thường (máy khởi động lại hoặc bị tắt). Hãy chạy "

@@ -119,6 +119,7 @@ def lesson_view(request: Request, lesson_id: str, status: int = 200, error: str 
         row=row, meta=meta, checked=checked,
         check_error=checked.error.message(ui) if checked.error else "",
         runs=runs[:6], produce=produce, active=any(not r.finished for r in runs),
+        busy=any(r.kind != "publish" and r.state in web_actions.BUSY for r in runs),
         launcher=ctx_of(request).opts.runs is not None, files=files, states=states,
         deviations=deviations(out), script=script, error=error, message=message,
         publishable=[s for s in states if s["approved"] and s["finals"]],

@@ -38,11 +38,14 @@ from pipeline.review.web_common import (
     ui_of,
 )
 
-__all__ = ["MESSAGES", "new_form", "router"]
+__all__ = ["BUSY", "MESSAGES", "new_form", "router"]
 
 #: Messages a redirect may name (?msg=...), as i18n keys.
 MESSAGES = ("portal.created", "portal.script_saved", "portal.recording_saved",
             "portal.run_started_msg", "portal.publish_started")
+
+#: Run states during which the lesson cannot be started again.
+BUSY = ("queued", "running")
 
 router = APIRouter()
 
@@ -280,6 +283,9 @@ async def start_run(request: Request, lesson_id: str) -> Response:
     runs = ctx_of(request).opts.runs
     if runs is None:
         return lesson_view(request, lesson_id, 409, t("portal.no_launcher", ui_of(request)))
+    current = await run_in_threadpool(runs.runs, lesson_id)
+    if any(r.kind != "publish" and r.state in BUSY for r in current):
+        return lesson_view(request, lesson_id, 409, t("portal.run_busy", ui_of(request)))
     await run_in_threadpool(runs.start, "produce", lesson_id)
     touch(ctx_of(request).store, lesson_id, sess.username, "portal_run")
     return _done(lesson_id, "portal.run_started_msg")
