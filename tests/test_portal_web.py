@@ -160,6 +160,7 @@ def test_chunked_upload_is_checked_and_its_sentences_shown_before_any_run(
     assert r.status_code == 303 and launcher.started == [("produce", lesson_id, {})]
     page = client.get(r.headers["Location"]).text
     assert re.search(r'action="/portal/l/[^"]+/run">.*?<button disabled>', page, re.S)
+    assert "<td>Nhận bài học</td>" in page and "<td>ingest</td>" not in page
     again = client.post(f"/portal/l/{lesson_id}/run", data={"csrf": csrf})
     assert again.status_code == 409 and len(launcher.started) == 1
     status = client.get(f"/portal/l/{lesson_id}/status.json").json()

@@ -61,6 +61,18 @@ PORTAL: dict[str, tuple[str, str]] = {
     "step_running": ("đang chạy", "running"),
     "step_pending": ("chưa tới", "pending"),
     "step_failed": ("lỗi", "failed"),
+    "step_waiting": ("chờ duyệt", "waiting for review"),
+    "step_reused": ("đã dùng lại kết quả trước", "the earlier result was reused"),
+    "step_finished": ("xong", "done"),
+    "stepname_ingest": ("Nhận bài học", "Reading the lesson"),
+    "stepname_audio": ("Chuẩn bị âm thanh", "Preparing the audio"),
+    "stepname_transcribe": ("Nhận dạng lời nói", "Speech recognition"),
+    "stepname_align": ("Căn chỉnh với kịch bản", "Aligning with the script"),
+    "stepname_subtitles": ("Phụ đề tiếng Việt", "Vietnamese subtitles"),
+    "stepname_translate": ("Dịch nháp", "Draft translation"),
+    "stepname_review": ("Duyệt bản dịch", "Translation review"),
+    "stepname_render": ("Dựng video", "Rendering the videos"),
+    "stepname_manifest": ("Hoàn tất", "Finishing"),
     "no_launcher": ("Trang web này không chạy được bài học. Hãy chạy 'caunoi produce THƯ_MỤC' "
                     "trên máy có mô hình.",
                     "This web app cannot run lessons. Run 'caunoi produce FOLDER' on the "

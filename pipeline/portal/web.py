@@ -13,6 +13,7 @@ from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Response
 from starlette.concurrency import run_in_threadpool
 
+from pipeline.core.i18n_portal import PORTAL
 from pipeline.core.runs import RunInfo
 from pipeline.portal import web_actions, web_upload
 from pipeline.portal.context import Portal, PortalOptions, editor, editor_lesson, portal_of
@@ -119,6 +120,7 @@ def lesson_view(request: Request, lesson_id: str, status: int = 200, error: str 
         row=row, meta=meta, checked=checked,
         check_error=checked.error.message(ui) if checked.error else "",
         runs=runs[:6], produce=produce, active=any(not r.finished for r in runs),
+        step_names=PORTAL,
         busy=any(r.kind != "publish" and r.state in web_actions.BUSY for r in runs),
         launcher=ctx_of(request).opts.runs is not None, files=files, states=states,
         deviations=deviations(out), script=script, error=error, message=message,
