@@ -425,3 +425,8 @@ def test_long_words_wrap_on_narrow_screens(client: TestClient) -> None:
     login(client, "lan")
     for page in ("/portal", "/portal/new"):
         assert "overflow-wrap:anywhere" in client.get(page).text
+
+
+def test_one_time_messages_leave_the_address(client: TestClient) -> None:
+    js = client.get("/portal/static/portal.js").text
+    assert "history.replaceState" in js and 'indexOf("msg=")' in js
