@@ -73,10 +73,8 @@ PORTAL: dict[str, tuple[str, str]] = {
     "stepname_review": ("Duyệt bản dịch", "Translation review"),
     "stepname_render": ("Dựng video", "Rendering the videos"),
     "stepname_manifest": ("Hoàn tất", "Finishing"),
-    "no_launcher": ("Trang web này không chạy được bài học. Hãy chạy 'caunoi produce THƯ_MỤC' "
-                    "trên máy có mô hình.",
-                    "This web app cannot run lessons. Run 'caunoi produce FOLDER' on the "
-                    "machine that has the models."),
+    "no_launcher": ("Trang web này chưa được cài để chạy bài học. Hãy báo người quản trị.",
+                    "This web app is not set up to run lessons. Tell the administrator."),
     "start": ("Bắt đầu chạy", "Start the run"),
     "start_again": ("Chạy lại (chỉ phần đã thay đổi)", "Run again (only what changed)"),
     "reload": ("Tải lại trang", "Reload"),
