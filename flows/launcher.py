@@ -31,6 +31,7 @@ from typing import Any, cast
 from pipeline.core.config import Settings, load_settings
 from pipeline.core.errors import CaunoiError
 from pipeline.core.i18n import t
+from pipeline.core.i18n_portal import PORTAL
 from pipeline.core.runs import RUN_KINDS, RunInfo, RunKind, RunLauncher, RunState
 from pipeline.core.storage import atomic_write_json
 
@@ -236,7 +237,8 @@ def _executor(rf: _RunFile) -> Callable[..., list[Any]]:
         except BaseException:
             rf.step(step.name, "failed")
             raise
-        rf.step(step.name, "done")
+        waiting = step.name == "review" and any(getattr(r, "awaiting", None) for r in results)
+        rf.step(step.name, "waiting" if waiting else "done")
         return results
 
     return execute
@@ -251,8 +253,13 @@ def _produce(rf: _RunFile, settings: Settings, lesson_dir: Path) -> str:
     profiles = tuple(params.get("profiles") or ()) or None
 
     def report(stage: str, skipped: bool, detail: str) -> None:
-        mark = t("step.skipped_unchanged") + " " if skipped else ""
-        rf.update(message=f"{stage}: {mark}{detail}")
+        # Editors read this: the step's name and what happened, never paths or commands.
+        log.info("%s: %s%s", stage, "skipped " if skipped else "", detail)
+        name, _, what = stage.partition("-")  # "render-hmn-compat": the step, then what
+        label = t(f"portal.stepname_{name}") if f"stepname_{name}" in PORTAL else name
+        label += f" ({what})" if what else ""
+        rf.update(message=f"{label}: " + t("portal.step_reused" if skipped
+                                           else "portal.step_finished"))
 
     result = produce(lesson_dir, ProduceOptions(settings, languages, profiles), report,
                      _executor(rf))
@@ -274,14 +281,16 @@ def _publish(rf: _RunFile, settings: Settings) -> str:
         dst = Path(str(params.get("target") or settings.out_dir / "bundles"))
         bundle = make_bundle([lesson_out], langs, str(params.get("profile") or "compat"),
                              dst / rf.data["lesson_id"], opts)
-        return t("portal.run_bundled", path=bundle.zip.name)
+        log.info("bundle %s", bundle.zip)
+        return t("portal.run_bundled")
     from pipeline.publish.targets import publish
 
     target = str(params.get("target") or settings.out_dir / "published")
     popts = publish_options(settings, target, languages=tuple(languages),
                             hls=bool(params.get("hls")))
     result = publish(lesson_out, target, popts)
-    return t("portal.run_published", n=len(result.files), target=target)
+    log.info("published %d files to %s", len(result.files), target)
+    return t("portal.run_published", n=len(result.files))
 
 
 def _run(rf: _RunFile) -> None:

@@ -9,7 +9,7 @@ import dataclasses
 import hashlib
 import re
 import shutil
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
@@ -158,6 +158,11 @@ def test_chunked_upload_is_checked_and_its_sentences_shown_before_any_run(
     assert launcher.started == []  # nothing runs until asked
     r = client.post(f"/portal/l/{lesson_id}/run", data={"csrf": csrf}, follow_redirects=False)
     assert r.status_code == 303 and launcher.started == [("produce", lesson_id, {})]
+    page = client.get(r.headers["Location"]).text
+    assert re.search(r'action="/portal/l/[^"]+/run">.*?<button disabled>', page, re.S)
+    assert "<td>Nhận bài học</td>" in page and "<td>ingest</td>" not in page
+    again = client.post(f"/portal/l/{lesson_id}/run", data={"csrf": csrf})
+    assert again.status_code == 409 and len(launcher.started) == 1
     status = client.get(f"/portal/l/{lesson_id}/status.json").json()
     assert status["active"] and status["runs"][0]["steps"]["audio"] == "running"
 
@@ -222,10 +227,11 @@ def test_plain_form_without_javascript_hands_in_a_lesson(
 def test_a_bad_lesson_shows_the_check_sentence_and_cannot_run(
         client: TestClient, short_lesson: Path) -> None:
     csrf = login(client, "lan")
-    upload_id = upload_all(client, csrf, b"not a recording at all" * 100)
-    lesson_id = hand_in(client, csrf, short_lesson, upload_id=upload_id)
+    upload_id = upload_all(client, csrf, _rec(short_lesson).read_bytes(), name="r.mp4")
+    lesson_id = hand_in(client, csrf, short_lesson, upload_id=upload_id, script_text="# A\n")
     page = client.get(f"/portal/l/{lesson_id}").text
-    assert 'id="check-error"' in page and "recording.wav" in page
+    assert 'id="check-error"' in page and "script.md" in page
+    assert str(short_lesson.parent) not in page and "/tmp/" not in page
     assert re.search(r"<button disabled>", page)
 
 
@@ -329,3 +335,98 @@ def test_upload_sweep_removes_expired(tmp_path: Path) -> None:
     ups.create("lan", 10, "a.wav")
     assert ups.sweep() == 1 and not list((tmp_path / "u").iterdir())
     shutil.rmtree(tmp_path / "u")
+
+
+def test_refused_hand_ins_keep_the_upload_and_never_block_new_ones(client: TestClient) -> None:
+    csrf = login(client, "lan")
+    for _ in range(4):  # max_active_uploads=2: finished uploads do not count
+        upload_id = upload_all(client, csrf, b"x" * 10, name="r.wav")
+        r = client.post("/portal/new", data={"csrf": csrf, "title": "", "team": "laocai",
+                                             "languages": ["hmn"], "upload_id": upload_id})
+        assert r.status_code == 422
+        assert f'name="upload_id" value="{upload_id}"' in r.text and "r.wav" in r.text
+    create_upload(client, csrf, 10)
+    create_upload(client, csrf, 10)
+    r = client.post("/portal/uploads", headers=TUS | {"X-CSRF-Token": csrf,
+                                                       "Upload-Length": "10"})
+    assert r.status_code == 429
+
+
+def test_only_the_newest_finished_uploads_are_kept(tmp_path: Path) -> None:
+    import asyncio
+
+    from pipeline.portal.uploads import UploadStore
+
+    async def one(data: bytes) -> AsyncIterator[bytes]:
+        yield data
+
+    ups = UploadStore(tmp_path / "u", 100, max_active=1)
+    done = []
+    for _ in range(2):
+        done.append(ups.create("lan", 1, "a.wav"))
+        asyncio.run(ups.append(done[-1].id, "lan", 0, one(b"x")))
+    ups.create("lan", 1, "b.wav")
+    assert {u.id for u in ups.active("lan") if u.complete} == {done[1].id}
+
+
+def test_the_offline_bundle_is_downloaded_by_editors_of_the_team(
+        client: TestClient, short_lesson: Path, portal_settings: Settings) -> None:
+    from pipeline.core.i18n import t
+
+    csrf = login(client, "lan")
+    upload_id = upload_all(client, csrf, _rec(short_lesson).read_bytes(), name="r.mp4")
+    lesson_id = hand_in(client, csrf, short_lesson, upload_id=upload_id)
+    url = f"/portal/l/{lesson_id}/bundle.zip"
+    assert 'id="bundle-link"' not in client.get(f"/portal/l/{lesson_id}").text
+    assert client.get(url).status_code == 404
+    zip_path = portal_settings.out_dir / "bundles" / f"{lesson_id}.zip"
+    zip_path.parent.mkdir(parents=True)
+    zip_path.write_bytes(b"PK\x05\x06" + bytes(18))
+    assert f'href="{url}"' in client.get(f"/portal/l/{lesson_id}").text
+    r = client.get(url)
+    assert r.status_code == 200 and r.content == zip_path.read_bytes()
+    assert lesson_id in r.headers["Content-Disposition"]
+    client.cookies.clear()
+    login(client, "binh")
+    assert client.get(url).status_code == 404
+    assert "/" not in t("portal.run_published", n=3) + t("portal.run_bundled")
+
+
+@pytest.mark.parametrize(("user", "home"), [("lan", "/portal"), ("mai", "/")])
+def test_sign_in_lands_editors_on_the_portal(client: TestClient, user: str, home: str) -> None:
+    token = re.search(r'name="csrf" value="([^"]+)"', client.get("/login").text)
+    assert token is not None
+    r = client.post("/login", data={"username": user, "password": PASSWORD,
+                                    "csrf": token.group(1)}, follow_redirects=False)
+    assert r.status_code == 303 and r.headers["Location"] == home
+
+
+def test_a_text_file_named_mp4_is_refused_with_a_plain_sentence(
+        client: TestClient, short_lesson: Path, portal_settings: Settings) -> None:
+    csrf = login(client, "lan")
+    upload_id = upload_all(client, csrf, b"not a video\n" * 50, name="bai hoc.mp4")
+    r = client.post("/portal/new", data={
+        "csrf": csrf, "title": "Bài", "team": "laocai", "languages": ["hmn"],
+        "script_text": "# A\nMột câu.\n", "upload_id": upload_id})
+    assert r.status_code == 422 and "bai hoc.mp4" in r.text and "xuất lại" in r.text
+    assert "Errno" not in r.text and str(portal_settings.lessons_dir) not in r.text
+    assert 'name="upload_id" value=""' in r.text
+    assert not [p for p in portal_settings.lessons_dir.iterdir() if not p.name.startswith(".")]
+    good = upload_all(client, csrf, _rec(short_lesson).read_bytes(), name="r.mp4")
+    lesson_id = hand_in(client, csrf, short_lesson, upload_id=good)
+    r = client.post(f"/portal/l/{lesson_id}/recording", data={"csrf": csrf}, files={
+        "recording": ("x.wav", b"RIFF nonsense" * 20, "audio/wav")})
+    assert r.status_code == 422 and "x.wav" in r.text and "Errno" not in r.text
+    assert (portal_settings.lessons_dir / lesson_id / "recording.mp4").is_file()
+    assert not (portal_settings.lessons_dir / lesson_id / "recording.wav").exists()
+
+
+def test_long_words_wrap_on_narrow_screens(client: TestClient) -> None:
+    login(client, "lan")
+    for page in ("/portal", "/portal/new"):
+        assert "overflow-wrap:anywhere" in client.get(page).text
+
+
+def test_one_time_messages_leave_the_address(client: TestClient) -> None:
+    js = client.get("/portal/static/portal.js").text
+    assert "history.replaceState" in js and 'indexOf("msg=")' in js

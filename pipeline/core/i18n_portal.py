@@ -61,10 +61,20 @@ PORTAL: dict[str, tuple[str, str]] = {
     "step_running": ("đang chạy", "running"),
     "step_pending": ("chưa tới", "pending"),
     "step_failed": ("lỗi", "failed"),
-    "no_launcher": ("Trang web này không chạy được bài học. Hãy chạy 'caunoi produce THƯ_MỤC' "
-                    "trên máy có mô hình.",
-                    "This web app cannot run lessons. Run 'caunoi produce FOLDER' on the "
-                    "machine that has the models."),
+    "step_waiting": ("chờ duyệt", "waiting for review"),
+    "step_reused": ("đã dùng lại kết quả trước", "the earlier result was reused"),
+    "step_finished": ("xong", "done"),
+    "stepname_ingest": ("Nhận bài học", "Reading the lesson"),
+    "stepname_audio": ("Chuẩn bị âm thanh", "Preparing the audio"),
+    "stepname_transcribe": ("Nhận dạng lời nói", "Speech recognition"),
+    "stepname_align": ("Căn chỉnh với kịch bản", "Aligning with the script"),
+    "stepname_subtitles": ("Phụ đề tiếng Việt", "Vietnamese subtitles"),
+    "stepname_translate": ("Dịch nháp", "Draft translation"),
+    "stepname_review": ("Duyệt bản dịch", "Translation review"),
+    "stepname_render": ("Dựng video", "Rendering the videos"),
+    "stepname_manifest": ("Hoàn tất", "Finishing"),
+    "no_launcher": ("Trang web này chưa được cài để chạy bài học. Hãy báo người quản trị.",
+                    "This web app is not set up to run lessons. Tell the administrator."),
     "start": ("Bắt đầu chạy", "Start the run"),
     "start_again": ("Chạy lại (chỉ phần đã thay đổi)", "Run again (only what changed)"),
     "reload": ("Tải lại trang", "Reload"),
@@ -110,10 +120,16 @@ PORTAL: dict[str, tuple[str, str]] = {
                       "Choose at least one target language from the list."),
     "bad_profiles": ("Định dạng video không có trong danh sách.",
                      "A video profile is not in the list."),
+    "upload_kept": ("Đã nhận tệp {name}: không cần chọn lại (chọn tệp khác để thay).",
+                    "{name} is already received: no need to choose it again (choose another "
+                    "file to replace it)."),
     "no_recording": ("Hãy chọn tệp bản ghi.", "Choose the recording file."),
     "bad_publish": ("Chỉ phát hành được ngôn ngữ đã duyệt và có bản cuối: hãy chọn ít nhất một.",
                     "Only approved languages with a final can be published: choose at least "
                     "one."),
+    "run_busy": ("Bài học đang chạy hoặc đang chờ lượt: hãy đợi lượt chạy này xong rồi chạy lại.",
+                 "The lesson is running or waiting for its turn: wait until this run ends, "
+                 "then run it again."),
     "run_queued": ("đang chờ lượt chạy", "waiting for its turn"),
     "run_started": ("đã bắt đầu", "started"),
     "run_lost": ("Tiến trình chạy đã dừng bất thường (máy khởi động lại hoặc bị tắt). Hãy chạy "
@@ -121,6 +137,9 @@ PORTAL: dict[str, tuple[str, str]] = {
                  "The run's process stopped unexpectedly (restart or killed). Run it again: "
                  "finished steps are not redone."),
     "run_produced": ("xong: {n} tệp", "done: {n} files"),
-    "run_published": ("đã phát hành {n} tệp tới {target}", "published {n} files to {target}"),
-    "run_bundled": ("đã đóng gói: {path}", "bundled: {path}"),
+    "run_published": ("đã phát hành {n} tệp", "published {n} files"),
+    "run_bundled": ("đã đóng gói để xem không cần mạng: tải về ở trang bài học",
+                    "the offline bundle is made: download it on the lesson's page"),
+    "download_bundle": ("Tải gói xem không cần mạng (.zip, {mb} MB)",
+                        "Download the offline bundle (.zip, {mb} MB)"),
 }

@@ -13,15 +13,34 @@ from pathlib import Path
 from typing import Any
 
 from pipeline.core.config import Settings
-from pipeline.core.errors import CaunoiError
+from pipeline.core.errors import CaunoiError, MediaUnreadableError
 from pipeline.core.languages import load_registry
 from pipeline.core.limits import Limits, check_glossary_files
 from pipeline.core.media import probe, run_ffmpeg
 from pipeline.core.storage import atomic_path, atomic_write_text
 
-__all__ = ["RECORDING_TYPES", "CheckResult", "Deviation", "LessonMeta", "check_lesson",
-           "clip", "deviations", "lesson_meta", "new_lesson_id", "previews",
-           "write_lesson_toml"]
+__all__ = ["RECORDING_TYPES", "CheckResult", "Deviation", "LessonMeta",
+           "RecordingUnreadableError", "bundle_zip", "check_lesson", "check_recording", "clip",
+           "deviations", "lesson_meta", "new_lesson_id", "previews", "write_lesson_toml"]
+
+class RecordingUnreadableError(CaunoiError):
+    """The portal's plain sentence for a recording that is not readable media (the file
+    named by its name only: editors never see server paths or error numbers)."""
+
+    vi = ("Tệp {name} không phải video hay âm thanh đọc được (hỏng, hoặc chỉ đổi đuôi tên "
+          "tệp). Hãy xuất lại bản ghi từ phần mềm quay rồi gửi lại.")
+    en = ("The file {name} is not readable video or audio (corrupt, or only renamed). "
+          "Export the recording again from the recording software and send it again.")
+    exit_code = 2
+
+
+def check_recording(path: Path, name: str) -> None:
+    """Refuse ``path`` (shown as ``name``) when it is not readable audio or video."""
+    try:
+        probe(path)
+    except MediaUnreadableError as e:
+        raise RecordingUnreadableError(name=name) from e
+
 
 #: Recording file types the portal accepts (the extension is kept: recording.<ext>).
 RECORDING_TYPES = ("mp4", "mkv", "webm", "mov", "m4a", "mp3", "wav", "ogg", "opus")
@@ -97,12 +116,29 @@ def check_lesson(folder: Path, settings: Settings) -> CheckResult:
         lesson = load_lesson(folder, load_registry(settings.glossary_dir), IngestOptions(
             out_dir=settings.out_dir, default_profiles=settings.profiles, limits=limits))
         check_glossary_files(settings.glossary_dir, lesson.languages, limits)
+        check_recording(lesson.recording, lesson.recording.name)
         media = probe(lesson.recording)
         check_media(lesson, media, limits)
     except CaunoiError as e:
-        return CheckResult(False, e)
+        return CheckResult(False, _without_paths(e, folder))
     return CheckResult(True, None, [(s.chapter, s.text) for s in lesson.sentences],
                        lesson.languages, lesson.profiles, media.duration_ms / 1000)
+
+
+def _without_paths(error: CaunoiError, folder: Path) -> CaunoiError:
+    """``error`` naming the lesson's files by their names (editors never see server
+    paths): every string in its context loses the lesson folder's path."""
+    prefixes = {str(folder) + "/", str(folder.resolve()) + "/"}
+    context = {}
+    for key, value in error.context.items():
+        if isinstance(value, str):
+            for prefix in prefixes:
+                value = value.replace(prefix, "")
+        context[key] = value
+    try:
+        return type(error)(**context)
+    except TypeError:  # an error class with its own constructor: keep it as it is
+        return error
 
 
 @dataclass(frozen=True)
@@ -141,6 +177,13 @@ def previews(out: Path) -> list[dict[str, Any]]:
                               "profile": m["profile"], "draft": bool(m["draft"]),
                               "kb": path.stat().st_size // 1024})
     return sorted(found, key=lambda f: (f["draft"], f["lang"] != "vi", f["lang"], f["name"]))
+
+
+def bundle_zip(out_dir: Path, lesson_id: str) -> Path | None:
+    """The lesson's offline bundle (``OUT/bundles/<id>.zip``, where the launcher makes
+    it) when it exists; ``lesson_id`` is a validated portal lesson id."""
+    path = out_dir / "bundles" / f"{lesson_id}.zip"
+    return path if path.is_file() else None
 
 
 def media_file(out: Path, name: str) -> Path | None:

@@ -5,7 +5,8 @@ An upload is ``ROOT/<id>.part`` (the bytes received so far; its size is the offs
 current offset while it is hashed; a chunk whose checksum does not match is cut off again,
 so the part file only ever holds verified bytes. A finished upload is moved to its final
 path with one ``os.replace``: a partial upload is never at a final path. Ids are random
-hex and validated before any path is built; each user has a quota of uploads in progress.
+hex and validated before any path is built; each user has a quota of uploads in progress
+(finished ones waiting for their form do not count; only the newest few of them are kept).
 """
 
 from __future__ import annotations
@@ -141,8 +142,10 @@ class UploadStore:
         name = Path(filename).name[-120:] or "recording"
         self.check_size(length, name)
         mine = self.active(user)
-        if len(mine) >= self.max_active:
-            raise UploadQuotaError(n=len(mine), limit=self.max_active)
+        self._drop_unused(user, [u for u in mine if u.complete])
+        busy = [u for u in mine if not u.complete]
+        if len(busy) >= self.max_active:
+            raise UploadQuotaError(n=len(busy), limit=self.max_active)
         up = Upload(secrets.token_hex(16), user, length, name, time.time())
         part, meta = self._paths(up.id)
         self.root.mkdir(parents=True, exist_ok=True)
@@ -198,6 +201,11 @@ class UploadStore:
                 hasher.update(data)
             f.write(data)
 
+    def part_path(self, upload_id: str, user: str) -> Path:
+        """Where the bytes of ``user``'s upload are (to check them before ``finish``)."""
+        self.get(upload_id, user)
+        return self._paths(upload_id)[0]
+
     def finish(self, upload_id: str, user: str, dst: Path) -> Upload:
         """Move a complete upload to ``dst`` (one rename); an incomplete one stays."""
         up = self.get(upload_id, user)
@@ -208,6 +216,14 @@ class UploadStore:
         os.replace(part, dst)
         meta.unlink(missing_ok=True)
         return up
+
+    def _drop_unused(self, user: str, finished: list[Upload]) -> None:
+        """Keep only ``user``'s newest finished uploads (a refused form may still name
+        one); older ones were sent again and are never used. Finished uploads do not
+        count as in progress."""
+        finished.sort(key=lambda u: u.created_at, reverse=True)
+        for up in finished[self.max_active:]:
+            self.delete(up.id, user)
 
     def delete(self, upload_id: str, user: str) -> None:
         self.get(upload_id, user)

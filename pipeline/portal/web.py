@@ -13,11 +13,13 @@ from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Response
 from starlette.concurrency import run_in_threadpool
 
+from pipeline.core.i18n_portal import PORTAL
 from pipeline.core.runs import RunInfo
 from pipeline.portal import web_actions, web_upload
 from pipeline.portal.context import Portal, PortalOptions, editor, editor_lesson, portal_of
 from pipeline.portal.lessons import (
     RECORDING_TYPES,
+    bundle_zip,
     check_lesson,
     clip,
     deviations,
@@ -112,14 +114,18 @@ def lesson_view(request: Request, lesson_id: str, status: int = 200, error: str 
         script = script_path.read_text(encoding="utf-8", errors="replace") \
             if script_path.is_file() else ""
     ui = ui_of(request)
+    bundle = bundle_zip(portal.opts.settings.out_dir, lesson_id)
     return render(
         request, "portal/lesson.html", status, user=sess.username, csrf=sess.csrf,
         row=row, meta=meta, checked=checked,
         check_error=checked.error.message(ui) if checked.error else "",
         runs=runs[:6], produce=produce, active=any(not r.finished for r in runs),
+        step_names=PORTAL,
+        busy=any(r.kind != "publish" and r.state in web_actions.BUSY for r in runs),
         launcher=ctx_of(request).opts.runs is not None, files=files, states=states,
         deviations=deviations(out), script=script, error=error, message=message,
         publishable=[s for s in states if s["approved"] and s["finals"]],
+        bundle_mb=f"{bundle.stat().st_size / 1048576:.1f}" if bundle else "",
         accept=",".join("." + x for x in RECORDING_TYPES))
 
 
@@ -147,6 +153,16 @@ def media(request: Request, lesson_id: str, name: str) -> Response:
         raise PageNotFound
     kind = {".mp4": "video/mp4", ".opus": "audio/ogg", ".mp3": "audio/mpeg"}[path.suffix]
     return FileResponse(path, media_type=kind)
+
+
+@router.get("/portal/l/{lesson_id}/bundle.zip")
+def bundle_download(request: Request, lesson_id: str) -> Response:
+    """The lesson's offline bundle, to editors of its team."""
+    editor_lesson(request, lesson_id)
+    path = bundle_zip(portal_of(request).opts.settings.out_dir, lesson_id)
+    if path is None:
+        raise PageNotFound
+    return FileResponse(path, media_type="application/zip", filename=f"{lesson_id}.zip")
 
 
 @router.get("/portal/l/{lesson_id}/clip/{n}.ogg")

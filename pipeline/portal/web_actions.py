@@ -18,7 +18,13 @@ from pipeline.core.i18n import t
 from pipeline.core.limits import find_control_character
 from pipeline.core.storage import atomic_path, atomic_write_text
 from pipeline.portal.context import editor, editor_lesson, portal_of
-from pipeline.portal.lessons import RECORDING_TYPES, new_lesson_id, write_lesson_toml
+from pipeline.portal.lessons import (
+    RECORDING_TYPES,
+    RecordingUnreadableError,
+    check_recording,
+    new_lesson_id,
+    write_lesson_toml,
+)
 from pipeline.portal.registry import add_lesson, touch
 from pipeline.portal.uploads import UploadTooLargeError, human_mb
 from pipeline.render.profiles import PROFILES
@@ -32,11 +38,14 @@ from pipeline.review.web_common import (
     ui_of,
 )
 
-__all__ = ["MESSAGES", "new_form", "router"]
+__all__ = ["BUSY", "MESSAGES", "new_form", "router"]
 
 #: Messages a redirect may name (?msg=...), as i18n keys.
 MESSAGES = ("portal.created", "portal.script_saved", "portal.recording_saved",
             "portal.run_started_msg", "portal.publish_started")
+
+#: Run states during which the lesson cannot be started again.
+BUSY = ("queued", "running")
 
 router = APIRouter()
 
@@ -76,6 +85,17 @@ async def _form(request: Request, max_bytes: int) -> FormData:
     return await request.form(max_files=4, max_fields=80, max_part_size=2 << 20)
 
 
+def _kept_upload(request: Request, sess: SignedIn, upload_id: str) -> dict[str, str]:
+    """The finished upload a refused form named, so the form reuses it (not sent again)."""
+    if not upload_id:
+        return {}
+    try:
+        up = portal_of(request).uploads.get(upload_id, sess.username)
+    except CaunoiError:
+        return {}
+    return {"upload_id": up.id, "upload_name": up.filename} if up.complete else {}
+
+
 def _file(form: FormData, name: str) -> UploadFile | None:
     value = form.get(name)
     return value if isinstance(value, UploadFile) and value.filename else None
@@ -96,22 +116,37 @@ def _save_recording(request: Request, sess: SignedIn, form: FormData, folder: Pa
     ext = Path(name).suffix.lower().lstrip(".")
     if ext not in RECORDING_TYPES:
         raise FormRefused(t("portal.bad_type", ui, types=", ".join(RECORDING_TYPES)))
-    for old in folder.glob("recording.*"):
-        old.unlink()
     dst = folder / f"recording.{ext}"
-    if upload_id:
-        portal.uploads.finish(upload_id, sess.username, dst)
-        return True
-    assert upload is not None
-    limit = portal.opts.max_recording_bytes
-    with atomic_path(dst) as tmp, open(tmp, "wb") as out:
-        upload.file.seek(0)
-        shutil.copyfileobj(upload.file, out, 1 << 20)
-        if out.tell() > limit:
-            raise FormRefused(UploadTooLargeError(
-                name=name, got=human_mb(out.tell()), limit=human_mb(limit),
-                setting="max_recording_mb").message(ui))
+    try:
+        if upload_id:
+            check_recording(portal.uploads.part_path(upload_id, sess.username), name)
+            portal.uploads.finish(upload_id, sess.username, dst)
+        else:
+            assert upload is not None
+            _copy_recording(request, upload, name, dst)
+    except RecordingUnreadableError as e:
+        if upload_id:  # not reused by the refused form: it would be refused again
+            portal.uploads.delete(upload_id, sess.username)
+        raise FormRefused(e.message(ui)) from e
+    for old in folder.glob("recording.*"):
+        if old != dst:
+            old.unlink()
     return True
+
+
+def _copy_recording(request: Request, upload: UploadFile, name: str, dst: Path) -> None:
+    """The form's file to ``dst`` (refused when too large or not readable media)."""
+    limit, ui = portal_of(request).opts.max_recording_bytes, ui_of(request)
+    with atomic_path(dst) as tmp:
+        with open(tmp, "wb") as out:
+            upload.file.seek(0)
+            shutil.copyfileobj(upload.file, out, 1 << 20)
+            size = out.tell()
+        if size > limit:
+            raise FormRefused(UploadTooLargeError(
+                name=name, got=human_mb(size), limit=human_mb(limit),
+                setting="max_recording_mb").message(ui))
+        check_recording(tmp, name)
 
 
 async def _script_text(request: Request, form: FormData) -> str:
@@ -160,21 +195,23 @@ async def create(request: Request) -> Response:
     sess, teams = editor(request)
     portal = portal_of(request)
     typed: dict[str, Any] = {}
+    upload_id = ""
     try:
         form = await _form(request, portal.opts.max_recording_bytes)
         typed = {"title": form.get("title"), "script_text": form.get("script_text"),
                  "languages": form.getlist("languages"), "profiles": form.getlist("profiles"),
                  "team": form.get("team")}
+        upload_id = str(form.get("upload_id") or "")
         check_csrf(sess, str(form.get("csrf") or ""))
         title, team, languages, profiles = _choices(request, form)
         script = await _script_text(request, form)
         lesson_id = new_lesson_id(title, portal.opts.lessons_dir)
         await run_in_threadpool(_make_lesson, request, sess, form, lesson_id,
                                 (title, team, languages, profiles, script))
-    except FormRefused as e:
-        return new_form(request, sess, teams, 422, e.text, typed)
-    except CaunoiError as e:
-        return new_form(request, sess, teams, 422, e.message(ui_of(request)), typed)
+    except (FormRefused, CaunoiError) as e:
+        text = e.text if isinstance(e, FormRefused) else e.message(ui_of(request))
+        typed |= _kept_upload(request, sess, upload_id)
+        return new_form(request, sess, teams, 422, text, typed)
     return RedirectResponse(f"/portal/l/{lesson_id}?msg=portal.created", status_code=303)
 
 
@@ -246,6 +283,9 @@ async def start_run(request: Request, lesson_id: str) -> Response:
     runs = ctx_of(request).opts.runs
     if runs is None:
         return lesson_view(request, lesson_id, 409, t("portal.no_launcher", ui_of(request)))
+    current = await run_in_threadpool(runs.runs, lesson_id)
+    if any(r.kind != "publish" and r.state in BUSY for r in current):
+        return lesson_view(request, lesson_id, 409, t("portal.run_busy", ui_of(request)))
     await run_in_threadpool(runs.start, "produce", lesson_id)
     touch(ctx_of(request).store, lesson_id, sess.username, "portal_run")
     return _done(lesson_id, "portal.run_started_msg")

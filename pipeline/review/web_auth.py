@@ -40,6 +40,16 @@ def login_page(request: Request) -> HTMLResponse:
     return resp
 
 
+def _home_of(request: Request, username: str) -> str:
+    """Where a signed-in user starts: the portal for an editor without a language role
+    (when the app has the portal), else the reviewer's home."""
+    store = ctx_of(request).store
+    has_portal = getattr(request.app.state, "portal", None) is not None
+    if has_portal and store.editor_teams(username) and not store.roles(username):
+        return "/portal"
+    return "/"
+
+
 @router.post("/login")
 def login(request: Request, username: Annotated[str, Form(max_length=64)],
           password: Annotated[str, Form(max_length=256)],
@@ -55,7 +65,7 @@ def login(request: Request, username: Annotated[str, Form(max_length=64)],
         ctx.limiter.fail(key)
         return render(request, "login.html", 401, login_csrf=csrf, error=t("bad_login", ui))
     ctx.limiter.reset(key)
-    resp = RedirectResponse("/", status_code=303)
+    resp = RedirectResponse(_home_of(request, user.username), status_code=303)
     resp.set_cookie(SESSION_COOKIE, ctx.codec.dump({"sid": ctx.store.start_session(user)}),
                     httponly=True, samesite="lax", secure=ctx.opts.secure_cookies,
                     max_age=SESSION_DAYS * 86400)

@@ -122,6 +122,12 @@
     });
   });
 
+  // A one-time message (?msg=...) is shown once: a reload must not show it again.
+  if (/[?&]msg=/.test(location.search) && window.history && history.replaceState) {
+    var q = location.search.slice(1).split("&").filter(function (x) { return x.indexOf("msg=") !== 0; });
+    history.replaceState(null, "", location.pathname + (q.length ? "?" + q.join("&") : "") + location.hash);
+  }
+
   var box = document.getElementById("progress");
   if (box && box.dataset.active === "yes") {
     var poll = async function () {
