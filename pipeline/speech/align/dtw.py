@@ -55,6 +55,9 @@ class DTWOptions:
     min_split_ms: int = 300
     # Search window around the rough position, and longest run, in speech units.
     window_units: int = 6
+    # A skipped sentence is matched again with its neighbour when the neighbour took this
+    # many times its expected length of speech.
+    unskip_ratio: float = 1.8
     max_units: int = 6
 
 
@@ -100,6 +103,11 @@ class DTWAligner(Aligner):
                       for a, b in units]
         expected = [int(np.searchsorted([u[1] for u in units], t)) for t in rough]
         assignment = _assign(pieces, unit_feats, expected, garbage, penalty, o)
+        # A match below min_confidence is no better than unrelated speech: not this sentence.
+        floor = garbage - o.min_confidence * (garbage - good)
+        assignment = [r if r is not None and r[1] <= floor else None for r in assignment]
+        assignment = _unskip(assignment, pieces, units, unit_feats, expected_ms,
+                             (garbage, penalty, unrelated), o)
 
         out: list[AlignedSentence] = []
         used: set[int] = set()
@@ -109,10 +117,6 @@ class DTWAligner(Aligner):
                 continue
             (a, b), cost = run
             conf = float(np.clip((garbage - cost) / max(garbage - good, 1e-6), 0.0, 1.0))
-            if conf < o.min_confidence:
-                # Matches no better than unrelated speech: not this sentence.
-                out.append(AlignedSentence(s.index, s.chapter, s.text, 0, 0, "skipped", 0.6))
-                continue
             used.update(range(a, b + 1))
             out.append(AlignedSentence(s.index, s.chapter, s.text, units[a][0], units[b][1],
                                        "matched", conf))
@@ -138,6 +142,44 @@ def _best_voice(texts: list[str], rec: np.ndarray, band: int, o: DTWOptions
             best = (score, voice, pieces, synth, path_i, path_j)
     assert best is not None
     return best[1:]
+
+
+def _unskip(assignment: list[tuple[tuple[int, int], float] | None], pieces: list[np.ndarray],
+            units: list[tuple[int, int]], unit_feats: list[np.ndarray], expected_ms: list[int],
+            costs: tuple[float, float, float], o: DTWOptions
+            ) -> list[tuple[tuple[int, int], float] | None]:
+    """A sentence is skipped only when the audio has no speech for it. A skipped sentence
+    next to a matched one that took far more speech than it needs (music or a reverberant
+    room blurred the match) is matched again together with its neighbour over the speech
+    between the matched sentences around the pair, skipping neither; kept when both then
+    match better than unrelated speech does (``costs``:
+    garbage, step penalty, the distance of unrelated frames)."""
+    garbage, penalty, limit = costs
+    out = list(assignment)
+    used = [r[0] for r in out if r is not None]
+    for k in range(len(out)):
+        if out[k] is not None:
+            continue
+        for j in (k + 1, k - 1):
+            if not 0 <= j < len(out) or out[j] is None:
+                continue
+            first, second = min(k, j), max(k, j)
+            own = out[j][0]  # type: ignore[index]
+            lo = max([b + 1 for a, b in used if b < own[0]], default=0)
+            hi = min([a for a, b in used if a > own[1]], default=len(units)) - 1
+            if units[own[1]][1] - units[own[0]][0] < o.unskip_ratio * expected_ms[j]:
+                continue
+            wide = replace(o, window_units=hi - lo + 1, max_units=hi - lo + 1)
+            pair = _assign([pieces[first], pieces[second]], unit_feats[lo: hi + 1], [0, 0],
+                           garbage, penalty, wide, skip=garbage * 1e6)
+            if all(r is not None and r[1] < limit for r in pair):
+                for n, r in zip((first, second), pair, strict=True):
+                    assert r is not None
+                    out[n] = ((r[0][0] + lo, r[0][1] + lo), r[1])
+                log.info("dtw: sentence %d matched with its neighbour %d", k, j)
+                used = [r[0] for r in out if r is not None]
+                break
+    return out
 
 
 def _absorb_restarts(out: list[AlignedSentence], spare: list[tuple[int, int]],
@@ -184,8 +226,8 @@ def _units(regions: list[tuple[int, int]], rough: list[int], expected_ms: list[i
 
 
 def _assign(sentences: list[np.ndarray], units: list[np.ndarray], expected: list[int],
-            garbage: float, penalty: float,
-            o: DTWOptions) -> list[tuple[tuple[int, int], float] | None]:
+            garbage: float, penalty: float, o: DTWOptions,
+            skip: float | None = None) -> list[tuple[tuple[int, int], float] | None]:
     """Dynamic programme over (sentence, unit): each sentence takes a run of consecutive
     units, is skipped (cost ``garbage`` per synthesised frame), or units stay unmatched
     (``garbage`` per frame). Returns per sentence ((first, last unit), mean cost) or None."""
@@ -202,7 +244,7 @@ def _assign(sentences: list[np.ndarray], units: list[np.ndarray], expected: list
         syn = sentences[k - 1]
         lo, hi = expected[k - 1] - o.window_units, expected[k - 1] + o.window_units
         for r in range(0, m + 1):
-            cand = best[k - 1, r] + garbage * syn.shape[0]
+            cand = best[k - 1, r] + (garbage if skip is None else skip) * syn.shape[0]
             pick: tuple[str, int, float] = ("skip", r, 0.0)
             if r > 0 and best[k, r - 1] + garbage * lens[r - 1] < cand:
                 cand = best[k, r - 1] + garbage * lens[r - 1]
