@@ -58,6 +58,8 @@ class DTWOptions:
     # A skipped sentence is matched again with its neighbour when the neighbour took this
     # many times its expected length of speech.
     unskip_ratio: float = 1.8
+    # ... and kept only when both then have at least this share of their expected length.
+    unskip_least: float = 0.4
     max_units: int = 6
 
 
@@ -116,6 +118,7 @@ class DTWAligner(Aligner):
                 out.append(AlignedSentence(s.index, s.chapter, s.text, 0, 0, "skipped", 0.8))
                 continue
             (a, b), cost = run
+            a, b = _trim(a, b, units, o.min_adlib_ms)
             conf = float(np.clip((garbage - cost) / max(garbage - good, 1e-6), 0.0, 1.0))
             used.update(range(a, b + 1))
             out.append(AlignedSentence(s.index, s.chapter, s.text, units[a][0], units[b][1],
@@ -172,7 +175,9 @@ def _unskip(assignment: list[tuple[tuple[int, int], float] | None], pieces: list
             wide = replace(o, window_units=hi - lo + 1, max_units=hi - lo + 1)
             pair = _assign([pieces[first], pieces[second]], unit_feats[lo: hi + 1], [0, 0],
                            garbage, penalty, wide, skip=garbage * 1e6)
-            if all(r is not None and r[1] < limit for r in pair):
+            if all(r is not None and r[1] < limit and units[r[0][1] + lo][1]
+                   - units[r[0][0] + lo][0] >= o.unskip_least * expected_ms[n]
+                   for n, r in zip((first, second), pair, strict=True)):
                 for n, r in zip((first, second), pair, strict=True):
                     assert r is not None
                     out[n] = ((r[0][0] + lo, r[0][1] + lo), r[1])
@@ -180,6 +185,16 @@ def _unskip(assignment: list[tuple[tuple[int, int], float] | None], pieces: list
                 used = [r[0] for r in out if r is not None]
                 break
     return out
+
+
+def _trim(a: int, b: int, units: list[tuple[int, int]], min_ms: int) -> tuple[int, int]:
+    """Units a..b without the blips (shorter than ``min_ms``: a note, a knock) at either
+    end."""
+    while a < b and units[a][1] - units[a][0] < min_ms:
+        a += 1
+    while b > a and units[b][1] - units[b][0] < min_ms:
+        b -= 1
+    return a, b
 
 
 def _absorb_restarts(out: list[AlignedSentence], spare: list[tuple[int, int]],
