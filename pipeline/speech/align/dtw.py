@@ -154,37 +154,84 @@ def _unskip(assignment: list[tuple[tuple[int, int], float] | None], pieces: list
     """A sentence is skipped only when the audio has no speech for it. A skipped sentence
     next to a matched one that took far more speech than it needs (music or a reverberant
     room blurred the match) is matched again together with its neighbour over the speech
-    between the matched sentences around the pair, skipping neither; kept when both then
-    match better than unrelated speech does (``costs``:
-    garbage, step penalty, the distance of unrelated frames)."""
-    garbage, penalty, limit = costs
+    between the matched sentences around the pair, skipping neither (if need be after
+    cutting a unit where one DTW of the pair passes from one to the other); kept when both
+    then match better than unrelated speech does (``costs``: garbage, step penalty, the
+    distance of unrelated frames). ``units`` and ``unit_feats`` may be cut in place."""
     out = list(assignment)
-    used = [r[0] for r in out if r is not None]
     for k in range(len(out)):
-        if out[k] is not None:
-            continue
         for j in (k + 1, k - 1):
-            if not 0 <= j < len(out) or out[j] is None:
+            if out[k] is not None or not 0 <= j < len(out) or out[j] is None:
                 continue
-            first, second = min(k, j), max(k, j)
             own = out[j][0]  # type: ignore[index]
-            lo = max([b + 1 for a, b in used if b < own[0]], default=0)
-            hi = min([a for a, b in used if a > own[1]], default=len(units)) - 1
             if units[own[1]][1] - units[own[0]][0] < o.unskip_ratio * expected_ms[j]:
                 continue
-            wide = replace(o, window_units=hi - lo + 1, max_units=hi - lo + 1)
-            pair = _assign([pieces[first], pieces[second]], unit_feats[lo: hi + 1], [0, 0],
-                           garbage, penalty, wide, skip=garbage * 1e6)
-            if all(r is not None and r[1] < limit and units[r[0][1] + lo][1]
-                   - units[r[0][0] + lo][0] >= o.unskip_least * expected_ms[n]
-                   for n, r in zip((first, second), pair, strict=True)):
-                for n, r in zip((first, second), pair, strict=True):
-                    assert r is not None
-                    out[n] = ((r[0][0] + lo, r[0][1] + lo), r[1])
+            pair = (min(k, j), max(k, j))
+            used = [r[0] for r in out if r is not None]
+            lo = max([b + 1 for a, b in used if b < own[0]], default=0)
+            hi = min([a for a, b in used if a > own[1]], default=len(units)) - 1
+            found = _pair(pair, (lo, hi), pieces, units, unit_feats, expected_ms, costs, o)
+            if found is None:
+                cut = _split_at_path(units, unit_feats, (lo, hi), pieces[pair[0]],
+                                     pieces[pair[1]], o.min_split_ms)
+                if cut is None:
+                    continue
+                out = [None if r is None else (_shift(r[0], cut), r[1]) for r in out]
+                found = _pair(pair, (lo, hi + 1), pieces, units, unit_feats, expected_ms,
+                              costs, o)
+            if found is not None:
+                out[pair[0]], out[pair[1]] = found
                 log.info("dtw: sentence %d matched with its neighbour %d", k, j)
-                used = [r[0] for r in out if r is not None]
-                break
     return out
+
+
+def _pair(pair: tuple[int, int], window: tuple[int, int], pieces: list[np.ndarray],
+          units: list[tuple[int, int]], unit_feats: list[np.ndarray], expected_ms: list[int],
+          costs: tuple[float, float, float], o: DTWOptions
+          ) -> tuple[tuple[tuple[int, int], float], tuple[tuple[int, int], float]] | None:
+    """Both sentences of ``pair`` matched over the units of ``window``, neither skipped;
+    None when either matches no better than unrelated speech or gets less than
+    ``unskip_least`` of its expected length (see :func:`_unskip`)."""
+    (lo, hi), (garbage, penalty, limit) = window, costs
+    wide = replace(o, window_units=hi - lo + 1, max_units=hi - lo + 1)
+    runs = _assign([pieces[pair[0]], pieces[pair[1]]], unit_feats[lo: hi + 1], [0, 0],
+                   garbage, penalty, wide, skip=garbage * 1e6)
+    got = []
+    for n, r in zip(pair, runs, strict=True):
+        if r is None:
+            return None
+        (a, b), cost = (r[0][0] + lo, r[0][1] + lo), r[1]
+        if cost >= limit or units[b][1] - units[a][0] < o.unskip_least * expected_ms[n]:
+            return None
+        got.append(((a, b), cost))
+    return got[0], got[1]
+
+
+def _split_at_path(units: list[tuple[int, int]], unit_feats: list[np.ndarray],
+                   window: tuple[int, int], head: np.ndarray, tail: np.ndarray,
+                   min_split_ms: int) -> int | None:
+    """Cut the unit of ``window`` where one DTW of the two sentences (``head`` then
+    ``tail``) over the window's speech passes from the first to the second, when that is
+    well inside a unit (in place). Returns the index of the unit cut, or None."""
+    lo, hi = window
+    seg = np.concatenate(unit_feats[lo: hi + 1])
+    synth = np.concatenate([head, tail])
+    pi, pj = banded_dtw(synth, seg, max(synth.shape[0], seg.shape[0]))
+    cut = int(pj[min(int(np.searchsorted(pi, head.shape[0])), pj.size - 1)])
+    offsets = np.cumsum([0] + [f.shape[0] for f in unit_feats[lo: hi + 1]])
+    u = lo + int(np.searchsorted(offsets, cut, side="right")) - 1
+    frame = cut - int(offsets[u - lo])
+    t = units[u][0] + frame * FRAME_HOP_MS
+    if not units[u][0] + min_split_ms <= t <= units[u][1] - min_split_ms:
+        return None
+    units[u: u + 1] = [(units[u][0], t), (t, units[u][1])]
+    unit_feats[u: u + 1] = [unit_feats[u][:frame], unit_feats[u][frame:]]
+    return u
+
+
+def _shift(run: tuple[int, int], u: int) -> tuple[int, int]:
+    """A run of unit indices after unit ``u`` was cut in two."""
+    return (run[0] + (run[0] > u), run[1] + (run[1] >= u))
 
 
 def _trim(a: int, b: int, units: list[tuple[int, int]], min_ms: int) -> tuple[int, int]:
