@@ -56,8 +56,8 @@ class DTWOptions:
     # Search window around the rough position, and longest run, in speech units.
     window_units: int = 6
     # A skipped sentence is matched again with its neighbour when the neighbour took this
-    # many times its expected length of speech.
-    unskip_ratio: float = 1.8
+    # many times its expected length of speech (pauses not counted).
+    unskip_ratio: float = 1.6
     # ... and kept only when both then have at least this share of their expected length.
     unskip_least: float = 0.4
     max_units: int = 6
@@ -164,7 +164,8 @@ def _unskip(assignment: list[tuple[tuple[int, int], float] | None], pieces: list
             if out[k] is not None or not 0 <= j < len(out) or out[j] is None:
                 continue
             own = out[j][0]  # type: ignore[index]
-            if units[own[1]][1] - units[own[0]][0] < o.unskip_ratio * expected_ms[j]:
+            speech = sum(b - a for a, b in units[own[0]: own[1] + 1])
+            if speech < o.unskip_ratio * expected_ms[j]:
                 continue
             pair = (min(k, j), max(k, j))
             used = [r[0] for r in out if r is not None]
