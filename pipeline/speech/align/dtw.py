@@ -55,6 +55,11 @@ class DTWOptions:
     min_split_ms: int = 300
     # Search window around the rough position, and longest run, in speech units.
     window_units: int = 6
+    # A skipped sentence is matched again with its neighbour when the neighbour took this
+    # many times its expected length of speech (pauses not counted).
+    unskip_ratio: float = 1.6
+    # ... and kept only when both then have at least this share of their expected length.
+    unskip_least: float = 0.4
     max_units: int = 6
 
 
@@ -100,6 +105,11 @@ class DTWAligner(Aligner):
                       for a, b in units]
         expected = [int(np.searchsorted([u[1] for u in units], t)) for t in rough]
         assignment = _assign(pieces, unit_feats, expected, garbage, penalty, o)
+        # A match below min_confidence is no better than unrelated speech: not this sentence.
+        floor = garbage - o.min_confidence * (garbage - good)
+        assignment = [r if r is not None and r[1] <= floor else None for r in assignment]
+        assignment = _unskip(assignment, pieces, units, unit_feats, expected_ms,
+                             (garbage, penalty, unrelated), o)
 
         out: list[AlignedSentence] = []
         used: set[int] = set()
@@ -108,11 +118,8 @@ class DTWAligner(Aligner):
                 out.append(AlignedSentence(s.index, s.chapter, s.text, 0, 0, "skipped", 0.8))
                 continue
             (a, b), cost = run
+            a, b = _trim(a, b, units, o.min_adlib_ms)
             conf = float(np.clip((garbage - cost) / max(garbage - good, 1e-6), 0.0, 1.0))
-            if conf < o.min_confidence:
-                # Matches no better than unrelated speech: not this sentence.
-                out.append(AlignedSentence(s.index, s.chapter, s.text, 0, 0, "skipped", 0.6))
-                continue
             used.update(range(a, b + 1))
             out.append(AlignedSentence(s.index, s.chapter, s.text, units[a][0], units[b][1],
                                        "matched", conf))
@@ -138,6 +145,104 @@ def _best_voice(texts: list[str], rec: np.ndarray, band: int, o: DTWOptions
             best = (score, voice, pieces, synth, path_i, path_j)
     assert best is not None
     return best[1:]
+
+
+def _unskip(assignment: list[tuple[tuple[int, int], float] | None], pieces: list[np.ndarray],
+            units: list[tuple[int, int]], unit_feats: list[np.ndarray], expected_ms: list[int],
+            costs: tuple[float, float, float], o: DTWOptions
+            ) -> list[tuple[tuple[int, int], float] | None]:
+    """A sentence is skipped only when the audio has no speech for it. A skipped sentence
+    next to a matched one that took far more speech than it needs (music or a reverberant
+    room blurred the match) is matched again together with its neighbour over the speech
+    between the matched sentences around the pair, skipping neither (if need be after
+    cutting a unit where one DTW of the pair passes from one to the other); kept when both
+    then match better than unrelated speech does (``costs``: garbage, step penalty, the
+    distance of unrelated frames). ``units`` and ``unit_feats`` may be cut in place."""
+    out = list(assignment)
+    for k in range(len(out)):
+        for j in (k + 1, k - 1):
+            if out[k] is not None or not 0 <= j < len(out) or out[j] is None:
+                continue
+            own = out[j][0]  # type: ignore[index]
+            speech = sum(b - a for a, b in units[own[0]: own[1] + 1])
+            if speech < o.unskip_ratio * expected_ms[j]:
+                continue
+            pair = (min(k, j), max(k, j))
+            used = [r[0] for r in out if r is not None]
+            lo = max([b + 1 for a, b in used if b < own[0]], default=0)
+            hi = min([a for a, b in used if a > own[1]], default=len(units)) - 1
+            found = _pair(pair, (lo, hi), pieces, units, unit_feats, expected_ms, costs, o)
+            if found is None:
+                cut = _split_at_path(units, unit_feats, (lo, hi), pieces[pair[0]],
+                                     pieces[pair[1]], o.min_split_ms)
+                if cut is None:
+                    continue
+                out = [None if r is None else (_shift(r[0], cut), r[1]) for r in out]
+                found = _pair(pair, (lo, hi + 1), pieces, units, unit_feats, expected_ms,
+                              costs, o)
+            if found is not None:
+                out[pair[0]], out[pair[1]] = found
+                log.info("dtw: sentence %d matched with its neighbour %d", k, j)
+    return out
+
+
+def _pair(pair: tuple[int, int], window: tuple[int, int], pieces: list[np.ndarray],
+          units: list[tuple[int, int]], unit_feats: list[np.ndarray], expected_ms: list[int],
+          costs: tuple[float, float, float], o: DTWOptions
+          ) -> tuple[tuple[tuple[int, int], float], tuple[tuple[int, int], float]] | None:
+    """Both sentences of ``pair`` matched over the units of ``window``, neither skipped;
+    None when either matches no better than unrelated speech or gets less than
+    ``unskip_least`` of its expected length (see :func:`_unskip`)."""
+    (lo, hi), (garbage, penalty, limit) = window, costs
+    wide = replace(o, window_units=hi - lo + 1, max_units=hi - lo + 1)
+    runs = _assign([pieces[pair[0]], pieces[pair[1]]], unit_feats[lo: hi + 1], [0, 0],
+                   garbage, penalty, wide, skip=garbage * 1e6)
+    got = []
+    for n, r in zip(pair, runs, strict=True):
+        if r is None:
+            return None
+        (a, b), cost = (r[0][0] + lo, r[0][1] + lo), r[1]
+        if cost >= limit or units[b][1] - units[a][0] < o.unskip_least * expected_ms[n]:
+            return None
+        got.append(((a, b), cost))
+    return got[0], got[1]
+
+
+def _split_at_path(units: list[tuple[int, int]], unit_feats: list[np.ndarray],
+                   window: tuple[int, int], head: np.ndarray, tail: np.ndarray,
+                   min_split_ms: int) -> int | None:
+    """Cut the unit of ``window`` where one DTW of the two sentences (``head`` then
+    ``tail``) over the window's speech passes from the first to the second, when that is
+    well inside a unit (in place). Returns the index of the unit cut, or None."""
+    lo, hi = window
+    seg = np.concatenate(unit_feats[lo: hi + 1])
+    synth = np.concatenate([head, tail])
+    pi, pj = banded_dtw(synth, seg, max(synth.shape[0], seg.shape[0]))
+    cut = int(pj[min(int(np.searchsorted(pi, head.shape[0])), pj.size - 1)])
+    offsets = np.cumsum([0] + [f.shape[0] for f in unit_feats[lo: hi + 1]])
+    u = lo + int(np.searchsorted(offsets, cut, side="right")) - 1
+    frame = cut - int(offsets[u - lo])
+    t = units[u][0] + frame * FRAME_HOP_MS
+    if not units[u][0] + min_split_ms <= t <= units[u][1] - min_split_ms:
+        return None
+    units[u: u + 1] = [(units[u][0], t), (t, units[u][1])]
+    unit_feats[u: u + 1] = [unit_feats[u][:frame], unit_feats[u][frame:]]
+    return u
+
+
+def _shift(run: tuple[int, int], u: int) -> tuple[int, int]:
+    """A run of unit indices after unit ``u`` was cut in two."""
+    return (run[0] + (run[0] > u), run[1] + (run[1] >= u))
+
+
+def _trim(a: int, b: int, units: list[tuple[int, int]], min_ms: int) -> tuple[int, int]:
+    """Units a..b without the blips (shorter than ``min_ms``: a note, a knock) at either
+    end."""
+    while a < b and units[a][1] - units[a][0] < min_ms:
+        a += 1
+    while b > a and units[b][1] - units[b][0] < min_ms:
+        b -= 1
+    return a, b
 
 
 def _absorb_restarts(out: list[AlignedSentence], spare: list[tuple[int, int]],
@@ -184,8 +289,8 @@ def _units(regions: list[tuple[int, int]], rough: list[int], expected_ms: list[i
 
 
 def _assign(sentences: list[np.ndarray], units: list[np.ndarray], expected: list[int],
-            garbage: float, penalty: float,
-            o: DTWOptions) -> list[tuple[tuple[int, int], float] | None]:
+            garbage: float, penalty: float, o: DTWOptions,
+            skip: float | None = None) -> list[tuple[tuple[int, int], float] | None]:
     """Dynamic programme over (sentence, unit): each sentence takes a run of consecutive
     units, is skipped (cost ``garbage`` per synthesised frame), or units stay unmatched
     (``garbage`` per frame). Returns per sentence ((first, last unit), mean cost) or None."""
@@ -202,7 +307,7 @@ def _assign(sentences: list[np.ndarray], units: list[np.ndarray], expected: list
         syn = sentences[k - 1]
         lo, hi = expected[k - 1] - o.window_units, expected[k - 1] + o.window_units
         for r in range(0, m + 1):
-            cand = best[k - 1, r] + garbage * syn.shape[0]
+            cand = best[k - 1, r] + (garbage if skip is None else skip) * syn.shape[0]
             pick: tuple[str, int, float] = ("skip", r, 0.0)
             if r > 0 and best[k, r - 1] + garbage * lens[r - 1] < cand:
                 cand = best[k, r - 1] + garbage * lens[r - 1]
