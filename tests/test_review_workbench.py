@@ -354,6 +354,13 @@ def test_after_approval_with_runs_shows_their_states(
                    "Dựng video: lỗi", "Dựng video: đang chạy"):
         assert absent not in page, absent
     assert "Video render: done" in english and "Dựng video" not in english
+    if mode == "server":
+        # No render run of its own: the lesson's run (resumed by the approval) renders it.
+        runs.known = [RunInfo("r7", "produce", LESSON, "running", None, "/tmp/x")]
+        with TestClient(app, base_url="http://127.0.0.1") as client:
+            login(client, "mai")
+            page = client.get(f"/l/{LESSON}/hmn").text
+        assert "Cả bài học: đang chạy" in page and "/tmp/x" not in page
 
 
 # --- the optional script ---------------------------------------------------------------

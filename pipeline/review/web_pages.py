@@ -90,8 +90,11 @@ def _next_steps(request: Request, lesson_id: str, lang: str) -> dict[str, object
         # Only what matters to the reviewer: the newest render of their language (its state
         # in the UI language; never a run's free-text message, which may carry server paths
         # or another language's words, and no whole-lesson or publish runs).
-        runs = [r for r in opts.runs.runs(lesson_id)
-                if r.kind == "render" and r.language == lang][:1]
+        known = opts.runs.runs(lesson_id)
+        runs = [r for r in known if r.kind == "render" and r.language == lang][:1]
+        if not runs and opts.runs.mode == "server":
+            # Server mode renders in the lesson's run, resumed by the approval.
+            runs = [r for r in known if r.kind == "produce"][:1]
     except Exception:  # the orchestrator may be down: the page still shows
         log.exception("reading the runs of %s", lesson_id)
         runs = []
