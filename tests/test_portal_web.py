@@ -22,6 +22,7 @@ from pipeline.portal.context import PortalOptions
 from pipeline.review.store import ReviewStore
 from pipeline.review.web import WebOptions, create_app
 from tests import test_review_dbs as dbs
+from tests.test_review_workbench import login
 
 fast_passwords = dbs.fast_passwords
 PASSWORD = "correct horse 9"
@@ -77,18 +78,6 @@ def client(store: ReviewStore, registry: Registry, portal_settings: Settings,
         tm_dir=tmp_path / "tm", runs=launcher, portal=PortalOptions(s, max_active_uploads=2)))
     with TestClient(app, base_url="http://127.0.0.1") as c:
         yield c
-
-
-def login(client: TestClient, user: str) -> str:
-    page = client.get("/login")
-    token = re.search(r'name="csrf" value="([^"]+)"', page.text)
-    assert token is not None
-    r = client.post("/login", data={"username": user, "password": PASSWORD,
-                                    "csrf": token.group(1)}, follow_redirects=False)
-    assert r.status_code == 303
-    m = re.search(r'name="csrf" value="([^"]+)"', client.get("/").text)
-    assert m is not None
-    return m.group(1)
 
 
 def _rec(lesson: Path) -> Path:
