@@ -78,4 +78,7 @@ def test_prefect_launcher_runs_deployments_and_reads_progress(
     finally:
         os.killpg(worker.pid, signal.SIGTERM)
         worker.wait(timeout=60)
-    assert list((tmp_path / "out" / "published").rglob("vi-compat.mp4"))
+    # server_env has shared storage: the lesson was handed in, workers published beside the
+    # store's outputs, and the web app's out_dir got the finals back when it read the runs.
+    assert list((tmp_path / "shared" / "published").rglob("vi-compat.mp4"))
+    assert (tmp_path / "out" / "short-qr" / "video" / "vi-compat.mp4").is_file()
