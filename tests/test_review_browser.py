@@ -6,20 +6,17 @@ Screenshots go to /tmp/review-*.png."""
 from __future__ import annotations
 
 import shutil
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-import uvicorn
 
-from flows.env import free_port
 from pipeline.core.languages import Registry
 from pipeline.review.store import ReviewStore
 from pipeline.review.web import WebOptions, create_app
 from pipeline.translate.tm import TranslationMemory
+from tests.test_review_live import serve_app
 from tests.test_review_workbench import LESSON, PASSWORD, SOURCES, fill_store, key
 from tests.test_review_workbench import media_out as media_out
 
@@ -34,16 +31,8 @@ def server(tmp_path: Path, registry: Registry,
     TranslationMemory(tmp_path / "tm", "hmn").add(SOURCES[3], "TM-HIT-TEXT", lesson="older")
     app = create_app(store, registry, WebOptions(out_dir=media_out, secret="k" * 40,
                                                  glossary_dir=tmp_path, tm_dir=tmp_path / "tm"))
-    srv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=free_port(),
-                                        log_level="warning"))
-    thread = threading.Thread(target=srv.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not srv.started and time.monotonic() < deadline:
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{srv.config.port}", store
-    srv.should_exit = True
-    thread.join(timeout=10)
+    with serve_app(app) as url:
+        yield url, store
     store.engine.dispose()
 
 

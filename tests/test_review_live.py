@@ -11,7 +11,9 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -34,6 +36,23 @@ N_CUES = 6
 db_url, pg_server = dbs.db_url, dbs.pg_server
 
 
+@contextmanager
+def serve_app(app: Any) -> Iterator[str]:
+    """A real uvicorn server for ``app`` on a free local port, in a thread; yields its URL."""
+    srv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=free_port(),
+                                        log_level="warning", workers=1))
+    thread = threading.Thread(target=srv.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not srv.started and time.monotonic() < deadline:
+        time.sleep(0.05)
+    try:
+        yield f"http://127.0.0.1:{srv.config.port}"
+    finally:
+        srv.should_exit = True
+        thread.join(timeout=10)
+
+
 @pytest.fixture
 def server(tmp_path: Path, registry: Registry,
            db_url: str) -> Iterator[tuple[str, ReviewStore]]:
@@ -48,17 +67,8 @@ def server(tmp_path: Path, registry: Registry,
                                for i in range(N_CUES)]})
     app = create_app(store, registry, WebOptions(out_dir=tmp_path, secret="k" * 40,
                                                  glossary_dir=tmp_path, tm_dir=tmp_path / "tm"))
-    port = free_port()
-    srv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning",
-                                        workers=1))
-    thread = threading.Thread(target=srv.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not srv.started and time.monotonic() < deadline:
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}", store
-    srv.should_exit = True
-    thread.join(timeout=10)
+    with serve_app(app) as url:
+        yield url, store
     store.engine.dispose()
 
 
