@@ -38,6 +38,14 @@ def test_settings_bad_value(tmp_path: Path) -> None:
         load_settings(tmp_path / "none.toml", env={"CAUNOI_BEAM_SIZE": "many"})
 
 
+def test_settings_nested_too_deep_is_one_plain_sentence(tmp_path: Path) -> None:
+    cfg = tmp_path / "caunoi.toml"
+    cfg.write_text("x = " + "[" * 5000 + "]" * 5000 + "\n", encoding="utf-8")
+    with pytest.raises(ConfigError) as e:
+        load_settings(cfg, env={})
+    assert "nested too deeply" in e.value.message("en") and "recursion" not in str(e.value)
+
+
 def test_registry_has_required_languages(registry: Registry) -> None:
     assert {"vi", "hmn", "blt", "tyz", "ium", "nut", "km", "th", "en"} <= set(registry.languages)
     assert registry.source.code == "vi"

@@ -204,8 +204,11 @@ def load_settings(
     if path.is_file():
         try:
             data = tomllib.loads(path.read_text(encoding="utf-8"))
-        except (tomllib.TOMLDecodeError, UnicodeDecodeError, RecursionError) as e:
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
             raise ConfigError(path=str(path), detail=str(e)) from e
+        except RecursionError as e:
+            raise ConfigError(path=str(path), detail="nested too deeply; settings are "
+                              "flat 'key = value' lines") from e
         for key, value in data.items():
             if key not in names:
                 raise ConfigError(path=str(path), detail=f"unknown key '{key}'")

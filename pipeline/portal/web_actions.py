@@ -233,6 +233,14 @@ def _make_lesson(request: Request, sess: SignedIn, form: FormData, lesson_id: st
     add_lesson(ctx_of(request).store, lesson_id, team, title, sess.username)
 
 
+async def _editor_form(request: Request, lesson_id: str) -> tuple[SignedIn, FormData]:
+    """The editor of the lesson and their posted form (no files), its CSRF token checked."""
+    sess, _ = editor_lesson(request, lesson_id)
+    form = await _form(request, 0)
+    check_csrf(sess, str(form.get("csrf") or ""))
+    return sess, form
+
+
 def _done(lesson_id: str, msg: str) -> RedirectResponse:
     return RedirectResponse(f"/portal/l/{lesson_id}?msg={msg}", status_code=303)
 
@@ -241,9 +249,7 @@ def _done(lesson_id: str, msg: str) -> RedirectResponse:
 async def save_script(request: Request, lesson_id: str) -> Response:
     from pipeline.portal.web import lesson_view
 
-    sess, _ = editor_lesson(request, lesson_id)
-    form = await _form(request, 0)
-    check_csrf(sess, str(form.get("csrf") or ""))
+    sess, form = await _editor_form(request, lesson_id)
     try:
         text = await _script_text(request, form)
     except FormRefused as e:
@@ -277,9 +283,7 @@ async def replace_recording(request: Request, lesson_id: str) -> Response:
 async def start_run(request: Request, lesson_id: str) -> Response:
     from pipeline.portal.web import lesson_view
 
-    sess, _ = editor_lesson(request, lesson_id)
-    form = await _form(request, 0)
-    check_csrf(sess, str(form.get("csrf") or ""))
+    sess, _ = await _editor_form(request, lesson_id)
     runs = ctx_of(request).opts.runs
     if runs is None:
         return lesson_view(request, lesson_id, 409, t("portal.no_launcher", ui_of(request)))
@@ -297,9 +301,7 @@ async def publish(request: Request, lesson_id: str) -> Response:
     from pipeline.portal.lessons import lesson_meta, previews
     from pipeline.portal.web import language_states, lesson_view
 
-    sess, _ = editor_lesson(request, lesson_id)
-    form = await _form(request, 0)
-    check_csrf(sess, str(form.get("csrf") or ""))
+    sess, form = await _editor_form(request, lesson_id)
     portal, runs = portal_of(request), ctx_of(request).opts.runs
     meta = lesson_meta(portal.opts.lessons_dir / lesson_id)
     files = previews(portal.opts.settings.lesson_out(lesson_id))
