@@ -72,11 +72,11 @@ lint: setup
 	$(PY) scripts/check_sizes.py --strict
 
 test: lint $(WHISPER_BASE)
-	$(BIN)/pytest -q -m "not slow"
-	$(BIN)/pytest -q -m slow
+	$(BIN)/pytest -q -m "not slow" --durations=15
+	$(BIN)/pytest -q -m slow --durations=15
 
 test-fast: setup
-	$(BIN)/pytest -q -m "not slow"
+	$(BIN)/pytest -q -m "not slow" --durations=15
 
 bench: setup
 	$(PY) scripts/bench_align.py

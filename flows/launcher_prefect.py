@@ -88,10 +88,14 @@ def run_info(flow_run: Any, steps: dict[str, str] | None = None) -> RunInfo:
     state = getattr(flow_run, "state", None)
     kind = _tag(tags, _KIND_TAG) or "produce"
     start, end = getattr(flow_run, "start_time", None), getattr(flow_run, "end_time", None)
+    run = run_state(_type_name(state))
+    steps = dict(steps or {})
+    if run == "waiting" and steps.get("review") == "done":
+        steps["review"] = "waiting"  # suspended until a language is approved
     return RunInfo(
         run_id=str(flow_run.id), kind=kind if kind in RUN_KINDS else "produce",
-        lesson_id=_tag(tags, _LESSON_TAG) or "", state=run_state(_type_name(state)),
-        language=_tag(tags, _LANG_TAG), steps=steps or {},
+        lesson_id=_tag(tags, _LESSON_TAG) or "", state=run,
+        language=_tag(tags, _LANG_TAG), steps=steps,
         message=str(getattr(state, "message", "") or getattr(state, "name", "") or ""),
         started_at=start.timestamp() if start else None,
         ended_at=end.timestamp() if end else None)

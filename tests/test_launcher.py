@@ -124,3 +124,11 @@ def test_prefect_states_and_steps_map_to_the_contract() -> None:
     assert (info.kind, info.lesson_id, info.language, info.state) == (
         "render", "qr", "hmn", "waiting")
     assert info.message == "Suspended" and not info.finished
+    # A produce run suspended after its review step: the step reads "waiting", not "done".
+    review_done = step_states([_tr("review-1", "COMPLETED"), _tr("render-vi-compat",
+                                                                   "COMPLETED")])
+    fr.tags = ["caunoi-lesson:qr"]
+    info = run_info(fr, review_done)
+    assert info.steps["review"] == "waiting" and info.steps["render"] == "done"
+    fr.state = SimpleNamespace(type="COMPLETED", message="", name="Completed")
+    assert run_info(fr, review_done).steps["review"] == "done"
