@@ -132,3 +132,14 @@ def test_prefect_states_and_steps_map_to_the_contract() -> None:
     assert info.steps["review"] == "waiting" and info.steps["render"] == "done"
     fr.state = SimpleNamespace(type="COMPLETED", message="", name="Completed")
     assert run_info(fr, review_done).steps["review"] == "done"
+
+
+def test_run_messages_lose_server_paths_but_keep_the_rest() -> None:
+    from pipeline.core.text import without_paths
+
+    assert without_paths("Không đọc được /srv/out/qr-1/audio/a b.wav") == (
+        "Không đọc được a b.wav")
+    assert without_paths("No such file: '/tmp/x/y.mp4'") == "No such file: 'y.mp4'"
+    assert without_paths("file:///srv/store/qr/x.json gone") == "x.json gone"
+    for kept in ("1/2 và 3/4", "ngày 27/11/2026", "https://example.org/a/b", "và/hoặc"):
+        assert without_paths(kept) == kept

@@ -44,7 +44,8 @@ class RecordingLauncher:
 
     def runs(self, lesson_id: str) -> list[RunInfo]:
         return [RunInfo(str(i), k, lesson_id, "running", steps={"ingest": "done",
-                                                                 "audio": "running"})
+                                                                 "audio": "running"},
+                        message="Không đọc được /srv/caunoi/out/x/audio/narration.wav")
                 for i, (k, lid, _) in enumerate(self.started) if lid == lesson_id][::-1]
 
 
@@ -154,6 +155,9 @@ def test_chunked_upload_is_checked_and_its_sentences_shown_before_any_run(
     assert again.status_code == 409 and len(launcher.started) == 1
     status = client.get(f"/portal/l/{lesson_id}/status.json").json()
     assert status["active"] and status["runs"][0]["steps"]["audio"] == "running"
+    # Run messages name files, never the server's folders (page and progress poll).
+    assert status["runs"][0]["message"] == "Không đọc được narration.wav"
+    assert "narration.wav" in page and "/srv/" not in page
 
 
 def test_interrupted_upload_resumes_from_the_last_verified_byte(

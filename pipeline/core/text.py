@@ -6,9 +6,11 @@ import unicodedata
 
 import regex
 
-__all__ = ["graphemes", "nfc", "strip_tones", "syllable_count", "syllables"]
+__all__ = ["graphemes", "nfc", "strip_tones", "syllable_count", "syllables", "without_paths"]
 
 _WORD = regex.compile(r"[\p{L}\p{N}]+(?:[.,][\p{N}]+)*")
+# An absolute path (POSIX, or file://, or a Windows drive) inside a sentence.
+_PATH = regex.compile(r"(?:file://|\b[A-Za-z]:\\|(?<![\w.:/])/)(?:[^\s'\"():,;]+[/\\])+")
 
 
 def nfc(text: str) -> str:
@@ -34,3 +36,9 @@ def strip_tones(token: str) -> str:
     tones = {"\u0300", "\u0301", "\u0303", "\u0309", "\u0323"}
     decomposed = unicodedata.normalize("NFD", token)
     return unicodedata.normalize("NFC", "".join(c for c in decomposed if c not in tones))
+
+
+def without_paths(text: str) -> str:
+    """``text`` with every absolute path shortened to its last part (people using the web
+    pages never see the server's folders): "/srv/out/qr/a.wav not found" -> "a.wav not found"."""
+    return _PATH.sub("", text)

@@ -7,6 +7,7 @@ resumable upload and live progress.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from fastapi import APIRouter, FastAPI, Request
@@ -15,6 +16,7 @@ from starlette.concurrency import run_in_threadpool
 
 from pipeline.core.i18n_portal import PORTAL
 from pipeline.core.runs import RunInfo
+from pipeline.core.text import without_paths
 from pipeline.portal import web_actions, web_upload
 from pipeline.portal.context import Portal, PortalOptions, editor, editor_lesson, portal_of
 from pipeline.portal.lessons import (
@@ -47,8 +49,10 @@ def install(app: FastAPI, opts: PortalOptions) -> None:
 
 
 def _runs(request: Request, lesson_id: str) -> list[RunInfo]:
+    """The lesson's runs; their messages name files, never the server's folders."""
     runs = ctx_of(request).opts.runs
-    return runs.runs(lesson_id) if runs is not None else []
+    found = runs.runs(lesson_id) if runs is not None else []
+    return [replace(r, message=without_paths(r.message)) for r in found]
 
 
 def language_states(request: Request, lesson_id: str, languages: tuple[str, ...],
