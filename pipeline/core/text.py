@@ -41,4 +41,4 @@ def strip_tones(token: str) -> str:
 def without_paths(text: str) -> str:
     """``text`` with every absolute path shortened to its last part (people using the web
     pages never see the server's folders): "/srv/out/qr/a.wav not found" -> "a.wav not found"."""
-    return _PATH.sub("", text)
+    return str(_PATH.sub("", text))
