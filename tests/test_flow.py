@@ -112,7 +112,8 @@ def test_cli_bad_input_one_sentence_nonzero(tmp_path: Path,
     assert capsys.readouterr().err.startswith("Error: Script")
 
 
-@pytest.mark.parametrize("backend", ["openai-whisper", "faster-whisper"])
+@pytest.mark.parametrize("backend", [
+    pytest.param("openai-whisper", marks=pytest.mark.slow), "faster-whisper"])
 def test_tiny_model_transcript_written_and_noise_not_trusted(
         backend: str, short_lesson: Path, tiny_models: Path, settings: Settings) -> None:
     from dataclasses import replace

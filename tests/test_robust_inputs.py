@@ -301,7 +301,13 @@ def run_case(case: Case, lesson_src: Path, tmp: Path) -> tuple[int, str, str]:
     return code, (lines[-1] if lines else ""), out.getvalue()
 
 
-@pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
+#: Cases that take tens of seconds (decoding hours of audio): run with the slow suite.
+SLOW_CASES = {"10 h silent recording.ogg (Opus, 13 MB)"}
+
+
+@pytest.mark.parametrize("case", [
+    pytest.param(c, id=c.name, marks=[pytest.mark.slow] if c.name in SLOW_CASES else [])
+    for c in CASES])
 def test_bad_input_is_one_sentence(case: Case, short_lesson: Path, tmp_path: Path,
                                    monkeypatch: pytest.MonkeyPatch,
                                    capfd: pytest.CaptureFixture[str]) -> None:

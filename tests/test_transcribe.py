@@ -23,7 +23,9 @@ from pipeline.speech.transcribe import (
 )
 
 
-@pytest.mark.parametrize("backend", sorted(BACKENDS))
+@pytest.mark.parametrize("backend", [  # openai-whisper on CPU takes a minute: slow suite
+    pytest.param(b, marks=[pytest.mark.slow] if b == "openai-whisper" else [])
+    for b in sorted(BACKENDS)])
 def test_tiny_model_transcribes(backend: str, tiny_models: Path, short_lesson: Path,
                                 registry: Registry, settings: Settings) -> None:
     ingested = ingest(short_lesson, registry, IngestOptions(out_dir=settings.out_dir))
