@@ -7,6 +7,7 @@ leaves the output folder untouched.
 from __future__ import annotations
 
 import dataclasses
+import json
 import logging
 import re
 import shutil
@@ -51,8 +52,8 @@ from pipeline.core.storage import (
 from pipeline.core.types import Ingested, Lesson, Sentence, sentence_ids
 from pipeline.render.profiles import get_profile
 
-__all__ = ["IngestOptions", "check_media", "ingest", "lesson_id_of", "load_lesson",
-           "parse_script", "read_text_nfc"]
+__all__ = ["IngestOptions", "changed_since_ingest", "check_media", "ingest", "lesson_id_of",
+           "load_lesson", "parse_script", "read_text_nfc"]
 
 log = logging.getLogger("caunoi.ingest")
 
@@ -361,3 +362,22 @@ def ingest(lesson_dir: Path, registry: Registry, opts: IngestOptions) -> Ingeste
                       audio_sha256=sha256_file(wav), audio_reused=reused)
     atomic_write_json(out / "ingest.json", result.to_json())
     return result
+
+
+def changed_since_ingest(lesson_dir: Path, out: Path) -> bool:
+    """Whether ``lesson.toml``, ``script.md`` or the recording changed after the last run's
+    ingest wrote ``out/ingest.json`` (False when no run has ingested the lesson yet): its
+    translations and videos are then out of date until the lesson runs again."""
+    record = out / "ingest.json"
+    try:
+        hashes = Ingested.from_json(json.loads(record.read_text(encoding="utf-8"))).lesson.hashes
+        recorded_at = record.stat().st_mtime
+    except (OSError, ValueError, KeyError, TypeError):
+        return False
+    for name in ("lesson.toml", "script.md"):
+        try:
+            if sha256_text(read_text_nfc(lesson_dir / name)) != hashes.get(name):
+                return True
+        except (OSError, ScriptEncodingError):
+            return True
+    return any(p.stat().st_mtime > recorded_at for p in lesson_dir.glob("recording.*"))

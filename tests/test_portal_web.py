@@ -423,3 +423,30 @@ def test_long_words_wrap_on_narrow_screens(client: TestClient) -> None:
 def test_one_time_messages_leave_the_address(client: TestClient) -> None:
     js = client.get("/portal/static/portal.js").text
     assert "history.replaceState" in js and 'indexOf("msg=")' in js
+
+
+def test_a_lesson_changed_after_its_run_is_not_published_until_it_runs_again(
+        client: TestClient, short_lesson: Path, portal_settings: Settings,
+        registry: Registry) -> None:
+    from pipeline.ingest import IngestOptions, changed_since_ingest, ingest
+
+    csrf = login(client, "lan")
+    upload_id = upload_all(client, csrf, _rec(short_lesson).read_bytes(), name="r.mp4")
+    lesson_id = hand_in(client, csrf, short_lesson, upload_id=upload_id)
+    folder = portal_settings.lessons_dir / lesson_id
+    out = portal_settings.lesson_out(lesson_id)
+    assert not changed_since_ingest(folder, out)  # never run: nothing is out of date
+    ingest(folder, registry, IngestOptions(out_dir=portal_settings.out_dir))
+    (out / "video").mkdir(parents=True)
+    (out / "video" / "vi-compat.mp4").write_bytes(b"\0" * 2048)  # the run's final
+    page = client.get(f"/portal/l/{lesson_id}").text
+    assert not changed_since_ingest(folder, out)
+    assert 'name="languages" value="vi"' in page and "cần chạy lại" not in page
+    client.post(f"/portal/l/{lesson_id}/script", data={
+        "csrf": csrf, "script_text": "# Chương\nMột câu mới được thêm vào.\n"})
+    assert changed_since_ingest(folder, out)
+    page = client.get(f"/portal/l/{lesson_id}").text
+    assert "cần chạy lại" in page and 'name="languages" value="vi"' not in page
+    r = client.post(f"/portal/l/{lesson_id}/publish", data={
+        "csrf": csrf, "languages": ["vi"], "action": "publish"})
+    assert r.status_code == 422

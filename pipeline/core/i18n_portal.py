@@ -31,6 +31,8 @@ PORTAL: dict[str, tuple[str, str]] = {
     "lang_review": ("đang duyệt: {done}/{total} câu", "in review: {done}/{total} cues"),
     "lang_source": ("bản gốc, chưa có video cuối", "source language, no final video yet"),
     "lang_none": ("chưa có bản dịch", "no translation yet"),
+    "lang_stale": ("cần chạy lại: bài đã sửa sau lần chạy cuối",
+                   "needs a new run: the lesson changed after its last run"),
     "lesson_title": ("Tên bài học (tiếng Việt)", "Lesson title (Vietnamese)"),
     "team": ("Nhóm", "Team"),
     "languages": ("Ngôn ngữ", "Languages"),

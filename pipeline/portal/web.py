@@ -17,6 +17,7 @@ from starlette.concurrency import run_in_threadpool
 from pipeline.core.i18n_portal import PORTAL
 from pipeline.core.runs import RunInfo
 from pipeline.core.text import without_paths
+from pipeline.ingest import changed_since_ingest
 from pipeline.portal import web_actions, web_upload
 from pipeline.portal.context import Portal, PortalOptions, editor, editor_lesson, portal_of
 from pipeline.portal.lessons import (
@@ -58,21 +59,27 @@ def _runs(request: Request, lesson_id: str) -> list[RunInfo]:
 def language_states(request: Request, lesson_id: str, languages: tuple[str, ...],
                     files: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Per language (the source first, then the targets): review progress, approval,
-    final and draft present."""
-    ctx = ctx_of(request)
+    final and draft present, and whether it can be published now."""
+    ctx, portal = ctx_of(request), portal_of(request)
     source = ctx.registry.source.code
     known = ctx.store.lesson(lesson_id) is not None
+    # The script, lesson.toml or recording changed after the last run: its finals are old.
+    stale = changed_since_ingest(portal.opts.lessons_dir / lesson_id,
+                                 portal.opts.settings.lesson_out(lesson_id))
     rows = []
     for lang in dict.fromkeys((source, *languages)):
         done, total = ctx.store.progress(lesson_id, lang) if known else (0, 0)
         approved = lang == source or (known and ctx.store.is_approved(lesson_id, lang))
         finals = [f for f in files if f["lang"] == lang and not f["draft"]]
         drafts = [f for f in files if f["lang"] == lang and f["draft"]]
-        state = ("final" if finals and approved else "source" if lang == source
+        outdated = stale and (bool(finals) or approved or total > 0)
+        state = ("stale" if outdated else "final" if finals and approved
+                 else "source" if lang == source
                  else "approved" if approved else "review" if total else "none")
         rows.append({"lang": lang, "name": lang_name(request, lang), "done": done,
                      "total": total, "approved": approved, "finals": len(finals),
-                     "drafts": len(drafts), "state": state, "source": lang == source})
+                     "drafts": len(drafts), "state": state, "source": lang == source,
+                     "publishable": approved and bool(finals) and not stale})
     return rows
 
 
@@ -128,7 +135,7 @@ def lesson_view(request: Request, lesson_id: str, status: int = 200, error: str 
         busy=any(r.kind != "publish" and r.state in web_actions.BUSY for r in runs),
         launcher=ctx_of(request).opts.runs is not None, files=files, states=states,
         deviations=deviations(out), script=script, error=error, message=message,
-        publishable=[s for s in states if s["approved"] and s["finals"]],
+        publishable=[s for s in states if s["publishable"]],
         bundle_mb=f"{bundle.stat().st_size / 1048576:.1f}" if bundle else "",
         accept=",".join("." + x for x in RECORDING_TYPES))
 

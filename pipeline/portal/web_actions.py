@@ -306,7 +306,7 @@ async def publish(request: Request, lesson_id: str) -> Response:
     meta = lesson_meta(portal.opts.lessons_dir / lesson_id)
     files = previews(portal.opts.settings.lesson_out(lesson_id))
     states = language_states(request, lesson_id, meta.languages if meta else (), files)
-    ready = {s["lang"] for s in states if s["approved"] and s["finals"]}
+    ready = {s["lang"] for s in states if s["publishable"]}
     chosen = [str(x) for x in form.getlist("languages")]
     if not chosen or not set(chosen) <= ready:
         return lesson_view(request, lesson_id, 422, t("portal.bad_publish", ui_of(request)))
