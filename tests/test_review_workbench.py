@@ -185,6 +185,21 @@ def test_still_draws_the_current_text_small(env: tuple[TestClient, ReviewStore,
     assert np.abs(a[h * 2 // 3:] - c[h * 2 // 3:]).mean() > 3
 
 
+
+def test_previews_of_typed_text_do_not_pile_up(env: tuple[TestClient, ReviewStore, WebOptions],
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    from pipeline.review import cue_media
+
+    client, _, opts = env
+    monkeypatch.setattr(cue_media, "STILLS_PER_CUE", 2)
+    login(client, "mai")
+    base = f"/l/{LESSON}/hmn/c/{key(1)}/still.webp"
+    for word in ("Ib", "Ob", "Peb", "Plaub"):
+        assert client.get(base + "?text=" + word).status_code == 200
+    kept = list((opts.out_dir / LESSON / cue_media.FOLDER).glob(f"still-hmn-{key(1)}-*.webp"))
+    assert len(kept) == 2
+
+
 # --- queue ---------------------------------------------------------------------------
 
 

@@ -9,6 +9,8 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import threading
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -29,6 +31,11 @@ CLIP_MARGIN_MS = 300
 #: Opus bit rate of a clip: speech stays clear, a 4 s clip weighs about 6 KB.
 CLIP_BITRATE = "12k"
 FOLDER = "review-media"
+#: ffmpeg runs for clips and stills at once in one web process (others wait their turn):
+#: a burst of page views cannot take every core of the server.
+_BUILDS = threading.BoundedSemaphore(2)
+#: Stills kept per cue and language (the current text and recent previews of typed text).
+STILLS_PER_CUE = 6
 
 
 @dataclass(frozen=True)
@@ -82,7 +89,7 @@ def build_clip(media: LessonMedia, key: str, start_ms: int, end_ms: int) -> Path
     dst = media.folder / f"clip-{key}-{start}-{end}.opus"
     if dst.is_file():
         return dst
-    with atomic_path(dst) as part:
+    with _BUILDS, atomic_path(dst) as part:
         run_ffmpeg(["-ss", f"{start / 1000:.3f}", "-t", f"{(end - start) / 1000:.3f}",
                     "-i", str(media.audio), "-vn", "-map_metadata", "-1", "-ac", "1",
                     "-c:a", "libopus", "-b:a", CLIP_BITRATE, "-application", "voip",
@@ -115,6 +122,21 @@ def build_still(media: LessonMedia, lang: Language, key: str, at_ms: int, text: 
         ensure_ascii=False).encode("utf-8")).hexdigest()[:20]
     dst = media.folder / f"still-{lang.code}-{key}-{digest}.webp"
     if not dst.is_file():
-        render_still(media.recording, at_ms / 1000, text, lang, _layout(media), dst,
-                     protected)
+        with _BUILDS:
+            render_still(media.recording, at_ms / 1000, text, lang, _layout(media), dst,
+                         protected)
+        _keep_newest(media.folder.glob(f"still-{lang.code}-{key}-*.webp"), STILLS_PER_CUE)
     return dst
+
+
+def _keep_newest(paths: Iterable[Path], keep: int) -> None:
+    """Remove all but the ``keep`` most recently built of ``paths`` (previews of typed
+    text would otherwise pile up, one file per text tried)."""
+    def built(p: Path) -> float:
+        try:
+            return p.stat().st_mtime
+        except OSError:
+            return 0.0
+
+    for old in sorted(paths, key=built, reverse=True)[keep:]:
+        old.unlink(missing_ok=True)
