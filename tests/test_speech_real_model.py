@@ -51,3 +51,33 @@ def test_base_model_recovers_script_syllables(tmp_path: Path, registry: Registry
     assert exact >= MIN_RECOVERED, f"{exact:.2f} of the script's syllables recovered"
     assert toneless >= MIN_RECOVERED_TONELESS, f"{toneless:.2f} recovered tones aside"
     assert not [u for u in transcript.unusable if u[2] == "loop"]
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not (BASE / "model.bin").is_file(),
+                    reason=f"{BASE} is missing: run `make whisper-base` (make test builds it)")
+def test_openai_checkpoint_is_the_same_network(tmp_path: Path) -> None:
+    """scripts/whisper_ct2_to_openai.py gives openai-whisper the CTranslate2 network itself:
+    on the same log-mel input both encoders agree and both detect the same language
+    probabilities. (Their transcripts differ because each backend has its own mel front
+    end and decoding loop, not because the weights differ.)"""
+    import ctranslate2
+    import numpy as np
+    import torch
+    import whisper
+
+    run_script("whisper_ct2_to_openai.py", str(BASE), str(tmp_path / "base.pt"))
+    model = whisper.load_model(str(tmp_path / "base.pt"), device="cpu")
+    rng = np.random.default_rng(3)
+    audio = (0.1 * np.sin(np.arange(16000 * 8) * 2 * np.pi * 220 / 16000)
+             * rng.uniform(0.2, 1.0, 16000 * 8)).astype(np.float32)
+    mel = whisper.log_mel_spectrogram(torch.from_numpy(whisper.pad_or_trim(audio)))
+    ct2 = ctranslate2.models.Whisper(str(BASE), device="cpu", compute_type="float32")
+    features = ctranslate2.StorageView.from_array(mel.numpy()[None])
+    ct2_probs = dict(ct2.detect_language(features)[0])
+    with torch.no_grad():
+        _, probs = model.detect_language(mel[None])
+        encoded = model.encoder(mel[None]).numpy()
+    assert np.abs(np.array(ct2.encode(features, to_cpu=True)) - encoded).max() < 1e-2
+    for code in ("vi", "en", "zh", "th"):
+        assert abs(ct2_probs[f"<|{code}|>"] - probs[0][code]) < 1e-3
