@@ -30,7 +30,7 @@ from typing import Any, cast
 
 from pipeline.core.config import Settings, load_settings
 from pipeline.core.errors import CaunoiError
-from pipeline.core.i18n import t
+from pipeline.core.i18n import UI_LANGUAGES, t
 from pipeline.core.i18n_portal import PORTAL
 from pipeline.core.runs import RUN_KINDS, RunInfo, RunKind, RunLauncher, RunState
 from pipeline.core.storage import atomic_write_json
@@ -93,10 +93,21 @@ def _settings_json(settings: Settings) -> dict[str, Any]:
     return out
 
 
+def _said(text: Callable[[str | None], str]) -> dict[str, Any]:
+    """A run message in every UI language (the pages show each user theirs) and in the
+    process's own ("message": logs, the CLI)."""
+    return {"message": text(None), "messages": {lang: text(lang) for lang in UI_LANGUAGES}}
+
+
+def _say(key: str, **values: object) -> dict[str, Any]:
+    return _said(lambda lang: t(key, lang, **values))
+
+
 def _info(data: dict[str, Any]) -> RunInfo:
     return RunInfo(run_id=str(data["run_id"]), kind=cast(RunKind, data["kind"]),
                    lesson_id=str(data["lesson_id"]), state=cast(RunState, data["state"]),
                    language=data.get("language"), message=str(data.get("message", "")),
+                   messages={str(k): str(v) for k, v in dict(data.get("messages", {})).items()},
                    steps=dict(data.get("steps", {})), started_at=data.get("started_at"),
                    ended_at=data.get("ended_at"))
 
@@ -126,7 +137,7 @@ class EmbeddedLauncher:
         folder = _runs_dir(self.out_dir, lesson_id)
         data: dict[str, Any] = {
             "run_id": run_id, "kind": kind, "lesson_id": lesson_id, "language": language,
-            "state": "queued", "message": t("portal.run_queued"), "created_at": time.time(),
+            "state": "queued", **_say("portal.run_queued"), "created_at": time.time(),
             "steps": {s: "pending" for s in STEP_NAMES} if kind != "publish" else {},
             "params": dict(params or {}), "out_dir": str(self.out_dir),
             "lessons_dir": str(self.lessons_dir), "settings": _settings_json(self.settings)}
@@ -178,7 +189,7 @@ class EmbeddedLauncher:
         elif process_alive(int(pid["pid"]), str(pid["start"])):
             return data
         steps = {k: ("failed" if v == "running" else v) for k, v in data["steps"].items()}
-        return data | {"state": "failed", "message": t("portal.run_lost"), "steps": steps,
+        return data | {"state": "failed", **_say("portal.run_lost"), "steps": steps,
                        "ended_at": data.get("ended_at") or time.time()}
 
     def stop_children(self) -> None:
@@ -244,7 +255,7 @@ def _executor(rf: _RunFile) -> Callable[..., list[Any]]:
     return execute
 
 
-def _produce(rf: _RunFile, settings: Settings, lesson_dir: Path) -> str:
+def _produce(rf: _RunFile, settings: Settings, lesson_dir: Path) -> dict[str, Any]:
     from pipeline.steps import ProduceOptions, produce
 
     params = rf.data["params"]
@@ -256,19 +267,23 @@ def _produce(rf: _RunFile, settings: Settings, lesson_dir: Path) -> str:
         # Editors read this: the step's name and what happened, never paths or commands.
         log.info("%s: %s%s", stage, "skipped " if skipped else "", detail)
         name, _, what = stage.partition("-")  # "render-hmn-compat": the step, then what
-        label = t(f"portal.stepname_{name}") if f"stepname_{name}" in PORTAL else name
-        label += f" ({what})" if what else ""
-        rf.update(message=f"{label}: " + t("portal.step_reused" if skipped
-                                           else "portal.step_finished"))
+
+        def line(lang: str | None) -> str:
+            label = t(f"portal.stepname_{name}", lang) if f"stepname_{name}" in PORTAL else name
+            label += f" ({what})" if what else ""
+            return f"{label}: " + t("portal.step_reused" if skipped
+                                    else "portal.step_finished", lang)
+
+        rf.update(**_said(line))
 
     result = produce(lesson_dir, ProduceOptions(settings, languages, profiles), report,
                      _executor(rf))
     if result.pending_languages:
-        return t("step.awaiting", langs=", ".join(result.pending_languages))
-    return t("portal.run_produced", n=len(result.files))
+        return _say("step.awaiting", langs=", ".join(result.pending_languages))
+    return _say("portal.run_produced", n=len(result.files))
 
 
-def _publish(rf: _RunFile, settings: Settings) -> str:
+def _publish(rf: _RunFile, settings: Settings) -> dict[str, Any]:
     from pipeline.steps.options import publish_options
 
     params, lesson_out = rf.data["params"], settings.lesson_out(rf.data["lesson_id"])
@@ -282,7 +297,7 @@ def _publish(rf: _RunFile, settings: Settings) -> str:
         bundle = make_bundle([lesson_out], langs, str(params.get("profile") or "compat"),
                              dst / rf.data["lesson_id"], opts)
         log.info("bundle %s", bundle.zip)
-        return t("portal.run_bundled")
+        return _say("portal.run_bundled")
     from pipeline.publish.targets import publish
 
     target = str(params.get("target") or settings.out_dir / "published")
@@ -290,7 +305,7 @@ def _publish(rf: _RunFile, settings: Settings) -> str:
                             hls=bool(params.get("hls")))
     result = publish(lesson_out, target, popts)
     log.info("published %d files to %s", len(result.files), target)
-    return t("portal.run_published", n=len(result.files))
+    return _say("portal.run_published", n=len(result.files))
 
 
 def _run(rf: _RunFile) -> None:
@@ -302,19 +317,19 @@ def _run(rf: _RunFile) -> None:
     with open(lock_path, "a+b") as lock:
         # One run at a time on this machine; until the lock is ours the run is "queued".
         fcntl.flock(lock, fcntl.LOCK_EX)
-        rf.update(state="running", started_at=time.time(), message=t("portal.run_started"))
+        rf.update(state="running", started_at=time.time(), **_say("portal.run_started"))
         try:
-            message = (_publish(rf, settings) if data["kind"] == "publish"
-                       else _produce(rf, settings, lesson_dir))
+            said = (_publish(rf, settings) if data["kind"] == "publish"
+                    else _produce(rf, settings, lesson_dir))
         except CaunoiError as e:
             log.info("run %s failed: %s", data["run_id"], e)
-            rf.update(state="failed", message=e.message(), ended_at=time.time())
+            rf.update(state="failed", **_said(e.message), ended_at=time.time())
             return
         except Exception:
             log.exception("run %s failed", data["run_id"])
-            rf.update(state="failed", message=t("internal_error"), ended_at=time.time())
+            rf.update(state="failed", **_say("internal_error"), ended_at=time.time())
             return
-        rf.update(state="done", message=message, ended_at=time.time())
+        rf.update(state="done", **said, ended_at=time.time())
 
 
 def main(argv: list[str]) -> int:

@@ -45,6 +45,9 @@ def test_one_run_at_a_time_queued_then_failed_with_a_sentence(
         fcntl.flock(held, fcntl.LOCK_EX)  # another run holds the machine
         first = embedded.start("publish", "nothing-here", params={"languages": ["hmn"]})
         assert first.state == "queued"
+        # Every message in both UI languages: each user reads theirs.
+        queued = embedded.runs("nothing-here")[0].messages
+        assert set(queued) == {"vi", "en"} and queued["vi"] != queued["en"]
         time.sleep(1.5)
         assert embedded.runs("nothing-here")[0].state == "queued"
         # The same run asked again is the same run, not a second one.
@@ -55,6 +58,7 @@ def test_one_run_at_a_time_queued_then_failed_with_a_sentence(
     assert done.state == "failed" and done.ended_at is not None
     # The publish step's own sentence (no manifest yet), not a traceback.
     assert done.message and "Traceback" not in done.message
+    assert done.messages["vi"] != done.messages["en"] and done.message in done.messages.values()
     state = embedded.out_dir / "nothing-here" / ".state" / "runs" / f"{first.run_id}.json"
     assert state.is_file()
 
@@ -72,7 +76,8 @@ def test_a_killed_run_is_not_running_forever(embedded: EmbeddedLauncher) -> None
         after = embedded.runs("killed-lesson")[0]
         fcntl.flock(held, fcntl.LOCK_UN)
     assert after.state == "failed" and after.finished
-    assert "dừng bất thường" in after.message or "stopped unexpectedly" in after.message
+    assert "dừng bất thường" in after.messages["vi"]
+    assert "stopped unexpectedly" in after.messages["en"]
 
 
 def test_a_state_file_of_a_vanished_process_reads_failed(embedded: EmbeddedLauncher) -> None:

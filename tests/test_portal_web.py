@@ -45,7 +45,9 @@ class RecordingLauncher:
     def runs(self, lesson_id: str) -> list[RunInfo]:
         return [RunInfo(str(i), k, lesson_id, "running", steps={"ingest": "done",
                                                                  "audio": "running"},
-                        message="Không đọc được /srv/caunoi/out/x/audio/narration.wav")
+                        message="Không đọc được /srv/caunoi/out/x/audio/narration.wav",
+                        messages={"vi": "Không đọc được /srv/caunoi/out/x/audio/narration.wav",
+                                  "en": "Cannot read /srv/caunoi/out/x/audio/narration.wav"})
                 for i, (k, lid, _) in enumerate(self.started) if lid == lesson_id][::-1]
 
 
@@ -158,6 +160,9 @@ def test_chunked_upload_is_checked_and_its_sentences_shown_before_any_run(
     # Run messages name files, never the server's folders (page and progress poll).
     assert status["runs"][0]["message"] == "Không đọc được narration.wav"
     assert "narration.wav" in page and "/srv/" not in page
+    english = client.get(f"/portal/l/{lesson_id}/status.json?ui=en")
+    assert english.json()["runs"][0]["message"] == "Cannot read narration.wav"
+    assert "/srv/" not in english.text
 
 
 def test_interrupted_upload_resumes_from_the_last_verified_byte(

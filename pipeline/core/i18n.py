@@ -15,6 +15,8 @@ __all__ = ["BUNDLE", "CATALOG", "CLI", "PORTAL", "QA", "REVIEW", "STEPS", "WEB",
            "t", "ui_language"]
 
 _UI_LANG: str | None = None
+#: The languages every message exists in.
+UI_LANGUAGES = ("vi", "en")
 
 
 def set_ui_language(lang: str | None) -> None:

@@ -36,6 +36,8 @@ class RunInfo:
     # One line for people (already in the UI language where the launcher can; else the
     # step or error sentence the run reported).
     message: str = ""
+    # The same line in each UI language, when the launcher can say it so ({"vi": ..., "en": ...}).
+    messages: dict[str, str] = field(default_factory=dict)
     # Per-step progress: step name -> "done" | "running" | "pending" | "failed".
     steps: dict[str, str] = field(default_factory=dict)
     started_at: float | None = None

@@ -53,7 +53,9 @@ def _runs(request: Request, lesson_id: str) -> list[RunInfo]:
     """The lesson's runs; their messages name files, never the server's folders."""
     runs = ctx_of(request).opts.runs
     found = runs.runs(lesson_id) if runs is not None else []
-    return [replace(r, message=without_paths(r.message)) for r in found]
+    ui = ui_of(request)
+    return [replace(r, message=without_paths(r.messages.get(ui, r.message)), messages={})
+            for r in found]
 
 
 def language_states(request: Request, lesson_id: str, languages: tuple[str, ...],
