@@ -6,7 +6,9 @@ telephone-band voice through a codec); a sentence must never be called skipped b
 detector did not hear it. When the background between words is steady (room tone, line
 noise), the energy detector is reliable, and its regions are added to Silero's; when Silero
 finds much less speech than the script needs, they are added too (music beds included: the
-aligner then leaves unmatched stretches as ad-libs rather than losing sentences)."""
+aligner then leaves unmatched stretches as ad-libs rather than losing sentences). The energy
+regions' edges are pulled in to where the speech band (1–3.4 kHz) is loud: a music note or a
+reverberation tail as loud as the voice but below that band no longer extends a region."""
 
 from __future__ import annotations
 
