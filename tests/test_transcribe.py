@@ -79,3 +79,37 @@ def test_times_are_clamped_to_the_wav(rate: int, tmp_path: Path, tiny_models: Pa
     got = transcribe(wav, opts)
     assert [(s.start_ms, s.end_ms) for s in got.segments] == [(0, 900), (1500, 2000)]
     assert [(w.start_ms, w.end_ms) for w in got.words] == [(0, 300), (450, 450), (2000, 2000)]
+
+
+
+def test_openai_whisper_decodes_on_the_cpu_threads_asked(
+        tiny_models: Path, short_lesson: Path, registry: Registry, settings: Settings,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """``cpu_threads`` reaches torch for openai-whisper, as it reaches faster-whisper (the
+    real tiny model decodes; its thread count is read as each decoding starts)."""
+    import torch
+
+    import pipeline.speech.transcribe as module
+
+    seen: list[int] = []
+    real = module._openai_model
+
+    class Recording:
+        def __init__(self, model: Any) -> None:
+            self.model = model
+
+        def transcribe(self, *args: Any, **kwargs: Any) -> Any:
+            seen.append(torch.get_num_threads())
+            return self.model.transcribe(*args, **kwargs)
+
+    monkeypatch.setattr(module, "_openai_model", lambda p, d: Recording(real(p, d)))
+    before = torch.get_num_threads()
+    wanted = 1 if before != 1 else 2
+    ingested = ingest(short_lesson, registry, IngestOptions(out_dir=settings.out_dir))
+    opts = TranscribeOptions(backend="openai-whisper", model="tiny-random",
+                             model_dir=tiny_models, temperatures=(0.0,), cpu_threads=wanted)
+    try:
+        transcribe(ingested.audio_wav, opts, ingested.audio_sha256)
+    finally:
+        torch.set_num_threads(before)
+    assert seen and set(seen) == {wanted}

@@ -51,7 +51,7 @@ class TranscribeOptions:
     # Decoding chunks: longest chunk, and the pause that always ends one.
     max_chunk_ms: int = 28_000
     split_pause_ms: int = 1_500
-    # CPU threads for faster-whisper (0: its default).
+    # CPU threads for either backend (0: the library's default).
     cpu_threads: int = 0
 
 
@@ -98,6 +98,16 @@ def _openai_model(path: str, device: str) -> Any:
     return whisper.load_model(path, device=device)
 
 
+def _torch_threads(n: int) -> None:
+    """openai-whisper decodes with torch: on ``n`` CPU threads (0: torch's default), as
+    faster-whisper is given ``cpu_threads``."""
+    if n > 0:
+        import torch
+
+        if torch.get_num_threads() != n:
+            torch.set_num_threads(n)
+
+
 @lru_cache(maxsize=2)
 def _faster_model(path: str, device: str, compute_type: str, cpu_threads: int) -> Any:
     from faster_whisper import WhisperModel
@@ -116,6 +126,7 @@ class OpenAIWhisper(Backend):
     single_file = True
 
     def run(self, path: Path, audio: Any, opts: TranscribeOptions) -> list[TranscriptSegment]:
+        _torch_threads(opts.cpu_threads)
         model = _openai_model(str(path), opts.device)
 
         def decode(temperatures: tuple[float, ...]) -> dict[str, Any]:

@@ -21,8 +21,8 @@ from pipeline.core.media import iter_wav_blocks, wav_info
 
 log = logging.getLogger("caunoi.vad")
 
-__all__ = ["VadOptions", "energy_regions", "silero_regions", "speech_regions",
-           "wav_frame_db", "wav_speech_regions"]
+__all__ = ["VadOptions", "band_db", "energy_regions", "loud_frames", "silero_regions",
+           "speech_regions", "wav_frame_db", "wav_speech_regions"]
 
 #: Silero's window (samples at 16 kHz) and the samples of context it sees before each one.
 _WINDOW, _CONTEXT = 512, 64
@@ -75,6 +75,33 @@ def _blocks_db(blocks: Iterable[np.ndarray], rate: int, frame_ms: int) -> np.nda
             parts.append(20 * np.log10(np.maximum(rms, 1e-6)))
         carry = data[n * hop:]
     return np.concatenate(parts) if parts else np.zeros(0)
+
+
+def band_db(samples: np.ndarray, rate: int, frame_ms: int,
+            band: tuple[float, float]) -> np.ndarray:
+    """Level per frame (the frames of :func:`frame_db`) in dBFS of the ``band`` (Hz) only,
+    computed 4096 frames at a time."""
+    hop = max(1, rate * frame_ms // 1000)
+    n = samples.size // hop
+    keep = (np.fft.rfftfreq(hop, 1 / rate) >= band[0]) & (np.fft.rfftfreq(hop, 1 / rate)
+                                                           <= band[1])
+    window = np.hanning(hop)
+    parts: list[np.ndarray] = []
+    for k in range(0, n, 4096):
+        frames = samples[k * hop: min(n, k + 4096) * hop].reshape(-1, hop) * window
+        power = np.abs(np.fft.rfft(frames, axis=1)[:, keep]) ** 2
+        # Scaled like frame_db: the band's share of the mean square of the samples.
+        ms = 2 * power.sum(axis=1) / (hop * np.sum(window**2))
+        parts.append(10 * np.log10(np.maximum(ms, 1e-12)))
+    return np.concatenate(parts) if parts else np.zeros(0)
+
+
+def loud_frames(db: np.ndarray, opts: VadOptions) -> np.ndarray:
+    """Frames louder than the energy detector's threshold: ``opts.threshold`` of the way from
+    the recording's own floor (10th percentile) to its speech level (95th), at least
+    ``opts.min_dbfs``."""
+    floor, peak = np.percentile(db, 10), np.percentile(db, 95)
+    return np.asarray(db > max(opts.min_dbfs, floor + opts.threshold * (peak - floor)))
 
 
 def wav_frame_db(wav: Path, frame_ms: int) -> np.ndarray:
@@ -214,9 +241,7 @@ def energy_regions(samples: np.ndarray, rate: int,
 def _energy_db(db: np.ndarray, opts: VadOptions) -> list[tuple[int, int]]:
     if db.size == 0:
         return []
-    floor, peak = np.percentile(db, 10), np.percentile(db, 95)
-    thr = max(opts.min_dbfs, floor + opts.threshold * (peak - floor))
-    voiced = db > thr
+    voiced = loud_frames(db, opts)
     regions: list[list[int]] = []
     start = None
     for i, v in enumerate(np.append(voiced, False)):

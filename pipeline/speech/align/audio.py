@@ -6,7 +6,9 @@ telephone-band voice through a codec); a sentence must never be called skipped b
 detector did not hear it. When the background between words is steady (room tone, line
 noise), the energy detector is reliable, and its regions are added to Silero's; when Silero
 finds much less speech than the script needs, they are added too (music beds included: the
-aligner then leaves unmatched stretches as ad-libs rather than losing sentences)."""
+aligner then leaves unmatched stretches as ad-libs rather than losing sentences). The energy
+regions' edges are pulled in to where the speech band (1–3.4 kHz) is loud: a music note or a
+reverberation tail as loud as the voice but below that band no longer extends a region."""
 
 from __future__ import annotations
 
@@ -18,7 +20,14 @@ from pathlib import Path
 import numpy as np
 
 from pipeline.speech.align.features import BAND_HZ, mfcc_stream
-from pipeline.speech.vad import VadOptions, energy_regions, frame_db, speech_regions
+from pipeline.speech.vad import (
+    VadOptions,
+    band_db,
+    energy_regions,
+    frame_db,
+    loud_frames,
+    speech_regions,
+)
 
 __all__ = ["BLOCK_SECONDS", "wav_blocks", "wav_features", "wav_regions"]
 
@@ -33,6 +42,33 @@ MIN_HEARD_SHARE = 0.8
 FAST_MS_PER_SYLLABLE = 200
 #: Background steadier than this (dB, p90-p10 outside speech): energy regions are trusted.
 STEADY_DB = 6.0
+#: The speech band (Hz): upper formants and consonants, above the notes of a music bed, where
+#: a room's reverberation dies first, inside a telephone's band.
+SPEECH_BAND_HZ = (1000.0, 3400.0)
+#: An energy region's edge is pulled in to the speech band's first/last loud frame, plus
+#: this much (a word's voiced ending has little of the band).
+BAND_REACH_MS = 100
+
+
+def _trim_to_band(regions: list[tuple[int, int]], block: np.ndarray, rate: int,
+                  opts: VadOptions, reach_ms: int = BAND_REACH_MS) -> list[tuple[int, int]]:
+    """Energy regions without their edges where only the whole-band level is up (a music
+    note, a reverberation tail): each edge pulled in to ``reach_ms`` from the first/last
+    frame loud in the speech band; regions without such a frame are kept as they are."""
+    if not regions:
+        return regions
+    step = opts.frame_ms
+    up = loud_frames(band_db(block, rate, step, SPEECH_BAND_HZ), opts)
+    out = []
+    for a, b in regions:
+        on = np.flatnonzero(up[a // step: b // step])
+        if on.size == 0:
+            out.append((a, b))
+            continue
+        start = max(a, (a // step + int(on[0])) * step - reach_ms)
+        end = min(b, (a // step + int(on[-1]) + 1) * step + reach_ms)
+        out.append((start, end))
+    return out
 
 
 def wav_blocks(path: Path, seconds: int = BLOCK_SECONDS) -> Iterator[tuple[np.ndarray, int]]:
@@ -89,7 +125,8 @@ def wav_regions(path: Path, syllables: int = 0,
     for block, rate in wav_blocks(path):
         found = speech_regions(block, rate, opts)
         heard += [(a + offset, b + offset) for a, b in found]
-        energy += [(a + offset, b + offset) for a, b in energy_regions(block, rate, opts)]
+        energy += [(a + offset, b + offset) for a, b in _trim_to_band(
+            energy_regions(block, rate, opts), block, rate, opts)]
         steady.append(_steady(frame_db(block, rate, 10), found, 10))
         offset += block.size * 1000 // rate
     heard = _merge(heard, opts.min_silence_ms)

@@ -279,7 +279,12 @@ def _units(regions: list[tuple[int, int]], rough: list[int], expected_ms: list[i
     units = []
     for a, b in regions:
         first = int(np.argmin([abs(t - a) for t in rough]))
-        if b - a < 1.5 * expected_ms[first]:
+        # ... or holds a sentence start with speech before it and most of the sentence's
+        # expected speech after it (a region running on from a sentence cut by a pause).
+        clear = [t for k, t in enumerate(rough) if k
+                 and a + max(1000, 0.3 * expected_ms[k - 1]) <= t
+                 and t + max(1000, 0.8 * expected_ms[k]) <= b]
+        if b - a < 1.5 * expected_ms[first] and not clear:
             units.append((a, b))
             continue
         cuts = [t for t in rough if a + min_split_ms <= t <= b - min_split_ms]
