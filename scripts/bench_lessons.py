@@ -115,8 +115,9 @@ def sox(x: np.ndarray, tmp: Path, *effects: str, rate: int = RATE,
         out_rate: int = RATE) -> np.ndarray:
     src, dst = tmp / "sox_in.wav", tmp / "sox_out.wav"
     write_wav(src, x, rate)
-    subprocess.run(["sox", str(src), str(dst), *effects, "rate", str(out_rate)], check=True,
-                   capture_output=True)
+    # -R: sox's dither and random effects repeat, so a seed gives the same lesson every run.
+    subprocess.run(["sox", "-R", str(src), str(dst), *effects, "rate", str(out_rate)],
+                   check=True, capture_output=True)
     return read(dst)
 
 

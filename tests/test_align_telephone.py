@@ -41,3 +41,12 @@ def test_telephone_band_lesson_is_aligned(tmp_path: Path, registry: Registry) ->
     errors = boundary_errors("telephone", tmp_path, registry)
     assert float(np.median(errors)) <= 50, errors
     assert max(errors) <= 300, errors
+
+
+def test_benchmark_lessons_repeat_byte_for_byte(tmp_path: Path) -> None:
+    """A seed gives the same recording every run (figures can be compared across runs)."""
+    (tmp_path / "ta").mkdir()
+    (tmp_path / "tb").mkdir()
+    first = make_lesson("reverb", 9001, tmp_path / "a", tmp_path / "ta")[0]
+    second = make_lesson("reverb", 9001, tmp_path / "b", tmp_path / "tb")[0]
+    assert (first / "recording.wav").read_bytes() == (second / "recording.wav").read_bytes()
