@@ -94,11 +94,33 @@ def _pcm(path: Path, offset: float, tmp: Path) -> np.ndarray:
         return np.frombuffer(w.readframes(w.getnframes()), dtype="<i2").astype(np.float64)
 
 
+#: Largest delay between the narration and a decoded file that STOI alignment looks for:
+#: 100 ms at 16 kHz (an AAC encoder's priming is 1024 samples, 21 ms at 48 kHz).
+MAX_LAG = 1600
+
+
+def lag(clean: np.ndarray, degraded: np.ndarray, max_lag: int = MAX_LAG) -> int:
+    """Samples by which ``degraded`` runs late (negative: early) against ``clean``, from
+    their cross-correlation over the first 30 s."""
+    n = min(clean.size, degraded.size, 30 * 16000)
+    size = 1 << int(np.ceil(np.log2(2 * n)))
+    corr = np.fft.irfft(np.conj(np.fft.rfft(clean[:n], size)) * np.fft.rfft(degraded[:n], size),
+                        size)
+    lags = np.concatenate([np.arange(0, max_lag + 1), np.arange(-max_lag, 0)])
+    values = np.concatenate([corr[:max_lag + 1], corr[size - max_lag:]])
+    return int(lags[int(np.argmax(values))])
+
+
 def stoi(clean: np.ndarray, degraded: np.ndarray) -> float | None:
+    """STOI of ``degraded`` against ``clean`` once they are aligned: decoders trim an
+    encoder's priming differently, and an offset of 21 ms alone took an AAC 32 kb/s file
+    from 0.97 to 0.62 (the benchmark compared misaligned signals until 2026-11-27)."""
     try:
         from pystoi import stoi as _stoi
     except ImportError:
         return None
+    shift = lag(clean, degraded)
+    degraded = degraded[shift:] if shift >= 0 else np.concatenate([np.zeros(-shift), degraded])
     n = min(clean.size, degraded.size)
     return float(_stoi(clean[:n], degraded[:n], 16000, extended=False))
 

@@ -166,3 +166,16 @@ def test_quality_gates_sample_every_cue_once_when_there_are_few() -> None:
     assert sample_moments([1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0, 9.0], 5) == \
         [1.0, 3.0, 5.0, 7.0, 9.0]
     assert sample_moments([], 5) == []
+
+
+def test_draft_watermark_comes_from_the_catalogue_in_vietnamese(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from pipeline.core.i18n import t
+
+    monkeypatch.setenv("CAUNOI_UI_LANG", "en")  # the UI language does not change the video
+    layout = plan_layout(get_profile("compat"), (720, 1280))
+    ass = write_burn_ass(None, tmp_path / "b.ass", BurnSpec(font="Noto Sans", layout=layout,
+                                                            draft=True))
+    texts = [e.text for e in pysubs2.load(str(ass)) if e.style == "Watermark"]
+    assert texts == ["BẢN NHÁP"] == [t("render.draft_watermark", "vi")]
+    assert t("render.draft_watermark", "en") == "DRAFT"

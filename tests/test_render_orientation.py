@@ -185,3 +185,16 @@ def test_poster_moment_shows_the_recording(upright: RenderedFile,
     assert all(not (ms / 1000 <= t - TITLE_S <= ms / 1000 + 3.0) for ms, _ in job.chapters)
     frame, = frames_at(upright.path, [t])
     assert frame[:, :, 1].mean() > 150  # the bright app screen, not the green title card
+
+
+def test_h264_reference_frames_fit_level_30(upright: RenderedFile) -> None:
+    # -preset veryslow asks for 16 reference frames; Level 3.0 holds 8100 macroblocks of
+    # decoded pictures, so a 480×854 frame (30×54 macroblocks) may keep 5 at most.
+    trace = run_ffmpeg(["-i", str(upright.path), "-map", "0:v", "-c", "copy", "-bsf:v",
+                        "trace_headers", "-f", "null", "-"], "reading the SPS", upright.path)
+    refs = int(re.findall(r"max_num_ref_frames\s+[01]+ = (\d+)", trace)[0])
+    level = int(re.findall(r"level_idc\s+[01]+ = (\d+)", trace)[0])
+    info = probe(upright.path)
+    assert info.video is not None
+    w, h = info.video.display_size
+    assert level == 30 and 1 <= refs <= 8100 // ((w + 15) // 16 * ((h + 15) // 16))

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import os
 
-__all__ = ["BUNDLE", "CATALOG", "CLI", "PORTAL", "QA", "REVIEW", "STEPS", "WEB", "pick", "set_ui_language",
+__all__ = ["BUNDLE", "CATALOG", "CLI", "PORTAL", "QA", "RENDER", "REVIEW", "STEPS", "WEB", "pick", "set_ui_language",
            "t", "ui_language"]
 
 _UI_LANG: str | None = None
@@ -337,6 +337,12 @@ BUNDLE: dict[str, tuple[str, str]] = {
     "top": ("Lên đầu trang", "Back to the top"),
 }
 
+#: Words burned into the picture of a render (pipeline.render.burn): the video's own
+#: language is Vietnamese, whatever the UI language of the run.
+RENDER: dict[str, tuple[str, str]] = {
+    "draft_watermark": ("BẢN NHÁP", "DRAFT"),
+}
+
 #: The content-team portal's catalogue lives beside this one (this module stays short).
 from pipeline.core.i18n_portal import PORTAL  # noqa: E402
 
@@ -349,6 +355,7 @@ CATALOG: dict[str, tuple[str, str]] = {
     **{f"qa.{k}": v for k, v in QA.items()},
     **{f"review.{k}": v for k, v in REVIEW.items()},
     **{f"portal.{k}": v for k, v in PORTAL.items()},
+    **{f"render.{k}": v for k, v in RENDER.items()},
 }
 
 

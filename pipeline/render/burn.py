@@ -14,13 +14,13 @@ from pathlib import Path
 import pysubs2
 from PIL import ImageFont
 
+from pipeline.core.i18n import t
 from pipeline.render.fonts import font_file
 from pipeline.render.layout import EM_PER_ASS_SIZE, SUBTITLE_LINES, Layout
 from pipeline.speech.subtitles import SubtitleStyle, apply_style, font_runs
 
 __all__ = ["BurnSpec", "fit_lines", "write_burn_ass"]
 
-WATERMARK = "BẢN NHÁP"
 #: The watermark's ASS layer: below subtitles and banners (which are drawn over it).
 WATERMARK_LAYER = 0
 _TAGS = re.compile(r"\{[^}]*\}")
@@ -37,8 +37,10 @@ class BurnSpec:
     # (start ms, heading) of each chapter and how long its banner shows, ms.
     chapters: tuple[tuple[int, str], ...] = ()
     banner_ms: int = 3000
-    # Watermark the picture as a draft.
+    # Watermark the picture as a draft, in this language (i18n "render.draft_watermark";
+    # the video's words are Vietnamese by default, whatever the UI language).
     draft: bool = False
+    watermark_lang: str = "vi"
 
     @property
     def style(self) -> SubtitleStyle:
@@ -123,11 +125,11 @@ def _banners(subs: pysubs2.SSAFile, spec: BurnSpec) -> None:
 
 
 def _watermark(subs: pysubs2.SSAFile, spec: BurnSpec) -> None:
-    """"BẢN NHÁP" in the bottom-right corner: in the subtitle band when the layout has one,
-    else over the bottom of the picture (an upright phone's bottom bar) -- never over the
-    status and app bars at the top. It sits on a layer under the subtitles and banners, so
-    a cue's box covers it instead of being pushed up by it (libass only moves events that
-    collide on the same layer)."""
+    """The draft watermark ("BẢN NHÁP") in the bottom-right corner: in the subtitle band
+    when the layout has one, else over the bottom of the picture (an upright phone's bottom
+    bar) -- never over the status and app bars at the top. It sits on a layer under the
+    subtitles and banners, so a cue's box covers it instead of being pushed up by it
+    (libass only moves events that collide on the same layer)."""
     style = subs.styles["Default"].copy()
     style.alignment = pysubs2.Alignment.BOTTOM_RIGHT
     style.fontname, style.fontsize = "Noto Sans", max(12, spec.layout.font_size * 3 // 4)
@@ -138,7 +140,8 @@ def _watermark(subs: pysubs2.SSAFile, spec: BurnSpec) -> None:
     for ev in subs:
         ev.layer = max(ev.layer, WATERMARK_LAYER + 1)
     end = max((e.end for e in subs), default=0) + 3_600_000
-    subs.insert(0, pysubs2.SSAEvent(start=0, end=end, text=WATERMARK, style="Watermark",
+    text = t("render.draft_watermark", spec.watermark_lang)
+    subs.insert(0, pysubs2.SSAEvent(start=0, end=end, text=text, style="Watermark",
                                     layer=WATERMARK_LAYER))
 
 
