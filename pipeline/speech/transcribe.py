@@ -75,6 +75,10 @@ class Backend(ABC):
     folder: ClassVar[str] = ""
     single_file: ClassVar[bool] = False
 
+    def begin(self) -> None:
+        """Called once before a recording's chunks are decoded (sampling starts afresh)."""
+        return None
+
     @abstractmethod
     def run(self, path: Path, audio: Any, opts: TranscribeOptions) -> list[TranscriptSegment]: ...
 
@@ -108,6 +112,11 @@ def _torch_threads(n: int) -> None:
             torch.set_num_threads(n)
 
 
+#: Seed of the sampling that temperature fallback does: the same recording gives the same
+#: transcript on every run (and so the same alignment and deviation report).
+SAMPLING_SEED = 0
+
+
 @lru_cache(maxsize=2)
 def _faster_model(path: str, device: str, compute_type: str, cpu_threads: int) -> Any:
     from faster_whisper import WhisperModel
@@ -126,10 +135,13 @@ class OpenAIWhisper(Backend):
     single_file = True
 
     def run(self, path: Path, audio: Any, opts: TranscribeOptions) -> list[TranscriptSegment]:
+        import torch
+
         _torch_threads(opts.cpu_threads)
         model = _openai_model(str(path), opts.device)
 
         def decode(temperatures: tuple[float, ...]) -> dict[str, Any]:
+            torch.manual_seed(SAMPLING_SEED)
             return dict(model.transcribe(
                 audio, language=opts.language, task="transcribe", word_timestamps=True,
                 initial_prompt=opts.prompt or None,
@@ -162,6 +174,15 @@ class OpenAIWhisper(Backend):
 class FasterWhisper(Backend):
     name = "faster-whisper"
     folder = "faster-whisper"
+
+    def begin(self) -> None:
+        # CTranslate2 samples with one generator per worker thread, seeded when the thread
+        # first samples: a freshly loaded model (new threads) after the seed is set starts
+        # every recording's draws from the same place.
+        import ctranslate2
+
+        _faster_model.cache_clear()
+        ctranslate2.set_random_seed(SAMPLING_SEED)
 
     def run(self, path: Path, audio: Any, opts: TranscribeOptions) -> list[TranscriptSegment]:
         model = _faster_model(str(path), opts.device, opts.compute_type, opts.cpu_threads)
@@ -277,6 +298,7 @@ def transcribe(wav: Path, opts: TranscribeOptions, audio_sha256: str = "") -> Tr
     log.info("transcribing %s with %s (%s): %d chunks", wav.name, opts.backend, opts.model,
              len(chunks))
     backend = BACKENDS[opts.backend]()
+    backend.begin()
     segments: list[TranscriptSegment] = []
     unusable: list[tuple[int, int, str]] = []
     for a, b in chunks:
