@@ -18,7 +18,12 @@ from pipeline.render.burn import BurnSpec, fit_lines, write_burn_ass
 from pipeline.render.frames import content_frame_time
 from pipeline.render.graph import EncodeInputs, encode_command
 from pipeline.render.layout import LINE_HEIGHT, Layout, orientation_of, plan_layout
-from pipeline.render.profiles import LEVEL_30_MACROBLOCKS, PROFILES, get_profile
+from pipeline.render.profiles import (
+    AV1_LEVEL_30_BLOCKS,
+    LEVEL_30_MACROBLOCKS,
+    PROFILES,
+    get_profile,
+)
 from pipeline.render.quality import sample_moments
 from pipeline.speech.subtitles import write_subtitles
 
@@ -29,7 +34,8 @@ from pipeline.speech.subtitles import write_subtitles
     ((1000, 1000), "compat", (480, 480)),  # square stays square
     ((1281, 721), "compat", (852, 480)),   # odd sizes give even frames
     ((1280, 720), "tiny", (640, 360)),
-    ((1000, 1000), "modern", (480, 480)),
+    ((1000, 1000), "modern", (540, 540)),
+    ((1280, 720), "modern", (960, 540)),
 ])
 def test_frame_follows_orientation(source: tuple[int, int], profile: str,
                                    size: tuple[int, int]) -> None:
@@ -44,9 +50,9 @@ def test_frames_are_even_and_within_the_level(source: tuple[int, int], profile: 
     p = get_profile(profile)
     layout = plan_layout(p, source)
     assert layout.width % 2 == 0 and layout.height % 2 == 0
-    if p.max_macroblocks:
-        mbs = math.ceil(layout.width / 16) * math.ceil(layout.height / 16)
-        assert mbs <= p.max_macroblocks == LEVEL_30_MACROBLOCKS
+    level = AV1_LEVEL_30_BLOCKS if profile == "modern" else LEVEL_30_MACROBLOCKS
+    mbs = math.ceil(layout.width / 16) * math.ceil(layout.height / 16)
+    assert mbs <= p.max_macroblocks == level  # every video profile states its level's limit
     # Upright stays upright; the recording keeps its shape (no pillarbox strip).
     _, _, w, h = layout.content
     assert (layout.height > layout.width) == (source[1] > source[0])

@@ -160,7 +160,7 @@ def test_audio_profile_gives_mp3_beside_opus(phone: dict[str, Path]) -> None:
     ("1080x2400", "compat", (432, 960)),   # tall phone: Level 3.0 limits the frame
     ("1280x720", "compat", (854, 480)),    # landscape stays landscape
     ("720x720", "compat", (480, 480)),     # square stays square
-    ("720x1280", "modern", (480, 950)),    # upright with a subtitle band below
+    ("720x1280", "modern", (540, 1066)),   # upright with a subtitle band below
     ("720x1280", "tiny", (360, 712)),
 ])
 def test_other_shapes(tmp_path: Path, registry: Registry, size: str, profile: str,
