@@ -10,6 +10,7 @@ The segmenter inserts every line break itself (libass only wraps at spaces).
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import logging
 from dataclasses import dataclass
@@ -199,9 +200,16 @@ def segment(alignment: Alignment, lang: Language,
     return _fix_timing(cues, rules)
 
 
+def _spare(cue: Cue, rules: ReadingRules) -> int:
+    """Time ``cue`` can give up and still be readable and at least ``min_cue_ms`` long."""
+    need = max(rules.min_cue_ms, int(1000 * graphemes(cue.text) / rules.max_cps) + 1)
+    return cue.end_ms - cue.start_ms - need
+
+
 def _fix_timing(cues: list[Cue], rules: ReadingRules) -> list[Cue]:
     """Keep the gap between cues and stretch short cues into free time after them."""
     fixed: list[Cue] = []
+    cues = list(cues)
     for i, cue in enumerate(cues):
         start, end = cue.start_ms, cue.end_ms
         limit = cues[i + 1].start_ms - rules.min_gap_ms if i + 1 < len(cues) else None
@@ -210,6 +218,20 @@ def _fix_timing(cues: list[Cue], rules: ReadingRules) -> list[Cue]:
         want = min(want, start + rules.max_cue_ms)
         end = want if limit is None else min(want, limit)
         end = max(end, start + 1)
+        short = rules.min_cue_ms - (end - start)
+        if short > 0 and i + 1 < len(cues) and cues[i + 1].sentence_index == cue.sentence_index:
+            # No room after it: the next part of the same sentence starts later, as far as
+            # that one stays readable and at least min_cue_ms long.
+            nxt = cues[i + 1]
+            move = min(short, max(0, _spare(nxt, rules)))
+            cues[i + 1] = dataclasses.replace(nxt, start_ms=nxt.start_ms + move)
+            end += move
+            short -= move
+        if short > 0 and fixed and fixed[-1].sentence_index == cue.sentence_index:
+            # ... or the part before it ends earlier.
+            move = min(short, max(0, _spare(fixed[-1], rules)))
+            fixed[-1] = dataclasses.replace(fixed[-1], end_ms=fixed[-1].end_ms - move)
+            start -= move
         fixed.append(Cue(index=i, sentence_index=cue.sentence_index, start_ms=start, end_ms=end,
                          lines=cue.lines, id=cue.id, part=cue.part))
     return fixed
