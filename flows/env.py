@@ -19,12 +19,21 @@ import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 from pipeline.core.errors import CaunoiError
 
-__all__ = ["PrefectServerError", "configure_prefect_env", "free_port", "quiet_console_tracebacks",
-           "start_embedded_server", "stop_embedded_server"]
+__all__ = [
+    "PrefectServerError",
+    "configure_prefect_env",
+    "free_port",
+    "quiet_console_tracebacks",
+    "serve_app",
+    "start_embedded_server",
+    "stop_embedded_server",
+]
 
 #: Seconds to wait for the temporary server (PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS
 #: overrides; Prefect's own default of 20 s is too short on a busy 2-core machine).
@@ -93,6 +102,28 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
+
+
+@contextlib.contextmanager
+def serve_app(app: Any) -> Iterator[str]:
+    """A real uvicorn server for the ASGI ``app`` on a free local port, in a thread, for
+    tests and benchmarks; yields its URL and stops it on exit."""
+    import threading
+
+    import uvicorn
+
+    srv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=free_port(),
+                                        log_level="warning", workers=1))
+    thread = threading.Thread(target=srv.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not srv.started and time.monotonic() < deadline:
+        time.sleep(0.05)
+    try:
+        yield f"http://127.0.0.1:{srv.config.port}"
+    finally:
+        srv.should_exit = True
+        thread.join(timeout=10)
 
 
 def start_embedded_server() -> str:

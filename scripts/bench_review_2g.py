@@ -30,7 +30,6 @@ import re
 import shutil
 import sys
 import tempfile
-import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -46,9 +45,7 @@ NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 
 @contextmanager
 def _server(out: Path, db: Path, lang: str, typed: str = "") -> Iterator[str]:
-    import uvicorn
-
-    from flows.env import free_port
+    from flows.env import serve_app
     from pipeline.core.config import Settings
     from pipeline.core.languages import load_registry
     from pipeline.review.store import ReviewStore
@@ -63,17 +60,10 @@ def _server(out: Path, db: Path, lang: str, typed: str = "") -> Iterator[str]:
     app = create_app(store, load_registry(settings.glossary_dir), WebOptions(
         out_dir=out, secret="b" * 40, glossary_dir=settings.glossary_dir,
         tm_dir=db.parent / "tm"))
-    port = free_port()
-    srv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=srv.run, daemon=True)
-    thread.start()
-    while not srv.started:
-        time.sleep(0.05)
     try:
-        yield f"http://127.0.0.1:{port}"
+        with serve_app(app) as url:
+            yield url
     finally:
-        srv.should_exit = True
-        thread.join(timeout=10)
         store.engine.dispose()
 
 

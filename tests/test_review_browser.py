@@ -12,11 +12,11 @@ from typing import Any
 
 import pytest
 
+from flows.env import serve_app
 from pipeline.core.languages import Registry
 from pipeline.review.store import ReviewStore
 from pipeline.review.web import WebOptions, create_app
 from pipeline.translate.tm import TranslationMemory
-from tests.test_review_live import serve_app
 from tests.test_review_workbench import LESSON, PASSWORD, SOURCES, fill_store, key
 from tests.test_review_workbench import media_out as media_out
 

@@ -11,15 +11,12 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
 
 import httpx
 import pytest
-import uvicorn
 
-from flows.env import free_port
+from flows.env import serve_app
 from pipeline.core.config import PROJECT_ROOT
 from pipeline.core.languages import Registry
 from pipeline.core.types import Cue
@@ -34,23 +31,6 @@ N_CUES = 6
 
 
 db_url, pg_server = dbs.db_url, dbs.pg_server
-
-
-@contextmanager
-def serve_app(app: Any) -> Iterator[str]:
-    """A real uvicorn server for ``app`` on a free local port, in a thread; yields its URL."""
-    srv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=free_port(),
-                                        log_level="warning", workers=1))
-    thread = threading.Thread(target=srv.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not srv.started and time.monotonic() < deadline:
-        time.sleep(0.05)
-    try:
-        yield f"http://127.0.0.1:{srv.config.port}"
-    finally:
-        srv.should_exit = True
-        thread.join(timeout=10)
 
 
 @pytest.fixture
