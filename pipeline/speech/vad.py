@@ -83,8 +83,8 @@ def band_db(samples: np.ndarray, rate: int, frame_ms: int,
     computed 4096 frames at a time."""
     hop = max(1, rate * frame_ms // 1000)
     n = samples.size // hop
-    keep = (np.fft.rfftfreq(hop, 1 / rate) >= band[0]) & (np.fft.rfftfreq(hop, 1 / rate)
-                                                           <= band[1])
+    freqs = np.fft.rfftfreq(hop, 1 / rate)
+    keep = (freqs >= band[0]) & (freqs <= band[1])
     window = np.hanning(hop)
     parts: list[np.ndarray] = []
     for k in range(0, n, 4096):
