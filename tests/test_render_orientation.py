@@ -34,9 +34,9 @@ CUES = [Cue(0, 0, 700, 4200, ("Bấm vào biểu tượng VNeID", "để mở �
 TITLE_S = 2.0
 
 
-def _lesson(root: Path, name: str, *args: str) -> Path:
-    run_script("make_phone_lesson.py", "--out", str(root), "--id", name, "--sentences", "2",
-               *args)
+def _lesson(root: Path, name: str, *args: str, sentences: int = 2) -> Path:
+    run_script("make_phone_lesson.py", "--out", str(root), "--id", name, "--sentences",
+               str(sentences), *args)
     return root / name / "recording.mp4"
 
 
@@ -119,6 +119,21 @@ def test_rerender_is_byte_identical(upright: RenderedFile, phone: dict[str, Path
     again = render(_job(phone, "compat", "upright-compat-again"),
                    RenderOptions(title_card_s=TITLE_S, quality_gates=False))
     assert _sha(again.path) == _sha(upright.path)
+
+
+@pytest.mark.slow
+def test_a_whole_lesson_rerenders_byte_identically(registry: Registry, tmp_path: Path,
+                                                   threads: int = 1) -> None:
+    # The 2-cue fixture above repeated with 2 x264 threads nearly always; this 42 s lesson
+    # (11 sentences, still screens between taps) gave 8 different compat files in 12.
+    rec = _lesson(tmp_path, "long", "--size", "720x1280", "--fps", "60", "--rotate", "90",
+                  "--seed", "7", sentences=11)
+    work = {"root": tmp_path, "recording": rec, "ass": tmp_path / "vi.ass",
+            "audio": normalise_audio(rec, tmp_path / "norm.wav")}
+    write_subtitles(CUES, registry.get("vi"), tmp_path)
+    opts = RenderOptions(title_card_s=TITLE_S, quality_gates=False, threads=threads)
+    shas = {_sha(render(_job(work, "compat", f"whole-{i}"), opts).path) for i in range(4)}
+    assert len(shas) == 1
 
 
 @pytest.mark.parametrize("profile", ["tiny", "modern", "audio"])

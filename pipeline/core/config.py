@@ -72,7 +72,8 @@ class Settings:
     # so more than the machine's cores only slows each down (0 = number of cores).
     parallel_jobs: int = 0
     # CPU-bound jobs (renders, translations) at once on this machine, across every flow run
-    # of every worker on it; 0 = cores // 2 (each encode runs 2 ffmpeg threads), at least 1.
+    # of every worker on it; 0 = cores // 2 (an encode's decoding, filters and
+    # encoder keep more than one core busy), at least 1.
     worker_slots: int = 0
     # Length of the title card before the recording, seconds (every timeline offset uses it).
     title_card_s: float = 2.5

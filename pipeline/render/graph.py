@@ -64,8 +64,12 @@ def picture(inputs: EncodeInputs, layout: Layout, profile: Profile) -> Any:
 
 
 def _common(profile: Profile, threads: int) -> dict[str, Any]:
+    # max_interleave_delta 0: the muxer always waits for a packet of every stream, so the
+    # interleaving does not depend on which encoder thread was ahead (a still screen is one
+    # long frame, past the default 10 s; two renders differed in their chunk tables).
     opts: dict[str, Any] = {"map_metadata": -1, "fflags": "+bitexact",
-                            "threads": threads, **codec_options(profile.audio_args)}
+                            "max_interleave_delta": 0, "threads": threads,
+                            **codec_options(profile.audio_args)}
     if profile.ext == "mp4":
         opts["movflags"] = "+faststart"
     return opts
