@@ -192,3 +192,27 @@ def test_profiles_table() -> None:
     assert {"compat", "tiny", "modern", "audio"} <= set(PROFILES)
     with pytest.raises(UnknownNameError):
         get_profile("4k")
+
+
+def test_ocr_counts_only_words_vietnamese_can_spell() -> None:
+    # Tesseract read "vở" plus a stray stroke as "vởz" in one recording; counted as a word,
+    # every render had to reproduce that misreading to score 1.00.
+    from pipeline.render.quality import _diacritic_words
+
+    text = "Số tiền: 125.000 đồng vởz tiềt qạo Nhập mật khẩu"
+    assert _diacritic_words(text) == {"số": 1, "tiền": 1, "đồng": 1, "nhập": 1, "mật": 1,
+                                      "khẩu": 1}
+
+
+def test_every_vietnamese_word_the_project_ships_counts_for_ocr() -> None:
+    import unicodedata
+
+    from pipeline.core.text import is_vietnamese_syllable, syllables
+
+    root = Path(__file__).resolve().parent.parent
+    files = [*root.glob("scripts/make_*lesson.py"), *root.glob("pipeline/core/i18n*.py"),
+             *root.glob("pipeline/portal/**/*.html"), *root.glob("pipeline/review/**/*.html")]
+    words = {w for f in files for w in syllables(f.read_text(encoding="utf-8"))
+             if w.isalpha() and unicodedata.normalize("NFD", w) != w}
+    assert len(words) > 300
+    assert sorted(w for w in words if not is_vietnamese_syllable(w)) == []

@@ -6,7 +6,8 @@ import unicodedata
 
 import regex
 
-__all__ = ["graphemes", "nfc", "strip_tones", "syllable_count", "syllables", "without_paths"]
+__all__ = ["graphemes", "is_vietnamese_syllable", "nfc", "strip_tones", "syllable_count",
+           "syllables", "without_paths"]
 
 _WORD = regex.compile(r"[\p{L}\p{N}]+(?:[.,][\p{N}]+)*")
 # An absolute path (POSIX, or file://, or a Windows drive) inside a sentence.
@@ -36,6 +37,24 @@ def strip_tones(token: str) -> str:
     tones = {"\u0300", "\u0301", "\u0303", "\u0309", "\u0323"}
     decomposed = unicodedata.normalize("NFD", token)
     return unicodedata.normalize("NFC", "".join(c for c in decomposed if c not in tones))
+
+
+_TONES = {"\u0300", "\u0301", "\u0303", "\u0309", "\u0323"}
+# Onset, 1-3 vowel letters, final consonant; "gi" and "qu" are onsets ("gì": g + i).
+_SYLLABLE = regex.compile(r"(?:ngh|ng|nh|ch|gh|gi|kh|ph|qu|th|tr|[bcdđghklmnprstvx])?"
+                          r"[aăâeêioôơuưy]{1,3}(?:ch|ng|nh|[cmnpt])?")
+
+
+def is_vietnamese_syllable(token: str) -> bool:
+    """Whether ``token`` (one lower-case word) can be written Vietnamese: an onset, a vowel
+    group and a final from the alphabet's sets, at most one tone mark, and only sắc or nặng
+    before a final c, ch, p or t. OCR misreadings such as "vởz" or "tiềt" fail it."""
+    marks = [c for c in unicodedata.normalize("NFD", token) if c in _TONES]
+    bare = strip_tones(token)
+    if len(marks) > 1 or not _SYLLABLE.fullmatch(bare):
+        return False
+    stop = bare.endswith(("c", "ch", "p", "t"))
+    return not stop or marks in (["\u0301"], ["\u0323"])
 
 
 def without_paths(text: str) -> str:

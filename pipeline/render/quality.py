@@ -18,6 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from pipeline.core.media import run_ffmpeg
+from pipeline.core.text import is_vietnamese_syllable
 from pipeline.render.frames import frames_at
 from pipeline.render.layout import Layout
 
@@ -87,8 +88,11 @@ def _ocr(img: np.ndarray, width: int = 0) -> str:
 
 
 def _diacritic_words(text: str) -> Counter[str]:
+    """Words with diacritics that Vietnamese can spell: an OCR misreading of the source
+    ("vởz") is not a word a render must reproduce."""
     words = re.findall(r"\w+", text.lower())
-    return Counter(w for w in words if unicodedata.normalize("NFD", w) != w and len(w) > 1)
+    return Counter(w for w in words if unicodedata.normalize("NFD", w) != w and len(w) > 1
+                   and is_vietnamese_syllable(w))
 
 
 def _compare(ref: Path, out: Path, offset: float, layout: Layout,
