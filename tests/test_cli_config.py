@@ -26,6 +26,15 @@ def test_settings_file_then_env_then_overrides(tmp_path: Path) -> None:
     assert s.asr_model == "tiny"
 
 
+def test_asr_threads_reach_the_transcriber(tmp_path: Path) -> None:
+    from pipeline.steps.options import transcribe_options
+
+    cfg = tmp_path / "caunoi.toml"
+    cfg.write_text("asr_threads = 3\n", encoding="utf-8")
+    assert transcribe_options(load_settings(cfg, env={})).cpu_threads == 3
+    assert transcribe_options(load_settings(cfg, env={"CAUNOI_ASR_THREADS": "1"})).cpu_threads == 1
+
+
 def test_settings_unknown_key(tmp_path: Path) -> None:
     cfg = tmp_path / "caunoi.toml"
     cfg.write_text("colour = 1\n", encoding="utf-8")

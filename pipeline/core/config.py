@@ -51,6 +51,8 @@ class Settings:
     asr_fallback: bool = True
     # Beam size for ASR decoding (1 = greedy).
     beam_size: int = 1
+    # CPU threads one transcription uses, either backend (0: the library's default).
+    asr_threads: int = 0
     # MT backend: "transformers" or "ctranslate2" (the same models converted, int8).
     mt_backend: str = "transformers"
     # MT model folders under model_dir/mt/ (CTranslate2 ones carry a "-ct2" suffix).

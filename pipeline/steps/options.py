@@ -22,7 +22,8 @@ def transcribe_options(settings: Settings, title: str = "",
     opts = TranscribeOptions(
         backend=settings.asr_backend, model=settings.asr_model, model_dir=settings.model_dir,
         device=settings.device, compute_type=settings.compute_type,
-        beam_size=settings.beam_size, prompt=build_prompt(title, terms or []))
+        beam_size=settings.beam_size, cpu_threads=settings.asr_threads,
+        prompt=build_prompt(title, terms or []))
     return opts if settings.asr_fallback else replace(opts, temperatures=(0.0,))
 
 
