@@ -216,3 +216,21 @@ def test_every_vietnamese_word_the_project_ships_counts_for_ocr() -> None:
              if w.isalpha() and unicodedata.normalize("NFD", w) != w}
     assert len(words) > 300
     assert sorted(w for w in words if not is_vietnamese_syllable(w)) == []
+
+
+@pytest.mark.parametrize("size", [(480, 854), (432, 960), (360, 872), (480, 480), (854, 480)])
+def test_title_card_breaks_lines_between_words(size: tuple[int, int], tmp_path: Path) -> None:
+    # moviepy's own wrapping read "... trên điện thoạ / i" on every upright and square card.
+    from PIL import Image
+
+    from pipeline.render.cards import title_card, wrap_words
+    from pipeline.render.fonts import font_file
+    from pipeline.render.quality import _ocr, ocr_available
+
+    title = "Cài đặt định danh điện tử VNeID trên điện thoại"
+    lines = wrap_words(title, font_file("Noto Sans", bold=True), 34, 400)
+    assert lines is not None and " ".join(lines).split() == title.split()
+    if not ocr_available():
+        pytest.skip("tesseract is not installed")
+    card = np.asarray(Image.open(title_card(tmp_path / "c.png", size, title)).convert("RGB"))
+    assert " ".join(_ocr(card).split()) == title

@@ -3,9 +3,12 @@ is the output frame's (upright outputs get an upright card)."""
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+import regex
 
 from pipeline.render.fonts import font_file
 
@@ -22,14 +25,63 @@ class CardStyle:
     label: float = 0.045
 
 
+def wrap_words(text: str, font_path: str, size: int, width: int,
+               split_long: bool = False) -> list[str] | None:
+    """``text`` in lines no wider than ``width`` px, broken at spaces; a word wider than a
+    line gives None, or is cut between letters with ``split_long``. (moviepy's caption
+    wrapping breaks inside words: its last-space index counts from the text's start but
+    slices the current line, so a title read "... điện thoạ / i".)"""
+    from PIL import ImageFont
+
+    font = ImageFont.truetype(font_path, size)
+    lines: list[str] = []
+    for word in text.split():
+        pieces = [word]
+        if font.getlength(word) > width:
+            if not split_long:
+                return None
+            pieces = [""]
+            for ch in regex.findall(r"\X", word):
+                if pieces[-1] and font.getlength(pieces[-1] + ch) > width:
+                    pieces.append("")
+                pieces[-1] += ch
+        for i, piece in enumerate(pieces):
+            if lines and i == 0 and font.getlength(f"{lines[-1]} {piece}") <= width:
+                lines[-1] = f"{lines[-1]} {piece}"
+            else:
+                lines.append(piece)
+    return lines if split_long else _balanced(text.split(), len(lines), font)
+
+
+def _balanced(words: list[str], n: int, font: Any) -> list[str]:
+    """``words`` in ``n`` lines whose longest is as short as it can be (no lone last word)."""
+    best: tuple[float, list[str]] = (float("inf"), [" ".join(words)])
+    for cuts in itertools.combinations(range(1, len(words)), n - 1):
+        bounds = (0, *cuts, len(words))
+        lines = [" ".join(words[a:b]) for a, b in itertools.pairwise(bounds)]
+        widest = max(font.getlength(line) for line in lines)
+        best = min(best, (widest, lines))
+    return best[1]
+
+
 def _text(text: str, font: str, size: int, width: int, style: CardStyle,
           bold: bool = False) -> Any:
+    """A centred block of ``text`` wrapped at spaces to ``width``; the size shrinks (down to
+    half) until every word fits on a line and the block takes at most four lines."""
     from moviepy import TextClip
 
+    path = font_file(font, bold=bold)
+    floor = max(8, size // 2)
+    lines = wrap_words(text, path, size, width)
+    while (lines is None or len(lines) > 4) and size > floor:
+        size = max(floor, size - max(1, size // 10))
+        lines = wrap_words(text, path, size, width)
+    if lines is None:
+        lines = wrap_words(text, path, size, width, split_long=True)
     # moviepy clips the bottom of letters with a dot below (ệ, ặ) without a margin.
-    return TextClip(font=font_file(font, bold=bold), text=text, font_size=size,
-                    color=style.text, method="caption", size=(width, None),
-                    margin=(0, max(4, size // 3)), text_align="center")
+    return TextClip(font=path, text="\n".join(lines or [text]), font_size=size,
+                    color=style.text, method="label", margin=(0, max(4, size // 3)),
+                    text_align="center")
 
 
 def title_card(dst: Path, size: tuple[int, int], title_vi: str, title_target: str = "",
