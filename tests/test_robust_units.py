@@ -163,3 +163,22 @@ def test_read_wav_peak_is_the_result_plus_a_block(tmp_path: Path) -> None:
     assert rate == 16_000 and samples.size == 300 * 16_000
     assert samples.max() == pytest.approx(0.5)
     assert top < samples.nbytes * 1.1, f"{top} bytes traced for {samples.nbytes} of samples"
+
+
+@pytest.mark.parametrize("umask", [0o022, 0o027])
+def test_written_files_and_published_folders_follow_the_umask(tmp_path: Path,
+                                                              umask: int) -> None:
+    # mkstemp/mkdtemp are private (0600/0700): a published lesson folder was drwx------,
+    # so a web server running as another user answered 403 for every video.
+    from pipeline.publish.paths import staged_folder
+
+    old = os.umask(umask)
+    try:
+        with atomic_path(tmp_path / "a" / "manifest.json") as p:
+            p.write_text("{}", encoding="utf-8")
+        with staged_folder(tmp_path / "pub" / "lesson", "publish") as staging:
+            (staging / "v.mp4").write_bytes(b"x")
+    finally:
+        os.umask(old)
+    assert (tmp_path / "a" / "manifest.json").stat().st_mode & 0o777 == 0o666 & ~umask
+    assert (tmp_path / "pub" / "lesson").stat().st_mode & 0o777 == 0o777 & ~umask

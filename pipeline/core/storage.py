@@ -27,6 +27,7 @@ __all__ = [
     "atomic_write_json",
     "atomic_write_text",
     "claim_folder",
+    "creation_mode",
     "remove_active_parts",
     "remove_stale_parts",
     "sha256_bytes",
@@ -51,6 +52,26 @@ def sha256_text(text: str) -> str:
     return sha256_bytes(text.encode("utf-8"))
 
 
+def _umask() -> int:
+    try:  # Linux 4.7+: read without changing it (os.umask can only be read by setting it)
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("Umask:"):
+                return int(line.split()[1], 8)
+    except (OSError, ValueError):
+        pass
+    with _PARTS_LOCK:
+        mask = os.umask(0o022)
+        os.umask(mask)
+    return mask
+
+
+def creation_mode(folder: bool = False) -> int:
+    """The mode ``open``/``mkdir`` would give a new file or folder under the umask:
+    ``mkstemp``/``mkdtemp`` make them private (0600/0700), so a web server running as
+    another user could not read what was published."""
+    return (0o777 if folder else 0o666) & ~_umask()
+
+
 @contextlib.contextmanager
 def atomic_path(path: Path) -> Iterator[Path]:
     """Yield a temporary path next to ``path``; move it into place only on success.
@@ -61,6 +82,7 @@ def atomic_path(path: Path) -> Iterator[Path]:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp_name = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=f".part{path.suffix}",
                                     dir=path.parent)
+    os.fchmod(fd, creation_mode())
     os.close(fd)
     tmp = Path(tmp_name)
     with _PARTS_LOCK:

@@ -17,6 +17,7 @@ from contextlib import contextmanager
 from pathlib import Path, PurePosixPath
 from typing import Any
 
+from pipeline.core.storage import creation_mode
 from pipeline.publish.errors import TargetRefusedError, UnsafePathError
 
 __all__ = [
@@ -157,6 +158,7 @@ def staged_folder(dst: Path, kind: str) -> Iterator[Path]:
     dst.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{dst.name}.caunoi-new-", dir=dst.parent))
     try:
+        staging.chmod(creation_mode(folder=True))
         yield staging
         write_marker(staging, kind, _contents(staging))
         if dst.exists() and _exchange(staging, dst):
