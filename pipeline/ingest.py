@@ -321,6 +321,16 @@ def _check_audio(recording: Path, wav: Path, expected_ms: int, limits: Limits) -
             detail=f"truncated: only {got_ms / 1000:.1f} s of {expected_ms / 1000:.1f} s decodes")
 
 
+def check_audio_decodes(recording: Path, media: MediaInfo, limits: Limits,
+                        ffmpeg: str = "") -> None:
+    """Decode the recording's audio as :func:`ingest` does, into a temporary file, and
+    refuse one that is corrupt, truncated or silent (a truncated file probes fine)."""
+    with tempfile.TemporaryDirectory(prefix="caunoi-check-") as tmp:
+        wav = Path(tmp) / "audio.wav"
+        _extract_wav(recording, wav, ffmpeg, limits)
+        _check_audio(recording, wav, media.duration_ms, limits)
+
+
 def ingest(lesson_dir: Path, registry: Registry, opts: IngestOptions) -> Ingested:
     """Validate a lesson and prepare its analysis audio under ``OUT/<id>/work/``.
 

@@ -46,7 +46,7 @@ def cmd_produce(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_check(args: argparse.Namespace, settings: Settings) -> int:
-    """Every input and every limit, nothing decoded and nothing written."""
+    """Every input and every limit; the audio is decoded to a temporary file only."""
     lesson = _validate(args, settings)
     print(msg("valid", lesson=lesson.id, n=len(lesson.sentences),
               langs=", ".join(lesson.languages), profiles=", ".join(lesson.profiles)))
@@ -54,18 +54,21 @@ def cmd_check(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _validate(args: argparse.Namespace, settings: Settings) -> Lesson:
-    """The lesson, its glossaries and its recording's probe against every limit."""
+    """The lesson, its glossaries and its recording (probe and audio decode) against every
+    limit: a truncated recording probes fine and was found only after Prefect started."""
     from pipeline.core.languages import load_registry
     from pipeline.core.limits import Limits, check_glossary_files
     from pipeline.core.media import probe
-    from pipeline.ingest import IngestOptions, check_media, load_lesson
+    from pipeline.ingest import IngestOptions, check_audio_decodes, check_media, load_lesson
 
     limits = Limits.from_settings(settings)
     lesson = load_lesson(args.lesson_dir, load_registry(settings.glossary_dir), IngestOptions(
         out_dir=settings.out_dir, languages=csv_list(args.languages),
         profiles=csv_list(args.profiles), default_profiles=settings.profiles, limits=limits))
     check_glossary_files(settings.glossary_dir, lesson.languages, limits)
-    check_media(lesson, probe(lesson.recording), limits)
+    media = probe(lesson.recording)
+    check_media(lesson, media, limits)
+    check_audio_decodes(lesson.recording, media, limits, settings.ffmpeg)
     return lesson
 
 

@@ -180,7 +180,8 @@ def probe(path: Path) -> MediaInfo:
             duration_ms = int((c.duration or 0) / 1000)  # av.time_base is microseconds
             container = c.format.name
     except av.error.FFmpegError as e:
-        raise MediaUnreadableError(path=str(path), detail=str(e)) from e
+        # strerror alone: str(e) reads "[Errno 1094995529] Invalid data found ...: '<path>'".
+        raise MediaUnreadableError(path=str(path), detail=e.strerror or str(e)) from e
     if video is None and audio is None:
         raise MediaUnreadableError(path=str(path), detail="no audio or video stream")
     return MediaInfo(path=str(path), container=container, duration_ms=duration_ms,
