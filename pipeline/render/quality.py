@@ -71,20 +71,42 @@ def _source_frames(source: Path, times: list[float], layout: Layout) -> list[np.
 
 def _ocr(img: np.ndarray, width: int = 0) -> str:
     """Tesseract's Vietnamese reading of ``img`` shown ``width`` px wide (0: twice its own
-    width). Page segmentation 4 (one column of lines of any size): the default block mode
-    (6) reads the full-width row boxes of a phone app as graphics ("P P P P") at some
-    sizes and not at others, which made the score depend on the frame size, not on the
-    picture."""
+    width)."""
+    return _ocr_pages([img], width)[0]
+
+
+def _ocr_pages(images: list[np.ndarray], width: int = 0) -> list[str]:
+    """Tesseract's Vietnamese reading of each image shown ``width`` px wide (0: twice its
+    own width): one start-up, each image a page with its own layout analysis (the frames
+    stacked into one tall image lost whole frames to it, ± 5 words of 96 between two
+    encodes of the same lesson). Page segmentation 4 (one column of lines of any size): the
+    default block mode (6) reads the full-width row boxes of a phone app as graphics
+    ("P P P P") at some sizes and not at others."""
     from PIL import Image
 
-    width = width or img.shape[1] * 2
-    height = round(img.shape[0] * width / img.shape[1])
+    if not images:
+        return []
     with tempfile.TemporaryDirectory() as tmp:
-        p = Path(tmp) / "f.png"
-        Image.fromarray(img).resize((width, height), Image.Resampling.LANCZOS).save(p)
-        proc = subprocess.run(["tesseract", str(p), "-", "-l", "vie", "--psm", "4"],
+        names = []
+        for i, img in enumerate(images):
+            w = width or img.shape[1] * 2
+            h = round(img.shape[0] * w / img.shape[1])
+            names.append(str(Path(tmp) / f"f{i:04d}.png"))
+            Image.fromarray(img).resize((w, h), Image.Resampling.LANCZOS).save(names[-1])
+        listing = Path(tmp) / "pages.txt"
+        listing.write_text("\n".join(names) + "\n", encoding="utf-8")
+        proc = subprocess.run(["tesseract", str(listing), "-", "-l", "vie", "--psm", "4"],
                               capture_output=True, text=True, check=False)
-    return unicodedata.normalize("NFC", proc.stdout)
+    pages = unicodedata.normalize("NFC", proc.stdout).split("\f")
+    return (pages + [""] * len(images))[:len(images)]
+
+
+def _words(images: list[np.ndarray], width: int = 0) -> Counter[str]:
+    """Diacritic words read in ``images``, page by page, added up."""
+    total: Counter[str] = Counter()
+    for page in _ocr_pages(images, width):
+        total += _diacritic_words(page)
+    return total
 
 
 def _diacritic_words(text: str) -> Counter[str]:
@@ -130,7 +152,7 @@ def _source_words(source: str, picks: tuple[float, ...], layout: Layout) -> Coun
     """OCR of the source frames, shared by every language of a lesson."""
     y0, y1 = layout.compare_band
     src = _source_frames(Path(source), list(picks), layout)
-    return _diacritic_words(_ocr(np.concatenate([a[y0:y1] for a in src])))
+    return _words([a[y0:y1] for a in src])
 
 
 def _subtitles_present(src: list[np.ndarray], out: list[np.ndarray], layout: Layout) -> float:
@@ -163,9 +185,8 @@ def measure(source: Path, render: Path, layout: Layout, offset_s: float,
         out = frames_at(render, [t + offset_s for t in picks])
         y0, y1 = layout.compare_band
         if ocr_available():
-            # One tall image per side: one tesseract start-up instead of one per frame.
             want = _source_words(str(source), tuple(picks), layout)
-            got = _diacritic_words(_ocr(np.concatenate([b[y0:y1] for b in out])))
+            got = _words([b[y0:y1] for b in out])
             total = sum(want.values())
             ocr = sum((want & got).values()) / total if total else None
         if burned:
@@ -197,7 +218,7 @@ def ocr_against_native(source: Path, render: Path, layout: Layout, offset_s: flo
     n0, n1 = (round((y - cy) * native[0].shape[0] / ch) for y in (y0, y1))
 
     def words(frames: list[np.ndarray]) -> Counter[str]:
-        return _diacritic_words(_ocr(np.concatenate(frames), view_width))
+        return _words(frames, view_width)
 
     want = words([f[n0:n1] for f in native])
     scaled = words([_place(f, layout)[y0:y1] for f in native])
