@@ -234,3 +234,18 @@ def test_title_card_breaks_lines_between_words(size: tuple[int, int], tmp_path: 
         pytest.skip("tesseract is not installed")
     card = np.asarray(Image.open(title_card(tmp_path / "c.png", size, title)).convert("RGB"))
     assert " ".join(_ocr(card).split()) == title
+
+
+def test_ocr_reads_each_frame_as_its_own_page(tmp_path: Path) -> None:
+    # Frames stacked into one tall image lost whole frames to tesseract's layout analysis.
+    from PIL import Image
+
+    from pipeline.render.cards import title_card
+    from pipeline.render.quality import _ocr_pages, ocr_available
+
+    if not ocr_available():
+        pytest.skip("tesseract is not installed")
+    cards = [np.asarray(Image.open(title_card(tmp_path / f"{i}.png", (480, 480), t))
+                        .convert("RGB")) for i, t in enumerate(["Mở ứng dụng", "", "Quét mã"])]
+    pages = [" ".join(p.split()) for p in _ocr_pages(cards)]
+    assert pages == ["Mở ứng dụng", "", "Quét mã"]

@@ -55,6 +55,8 @@ def wrap_words(text: str, font_path: str, size: int, width: int,
 
 def _balanced(words: list[str], n: int, font: Any) -> list[str]:
     """``words`` in ``n`` lines whose longest is as short as it can be (no lone last word)."""
+    if n < 2:
+        return [" ".join(words)] if words else []
     best: tuple[float, list[str]] = (float("inf"), [" ".join(words)])
     for cuts in itertools.combinations(range(1, len(words)), n - 1):
         bounds = (0, *cuts, len(words))
