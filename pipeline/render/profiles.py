@@ -145,8 +145,9 @@ PROFILES: dict[str, Profile] = {
             # Screen-content tools (scm=1); one thread (lp=1) keeps re-renders identical.
             # Preset 5 instead of 8: -37 % video at higher SSIM (0.9977 vs 0.9954), 3.6x
             # realtime. CRF 45 (47 before, 51 at first): at 47 the seed-7 upright lesson lost
-            # the grave of "tiền" (OCR 0.99 vs the reference's 1.00); 45 reads every word
-            # there for 0.35-0.38x (47: 0.33-0.36x, 43: 0.37-0.41x, no OCR gain). tune=2
+            # the grave of "tiền"; 45 kept it, for 0.35-0.38x (47: 0.33-0.36x; 43: 0.37-0.41x,
+            # no OCR gain). OCR there reads 0.98-1.00 depending on how tesseract is run
+            # (stacked frames or page by page), the reference 1.00. tune=2
             # (SSIM): -12 % bytes but SSIM and OCR fall with them; enable-overlays,
             # enable-tf=0, quantisation matrices (enable-qm): no change.
             video_args=("-c:v", "libsvtav1", "-preset", "5", "-crf", "45",
