@@ -199,7 +199,7 @@ def test_ocr_counts_only_words_vietnamese_can_spell() -> None:
     # every render had to reproduce that misreading to score 1.00.
     from pipeline.render.quality import _diacritic_words
 
-    text = "Số tiền: 125.000 đồng vởz tiềt qạo Nhập mật khẩu"
+    text = "Số tiền: 125.000 đồng vởz tiềt qạo tiiần trưước Nhập mật khẩu"
     assert _diacritic_words(text) == {"số": 1, "tiền": 1, "đồng": 1, "nhập": 1, "mật": 1,
                                       "khẩu": 1}
 

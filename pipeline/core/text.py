@@ -40,15 +40,19 @@ def strip_tones(token: str) -> str:
 
 
 _TONES = {"\u0300", "\u0301", "\u0303", "\u0309", "\u0323"}
-# Onset, 1-3 vowel letters, final consonant; "gi" and "qu" are onsets ("gì": g + i).
+# The vowel groups of written Vietnamese, longest first ("gi" and "qu" are onsets).
+_NUCLEI = ("iêu|oai|oao|oay|oeo|uây|uôi|uya|uyê|uyu|ươi|ươu|yêu|"
+           "ai|ao|au|ay|âu|ây|eo|êu|ia|iê|iu|oa|oă|oe|oi|oo|ôi|ơi|ua|uâ|uê|ui|uô|uơ|uy|"
+           "ưa|ưi|ưu|ươ|yê|a|ă|â|e|ê|i|o|ô|ơ|u|ư|y")
+# Onset, vowel group, final consonant ("gì": g + i).
 _SYLLABLE = regex.compile(r"(?:ngh|ng|nh|ch|gh|gi|kh|ph|qu|th|tr|[bcdđghklmnprstvx])?"
-                          r"[aăâeêioôơuưy]{1,3}(?:ch|ng|nh|[cmnpt])?")
+                          rf"(?:{_NUCLEI})(?:ch|ng|nh|[cmnpt])?")
 
 
 def is_vietnamese_syllable(token: str) -> bool:
     """Whether ``token`` (one lower-case word) can be written Vietnamese: an onset, a vowel
     group and a final from the alphabet's sets, at most one tone mark, and only sắc or nặng
-    before a final c, ch, p or t. OCR misreadings such as "vởz" or "tiềt" fail it."""
+    before a final c, ch, p or t. OCR misreadings such as "vởz", "tiềt" or "trưước" fail it."""
     marks = [c for c in unicodedata.normalize("NFD", token) if c in _TONES]
     bare = strip_tones(token)
     if len(marks) > 1 or not _SYLLABLE.fullmatch(bare):
