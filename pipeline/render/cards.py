@@ -12,7 +12,7 @@ import regex
 
 from pipeline.render.fonts import font_file
 
-__all__ = ["CardStyle", "title_card"]
+__all__ = ["CardStyle", "title_card", "wrap_words"]
 
 
 @dataclass(frozen=True)
