@@ -9,6 +9,8 @@ import regex
 __all__ = ["graphemes", "is_vietnamese_syllable", "nfc", "strip_tones", "syllable_count",
            "syllables", "without_paths"]
 
+#: Combining tone marks: huyền, sắc, ngã, hỏi, nặng.
+_TONES = {"\u0300", "\u0301", "\u0303", "\u0309", "\u0323"}
 _WORD = regex.compile(r"[\p{L}\p{N}]+(?:[.,][\p{N}]+)*")
 # An absolute path (POSIX, or file://, or a Windows drive) inside a sentence.
 _PATH = regex.compile(r"(?:file://|\b[A-Za-z]:\\|(?<![\w.:/])/)(?:[^\s'\"():,;]+[/\\])+")
@@ -34,12 +36,10 @@ def syllable_count(text: str) -> int:
 
 def strip_tones(token: str) -> str:
     """Remove Vietnamese tone marks but keep vowel letters (ă, â, ê, ô, ơ, ư, đ stay distinct)."""
-    tones = {"\u0300", "\u0301", "\u0303", "\u0309", "\u0323"}
     decomposed = unicodedata.normalize("NFD", token)
-    return unicodedata.normalize("NFC", "".join(c for c in decomposed if c not in tones))
+    return unicodedata.normalize("NFC", "".join(c for c in decomposed if c not in _TONES))
 
 
-_TONES = {"\u0300", "\u0301", "\u0303", "\u0309", "\u0323"}
 # The vowel groups of written Vietnamese, longest first ("gi" and "qu" are onsets).
 _NUCLEI = ("iêu|oai|oao|oay|oeo|uây|uôi|uya|uyê|uyu|ươi|ươu|yêu|"
            "ai|ao|au|ay|âu|ây|eo|êu|ia|iê|iu|oa|oă|oe|oi|oo|ôi|ơi|ua|uâ|uê|ui|uô|uơ|uy|"
