@@ -6,6 +6,7 @@ leaves the output folder untouched.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import json
 import logging
@@ -14,6 +15,7 @@ import shutil
 import tempfile
 import tomllib
 import unicodedata
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -321,14 +323,23 @@ def _check_audio(recording: Path, wav: Path, expected_ms: int, limits: Limits) -
             detail=f"truncated: only {got_ms / 1000:.1f} s of {expected_ms / 1000:.1f} s decodes")
 
 
-def check_audio_decodes(recording: Path, media: MediaInfo, limits: Limits,
-                        ffmpeg: str = "") -> None:
-    """Decode the recording's audio as :func:`ingest` does, into a temporary file, and
-    refuse one that is corrupt, truncated or silent (a truncated file probes fine)."""
-    with tempfile.TemporaryDirectory(prefix="caunoi-check-") as tmp:
+@contextlib.contextmanager
+def _decoded_audio(recording: Path, media: MediaInfo, limits: Limits,
+                   ffmpeg: str) -> Iterator[Path]:
+    """The recording's analysis audio in a temporary WAV, refused when the recording is
+    corrupt, truncated (it probes fine) or silent; removed on exit."""
+    with tempfile.TemporaryDirectory(prefix="caunoi-ingest-") as tmp:
         wav = Path(tmp) / "audio.wav"
         _extract_wav(recording, wav, ffmpeg, limits)
         _check_audio(recording, wav, media.duration_ms, limits)
+        yield wav
+
+
+def check_audio_decodes(recording: Path, media: MediaInfo, limits: Limits,
+                        ffmpeg: str = "") -> None:
+    """Decode the recording's audio as :func:`ingest` does and refuse what it refuses."""
+    with _decoded_audio(recording, media, limits, ffmpeg):
+        pass
 
 
 def ingest(lesson_dir: Path, registry: Registry, opts: IngestOptions) -> Ingested:
@@ -360,13 +371,11 @@ def ingest(lesson_dir: Path, registry: Registry, opts: IngestOptions) -> Ingeste
     if reused:
         log.info("ingest: audio unchanged, skipped extraction")
     else:
-        with tempfile.TemporaryDirectory(prefix="caunoi-ingest-") as tmp:
-            tmp_wav = Path(tmp) / "audio.wav"
-            _extract_wav(lesson.recording, tmp_wav, opts.ffmpeg, opts.limits)
-            _check_audio(lesson.recording, tmp_wav, media.duration_ms, opts.limits)
-            # Only now, with every input checked, does the output folder appear.
-            with atomic_path(wav) as part:
-                shutil.copyfile(tmp_wav, part)
+        # atomic_path is entered after the audio is checked: only then does the output
+        # folder appear.
+        with (_decoded_audio(lesson.recording, media, opts.limits, opts.ffmpeg) as tmp_wav,
+              atomic_path(wav) as part):
+            shutil.copyfile(tmp_wav, part)
         cache.record("ingest", key, [wav])
     result = Ingested(lesson=lesson, media=media, audio_wav=wav.resolve(),
                       audio_sha256=sha256_file(wav), audio_reused=reused)
