@@ -225,7 +225,7 @@ def test_title_card_breaks_lines_between_words(size: tuple[int, int], tmp_path: 
 
     from pipeline.render.cards import title_card, wrap_words
     from pipeline.render.fonts import font_file
-    from pipeline.render.quality import _ocr, ocr_available
+    from pipeline.render.quality import _ocr_pages, ocr_available
 
     title = "Cài đặt định danh điện tử VNeID trên điện thoại"
     lines = wrap_words(title, font_file("Noto Sans", bold=True), 34, 400)
@@ -233,7 +233,7 @@ def test_title_card_breaks_lines_between_words(size: tuple[int, int], tmp_path: 
     if not ocr_available():
         pytest.skip("tesseract is not installed")
     card = np.asarray(Image.open(title_card(tmp_path / "c.png", size, title)).convert("RGB"))
-    assert " ".join(_ocr(card).split()) == title
+    assert " ".join(_ocr_pages([card])[0].split()) == title
 
 
 def test_ocr_reads_each_frame_as_its_own_page(tmp_path: Path) -> None:

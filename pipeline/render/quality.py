@@ -69,12 +69,6 @@ def _source_frames(source: Path, times: list[float], layout: Layout) -> list[np.
     return [_place(f, layout) for f in frames_at(source, times)]
 
 
-def _ocr(img: np.ndarray, width: int = 0) -> str:
-    """Tesseract's Vietnamese reading of ``img`` shown ``width`` px wide (0: twice its own
-    width)."""
-    return _ocr_pages([img], width)[0]
-
-
 def _ocr_pages(images: list[np.ndarray], width: int = 0) -> list[str]:
     """Tesseract's Vietnamese reading of each image shown ``width`` px wide (0: twice its
     own width): one start-up, each image a page with its own layout analysis (the frames
@@ -217,12 +211,10 @@ def ocr_against_native(source: Path, render: Path, layout: Layout, offset_s: flo
     native = frames_at(source, times_s)
     n0, n1 = (round((y - cy) * native[0].shape[0] / ch) for y in (y0, y1))
 
-    def words(frames: list[np.ndarray]) -> Counter[str]:
-        return _words(frames, view_width)
-
-    want = words([f[n0:n1] for f in native])
-    scaled = words([_place(f, layout)[y0:y1] for f in native])
-    got = words([f[y0:y1] for f in frames_at(render, [t + offset_s for t in times_s])])
+    want = _words([f[n0:n1] for f in native], view_width)
+    scaled = _words([_place(f, layout)[y0:y1] for f in native], view_width)
+    got = _words([f[y0:y1] for f in frames_at(render, [t + offset_s for t in times_s])],
+                 view_width)
     total = sum(want.values())
     if not total:
         return NativeOcr(None, None)
