@@ -326,8 +326,7 @@ def _check_audio(recording: Path, wav: Path, expected_ms: int, limits: Limits) -
 @contextlib.contextmanager
 def _decoded_audio(recording: Path, media: MediaInfo, limits: Limits,
                    ffmpeg: str) -> Iterator[Path]:
-    """The recording's analysis audio in a temporary WAV, refused when the recording is
-    corrupt, truncated (it probes fine) or silent; removed on exit."""
+    """The analysis audio in a temporary WAV; a corrupt, truncated or silent recording fails."""
     with tempfile.TemporaryDirectory(prefix="caunoi-ingest-") as tmp:
         wav = Path(tmp) / "audio.wav"
         _extract_wav(recording, wav, ffmpeg, limits)
@@ -371,8 +370,7 @@ def ingest(lesson_dir: Path, registry: Registry, opts: IngestOptions) -> Ingeste
     if reused:
         log.info("ingest: audio unchanged, skipped extraction")
     else:
-        # atomic_path is entered after the audio is checked: only then does the output
-        # folder appear.
+        # The output folder appears only after the audio is checked (entered in order).
         with (_decoded_audio(lesson.recording, media, opts.limits, opts.ffmpeg) as tmp_wav,
               atomic_path(wav) as part):
             shutil.copyfile(tmp_wav, part)
