@@ -23,11 +23,14 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import subprocess
 import sys
 import tempfile
 import time
 import wave
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -38,10 +41,17 @@ from pipeline.core.languages import load_registry
 from pipeline.core.media import probe, run_ffmpeg
 from pipeline.ingest import IngestOptions, ingest
 from pipeline.render.encode import RenderJob, RenderOptions, job_layout, normalise_audio, render
-from pipeline.render.layout import plan_layout
+from pipeline.render.frames import frames_at
+from pipeline.render.layout import Layout, plan_layout
 from pipeline.render.legibility import glyph_height_css
 from pipeline.render.profiles import Profile, get_profile
-from pipeline.render.quality import measure, ocr_against_native
+from pipeline.render.quality import (
+    diacritic_words,
+    measure,
+    ocr_against_native,
+    ocr_pages,
+    place_frame,
+)
 from pipeline.speech.align import align
 from pipeline.speech.segment import segment
 from pipeline.speech.subtitles import write_subtitles
@@ -125,8 +135,84 @@ def stoi(clean: np.ndarray, degraded: np.ndarray) -> float | None:
     return float(_stoi(clean[:n], degraded[:n], 16000, extended=False))
 
 
+Box = tuple[int, int, int, int]
+
+
+@dataclass(frozen=True)
+class Moment:
+    """A moment of the recording whose screen is still, and the lines of text it shows
+    (display pixels of the recording), from the lesson's answer key."""
+    time_s: float
+    lines: tuple[tuple[str, Box], ...]
+
+
+#: An answer key as the bench uses it: the recording's display size, the moments, and
+#: which lines count.
+Key = tuple[tuple[int, int], list[Moment], Callable[[Box], bool]]
+
+
+def key_moments(lesson_dir: Path, per_screen: int = 3) -> tuple[tuple[int, int],
+                                                                list[Moment]] | None:
+    """Moments spread over each still screen of a generated lesson (``screens.json``,
+    written by make_phone_lesson.py), or None for a lesson without an answer key."""
+    path = lesson_dir / "screens.json"
+    if not path.exists():
+        return None
+    key = json.loads(path.read_text(encoding="utf-8"))
+    moments = []
+    for screen in key["screens"]:
+        a, b = screen["start_s"] + 0.1, screen["end_s"] - 0.1
+        lines = tuple((x["text"], tuple(x["box"])) for x in screen["lines"]
+                      if diacritic_words(x["text"]))
+        moments += [Moment(a + (b - a) * (k + 0.5) / per_screen, lines)  # type: ignore[arg-type]
+                    for k in range(per_screen) if b > a]
+    return (key["size"][0], key["size"][1]), moments
+
+
+def _placed_box(box: Box, size: tuple[int, int], layout: Layout) -> Box:
+    """Where a box of the recording's picture lands in ``layout``'s frame."""
+    x, y, w, h = layout.content
+    sx, sy = w / size[0], h / size[1]
+    return (math.floor(x + box[0] * sx), math.floor(y + box[1] * sy),
+            math.ceil(x + box[2] * sx), math.ceil(y + box[3] * sy))
+
+
+def shown_everywhere(box: Box, size: tuple[int, int], layouts: list[Layout]) -> bool:
+    """True if a line lies inside every layout's comparison band (not under a banner or a
+    subtitle): only such lines can be compared between the reference and a profile."""
+    for layout in layouts:
+        _, top, _, bottom = _placed_box(box, size, layout)
+        y0, y1 = layout.compare_band
+        if top < y0 or bottom > y1:
+            return False
+    return True
+
+
+def ocr_key(frames: list[np.ndarray], moments: list[Moment], size: tuple[int, int],
+            layout: Layout, keep: Callable[[Box], bool], view_width: int) -> float | None:
+    """Share of the diacritic words on screen (answer key) that tesseract reads, one line at
+    a time, in ``frames`` (taken at ``moments`` in ``layout``), each frame shown
+    ``view_width`` px wide as a phone shows any profile full-width."""
+    crops, truth = [], []
+    for frame, moment in zip(frames, moments, strict=True):
+        for text, box in moment.lines:
+            if not keep(box):
+                continue
+            x0, y0, x1, y1 = _placed_box(box, size, layout)
+            pad = max(2, round((y1 - y0) * 0.4))
+            crops.append(np.ascontiguousarray(frame[max(0, y0 - pad):y1 + pad,
+                                                    max(0, x0 - pad):x1 + pad]))
+            truth.append(diacritic_words(text))
+    if not crops:
+        return None
+    pages = ocr_pages(crops, view_width / layout.width, psm=7)
+    read = sum(sum((want & diacritic_words(page)).values())
+               for want, page in zip(truth, pages, strict=True))
+    return read / sum(sum(w.values()) for w in truth)
+
+
 def _row(job: RenderJob, opts: RenderOptions, seconds: float, clean: np.ndarray,
-         tmp: Path) -> dict[str, object]:
+         tmp: Path, key: Key | None = None) -> dict[str, object]:
     out_s = probe(job.dst).duration_ms / 1000
     size = job.dst.stat().st_size
     parts = stream_bytes(job.dst)
@@ -145,6 +231,13 @@ def _row(job: RenderJob, opts: RenderOptions, seconds: float, clean: np.ndarray,
         # Shown as the reference is seen (its width, doubled as the gate's OCR does).
         view = 2 * plan_layout(REFERENCE, (layout.width, layout.height)).width
         native = ocr_against_native(job.recording, job.dst, layout, offset, times, view)
+        if key is not None:
+            size, moments, keep = key
+            got = frames_at(job.dst, [m.time_s + offset for m in moments])
+            scaled = [place_frame(f, layout) for f in frames_at(job.recording,
+                                                           [m.time_s for m in moments])]
+            row |= {"ocr_key": ocr_key(got, moments, size, layout, keep, view),
+                    "ocr_key_scaled": ocr_key(scaled, moments, size, layout, keep, view)}
         row |= {"size": f"{layout.width}x{layout.height}", "ssim": q.ssim, "vmaf": q.vmaf,
                 "ocr": q.ocr_diacritics, "ocr_native": native.render,
                 "ocr_scaled": native.scaled, "glyph_css": glyph_height_css(layout, job.font)}
@@ -170,15 +263,24 @@ def bench_lesson(lesson_dir: Path, profiles: list[str], tmp: Path) -> list[dict[
     times = tuple((c.start_ms + c.end_ms) / 2000 for c in cues)
     opts = RenderOptions(quality_gates=False, title_card_s=settings.title_card_s)
     rows = []
+    jobs = []
     for name in ["reference", *profiles]:
         profile = REFERENCE if name == "reference" else get_profile(name)
-        job = RenderJob(recording=ingested.lesson.recording, audio=audio, language=vi.code,
+        jobs.append(RenderJob(recording=ingested.lesson.recording, audio=audio, language=vi.code,
                         font=vi.font, profile=profile, dst=tmp / f"{name}.{profile.ext}",
                         ass=tmp / f"{vi.code}.ass", title_vi=ingested.lesson.title,
-                        cue_times=times, chapters=chapters)
+                        cue_times=times, chapters=chapters))
+    found = key_moments(lesson_dir)
+    key: Key | None = None
+    if found:  # only lines that no render covers count, so every render reads the same
+        size, moments = found
+        layouts = [job_layout(j) for j in jobs if j.profile.has_video]
+        key = (size, moments, lambda box: shown_everywhere(box, size, layouts))
+    for job in jobs:
+        name = job.profile.name
         started = time.perf_counter()
         rendered = render(job, opts)
-        row = _row(job, opts, time.perf_counter() - started, clean, tmp)
+        row = _row(job, opts, time.perf_counter() - started, clean, tmp, key)
         row["lesson"] = lesson_dir.name
         rows.append(row)
         for extra in rendered.companions:
@@ -190,8 +292,11 @@ def bench_lesson(lesson_dir: Path, profiles: list[str], tmp: Path) -> list[dict[
 
 
 def _table(rows: list[dict[str, object]]) -> None:
+    """OCR: the answer key's diacritic words read line by line (OCRs: in the recording only
+    scaled to the render's frame); OCRg: the render gate's measure (words read in the
+    recording scaled to the render's size and also read in the render)."""
     print(f"\n{'lesson':18} {'profile':11} {'frame':>8} {'KB/min':>7} {'size×':>6} {'×rt':>6} "
-          f"{'SSIM':>6} {'VMAF':>6} {'OCR':>5} {'OCRn':>5} {'OCRs':>5} {'glyph':>6} "
+          f"{'SSIM':>6} {'VMAF':>6} {'OCR':>5} {'OCRs':>5} {'OCRg':>5} {'glyph':>6} "
           f"{'STOI':>5} {'videoKB':>8} {'audioKB':>8}")
     for r in rows:
         ref = next(x for x in rows if x["lesson"] == r["lesson"] and x["profile"] == "reference")
@@ -203,8 +308,8 @@ def _table(rows: list[dict[str, object]]) -> None:
         ratio = float(str(r["kb_per_min"])) / float(str(ref["kb_per_min"]))
         print(f"{r['lesson']:18} {r['profile']:11} {r.get('size', '-')!s:>8} "
               f"{f('kb_per_min', '7.1f')} {ratio:6.2f} {f('x_realtime', '6.1f')} "
-              f"{f('ssim', '6.4f')} {f('vmaf', '6.1f')} {f('ocr', '5.2f')} "
-              f"{f('ocr_native', '5.2f')} {f('ocr_scaled', '5.2f')} "
+              f"{f('ssim', '6.4f')} {f('vmaf', '6.1f')} {f('ocr_key', '5.3f')} "
+              f"{f('ocr_key_scaled', '5.3f')} {f('ocr', '5.2f')} "
               f"{f('glyph_css', '6.1f')} {f('stoi', '5.2f')} {_kb(r, 'video_bytes')} "
               f"{_kb(r, 'audio_bytes')}")
 

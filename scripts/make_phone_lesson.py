@@ -15,6 +15,7 @@ Usage:
 from __future__ import annotations
 
 import argparse
+import json
 import subprocess
 import sys
 import tempfile
@@ -30,6 +31,8 @@ from pipeline.render.fonts import font_file
 
 TITLE = "Cài đặt định danh điện tử VNeID trên điện thoại"
 RATE = 22050
+#: The answer key written next to the recording.
+SCREENS = "screens.json"
 C1, C2 = "Mở ứng dụng và đăng nhập", "Kích hoạt tài khoản định danh"
 # (chapter, narration sentence, app-bar title, rows of UI text)
 STEPS: tuple[tuple[str, str, str, tuple[str, ...]], ...] = (
@@ -103,13 +106,26 @@ def variant(seed: int) -> tuple[str, tuple[tuple[str, str, str, tuple[str, ...]]
     return QR_TITLE, steps, QR_TABS
 
 
-def draw_screen(size: tuple[int, int], step: int, seed: int = 0) -> Image.Image:
+Box = tuple[int, int, int, int]
+
+
+def draw_screen(size: tuple[int, int], step: int, seed: int = 0,
+                texts: list[tuple[str, Box]] | None = None) -> Image.Image:
     """One app screen at ``size`` (display orientation): status bar, app bar, rows of
-    small UI text, bottom tab bar."""
+    small UI text, bottom tab bar. Each line of text drawn is added to ``texts`` with its
+    box (the benchmark's answer key)."""
     w, h = size
     u = min(w, h) / 720  # UI unit: 1 at 720 px wide
     img = Image.new("RGB", size, (250, 250, 247))
     d = ImageDraw.Draw(img)
+
+    def text(xy: tuple[float, float], line: str, font: ImageFont.FreeTypeFont,
+             fill: tuple[int, int, int]) -> None:
+        d.text(xy, line, font=font, fill=fill)
+        if texts is not None:
+            x0, y0, x1, y1 = d.textbbox(xy, line, font=font)
+            texts.append((line, (round(x0), round(y0), round(x1), round(y1))))
+
     ui = ImageFont.truetype(font_file("Noto Sans"), round(28 * u))
     bold = ImageFont.truetype(font_file("Noto Sans", bold=True), round(34 * u))
     small = ImageFont.truetype(font_file("Noto Sans"), round(22 * u))
@@ -117,16 +133,16 @@ def draw_screen(size: tuple[int, int], step: int, seed: int = 0) -> Image.Image:
     _, _, title, rows = steps[step % len(steps)]
     bar = round(48 * u)
     d.rectangle((0, 0, w, bar), fill=(20, 20, 24))
-    d.text((round(24 * u), round(8 * u)), "9:41", font=small, fill=(230, 230, 230))
-    d.text((w - round(110 * u), round(8 * u)), "4G  85%", font=small, fill=(230, 230, 230))
+    text((round(24 * u), round(8 * u)), "9:41", font=small, fill=(230, 230, 230))
+    text((w - round(110 * u), round(8 * u)), "4G  85%", font=small, fill=(230, 230, 230))
     d.rectangle((0, bar, w, bar + round(112 * u)), fill=(196, 30, 40))
-    d.text((round(32 * u), bar + round(32 * u)), title, font=bold, fill=(255, 255, 255))
+    text((round(32 * u), bar + round(32 * u)), title, font=bold, fill=(255, 255, 255))
     y, left = bar + round(150 * u), round(32 * u)
     for i, row in enumerate(rows):
         box = (left, y, w - left, y + round(84 * u))
         d.rounded_rectangle(box, radius=round(14 * u), outline=(190, 190, 190),
                             width=max(1, round(2 * u)), fill=(255, 226, 140) if i == 1 else None)
-        d.text((left + round(24 * u), y + round(22 * u)), row, font=ui, fill=(20, 20, 20))
+        text((left + round(24 * u), y + round(22 * u)), row, font=ui, fill=(20, 20, 20))
         y += round(108 * u)
     tab_h = round(120 * u)
     d.rectangle((0, h - tab_h, w, h), fill=(240, 240, 240))
@@ -136,16 +152,19 @@ def draw_screen(size: tuple[int, int], step: int, seed: int = 0) -> Image.Image:
         d.ellipse((cx - 16 * u, h - tab_h + 18 * u, cx + 16 * u, h - tab_h + 50 * u),
                   fill=(196, 30, 40) if k == 0 else (150, 150, 150))
         tw = d.textlength(tab, font=small)
-        d.text((cx - tw / 2, h - tab_h + round(62 * u)), tab, font=small, fill=(60, 60, 60))
+        text((cx - tw / 2, h - tab_h + round(62 * u)), tab, font=small, fill=(60, 60, 60))
     return img
 
 
 def _frames(size: tuple[int, int], durations: list[float], fps: int, rotate: int,
-            tmp: Path, seed: int = 0) -> Path:
+            tmp: Path, seed: int = 0) -> tuple[Path, list[dict[str, object]]]:
     """PNG frames and a concat list: each screen shows as sparse stills (VFR), and the
-    change to the next screen slides in at ``fps``."""
+    change to the next screen slides in at ``fps``. Also the answer key: when each screen
+    is shown still and which lines of text it holds where."""
     entries: list[str] = []
-    screens = [draw_screen(size, i, seed) for i in range(len(durations))]
+    texts: list[list[tuple[str, Box]]] = [[] for _ in durations]
+    screens = [draw_screen(size, i, seed, texts[i]) for i in range(len(durations))]
+    key: list[dict[str, object]] = []
     n = 0
 
     def put(img: Image.Image, seconds: float) -> None:
@@ -160,6 +179,9 @@ def _frames(size: tuple[int, int], durations: list[float], fps: int, rotate: int
     slide = max(2, fps // 4)
     for i, seconds in enumerate(durations):
         still = seconds - (slide / fps if i + 1 < len(durations) else 0.0)
+        start = sum(durations[:i])
+        key.append({"start_s": round(start, 6), "end_s": round(start + still, 6),
+                    "lines": [{"text": t, "box": list(b)} for t, b in texts[i]]})
         for _ in range(max(1, round(still / 0.5))):  # a still screen: 2 frames a second
             put(screens[i], still / max(1, round(still / 0.5)))
         if i + 1 < len(durations):
@@ -170,7 +192,7 @@ def _frames(size: tuple[int, int], durations: list[float], fps: int, rotate: int
                 put(frame, 1 / fps)
     last = entries[-1].splitlines()[0]
     (tmp / "frames.txt").write_text("".join(entries) + last + "\n", encoding="utf-8")
-    return tmp / "frames.txt"
+    return tmp / "frames.txt", key
 
 
 def _narration(n: int, tmp: Path, seed: int = 0) -> tuple[Path, list[float]]:
@@ -202,7 +224,7 @@ def build(out: Path, lesson_id: str, size: tuple[int, int], fps: int, rotate: in
     with tempfile.TemporaryDirectory(prefix="caunoi-phone-") as tmp_name:
         tmp = Path(tmp_name)
         wav, durations = _narration(sentences, tmp, seed)
-        frames = _frames(size, durations, fps, rotate, tmp, seed)
+        frames, key = _frames(size, durations, fps, rotate, tmp, seed)
         stored = tmp / "stored.mp4"
         run_ffmpeg(["-f", "concat", "-safe", "0", "-i", str(frames), "-i", str(wav),
                     "-map", "0:v", "-map", "1:a", "-fps_mode", "vfr", "-enc_time_base", f"1/{fps}",
@@ -215,6 +237,10 @@ def build(out: Path, lesson_id: str, size: tuple[int, int], fps: int, rotate: in
                     "-c", "copy", "-map_metadata", "-1", "-fflags", "+bitexact",
                     "-movflags", "+faststart", str(lesson / "recording.mp4")],
                    action="writing the rotation metadata", path=lesson)
+    # What is on screen when (display pixels, recording time): the benchmark scores OCR
+    # against this instead of against OCR of the recording.
+    (lesson / SCREENS).write_text(json.dumps({"size": list(size), "screens": key}, indent=1,
+                                             ensure_ascii=False), encoding="utf-8")
     script = []
     for i in range(sentences):
         chapter, text = steps[i % len(steps)][:2]

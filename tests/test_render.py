@@ -197,10 +197,10 @@ def test_profiles_table() -> None:
 def test_ocr_counts_only_words_vietnamese_can_spell() -> None:
     # Tesseract read "vở" plus a stray stroke as "vởz" in one recording; counted as a word,
     # every render had to reproduce that misreading to score 1.00.
-    from pipeline.render.quality import _diacritic_words
+    from pipeline.render.quality import diacritic_words
 
     text = "Số tiền: 125.000 đồng vởz tiềt qạo tiiần trưước Nhập mật khẩu"
-    assert _diacritic_words(text) == {"số": 1, "tiền": 1, "đồng": 1, "nhập": 1, "mật": 1,
+    assert diacritic_words(text) == {"số": 1, "tiền": 1, "đồng": 1, "nhập": 1, "mật": 1,
                                       "khẩu": 1}
 
 
@@ -225,7 +225,7 @@ def test_title_card_breaks_lines_between_words(size: tuple[int, int], tmp_path: 
 
     from pipeline.render.cards import title_card, wrap_words
     from pipeline.render.fonts import font_file
-    from pipeline.render.quality import _ocr_pages, ocr_available
+    from pipeline.render.quality import ocr_available, ocr_pages
 
     title = "Cài đặt định danh điện tử VNeID trên điện thoại"
     lines = wrap_words(title, font_file("Noto Sans", bold=True), 34, 400)
@@ -233,7 +233,7 @@ def test_title_card_breaks_lines_between_words(size: tuple[int, int], tmp_path: 
     if not ocr_available():
         pytest.skip("tesseract is not installed")
     card = np.asarray(Image.open(title_card(tmp_path / "c.png", size, title)).convert("RGB"))
-    assert " ".join(_ocr_pages([card])[0].split()) == title
+    assert " ".join(ocr_pages([card])[0].split()) == title
 
 
 def test_ocr_reads_each_frame_as_its_own_page(tmp_path: Path) -> None:
@@ -241,11 +241,11 @@ def test_ocr_reads_each_frame_as_its_own_page(tmp_path: Path) -> None:
     from PIL import Image
 
     from pipeline.render.cards import title_card
-    from pipeline.render.quality import _ocr_pages, ocr_available
+    from pipeline.render.quality import ocr_available, ocr_pages
 
     if not ocr_available():
         pytest.skip("tesseract is not installed")
     cards = [np.asarray(Image.open(title_card(tmp_path / f"{i}.png", (480, 480), t))
                         .convert("RGB")) for i, t in enumerate(["Mở ứng dụng", "", "Quét mã"])]
-    pages = [" ".join(p.split()) for p in _ocr_pages(cards)]
+    pages = [" ".join(p.split()) for p in ocr_pages(cards)]
     assert pages == ["Mở ứng dụng", "", "Quét mã"]

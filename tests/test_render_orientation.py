@@ -213,3 +213,35 @@ def test_h264_reference_frames_fit_level_30(upright: RenderedFile) -> None:
     assert info.video is not None
     w, h = info.video.display_size
     assert level == 30 and 1 <= refs <= 8100 // ((w + 15) // 16 * ((h + 15) // 16))
+
+
+def test_the_phone_lessons_answer_key_says_what_is_on_screen(
+        phone: dict[str, Path], monkeypatch: pytest.MonkeyPatch) -> None:
+    # bench_render scores OCR against the generator's answer key (screens.json): its times
+    # and boxes must be where the text is, or every OCR figure in the closing note is wrong.
+    import importlib
+
+    from pipeline.render.quality import ocr_available, place_frame
+
+    if not ocr_available():
+        pytest.skip("tesseract is not installed")
+    monkeypatch.syspath_prepend(str(Path(__file__).resolve().parent.parent / "scripts"))
+    bench = importlib.import_module("bench_render")
+    found = bench.key_moments(phone["recording"].parent, per_screen=1)
+    assert found is not None
+    size, moments = found
+    assert size == (720, 1280) and len(moments) == 2
+    layout = plan_layout(get_profile("compat"), size)
+    frames = [place_frame(f, layout) for f in frames_at(phone["recording"],
+                                                         [m.time_s for m in moments])]
+
+    def score(shift: int) -> float:
+        moved = [bench.Moment(m.time_s, tuple((t, (b[0], b[1] + shift, b[2], b[3] + shift))
+                                              for t, b in m.lines)) for m in moments]
+        return bench.ocr_key(frames, moved, size, layout, lambda box: True, 960)
+
+    assert score(0) >= 0.9
+    assert score(54) < 0.5  # half a row lower: the crops miss the text
+    # A screen read at the other screen's moment is wrong too (the two differ).
+    swapped = [bench.Moment(m.time_s, o.lines) for m, o in zip(moments, moments[::-1])]
+    assert bench.ocr_key(frames, swapped, size, layout, lambda box: True, 960) < 0.5

@@ -22,8 +22,8 @@ from pipeline.core.text import is_vietnamese_syllable
 from pipeline.render.frames import frames_at
 from pipeline.render.layout import Layout
 
-__all__ = ["NativeOcr", "QualityReport", "measure", "ocr_against_native", "ocr_available",
-           "sample_moments"]
+__all__ = ["NativeOcr", "QualityReport", "diacritic_words", "measure", "ocr_against_native",
+           "ocr_available", "ocr_pages", "place_frame", "sample_moments"]
 
 log = logging.getLogger("caunoi.quality")
 
@@ -55,7 +55,7 @@ def _placed(layout: Layout) -> str:
     return chain
 
 
-def _place(img: np.ndarray, layout: Layout) -> np.ndarray:
+def place_frame(img: np.ndarray, layout: Layout) -> np.ndarray:
     """A source frame scaled and placed as the render places the recording."""
     from PIL import Image
 
@@ -66,16 +66,16 @@ def _place(img: np.ndarray, layout: Layout) -> np.ndarray:
 
 
 def _source_frames(source: Path, times: list[float], layout: Layout) -> list[np.ndarray]:
-    return [_place(f, layout) for f in frames_at(source, times)]
+    return [place_frame(f, layout) for f in frames_at(source, times)]
 
 
-def _ocr_pages(images: list[np.ndarray], width: int = 0) -> list[str]:
-    """Tesseract's Vietnamese reading of each image shown ``width`` px wide (0: twice its
-    own width): one start-up, each image a page with its own layout analysis (the frames
-    stacked into one tall image lost whole frames to it, ± 5 words of 96 between two
-    encodes of the same lesson). Page segmentation 4 (one column of lines of any size): the
-    default block mode (6) reads the full-width row boxes of a phone app as graphics
-    ("P P P P") at some sizes and not at others."""
+def ocr_pages(images: list[np.ndarray], scale: float = 2.0, psm: int = 4) -> list[str]:
+    """Tesseract's Vietnamese reading of each image enlarged ``scale`` times: one start-up,
+    each image a page with its own layout analysis (the frames stacked into one tall image
+    lost whole frames to it, ± 5 words of 96 between two encodes of the same lesson). Page
+    segmentation 4 (one column of lines of any size): the default block mode (6) reads the
+    full-width row boxes of a phone app as graphics ("P P P P") at some sizes and not at
+    others; 7 reads one line of text."""
     from PIL import Image
 
     if not images:
@@ -83,27 +83,28 @@ def _ocr_pages(images: list[np.ndarray], width: int = 0) -> list[str]:
     with tempfile.TemporaryDirectory() as tmp:
         names = []
         for i, img in enumerate(images):
-            w = width or img.shape[1] * 2
-            h = round(img.shape[0] * w / img.shape[1])
+            w, h = (max(1, round(n * scale)) for n in (img.shape[1], img.shape[0]))
             names.append(str(Path(tmp) / f"f{i:04d}.png"))
             Image.fromarray(img).resize((w, h), Image.Resampling.LANCZOS).save(names[-1])
         listing = Path(tmp) / "pages.txt"
         listing.write_text("\n".join(names) + "\n", encoding="utf-8")
-        proc = subprocess.run(["tesseract", str(listing), "-", "-l", "vie", "--psm", "4"],
+        proc = subprocess.run(["tesseract", str(listing), "-", "-l", "vie", "--psm", str(psm)],
                               capture_output=True, text=True, check=False)
     pages = unicodedata.normalize("NFC", proc.stdout).split("\f")
     return (pages + [""] * len(images))[:len(images)]
 
 
 def _words(images: list[np.ndarray], width: int = 0) -> Counter[str]:
-    """Diacritic words read in ``images``, page by page, added up."""
+    """Diacritic words read in ``images`` (all the same size) shown ``width`` px wide (0:
+    twice their own width), page by page, added up."""
     total: Counter[str] = Counter()
-    for page in _ocr_pages(images, width):
-        total += _diacritic_words(page)
+    scale = width / images[0].shape[1] if (width and images) else 2.0
+    for page in ocr_pages(images, scale):
+        total += diacritic_words(page)
     return total
 
 
-def _diacritic_words(text: str) -> Counter[str]:
+def diacritic_words(text: str) -> Counter[str]:
     """Words with diacritics that Vietnamese can spell: an OCR misreading of the source
     ("vởz") is not a word a render must reproduce."""
     words = re.findall(r"\w+", text.lower())
@@ -212,7 +213,7 @@ def ocr_against_native(source: Path, render: Path, layout: Layout, offset_s: flo
     n0, n1 = (round((y - cy) * native[0].shape[0] / ch) for y in (y0, y1))
 
     want = _words([f[n0:n1] for f in native], view_width)
-    scaled = _words([_place(f, layout)[y0:y1] for f in native], view_width)
+    scaled = _words([place_frame(f, layout)[y0:y1] for f in native], view_width)
     got = _words([f[y0:y1] for f in frames_at(render, [t + offset_s for t in times_s])],
                  view_width)
     total = sum(want.values())
