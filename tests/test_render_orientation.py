@@ -243,5 +243,6 @@ def test_the_phone_lessons_answer_key_says_what_is_on_screen(
     assert score(0) >= 0.9
     assert score(54) < 0.5  # half a row lower: the crops miss the text
     # A screen read at the other screen's moment is wrong too (the two differ).
-    swapped = [bench.Moment(m.time_s, o.lines) for m, o in zip(moments, moments[::-1])]
+    swapped = [bench.Moment(m.time_s, o.lines) for m, o in
+               zip(moments, moments[::-1], strict=True)]
     assert bench.ocr_key(frames, swapped, size, layout, lambda box: True, 960) < 0.5
