@@ -46,6 +46,7 @@ from pipeline.render.layout import Layout, plan_layout
 from pipeline.render.legibility import glyph_height_css
 from pipeline.render.profiles import Profile, get_profile
 from pipeline.render.quality import (
+    NativeOcr,
     diacritic_words,
     measure,
     ocr_against_native,
@@ -151,7 +152,7 @@ class Moment:
 Key = tuple[tuple[int, int], list[Moment], Callable[[Box], bool]]
 
 
-def key_moments(lesson_dir: Path, per_screen: int = 3) -> tuple[tuple[int, int],
+def key_moments(lesson_dir: Path, per_screen: int = 2) -> tuple[tuple[int, int],
                                                                 list[Moment]] | None:
     """Moments spread over each still screen of a generated lesson (``screens.json``,
     written by make_phone_lesson.py), or None for a lesson without an answer key."""
@@ -188,12 +189,20 @@ def shown_everywhere(box: Box, size: tuple[int, int], layouts: list[Layout]) -> 
     return True
 
 
+#: Each line is read at these multiples of its viewing size and a word counts as read if
+#: most readings have it: at one size tesseract's quirks decide (the recording scaled to
+#: 540 px read "tiền" as "tiên" shown 960 px wide and right at 720, 860, 1080 and 1200 px).
+READ_SCALES = (0.8, 1.0, 1.25)
+
+
 def ocr_key(frames: list[np.ndarray], moments: list[Moment], size: tuple[int, int],
-            layout: Layout, keep: Callable[[Box], bool], view_width: int) -> float | None:
+            layout: Layout, keep: Callable[[Box], bool], view_width: int,
+            missed: list[str] | None = None) -> float | None:
     """Share of the diacritic words on screen (answer key) that tesseract reads, one line at
-    a time, in ``frames`` (taken at ``moments`` in ``layout``), each frame shown
-    ``view_width`` px wide as a phone shows any profile full-width."""
-    crops, truth = [], []
+    a time, in ``frames`` (taken at ``moments`` in ``layout``), each frame shown about
+    ``view_width`` px wide as a phone shows any profile full-width (:data:`READ_SCALES`).
+    Each line read wrong is added to ``missed`` ("truth -> reading")."""
+    crops, truth, texts = [], [], []
     for frame, moment in zip(frames, moments, strict=True):
         for text, box in moment.lines:
             if not keep(box):
@@ -203,11 +212,18 @@ def ocr_key(frames: list[np.ndarray], moments: list[Moment], size: tuple[int, in
             crops.append(np.ascontiguousarray(frame[max(0, y0 - pad):y1 + pad,
                                                     max(0, x0 - pad):x1 + pad]))
             truth.append(diacritic_words(text))
+            texts.append(text)
     if not crops:
         return None
-    pages = ocr_pages(crops, view_width / layout.width, psm=7)
-    read = sum(sum((want & diacritic_words(page)).values())
-               for want, page in zip(truth, pages, strict=True))
+    readings = [ocr_pages(crops, k * view_width / layout.width, psm=7) for k in READ_SCALES]
+    read = 0
+    for i, want in enumerate(truth):
+        counts = [want & diacritic_words(pages[i]) for pages in readings]
+        got = sum(sorted(c[w] for c in counts)[len(counts) // 2] for w in want)
+        read += got
+        if missed is not None and got < sum(want.values()):
+            seen = " | ".join(" ".join(pages[i].split()) for pages in readings)
+            missed.append(f"{texts[i]} -> {seen}")
     return read / sum(sum(w.values()) for w in truth)
 
 
@@ -230,14 +246,19 @@ def _row(job: RenderJob, opts: RenderOptions, seconds: float, clean: np.ndarray,
                     samples=len(times))
         # Shown as the reference is seen (its width, doubled as the gate's OCR does).
         view = 2 * plan_layout(REFERENCE, (layout.width, layout.height)).width
-        native = ocr_against_native(job.recording, job.dst, layout, offset, times, view)
+        native = ocr_against_native(job.recording, job.dst, layout, offset, times, view) \
+            if key is None else NativeOcr(None, None)
         if key is not None:
             size, moments, keep = key
             got = frames_at(job.dst, [m.time_s + offset for m in moments])
             scaled = [place_frame(f, layout) for f in frames_at(job.recording,
                                                            [m.time_s for m in moments])]
-            row |= {"ocr_key": ocr_key(got, moments, size, layout, keep, view),
-                    "ocr_key_scaled": ocr_key(scaled, moments, size, layout, keep, view)}
+            missed: list[str] = []
+            row |= {"ocr_key": ocr_key(got, moments, size, layout, keep, view, missed),
+                    "ocr_key_scaled": ocr_key(scaled, moments, size, layout, keep, view),
+                    "ocr_key_missed": missed,
+                    "ocr_key_words": sum(sum(diacritic_words(t).values()) for m in moments
+                                         for t, b in m.lines if keep(b))}
         row |= {"size": f"{layout.width}x{layout.height}", "ssim": q.ssim, "vmaf": q.vmaf,
                 "ocr": q.ocr_diacritics, "ocr_native": native.render,
                 "ocr_scaled": native.scaled, "glyph_css": glyph_height_css(layout, job.font)}

@@ -146,6 +146,8 @@ def draw_screen(size: tuple[int, int], step: int, seed: int = 0,
         y += round(108 * u)
     tab_h = round(120 * u)
     d.rectangle((0, h - tab_h, w, h), fill=(240, 240, 240))
+    if texts is not None:  # rows the tab bar covers (landscape) are not on screen
+        texts[:] = [(t, b) for t, b in texts if b[3] <= h - tab_h]
     d.line((0, h - tab_h, w, h - tab_h), fill=(200, 200, 200), width=max(1, round(2 * u)))
     for k, tab in enumerate(tabs):
         cx = (k + 0.5) * w / len(tabs)
