@@ -246,3 +246,26 @@ def test_the_phone_lessons_answer_key_says_what_is_on_screen(
     swapped = [bench.Moment(m.time_s, o.lines) for m, o in
                zip(moments, moments[::-1], strict=True)]
     assert bench.ocr_key(frames, swapped, size, layout, lambda box: True, 960) < 0.5
+
+
+def test_bench_reads_light_text_inverted_and_dark_text_as_is(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    import importlib
+
+    from PIL import Image, ImageDraw, ImageFont
+
+    from pipeline.render.fonts import font_file
+
+    monkeypatch.syspath_prepend(str(Path(__file__).resolve().parent.parent / "scripts"))
+    bench = importlib.import_module("bench_render")
+
+    def line(ground: tuple[int, int, int], ink: tuple[int, int, int]) -> np.ndarray:
+        img = Image.new("RGB", (200, 40), ground)
+        ImageDraw.Draw(img).text((8, 6), "Đăng nhập", fill=ink,
+                                 font=ImageFont.truetype(font_file("Noto Sans"), 22))
+        return np.asarray(img)
+
+    title = line((196, 30, 40), (255, 255, 255))  # the app bar: white on red
+    row = line((255, 226, 140), (20, 20, 20))  # the highlighted row: dark on yellow
+    assert (bench.dark_on_light(title) == 255 - title).all()
+    assert (bench.dark_on_light(row) == row).all()
