@@ -264,13 +264,13 @@ def _row(job: RenderJob, opts: RenderOptions, seconds: float, clean: np.ndarray,
         native = ocr_against_native(job.recording, job.dst, layout, offset, times, view) \
             if key is None else NativeOcr(None, None)
         if key is not None:
-            size, moments, keep = key
+            shown, moments, keep = key
             got = frames_at(job.dst, [m.time_s + offset for m in moments])
             scaled = [place_frame(f, layout) for f in frames_at(job.recording,
-                                                           [m.time_s for m in moments])]
+                                                                [m.time_s for m in moments])]
             missed: list[str] = []
-            row |= {"ocr_key": ocr_key(got, moments, size, layout, keep, view, missed),
-                    "ocr_key_scaled": ocr_key(scaled, moments, size, layout, keep, view),
+            row |= {"ocr_key": ocr_key(got, moments, shown, layout, keep, view, missed),
+                    "ocr_key_scaled": ocr_key(scaled, moments, shown, layout, keep, view),
                     "ocr_key_missed": missed,
                     "ocr_key_words": sum(sum(diacritic_words(t).values()) for m in moments
                                          for t, b in m.lines if keep(b))}
@@ -302,10 +302,10 @@ def bench_lesson(lesson_dir: Path, profiles: list[str], tmp: Path) -> list[dict[
     jobs = []
     for name in ["reference", *profiles]:
         profile = REFERENCE if name == "reference" else get_profile(name)
-        jobs.append(RenderJob(recording=ingested.lesson.recording, audio=audio, language=vi.code,
-                        font=vi.font, profile=profile, dst=tmp / f"{name}.{profile.ext}",
-                        ass=tmp / f"{vi.code}.ass", title_vi=ingested.lesson.title,
-                        cue_times=times, chapters=chapters))
+        jobs.append(RenderJob(
+            recording=ingested.lesson.recording, audio=audio, language=vi.code, font=vi.font,
+            profile=profile, dst=tmp / f"{name}.{profile.ext}", ass=tmp / f"{vi.code}.ass",
+            title_vi=ingested.lesson.title, cue_times=times, chapters=chapters))
     found = key_moments(lesson_dir)
     key: Key | None = None
     if found:  # only lines that no render covers count, so every render reads the same

@@ -5,7 +5,9 @@ phone app with small Vietnamese UI text, narrated by ``espeak-ng -v vi``.
 It is the kind of recording content teams make on the phone itself: any size (720×1280,
 1080×2400, …), 60 fps with variable frame rate (stills are sparse, screen transitions slide
 at the full rate), optionally stored sideways with rotation metadata. Deterministic: the same
-arguments give byte-identical files. Used by the render tests and ``bench_render.py``.
+arguments give byte-identical files. Used by the render tests and ``bench_render.py``, which
+scores OCR against the answer key written next to the recording (``screens.json``: when each
+screen is still and which lines of text it shows where, in display pixels).
 
 Usage:
     python scripts/make_phone_lesson.py --out DIR [--id ID] [--size 720x1280] [--fps 60]
