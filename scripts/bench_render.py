@@ -46,7 +46,7 @@ from pipeline.core.languages import load_registry
 from pipeline.core.media import probe, run_ffmpeg
 from pipeline.ingest import IngestOptions, ingest
 from pipeline.render.encode import RenderJob, RenderOptions, job_layout, normalise_audio, render
-from pipeline.render.frames import frames_at
+from pipeline.render.frames import frames_at, outside_banners
 from pipeline.render.layout import Layout, plan_layout
 from pipeline.render.legibility import glyph_height_css
 from pipeline.render.profiles import Profile, get_profile
@@ -311,9 +311,8 @@ def bench_lesson(lesson_dir: Path, profiles: list[str], tmp: Path) -> list[dict[
     if found:  # only lines that no render covers count, so every render reads the same
         size, moments = found
         # A chapter banner can sit over content rows (above the subtitles in landscape).
-        moments = [m for m in moments if all(
-            not (ms / 1000 - 0.2 <= m.time_s <= ms / 1000 + opts.chapter_banner_s + 0.2)
-            for ms, _ in chapters)]
+        moments = [m for m in moments
+                   if outside_banners(m.time_s, chapters, opts.chapter_banner_s)]
         layouts = [job_layout(j) for j in jobs if j.profile.has_video]
         key = (size, moments, lambda box: shown_everywhere(box, size, layouts))
     for job in jobs:

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import numpy as np
 
-__all__ = ["content_frame_time", "frames_at"]
+__all__ = ["content_frame_time", "frames_at", "outside_banners"]
 
 
 def _upright(img: np.ndarray, rotation: int) -> np.ndarray:
@@ -42,6 +42,12 @@ def frames_at(path: Path, times_s: Sequence[float]) -> list[np.ndarray]:
     return [out[t] for t in times_s]
 
 
+def outside_banners(t: float, chapters: Sequence[tuple[int, str]], banner_s: float) -> bool:
+    """Whether moment ``t`` (source timeline, seconds) is clear of every chapter banner
+    (``chapters``: start ms, heading; each shows ``banner_s``), with 0.2 s to spare."""
+    return all(not (ms / 1000 - 0.2 <= t <= ms / 1000 + banner_s + 0.2) for ms, _ in chapters)
+
+
 def content_frame_time(duration_s: float, title_s: float, cue_times_s: Sequence[float] = (),
                        chapters: Sequence[tuple[int, str]] = (), banner_s: float = 3.0,
                        at: float = 0.35) -> float:
@@ -57,14 +63,11 @@ def content_frame_time(duration_s: float, title_s: float, cue_times_s: Sequence[
         banner_s: how long a banner shows.
         at: preferred position as a share of the recording.
     """
-    def clear(t: float) -> bool:
-        return all(not (ms / 1000 - 0.2 <= t <= ms / 1000 + banner_s + 0.2)
-                   for ms, _ in chapters)
-
     goal = duration_s * at
-    candidates = [t for t in cue_times_s if 0 < t < duration_s and clear(t)]
+    candidates = [t for t in cue_times_s
+                  if 0 < t < duration_s and outside_banners(t, chapters, banner_s)]
     if not candidates:
         candidates = [t for t in np.linspace(0.5, max(0.5, duration_s - 0.5), 41)
-                      if clear(float(t))] or [duration_s / 2]
+                      if outside_banners(float(t), chapters, banner_s)] or [duration_s / 2]
     best = min(candidates, key=lambda t: abs(t - goal))
     return title_s + float(best)
