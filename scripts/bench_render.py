@@ -161,7 +161,9 @@ def key_moments(lesson_dir: Path, per_screen: int = 2) -> tuple[tuple[int, int],
                                                                 list[Moment]] | None:
     """Moments spread over each still screen of a generated lesson (``screens.json``,
     written by make_phone_lesson.py), or None for a lesson without an answer key."""
-    path = lesson_dir / "screens.json"
+    from make_phone_lesson import SCREENS  # the generator that writes the key names it
+
+    path = lesson_dir / SCREENS
     if not path.exists():
         return None
     key = json.loads(path.read_text(encoding="utf-8"))
