@@ -139,8 +139,8 @@ PROFILES: dict[str, Profile] = {
             ext="mp4", short_side=360, max_fps=5,
             # CRF 32 (38 before, which stayed under the reference's SSIM: 0.9878 < 0.9941):
             # 0.32x/0.27x the reference at SSIM 0.9971/0.9936, OCR 1.00/0.93.
-            # aq-strength 0.5 at CRF 34 (1.0 at CRF 32 before): s45 upright keeps the breve
-            # of "đăng" and s58 "đăng" (0.994 -> 1.000) at 0.34x/0.32x (was 0.34x/0.32x);
+            # aq-strength 0.5 at CRF 34 (1.0 at CRF 32 before): s45 and s58 upright keep the
+            # breve of "đăng" (answer-key OCR 0.994 -> 1.000) at the same 0.34x/0.32x;
             # CRF 33 read "tổng" as "tống" on s45 and was 0.35x. With it, s7, s21 and s64
             # upright lost a hook above ("khẩu" -> "khấu", "Đổi" -> "Đối"): a frame every 2 s
             # of a still screen, as compat has, keeps them for -3 to +10 % (0.28-0.34x).
