@@ -25,7 +25,7 @@ def _modules(package: str) -> list[Path]:
 def _imports(path: Path) -> set[str]:
     """Every module name ``path`` imports (absolute; relative imports resolved)."""
     rel = path.relative_to(PROJECT_ROOT).with_suffix("")
-    here = ".".join(rel.parts[:-1] if rel.name != "__init__" else rel.parts[:-1])
+    here = ".".join(rel.parts[:-1])  # the package a relative import starts from
     names: set[str] = set()
     for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
         if isinstance(node, ast.Import):
