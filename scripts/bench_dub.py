@@ -1,0 +1,110 @@
+#!/usr/bin/env python3
+"""Intelligibility of time-compressed voices: ffmpeg ``atempo`` against Rubber Band (the
+``rubberband`` filter inside the project's ffmpeg, R2 engine, and Debian's ``rubberband``
+program with its R3 "finer" engine), by STOI, on the same recordings in the same process.
+
+STOI compares two signals of the same length and timing, and a compressed voice has
+neither, so each voice is compressed by the factor and expanded back, and the result is
+compared with the voice itself (after a cross-correlation search of ±100 ms for any delay
+the tool adds). Two ways back: with the same tool (the round trip: its artefacts twice)
+and with one fixed expander for every tool (Rubber Band R3: the differences left are the
+compressions'). The baseline in the same process is a voice against itself (STOI 1.0) and
+the time atempo takes (the time column is a ratio to it).
+
+Voices: the sample lesson's sentences in English by espeak-ng (scripts/make_voice_recordings.py),
+cleaned and trimmed as the dub does (pipeline.voice.dub.prepare_voice).
+
+Usage:
+    python scripts/bench_dub.py [--recordings DIR] [--factors 1.1,1.25,1.5] [--sentences N]
+"""
+
+from __future__ import annotations
+
+import argparse
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from pydub import AudioSegment
+from pystoi import stoi
+
+from pipeline.voice.dub import prepare_voice
+from pipeline.voice.plan import DubOptions
+from pipeline.voice.stretch import STRETCHERS, stretcher
+
+REFERENCE_EXPANDER = "rubberband-r3"
+MAX_LAG_S = 0.1
+
+
+def _array(seg: AudioSegment) -> np.ndarray:
+    return np.asarray(seg.get_array_of_samples(), dtype=np.float64) / 32768.0
+
+
+def _aligned(ref: np.ndarray, out: np.ndarray, rate: int) -> np.ndarray:
+    """``out`` shifted by the lag that best matches ``ref``, cut or padded to its length."""
+    lag_max = int(MAX_LAG_S * rate)
+    padded = np.pad(out, (0, max(0, ref.size + lag_max - out.size)))
+    corr = np.correlate(padded[: ref.size + lag_max], ref, mode="valid")
+    best = int(np.argmax(corr))
+    shifted = out[best:]
+    return np.pad(shifted, (0, max(0, ref.size - shifted.size)))[: ref.size]
+
+
+def _score(ref: AudioSegment, back: AudioSegment) -> float:
+    x, y = _array(ref), _array(back)
+    return float(stoi(x, _aligned(x, y, ref.frame_rate), ref.frame_rate, extended=False))
+
+
+def _voices(folder: Path, count: int, opts: DubOptions) -> list[AudioSegment]:
+    files = sorted(folder.glob("*.wav"), key=lambda p: int(p.stem))[:count]
+    return [prepare_voice(p, opts) for p in files]
+
+
+def _measure(voices: list[AudioSegment], name: str, factor: float) -> tuple[float, float, float]:
+    """(mean STOI round trip, mean STOI with the reference expander, seconds compressing)."""
+    tool, ref_tool = stretcher(name), stretcher(REFERENCE_EXPANDER)
+    trip, fixed, spent = [], [], 0.0
+    for v in voices:
+        t0 = time.perf_counter()
+        short = tool.stretch(v, factor)
+        spent += time.perf_counter() - t0
+        trip.append(_score(v, tool.stretch(short, 1 / factor)))
+        fixed.append(_score(v, ref_tool.stretch(short, 1 / factor)))
+    return float(np.mean(trip)), float(np.mean(fixed)), spent
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--recordings", type=Path, default=None)
+    p.add_argument("--factors", default="1.1,1.25,1.5")
+    p.add_argument("--sentences", type=int, default=17)
+    args = p.parse_args(argv)
+    factors = [float(f) for f in args.factors.split(",")]
+    opts = DubOptions()
+    with tempfile.TemporaryDirectory(prefix="caunoi-bench-dub-") as tmp:
+        folder = args.recordings or Path(tmp)
+        if args.recordings is None:
+            subprocess.run([sys.executable, str(Path(__file__).parent / "make_voice_recordings.py"),
+                            "--out", str(folder)], check=True, capture_output=True)
+        voices = _voices(folder, args.sentences, opts)
+    total_s = sum(len(v) for v in voices) / 1000
+    print(f"{len(voices)} voices, {total_s:.1f} s, {opts.sample_rate} Hz; "
+          f"baseline STOI(voice, voice) = {_score(voices[0], voices[0]):.3f}")
+    base_time: dict[float, float] = {}
+    print("stretcher        factor  STOI round trip  STOI via R3 back  time (× atempo)")
+    for name in ["atempo", *[s for s in STRETCHERS if s != "atempo"]]:
+        for f in factors:
+            trip, fixed, spent = _measure(voices, name, f)
+            base_time.setdefault(f, spent)
+            print(f"{name:<16} {f:>5.2f}  {trip:>15.3f}  {fixed:>16.3f}  "
+                  f"{spent / base_time[f]:>14.2f}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
