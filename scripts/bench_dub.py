@@ -32,12 +32,14 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from pydub import AudioSegment
 from pystoi import stoi
+from scipy.signal import correlate, resample_poly
 
 from pipeline.voice.dub import prepare_voice
 from pipeline.voice.plan import DubOptions
 from pipeline.voice.stretch import STRETCHERS, stretcher
 
 REFERENCE_EXPANDER = "rubberband-r3"
+STOI_RATE = 10_000
 MAX_LAG_S = 0.1
 
 
@@ -49,15 +51,18 @@ def _aligned(ref: np.ndarray, out: np.ndarray, rate: int) -> np.ndarray:
     """``out`` shifted by the lag that best matches ``ref``, cut or padded to its length."""
     lag_max = int(MAX_LAG_S * rate)
     padded = np.pad(out, (0, max(0, ref.size + lag_max - out.size)))
-    corr = np.correlate(padded[: ref.size + lag_max], ref, mode="valid")
+    corr = correlate(padded[: ref.size + lag_max], ref, mode="valid", method="fft")
     best = int(np.argmax(corr))
     shifted = out[best:]
     return np.pad(shifted, (0, max(0, ref.size - shifted.size)))[: ref.size]
 
 
 def _score(ref: AudioSegment, back: AudioSegment) -> float:
-    x, y = _array(ref), _array(back)
-    return float(stoi(x, _aligned(x, y, ref.frame_rate), ref.frame_rate, extended=False))
+    """STOI at its own 10 kHz rate (resampled once here: pystoi's resampler is slow)."""
+    rate = STOI_RATE
+    x = resample_poly(_array(ref), rate, ref.frame_rate)
+    y = resample_poly(_array(back), rate, back.frame_rate)
+    return float(stoi(x, _aligned(x, y, rate), rate, extended=False))
 
 
 def _voices(folder: Path, count: int, opts: DubOptions) -> list[AudioSegment]:

@@ -64,7 +64,8 @@ def voice(number: int, slow: float, rng: np.random.Generator) -> np.ndarray:
     lead, tail = np.zeros(int(0.3 * RATE)), np.zeros(int(0.4 * RATE))
     out = np.concatenate([lead, speech, tail])
     out += rng.normal(0, 60, out.size)  # about -55 dBFS of room noise
-    return np.clip(out, -32768, 32767).astype("<i2")
+    pcm: np.ndarray = np.clip(out, -32768, 32767).astype("<i2")
+    return pcm
 
 
 def write(path: Path, samples: np.ndarray, fmt: str) -> None:
