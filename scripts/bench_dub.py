@@ -30,10 +30,11 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from pydub import AudioSegment
+
 from pystoi import stoi
 from scipy.signal import correlate, resample_poly
 
+from pipeline.voice.audio import AudioSegment
 from pipeline.voice.dub import prepare_voice
 from pipeline.voice.plan import DubOptions
 from pipeline.voice.stretch import STRETCHERS, stretcher

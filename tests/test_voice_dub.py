@@ -26,7 +26,7 @@ from pipeline.voice import (
     plan_import,
     sentence_slots,
 )
-from pipeline.voice.audio import decode, speech_spans
+from pipeline.voice.audio import decode, loudness_lufs, speech_spans
 from pipeline.voice.types import text_sha256
 from tests.conftest import run_script
 
@@ -161,3 +161,14 @@ def test_audio_only_dub_is_small(dubbed: tuple[DubResult, Path, list[dict], Path
     assert probe(Path(mp3.path)).audio.channels == 1  # type: ignore[union-attr]
     assert probe(Path(mp3.path)).audio.codec.startswith("mp3")  # type: ignore[union-attr]
     assert probe(Path(opus.path)).audio.codec == "opus"  # type: ignore[union-attr]
+
+
+def test_voices_are_brought_to_minus_16_lufs(
+        dubbed: tuple[DubResult, Path, list[dict], Path]) -> None:
+    result, rec, _, _ = dubbed
+    mix = decode(Path(result.audio), 48_000)
+    raw = [loudness_lufs(decode(rec / f"{p.number}.wav", 48_000)) for p in result.plan.sentences]
+    assert max(raw) - min(raw) > 2 or abs(np.mean(raw) + 16) > 3  # the inputs differ
+    for p in result.plan.sentences:
+        level = loudness_lufs(mix[p.placed_start_ms:p.placed_end_ms])
+        assert abs(level - (-16)) <= 1.5, (p.number, level)

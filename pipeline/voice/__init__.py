@@ -9,6 +9,7 @@ from pipeline.voice.check import RecordingInfo, RecordingLimits, check_recording
 from pipeline.voice.dub import dub
 from pipeline.voice.importer import ImportItem, ImportPlan, plan_import
 from pipeline.voice.outputs import AudioOutput, AudioOutputOptions, export_audio
+from pipeline.voice.picture import hold_filter
 from pipeline.voice.plan import DubOptions, place, plan_dub, sentence_slots
 from pipeline.voice.recordings import human_recording, synthetic_recording
 from pipeline.voice.stretch import STRETCHERS, stretcher
@@ -46,6 +47,7 @@ __all__ = [
     "check_recording",
     "dub",
     "export_audio",
+    "hold_filter",
     "human_recording",
     "move_chapters",
     "move_spans",

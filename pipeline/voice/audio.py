@@ -125,8 +125,10 @@ def loudness_lufs(seg: AudioSegment, ffmpeg: str = "") -> float:
 
 def match_loudness(seg: AudioSegment, target_lufs: float, peak_dbfs: float = -1.0,
                    ffmpeg: str = "") -> tuple[AudioSegment, float]:
-    """``seg`` with one gain that brings it to ``target_lufs`` (no dynamic processing: the
-    speaker's phrasing is kept), lowered if needed so no sample passes ``peak_dbfs``.
+    """``seg`` brought to ``target_lufs`` by one gain (the speaker's phrasing is kept). When
+    that gain would push peaks over ``peak_dbfs`` (a close microphone's plosives, a synthetic
+    voice's spiky wave), ffmpeg applies it in floating point with a fast peak limiter behind
+    it, so nothing clips and the loudness still reaches the target.
 
     Returns:
         The adjusted audio and the gain applied in dB.
@@ -134,9 +136,14 @@ def match_loudness(seg: AudioSegment, target_lufs: float, peak_dbfs: float = -1.
     measured = loudness_lufs(seg, ffmpeg)
     if not math.isfinite(measured):
         return seg, 0.0
-    gain = min(target_lufs - measured, peak_dbfs - seg.max_dBFS)
+    gain = target_lufs - measured
     log.debug("loudness %.1f LUFS → gain %+.1f dB", measured, gain)
-    return seg.apply_gain(gain), gain
+    if seg.max_dBFS + gain <= peak_dbfs:
+        return seg.apply_gain(gain), gain
+    limit = 10 ** (peak_dbfs / 20)
+    limited = apply_filter(seg, f"volume={gain:.2f}dB,alimiter=limit={limit:.4f}:attack=2:"
+                                f"release=40:level=disabled", "limiting voice peaks", ffmpeg)
+    return limited, gain
 
 
 def write_wav(seg: AudioSegment, path: Path) -> Path:
