@@ -205,3 +205,17 @@ def test_registries_list_what_exists() -> None:
     assert voice_backend("human").source == "human"
     assert voice_backend("espeak").source == "tts:espeak"
     assert voice_backend("mms-tts").source == "tts:mms-tts"
+
+
+def test_dub_key_follows_the_recordings_and_options() -> None:
+    from dataclasses import replace
+
+    from pipeline.voice.dub import dub_key
+
+    recs = [_recording()]
+    key = dub_key(_slots(), recs, "n" * 64, DubOptions())
+    assert key == dub_key(list(reversed(_slots())), recs, "n" * 64, DubOptions(ffmpeg="/x"))
+    assert key != dub_key(_slots(), [replace(recs[0], sha256="cd" * 32)], "n" * 64, DubOptions())
+    assert key != dub_key(_slots(), recs, "m" * 64, DubOptions())
+    assert key != dub_key(_slots(), recs, "n" * 64, DubOptions(duck_db=30))
+    assert key != dub_key(_slots()[:3], recs, "n" * 64, DubOptions())

@@ -9,6 +9,8 @@ voice is ever cut and the mix stays in step with the picture.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict
@@ -16,6 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
+from pipeline.core.storage import sha256_file
 from pipeline.voice.audio import (
     AudioSegment,
     apply_filter,
@@ -29,9 +32,20 @@ from pipeline.voice.stretch import stretcher
 from pipeline.voice.timemap import TimeMap
 from pipeline.voice.types import DubPlan, DubResult, Recording, SentenceSlot
 
-__all__ = ["dub", "duck_spans", "prepare_voice", "sound_track"]
+__all__ = ["dub", "dub_key", "duck_spans", "prepare_voice", "sound_track"]
 
 log = logging.getLogger("caunoi.voice")
+
+
+def dub_key(slots: Sequence[SentenceSlot], recordings: Sequence[Recording],
+            narration_sha256: str, opts: DubOptions) -> str:
+    """Cache key of a dub: the slots, the recordings' hashes, the original track's hash and
+    the options (not the ffmpeg path). Anything else changing leaves the mix as it was."""
+    data = {"slots": [asdict(s) for s in sorted(slots, key=lambda s: s.number)],
+            "recordings": sorted((r.sentence_id, r.sha256) for r in recordings),
+            "narration": narration_sha256,
+            "options": {k: v for k, v in asdict(opts).items() if k != "ffmpeg"}}
+    return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()
 
 
 def prepare_voice(path: Path, opts: DubOptions) -> AudioSegment:
@@ -155,4 +169,6 @@ def dub(slots: Sequence[SentenceSlot], recordings: Sequence[Recording], narratio
                      duration_ms=len(mix), plan=plan,
                      recordings=tuple(r.sha256 for r in used), stretcher=opts.stretcher,
                      narration=opts.narration, sources=tuple(r.source for r in used),
-                     options={k: v for k, v in asdict(opts).items() if k != "ffmpeg"})
+                     options={k: v for k, v in asdict(opts).items() if k != "ffmpeg"},
+                     speakers=tuple(r.speaker for r in used),
+                     key=dub_key(slots, recordings, sha256_file(narration_wav), opts))

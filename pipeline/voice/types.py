@@ -180,6 +180,10 @@ class DubResult:
     # Sources of the voices used ("human", "tts:espeak"...), for labels and the publish rule.
     sources: tuple[str, ...] = ()
     options: dict[str, Any] = field(default_factory=dict)
+    # Who spoke, in sentence order (account names; "tts:<backend>" for synthetic voices).
+    speakers: tuple[str, ...] = ()
+    # dub_key of the inputs: the same key means the same mix (the step's cache key).
+    key: str = ""
 
     @property
     def synthetic(self) -> bool:
@@ -190,7 +194,8 @@ class DubResult:
                 "duration": ms_to_s(self.duration_ms), "plan": self.plan.to_json(),
                 "recordings": list(self.recordings), "stretcher": self.stretcher,
                 "narration": self.narration, "sources": list(self.sources),
-                "options": dict(self.options)}
+                "options": dict(self.options), "speakers": list(self.speakers),
+                "key": self.key}
 
     @classmethod
     def from_json(cls, d: dict[str, Any]) -> DubResult:
@@ -198,4 +203,5 @@ class DubResult:
                    duration_ms=s_to_ms(d["duration"]), plan=DubPlan.from_json(d["plan"]),
                    recordings=tuple(d["recordings"]), stretcher=d["stretcher"],
                    narration=d["narration"], sources=tuple(d.get("sources", ())),
-                   options=dict(d.get("options", {})))
+                   options=dict(d.get("options", {})), speakers=tuple(d.get("speakers", ())),
+                   key=d.get("key", ""))
