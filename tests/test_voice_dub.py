@@ -172,3 +172,33 @@ def test_voices_are_brought_to_minus_16_lufs(
     for p in result.plan.sentences:
         level = loudness_lufs(mix[p.placed_start_ms:p.placed_end_ms])
         assert abs(level - (-16)) <= 1.5, (p.number, level)
+
+
+@pytest.mark.parametrize("name", ["atempo", "rubberband", "rubberband-r3"])
+def test_stretchers_shorten_without_changing_pitch(name: str) -> None:
+    from pipeline.voice import stretcher
+    from pipeline.voice.audio import AudioSegment
+
+    rate, tone = 24_000, 310.0
+    t = np.arange(3 * rate) / rate
+    pcm = (8000 * np.sin(2 * np.pi * tone * t)).astype("<i2")
+    seg = AudioSegment(pcm.tobytes(), frame_rate=rate, sample_width=2, channels=1)
+    out = stretcher(name).stretch(seg, 1.25)
+    assert abs(len(out) - 2400) <= 60, len(out)
+    x = np.asarray(out.get_array_of_samples(), dtype=np.float64)[rate // 4: -rate // 4]
+    peak = np.argmax(np.abs(np.fft.rfft(x))) * rate / x.size
+    assert abs(peak - tone) < 5, peak
+
+
+def test_missing_rubberband_program_says_what_to_install(monkeypatch: pytest.MonkeyPatch
+                                                         ) -> None:
+    import shutil
+
+    from pipeline.voice import stretcher
+    from pipeline.voice.audio import AudioSegment
+    from pipeline.voice.errors import StretcherMissingError
+
+    monkeypatch.setattr(shutil, "which", lambda name: None)
+    with pytest.raises(StretcherMissingError) as caught:
+        stretcher("rubberband-r3").stretch(AudioSegment.silent(500), 1.2)
+    assert "rubberband-cli" in str(caught.value) and caught.value.exit_code == 3

@@ -24,8 +24,11 @@ class DubOptions:
     target_lufs: float = -16.0
     # Strongest time compression of a voice longer than its slot; beyond it the picture holds.
     max_stretch: float = 1.25
-    # The time stretcher (pipeline.voice.stretch.STRETCHERS), chosen by scripts/bench_dub.py.
-    stretcher: str = "rubberband"
+    # The time stretcher (pipeline.voice.stretch.STRETCHERS). scripts/bench_dub.py, 17 voices,
+    # time-scaled STOI at 1.1/1.25/1.5×: rubberband-r3 0.975/0.976/0.964, atempo
+    # 0.951/0.954/0.945, ffmpeg's rubberband filter 0.933/0.903/0.882; ~3.4× atempo's time
+    # (a third of a second per sentence). Without rubberband-cli: "atempo".
+    stretcher: str = "rubberband-r3"
     # Silence kept between one voice's end and the next sentence's start.
     gap_ms: int = 120
     # "duck": the original track is lowered by duck_db wherever Vietnamese is spoken or a
