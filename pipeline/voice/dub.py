@@ -119,6 +119,9 @@ def _voices(slots: Sequence[SentenceSlot], recordings: Sequence[Recording],
             log.warning("recording %s: sentence %s is no longer in the script",
                         rec.file, rec.sentence_id)
             continue
+        if number in voices:
+            raise ValueError(f"two recordings for sentence {number}: "
+                             f"{voices[number][0].file} and {rec.file}")
         path = Path(rec.file) if root is None or Path(rec.file).is_absolute() \
             else root / rec.file
         voices[number] = (rec, prepare_voice(path, opts))
