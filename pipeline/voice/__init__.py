@@ -2,6 +2,19 @@
 (placement, compression, holds, the time map), the audio-only outputs, voice backends.
 
 The library only: the review store, pages, CLI, render and publish call into it.
+
+Wiring, in data-flow order:
+  1. recordings: ``check_recording`` on upload/import (``RecordingLimits.slot_ms`` from
+     ``sentence_slots``), ``human_recording``/``synthetic_recording`` make the ``Recording``
+     the store keeps (``is_stale`` against the sentence's approved text); ``plan_import``
+     maps a folder of ``3.wav``-style files to sentence numbers for ``caunoi voice import``.
+  2. the dub step: ``sentence_slots(alignment, lesson.sentences, duration)`` →
+     ``dub(slots, approved recordings, lesson.recording, out.wav, DubOptions)`` →
+     ``DubResult`` (``key`` = the step's cache key, ``sources``/``speakers`` for the
+     manifest and the synthetic-voice rule), then ``export_audio`` (MP3 + Opus).
+  3. render: the dub WAV as the job's audio, cues through ``move_spans``, chapters through
+     ``move_chapters``, and ``hold_filter(plan.timemap, duration)`` first in the video chain
+     (before subtitles are burned, so they are drawn in dubbed time).
 """
 
 from pipeline.voice.backends import BACKENDS, VoiceBackend, VoiceOptions, voice_backend
