@@ -219,3 +219,27 @@ def test_dub_key_follows_the_recordings_and_options() -> None:
     assert key != dub_key(_slots(), recs, "m" * 64, DubOptions())
     assert key != dub_key(_slots(), recs, "n" * 64, DubOptions(duck_db=30))
     assert key != dub_key(_slots()[:3], recs, "n" * 64, DubOptions())
+
+
+@given(st.lists(st.tuples(st.integers(0, 8000), st.integers(0, 8000), st.integers(100, 12000)),
+                min_size=1, max_size=10),
+       st.floats(1.0, 2.0))
+def test_no_voice_is_cut_or_overlaps_the_next(rows: list[tuple[int, int, int]],
+                                              limit: float) -> None:
+    slots, start = [], 500
+    for n, (length, speech, _) in enumerate(rows, start=1):
+        slots.append(SentenceSlot(n, f"s-{n}", start, start + length,
+                                  start + min(speech, length)))
+        start += length
+    opts = DubOptions(max_stretch=limit, gap_ms=120)
+    plan = plan_dub(slots, {n: v for n, (_, _, v) in enumerate(rows, start=1)}, opts)
+    for p, (_, _, voice) in zip(plan.sentences, rows, strict=True):
+        assert 1.0 <= p.stretch <= limit + 1e-9
+        assert abs(p.voice_ms * p.stretch - voice) <= p.stretch  # compressed, never cut
+        tmap = plan.timemap
+        assert tmap.to_dub(p.slot_start_ms, "early") <= p.placed_start_ms \
+            <= tmap.to_dub(p.slot_start_ms)
+    for a, b in pairwise(plan.sentences):
+        assert a.placed_end_ms + 120 <= b.placed_start_ms
+    last = plan.sentences[-1]
+    assert last.placed_end_ms + 120 <= plan.timemap.to_dub(last.slot_end_ms)

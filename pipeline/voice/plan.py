@@ -112,7 +112,8 @@ def place(slots: Sequence[SentenceSlot], lengths: Mapping[int, int],
         if slot.number not in lengths:
             continue
         length = lengths[slot.number]
-        hold = max(0, length - _room(slot, opts))
+        # Not _room(): a slot shorter than the gap still keeps the gap after its voice.
+        hold = max(0, length + opts.gap_ms - slot.length_ms)
         placed.append(PlacedSentence(
             number=slot.number, sentence_id=slot.sentence_id, slot_start_ms=slot.start_ms,
             slot_end_ms=slot.end_ms, placed_start_ms=slot.start_ms + shift, voice_ms=length,
