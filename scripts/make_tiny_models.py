@@ -9,6 +9,7 @@ and ``pipeline.translate.mt``::
     OUT/faster-whisper/tiny-random/       CTranslate2 Whisper (int8) with tokenizer.json
     OUT/mt/tiny-madlad[-ct2]/              T5 (MADLAD-400 style, "<2xx>" tags), + CTranslate2
     OUT/mt/tiny-nllb[-ct2]/                M2M100 (NLLB-200 style, language codes), + CTranslate2
+    OUT/tts/tiny-vits/                     VITS (MMS-TTS style: VitsModel + character VitsTokenizer)
 
 The MT tokenizers are sentencepiece models trained here on the sample lesson's Vietnamese.
 
@@ -187,10 +188,39 @@ def build_nllb(out: Path) -> Path:
     return dst
 
 
+def build_vits(out: Path) -> Path:
+    """A VITS text-to-speech model shaped like Meta's MMS-TTS checkpoints (a character
+    vocabulary, no phonemiser), about 25k random parameters: its "speech" is noise."""
+    import json
+
+    import torch
+    from transformers import VitsConfig, VitsModel, VitsTokenizer
+
+    dst = out / "tts" / "tiny-vits"
+    dst.mkdir(parents=True, exist_ok=True)
+    chars = list("_ abcdefghijklmnopqrstuvwxyz'.,?!-0123456789")
+    (dst / "vocab.json").write_text(json.dumps({c: i for i, c in enumerate(chars)}),
+                                    encoding="utf-8")
+    tokenizer = VitsTokenizer(vocab_file=str(dst / "vocab.json"), add_blank=True,
+                              normalize=True, phonemize=False, pad_token="_", unk_token="_")
+    tokenizer.save_pretrained(dst)
+    torch.manual_seed(SEED)
+    model = VitsModel(VitsConfig(
+        vocab_size=len(chars), hidden_size=16, num_hidden_layers=1, num_attention_heads=2,
+        ffn_dim=32, flow_size=16, spectrogram_bins=33, upsample_initial_channel=16,
+        upsample_rates=[8, 8], upsample_kernel_sizes=[16, 16], resblock_kernel_sizes=[3],
+        resblock_dilation_sizes=[[1, 3]], prior_encoder_num_flows=1,
+        prior_encoder_num_wavenet_layers=1, posterior_encoder_num_wavenet_layers=1,
+        duration_predictor_num_flows=1, duration_predictor_filter_channels=16,
+        sampling_rate=16_000, window_size=2))
+    model.save_pretrained(dst)
+    return dst
+
+
 BUILDERS = {"whisper": build_openai_whisper, "faster-whisper": build_faster_whisper,
-            "madlad": build_madlad, "nllb": build_nllb}
+            "madlad": build_madlad, "nllb": build_nllb, "vits": build_vits}
 TARGETS = {"whisper": f"whisper/{NAME}.pt", "faster-whisper": f"faster-whisper/{NAME}",
-           "madlad": "mt/tiny-madlad-ct2", "nllb": "mt/tiny-nllb-ct2"}
+           "madlad": "mt/tiny-madlad-ct2", "nllb": "mt/tiny-nllb-ct2", "vits": "tts/tiny-vits"}
 
 
 def main(argv: list[str] | None = None) -> int:

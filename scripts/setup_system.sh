@@ -10,6 +10,7 @@ PACKAGES=(
   tesseract-ocr      # OCR quality gate
   tesseract-ocr-vie  # ... with Vietnamese
   sox                # audio effects for benchmark lessons
+  rubberband-cli     # Rubber Band R3 time stretcher of the dub (pipeline/voice/stretch.py)
   chromium           # real-browser tests of the review pages and offline player
   chromium-driver
   postgresql         # review-store tests against a real PostgreSQL server

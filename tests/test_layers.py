@@ -52,7 +52,8 @@ def test_library_never_imports_prefect() -> None:
     assert _offenders("pipeline", "prefect") == []
 
 
-@pytest.mark.parametrize("stage", ["translate", "render", "review", "publish", "subtitles"])
+@pytest.mark.parametrize("stage", ["translate", "render", "review", "publish", "subtitles",
+                                   "voice"])
 def test_cue_consumers_do_not_reach_into_speech(stage: str) -> None:
     assert _offenders(f"pipeline/{stage}", "pipeline.speech") == []
 
