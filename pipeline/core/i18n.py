@@ -3,16 +3,21 @@
 One catalogue per area (``WEB`` for the review pages, ``CLI`` for the command line,
 ``STEPS`` for the lines a run prints); :func:`t` looks a key up in the language chosen by
 ``Settings.ui_lang`` (applied with :func:`set_ui_language`), ``--en`` or ``?ui=en`` on a page.
-Error messages keep their templates on the error classes (``pipeline.core.errors``) and
-pick their language through :func:`pick`.
+Every catalogue is registered under its key prefix (:func:`register_catalogue`, the one
+registry ``tests/test_messages.py`` reads); errors name their entry (``ERRORS``, in
+``pipeline.core.i18n_errors``) with a ``key`` class attribute. :func:`pick` only chooses
+between two values that are data (a language's two names), never between literal texts.
 """
 
 from __future__ import annotations
 
 import os
 
-__all__ = ["BUNDLE", "CATALOG", "CLI", "PORTAL", "QA", "RENDER", "REVIEW", "STEPS", "WEB", "pick", "set_ui_language",
-           "t", "ui_language"]
+from pipeline.core.i18n_errors import ERRORS
+from pipeline.core.i18n_portal import PORTAL
+
+__all__ = ["BUNDLE", "CATALOG", "CATALOGUES", "CLI", "ERRORS", "PORTAL", "QA", "RENDER", "REVIEW", "STEPS",
+           "WEB", "pick", "register_catalogue", "set_ui_language", "t", "ui_language"]
 
 _UI_LANG: str | None = None
 #: The languages every message exists in.
@@ -335,6 +340,7 @@ BUNDLE: dict[str, tuple[str, str]] = {
     "help": ("Bấm vào hình để xem. Phụ đề đã có sẵn trong video.",
              "Tap the picture to play. The subtitles are part of the video."),
     "top": ("Lên đầu trang", "Back to the top"),
+    "decimal_point": (",", "."),
 }
 
 #: Words burned into the picture of a render (pipeline.render.burn): the video's own
@@ -343,20 +349,28 @@ RENDER: dict[str, tuple[str, str]] = {
     "draft_watermark": ("BẢN NHÁP", "DRAFT"),
 }
 
-#: The content-team portal's catalogue lives beside this one (this module stays short).
-from pipeline.core.i18n_portal import PORTAL  # noqa: E402
+#: Every catalogue by its key prefix ("" = bare keys, the review pages' ``WEB``).
+CATALOGUES: dict[str, dict[str, tuple[str, str]]] = {}
+#: Every message under one key space: ``<prefix>.<key>`` (bare for ``WEB``).
+CATALOG: dict[str, tuple[str, str]] = {}
 
-#: Every catalogue under one key space: web keys bare, the others prefixed.
-CATALOG: dict[str, tuple[str, str]] = {
-    **WEB,
-    **{f"cli.{k}": v for k, v in CLI.items()},
-    **{f"step.{k}": v for k, v in STEPS.items()},
-    **{f"bundle.{k}": v for k, v in BUNDLE.items()},
-    **{f"qa.{k}": v for k, v in QA.items()},
-    **{f"review.{k}": v for k, v in REVIEW.items()},
-    **{f"portal.{k}": v for k, v in PORTAL.items()},
-    **{f"render.{k}": v for k, v in RENDER.items()},
-}
+
+def register_catalogue(prefix: str, entries: dict[str, tuple[str, str]]) -> None:
+    """Make ``entries`` reachable as ``t("<prefix>.<key>")``; a catalogue kept in another
+    package registers itself here when its module is imported."""
+    if CATALOGUES.get(prefix, entries) is not entries:
+        raise ValueError(f"message prefix {prefix!r} is registered twice")
+    CATALOGUES[prefix] = entries
+    CATALOG.update({f"{prefix}.{k}" if prefix else k: v for k, v in entries.items()})
+
+
+for _prefix, _entries in (("", WEB), ("cli", CLI), ("step", STEPS), ("bundle", BUNDLE),
+                          ("qa", QA), ("review", REVIEW), ("render", RENDER)):
+    register_catalogue(_prefix, _entries)
+
+# The error sentences and the portal's strings live beside this module (it stays short).
+register_catalogue("errors", ERRORS)
+register_catalogue("portal", PORTAL)
 
 
 def t(key: str, lang: str | None = None, /, **values: object) -> str:

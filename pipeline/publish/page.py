@@ -60,7 +60,7 @@ class PageItem:
 
 def _number(value: float, lang: str) -> str:
     text = f"{value:.1f}"
-    return text.replace(".", pick(",", ".", lang))  # Vietnamese writes a decimal comma
+    return text.replace(".", t("bundle.decimal_point", lang))  # Vietnamese: a decimal comma
 
 
 def _duration(seconds: float, lang: str) -> str:
