@@ -30,8 +30,9 @@ class TargetRefusedError(CaunoiError):
     exit_code = 2
 
     def message(self, lang: str | None = None) -> str:
-        reason = f"errors.target_refused_{self.context.get('reason')}"
-        reason_text = t(reason, lang) if reason in CATALOG else "?"
+        reason = self.context.get("reason")
+        known = f"errors.target_refused_{reason}" in CATALOG
+        reason_text = t(f"errors.target_refused_{reason}", lang) if known else "?"
         return t(self.key, lang).format(reason_text=reason_text, **self.context)
 
 
