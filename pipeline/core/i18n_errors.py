@@ -117,7 +117,7 @@ ERRORS: dict[str, tuple[str, str]] = {
                 "The team name '{team}' is not valid: use lowercase letters, digits, '-' or '_' (at most 32 characters), or '*' for every team."),
     "user_exists": ("Người dùng {user} đã có. Dùng 'caunoi users grant' hoặc 'caunoi users passwd'.",
                    "User {user} already exists. Use 'caunoi users grant' or 'caunoi users passwd'."),
-    # pipeline/review/store.py
+    # pipeline/review: glossary proposals (the store)
     "term_refused": ("Chưa nhận được thuật ngữ: {reason}",
                     "The term was not accepted: {reason}"),
     "empty_term": ("Chưa nhận được thuật ngữ: thuật ngữ tiếng Việt hoặc cách dịch còn trống.",
