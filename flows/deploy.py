@@ -48,8 +48,7 @@ DATABASE_PATIENCE = {"PREFECT_SERVER_DATABASE_CONNECTION_TIMEOUT": "60",
 
 
 class ServerError(CaunoiError):
-    vi = "Máy chủ Prefect không chạy được ({detail}): xem {log}."
-    en = "The Prefect server did not start ({detail}): see {log}."
+    key = "errors.server"
     exit_code = 3
 
 

@@ -59,12 +59,7 @@ _saved_url: str | None = None
 
 
 class PrefectServerError(CaunoiError):
-    vi = ("Máy chủ Prefect tạm thời không khởi động được sau {seconds} giây ({detail}): "
-          "hãy chạy lại, đặt PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS lớn hơn, "
-          "hoặc dùng 'caunoi produce --no-prefect'.")
-    en = ("Prefect's temporary server did not start within {seconds} s ({detail}): run again, "
-          "raise PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS, or use "
-          "'caunoi produce --no-prefect'.")
+    key = "errors.prefect_server"
     exit_code = 3
 
 

@@ -295,9 +295,9 @@ def _quiet_unraisable(info: sys.UnraisableHookArgs) -> None:
 
 
 def _prefix() -> str:
-    from pipeline.core.i18n import pick
+    from pipeline.core.i18n import t
 
-    return pick("Lỗi: ", "Error: ")
+    return t("errors.prefix")
 
 
 def default_log_dir() -> Path:

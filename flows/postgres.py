@@ -27,8 +27,7 @@ POSTGRES_HOME = Path("/var/lib/postgresql")
 
 
 class PostgresError(CaunoiError):
-    vi = "Không chạy được PostgreSQL ({action}): {detail}. Hãy cài gói postgresql (scripts/setup_system.sh)."
-    en = "Could not run PostgreSQL ({action}): {detail}. Install the postgresql package (scripts/setup_system.sh)."
+    key = "errors.postgres"
     exit_code = 3
 
 

@@ -18,7 +18,7 @@ from flows.cli.common import load_cli_settings
 from flows.env import quiet_console_tracebacks
 from flows.guard import RunGuard, default_log_dir, describe_failure
 from pipeline.core.errors import CaunoiError
-from pipeline.core.i18n import pick, set_ui_language
+from pipeline.core.i18n import set_ui_language, t
 
 __all__ = ["build_parser", "main"]
 
@@ -39,7 +39,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _error(e: CaunoiError) -> int:
-    print(pick("Lỗi: ", "Error: ") + str(e), file=sys.stderr)
+    print(t("errors.prefix") + str(e), file=sys.stderr)
     return e.exit_code
 
 

@@ -3,16 +3,21 @@
 One catalogue per area (``WEB`` for the review pages, ``CLI`` for the command line,
 ``STEPS`` for the lines a run prints); :func:`t` looks a key up in the language chosen by
 ``Settings.ui_lang`` (applied with :func:`set_ui_language`), ``--en`` or ``?ui=en`` on a page.
-Error messages keep their templates on the error classes (``pipeline.core.errors``) and
-pick their language through :func:`pick`.
+Every catalogue is registered under its key prefix (:func:`register_catalogue`, the one
+registry ``tests/test_messages.py`` reads); errors name their entry (``ERRORS``, in
+``pipeline.core.i18n_errors``) with a ``key`` class attribute. :func:`pick` only chooses
+between two values that are data (a language's two names), never between literal texts.
 """
 
 from __future__ import annotations
 
 import os
 
-__all__ = ["BUNDLE", "CATALOG", "CLI", "PORTAL", "QA", "RENDER", "REVIEW", "STEPS", "WEB", "pick", "set_ui_language",
-           "t", "ui_language"]
+from pipeline.core.i18n_errors import ERRORS
+from pipeline.core.i18n_portal import PORTAL
+
+__all__ = ["BUNDLE", "CATALOG", "CATALOGUES", "CLI", "ERRORS", "PORTAL", "QA", "RENDER", "REVIEW", "STEPS",
+           "WEB", "pick", "register_catalogue", "set_ui_language", "t", "ui_language"]
 
 _UI_LANG: str | None = None
 #: The languages every message exists in.
@@ -59,12 +64,10 @@ WEB: dict[str, tuple[str, str]] = {
     "approved_cues": ("câu đã duyệt", "cues approved"),
     "lang_approved": ("Đã duyệt xong", "Approved"),
     "waiting": ("Đang chờ duyệt", "Waiting for review"),
-    "vietnamese": ("Tiếng Việt", "Vietnamese"),
     "translation": ("Bản dịch", "Translation"),
     "save": ("Lưu", "Save"),
     "approve": ("Duyệt", "Approve"),
     "reject": ("Chưa đạt", "Reject"),
-    "watch": ("Xem video tại đây", "Watch this moment"),
     "history": ("Lịch sử", "History"),
     "origin": ("Nguồn", "Origin"),
     "state_draft": ("nháp", "draft"),
@@ -98,7 +101,6 @@ WEB: dict[str, tuple[str, str]] = {
     "back": ("Quay lại", "Back"),
     "back_home": ("Về trang chính", "Back to the home page"),
     "page": ("Trang", "Page"),
-    "qa": ("Cảnh báo", "Warnings"),
     "language_approved_msg": ("Ngôn ngữ này đã được duyệt.", "This language is approved."),
     "other_ui": ("English", "Tiếng Việt"),
     "empty": ("(chưa có bản dịch)", "(no translation yet)"),
@@ -115,8 +117,6 @@ CLI: dict[str, tuple[str, str]] = {
     "manifest": ("Danh mục tệp: {path}", "File manifest: {path}"),
     "pending": ("Bản dịch nháp chờ duyệt (translations/<ngôn ngữ>.json, .xlf cho người dịch): {langs}",
                 "Draft translations awaiting review (translations/<lang>.json, .xlf for translators): {langs}"),
-    "interrupted": ("Đã dừng theo yêu cầu. Các kết quả đã xong vẫn được giữ nguyên.",
-                    "Stopped on request. Finished results are kept."),
     "skipped": ("bỏ qua, không đổi", "skipped, unchanged"),
     "valid": ("Bài học hợp lệ: {lesson} ({n} câu, ngôn ngữ: {langs}, định dạng: {profiles})",
               "Lesson is valid: {lesson} ({n} sentences, languages: {langs}, profiles: {profiles})"),
@@ -216,23 +216,11 @@ REVIEW: dict[str, tuple[str, str]] = {
     "needs_review": ("Câu tiếng Việt đã thay đổi: hãy duyệt lại. Bản dịch cũ:",
                      "The Vietnamese line changed: review it again. The old translation:"),
     "state_needs_review": ("cần duyệt lại", "needs review"),
-    "bad_input": ("Nội dung có ký tự điều khiển hoặc ký tự đảo chiều chữ ẩn ({chars}). Hãy xoá "
-                  "chúng rồi gửi lại.",
-                  "The text contains control or hidden direction characters ({chars}). Remove "
-                  "them and send it again."),
-    "language_blocked": ("Chưa duyệt được toàn bộ: {n} câu chưa duyệt hoặc còn lỗi kiểm tra.",
-                         "The language cannot be approved yet: {n} cues are not approved or "
-                         "still have check errors."),
     "not_found": ("Không tìm thấy trang này.", "Page not found."),
-    "term_refused": ("Chưa nhận được thuật ngữ: {reason}", "The term was not accepted: {reason}"),
-    "term_saved": ("Đã gửi đề xuất thuật ngữ.", "Term proposal sent."),
-    "user_exists": ("Người dùng {user} đã có. Dùng 'caunoi users grant' hoặc 'passwd'.",
-                    "User {user} already exists. Use 'caunoi users grant' or 'passwd'."),
     "user_done": ("Xong: {action} {user}.", "Done: {action} {user}."),
     "user_row": ("{user}\t{state}\t{roles}", "{user}\t{state}\t{roles}"),
     "user_active": ("đang dùng", "active"),
     "user_disabled": ("đã khoá", "disabled"),
-    "import_refused": ("Không nhập gì cả: {reason}", "Nothing was imported: {reason}"),
     # The reviewer's workbench (issue 15).
     "f_": ("Tất cả", "All"),
     "f_untranslated": ("Chưa dịch", "Untranslated"),
@@ -275,12 +263,10 @@ REVIEW: dict[str, tuple[str, str]] = {
     "origin_kept": ("giữ lại từ bản trước ({who})", "kept from the earlier version ({who})"),
     "cue_n": ("Câu {n}/{total}", "Cue {n}/{total}"),
     "seconds": ("{a}–{b} giây", "{a}–{b} s"),
-    "version": ("bản {v}", "version {v}"),
     "next_server": ("Đã duyệt. Video cuối của ngôn ngữ này đang được dựng tự động.",
                     "Approved. The final video of this language is being made automatically."),
     "next_command": ("Đã duyệt. Để làm video cuối, người quản lý chạy lệnh: {cmd}",
                      "Approved. To make the final video, the operator runs: {cmd}"),
-    "runs": ("Tiến trình", "Runs"),
     "run_row": ("{kind}: {state}", "{kind}: {state}"),
     "run_produce": ("Cả bài học", "Whole lesson"),
     "run_render": ("Dựng video", "Video render"),
@@ -337,6 +323,8 @@ BUNDLE: dict[str, tuple[str, str]] = {
     "help": ("Bấm vào hình để xem. Phụ đề đã có sẵn trong video.",
              "Tap the picture to play. The subtitles are part of the video."),
     "top": ("Lên đầu trang", "Back to the top"),
+    # Vietnamese writes a decimal comma.
+    "decimal": ("{units},{tenths}", "{units}.{tenths}"),
 }
 
 #: Words burned into the picture of a render (pipeline.render.burn): the video's own
@@ -345,20 +333,28 @@ RENDER: dict[str, tuple[str, str]] = {
     "draft_watermark": ("BẢN NHÁP", "DRAFT"),
 }
 
-#: The content-team portal's catalogue lives beside this one (this module stays short).
-from pipeline.core.i18n_portal import PORTAL  # noqa: E402
+#: Every catalogue by its key prefix ("" = bare keys, the review pages' ``WEB``).
+CATALOGUES: dict[str, dict[str, tuple[str, str]]] = {}
+#: Every message under one key space: ``<prefix>.<key>`` (bare for ``WEB``).
+CATALOG: dict[str, tuple[str, str]] = {}
 
-#: Every catalogue under one key space: web keys bare, the others prefixed.
-CATALOG: dict[str, tuple[str, str]] = {
-    **WEB,
-    **{f"cli.{k}": v for k, v in CLI.items()},
-    **{f"step.{k}": v for k, v in STEPS.items()},
-    **{f"bundle.{k}": v for k, v in BUNDLE.items()},
-    **{f"qa.{k}": v for k, v in QA.items()},
-    **{f"review.{k}": v for k, v in REVIEW.items()},
-    **{f"portal.{k}": v for k, v in PORTAL.items()},
-    **{f"render.{k}": v for k, v in RENDER.items()},
-}
+
+def register_catalogue(prefix: str, entries: dict[str, tuple[str, str]]) -> None:
+    """Make ``entries`` reachable as ``t("<prefix>.<key>")``; a catalogue kept in another
+    package registers itself here when its module is imported."""
+    if CATALOGUES.get(prefix, entries) is not entries:
+        raise ValueError(f"message prefix {prefix!r} is registered twice")
+    CATALOGUES[prefix] = entries
+    CATALOG.update({f"{prefix}.{k}" if prefix else k: v for k, v in entries.items()})
+
+
+for _prefix, _entries in (("", WEB), ("cli", CLI), ("step", STEPS), ("bundle", BUNDLE),
+                          ("qa", QA), ("review", REVIEW), ("render", RENDER)):
+    register_catalogue(_prefix, _entries)
+
+# The error sentences and the portal's strings live beside this module (it stays short).
+register_catalogue("errors", ERRORS)
+register_catalogue("portal", PORTAL)
 
 
 def t(key: str, lang: str | None = None, /, **values: object) -> str:

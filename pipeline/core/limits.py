@@ -37,10 +37,7 @@ _ALLOWED_CONTROLS = frozenset("\t\n\r")
 class InputLimitError(CaunoiError):
     """An input is larger than a configured limit (names the setting that raises it)."""
 
-    vi = ("{path}: {what} là {got}, vượt giới hạn {limit}. Hãy {fix} "
-          "(hoặc tăng '{setting}' trong caunoi.toml).")
-    en = ("{path}: {what} is {got}, over the limit of {limit}. Please {fix} "
-          "(or raise '{setting}' in caunoi.toml).")
+    key = "errors.input_limit"
     exit_code = 2
 
     def __init__(self, **context: Any) -> None:
@@ -48,31 +45,25 @@ class InputLimitError(CaunoiError):
         super().__init__(**context)
 
     def message(self, lang: str | None = None) -> str:
-        from pipeline.core.i18n import pick
+        from pipeline.core.i18n import pick, t
 
         ctx = dict(self.context)
         ctx["what"] = pick(ctx.get("what_vi", ctx["what"]), ctx["what"], lang)
         ctx["fix"] = pick(ctx.get("fix_vi", ctx["fix"]), ctx["fix"], lang)
-        return pick(self.vi, self.en, lang).format(**ctx)
+        return t(self.key, lang).format(**ctx)
 
 
 class ControlCharacterError(CaunoiError):
     """A text input carries a control character (NUL, ESC, ...)."""
 
-    vi = ("Tệp {path} có ký tự điều khiển {char} ở dòng {line}, cột {column}: "
-          "hãy xoá ký tự đó (thường do sao chép từ phần mềm khác) rồi lưu lại.")
-    en = ("File {path} has the control character {char} on line {line}, column {column}: "
-          "delete it (usually pasted from another program) and save the file again.")
+    key = "errors.control_character"
     exit_code = 2
 
 
 class ControlCharacterInValueError(CaunoiError):
     """A value written with an escape (``"\u0000"``) decodes to a control character."""
 
-    vi = ("Tệp {path}: giá trị '{field}' (dòng {line}) chứa ký tự điều khiển {char}: hãy xoá "
-          "ký tự đó (hoặc mã \\u… tương ứng) rồi lưu lại.")
-    en = ("File {path}: the value of '{field}' (line {line}) holds the control character "
-          "{char}: delete it (or the \\u… escape that writes it) and save the file again.")
+    key = "errors.control_character_in_value"
     exit_code = 2
 
 

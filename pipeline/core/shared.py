@@ -43,10 +43,7 @@ LAST = ("manifest.json",)
 
 
 class LessonNotStoredError(CaunoiError):
-    vi = ("Không có bài học '{lesson}' trong kho dùng chung {url}: hãy nộp bài học "
-          "(lessons/{lesson}/) vào đó trước khi chạy.")
-    en = ("There is no lesson '{lesson}' in the shared storage {url}: hand the lesson in "
-          "(lessons/{lesson}/) before starting a run.")
+    key = "errors.lesson_not_stored"
     exit_code = 2
 
 

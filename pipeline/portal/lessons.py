@@ -27,10 +27,7 @@ class RecordingUnreadableError(CaunoiError):
     """The portal's plain sentence for a recording that is not readable media (the file
     named by its name only: editors never see server paths or error numbers)."""
 
-    vi = ("Tệp {name} không phải video hay âm thanh đọc được (hỏng, hoặc chỉ đổi đuôi tên "
-          "tệp). Hãy xuất lại bản ghi từ phần mềm quay rồi gửi lại.")
-    en = ("The file {name} is not readable video or audio (corrupt, or only renamed). "
-          "Export the recording again from the recording software and send it again.")
+    key = "errors.recording_unreadable"
     exit_code = 2
 
 

@@ -36,34 +36,27 @@ CHECKSUMS = {"sha256": "sha256", "sha1": "sha1"}
 
 
 class UploadTooLargeError(CaunoiError):
-    vi = "Tệp {name} quá lớn ({got}); giới hạn là {limit} (cài đặt {setting})."
-    en = "The file {name} is too large ({got}); the limit is {limit} (setting {setting})."
+    key = "errors.upload_too_large"
     exit_code = 2
 
 
 class UploadQuotaError(CaunoiError):
-    vi = ("Bạn đang có {n} tệp tải lên chưa xong (tối đa {limit}). Hãy hoàn tất hoặc huỷ "
-          "một tệp rồi thử lại.")
-    en = ("You have {n} unfinished uploads (at most {limit}). Finish or cancel one, then "
-          "try again.")
+    key = "errors.upload_quota"
     exit_code = 2
 
 
 class UploadNotFoundError(CaunoiError):
-    vi = "Không tìm thấy phần tải lên này (có thể đã hết hạn). Hãy chọn lại tệp."
-    en = "This upload was not found (it may have expired). Choose the file again."
+    key = "errors.upload_not_found"
     exit_code = 2
 
 
 class OffsetMismatchError(CaunoiError):
-    vi = "Phần gửi bắt đầu ở byte {got}, máy chủ đã có {offset} byte."
-    en = "The chunk starts at byte {got}; the server has {offset} bytes."
+    key = "errors.offset_mismatch"
     exit_code = 2
 
 
 class ChecksumMismatchError(CaunoiError):
-    vi = "Mã kiểm tra của phần vừa gửi không khớp: phần đó đã bị bỏ, hãy gửi lại."
-    en = "The chunk's checksum does not match: it was discarded, send it again."
+    key = "errors.checksum_mismatch"
     exit_code = 2
 
 

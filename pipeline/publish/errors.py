@@ -3,10 +3,8 @@ finals. Each names the file or folder and the fix, in Vietnamese or English."""
 
 from __future__ import annotations
 
-from typing import ClassVar
-
 from pipeline.core.errors import CaunoiError
-from pipeline.core.i18n import pick
+from pipeline.core.i18n import CATALOG, t
 
 __all__ = ["ManifestInvalidError", "MissingFinalError", "TargetRefusedError", "UnsafePathError"]
 
@@ -14,47 +12,30 @@ __all__ = ["ManifestInvalidError", "MissingFinalError", "TargetRefusedError", "U
 class UnsafePathError(CaunoiError):
     """A path or lesson id from a manifest or the command line that would leave its folder."""
 
-    vi = ("Đường dẫn '{value}' trong {where} không an toàn ({reason}): chỉ chấp nhận đường dẫn "
-          "tương đối nằm trong thư mục của bài học.")
-    en = ("Path '{value}' in {where} is not safe ({reason}): only relative paths inside the "
-          "lesson's folder are accepted.")
+    key = "errors.unsafe_path"
     exit_code = 2
 
 
 class ManifestInvalidError(CaunoiError):
-    vi = "Tệp danh mục {path} không hợp lệ: {detail}. Hãy chạy lại 'caunoi produce' cho bài này."
-    en = "Manifest {path} is not valid: {detail}. Run 'caunoi produce' for this lesson again."
+    key = "errors.manifest_invalid"
     exit_code = 2
 
 
 class TargetRefusedError(CaunoiError):
-    """A target folder this tool must not replace; ``reason`` is a key of ``REASONS``."""
+    """A target folder this tool must not replace; ``reason`` names its explanation
+    (``errors.target_refused_<reason>``: protected, foreign, not_dir, symlink, exists,
+    foreign_zip)."""
 
-    REASONS: ClassVar[dict[str, tuple[str, str]]] = {
-        "protected": ("đó là thư mục kết quả, thư mục hiện tại hoặc thư mục cha của chúng",
-                      "it is the output root, the current folder or a parent of one of them"),
-        "foreign": ("thư mục này có tệp không do Cầu Nối tạo ra",
-                    "it holds files that Cầu Nối did not write"),
-        "not_dir": ("đó không phải là thư mục", "it is not a folder"),
-        "symlink": ("đó là liên kết tượng trưng", "it is a symbolic link"),
-        "exists": ("đã có một gói cũ ở đó; thêm --force để thay nó",
-                   "a previous bundle is there; add --force to replace it"),
-        "foreign_zip": ("tệp zip này không phải gói của Cầu Nối",
-                        "this zip file is not a Cầu Nối bundle"),
-    }
-    vi = "Không ghi vào {path}: {reason_text}. Hãy chọn một thư mục mới hoặc trống."
-    en = "Not writing to {path}: {reason_text}. Choose a new or empty folder."
+    key = "errors.target_refused"
     exit_code = 2
 
     def message(self, lang: str | None = None) -> str:
-        vi, en = self.REASONS.get(str(self.context.get("reason")), ("?", "?"))
-        return pick(self.vi, self.en, lang).format(reason_text=pick(vi, en, lang),
-                                                   **self.context)
+        reason = self.context.get("reason")
+        known = f"errors.target_refused_{reason}" in CATALOG
+        reason_text = t(f"errors.target_refused_{reason}", lang) if known else "?"
+        return t(self.key, lang).format(reason_text=reason_text, **self.context)
 
 
 class MissingFinalError(CaunoiError):
-    vi = ("Chưa có bản cuối đã duyệt ({profile}) cho: {missing}. Chưa ghi gì cả: hãy duyệt và "
-          "dựng các ngôn ngữ này trước, hoặc bỏ chúng khỏi --languages.")
-    en = ("No approved final ({profile}) for: {missing}. Nothing was written: approve and render "
-          "these languages first, or leave them out of --languages.")
+    key = "errors.missing_final"
     exit_code = 2

@@ -59,8 +59,8 @@ class PageItem:
 
 
 def _number(value: float, lang: str) -> str:
-    text = f"{value:.1f}"
-    return text.replace(".", pick(",", ".", lang))  # Vietnamese writes a decimal comma
+    units, _, tenths = f"{value:.1f}".partition(".")
+    return t("bundle.decimal", lang, units=units, tenths=tenths) if tenths else units
 
 
 def _duration(seconds: float, lang: str) -> str:

@@ -12,7 +12,7 @@ from typing import Any
 import fsspec
 
 from pipeline.core.errors import CaunoiError, LessonConfigError
-from pipeline.core.i18n import pick
+from pipeline.core.i18n import t
 from pipeline.publish.errors import ManifestInvalidError, UnsafePathError
 from pipeline.publish.manifest import Manifest, parse_manifest
 from pipeline.publish.paths import check_relpath, fs_sha256, inside
@@ -101,13 +101,11 @@ def _read(fs: Any, mpath: str, report: VerifyReport) -> Manifest | None:
         report.problems.append(Problem(mpath, "unsafe", e.message()))
     except json.JSONDecodeError as e:
         report.problems.append(Problem(mpath, "invalid", ManifestInvalidError(
-            path=mpath, detail=pick(f"không phải JSON (dòng {e.lineno}, cột {e.colno})",
-                                    f"not JSON (line {e.lineno}, column {e.colno})")).message()))
+            path=mpath, detail=t("errors.manifest_not_json", line=e.lineno, column=e.colno),
+        ).message()))
     except (CaunoiError, ValueError, KeyError, TypeError, AttributeError) as e:
         detail = e.message() if isinstance(e, CaunoiError) else ManifestInvalidError(
-            path=mpath, detail=pick("cấu trúc không đúng (thiếu danh sách 'files' hoặc trường "
-                                    "của một tệp)", "wrong structure (no 'files' list, or a "
-                                    "file without its fields)")).message()
+            path=mpath, detail=t("errors.manifest_bad_shape")).message()
         report.problems.append(Problem(mpath, "invalid", detail))
     return None
 

@@ -43,10 +43,7 @@ _TEAM = re.compile(r"^[a-z0-9][a-z0-9_-]{0,31}$")
 
 
 class BadTeamError(CaunoiError):
-    vi = ("Tên nhóm '{team}' không hợp lệ: dùng chữ thường không dấu, số, '-' hoặc '_' "
-          "(tối đa 32 ký tự), hoặc '*' cho mọi nhóm.")
-    en = ("The team name '{team}' is not valid: use lowercase letters, digits, '-' or '_' "
-          "(at most 32 characters), or '*' for every team.")
+    key = "errors.bad_team"
     exit_code = 2
 
 
@@ -58,8 +55,7 @@ def check_team(team: str) -> str:
 
 
 class UserExistsError(CaunoiError):
-    vi = "Người dùng {user} đã có. Dùng 'caunoi users grant' hoặc 'caunoi users passwd'."
-    en = "User {user} already exists. Use 'caunoi users grant' or 'caunoi users passwd'."
+    key = "errors.user_exists"
     exit_code = 2
 
 

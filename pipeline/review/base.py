@@ -26,14 +26,12 @@ MAX_TEXT = 1000
 
 
 class NotAllowedError(CaunoiError):
-    vi = "Người dùng {user} không có quyền {action} cho ngôn ngữ {lang}."
-    en = "User {user} may not {action} for language {lang}."
+    key = "errors.not_allowed"
     exit_code = 2
 
 
 class NotFoundError(CaunoiError):
-    vi = "Không tìm thấy {what}."
-    en = "{what} not found."
+    key = "errors.not_found"
     exit_code = 2
 
 

@@ -27,18 +27,12 @@ _USERNAME = regex.compile(r"^[\p{L}\p{N}][\p{L}\p{M}\p{N}._-]{1,63}$")
 
 
 class InputRefusedError(CaunoiError):
-    vi = ("Nội dung có ký tự điều khiển hoặc ký tự đảo chiều chữ ẩn ({chars}). Hãy xoá chúng "
-          "rồi gửi lại.")
-    en = ("The text contains control or hidden direction characters ({chars}). Remove them "
-          "and send it again.")
+    key = "errors.input_refused"
     exit_code = 2
 
 
 class BadUsernameError(CaunoiError):
-    vi = ("Tên đăng nhập '{name}' không hợp lệ: dùng 2–64 chữ cái, chữ số, '.', '_' hoặc '-', "
-          "bắt đầu bằng chữ cái hoặc chữ số.")
-    en = ("The username '{name}' is not valid: use 2–64 letters, digits, '.', '_' or '-', "
-          "starting with a letter or digit.")
+    key = "errors.bad_username"
     exit_code = 2
 
 

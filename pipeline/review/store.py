@@ -43,14 +43,12 @@ log = logging.getLogger("caunoi.review")
 
 
 class TermRefusedError(CaunoiError):
-    vi = "Chưa nhận được thuật ngữ: {reason}"
-    en = "The term was not accepted: {reason}"
+    key = "errors.term_refused"
     exit_code = 2
 
 
 class EmptyTermError(TermRefusedError):
-    vi = "Chưa nhận được thuật ngữ: thuật ngữ tiếng Việt hoặc cách dịch còn trống."
-    en = "The term was not accepted: the Vietnamese term or its translation is empty."
+    key = "errors.empty_term"
 
 
 @dataclass(frozen=True)

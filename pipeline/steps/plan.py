@@ -55,8 +55,7 @@ def log_report(stage: str, skipped: bool, detail: str) -> None:
 class StepOrderError(CaunoiError):
     """A step ran before the step whose result it needs (a bug in a plan, not bad input)."""
 
-    vi = "Bước '{step}' cần kết quả của bước '{needs}' nhưng bước đó chưa chạy."
-    en = "Step '{step}' needs the result of step '{needs}', which has not run."
+    key = "errors.step_order"
 
 
 @dataclass(frozen=True)

@@ -40,8 +40,7 @@ _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 class GlossaryRefusedError(CaunoiError):
-    vi = "{path}: không thêm được thuật ngữ: {reason}"
-    en = "{path}: the term was not added: {reason}"
+    key = "errors.glossary_refused"
     exit_code = 2
 
 
