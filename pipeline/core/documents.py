@@ -44,18 +44,12 @@ _VI_SHARE = 0.6
 
 
 class ScriptUnreadableError(CaunoiError):
-    vi = ("Không đọc được tệp {path}: không phải UTF-8, UTF-16 hay Windows-1258 (có thể là "
-          "TCVN3/VNI). Hãy lưu lại tệp dạng UTF-8 hoặc Word (.docx).")
-    en = ("Cannot read {path}: it is not UTF-8, UTF-16 or Windows-1258 (it may be TCVN3/VNI). "
-          "Save the file again as UTF-8 or as Word (.docx).")
+    key = "errors.script_unreadable"
     exit_code = 2
 
 
 class ScriptDocumentError(CaunoiError):
-    vi = ("Không mở được tài liệu {path} ({detail}): hãy lưu lại bằng Word/LibreOffice hoặc "
-          "dạng văn bản UTF-8.")
-    en = ("Cannot open the document {path} ({detail}): save it again from Word/LibreOffice or "
-          "as UTF-8 text.")
+    key = "errors.script_document"
     exit_code = 2
 
 

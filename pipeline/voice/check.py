@@ -13,6 +13,7 @@ from pipeline.voice.audio import decode, speech_spans
 from pipeline.voice.errors import (
     RecordingSilentError,
     RecordingTooLongError,
+    RecordingTooLongForSentenceError,
     RecordingUnreadableError,
 )
 
@@ -97,8 +98,7 @@ def check_recording(path: Path, limits: RecordingLimits | None = None) -> Record
     duration = len(seg)
     if duration > limits.max_ms:
         raise RecordingTooLongError(path=str(path), duration_s=_s(duration),
-                                    limit_s=_s(limits.max_ms), why_vi="cho mọi câu",
-                                    why_en="for any sentence")
+                                    limit_s=_s(limits.max_ms))
     spans = speech_spans(seg)
     speech_ms = sum(b - a for a, b in spans)
     if speech_ms < limits.min_speech_ms:
@@ -106,12 +106,9 @@ def check_recording(path: Path, limits: RecordingLimits | None = None) -> Record
     start, end = spans[0][0], spans[-1][1]
     if limits.slot_ms > 0 and end - start > limits.max_slot_ratio * limits.slot_ms:
         cap = round(limits.max_slot_ratio * limits.slot_ms)
-        raise RecordingTooLongError(path=str(path), duration_s=_s(end - start),
-                                    limit_s=_s(cap),
-                                    why_vi=f"{limits.max_slot_ratio:g} × {_s(limits.slot_ms)} "
-                                           "giây dành cho câu này",
-                                    why_en=f"{limits.max_slot_ratio:g} × this sentence's "
-                                           f"{_s(limits.slot_ms)} s")
+        raise RecordingTooLongForSentenceError(
+            path=str(path), duration_s=_s(end - start), limit_s=_s(cap),
+            ratio=f"{limits.max_slot_ratio:g}", slot_s=_s(limits.slot_ms))
     info = RecordingInfo(path=str(path), sha256=sha256_file(path), duration_ms=duration,
                          speech_start_ms=start, speech_end_ms=end, speech_ms=speech_ms,
                          peak_dbfs=round(float(seg.max_dBFS), 2),
