@@ -7,14 +7,13 @@ from pathlib import Path
 
 from pipeline.core.errors import ModelMissingError
 from pipeline.core.i18n import t
-from pipeline.core.limits import Limits
 from pipeline.core.storage import atomic_write_json, atomic_write_text, read_json
 from pipeline.core.types import Alignment, Cue, Ingested, Transcript
-from pipeline.ingest import IngestOptions, ingest
+from pipeline.ingest import ingest
 from pipeline.render.encode import normalise_audio
 from pipeline.speech.align import AlignOptions, align, choose_aligner
 from pipeline.speech.align.report import deviation_report
-from pipeline.steps.options import render_options, transcribe_options
+from pipeline.steps.options import ingest_options, render_options, transcribe_options
 from pipeline.steps.plan import Job, LessonRun, Made, SubtitlesResult, cached_step, need
 from pipeline.subtitles.formats import write_subtitles
 from pipeline.subtitles.segment import SegmentOptions, segment
@@ -24,10 +23,8 @@ __all__ = ["align_step", "audio_step", "ingest_step", "subtitles_step", "transcr
 
 
 def ingest_step(run: LessonRun, job: Job) -> Ingested:
-    s = run.settings
-    result = ingest(run.lesson_dir, run.registry, IngestOptions(
-        out_dir=s.out_dir, languages=run.opts.languages, profiles=run.opts.profiles,
-        default_profiles=s.profiles, ffmpeg=s.ffmpeg, limits=Limits.from_settings(s)))
+    result = ingest(run.lesson_dir, run.registry,
+                    ingest_options(run.settings, run.opts.languages, run.opts.profiles))
     lesson = result.lesson
     run.report("ingest", result.audio_reused, t(
         "step.ingest", lesson=lesson.id, sentences=len(lesson.sentences),
