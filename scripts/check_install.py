@@ -21,10 +21,11 @@ GPU_ONLY_PREFIXES = ("nvidia-", "nvidia_")
 GPU_ONLY_NAMES = ("triton", "pytorch-triton")
 
 
-def gpu_only_distributions() -> list[str]:
-    """``name version`` of every installed distribution a CPU install must not have."""
+def gpu_only_distributions(path: list[str] | None = None) -> list[str]:
+    """``name version`` of every installed distribution (on ``path``, default sys.path) a
+    CPU install must not have."""
     found = set()
-    for dist in metadata.distributions():
+    for dist in metadata.distributions(path=path if path is not None else sys.path):
         name = (dist.metadata["Name"] or "").lower()
         if name.startswith(GPU_ONLY_PREFIXES) or name in GPU_ONLY_NAMES:
             found.add(f"{name} {dist.version}")
@@ -39,8 +40,9 @@ def torch_problem() -> str:
         return "torch is not installed"
     import torch
 
-    if torch.version.cuda is not None or torch.backends.cuda.is_built():
-        return f"torch {version} is a CUDA build (CUDA {torch.version.cuda})"
+    gpu = torch.version.cuda or getattr(torch.version, "hip", None)
+    if gpu:
+        return f"torch {version} is a GPU build (CUDA/ROCm {gpu})"
     if "+cpu" not in version:
         return f"torch {version} is not the CPU wheel (expected a '+cpu' version)"
     return ""
