@@ -76,5 +76,11 @@ def test_results_are_kept_by_step_name(tmp_path: Path, settings: Settings) -> No
     # A profile's companion files (the MP3 beside the Opus) count as rendered files too.
     assert run.rendered == [opus, mp3]
     assert run.all("render", RenderedFile) == [opus]
-    assert [s.name for s in PLAN] == ["ingest", "audio", "transcribe", "align", "subtitles",
-                                      "translate", "review", "render", "manifest"]
+
+
+def test_the_pages_show_every_step_of_the_plan() -> None:
+    # The launcher keeps the names as data: importing the plan would cost the web app seconds.
+    from flows.launcher import STEP_NAMES
+
+    assert tuple(s.name for s in PLAN) == STEP_NAMES, (
+        "a step added to PLAN needs its name in flows/launcher.py STEP_NAMES (run progress)")
