@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from pipeline.core.cache import make_key
 from pipeline.core.config import Settings
 from pipeline.core.storage import atomic_write_json, read_json
@@ -76,6 +78,8 @@ def test_results_are_kept_by_step_name(tmp_path: Path, settings: Settings) -> No
     # A profile's companion files (the MP3 beside the Opus) count as rendered files too.
     assert run.rendered == [opus, mp3]
     assert run.all("render", RenderedFile) == [opus]
+    with pytest.raises(TypeError, match="render"):
+        run.all("render", Path)
 
 
 def test_the_pages_show_every_step_of_the_plan() -> None:

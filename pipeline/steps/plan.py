@@ -128,13 +128,14 @@ class LessonRun:
     results: dict[str, list[Any]] = field(default_factory=dict)
 
     def get(self, step: str, kind: type[T]) -> T | None:
-        """The result of the one-job step ``step`` (None before it ran)."""
+        """The result of the one-job step ``step`` (None before it ran, or when the step
+        gave None)."""
         found = self.results.get(step)
-        return cast(T, found[0]) if found else None
+        return _checked(step, found[0], kind) if found else None
 
     def all(self, step: str, kind: type[T]) -> list[T]:
         """The results of every job of ``step``, in job order (empty before it ran)."""
-        return cast(list[T], self.results.get(step, []))
+        return [cast(T, _checked(step, r, kind)) for r in self.results.get(step, [])]
 
     # Typed views of the plan's steps, for the steps and runners that read them.
     @property
@@ -197,6 +198,13 @@ class LessonRun:
         lesson = need(self.ingested, "targets", "ingest").lesson
         source = self.registry.source.code
         return [self.language(c) for c in lesson.languages if c != source]
+
+
+def _checked(step: str, value: object, kind: type[T]) -> T | None:
+    """``value`` if it is a ``kind`` (or None); a reader asking for the wrong type is a bug."""
+    if value is None or isinstance(value, kind):
+        return value
+    raise TypeError(f"step {step!r} gave {type(value).__name__}, not {kind.__name__}")
 
 
 def need(value: T | None, step: str, needs: str) -> T:
