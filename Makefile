@@ -4,6 +4,9 @@ PYTHON ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
 PY := $(BIN)/python
+# Every pip call takes these pins: nothing installed after torch may upgrade the CPU build.
+CONSTRAINTS := constraints.txt
+PIP := $(PY) -m pip install -q -c $(CONSTRAINTS)
 STAMP := $(VENV)/.caunoi-installed
 SYS_STAMP := $(VENV)/.system-packages
 LESSON := lessons/sample-qr-payment
@@ -34,12 +37,13 @@ $(PY):
 	@command -v $(PYTHON) >/dev/null || { echo "Python 3.11 is required ($(PYTHON) not found)"; exit 1; }
 	$(PYTHON) -m venv $(VENV)
 
-# torch first from the local CPU wheel, openai-whisper without its GPU-only triton dependency.
-$(STAMP): pyproject.toml | $(PY)
-	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q torch==2.13.0
-	$(PY) -m pip install -q --no-deps openai-whisper==$(WHISPER_VERSION)
-	$(PY) -m pip install -q -e '.[dev]'
+# torch first from the local CPU wheel, openai-whisper without its GPU-only triton dependency;
+# constraints.txt pins torch for every step, so no later step swaps in a CUDA build.
+$(STAMP): pyproject.toml $(CONSTRAINTS) | $(PY)
+	$(PIP) --upgrade pip
+	$(PIP) torch==2.13.0
+	$(PIP) --no-deps openai-whisper==$(WHISPER_VERSION)
+	$(PIP) -e '.[dev]'
 	@touch $@
 
 $(LESSON)/recording.mp4: | setup
@@ -67,6 +71,7 @@ demo: setup $(LESSON)/recording.mp4
 	@echo "Kết quả / results: output/sample-qr-payment/ (manifest.json lists every file)"
 
 lint: setup
+	$(PY) scripts/check_install.py
 	$(BIN)/ruff check pipeline flows scripts tests
 	$(BIN)/mypy
 	$(PY) scripts/check_sizes.py --strict

@@ -31,6 +31,7 @@ from pipeline.core.errors import (
     RecordingMissingError,
     ScriptEncodingError,
 )
+from pipeline.core.ids import is_lesson_id
 from pipeline.core.languages import Registry
 from pipeline.core.limits import (
     ControlCharacterInValueError,
@@ -58,7 +59,6 @@ __all__ = ["IngestOptions", "changed_since_ingest", "check_media", "ingest", "le
 
 log = logging.getLogger("caunoi.ingest")
 
-_ID_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
 #: Peak amplitude below which a recording counts as silent (about -60 dBFS).
 SILENT_PEAK = 0.001
 
@@ -216,7 +216,7 @@ def load_lesson(lesson_dir: Path, registry: Registry, opts: IngestOptions) -> Le
         raise LessonConfigError(path=str(toml_path),
                                 detail="'title' (Vietnamese) is missing or empty")
     lesson_id = lesson_id_of(lesson_dir, meta)
-    if not _ID_RE.match(lesson_id):
+    if not is_lesson_id(lesson_id):
         raise LessonConfigError(
             path=str(toml_path),
             detail=f"lesson id '{lesson_id}' must be lowercase letters, digits, '-' or '_'")

@@ -59,14 +59,14 @@ def _validate(args: argparse.Namespace, settings: Settings) -> Lesson:
     """The lesson, its glossaries and its recording (probe and audio decode) against every
     limit: a truncated recording probes fine and was found only after Prefect started."""
     from pipeline.core.languages import load_registry
-    from pipeline.core.limits import Limits, check_glossary_files
+    from pipeline.core.limits import check_glossary_files
     from pipeline.core.media import probe
-    from pipeline.ingest import IngestOptions, check_audio_decodes, check_media, load_lesson
+    from pipeline.ingest import check_audio_decodes, check_media, load_lesson
+    from pipeline.steps.options import ingest_options
 
-    limits = Limits.from_settings(settings)
-    lesson = load_lesson(args.lesson_dir, load_registry(settings.glossary_dir), IngestOptions(
-        out_dir=settings.out_dir, languages=csv_list(args.languages),
-        profiles=csv_list(args.profiles), default_profiles=settings.profiles, limits=limits))
+    opts = ingest_options(settings, csv_list(args.languages), csv_list(args.profiles))
+    limits = opts.limits
+    lesson = load_lesson(args.lesson_dir, load_registry(settings.glossary_dir), opts)
     check_glossary_files(settings.glossary_dir, lesson.languages, limits)
     media = probe(lesson.recording)
     check_media(lesson, media, limits)

@@ -28,6 +28,7 @@ __all__ = [
     "atomic_write_text",
     "claim_folder",
     "creation_mode",
+    "read_json",
     "remove_active_parts",
     "remove_stale_parts",
     "sha256_bytes",
@@ -147,6 +148,11 @@ def atomic_write_text(path: Path, text: str) -> None:
 
 def atomic_write_json(path: Path, data: Any) -> None:
     atomic_write_text(path, json.dumps(data, ensure_ascii=False, indent=2) + "\n")
+
+
+def read_json(path: Path) -> Any:
+    """A JSON file this tool wrote (UTF-8)."""
+    return json.loads(path.read_text(encoding="utf-8"))
 
 
 def claim_folder(folder: Path) -> bool:

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from pathlib import Path
 
 from fastapi import Request
 
 from pipeline.core.config import Settings
+from pipeline.core.ids import LESSON_ID_RE
 from pipeline.core.limits import Limits
 from pipeline.portal.registry import lesson_row
 from pipeline.portal.uploads import UploadStore
@@ -18,7 +18,7 @@ from pipeline.review.web_common import Forbidden, PageNotFound, ctx_of, signed_i
 
 __all__ = ["Portal", "PortalOptions", "editor", "editor_lesson", "portal_of"]
 
-_LESSON_ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
+_LESSON_ID = LESSON_ID_RE
 
 
 @dataclass(frozen=True)

@@ -106,12 +106,13 @@ class CheckResult:
 
 def check_lesson(folder: Path, settings: Settings) -> CheckResult:
     """Every input and every limit, as ``caunoi check`` checks them; nothing written."""
-    from pipeline.ingest import IngestOptions, check_media, load_lesson
+    from pipeline.ingest import check_media, load_lesson
+    from pipeline.steps.options import ingest_options
 
     limits = Limits.from_settings(settings)
     try:
-        lesson = load_lesson(folder, load_registry(settings.glossary_dir), IngestOptions(
-            out_dir=settings.out_dir, default_profiles=settings.profiles, limits=limits))
+        lesson = load_lesson(folder, load_registry(settings.glossary_dir),
+                             ingest_options(settings))
         check_glossary_files(settings.glossary_dir, lesson.languages, limits)
         check_recording(lesson.recording, lesson.recording.name)
         media = probe(lesson.recording)

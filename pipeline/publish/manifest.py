@@ -179,22 +179,14 @@ def review_state(language: str, path: Path, source: str,
     return "draft", ""
 
 
-def _default_source() -> str:
-    from pipeline.core.config import Settings
-    from pipeline.core.languages import load_registry
-
-    return load_registry(Settings().glossary_dir).source.code
-
-
-def write_manifest(lesson_out: Path, lesson: Lesson, entries: list[ManifestEntry],
-                   source: str | None = None, title_card_s: float | None = None) -> Path:
+def write_manifest(lesson_out: Path, lesson: Lesson, entries: list[ManifestEntry], *,
+                   source: str, title_card_s: float | None = None) -> Path:
     """Write ``manifest.json`` last, after every file it lists is in place.
 
     Args:
-        source: the source language's code (default: the project's language registry).
+        source: the source language's code (the language registry's source).
         title_card_s: seconds of title card the videos start with (recorded for publishing).
     """
-    source = source or _default_source()
     files = []
     for e in sorted(entries, key=lambda e: str(e.path)):
         rel = e.path.relative_to(lesson_out).as_posix()

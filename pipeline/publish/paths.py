@@ -17,6 +17,7 @@ from contextlib import contextmanager
 from pathlib import Path, PurePosixPath
 from typing import Any
 
+from pipeline.core.ids import LESSON_ID_RE, is_lesson_id
 from pipeline.core.storage import creation_mode
 from pipeline.publish.errors import TargetRefusedError, UnsafePathError
 
@@ -36,9 +37,6 @@ __all__ = [
 
 log = logging.getLogger("caunoi.publish")
 
-#: The one rule for lesson ids in manifests and targets (the schema has the same pattern).
-LESSON_ID_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
-
 #: The file that marks a folder as written by this tool, listing every file it wrote.
 MARKER = ".caunoi-target.json"
 
@@ -47,7 +45,7 @@ _DRIVE = re.compile(r"^[A-Za-z]:")
 
 def check_lesson_id(value: str, where: str) -> str:
     """``value`` if it is a lesson id (lowercase letters, digits, ``-``, ``_``), else raise."""
-    if not isinstance(value, str) or not LESSON_ID_RE.match(value):
+    if not is_lesson_id(value):
         raise UnsafePathError(value=value, where=where, reason="lesson id")
     return value
 

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from pipeline.core.errors import CaunoiError, LessonConfigError
+from pipeline.core.ids import LESSON_ID_PATTERN
 from pipeline.review.checks import clean_text
 from pipeline.review.store import CueView, ReviewStore
 from pipeline.translate.qa import QAIssue
@@ -22,7 +23,7 @@ from pipeline.translate.xliff import XliffUnit, read_xliff, unit_id, write_xliff
 
 __all__ = ["ImportReport", "export_xliff", "import_xliff", "xliff_state"]
 
-_ID = re.compile(r"^(?P<lesson>[a-z0-9][a-z0-9_-]{0,63})/"
+_ID = re.compile(rf"^(?P<lesson>{LESSON_ID_PATTERN})/"
                  r"(?:c(?P<idx>\d{1,6})|(?P<key>[0-9a-f]{16}-\d{1,4}\.\d{1,3}))"
                  r"/v(?P<version>\d{1,9})$")
 

@@ -14,6 +14,7 @@ from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
 from pipeline.core.i18n import t
+from pipeline.core.ids import LESSON_ID_RE
 from pipeline.core.languages import Registry
 from pipeline.core.runs import RunLauncher
 from pipeline.review.accounts import SignedIn
@@ -31,7 +32,7 @@ SESSION_COOKIE = "caunoi_session"
 LOGIN_CSRF_COOKIE = "caunoi_login_csrf"
 UI_COOKIE = "caunoi_ui"
 
-_LESSON_ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
+_LESSON_ID = LESSON_ID_RE
 _LANG = re.compile(r"^[a-z]{2,3}(?:-[A-Za-z0-9]{2,8})?$")
 _CUE_KEY = re.compile(r"^[0-9a-f]{16}-\d{1,4}\.\d{1,3}$")
 

@@ -15,20 +15,17 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from pipeline.core.types import Alignment, Ingested, Transcript
-from pipeline.render.encode import RenderedFile
-from pipeline.review.gate import GateResult
 from pipeline.steps.plan import (
     Executor,
     Job,
     LessonRun,
+    Made,
     ProduceOptions,
     ProduceResult,
     Reporter,
     Step,
     StepOrderError,
-    SubtitlesResult,
-    TranslateResult,
+    cached_step,
     execute_inline,
     log_report,
     need,
@@ -51,11 +48,13 @@ __all__ = [
     "Executor",
     "Job",
     "LessonRun",
+    "Made",
     "ProduceOptions",
     "ProduceResult",
     "Reporter",
     "Step",
     "StepOrderError",
+    "cached_step",
     "execute_inline",
     "produce",
     "result_of",
@@ -63,54 +62,18 @@ __all__ = [
 ]
 
 
-def _set_ingested(run: LessonRun, r: list[Ingested]) -> None:
-    run.ingested = r[0]
-
-
-def _set_audio(run: LessonRun, r: list[Path]) -> None:
-    run.audio = r[0]
-
-
-def _set_transcript(run: LessonRun, r: list[Transcript | None]) -> None:
-    run.transcript = r[0]
-
-
-def _set_alignment(run: LessonRun, r: list[Alignment]) -> None:
-    run.alignment = r[0]
-
-
-def _set_source(run: LessonRun, r: list[SubtitlesResult]) -> None:
-    run.source = r[0]
-
-
-def _set_translations(run: LessonRun, r: list[TranslateResult]) -> None:
-    run.translations = {res.translation.lang: res for res in r}
-
-
-def _set_gate(run: LessonRun, r: list[GateResult]) -> None:
-    run.gate = r[0]
-
-
-def _set_rendered(run: LessonRun, r: list[RenderedFile]) -> None:
-    # A profile may give more than one file (the audio profile's MP3 beside its Opus).
-    run.rendered = [f for main in r for f in (main, *main.companions)]
-
-
-def _set_manifest(run: LessonRun, r: list[Path]) -> None:
-    run.manifest = r[0]
-
-
-#: The stages in data-flow order (DESIGN.md). A new stage is a new Step here.
+#: The stages in data-flow order (DESIGN.md). A new stage is a new Step here (its results
+#: are kept under its name: ``run.get(name, Type)``); a cached one calls ``cached_step``.
 PLAN: tuple[Step[Any], ...] = (
-    Step("ingest", ingest_step, _set_ingested),
-    Step("audio", audio_step, _set_audio),
-    Step("transcribe", transcribe_step, _set_transcript, retries=1),
-    Step("align", align_step, _set_alignment),
-    Step("subtitles", subtitles_step, _set_source),
-    Step("translate", translate_step, _set_translations, jobs=translate_jobs),
-    Step("review", review_step, _set_gate),
-    Step("render", render_step, _set_rendered, jobs=render_jobs, concurrent=True, retries=2),
-    Step("manifest", manifest_step, _set_manifest),
+    Step("ingest", ingest_step),
+    Step("audio", audio_step),
+    Step("transcribe", transcribe_step, retries=1),
+    Step("align", align_step),
+    Step("subtitles", subtitles_step),
+    Step("translate", translate_step, jobs=translate_jobs),
+    Step("review", review_step),
+    Step("render", render_step, jobs=render_jobs, concurrent=True, retries=2),
+    Step("manifest", manifest_step),
 )
 
 

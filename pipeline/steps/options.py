@@ -8,12 +8,29 @@ from typing import Any
 
 from pipeline.core.config import Settings
 from pipeline.core.languages import load_registry
+from pipeline.core.limits import Limits
+from pipeline.ingest import IngestOptions
 from pipeline.publish.options import PublishOptions
 from pipeline.render.encode import RenderOptions
 from pipeline.speech.transcribe import TranscribeOptions, build_prompt
 from pipeline.translate.mt import MTOptions
 
-__all__ = ["mt_options", "publish_options", "render_options", "transcribe_options"]
+__all__ = [
+    "ingest_options",
+    "mt_options",
+    "publish_options",
+    "render_options",
+    "transcribe_options",
+]
+
+
+def ingest_options(settings: Settings, languages: tuple[str, ...] | None = None,
+                   profiles: tuple[str, ...] | None = None) -> IngestOptions:
+    """Ingest options (also for checking a lesson without producing it); ``languages`` and
+    ``profiles`` replace the lesson's lists when given."""
+    return IngestOptions(out_dir=settings.out_dir, languages=languages, profiles=profiles,
+                         default_profiles=settings.profiles, ffmpeg=settings.ffmpeg,
+                         limits=Limits.from_settings(settings))
 
 
 def transcribe_options(settings: Settings, title: str = "",

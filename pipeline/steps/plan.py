@@ -2,20 +2,37 @@
 
 A :class:`Step` names one stage, lists its units of work (``jobs``: one, or one per language
 or per language × profile), runs a unit (``run``: reads typed results of earlier steps from
-the :class:`LessonRun`, returns a typed result, caches itself on its inputs' hashes and
-reports one line) and stores the results back into the run (``store``). Runners differ
-only in how they execute a step's jobs: :func:`execute_inline` here, Prefect tasks in
-``flows/produce.py``.
+the :class:`LessonRun`, returns a typed result, caches itself on its inputs' hashes through
+:func:`cached_step` and reports one line); the run keeps every step's results under the
+step's name. Runners differ only in how they execute a step's jobs: :func:`execute_inline`
+here, Prefect tasks in ``flows/produce.py``.
+
+A new cached step is one function and one line in ``PLAN``::
+
+    def words_step(run: LessonRun, job: Job) -> int:
+        ingested = need(run.ingested, "words", "ingest")
+        path = run.out / "words.json"
+
+        def make() -> Made[int]:
+            n = sum(len(s.text.split()) for s in ingested.lesson.sentences)
+            atomic_write_json(path, n)
+            return Made(n, [path], f"{n} words")
+
+        return cached_step(run, "words", {"script": ingested.lesson.hashes["script.md"]}, path,
+                           lambda: int(path.read_text()), make)
+
+    Step("words", words_step),            # in PLAN; later steps read run.get("words", int)
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, TypeVar, cast
 
+from pipeline.core.cache import StageCache, make_key
 from pipeline.core.config import Settings
 from pipeline.core.errors import CaunoiError
 from pipeline.core.i18n import t
@@ -29,11 +46,13 @@ __all__ = [
     "Executor",
     "Job",
     "LessonRun",
+    "Made",
     "ProduceOptions",
     "ProduceResult",
     "Reporter",
     "Step",
     "StepOrderError",
+    "cached_step",
     "execute_inline",
     "need",
     "run_plan",
@@ -104,16 +123,58 @@ class LessonRun:
     lesson_dir: Path
     opts: ProduceOptions
     report: Reporter = log_report
-    ingested: Ingested | None = None
-    audio: Path | None = None
-    transcript: Transcript | None = None
-    alignment: Alignment | None = None
-    # Source-language cues and subtitle files.
-    source: SubtitlesResult | None = None
-    translations: dict[str, TranslateResult] = field(default_factory=dict)
-    gate: GateResult | None = None
-    rendered: list[RenderedFile] = field(default_factory=list)
-    manifest: Path | None = None
+    # Every finished step's results (one per job, in job order), by step name.
+    results: dict[str, list[Any]] = field(default_factory=dict)
+
+    def get(self, step: str, kind: type[T]) -> T | None:
+        """The result of the one-job step ``step`` (None before it ran, or when the step
+        gave None)."""
+        found = self.results.get(step)
+        return _checked(step, found[0], kind) if found else None
+
+    def all(self, step: str, kind: type[T]) -> list[T]:
+        """The results of every job of ``step``, in job order (empty before it ran)."""
+        return [cast(T, _checked(step, r, kind)) for r in self.results.get(step, [])]
+
+    # Typed views of the plan's steps, for the steps and runners that read them.
+    @property
+    def ingested(self) -> Ingested | None:
+        return self.get("ingest", Ingested)
+
+    @property
+    def audio(self) -> Path | None:
+        return self.get("audio", Path)
+
+    @property
+    def transcript(self) -> Transcript | None:
+        return self.get("transcribe", Transcript)
+
+    @property
+    def alignment(self) -> Alignment | None:
+        return self.get("align", Alignment)
+
+    @property
+    def source(self) -> SubtitlesResult | None:
+        """Source-language cues and subtitle files."""
+        return self.get("subtitles", SubtitlesResult)
+
+    @property
+    def translations(self) -> dict[str, TranslateResult]:
+        return {r.translation.lang: r for r in self.all("translate", TranslateResult)}
+
+    @property
+    def gate(self) -> GateResult | None:
+        return self.get("review", GateResult)
+
+    @property
+    def rendered(self) -> list[RenderedFile]:
+        # A profile may give more than one file (the audio profile's MP3 beside its Opus).
+        return [f for main in self.all("render", RenderedFile)
+                for f in (main, *main.companions)]
+
+    @property
+    def manifest(self) -> Path | None:
+        return self.get("manifest", Path)
 
     @property
     def settings(self) -> Settings:
@@ -138,6 +199,13 @@ class LessonRun:
         return [self.language(c) for c in lesson.languages if c != source]
 
 
+def _checked(step: str, value: object, kind: type[T]) -> T | None:
+    """``value`` if it is a ``kind`` (or None); a reader asking for the wrong type is a bug."""
+    if value is None or isinstance(value, kind):
+        return value
+    raise TypeError(f"step {step!r} gave {type(value).__name__}, not {kind.__name__}")
+
+
 def need(value: T | None, step: str, needs: str) -> T:
     """``value``, or StepOrderError when the step that makes it has not run."""
     if value is None:
@@ -156,14 +224,47 @@ class Step(Generic[R]):
     name: str
     # One unit of work: reads the run, returns a typed result.
     run: Callable[[LessonRun, Job], R]
-    # Puts the results of every job (in job order) into the run.
-    store: Callable[[LessonRun, list[R]], None]
     # The units of work (default: one for the whole lesson).
     jobs: Callable[[LessonRun], list[Job]] = _one_job
     # Jobs may run at the same time (languages × profiles).
     concurrent: bool = False
     # Retries on transient errors (never on bad input).
     retries: int = 0
+
+    def store(self, run: LessonRun, results: list[R]) -> None:
+        """Keep the results of every job (in job order) in the run, under the step's name."""
+        run.results[self.name] = list(results)
+
+
+@dataclass(frozen=True)
+class Made(Generic[R]):
+    """What a cached step's work gave: its result, every file it wrote (recorded with their
+    sha256, checked before the next run skips) and its report line."""
+
+    result: R
+    files: list[Path]
+    detail: str
+
+
+def cached_step(run: LessonRun, stage: str, key: Mapping[str, Any], shown: Path,
+                load: Callable[[], R], make: Callable[[], Made[R]]) -> R:
+    """One unit of cached work: skipped when nothing it reads changed, else done and recorded.
+
+    Args:
+        stage: the stage record's name (``.state/<stage>.json``) and the report's label.
+        key: everything the work reads (JSON-serialisable), hashed with ``stage``.
+        shown: what the "skipped" report line names (the main output).
+        load: the result, read back from the files of the run that made them.
+        make: does the work, writes its files (atomically) and says what it did.
+    """
+    cache, digest = StageCache(run.out), make_key(stage, **key)
+    if cache.is_fresh(stage, digest):
+        run.report(stage, True, str(shown))
+        return load()
+    made = make()
+    cache.record(stage, digest, made.files)
+    run.report(stage, False, made.detail)
+    return made.result
 
 
 #: Runs a step's jobs and returns their results in job order.

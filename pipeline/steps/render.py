@@ -2,19 +2,17 @@
 
 from __future__ import annotations
 
-import json
 import time
 from dataclasses import asdict
 from pathlib import Path
 
-from pipeline.core.cache import StageCache, make_key
 from pipeline.core.i18n import t
-from pipeline.core.storage import atomic_write_json, sha256_file
+from pipeline.core.storage import atomic_write_json, read_json, sha256_file
 from pipeline.core.types import Alignment
 from pipeline.render.encode import RenderedFile, RenderJob, render
 from pipeline.render.profiles import get_profile
 from pipeline.steps.options import render_options, state_file
-from pipeline.steps.plan import Job, LessonRun, need
+from pipeline.steps.plan import Job, LessonRun, Made, cached_step, need
 
 __all__ = ["render_jobs", "render_step"]
 
@@ -69,15 +67,21 @@ def render_step(run: LessonRun, job: Job) -> RenderedFile:
     """Render one language in one profile (a watermarked preview when ``job.draft``)."""
     render_job, r_opts, out = _job(run, job), render_options(run.settings), run.out
     stage = f"render-{job.lang}-{job.profile}{'-draft' if job.draft else ''}"
-    cache, dst = StageCache(out), render_job.dst
-    key = make_key(stage, recording=need(run.ingested, stage, "ingest").lesson.hashes[
-        "recording"], audio=sha256_file(render_job.audio),
-        ass=sha256_file(render_job.ass) if render_job.ass else "",
-        profile=asdict(render_job.profile), opts=asdict(r_opts),
-        job={k: str(v) for k, v in asdict(render_job).items() if k not in ("audio", "dst")})
-    if cache.is_fresh(stage, key):
-        run.report(stage, True, str(dst))
-        record = json.loads(state_file(out, stage).read_text(encoding="utf-8"))
+    dst = render_job.dst
+
+    def make() -> Made[RenderedFile]:
+        started = time.monotonic()
+        rendered = render(render_job, r_opts)
+        atomic_write_json(state_file(out, stage), {
+            "duration_ms": rendered.duration_ms, "codecs": list(rendered.codecs),
+            "quality": rendered.quality,
+            "companions": [{"path": str(c.path), "duration_ms": c.duration_ms,
+                            "codecs": list(c.codecs)} for c in rendered.companions]})
+        return Made(rendered, [dst, *(c.path for c in rendered.companions)],
+                    _detail(rendered, time.monotonic() - started))
+
+    def load() -> RenderedFile:
+        record = read_json(state_file(out, stage))
         extra = tuple(RenderedFile(path=Path(c["path"]), language=job.lang, profile=job.profile,
                                    duration_ms=c["duration_ms"], codecs=tuple(c["codecs"]),
                                    draft=job.draft) for c in record.get("companions", []))
@@ -85,19 +89,16 @@ def render_step(run: LessonRun, job: Job) -> RenderedFile:
                             duration_ms=record["duration_ms"], codecs=tuple(record["codecs"]),
                             quality=record.get("quality", {}), draft=job.draft,
                             companions=extra)
-    started = time.monotonic()
-    rendered = render(render_job, r_opts)
-    atomic_write_json(state_file(out, stage), {
-        "duration_ms": rendered.duration_ms, "codecs": list(rendered.codecs),
-        "quality": rendered.quality,
-        "companions": [{"path": str(c.path), "duration_ms": c.duration_ms,
-                        "codecs": list(c.codecs)} for c in rendered.companions]})
-    cache.record(stage, key, [dst, *(c.path for c in rendered.companions)])
-    _report(run, stage, rendered, time.monotonic() - started)
-    return rendered
+
+    key = {"recording": need(run.ingested, stage, "ingest").lesson.hashes["recording"],
+           "audio": sha256_file(render_job.audio),
+           "ass": sha256_file(render_job.ass) if render_job.ass else "",
+           "profile": asdict(render_job.profile), "opts": asdict(r_opts),
+           "job": {k: str(v) for k, v in asdict(render_job).items() if k not in ("audio", "dst")}}
+    return cached_step(run, stage, key, dst, load, make)
 
 
-def _report(run: LessonRun, stage: str, rendered: RenderedFile, seconds: float) -> None:
+def _detail(rendered: RenderedFile, seconds: float) -> str:
     size = rendered.path.stat().st_size
     q = rendered.quality
     gates = ""
@@ -105,6 +106,5 @@ def _report(run: LessonRun, stage: str, rendered: RenderedFile, seconds: float) 
         gates = t("step.gates", ssim=q["ssim"])
         if q.get("ocr_diacritics") is not None:
             gates += t("step.gates_ocr", ocr=q["ocr_diacritics"])
-    run.report(stage, False, t(
-        "step.rendered", path=rendered.path, kb=size / 1024, seconds=seconds,
-        kb_min=size / 1024 / max(rendered.duration_ms / 60000, 1e-9), gates=gates))
+    return t("step.rendered", path=rendered.path, kb=size / 1024, seconds=seconds,
+             kb_min=size / 1024 / max(rendered.duration_ms / 60000, 1e-9), gates=gates)

@@ -2,22 +2,19 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import asdict
 from pathlib import Path
 
-from pipeline.core.cache import StageCache, make_key
 from pipeline.core.errors import ModelMissingError
 from pipeline.core.i18n import t
-from pipeline.core.limits import Limits
-from pipeline.core.storage import atomic_write_json, atomic_write_text
+from pipeline.core.storage import atomic_write_json, atomic_write_text, read_json
 from pipeline.core.types import Alignment, Cue, Ingested, Transcript
-from pipeline.ingest import IngestOptions, ingest
+from pipeline.ingest import ingest
 from pipeline.render.encode import normalise_audio
 from pipeline.speech.align import AlignOptions, align, choose_aligner
 from pipeline.speech.align.report import deviation_report
-from pipeline.steps.options import render_options, transcribe_options
-from pipeline.steps.plan import Job, LessonRun, SubtitlesResult, need
+from pipeline.steps.options import ingest_options, render_options, transcribe_options
+from pipeline.steps.plan import Job, LessonRun, Made, SubtitlesResult, cached_step, need
 from pipeline.subtitles.formats import write_subtitles
 from pipeline.subtitles.segment import SegmentOptions, segment
 from pipeline.translate.glossary import do_not_translate
@@ -26,10 +23,8 @@ __all__ = ["align_step", "audio_step", "ingest_step", "subtitles_step", "transcr
 
 
 def ingest_step(run: LessonRun, job: Job) -> Ingested:
-    s = run.settings
-    result = ingest(run.lesson_dir, run.registry, IngestOptions(
-        out_dir=s.out_dir, languages=run.opts.languages, profiles=run.opts.profiles,
-        default_profiles=s.profiles, ffmpeg=s.ffmpeg, limits=Limits.from_settings(s)))
+    result = ingest(run.lesson_dir, run.registry,
+                    ingest_options(run.settings, run.opts.languages, run.opts.profiles))
     lesson = result.lesson
     run.report("ingest", result.audio_reused, t(
         "step.ingest", lesson=lesson.id, sentences=len(lesson.sentences),
@@ -40,17 +35,16 @@ def ingest_step(run: LessonRun, job: Job) -> Ingested:
 def audio_step(run: LessonRun, job: Job) -> Path:
     """The narration normalised for phone speakers, shared by every language and profile."""
     ingested = need(run.ingested, "audio", "ingest")
-    out, r = run.out, render_options(run.settings)
-    dst, cache = out / "work" / "audio-normalised.wav", StageCache(out)
-    key = make_key("audio", recording=ingested.lesson.hashes["recording"],
-                   loudness=r.loudness, true_peak=r.true_peak)
-    if cache.is_fresh("audio", key):
-        run.report("audio", True, str(dst))
-        return dst
-    normalise_audio(ingested.lesson.recording, dst, r)
-    cache.record("audio", key, [dst])
-    run.report("audio", False, t("step.audio", path=dst, loudness=r.loudness))
-    return dst
+    r = render_options(run.settings)
+    dst = run.out / "work" / "audio-normalised.wav"
+
+    def make() -> Made[Path]:
+        normalise_audio(ingested.lesson.recording, dst, r)
+        return Made(dst, [dst], t("step.audio", path=dst, loudness=r.loudness))
+
+    key = {"recording": ingested.lesson.hashes["recording"], "loudness": r.loudness,
+           "true_peak": r.true_peak}
+    return cached_step(run, "audio", key, dst, lambda: dst, make)
 
 
 def _terms_in_script(run: LessonRun, ingested: Ingested) -> list[str]:
@@ -71,69 +65,66 @@ def transcribe_step(run: LessonRun, job: Job) -> Transcript | None:
     except ModelMissingError as e:
         run.report("transcribe", False, t("step.no_asr_model", error=e))
         return None
-    out = run.out
-    path, cache = out / "transcript.json", StageCache(out)
-    stat = model_path.stat()
-    key = make_key("transcribe", audio=ingested.audio_sha256, model=str(model_path),
-                   model_size=stat.st_size, model_mtime=int(stat.st_mtime),
-                   opts={k: str(v) for k, v in asdict(opts).items() if k != "model_dir"})
-    if cache.is_fresh("transcribe", key):
-        run.report("transcribe", True, str(path))
-        return Transcript.from_json(json.loads(path.read_text(encoding="utf-8")))
-    transcript = transcribe(ingested.audio_wav, opts, audio_sha256=ingested.audio_sha256)
-    atomic_write_json(path, transcript.to_json())
-    cache.record("transcribe", key, [path])
-    run.report("transcribe", False, t("step.transcribed", path=path,
-                                      n=len(transcript.segments)))
-    return transcript
+    path, stat = run.out / "transcript.json", model_path.stat()
+
+    def make() -> Made[Transcript]:
+        transcript = transcribe(ingested.audio_wav, opts, audio_sha256=ingested.audio_sha256)
+        atomic_write_json(path, transcript.to_json())
+        return Made(transcript, [path], t("step.transcribed", path=path,
+                                          n=len(transcript.segments)))
+
+    key = {"audio": ingested.audio_sha256, "model": str(model_path),
+           "model_size": stat.st_size, "model_mtime": int(stat.st_mtime),
+           "opts": {k: str(v) for k, v in asdict(opts).items() if k != "model_dir"}}
+    return cached_step(run, "transcribe", key, path,
+                       lambda: Transcript.from_json(read_json(path)), make)
 
 
 def align_step(run: LessonRun, job: Job) -> Alignment:
     ingested = need(run.ingested, "align", "ingest")
     out, transcript = run.out, run.transcript
-    path, cache = out / "alignment.json", StageCache(out)
+    path, report_path = out / "alignment.json", out / "alignment-report.md"
     aligner = choose_aligner(run.settings.aligner, transcript, ingested).name
-    key = make_key("align", sentences=[asdict(x) for x in ingested.lesson.sentences],
-                   audio=ingested.audio_sha256, aligner=aligner,
-                   transcript=transcript.to_json() if transcript else None)
-    if cache.is_fresh("align", key):
-        run.report("align", True, str(path))
-        return Alignment.from_json(json.loads(path.read_text(encoding="utf-8")), aligner)
-    alignment = align(ingested, transcript, AlignOptions(aligner=aligner))
-    atomic_write_json(path, alignment.to_json())
-    report_path = out / "alignment-report.md"
-    atomic_write_text(report_path, deviation_report(ingested.lesson, alignment,
-                                                    transcript=transcript))
-    cache.record("align", key, [path, report_path])
-    counts = {k: sum(s.status == k for s in alignment.sentences)
-              for k in ("matched", "skipped", "ad-lib")}
-    run.report("align", False, t(
-        "step.aligned", path=path, aligner=aligner, matched=counts["matched"],
-        skipped=counts["skipped"], adlib=counts["ad-lib"], report=report_path.name))
-    return alignment
+
+    def make() -> Made[Alignment]:
+        alignment = align(ingested, transcript, AlignOptions(aligner=aligner))
+        atomic_write_json(path, alignment.to_json())
+        atomic_write_text(report_path, deviation_report(ingested.lesson, alignment,
+                                                        transcript=transcript))
+        counts = {k: sum(s.status == k for s in alignment.sentences)
+                  for k in ("matched", "skipped", "ad-lib")}
+        return Made(alignment, [path, report_path], t(
+            "step.aligned", path=path, aligner=aligner, matched=counts["matched"],
+            skipped=counts["skipped"], adlib=counts["ad-lib"], report=report_path.name))
+
+    key = {"sentences": [asdict(x) for x in ingested.lesson.sentences],
+           "audio": ingested.audio_sha256, "aligner": aligner,
+           "transcript": transcript.to_json() if transcript else None}
+    return cached_step(run, "align", key, path,
+                       lambda: Alignment.from_json(read_json(path), aligner), make)
 
 
 def subtitles_step(run: LessonRun, job: Job) -> SubtitlesResult:
     """Cut the aligned sentences into source-language cues and write SRT/VTT/ASS."""
     alignment = need(run.alignment, "subtitles", "align")
-    lang, out = run.registry.source, run.out
+    lang, folder = run.registry.source, run.out / "subtitles"
     protected = do_not_translate(run.settings.glossary_dir)
-    cache, stage = StageCache(out), f"subtitles-{lang.code}"
-    key = make_key(stage, alignment=alignment.to_json(), lang=asdict(lang), protected=protected)
-    folder = out / "subtitles"
     cues_path = folder / f"{lang.code}.cues.json"
     files = tuple(folder / f"{lang.code}.{ext}" for ext in ("srt", "vtt", "ass", "cues.json"))
-    if cache.is_fresh(stage, key):
-        run.report(stage, True, str(folder))
-        cues = tuple(Cue.from_json(c) for c in json.loads(cues_path.read_text(encoding="utf-8")))
-        return SubtitlesResult(cues, files)
-    words = (tuple(run.transcript.words)
-             if run.transcript is not None and alignment.aligner == "transcript" else ())
-    cue_list = segment(alignment, lang, SegmentOptions(protected=protected, words=words))
-    written = write_subtitles(cue_list, lang, folder)
-    # The cues with their sentence numbers, for people and for resuming a run.
-    atomic_write_json(cues_path, [c.to_json() for c in cue_list])
-    written.append(cues_path)
-    cache.record(stage, key, written)
-    run.report(stage, False, t("step.subtitles", n=len(cue_list), path=folder))
-    return SubtitlesResult(tuple(cue_list), tuple(written))
+
+    def make() -> Made[SubtitlesResult]:
+        words = (tuple(run.transcript.words)
+                 if run.transcript is not None and alignment.aligner == "transcript" else ())
+        cue_list = segment(alignment, lang, SegmentOptions(protected=protected, words=words))
+        written = write_subtitles(cue_list, lang, folder)
+        # The cues with their sentence numbers, for people and for resuming a run.
+        atomic_write_json(cues_path, [c.to_json() for c in cue_list])
+        written.append(cues_path)
+        return Made(SubtitlesResult(tuple(cue_list), tuple(written)), written,
+                    t("step.subtitles", n=len(cue_list), path=folder))
+
+    def load() -> SubtitlesResult:
+        return SubtitlesResult(tuple(Cue.from_json(c) for c in read_json(cues_path)), files)
+
+    key = {"alignment": alignment.to_json(), "lang": asdict(lang), "protected": protected}
+    return cached_step(run, f"subtitles-{lang.code}", key, folder, load, make)

@@ -6,14 +6,13 @@ import json
 from dataclasses import asdict
 from pathlib import Path
 
-from pipeline.core.cache import StageCache, make_key
 from pipeline.core.errors import ModelMissingError
 from pipeline.core.i18n import t
 from pipeline.core.languages import Language
-from pipeline.core.storage import atomic_write_json, sha256_text
+from pipeline.core.storage import atomic_write_json, read_json, sha256_text
 from pipeline.core.types import Cue, ms_to_s
 from pipeline.steps.options import mt_options, state_file
-from pipeline.steps.plan import Job, LessonRun, TranslateResult, need
+from pipeline.steps.plan import Job, LessonRun, Made, TranslateResult, cached_step, need
 from pipeline.subtitles.formats import write_subtitles
 from pipeline.translate.drafts import Translation, translate_cues
 from pipeline.translate.glossary import do_not_translate, load_glossary
@@ -47,27 +46,27 @@ def translate_step(run: LessonRun, job: Job) -> TranslateResult:
     glossary = load_glossary(s.glossary_dir, lang.code)
     dnt = do_not_translate(s.glossary_dir)
     tm = TranslationMemory(s.tm_path, lang.code)
-    mt = mt_options(s)
-    cache, stage = StageCache(out), f"translate-{lang.code}"
-    key = make_key(stage, cues=sha256_text(json.dumps([c.to_json() for c in cues])),
-                   lang=asdict(lang), glossary=asdict(glossary), dnt=dnt,
-                   tm=tm.fingerprint(), mt=asdict(mt), model=_model_state(mt, lang))
+    mt, stage = mt_options(s), f"translate-{lang.code}"
     json_path = out / "translations" / f"{lang.code}.json"
-    if cache.is_fresh(stage, key):
-        run.report(stage, True, str(json_path))
-        files = json.loads(state_file(out, stage).read_text(encoding="utf-8"))["files"]
-        return TranslateResult(
-            Translation.from_json(json.loads(json_path.read_text(encoding="utf-8"))),
-            tuple(out / p for p in files))
-    engine = MTEngine(mt) if lang.has_mt else None
-    translation = translate_cues(list(cues), lang, glossary, dnt, tm, engine)
-    files = _write_translation(translation, lang, run.registry.source.code, json_path,
-                               need(run.ingested, "translate", "ingest").lesson.id)
-    atomic_write_json(state_file(out, stage), {"files": [str(f.relative_to(out))
-                                                         for f in files]})
-    cache.record(stage, key, files)
-    _report(run, stage, translation)
-    return TranslateResult(translation, tuple(files))
+
+    def make() -> Made[TranslateResult]:
+        engine = MTEngine(mt) if lang.has_mt else None
+        translation = translate_cues(list(cues), lang, glossary, dnt, tm, engine)
+        files = _write_translation(translation, lang, run.registry.source.code, json_path,
+                                   need(run.ingested, "translate", "ingest").lesson.id)
+        atomic_write_json(state_file(out, stage), {"files": [str(f.relative_to(out))
+                                                             for f in files]})
+        return Made(TranslateResult(translation, tuple(files)), files, _detail(translation))
+
+    def load() -> TranslateResult:
+        files = read_json(state_file(out, stage))["files"]
+        return TranslateResult(Translation.from_json(read_json(json_path)),
+                               tuple(out / p for p in files))
+
+    key = {"cues": sha256_text(json.dumps([c.to_json() for c in cues])), "lang": asdict(lang),
+           "glossary": asdict(glossary), "dnt": dnt, "tm": tm.fingerprint(), "mt": asdict(mt),
+           "model": _model_state(mt, lang)}
+    return cached_step(run, stage, key, json_path, load, make)
 
 
 def _write_translation(translation: Translation, lang: Language, source: str,
@@ -90,11 +89,11 @@ def _write_translation(translation: Translation, lang: Language, source: str,
     return files
 
 
-def _report(run: LessonRun, stage: str, translation: Translation) -> None:
+def _detail(translation: Translation) -> str:
     empty = sum(not c.target for c in translation.cues)
     detail = t("step.translated", drafts=len(translation.cues) - empty, waiting=empty,
                xliff=" (XLIFF)" if empty else "",
                flagged=sum(bool(c.checks) for c in translation.cues))
     if translation.note:
         detail += f" — {translation.note}"
-    run.report(stage, False, detail)
+    return detail
