@@ -1,6 +1,7 @@
 """Limits the web app puts on expensive or probing requests.
 
-- Media builds (a cue's clip and still, a deviation clip) run at most ``slots`` at once
+- Media builds (a cue's clip and still, a deviation clip), and the checks before a cue's
+  media, run at most ``slots`` at once
   in worker threads; a few more wait *without holding a thread* (so sign-in and pages
   keep their threads), and the rest are answered 503 with a Retry-After at once.
 - Previews of typed text (a still per keystroke pause) are limited per user.
@@ -26,8 +27,8 @@ from pipeline.review.base import NotAllowedError, NotFoundError
 from pipeline.review.security import RateLimiter
 from pipeline.review.web_common import PageNotFound, signed_in, ui_of
 
-__all__ = ["BUILDS", "CLIP_BUILDS", "BuildGate", "BuildsBusyError", "TooManyRequestsError",
-           "count_preview", "install", "media_misses"]
+__all__ = ["BUILDS", "CHECKS", "CLIP_BUILDS", "BuildGate", "BuildsBusyError",
+           "TooManyRequestsError", "count_preview", "install", "media_misses"]
 
 T = TypeVar("T")
 
@@ -95,6 +96,9 @@ class BuildGate:
 BUILDS = BuildGate(slots=2, queue=8, wait_s=10.0)
 #: The portal's deviation clips.
 CLIP_BUILDS = BuildGate(slots=2, queue=4, wait_s=5.0)
+#: The checks before a cue's clip or still (session, rights, cue): a burst of media
+#: requests queues here instead of taking every worker thread (sign-in needs one too).
+CHECKS = BuildGate(slots=4, queue=400, wait_s=30.0)
 
 
 def install(app: FastAPI) -> None:

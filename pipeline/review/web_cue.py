@@ -11,7 +11,6 @@ from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
-from starlette.concurrency import run_in_threadpool
 
 from pipeline.core.config import Settings
 from pipeline.core.errors import CaunoiError
@@ -161,7 +160,7 @@ def _media_file(request: Request, lesson_id: str, lang: str, cue: str,
 @router.get("/l/{lesson_id}/{lang}/c/{cue}/clip.opus")
 async def clip(request: Request, lesson_id: str, lang: str, cue: str) -> Response:
     """The cue's narration ± 0.3 s (Opus in Ogg), Range requests answered 206."""
-    view, media = await run_in_threadpool(_media_file, request, lesson_id, lang, cue)
+    view, media = await limits_web.CHECKS.run(_media_file, request, lesson_id, lang, cue)
     try:
         path = await limits_web.BUILDS.run(cue_media.build_clip, media, view.key,
                                            view.start_ms, view.end_ms)
@@ -178,7 +177,8 @@ async def still(request: Request, lesson_id: str, lang: str, cue: str, v: int = 
                 text: str | None = None) -> Response:
     """The cue's frame with its current text (or ``text``, a preview) burned in; the
     checks and the drawing run off the event loop, the drawing bounded (limits_web)."""
-    view, media = await run_in_threadpool(_media_file, request, lesson_id, lang, cue, text)
+    view, media = await limits_web.CHECKS.run(_media_file, request, lesson_id, lang, cue,
+                                              text)
     ctx = ctx_of(request)
     language = ctx.registry.languages[lang]
     shown = view.text if text is None else clean_text(text)[:300]
