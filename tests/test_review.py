@@ -105,13 +105,16 @@ def test_login_without_csrf_is_refused(app_client: TestClient) -> None:
     assert resp.status_code == 403
 
 
-def test_wrong_language_refused(app_client: TestClient) -> None:
+def test_wrong_language_refused(app_client: TestClient, store: ReviewStore) -> None:
     login(app_client, "mai")
     token = csrf_of(app_client)
     assert app_client.get(f"/l/{LESSON}/en").status_code == 403
+    before = store.cues(LESSON, "en")
+    # Not followed: a save that went through would redirect to a page that answers 403.
     resp = app_client.post(f"/l/{LESSON}/en/c/1", data={"csrf": token, "version": 1,
-                                                         "action": "save", "text": "x"})
-    assert resp.status_code == 403
+                                                         "action": "save", "text": "x"},
+                           follow_redirects=False)
+    assert resp.status_code == 403 and store.cues(LESSON, "en") == before
 
 
 def test_csrf_missing_or_wrong_is_403(app_client: TestClient) -> None:

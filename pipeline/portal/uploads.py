@@ -12,7 +12,6 @@ hex and validated before any path is built; each user has a quota of uploads in 
 from __future__ import annotations
 
 import base64
-import fcntl
 import hashlib
 import json
 import os
@@ -26,6 +25,7 @@ from typing import Any, BinaryIO
 
 from pipeline.core.errors import CaunoiError
 from pipeline.core.storage import atomic_write_json
+from pipeline.portal.upload_lock import IDLE_TIMEOUT_S, creation_lock, idle_limited, try_lock
 
 __all__ = ["CHECKSUMS", "ChecksumMismatchError", "OffsetMismatchError", "Upload",
            "UploadNotFoundError", "UploadQuotaError", "UploadStore", "UploadTooLargeError"]
@@ -82,8 +82,10 @@ class UploadStore:
     """Uploads in progress under ``root`` (on the same file system as the lessons)."""
 
     def __init__(self, root: Path, max_bytes: int, max_active: int = 3,
-                 max_chunk: int = 8 << 20, ttl_s: float = 2 * 86400) -> None:
+                 max_chunk: int = 8 << 20, ttl_s: float = 2 * 86400,
+                 idle_s: float = IDLE_TIMEOUT_S) -> None:
         self.root = root
+        self.idle_s = idle_s
         self.max_bytes = max_bytes
         self.max_active = max_active
         self.max_chunk = max_chunk
@@ -134,18 +136,19 @@ class UploadStore:
         or when ``user`` has too many uploads in progress."""
         name = Path(filename).name[-120:] or "recording"
         self.check_size(length, name)
-        mine = self.active(user)
-        self._drop_unused(user, [u for u in mine if u.complete])
-        busy = [u for u in mine if not u.complete]
-        if len(busy) >= self.max_active:
-            raise UploadQuotaError(n=len(busy), limit=self.max_active)
-        up = Upload(secrets.token_hex(16), user, length, name, time.time())
-        part, meta = self._paths(up.id)
-        self.root.mkdir(parents=True, exist_ok=True)
-        part.touch(exist_ok=False)
-        data = asdict(up)
-        del data["offset"]
-        atomic_write_json(meta, data)
+        with creation_lock(self.root):  # count and add as one step (parallel requests)
+            mine = self.active(user)
+            self._drop_unused(user, [u for u in mine if u.complete])
+            busy = [u for u in mine if not u.complete]
+            if len(busy) >= self.max_active:
+                raise UploadQuotaError(n=len(busy), limit=self.max_active)
+            up = Upload(secrets.token_hex(16), user, length, name, time.time())
+            part, meta = self._paths(up.id)
+            self.root.mkdir(parents=True, exist_ok=True)
+            part.touch(exist_ok=False)
+            data = asdict(up)
+            del data["offset"]
+            atomic_write_json(meta, data)
         return up
 
     async def append(self, upload_id: str, user: str, offset: int,
@@ -155,20 +158,22 @@ class UploadStore:
 
         Raises:
             OffsetMismatchError, ChecksumMismatchError, UploadTooLargeError,
-            UploadNotFoundError.
+            UploadNotFoundError, UploadBusyError (another request is writing it),
+            UploadStalledError.
         """
         up = self.get(upload_id, user)
         hasher = _hasher(checksum)
         part, _ = self._paths(upload_id)
         with open(part, "r+b") as f:
-            # One writer per upload: a second request for it waits here.
-            fcntl.flock(f, fcntl.LOCK_EX)
+            # One writer per upload: a second request for it is refused at once (never a
+            # wait on the event loop); the lock goes with this file handle.
+            try_lock(f)
             start = os.fstat(f.fileno()).st_size
             if offset != start:
                 raise OffsetMismatchError(got=offset, offset=start)
             f.seek(start)
             try:
-                await self._write(f, chunks, hasher, start, up)
+                await self._write(f, idle_limited(chunks, self.idle_s), hasher, start, up)
                 if checksum and hasher is not None:
                     expected = checksum.split(" ", 1)[1].strip()
                     if base64.b64encode(hasher.digest()).decode() != expected:
@@ -207,6 +212,9 @@ class UploadStore:
         part, meta = self._paths(upload_id)
         dst.parent.mkdir(parents=True, exist_ok=True)
         os.replace(part, dst)
+        # The recording is new now (the part file kept the time of its last chunk, which
+        # may be older than the lesson's last run: the run would not look out of date).
+        os.utime(dst)
         meta.unlink(missing_ok=True)
         return up
 

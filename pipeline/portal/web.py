@@ -12,7 +12,6 @@ from typing import Any
 
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Response
-from starlette.concurrency import run_in_threadpool
 
 from pipeline.core.i18n_portal import PORTAL
 from pipeline.core.runs import RunInfo
@@ -31,6 +30,7 @@ from pipeline.portal.lessons import (
     previews,
 )
 from pipeline.portal.registry import lessons_of
+from pipeline.review.limits_web import CLIP_BUILDS, media_misses
 from pipeline.review.web_common import PageNotFound, ctx_of, lang_name, render, ui_of
 
 __all__ = ["install", "language_states", "router"]
@@ -160,10 +160,11 @@ def status(request: Request, lesson_id: str) -> JSONResponse:
 @router.get("/portal/l/{lesson_id}/media/{name}")
 def media(request: Request, lesson_id: str, name: str) -> Response:
     """A final or draft of the lesson, to editors of its team."""
-    editor_lesson(request, lesson_id)
-    path = media_file(portal_of(request).opts.settings.lesson_out(lesson_id), name)
-    if path is None:
-        raise PageNotFound
+    with media_misses(request):
+        editor_lesson(request, lesson_id)
+        path = media_file(portal_of(request).opts.settings.lesson_out(lesson_id), name)
+        if path is None:
+            raise PageNotFound
     kind = {".mp4": "video/mp4", ".opus": "audio/ogg", ".mp3": "audio/mpeg"}[path.suffix]
     return FileResponse(path, media_type=kind)
 
@@ -171,23 +172,26 @@ def media(request: Request, lesson_id: str, name: str) -> Response:
 @router.get("/portal/l/{lesson_id}/bundle.zip")
 def bundle_download(request: Request, lesson_id: str) -> Response:
     """The lesson's offline bundle, to editors of its team."""
-    editor_lesson(request, lesson_id)
-    path = bundle_zip(portal_of(request).opts.settings.out_dir, lesson_id)
-    if path is None:
-        raise PageNotFound
+    with media_misses(request):
+        editor_lesson(request, lesson_id)
+        path = bundle_zip(portal_of(request).opts.settings.out_dir, lesson_id)
+        if path is None:
+            raise PageNotFound
     return FileResponse(path, media_type="application/zip", filename=f"{lesson_id}.zip")
 
 
 @router.get("/portal/l/{lesson_id}/clip/{n}.ogg")
 async def deviation_clip(request: Request, lesson_id: str, n: str) -> Response:
-    """A few seconds of the recording around deviation ``n`` (Opus, a few KB)."""
-    editor_lesson(request, lesson_id)
-    settings = portal_of(request).opts.settings
-    out = settings.lesson_out(lesson_id)
-    found = deviations(out) or []
-    if not (n.isascii() and n.isdigit() and int(n) < len(found)):
-        raise PageNotFound
-    path = await run_in_threadpool(clip, out, found[int(n)], settings.ffmpeg)
+    """A few seconds of the recording around deviation ``n`` (Opus, a few KB); a few
+    builds at once (503 with a Retry-After when every slot is taken)."""
+    with media_misses(request):
+        editor_lesson(request, lesson_id)
+        settings = portal_of(request).opts.settings
+        out = settings.lesson_out(lesson_id)
+        found = deviations(out) or []
+        if not (n.isascii() and n.isdigit() and int(n) < len(found)):
+            raise PageNotFound
+    path = await CLIP_BUILDS.run(clip, out, found[int(n)], settings.ffmpeg)
     if path is None:
         raise PageNotFound
     return FileResponse(path, media_type="audio/ogg")

@@ -4,7 +4,8 @@ termination) for editors, and the portal's one script file.
 Every request but OPTIONS needs a signed-in editor and the session's CSRF token in
 ``X-CSRF-Token``. Answers: 201 created, 204 chunk stored, 409 wrong offset (ask HEAD and
 resume), 413 too large (refused before any byte when ``Upload-Length`` is over the limit),
-429 too many uploads in progress, 460 checksum mismatch (the chunk was discarded).
+429 too many uploads in progress, 460 checksum mismatch (the chunk was discarded), 423 the
+upload is being written by another request (with Retry-After; one writer per upload).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from fastapi.responses import FileResponse, PlainTextResponse, Response
 
 from pipeline.core.errors import CaunoiError
 from pipeline.portal.context import editor, portal_of
+from pipeline.portal.upload_lock import RETRY_AFTER_S, UploadBusyError, UploadStalledError
 from pipeline.portal.uploads import (
     CHECKSUMS,
     ChecksumMismatchError,
@@ -33,7 +35,8 @@ TUS_VERSION = "1.0.0"
 _STATIC = Path(__file__).parent / "static"
 _STATUS: dict[type[CaunoiError], int] = {
     UploadTooLargeError: 413, UploadQuotaError: 429, UploadNotFoundError: 404,
-    OffsetMismatchError: 409, ChecksumMismatchError: 460}
+    OffsetMismatchError: 409, ChecksumMismatchError: 460, UploadBusyError: 423,
+    UploadStalledError: 408}
 
 router = APIRouter()
 
@@ -45,8 +48,11 @@ def _tus(resp: Response) -> Response:
 
 
 def _refused(request: Request, error: CaunoiError) -> Response:
-    return _tus(PlainTextResponse(error.message(ui_of(request)),
-                                  status_code=_STATUS.get(type(error), 400)))
+    resp = PlainTextResponse(error.message(ui_of(request)),
+                             status_code=_STATUS.get(type(error), 400))
+    if isinstance(error, UploadBusyError):
+        resp.headers["Retry-After"] = str(RETRY_AFTER_S)
+    return _tus(resp)
 
 
 def _user(request: Request) -> str:

@@ -26,7 +26,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from pipeline.core.errors import CaunoiError
 from pipeline.core.i18n import t
 from pipeline.core.languages import Registry
-from pipeline.review import web_actions, web_auth, web_cue, web_pages
+from pipeline.review import limits_web, web_actions, web_auth, web_cue, web_pages
 from pipeline.review.base import NotAllowedError, NotFoundError
 from pipeline.review.checks import Checker, InputRefusedError
 from pipeline.review.security import RateLimiter, SessionCodec
@@ -144,6 +144,7 @@ def create_app(store: ReviewStore, registry: Registry, opts: WebOptions) -> Fast
                         Jinja2Templates(directory=str(Path(__file__).parent / "templates")),
                         SessionCodec(opts.secret), RateLimiter())
     _handlers(app)
+    limits_web.install(app)
     for module in (web_auth, web_pages, web_cue, web_actions):
         app.include_router(module.router)
     if opts.portal is not None:

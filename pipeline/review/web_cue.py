@@ -15,7 +15,7 @@ from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Resp
 from pipeline.core.config import Settings
 from pipeline.core.errors import CaunoiError
 from pipeline.core.i18n import t
-from pipeline.review import cue_media, queue
+from pipeline.review import cue_media, limits_web, queue
 from pipeline.review.accounts import SignedIn
 from pipeline.review.checks import clean_text
 from pipeline.review.store import MAX_TEXT, CueView
@@ -141,21 +141,31 @@ def use(request: Request, lesson_id: str, lang: str, cue: str,
 
 
 def _media_file(request: Request, lesson_id: str, lang: str, cue: str,
-                ) -> tuple[CueView, cue_media.LessonMedia]:
+                text: str | None = None) -> tuple[CueView, cue_media.LessonMedia]:
+    """The cue and its lesson's media, for those who may see the cue's page (and edit its
+    text, for a preview of ``text``); unknown and forbidden are the same 404."""
     sess = signed_in(request)
-    _, view = _find(request, sess, lesson_id, lang, cue)
-    media = cue_media.lesson_media(ctx_of(request).opts.out_dir, lesson_id)
-    if media is None:
-        raise PageNotFound
+    with limits_web.media_misses(request, sess.username):
+        _, view = _find(request, sess, lesson_id, lang, cue)
+        media = cue_media.lesson_media(ctx_of(request).opts.out_dir, lesson_id)
+        if media is None:
+            raise PageNotFound
+        if text is not None:  # a preview of typed text: only for those who may edit it
+            ctx_of(request).store.require(sess.username, lang, "edit")
+    if text is not None:
+        limits_web.count_preview(request, sess.username)
     return view, media
 
 
 @router.get("/l/{lesson_id}/{lang}/c/{cue}/clip.opus")
-def clip(request: Request, lesson_id: str, lang: str, cue: str) -> Response:
+async def clip(request: Request, lesson_id: str, lang: str, cue: str) -> Response:
     """The cue's narration ± 0.3 s (Opus in Ogg), Range requests answered 206."""
-    view, media = _media_file(request, lesson_id, lang, cue)
+    view, media = await limits_web.CHECKS.run(_media_file, request, lesson_id, lang, cue)
     try:
-        path = cue_media.build_clip(media, view.key, view.start_ms, view.end_ms)
+        path = await limits_web.BUILDS.run(cue_media.build_clip, media, view.key,
+                                           view.start_ms, view.end_ms)
+    except limits_web.BuildsBusyError:
+        raise  # 503 with a Retry-After
     except CaunoiError:
         log.exception("clip of %s %s", lesson_id, view.key)
         raise PageNotFound from None
@@ -163,19 +173,21 @@ def clip(request: Request, lesson_id: str, lang: str, cue: str) -> Response:
 
 
 @router.get("/l/{lesson_id}/{lang}/c/{cue}/still.webp")
-def still(request: Request, lesson_id: str, lang: str, cue: str, v: int = 0,
-          text: str | None = None) -> Response:
-    """The cue's frame with its current text (or ``text``, a preview) burned in."""
-    view, media = _media_file(request, lesson_id, lang, cue)
+async def still(request: Request, lesson_id: str, lang: str, cue: str, v: int = 0,
+                text: str | None = None) -> Response:
+    """The cue's frame with its current text (or ``text``, a preview) burned in; the
+    checks and the drawing run off the event loop, the drawing bounded (limits_web)."""
+    view, media = await limits_web.CHECKS.run(_media_file, request, lesson_id, lang, cue,
+                                              text)
     ctx = ctx_of(request)
-    if text is not None:  # a preview of typed text: only for those who may edit it
-        ctx.store.require(signed_in(request).username, lang, "edit")
     language = ctx.registry.languages[lang]
     shown = view.text if text is None else clean_text(text)[:300]
     try:
-        path = cue_media.build_still(media, language, view.key,
-                                     (view.start_ms + view.end_ms) // 2, shown,
-                                     do_not_translate(ctx.opts.glossary_dir))
+        path = await limits_web.BUILDS.run(cue_media.build_still, media, language, view.key,
+                                           (view.start_ms + view.end_ms) // 2, shown,
+                                           do_not_translate(ctx.opts.glossary_dir))
+    except limits_web.BuildsBusyError:
+        raise  # 503 with a Retry-After
     except CaunoiError:
         log.exception("still of %s %s", lesson_id, view.key)
         raise PageNotFound from None

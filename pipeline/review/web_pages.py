@@ -14,6 +14,8 @@ from fastapi.responses import FileResponse, HTMLResponse, Response
 from pipeline.core.i18n import t
 from pipeline.review import queue
 from pipeline.review.accounts import SignedIn
+from pipeline.review.limits_web import media_misses
+from pipeline.review.media_access import may_see_video
 from pipeline.review.web_common import (
     PageNotFound,
     ctx_of,
@@ -185,20 +187,22 @@ def history(request: Request, lesson_id: str, lang: str, cue: str) -> HTMLRespon
 
 @router.get("/media/{lesson_id}/{name}")
 def media(request: Request, lesson_id: str, name: str) -> Response:
-    """A video of the lesson's own output folder, to users with a role for its language
-    (the Vietnamese source to everyone signed in)."""
+    """A video of the lesson's own output folder, to those who may see the pages that link
+    it (:mod:`pipeline.review.media_access`); unknown and forbidden are the same 404, and
+    too many of them in a row are 429."""
     sess = signed_in(request)
     ctx = ctx_of(request)
-    m = _MEDIA.match(name)
-    if m is None:
-        raise PageNotFound
-    lesson_lang(request, lesson_id, m["lang"])
-    source = ctx.registry.source.code
-    if m["lang"] != source and not ctx.store.can(sess.username, m["lang"], "view"):
-        raise PageNotFound
-    root = ctx.opts.out_dir.resolve()
-    folder = (root / lesson_id / "video").resolve()
-    path = (folder / name).resolve()
-    if not folder.is_relative_to(root) or path.parent != folder or not path.is_file():
-        raise PageNotFound
+    with media_misses(request, sess.username):
+        m = _MEDIA.match(name)
+        if m is None:
+            raise PageNotFound
+        lesson_lang(request, lesson_id, m["lang"])
+        if not may_see_video(ctx.store, sess.username, lesson_id, m["lang"],
+                             ctx.registry.source.code):
+            raise PageNotFound
+        root = ctx.opts.out_dir.resolve()
+        folder = (root / lesson_id / "video").resolve()
+        path = (folder / name).resolve()
+        if not folder.is_relative_to(root) or path.parent != folder or not path.is_file():
+            raise PageNotFound
     return FileResponse(path, media_type="video/mp4")

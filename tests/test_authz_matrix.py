@@ -1,0 +1,326 @@
+"""Every route of the web app (review pages and portal: pages, JSON, media, uploads) ×
+every role, as one table: the status each role gets, *without following redirects* (a
+save that went through and then redirected to a 403 page is a 303 here), and for writes,
+the store and the files unchanged whenever the role is refused.
+
+A route of the app without a row fails ``test_every_route_has_a_row``. Removing any single
+role check of the app makes some row fail (issue 28: the still route's language check
+and the save route's edit check once went unnoticed)."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+
+from pipeline.core.config import Settings
+from pipeline.core.languages import Registry
+from pipeline.core.runs import RunInfo, RunKind
+from pipeline.portal.context import PortalOptions
+from pipeline.review.store import ReviewStore
+from pipeline.review.tables import Base
+from pipeline.review.web import WebOptions, create_app
+from tests import test_review_dbs as dbs
+from tests.web_world import (
+    ALL_ROLES,
+    LESSON,
+    PASSWORD,
+    ROLES,
+    World,
+    csrf_in,
+    fake_media,
+    portal_settings,
+    seed,
+)
+
+fast_passwords = dbs.fast_passwords
+
+
+class Launcher:
+    """Remembers the runs asked for; reports none (so every allowed start is accepted)."""
+
+    mode = "embedded"
+
+    def __init__(self) -> None:
+        self.started: list[tuple[str, str]] = []
+
+    def start(self, kind: RunKind, lesson_id: str, *, language: str | None = None,
+              params: dict[str, object] | None = None) -> RunInfo:
+        self.started.append((kind, lesson_id))
+        return RunInfo("1", kind, lesson_id, "queued")
+
+    def runs(self, lesson_id: str) -> list[RunInfo]:
+        return []
+
+
+def make_app(world: World, registry: Registry, launcher: Launcher) -> FastAPI:
+    """The one place this file builds the web app (review pages + portal)."""
+    s = world.settings
+    return create_app(world.store, registry, WebOptions(
+        out_dir=s.out_dir, secret="s" * 40, glossary_dir=world.tmp / "gl",
+        tm_dir=world.tmp / "tm", runs=launcher, portal=PortalOptions(s)))
+
+
+KEY = "c" * 16 + "-1.1"  # the lesson's first cue
+L = f"/l/{LESSON}/hmn"
+P = f"/portal/l/{LESSON}"
+TUS = {"Tus-Resumable": "1.0.0", "Content-Type": "application/offset+octet-stream"}
+
+#: Who may do what (the roles of tests.web_world).
+VIEW = {"tr_lang", "rv_lang", "admin"}  # a language's pages: its translators, reviewers
+APPROVE = {"rv_lang", "admin"}
+EDITORS = {"ed_team", "ed_other", "admin"}
+TEAM = {"ed_team", "admin"}  # the lesson's team
+VIDEO = VIEW | {"ed_team"}
+SIGNED = set(ROLES)
+
+
+def expect(ok: int, allowed: set[str], refused: int = 403, *, anon: int = 303,
+           **special: int) -> dict[str, int]:
+    """Role -> status: ``ok`` for ``allowed``, ``refused`` for the other signed-in roles,
+    ``anon`` for nobody signed in, and ``special`` overrides (role=status)."""
+    found = {r: ok if r in allowed else refused for r in ROLES}
+    return {"anon": anon, **found, **special}
+
+
+def everyone(status: int) -> dict[str, int]:
+    return dict.fromkeys(ALL_ROLES, status)
+
+
+#: A portal route's refusals: not an editor 403, another team's editor 404 (the lesson
+#: is not theirs, whether it exists or not).
+def portal(ok: int) -> dict[str, int]:
+    return expect(ok, TEAM, ed_other=404)
+
+
+def media(ok: int, allowed: set[str]) -> dict[str, int]:
+    """Media: forbidden and unknown are the same 404."""
+    return expect(ok, allowed, 404)
+
+
+@dataclass(frozen=True)
+class Row:
+    method: str
+    route: str  # the route's path as the app declares it
+    path: str  # the path requested (ids filled in)
+    want: dict[str, int]
+    write: bool = False
+    # Request arguments: (world, csrf token of the role) -> kwargs of client.request.
+    args: Callable[[World, str], dict[str, Any]] = field(default=lambda w, c: {})
+
+
+def form(**data: Any) -> Callable[[World, str], dict[str, Any]]:
+    return lambda w, csrf: {"data": {"csrf": csrf, **data}}
+
+
+def _version(w: World) -> int:
+    return next(c.version for c in w.store.cues(LESSON, "hmn") if c.key == KEY)
+
+
+def _save(action: str) -> Callable[[World, str], dict[str, Any]]:
+    return lambda w, csrf: {"data": {"csrf": csrf, "version": _version(w), "action": action,
+                                     "text": "HACKED", "reason": "r"}}
+
+
+def _tus(w: World, csrf: str, **headers: str) -> dict[str, Any]:
+    return {"headers": {"Tus-Resumable": "1.0.0", "X-CSRF-Token": csrf, **headers}}
+
+
+def _recording(w: World, csrf: str) -> dict[str, Any]:
+    return {"data": {"csrf": csrf}, "files": {"recording": ("new.mp4", b"\0" * 64)}}
+
+
+def _new_lesson(w: World, csrf: str) -> dict[str, Any]:
+    return {"data": {"csrf": csrf, "title": "Bài mới", "team": "laocai",
+                     "languages": ["hmn"], "script_text": "# A\nMột câu.\n"},
+            "files": {"recording": ("r.mp4", b"\0" * 64)}}
+
+
+def _proposal(w: World) -> int:
+    return w.store.proposals()[0].id
+
+
+ROWS: list[Row] = [
+    # Sign-in and static files: the same for everyone.
+    Row("GET", "/healthz", "/healthz", everyone(200)),
+    Row("GET", "/login", "/login", everyone(200)),
+    Row("POST", "/login", "/login", everyone(303), False,  # anyone may sign in (again)
+        lambda w, c: {"data": {"username": "rvhm", "password": PASSWORD, "csrf": "L"},
+                      "cookies": {"caunoi_login_csrf": "L"}}),
+    Row("POST", "/logout", "/logout", expect(303, SIGNED), False, form()),
+    Row("GET", "/static/review.js", "/static/review.js", everyone(200)),
+    Row("GET", "/portal/static/portal.js", "/portal/static/portal.js", everyone(200)),
+    Row("OPTIONS", "/portal/uploads", "/portal/uploads", everyone(204)),
+    # Review pages: a language's translators and reviewers (and admins).
+    Row("GET", "/", "/", expect(200, SIGNED)),
+    Row("GET", "/l/{lesson_id}/{lang}", L, expect(200, VIEW)),
+    Row("GET", "/l/{lesson_id}/{lang}/c/{cue}", f"{L}/c/{KEY}", expect(200, VIEW)),
+    Row("GET", "/l/{lesson_id}/{lang}/c/{cue}/history", f"{L}/c/{KEY}/history",
+        expect(200, VIEW)),
+    Row("POST", "/l/{lesson_id}/{lang}/c/{cue}/use", f"{L}/c/{KEY}/use", expect(200, VIEW),
+        True, form(text="copied")),
+    Row("POST", "/l/{lesson_id}/{lang}/c/{cue}", f"{L}/c/{KEY}", expect(303, VIEW), True,
+        _save("save")),
+    Row("POST", "/l/{lesson_id}/{lang}/c/{cue}", f"{L}/c/{KEY}", expect(303, APPROVE), True,
+        _save("approve")),
+    Row("POST", "/l/{lesson_id}/{lang}/c/{cue}/comment", f"{L}/c/{KEY}/comment",
+        expect(303, VIEW), True, form(text="a note")),
+    Row("POST", "/l/{lesson_id}/{lang}/propose", f"{L}/propose", expect(303, VIEW), True,
+        form(vi="xác nhận", target="lees paub")),
+    Row("POST", "/l/{lesson_id}/{lang}/bulk-approve", f"{L}/bulk-approve",
+        expect(303, APPROVE), True, form()),
+    # Not every cue is approved yet: the page says so (200), nothing is approved.
+    Row("POST", "/l/{lesson_id}/{lang}/approve-all", f"{L}/approve-all",
+        expect(200, APPROVE), True, form()),
+    Row("GET", "/admin/glossary", "/admin/glossary", expect(200, {"admin"})),
+    Row("POST", "/admin/glossary/{proposal_id}", "/admin/glossary/{proposal}",
+        expect(303, {"admin"}), True, form(decision="reject")),
+    # Media: the same rights as the page that links them; forbidden = unknown = 404.
+    Row("GET", "/l/{lesson_id}/{lang}/c/{cue}/clip.opus", f"{L}/c/{KEY}/clip.opus",
+        media(200, VIEW)),
+    Row("GET", "/l/{lesson_id}/{lang}/c/{cue}/still.webp", f"{L}/c/{KEY}/still.webp",
+        media(200, VIEW)),
+    Row("GET", "/l/{lesson_id}/{lang}/c/{cue}/still.webp",
+        f"{L}/c/{KEY}/still.webp?text=th%E1%BB%AD", media(200, VIEW)),
+    Row("GET", "/media/{lesson_id}/{name}", f"/media/{LESSON}/hmn-compat.mp4",
+        media(200, VIDEO)),
+    Row("GET", "/media/{lesson_id}/{name}", f"/media/{LESSON}/vi-compat.mp4",
+        media(200, VIDEO)),
+    # The portal: editors; a lesson's pages and files to the editors of its team.
+    Row("GET", "/portal", "/portal", expect(200, EDITORS)),
+    Row("GET", "/portal/new", "/portal/new", expect(200, EDITORS)),
+    Row("POST", "/portal/new", "/portal/new", expect(303, TEAM, ed_other=422), True,
+        _new_lesson),
+    Row("GET", "/portal/l/{lesson_id}", P, portal(200)),
+    Row("GET", "/portal/l/{lesson_id}/status.json", f"{P}/status.json", portal(200)),
+    Row("GET", "/portal/l/{lesson_id}/media/{name}", f"{P}/media/vi-compat.mp4", portal(200)),
+    Row("GET", "/portal/l/{lesson_id}/bundle.zip", f"{P}/bundle.zip", portal(200)),
+    Row("GET", "/portal/l/{lesson_id}/clip/{n}.ogg", f"{P}/clip/0.ogg", portal(200)),
+    Row("POST", "/portal/l/{lesson_id}/script", f"{P}/script", portal(303), True,
+        form(script_text="# A\nHACKED.\n")),
+    Row("POST", "/portal/l/{lesson_id}/recording", f"{P}/recording", portal(303), True,
+        _recording),
+    Row("POST", "/portal/l/{lesson_id}/run", f"{P}/run", portal(303), True, form()),
+    Row("POST", "/portal/l/{lesson_id}/publish", f"{P}/publish", portal(303), True,
+        form(languages=["vi"], action="publish")),
+    # Resumable uploads: editors; an upload only to the editor who began it (lan).
+    Row("POST", "/portal/uploads", "/portal/uploads", expect(201, EDITORS), True,
+        lambda w, c: _tus(w, c, **{"Upload-Length": "10"})),
+    Row("HEAD", "/portal/uploads/{upload_id}", "/portal/uploads/{upload}",
+        expect(200, {"ed_team"}, ed_other=404, admin=404), False, _tus),
+    Row("PATCH", "/portal/uploads/{upload_id}", "/portal/uploads/{upload}",
+        expect(204, {"ed_team"}, ed_other=404, admin=404), True,
+        lambda w, c: {**_tus(w, c, **TUS, **{"Upload-Offset": "0"}), "content": b"x" * 10}),
+    Row("DELETE", "/portal/uploads/{upload_id}", "/portal/uploads/{upload}",
+        expect(204, {"ed_team"}, ed_other=404, admin=404), True, _tus),
+]
+
+
+def _routes(app: FastAPI) -> set[tuple[str, str]]:
+    """(method, path) of every route, through included routers."""
+    found: set[tuple[str, str]] = set()
+
+    def walk(routes: list[Any], prefix: str) -> None:
+        for r in routes:
+            if hasattr(r, "original_router"):
+                ctx = getattr(r, "include_context", None)
+                walk(r.original_router.routes, prefix + getattr(ctx, "prefix", ""))
+            elif hasattr(r, "routes") and not hasattr(r, "methods"):
+                walk(r.routes, prefix + getattr(r, "path", ""))
+            else:
+                found.update((m, prefix + r.path) for m in getattr(r, "methods", None) or ())
+
+    walk(app.routes, "")
+    return found
+
+
+@dataclass
+class Setup:
+    world: World
+    app: FastAPI
+    launcher: Launcher
+    upload: str
+
+
+@pytest.fixture
+def setup(settings: Settings, registry: Registry, tmp_path: Path,
+          monkeypatch: pytest.MonkeyPatch) -> Iterator[Setup]:
+    store = ReviewStore(f"sqlite:///{tmp_path / 'review.sqlite3'}")
+    world = seed(store, portal_settings(settings, tmp_path), tmp_path)
+    fake_media(monkeypatch)
+    monkeypatch.setattr("pipeline.portal.web_actions.check_recording", lambda *_a: None)
+    launcher = Launcher()
+    app = make_app(world, registry, launcher)
+    upload = app.state.portal.uploads.create("lan", 10, "r.wav").id
+    yield Setup(world, app, launcher, upload)
+    store.engine.dispose()
+
+
+def test_every_route_has_a_row(setup: Setup) -> None:
+    rows = {(r.method, r.route) for r in ROWS}
+    routes = _routes(setup.app)
+    assert len(routes) >= 38
+    assert routes - rows == set(), "routes without a row in ROWS"
+    assert rows - routes == set(), "rows of routes the app does not have"
+
+
+def fingerprint(world: World, launcher: Launcher) -> str:
+    """Everything a write could change: every table but the sessions, the lesson folders
+    (uploads included), glossaries, translation memory, the runs asked for."""
+    h = hashlib.sha256()
+    with world.store.engine.connect() as c:
+        for table in Base.metadata.sorted_tables:
+            if table.name != "sessions":
+                h.update(repr((table.name, sorted(map(repr, c.execute(select(table)))))).encode())
+    for root in (Path(world.settings.lessons_dir), world.tmp / "gl", world.tmp / "tm"):
+        for p in sorted(root.rglob("*")) if root.is_dir() else []:
+            st = p.stat()
+            h.update(f"{p}:{st.st_size}:{st.st_mtime_ns}".encode())
+            if p.is_file():
+                h.update(p.read_bytes())
+    h.update(repr(launcher.started).encode())
+    return h.hexdigest()
+
+
+def _signed_in(app: FastAPI, role: str) -> tuple[TestClient, str]:
+    client = TestClient(app, base_url="http://127.0.0.1", follow_redirects=False)
+    if role == "anon":
+        return client, ""
+    token = csrf_in(client.get("/login").text)
+    r = client.post("/login", data={"username": ROLES[role][0], "password": PASSWORD,
+                                    "csrf": token})
+    assert r.status_code == 303
+    return client, csrf_in(client.get("/").text)
+
+
+def _row_id(row: Row) -> str:
+    return f"{row.method} {row.path.split('?')[0]}{'?' if '?' in row.path else ''}"
+
+
+@pytest.mark.parametrize("row", ROWS, ids=[_row_id(r) for r in ROWS])
+def test_each_role_gets_what_its_rights_say(setup: Setup, row: Row) -> None:
+    # Refused roles first: an allowed write must not hide a refused one's effect.
+    order = sorted(ALL_ROLES, key=lambda r: row.want[r] < 400)
+    wrong = []
+    for role in order:
+        client, csrf = _signed_in(setup.app, role)
+        path = row.path.format(upload=setup.upload, proposal=_proposal(setup.world))
+        kwargs = row.args(setup.world, csrf)
+        for name, value in kwargs.pop("cookies", {}).items():
+            client.cookies.set(name, value)
+        before = fingerprint(setup.world, setup.launcher) if row.write else ""
+        got = client.request(row.method, path, **kwargs).status_code
+        if got != row.want[role]:
+            wrong.append(f"{role}: {got} (want {row.want[role]})")
+        if row.write and row.want[role] >= 400 and \
+                fingerprint(setup.world, setup.launcher) != before:
+            wrong.append(f"{role}: refused ({got}) but the store changed")
+        client.close()
+    assert not wrong, f"{row.method} {path}: " + "; ".join(wrong)
