@@ -175,4 +175,14 @@ ERRORS: dict[str, tuple[str, str]] = {
                          "Cannot read {path}: it is not UTF-8, UTF-16 or Windows-1258 (it may be TCVN3/VNI). Save the file again as UTF-8 or as Word (.docx)."),
     "script_document": ("Không mở được tài liệu {path} ({detail}): hãy lưu lại bằng Word/LibreOffice hoặc dạng văn bản UTF-8.",
                        "Cannot open the document {path} ({detail}): save it again from Word/LibreOffice or as UTF-8 text."),
+    # pipeline/review/limits_web.py
+    "builds_busy": ("Máy chủ đang bận tạo tệp xem trước. Hãy thử lại sau {seconds} giây.",
+                   "The server is busy making previews. Try again in {seconds} seconds."),
+    "too_many_requests": ("Quá nhiều yêu cầu trong thời gian ngắn. Hãy thử lại sau {seconds} giây.",
+                         "Too many requests in a short time. Try again in {seconds} seconds."),
+    # pipeline/portal/upload_lock.py
+    "upload_busy": ("Phần tải lên này đang được ghi bởi một yêu cầu khác. Hãy đợi {seconds} giây rồi hỏi lại máy chủ đã nhận bao nhiêu.",
+                   "This upload is being written by another request. Wait {seconds} seconds, then ask the server how much it has."),
+    "upload_stalled": ("Không nhận được dữ liệu nào trong {seconds} giây: phần này bị bỏ, hãy gửi lại.",
+                      "No data arrived for {seconds} seconds: the chunk was discarded, send it again."),
 }

@@ -32,16 +32,12 @@ RETRY_AFTER_S = 5
 
 
 class UploadBusyError(CaunoiError):
-    vi = ("Phần tải lên này đang được ghi bởi một yêu cầu khác. Hãy đợi {seconds} giây "
-          "rồi hỏi lại máy chủ đã nhận bao nhiêu.")
-    en = ("This upload is being written by another request. Wait {seconds} seconds, then "
-          "ask the server how much it has.")
+    key = "errors.upload_busy"
     exit_code = 2
 
 
 class UploadStalledError(CaunoiError):
-    vi = "Không nhận được dữ liệu nào trong {seconds} giây: phần này bị bỏ, hãy gửi lại."
-    en = "No data arrived for {seconds} seconds: the chunk was discarded, send it again."
+    key = "errors.upload_stalled"
     exit_code = 2
 
 

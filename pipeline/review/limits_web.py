@@ -41,14 +41,12 @@ PREVIEW_WINDOW_S = 60.0
 
 
 class BuildsBusyError(CaunoiError):
-    vi = "Máy chủ đang bận tạo tệp xem trước. Hãy thử lại sau {seconds} giây."
-    en = "The server is busy making previews. Try again in {seconds} seconds."
+    key = "errors.builds_busy"
     exit_code = 1
 
 
 class TooManyRequestsError(CaunoiError):
-    vi = "Quá nhiều yêu cầu trong thời gian ngắn. Hãy thử lại sau {seconds} giây."
-    en = "Too many requests in a short time. Try again in {seconds} seconds."
+    key = "errors.too_many_requests"
     exit_code = 2
 
 
