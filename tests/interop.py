@@ -47,3 +47,70 @@ def xliff_units_by_elementtree(path: Path) -> dict[str, dict[str, Any]]:
             "state": seg.get("state", "initial"), "sub_state": seg.get("subState"),
             "notes": [n.text for n in unit.iterfind(f"{XLIFF_NS}notes/{XLIFF_NS}note")]}
     return units
+
+
+#: The TBX core structure (ISO 30042:2008, the ``martif`` form TBX-Basic uses), written from
+#: the standard's content models as a DTD: no TBX DTD or schema ships in a package this
+#: project can install. Entry-level information comes before the langSets and nothing after
+#: them; a tig is one term, its termNotes, then its notes.
+TBX_CORE_DTD = """
+<!ENTITY % auxInfo "(descrip | descripGrp | admin | adminGrp | transacGrp | note | ref | xref)*">
+<!ELEMENT martif (martifHeader, text)>
+<!ATTLIST martif type CDATA #REQUIRED xml:lang CDATA #REQUIRED>
+<!ELEMENT martifHeader (fileDesc, encodingDesc?, revisionDesc?)>
+<!ELEMENT fileDesc (titleStmt?, publicationStmt?, sourceDesc+)>
+<!ELEMENT titleStmt ANY>
+<!ELEMENT publicationStmt ANY>
+<!ELEMENT revisionDesc ANY>
+<!ELEMENT sourceDesc (p+)>
+<!ELEMENT encodingDesc (p+)>
+<!ELEMENT p (#PCDATA)>
+<!ATTLIST p type CDATA #IMPLIED>
+<!ELEMENT text (body, back?)>
+<!ELEMENT back ANY>
+<!ELEMENT body (termEntry+)>
+<!ELEMENT termEntry (%auxInfo;, langSet+)>
+<!ATTLIST termEntry id ID #IMPLIED>
+<!ELEMENT langSet (%auxInfo;, (tig | ntig)+)>
+<!ATTLIST langSet xml:lang CDATA #REQUIRED>
+<!ELEMENT tig (term, termNote*, %auxInfo;)>
+<!ELEMENT ntig ANY>
+<!ELEMENT term (#PCDATA)>
+<!ELEMENT termNote (#PCDATA)>
+<!ATTLIST termNote type CDATA #REQUIRED>
+<!ELEMENT note (#PCDATA)>
+<!ELEMENT descrip (#PCDATA)>
+<!ATTLIST descrip type CDATA #REQUIRED>
+<!ELEMENT admin (#PCDATA)>
+<!ATTLIST admin type CDATA #REQUIRED>
+<!ELEMENT descripGrp ANY>
+<!ELEMENT adminGrp ANY>
+<!ELEMENT transacGrp ANY>
+<!ELEMENT ref ANY>
+<!ELEMENT xref ANY>
+"""
+#: TBX-Basic's picklist for partOfSpeech.
+TBX_BASIC_POS = ("noun", "verb", "adjective", "adverb", "properNoun", "other")
+
+
+def tbx_errors(path: Path) -> list[str]:
+    """Core-structure errors (the DTD above, lxml) and TBX-Basic rules: dialect named, every
+    term non-empty, every langSet with a language, partOfSpeech from the picklist."""
+    import io
+
+    from lxml import etree
+
+    dtd = etree.DTD(io.StringIO(TBX_CORE_DTD))
+    doc = etree.parse(str(path), etree.XMLParser(resolve_entities=False, no_network=True,
+                                                 load_dtd=False))
+    errors = [] if dtd.validate(doc) else [f"{e.line}: {e.message}" for e in dtd.error_log]
+    root = doc.getroot()
+    if root.get("type") != "TBX-Basic":
+        errors.append(f"martif type is {root.get('type')!r}, not 'TBX-Basic'")
+    for term in root.iter("term"):
+        if not "".join(term.itertext()).strip():
+            errors.append(f"{term.sourceline}: empty <term>")
+    for note in root.iter("termNote"):
+        if note.get("type") == "partOfSpeech" and note.text not in TBX_BASIC_POS:
+            errors.append(f"{note.sourceline}: partOfSpeech {note.text!r} not in the picklist")
+    return errors

@@ -265,7 +265,7 @@ def test_fuzz_tbx_cli(base: Path, text: str) -> None:
 @example(text=LAUGHS)
 @example(text="<martif><text><body><termEntry>")
 def test_fuzz_tbx_library(tmp_path_factory: pytest.TempPathFactory, text: str) -> None:
-    from pipeline.translate.glossary import import_tbx
+    from pipeline.translate.tbx import import_tbx
 
     folder = tmp_path_factory.mktemp("tbx")
     (folder / "in.tbx").write_text(text, encoding="utf-8")
