@@ -114,3 +114,58 @@ def tbx_errors(path: Path) -> list[str]:
         if note.get("type") == "partOfSpeech" and note.text not in TBX_BASIC_POS:
             errors.append(f"{note.sourceline}: partOfSpeech {note.text!r} not in the picklist")
     return errors
+
+
+def avc1_by_ffmpeg(path: Path) -> str:
+    """``avc1.PPCCLL`` of the first H.264 sequence parameter set in ``path``, as ffmpeg's
+    own bitstream reader (the ``trace_headers`` filter) decodes it: profile_idc, the
+    constraint_set0..5 flags, level_idc."""
+    import re
+    import subprocess
+
+    import imageio_ffmpeg
+
+    run = subprocess.run([imageio_ffmpeg.get_ffmpeg_exe(), "-hide_banner", "-loglevel", "trace",
+                          "-i", str(path), "-map", "0:v:0", "-c", "copy", "-bsf:v",
+                          "trace_headers", "-frames:v", "1", "-f", "null", "-"],
+                         capture_output=True, text=True, check=True)
+    fields: dict[str, int] = {}
+    for name, value in re.findall(r"\]\s+\d+\s+(profile_idc|constraint_set\d_flag|level_idc)"
+                                  r"\s+[01]+ = (\d+)", run.stderr):
+        fields.setdefault(name, int(value))
+    flags = sum(fields[f"constraint_set{i}_flag"] << (7 - i) for i in range(6))
+    return f"avc1.{fields['profile_idc']:02X}{flags:02X}{fields['level_idc']:02X}"
+
+
+def mp4_top_boxes(path: Path) -> list[str]:
+    """The top-level box types of an MP4, read from its bytes."""
+    data, pos, boxes = path.read_bytes(), 0, []
+    while pos + 8 <= len(data):
+        size = int.from_bytes(data[pos:pos + 4], "big")
+        boxes.append(data[pos + 4:pos + 8].decode("latin-1"))
+        if size == 1:
+            size = int.from_bytes(data[pos + 8:pos + 16], "big")
+        if size < 8:
+            break
+        pos += size
+    return boxes
+
+
+def vtt_cues(path: Path) -> list[tuple[float, float, str]]:
+    """(start s, end s, text) of a WebVTT file, read by webvtt-py (raises on a bad file)."""
+    import webvtt
+
+    return [(_seconds(c.start), _seconds(c.end), c.text) for c in webvtt.read(str(path))]
+
+
+def _seconds(stamp: str) -> float:
+    h, m, s = stamp.split(":")
+    return int(h) * 3600 + int(m) * 60 + float(s)
+
+
+def srt_cues(path: Path) -> list[tuple[float, float, str]]:
+    """(start s, end s, text) of an SRT file, read by ``srt`` (raises on a bad file)."""
+    import srt
+
+    return [(s.start.total_seconds(), s.end.total_seconds(), s.content)
+            for s in srt.parse(path.read_text(encoding="utf-8"), ignore_errors=False)]

@@ -8,7 +8,8 @@ from typing import ClassVar
 from pipeline.core.errors import CaunoiError
 from pipeline.core.i18n import pick
 
-__all__ = ["ManifestInvalidError", "MissingFinalError", "TargetRefusedError", "UnsafePathError"]
+__all__ = ["ManifestInvalidError", "MissingFinalError", "SourceChangedError", "TargetRefusedError",
+           "UnsafePathError"]
 
 
 class UnsafePathError(CaunoiError):
@@ -57,4 +58,15 @@ class MissingFinalError(CaunoiError):
           "dựng các ngôn ngữ này trước, hoặc bỏ chúng khỏi --languages.")
     en = ("No approved final ({profile}) for: {missing}. Nothing was written: approve and render "
           "these languages first, or leave them out of --languages.")
+    exit_code = 2
+
+
+class SourceChangedError(CaunoiError):
+    """A file to publish, bundle or encode whose bytes are not the ones its manifest lists
+    (``detail``: missing, its size, or its checksum)."""
+
+    vi = ("Tệp {path} không khớp với danh mục ({detail}): chưa chép gì cả. Hãy chạy lại "
+          "'caunoi produce' cho bài này.")
+    en = ("File {path} does not match the manifest ({detail}): nothing was copied. Run "
+          "'caunoi produce' for this lesson again.")
     exit_code = 2
