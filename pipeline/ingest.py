@@ -7,7 +7,6 @@ leaves the output folder untouched.
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import json
 import logging
 import re
@@ -20,7 +19,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from pipeline.core.cache import StageCache, make_key
+from pipeline.core.documents import find_script, load_script, parse_script, read_script_document
 from pipeline.core.errors import (
+    CaunoiError,
     EmptyAudioError,
     FfmpegError,
     LessonConfigError,
@@ -28,9 +29,7 @@ from pipeline.core.errors import (
     MediaUnreadableError,
     NoAudioStreamError,
     RecordingMissingError,
-    ScriptEmptyError,
     ScriptEncodingError,
-    ScriptMissingError,
 )
 from pipeline.core.languages import Registry
 from pipeline.core.limits import (
@@ -51,7 +50,7 @@ from pipeline.core.storage import (
     sha256_file,
     sha256_text,
 )
-from pipeline.core.types import Ingested, Lesson, Sentence, sentence_ids
+from pipeline.core.types import Ingested, Lesson
 from pipeline.render.profiles import get_profile
 
 __all__ = ["IngestOptions", "changed_since_ingest", "check_media", "ingest", "lesson_id_of",
@@ -97,25 +96,6 @@ def read_text_nfc(path: Path, limits: Limits | None = None) -> str:
     if limits is not None:
         check_text(path, text)
     return text
-
-
-def parse_script(text: str) -> tuple[list[str], list[Sentence]]:
-    """Split a script into chapters ('# ' headings) and narration sentences, in order."""
-    chapters: list[str] = []
-    sentences: list[Sentence] = []
-    chapter = ""
-    for line in text.split("\n"):
-        line = " ".join(line.split())
-        if not line:
-            continue
-        if line.startswith("#"):
-            chapter = line.lstrip("#").strip()
-            if chapter:
-                chapters.append(chapter)
-            continue
-        sentences.append(Sentence(index=len(sentences), chapter=chapter, text=line))
-    ids = sentence_ids(s.text for s in sentences)
-    return chapters, [dataclasses.replace(s, id=i) for s, i in zip(sentences, ids, strict=True)]
 
 
 def _str_list(data: dict[str, object], key: str, path: Path) -> tuple[str, ...] | None:
@@ -178,22 +158,6 @@ def _check_lesson_limits(path: Path, toml_text: str, meta: dict[str, object],
                         f"the number of {key}", f"số mục trong '{key}'")
 
 
-def _check_script_limits(path: Path, chapters: list[str], sentences: list[Sentence],
-                         limits: Limits) -> None:
-    check_count(path, len(sentences), limits.max_script_lines, "max_script_lines",
-                "the number of narration lines", "số dòng thuyết minh",
-                "split the lesson into shorter ones", "chia thành các bài ngắn hơn")
-    for s in sentences:
-        check_count(path, len(s.text), limits.max_sentence_chars, "max_sentence_chars",
-                    f"the length of line {s.index + 1} (characters)",
-                    f"độ dài câu thứ {s.index + 1} (ký tự)",
-                    "split that sentence", "tách câu đó ra")
-    for c in chapters:
-        check_count(path, len(c), limits.max_title_chars, "max_title_chars",
-                    "the length of a chapter heading (characters)",
-                    "độ dài một tiêu đề chương (ký tự)")
-
-
 def check_media(lesson: Lesson, media: MediaInfo, limits: Limits) -> None:
     """Duration, resolution and audio presence of the probed recording."""
     if media.audio is None:
@@ -229,18 +193,6 @@ def _languages(meta: dict[str, object], toml_path: Path, registry: Registry,
     for code in languages:
         registry.get(code, where=where)
     return (source, *[c for c in dict.fromkeys(languages) if c != source])
-
-
-def _read_script(script_path: Path,
-                 limits: Limits) -> tuple[str, list[str], list[Sentence]]:
-    if not script_path.is_file():
-        raise ScriptMissingError(path=str(script_path))
-    script_text = read_text_nfc(script_path, limits)
-    chapters, sentences = parse_script(script_text)
-    if not sentences:
-        raise ScriptEmptyError(path=str(script_path))
-    _check_script_limits(script_path, chapters, sentences, limits)
-    return script_text, chapters, sentences
 
 
 def load_lesson(lesson_dir: Path, registry: Registry, opts: IngestOptions) -> Lesson:
@@ -284,7 +236,7 @@ def load_lesson(lesson_dir: Path, registry: Registry, opts: IngestOptions) -> Le
     for code in titles:
         registry.get(code, where=f"{toml_path} [titles]")
 
-    script_text, chapters, sentences = _read_script(lesson_dir / "script.md", opts.limits)
+    script, chapters, sentences = load_script(find_script(lesson_dir), opts.limits)
     recording = _find_recording(lesson_dir)
     check_file_size(recording, opts.limits.max_recording_mb * 1024 * 1024, "max_recording_mb",
                     "the recording's file size", "kích thước tệp bản ghi")
@@ -292,9 +244,10 @@ def load_lesson(lesson_dir: Path, registry: Registry, opts: IngestOptions) -> Le
         id=lesson_id, dir=lesson_dir.resolve(), title=title.strip(), languages=languages,
         profiles=tuple(dict.fromkeys(profiles)), authors=authors, chapters=tuple(chapters),
         sentences=tuple(sentences), recording=recording.resolve(),
-        hashes={"lesson.toml": sha256_text(toml_text), "script.md": sha256_text(script_text),
+        hashes={"lesson.toml": sha256_text(toml_text), "script.md": sha256_text(script.text),
                 "recording": sha256_file(recording)},
         titles={k: v.strip() for k, v in titles.items()},
+        script_numbers_removed=script.numbers_removed,
     )
 
 
@@ -391,10 +344,11 @@ def changed_since_ingest(lesson_dir: Path, out: Path) -> bool:
         recorded_at = record.stat().st_mtime
     except (OSError, ValueError, KeyError, TypeError):
         return False
-    for name in ("lesson.toml", "script.md"):
-        try:
-            if sha256_text(read_text_nfc(lesson_dir / name)) != hashes.get(name):
-                return True
-        except (OSError, ScriptEncodingError):
-            return True
+    try:
+        texts = {"lesson.toml": read_text_nfc(lesson_dir / "lesson.toml"),
+                 "script.md": read_script_document(find_script(lesson_dir)).text}
+    except (OSError, CaunoiError):
+        return True
+    if any(sha256_text(text) != hashes.get(name) for name, text in texts.items()):
+        return True
     return any(p.stat().st_mtime > recorded_at for p in lesson_dir.glob("recording.*"))

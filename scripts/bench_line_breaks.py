@@ -25,8 +25,8 @@ from bench_lessons import POOL, POOL_UNSEEN
 
 from pipeline.core.config import load_settings
 from pipeline.core.languages import load_registry
-from pipeline.speech import segment
-from pipeline.speech.vi_words import inside_word_breaks
+from pipeline.subtitles import segment
+from pipeline.subtitles.vi_words import inside_word_breaks
 
 KNOWN = ("số dư", "tài khoản", "điện thoại", "ngân hàng")
 

@@ -59,8 +59,8 @@ from pipeline.render.quality import (
     place_frame,
 )
 from pipeline.speech.align import align
-from pipeline.speech.segment import segment
-from pipeline.speech.subtitles import write_subtitles
+from pipeline.subtitles.formats import write_subtitles
+from pipeline.subtitles.segment import segment
 
 #: ricecooker.utils.videos.compress_video's settings (what Kolibri channels ship).
 REFERENCE = Profile(

@@ -22,7 +22,7 @@ from pipeline.ingest import IngestOptions, ingest
 from pipeline.speech.align import AlignOptions, align, choose_aligner
 from pipeline.speech.align.report import deviation_report
 from pipeline.speech.align.transcript import TranscriptAligner, align_tokens
-from pipeline.speech.segment import SegmentOptions, segment
+from pipeline.subtitles.segment import SegmentOptions, segment
 
 UNSPOKEN = "Hãy đặt mật khẩu khó đoán và không ghi mật khẩu lên giấy."
 

@@ -15,8 +15,8 @@ import pytest
 
 from pipeline.core.languages import Registry
 from pipeline.core.types import Alignment
-from pipeline.speech.segment import SegmentOptions, segment
-from pipeline.speech.subtitles import write_subtitles
+from pipeline.subtitles.formats import write_subtitles
+from pipeline.subtitles.segment import SegmentOptions, segment
 from pipeline.translate.glossary import do_not_translate
 
 GOLDEN = Path(__file__).parent / "data" / "golden"

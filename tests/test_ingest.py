@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from pipeline.core.config import Settings
+from pipeline.core.documents import ScriptUnreadableError
 from pipeline.core.errors import (
     CaunoiError,
     EmptyAudioError,
@@ -18,14 +19,13 @@ from pipeline.core.errors import (
     NoAudioStreamError,
     RecordingMissingError,
     ScriptEmptyError,
-    ScriptEncodingError,
     ScriptMissingError,
     UnknownLanguageError,
     UnknownNameError,
 )
 from pipeline.core.languages import Registry
 from pipeline.core.media import run_ffmpeg
-from pipeline.ingest import IngestOptions, ingest, parse_script, read_text_nfc
+from pipeline.ingest import IngestOptions, ingest, load_lesson, parse_script, read_text_nfc
 
 
 def _opts(settings: Settings, **kw: object) -> IngestOptions:
@@ -119,9 +119,13 @@ def test_empty_script(lesson_copy: Callable[[str], Path], registry: Registry,
 def test_script_in_wrong_encoding(lesson_copy: Callable[[str], Path], registry: Registry,
                                   settings: Settings) -> None:
     lesson = lesson_copy("x")
-    # Windows-1258 (Vietnamese ANSI), as old editors save it.
+    # Windows-1258 (Vietnamese ANSI), as old editors save it, is read...
     (lesson / "script.md").write_bytes("Xin chào bà con\n".encode("cp1258"))
-    err = _expect(ScriptEncodingError, lesson, registry, settings, "script.md")
+    loaded = load_lesson(lesson, registry, _opts(settings))
+    assert [s.text for s in loaded.sentences] == ["Xin chào bà con"]
+    # ...TCVN3 (font-based, no Python codec) is not, and the message says what to do.
+    (lesson / "script.md").write_bytes(b"Thanh to\xb8n b\xb1ng m\xb7 QR\n")
+    err = _expect(ScriptUnreadableError, lesson, registry, settings, "script.md")
     assert "UTF-8" in str(err)
 
 

@@ -17,7 +17,7 @@ from pipeline.core.media import probe, run_ffmpeg
 from pipeline.core.types import Cue
 from pipeline.render.encode import RenderJob, RenderOptions, normalise_audio, render
 from pipeline.render.profiles import PROFILES, get_profile
-from pipeline.speech.subtitles import write_subtitles
+from pipeline.subtitles.formats import write_subtitles
 
 CUES = [Cue(0, 0, 500, 4000, ("Nhập mật khẩu", "để đăng nhập.")),
         Cue(1, 1, 6000, 9000, ("Bấm nút Xác nhận.",))]

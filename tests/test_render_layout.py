@@ -25,7 +25,7 @@ from pipeline.render.profiles import (
     get_profile,
 )
 from pipeline.render.quality import sample_moments
-from pipeline.speech.subtitles import write_subtitles
+from pipeline.subtitles.formats import write_subtitles
 
 
 @pytest.mark.parametrize(("source", "profile", "size"), [

@@ -26,7 +26,7 @@ from pipeline.render.frames import frames_at
 from pipeline.render.layout import plan_layout
 from pipeline.render.legibility import glyph_height_css
 from pipeline.render.profiles import get_profile
-from pipeline.speech.subtitles import write_subtitles
+from pipeline.subtitles.formats import write_subtitles
 from tests.conftest import run_script
 
 CUES = [Cue(0, 0, 700, 4200, ("Bấm vào biểu tượng VNeID", "để mở ứng dụng.")),

@@ -18,7 +18,7 @@ from pipeline.ingest import IngestOptions, load_lesson
 from pipeline.review.exchange import export_xliff, import_xliff
 from pipeline.review.gate import GateResult, review_gate
 from pipeline.review.store import ReviewStore
-from pipeline.speech.segment import segment
+from pipeline.subtitles.segment import segment
 from pipeline.translate.drafts import TranslatedCue, Translation
 from tests import test_review_dbs as dbs
 

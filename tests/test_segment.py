@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from pipeline.core.languages import Language, Registry
 from pipeline.core.text import graphemes
 from pipeline.core.types import AlignedSentence, Alignment, Cue
-from pipeline.speech.segment import break_lines, segment
+from pipeline.subtitles.segment import break_lines, segment
 
 VI_WORDS = ["bà", "con", "hãy", "mở", "ứng", "dụng", "ngân", "hàng", "trên", "điện", "thoại",
             "và", "quét", "mã", "QR,", "nhập", "số", "tiền.", "để", "thanh", "toán", "45.000",

@@ -206,6 +206,8 @@ def prefect_harness() -> Iterator[None]:
         yield
 
 
+# Slow: a whole Prefect run or a real decode (tens of seconds); runs in CI's -m slow.
+@pytest.mark.slow
 def test_server_flow_runs_a_lesson_that_lives_only_on_the_store(
         prefect_harness: None, store_env: dict[str, str], short_lesson: Path,
         monkeypatch: pytest.MonkeyPatch) -> None:

@@ -10,8 +10,8 @@ from pipeline.core.types import AlignedSentence
 from pipeline.speech.align.gaps import spread
 from pipeline.speech.align.hybrid import HybridAligner
 from pipeline.speech.align.transcript import Evidence
-from pipeline.speech.segment import break_lines
-from pipeline.speech.vi_words import inside_word_breaks, words
+from pipeline.subtitles.segment import break_lines
+from pipeline.subtitles.vi_words import inside_word_breaks, words
 
 CUE4 = "Trên màn hình chính, bạn sẽ thấy số dư tài khoản và các nút chức năng."
 #: Words that must stay on one line (the issue's examples), with the sentences holding them.

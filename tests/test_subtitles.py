@@ -12,7 +12,7 @@ import pytest
 from pipeline.core.errors import DiskFullError
 from pipeline.core.languages import Registry
 from pipeline.core.types import Cue
-from pipeline.speech.subtitles import STANDALONE_CANVAS, write_subtitles
+from pipeline.subtitles.formats import STANDALONE_CANVAS, write_subtitles
 
 CUES = [
     Cue(0, 0, 800, 3200, ("Xin chào bà con,", "hôm nay học trả tiền bằng mã QR.")),

@@ -94,6 +94,8 @@ def test_times_are_clamped_to_the_wav(rate: int, tmp_path: Path, tiny_models: Pa
     assert [(w.start_ms, w.end_ms) for w in got.words] == [(0, 300), (450, 450), (2000, 2000)]
 
 
+# Slow: a whole Prefect run or a real decode (tens of seconds); runs in CI's -m slow.
+@pytest.mark.slow
 def test_openai_whisper_decodes_on_the_cpu_threads_asked(
         tiny_models: Path, short_lesson: Path, registry: Registry, settings: Settings,
         monkeypatch: pytest.MonkeyPatch) -> None:

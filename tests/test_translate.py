@@ -148,6 +148,6 @@ def test_xliff_round_trip(tmp_path: Path) -> None:
 def test_no_space_script_lines_fit(registry: Registry) -> None:
     th = replace(registry.get("th"), reading=replace(registry.get("th").reading,
                                                      max_line_chars=10))
-    from pipeline.speech.segment import fit_lines
+    from pipeline.subtitles.segment import fit_lines
 
     assert all(len(line) <= 10 for line in fit_lines("abc defgh ijk lmnop", th))

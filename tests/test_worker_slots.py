@@ -95,6 +95,8 @@ def prefect_harness() -> Iterator[None]:
         yield
 
 
+# Slow: a whole Prefect run or a real decode (tens of seconds); runs in CI's -m slow.
+@pytest.mark.slow
 @pytest.mark.parametrize("worker_slots", [1, 2])
 def test_fanout_runs_as_concurrent_tasks_within_the_machine_slots(
         prefect_harness: None, settings: Settings, worker_slots: int,

@@ -48,6 +48,8 @@ def cmd_produce(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_check(args: argparse.Namespace, settings: Settings) -> int:
     """Every input and every limit; the audio is decoded to a temporary file only."""
     lesson = _validate(args, settings)
+    if lesson.script_numbers_removed:
+        print(msg("numbers_removed", n=lesson.script_numbers_removed, path=args.lesson_dir))
     print(msg("valid", lesson=lesson.id, n=len(lesson.sentences),
               langs=", ".join(lesson.languages), profiles=", ".join(lesson.profiles)))
     return 0

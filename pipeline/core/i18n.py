@@ -120,6 +120,8 @@ CLI: dict[str, tuple[str, str]] = {
     "skipped": ("bỏ qua, không đổi", "skipped, unchanged"),
     "valid": ("Bài học hợp lệ: {lesson} ({n} câu, ngôn ngữ: {langs}, định dạng: {profiles})",
               "Lesson is valid: {lesson} ({n} sentences, languages: {langs}, profiles: {profiles})"),
+    "numbers_removed": ("Đã bỏ số thứ tự ở đầu {n} dòng kịch bản ({path}): người thuyết minh không đọc chúng, nên chúng không vào phụ đề.",
+                        "Removed the list numbers at the start of {n} script lines ({path}): the narrator does not say them, so they stay out of the subtitles."),
     "no_models": ("Chưa có mô hình nào trong {path}.", "No models in {path}."),
     "downloaded": ("Đã tải mô hình về {path}", "Model downloaded to {path}"),
     "aligned": ("Đã căn chỉnh: {path}", "Aligned: {path}"),

@@ -46,10 +46,22 @@ class Language:
     # QA bounds on target/source length.
     min_length_ratio: float = 0.4
     max_length_ratio: float = 2.5
+    # Where the language is spoken (a hint shown beside its name), in Vietnamese and English.
+    region_vi: str = ""
+    region_en: str = ""
 
     @property
     def has_mt(self) -> bool:
         return bool(self.mt)
+
+    def label(self, ui: str = "vi") -> str:
+        """The name people pick a language by: "Tiếng Thái (Thái Đen) (Tai Dam) — Tây Bắc:
+        Sơn La, Điện Biên, Lai Châu"; the native name only where the name does not hold it."""
+        name = self.name_en if ui == "en" else self.name_vi
+        if self.name_native and self.name_native.casefold() not in name.casefold():
+            name = f"{name} ({self.name_native})"
+        region = self.region_en if ui == "en" else self.region_vi
+        return f"{name} — {region}" if region else name
 
 
 @dataclass(frozen=True)

@@ -87,6 +87,8 @@ class Lesson:
     hashes: dict[str, str] = field(default_factory=dict)
     # Titles in target languages written by the content team ([titles] in lesson.toml).
     titles: dict[str, str] = field(default_factory=dict)
+    # Narration lines whose list numbers ("1. ", "2) ") were removed from the script.
+    script_numbers_removed: int = 0
 
     def to_json(self) -> dict[str, Any]:
         d = asdict(self)
@@ -102,6 +104,7 @@ class Lesson:
             sentences=tuple(Sentence(**s) for s in d["sentences"]),
             recording=Path(d["recording"]), hashes=dict(d["hashes"]),
             titles=dict(d.get("titles", {})),
+            script_numbers_removed=int(d.get("script_numbers_removed", 0)),
         )
 
 

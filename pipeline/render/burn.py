@@ -17,7 +17,7 @@ from PIL import ImageFont
 from pipeline.core.i18n import t
 from pipeline.render.fonts import font_file
 from pipeline.render.layout import EM_PER_ASS_SIZE, SUBTITLE_LINES, Layout
-from pipeline.speech.subtitles import SubtitleStyle, apply_style, font_runs
+from pipeline.subtitles.formats import SubtitleStyle, apply_style, font_runs
 
 __all__ = ["BurnSpec", "fit_lines", "write_burn_ass"]
 

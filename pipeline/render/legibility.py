@@ -13,7 +13,7 @@ import pysubs2
 from pipeline.core.media import run_ffmpeg
 from pipeline.render.burn import BurnSpec
 from pipeline.render.layout import VIEW_WIDTH_CSS, Layout
-from pipeline.speech.subtitles import apply_style
+from pipeline.subtitles.formats import apply_style
 
 __all__ = ["CAP_HEIGHT_EM", "glyph_height_css"]
 

@@ -20,8 +20,8 @@ from pipeline.core.storage import atomic_path
 from pipeline.core.types import Cue
 from pipeline.render.burn import BurnSpec, write_burn_ass
 from pipeline.render.layout import Layout
-from pipeline.speech.segment import fit_lines
-from pipeline.speech.subtitles import build_ssa
+from pipeline.subtitles.formats import build_ssa
+from pipeline.subtitles.segment import fit_lines
 
 __all__ = ["render_still"]
 

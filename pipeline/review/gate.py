@@ -10,8 +10,8 @@ from pathlib import Path
 from pipeline.core.languages import Language
 from pipeline.core.types import Cue
 from pipeline.review.store import ReviewStore
-from pipeline.speech.segment import fit_lines
-from pipeline.speech.subtitles import write_subtitles
+from pipeline.subtitles.formats import write_subtitles
+from pipeline.subtitles.segment import fit_lines
 from pipeline.translate.drafts import Translation
 
 __all__ = ["GateResult", "review_gate"]

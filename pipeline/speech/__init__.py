@@ -1,1 +1,3 @@
-"""Speech stages: transcribe (Whisper) → align (aligners registry) → segment → subtitles."""
+"""Speech stages: transcribe (Whisper) and align (aligners registry) → Alignment.
+
+Cutting aligned sentences into cues and writing subtitle files is ``pipeline.subtitles``."""

@@ -16,10 +16,10 @@ from pipeline.ingest import IngestOptions, ingest
 from pipeline.render.encode import normalise_audio
 from pipeline.speech.align import AlignOptions, align, choose_aligner
 from pipeline.speech.align.report import deviation_report
-from pipeline.speech.segment import SegmentOptions, segment
-from pipeline.speech.subtitles import write_subtitles
 from pipeline.steps.options import render_options, transcribe_options
 from pipeline.steps.plan import Job, LessonRun, SubtitlesResult, need
+from pipeline.subtitles.formats import write_subtitles
+from pipeline.subtitles.segment import SegmentOptions, segment
 from pipeline.translate.glossary import do_not_translate
 
 __all__ = ["align_step", "audio_step", "ingest_step", "subtitles_step", "transcribe_step"]

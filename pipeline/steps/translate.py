@@ -12,9 +12,9 @@ from pipeline.core.i18n import t
 from pipeline.core.languages import Language
 from pipeline.core.storage import atomic_write_json, sha256_text
 from pipeline.core.types import Cue, ms_to_s
-from pipeline.speech.subtitles import write_subtitles
 from pipeline.steps.options import mt_options, state_file
 from pipeline.steps.plan import Job, LessonRun, TranslateResult, need
+from pipeline.subtitles.formats import write_subtitles
 from pipeline.translate.drafts import Translation, translate_cues
 from pipeline.translate.glossary import do_not_translate, load_glossary
 from pipeline.translate.mt import MTEngine, MTOptions, mt_model_path

@@ -21,7 +21,7 @@ from pipeline.core.errors import ModelMissingError
 from pipeline.core.languages import Language
 from pipeline.core.text import graphemes
 from pipeline.core.types import Cue, ms_to_s, s_to_ms
-from pipeline.speech.segment import fit_lines
+from pipeline.subtitles.segment import fit_lines
 from pipeline.translate.glossary import Glossary
 from pipeline.translate.mt import MTEngine
 from pipeline.translate.qa import QAIssue, run_checks

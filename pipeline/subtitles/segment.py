@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pipeline.core.languages import Language, ReadingRules
 from pipeline.core.text import graphemes, syllable_count
 from pipeline.core.types import AlignedSentence, Alignment, Cue, Word, cue_id, sentence_ids
-from pipeline.speech.vi_words import inside_word_breaks
+from pipeline.subtitles.vi_words import inside_word_breaks
 
 __all__ = ["SegmentOptions", "break_lines", "fit_lines", "segment", "split_points"]
 
