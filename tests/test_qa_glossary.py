@@ -14,11 +14,10 @@ from pipeline.translate.glossary import (
     Glossary,
     Term,
     check_glossaries,
-    export_tbx,
-    import_tbx,
     load_glossary,
 )
 from pipeline.translate.qa import CHECKS, ERROR, WARNING, QAIssue, number_values, run_checks
+from pipeline.translate.tbx import export_tbx, import_tbx
 
 GLOSSARY = {"mã QR": "QR code"}
 DNT = ("Zalo",)

@@ -295,7 +295,7 @@ def test_cli_import_with_one_bad_unit_saves_nothing(tmp_path: Path,
     text = text.replace("<source>Bấm nút xác nhận.</source>",
                         "<source>Bấm nút xác nhận.</source><target>Press confirm.</target>")
     assert "<target>Press confirm.</target>" in text  # one valid unit...
-    text = text.replace(f"{LESSON}/{'e' * 16}-3.1/v1", f"{LESSON}/not-a-cue/v1")  # one bad
+    text = text.replace(f"{LESSON}:{'e' * 16}-3.1:v1", f"{LESSON}:not-a-cue:v1")  # one bad
     path.write_text(text, encoding="utf-8")
     code = main(["review", "import", str(path), "--user", "mai", "--out", str(out)])
     assert code == 2 and "not-a-cue" in capsys.readouterr().err

@@ -1,5 +1,5 @@
 """The translate step's XLIFF work package comes back through ``caunoi review import``
-(issue 15 item 8): both name a unit ``<lesson>/<cue key>/v<version>``."""
+(issue 15 item 8): both name a unit ``<lesson>:<cue key>:v<version>``."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from pipeline.review.exchange import import_xliff
 from pipeline.review.store import ReviewStore
 from pipeline.steps.translate import _write_translation
 from pipeline.translate.drafts import TranslatedCue, Translation
-from pipeline.translate.xliff import XliffUnit, read_xliff, write_xliff
+from pipeline.translate.xliff import XliffUnit, read_xliff, unit_id, write_xliff
 
 LESSON = "qr-market"
 SOURCES = ["Mở ứng dụng ngân hàng.", "Bấm nút xác nhận."]
@@ -29,7 +29,7 @@ def test_work_package_imports_into_the_review_store(tmp_path: Path,
                                json_path, LESSON)
     xlf = next(f for f in files if f.suffix == ".xlf")
     lang, units = read_xliff(xlf)
-    assert lang == "hmn" and [u.id for u in units] == [f"{LESSON}/{c.id}/v1" for c in cues]
+    assert lang == "hmn" and [u.id for u in units] == [unit_id(LESSON, str(c.id)) for c in cues]
     # The translator fills the targets and sends the file back.
     done = tmp_path / "back.xlf"
     write_xliff(done, [XliffUnit(u.id, u.source, f"TARGET-{k}", u.notes)

@@ -173,7 +173,7 @@ def _xliff_big_version(lesson: Path, scratch: Path) -> list[str]:
     text = path.read_text(encoding="utf-8")
     import re
 
-    text = re.sub(r"/v\d+\"", '/v99999999999999999999"', text).replace("Bản nháp.", "Sửa.")
+    text = re.sub(r":v\d+\"", ':v99999999999999999999"', text).replace("Bản nháp.", "Sửa.")
     path.write_text(text, encoding="utf-8")
     return ["review", "import", str(path), "--user", "lan", "--out", str(scratch / "out")]
 

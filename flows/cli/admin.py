@@ -16,7 +16,8 @@ __all__ = ["register"]
 
 def cmd_glossary(args: argparse.Namespace, settings: Settings) -> int:
     from pipeline.core.languages import load_registry
-    from pipeline.translate.glossary import check_glossaries, export_tbx, import_tbx, load_glossary
+    from pipeline.translate.glossary import check_glossaries, load_glossary
+    from pipeline.translate.tbx import export_tbx, import_tbx
 
     registry = load_registry(settings.glossary_dir)
     if args.glossary_cmd == "check":

@@ -185,4 +185,10 @@ ERRORS: dict[str, tuple[str, str]] = {
                    "This upload is being written by another request. Wait {seconds} seconds, then ask the server how much it has."),
     "upload_stalled": ("Không nhận được dữ liệu nào trong {seconds} giây: phần này bị bỏ, hãy gửi lại.",
                       "No data arrived for {seconds} seconds: the chunk was discarded, send it again."),
+    # pipeline/publish/errors.py
+    "source_changed": ("Tệp {path} không khớp với danh mục ({detail}): chưa chép gì cả. Hãy chạy lại 'caunoi produce' cho bài này.",
+                      "File {path} does not match the manifest ({detail}): nothing was copied. Run 'caunoi produce' for this lesson again."),
+    # pipeline/translate/tbx.py
+    "tbx_refused": ("Tệp TBX {path} không nhập được: {detail}. Hãy xuất lại bằng 'caunoi glossary export' hoặc sửa mục đó.",
+                   "TBX file {path} was not imported: {detail}. Export it again with 'caunoi glossary export' or fix that entry."),
 }

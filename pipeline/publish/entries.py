@@ -12,11 +12,12 @@ import pysubs2
 
 from pipeline.core.errors import FfmpegError
 from pipeline.core.storage import atomic_path, sha256_file
+from pipeline.publish.errors import SourceChangedError
 from pipeline.publish.manifest import Manifest, ManifestFile, load_manifest
 from pipeline.publish.paths import inside
 
-__all__ = ["PUBLISHED_KINDS", "Selection", "content_moment_ms", "file_entry", "file_rel",
-           "published_entries"]
+__all__ = ["PUBLISHED_KINDS", "Selection", "check_file", "content_moment_ms", "file_entry",
+           "file_rel", "published_entries"]
 
 log = logging.getLogger("caunoi.publish")
 
@@ -34,6 +35,25 @@ class Selection:
 
     def path(self, f: ManifestFile) -> Path:
         return inside(self.lesson_out, f.path, str(self.lesson_out / "manifest.json"))
+
+
+def check_file(path: Path, sha256: str, size: int | None = None) -> None:
+    """Refuse a file whose bytes are not the ones a manifest lists: its size first (cheap,
+    catches a truncated copy), then its sha256.
+
+    Raises:
+        SourceChangedError: the file is missing, or its size or checksum differs.
+    """
+    try:
+        got = path.stat().st_size
+    except OSError:
+        raise SourceChangedError(path=str(path), detail="missing") from None
+    if size is not None and got != size:
+        raise SourceChangedError(path=str(path), detail=f"{got} bytes, the manifest says {size}")
+    digest = sha256_file(path)
+    if digest != sha256:
+        raise SourceChangedError(path=str(path),
+                                 detail=f"sha256 {digest[:12]}…, the manifest says {sha256[:12]}…")
 
 
 def file_rel(lesson_out: Path, path: Path) -> str:
@@ -144,6 +164,8 @@ def published_entries(lesson_out: Path, title_card_s: float, languages: list[str
     offset_s = m.title_card_s if m.title_card_s is not None else title_card_s
     sel = Selection(lesson_out, m)
     chosen, extra = _chosen(m, languages, profiles), []
+    for f in chosen:  # before anything is derived from them or copied anywhere
+        check_file(sel.path(f), f.sha256, f.bytes)
     vtts = {f.language: sel.path(f) for f in chosen if f.kind == "subtitle"}
     out: list[ManifestFile] = []
     for f in chosen:

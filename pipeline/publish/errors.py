@@ -6,7 +6,8 @@ from __future__ import annotations
 from pipeline.core.errors import CaunoiError
 from pipeline.core.i18n import CATALOG, t
 
-__all__ = ["ManifestInvalidError", "MissingFinalError", "TargetRefusedError", "UnsafePathError"]
+__all__ = ["ManifestInvalidError", "MissingFinalError", "SourceChangedError", "TargetRefusedError",
+           "UnsafePathError"]
 
 
 class UnsafePathError(CaunoiError):
@@ -38,4 +39,12 @@ class TargetRefusedError(CaunoiError):
 
 class MissingFinalError(CaunoiError):
     key = "errors.missing_final"
+    exit_code = 2
+
+
+class SourceChangedError(CaunoiError):
+    """A file to publish, bundle or encode whose bytes are not the ones its manifest lists
+    (``detail``: missing, its size, or its checksum)."""
+
+    key = "errors.source_changed"
     exit_code = 2

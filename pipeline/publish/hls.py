@@ -1,9 +1,13 @@
 """HLS: a bitrate ladder of clean video (no burned subtitles) encoded from the source
 recording, with one WebVTT subtitle rendition per published language, named in its own
-language; the source language is the default rendition."""
+language; the source language is the default rendition. ``index.html`` plays the master
+playlist in the browser's own player with the same WebVTT files as ``<track>``s: a native
+HLS player that ignores the playlist's subtitle renditions (Chromium's) still shows them, and
+the clean video has none burned in."""
 
 from __future__ import annotations
 
+import html
 import json
 import logging
 from dataclasses import asdict, replace
@@ -15,7 +19,7 @@ from pipeline.core.languages import Registry
 from pipeline.core.media import probe, run_ffmpeg
 from pipeline.core.storage import sha256_file, sha256_text
 from pipeline.core.types import Lesson
-from pipeline.publish.entries import Selection
+from pipeline.publish.entries import Selection, check_file
 from pipeline.publish.errors import ManifestInvalidError
 from pipeline.publish.paths import staged_folder
 from pipeline.render.layout import plan_layout
@@ -70,7 +74,7 @@ def _encode_rung(recording: Path, p: Profile, dst: Path, segment_s: int) -> None
 
 def _stream_inf(dst: Path, p: Profile) -> str:
     """#EXT-X-STREAM-INF attributes measured on the segments just written."""
-    from pipeline.render.encode import rfc6381_codecs
+    from pipeline.render.codecs import rfc6381_codecs
 
     segments = sorted(dst.glob(f"{p.name}-*.ts"))
     first = probe(segments[0])
@@ -79,6 +83,7 @@ def _stream_inf(dst: Path, p: Profile) -> str:
     average = sum(s.stat().st_size for s in segments) * 8 * 1000 / total_ms
     video = first.video
     size = f"{video.width}x{video.height}" if video else "0x0"
+    # Measured from the first segment's sequence header, as the finals' manifest entries are.
     codecs = ",".join(rfc6381_codecs(segments[0], p.codecs))
     return (f"BANDWIDTH={int(peak)},AVERAGE-BANDWIDTH={int(average)},RESOLUTION={size},"
             f"FRAME-RATE={p.fps:.3f},CODECS=\"{codecs}\"")
@@ -111,10 +116,25 @@ def _subtitle_rendition(dst: Path, vtt: Path, shift_ms: int, lang: str, name: st
             f'URI="subs-{lang}.m3u8"')
 
 
+def _player_page(dst: Path, title: str, tracks: list[tuple[str, str, bool]]) -> None:
+    """``index.html``: the master playlist in a plain ``<video>``, one ``<track>`` per
+    subtitle rendition (code, native name, default)."""
+    lines = [f'<track kind="subtitles" src="subs-{code}.vtt" srclang="{html.escape(code)}" '
+             f'label="{html.escape(name)}"{" default" if default else ""}>'
+             for code, name, default in tracks]
+    (dst / "index.html").write_text(
+        '<!doctype html>\n<html><head><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        f"<title>{html.escape(title)}</title></head>\n<body style=\"margin:0\">"
+        '<video src="master.m3u8" controls playsinline preload="metadata" '
+        'style="width:100%;max-height:100vh">\n' + "\n".join(lines)
+        + "\n</video></body></html>\n", encoding="utf-8")
+
+
 def _key(recording: Path, subs: dict[str, Path], segment_s: int) -> str:
     return sha256_text(json.dumps({
         "recording": sha256_file(recording), "segment_s": segment_s,
-        "rungs": [asdict(p) for p in HLS_RUNGS],
+        "rungs": [asdict(p) for p in HLS_RUNGS], "layout": 2,
         "subs": {k: sha256_file(v) for k, v in sorted(subs.items())}}, sort_keys=True))
 
 
@@ -125,6 +145,8 @@ def make_hls(sel: Selection, registry: Registry, segment_s: int = 6) -> Path:
     """
     lesson_out = sel.lesson_out
     recording = _recording(lesson_out)
+    if sel.manifest.inputs.get("recording"):  # the recording the finals were made from
+        check_file(recording, sel.manifest.inputs["recording"])
     subs = {f.language: sel.path(f) for f in sel.manifest.files
             if f.kind == "subtitle" and f.language}
     key, hls = _key(recording, subs, segment_s), lesson_out / "hls"
@@ -141,6 +163,8 @@ def make_hls(sel: Selection, registry: Registry, segment_s: int = 6) -> Path:
         order = sorted(subs, key=lambda c: (c != source, c))
         lines += [_subtitle_rendition(dst, subs[c], shift_ms, c, registry.get(c).name_native,
                                       c == source, duration_s, ts_start) for c in order]
+        _player_page(dst, sel.manifest.title_in(source, source)[0],
+                     [(c, registry.get(c).name_native, c == source) for c in order])
         rungs = sorted(((_stream_inf(dst, p), p.name) for p in HLS_RUNGS),
                        key=lambda r: int(r[0].split(",")[0].split("=")[1]))
         for inf, name in rungs:

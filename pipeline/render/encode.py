@@ -20,6 +20,7 @@ from pipeline.render import audio as _audio
 from pipeline.render.audio import add_title_silence
 from pipeline.render.burn import BurnSpec, write_burn_ass
 from pipeline.render.cards import title_card
+from pipeline.render.codecs import rfc6381_codecs
 from pipeline.render.frames import content_frame_time
 from pipeline.render.graph import EncodeInputs, audio_command, encode_command
 from pipeline.render.layout import Layout, plan_layout
@@ -102,25 +103,6 @@ class RenderedFile:
 def normalise_audio(recording: Path, dst: Path, opts: RenderOptions = RenderOptions()) -> Path:
     """See :func:`pipeline.render.audio.normalise_audio` (targets from ``opts``)."""
     return _audio.normalise_audio(recording, dst, opts.loudness, opts.true_peak, opts.ffmpeg)
-
-
-def rfc6381_codecs(path: Path, fallback: tuple[str, ...]) -> tuple[str, ...]:
-    """RFC 6381 codec strings read from the file (H.264 avcC, AAC profile), else ``fallback``."""
-    import av
-
-    codecs: list[str] = []
-    with av.open(str(path)) as c:
-        for stream in c.streams:
-            cc = stream.codec_context
-            if cc.name == "h264" and cc.extradata and cc.extradata[0] == 1:
-                codecs.append("avc1." + cc.extradata[1:4].hex().upper())
-            elif cc.name == "aac":
-                codecs.append("mp4a.40.5" if (cc.profile or "").startswith("HE") else "mp4a.40.2")
-            elif cc.name in ("opus", "mp3"):
-                codecs.append(cc.name)
-            elif cc.type == "video":
-                codecs.append(next(c for c in fallback if not c.startswith(("mp4a", "opus"))))
-    return tuple(codecs) if len(codecs) == len(fallback) else fallback
 
 
 def job_layout(job: RenderJob) -> Layout:

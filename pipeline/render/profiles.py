@@ -127,7 +127,8 @@ PROFILES: dict[str, Profile] = {
                         "-maxrate", "200k", "-bufsize", "400k", "-pix_fmt", "yuv420p"),
             # AAC 14 kb/s at 16 kHz: STOI 0.93 (8 kb/s: 0.88).
             audio_args=("-c:a", "aac", "-b:a", "14k", "-ac", "1", "-ar", "16000"),
-            codecs=("avc1.42E01E", "mp4a.40.2"), max_macroblocks=LEVEL_30_MACROBLOCKS,
+            # x264's Constrained Baseline sets constraint_set0 and 1 (0xC0), as its SPS says.
+            codecs=("avc1.42C01E", "mp4a.40.2"), max_macroblocks=LEVEL_30_MACROBLOCKS,
             keyframe_s=60.0, still_refresh_s=2.0, min_ssim=0.97, min_ocr=0.8,
         ),
         Profile(

@@ -1,31 +1,33 @@
 """XLIFF 2.0 export and import of a lesson's translations, through the store's rules.
 
 Each unit's id carries the lesson, the cue's stable key and the version it was exported at
-(``<lesson>/<cue key>/v<version>``); an import whose version is stale is reported as a
-conflict, never written over someone's newer text. Segments carry the standard ``state``
-(``initial``, ``translated``, ``reviewed``, ``final`` = approved) and the QA findings as
-notes. An import is all-or-nothing: one bad unit and nothing is saved (the refusal is in the
-audit log); an imported ``final`` is saved as a draft, never as an approval.
+(``<lesson>:<cue key>:v<version>``, an ``xs:NMTOKEN``; the older ``<lesson>/<cue key>/v<n>``
+is still read); an import whose version is stale is reported as a conflict, never written
+over someone's newer text. Segments carry the standard ``state`` as the workflow has it:
+``initial`` (no text, or rejected: ``subState="caunoi:rejected"``), ``translated`` (a draft,
+machine or human, not yet approved), ``final`` (approved); the timing, origin and QA findings
+are the unit's notes. An import is all-or-nothing: one bad unit and nothing is saved (the
+refusal is in the audit log); an imported ``final`` is saved as a draft, never as an approval.
 """
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from pipeline.core.errors import CaunoiError, LessonConfigError
-from pipeline.core.ids import LESSON_ID_PATTERN
 from pipeline.review.checks import clean_text
 from pipeline.review.store import CueView, ReviewStore
 from pipeline.translate.qa import QAIssue
-from pipeline.translate.xliff import XliffUnit, read_xliff, unit_id, write_xliff
+from pipeline.translate.xliff import (
+    XliffUnit,
+    parse_unit_id,
+    read_xliff,
+    unit_id,
+    write_xliff,
+)
 
 __all__ = ["ImportReport", "export_xliff", "import_xliff", "xliff_state"]
-
-_ID = re.compile(rf"^(?P<lesson>{LESSON_ID_PATTERN})/"
-                 r"(?:c(?P<idx>\d{1,6})|(?P<key>[0-9a-f]{16}-\d{1,4}\.\d{1,3}))"
-                 r"/v(?P<version>\d{1,9})$")
 
 
 @dataclass
@@ -41,12 +43,18 @@ class ImportReport:
 
 
 def xliff_state(cue: CueView) -> str:
-    """The XLIFF 2.0 segment state of a cue."""
+    """The XLIFF 2.0 segment state of a cue: ``final`` once approved, ``initial`` with no
+    text or a rejected one, else ``translated`` (a human draft too: nobody reviewed it yet;
+    the review store has no state between a draft and an approval)."""
     if cue.state == "approved":
         return "final"
-    if not cue.text:
+    if not cue.text or cue.state == "rejected":
         return "initial"
-    return "reviewed" if cue.origin.startswith("human") else "translated"
+    return "translated"
+
+
+def _sub_state(cue: CueView) -> str:
+    return cue.state if cue.state in ("rejected", "needs_review") else ""
 
 
 def export_xliff(store: ReviewStore, lesson_id: str, lang: str, path: Path) -> int:
@@ -60,11 +68,13 @@ def export_xliff(store: ReviewStore, lesson_id: str, lang: str, path: Path) -> i
             notes.append(f"QA {issue.severity} {issue.code}: {issue.message()}")
         if c.suggestion:
             notes.append(f"suggestion: {c.suggestion}")
+        if c.rejection:
+            notes.append(f"rejected: {c.rejection}")
         units.append(XliffUnit(unit_id(lesson_id, c.key, c.version), c.source, c.text,
-                               tuple(notes), state=xliff_state(c)))
+                               tuple(notes), state=xliff_state(c), sub_state=_sub_state(c)))
     if not units:
         raise LessonConfigError(path=lesson_id, detail=f"no {lang} cues in the review store")
-    write_xliff(path, units, "vi", lang)
+    write_xliff(path, units, "vi", lang, original=lesson_id)
     return len(units)
 
 
@@ -87,17 +97,17 @@ def _plan(store: ReviewStore, path: Path, lang: str,
     current: dict[str, CueView] = {}
     by_idx: dict[str, CueView] = {}
     for unit in units:
-        m = _ID.match(unit.id)
-        if m is None:
+        ref = parse_unit_id(unit.id)
+        if ref is None:
             raise LessonConfigError(path=str(path), detail=f"unit id '{unit.id[:80]}' was not "
                                                            "exported by Cầu Nối")
-        if lesson and m["lesson"] != lesson:
+        if lesson and ref.lesson != lesson:
             raise LessonConfigError(path=str(path), detail="units of more than one lesson")
         if not lesson:
-            lesson = m["lesson"]
+            lesson = ref.lesson
             current = {c.key: c for c in store.cues(lesson, lang)}
             by_idx = {str(c.idx): c for c in current.values()}
-        cue = current.get(m["key"]) if m["key"] else by_idx.get(m["idx"])
+        cue = current.get(ref.key) if ref.key else by_idx.get(ref.idx)
         if cue is None:
             raise LessonConfigError(path=str(path), detail=f"unit '{unit.id}': no such cue "
                                                            "now (the lesson changed)")
@@ -105,7 +115,7 @@ def _plan(store: ReviewStore, path: Path, lang: str,
             text = clean_text(unit.target)
         except CaunoiError as e:
             raise LessonConfigError(path=str(path), detail=f"unit '{unit.id}': {e}") from e
-        edits.append(_Edit(cue, text, int(m["version"]), unit.final))
+        edits.append(_Edit(cue, text, ref.version, unit.final))
     return lesson, edits
 
 

@@ -84,7 +84,8 @@ def _write_translation(translation: Translation, lang: Language, source: str,
         write_xliff(xlf, [XliffUnit(unit_id(lesson_id, c.cue_id or f"c{c.cue}"), c.source,
                                     c.target, (
             f"câu {c.sentence + 1}, {ms_to_s(c.start_ms)}–{ms_to_s(c.end_ms)} s",
-            f"origin: {c.origin}")) for c in translation.cues], source, lang.code)
+            f"origin: {c.origin}"), state="translated" if c.target else "initial")
+            for c in translation.cues], source, lang.code, original=lesson_id)
         files.append(xlf)
     return files
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-from pipeline.core.errors import CaunoiError, ConfigError, LessonConfigError
+from pipeline.core.errors import CaunoiError, ConfigError
 from pipeline.core.languages import Registry
 from pipeline.core.text import nfc
 
@@ -27,8 +27,6 @@ __all__ = [
     "add_term",
     "check_glossaries",
     "do_not_translate",
-    "export_tbx",
-    "import_tbx",
     "load_glossary",
 ]
 
@@ -257,47 +255,3 @@ def add_term(glossary_dir: Path, lang: str, term: Term) -> None:
     terms.append(Term(vi, target, term.pos, _clean_term_text(term.note, path), term.status,
                       term.source))
     _write_checked(path, terms)
-
-
-def export_tbx(glossary: Glossary, dst: Path) -> int:
-    """Write the glossary as TBX (translate-toolkit); returns the number of terms."""
-    from translate.storage import tbx
-
-    store = tbx.tbxfile(sourcelanguage="vi", targetlanguage=glossary.lang)
-    for t in glossary.terms:
-        unit = store.addsourceunit(t.vi)
-        unit.target = t.target
-        for note in (t.note, f"status: {t.status}", f"source: {t.source}" if t.source else ""):
-            if note:
-                unit.addnote(note)
-    dst.write_bytes(bytes(store))
-    return len(glossary.terms)
-
-
-def import_tbx(src: Path, glossary_dir: Path, lang: str, source: str) -> int:
-    """Merge TBX terms into ``<lang>.csv`` as *proposed* entries credited to ``source``.
-
-    Existing rows win; returns the number of terms added.
-    """
-    from translate.storage import tbx
-
-    if not source.strip():
-        raise ConfigError(path=str(src), detail="name the source of these terms (--source)")
-    try:
-        store = tbx.tbxfile.parsefile(str(src))
-    except (OSError, ValueError, SyntaxError) as e:  # lxml's XMLSyntaxError is a SyntaxError
-        raise LessonConfigError(path=str(src), detail=f"not a readable TBX file ({e})") from e
-    path = glossary_dir / f"{lang}.csv"
-    current = list(load_glossary(glossary_dir, lang).terms)
-    known = {t.vi.lower() for t in current}
-    added = 0
-    for unit in store.units:
-        vi = _clean_term_text(str(unit.source or ""), src)
-        target = _clean_term_text(str(unit.target or ""), src)
-        if not vi or vi.lower() in known:
-            continue
-        current.append(Term(vi, target, "", "", "proposed", source.strip() if target else ""))
-        known.add(vi.lower())
-        added += 1
-    _write_checked(path, current)
-    return added
