@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import os
 
-__all__ = ["BUNDLE", "CATALOG", "CLI", "PORTAL", "QA", "RENDER", "REVIEW", "STEPS", "WEB", "pick", "set_ui_language",
+__all__ = ["BUNDLE", "CATALOG", "CLI", "QA", "RENDER", "REVIEW", "STEPS", "WEB", "pick", "register", "set_ui_language",
            "t", "ui_language"]
 
 _UI_LANG: str | None = None
@@ -343,9 +343,6 @@ RENDER: dict[str, tuple[str, str]] = {
     "draft_watermark": ("BẢN NHÁP", "DRAFT"),
 }
 
-#: The content-team portal's catalogue lives beside this one (this module stays short).
-from pipeline.core.i18n_portal import PORTAL  # noqa: E402
-
 #: Every catalogue under one key space: web keys bare, the others prefixed.
 CATALOG: dict[str, tuple[str, str]] = {
     **WEB,
@@ -354,9 +351,14 @@ CATALOG: dict[str, tuple[str, str]] = {
     **{f"bundle.{k}": v for k, v in BUNDLE.items()},
     **{f"qa.{k}": v for k, v in QA.items()},
     **{f"review.{k}": v for k, v in REVIEW.items()},
-    **{f"portal.{k}": v for k, v in PORTAL.items()},
     **{f"render.{k}": v for k, v in RENDER.items()},
 }
+
+
+def register(prefix: str, catalogue: dict[str, tuple[str, str]]) -> None:
+    """Add a package's own catalogue under ``<prefix>.`` (the portal registers its
+    ``PORTAL`` when ``pipeline.portal`` is imported)."""
+    CATALOG.update({f"{prefix}.{k}": v for k, v in catalogue.items()})
 
 
 def t(key: str, lang: str | None = None, /, **values: object) -> str:

@@ -12,7 +12,6 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 
-from pipeline.core.config import Settings
 from pipeline.core.errors import CaunoiError
 from pipeline.core.i18n import t
 from pipeline.review import cue_media, queue
@@ -63,9 +62,8 @@ def _find(request: Request, sess: SignedIn, lesson_id: str, lang: str,
 def video_time(request: Request, lesson_id: str, start_ms: int) -> float:
     """A cue's start on a rendered video's timeline (after the title card)."""
     opts = ctx_of(request).opts
-    title_s = opts.title_card_s if opts.title_card_s is not None else Settings().title_card_s
     media = cue_media.lesson_media(opts.out_dir, lesson_id)
-    return start_ms / 1000 + cue_media.video_offset_s(media, title_s)
+    return start_ms / 1000 + cue_media.video_offset_s(media, opts.title_card_s)
 
 
 def _suggestions(request: Request, lesson_id: str, lang: str,

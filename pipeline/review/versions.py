@@ -1,45 +1,70 @@
-"""Saving and deciding on translations: optimistic concurrency, QA on every save, approval
-of a whole language in one locked transaction.
+"""Saving and deciding on translations, one cue at a time: optimistic concurrency, QA on
+every save, a new version for every change.
 
 A save names the version it edited; a stale save is refused with the current text instead
 of overwriting it. Every save re-runs the QA checks on the cue's whole sentence and keeps
 the findings with the new version; errors block approval unless the approver writes a
-reason (kept in the audit log).
+reason (kept in the audit log). Any change to a cue re-opens its language for review.
 """
 
 from __future__ import annotations
 
-from pathlib import Path
+from dataclasses import dataclass, field
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from pipeline.review.accounts import AccountsMixin
-from pipeline.review.base import MAX_TEXT, NotFoundError, SaveResult
-from pipeline.review.checks import clean_text
-from pipeline.review.tables import Approval, Comment, CueRow, Translation, TranslationVersion
+from pipeline.review.accounts import Accounts
+from pipeline.review.approvals import withdraw
+from pipeline.review.audit import Audit
+from pipeline.review.checks import Checker, clean_text
+from pipeline.review.cues import CueRef, find_cue
+from pipeline.review.db import MAX_TEXT, Database
+from pipeline.review.tables import Comment, CueRow, Translation, TranslationVersion
 from pipeline.review.tables import utcnow as _now
 from pipeline.translate.qa import blocking
 
-__all__ = ["ACTIONS", "CueRef", "EditMixin"]
+__all__ = ["ACTIONS", "SaveResult", "Versions"]
 
 #: action -> the state it leaves the cue in.
 ACTIONS = {"save": "draft", "approve": "approved", "reject": "rejected"}
-#: A cue is named by its position (int) or its stable key (str).
-CueRef = int | str
 
 
-class EditMixin(AccountsMixin):
-    def _row(self, s: Session, lesson_id: str, lang: str,
-             cue: CueRef) -> tuple[CueRow, Translation]:
-        where = CueRow.idx == cue if isinstance(cue, int) else CueRow.key == cue
-        found = s.execute(select(CueRow, Translation)
-                          .join(Translation, Translation.cue_id == CueRow.id)
-                          .where(CueRow.lesson_id == lesson_id, where, CueRow.active,
-                                 Translation.lang == lang)).first()
-        if found is None:
-            raise NotFoundError(what=f"cue {cue} of {lesson_id} ({lang})")
-        return found[0], found[1]
+@dataclass(frozen=True)
+class SaveResult:
+    """The outcome of a save or decision. ``reason`` says why it was refused: ``conflict``
+    (someone saved first), ``empty`` (nothing to approve), ``qa`` (check errors and no
+    override reason); "" when ``ok``."""
+
+    ok: bool
+    version: int
+    text: str
+    state: str
+    updated_by: str = ""
+    reason: str = ""
+    checks: list[dict[str, str]] = field(default_factory=list)
+
+
+class Versions:
+    """Writes new versions of translations (saves, cue decisions, comments)."""
+
+    def __init__(self, db: Database, accounts: Accounts | None = None,
+                 audit: Audit | None = None, checker: Checker | None = None) -> None:
+        self.db = db
+        self.audit = audit or Audit(db)
+        self.accounts = accounts or Accounts(db, self.audit)
+        self._checker = checker
+
+    @property
+    def checker(self) -> Checker:
+        """The QA checks run on every save (default: the project's registry/glossaries)."""
+        if self._checker is None:
+            self._checker = Checker()
+        return self._checker
+
+    @checker.setter
+    def checker(self, value: Checker) -> None:
+        self._checker = value
 
     def _sentence_checks(self, s: Session, cue: CueRow, lang: str,
                          text: str) -> list[dict[str, str]]:
@@ -69,10 +94,11 @@ class EditMixin(AccountsMixin):
         Raises:
             NotAllowedError, NotFoundError, InputRefusedError.
         """
-        self.require(username, lang, "approve" if action in ("approve", "reject") else "edit")
+        self.accounts.require(username, lang,
+                              "approve" if action in ("approve", "reject") else "edit")
         text, reason = clean_text(text)[:MAX_TEXT], clean_text(reason)[:MAX_TEXT]
-        with self.session() as s:
-            self.lock_lesson(s, lesson_id)
+        with self.db.session() as s:
+            self.db.lock_lesson(s, lesson_id)
             return self._save_in(s, username, lesson_id, lang, idx, text, expected_version,
                                  action, reason)
 
@@ -80,18 +106,18 @@ class EditMixin(AccountsMixin):
                   edits: list[tuple[CueRef, str, int]]) -> list[SaveResult]:
         """Save several (cue, text, version) edits in one transaction: all are written or,
         if anything raises, none. A stale version is a ``conflict`` result, not an error."""
-        self.require(username, lang, "edit")
-        with self.session() as s:
-            self.lock_lesson(s, lesson_id)
+        self.accounts.require(username, lang, "edit")
+        with self.db.session() as s:
+            self.db.lock_lesson(s, lesson_id)
             return [self._save_in(s, username, lesson_id, lang, cue, text, version, "save", "")
                     for cue, text, version in edits]
 
     def approve_clean(self, username: str, lesson_id: str, lang: str) -> list[int]:
         """Approve, in one transaction, every cue that is translated, undecided and has no
         QA finding (the checks re-run now); returns their positions."""
-        self.require(username, lang, "approve")
-        with self.session() as s:
-            self.lock_lesson(s, lesson_id)
+        self.accounts.require(username, lang, "approve")
+        with self.db.session() as s:
+            self.db.lock_lesson(s, lesson_id)
             rows = s.execute(select(CueRow, Translation)
                              .join(Translation, Translation.cue_id == CueRow.id)
                              .where(CueRow.lesson_id == lesson_id, CueRow.active,
@@ -115,9 +141,9 @@ class EditMixin(AccountsMixin):
     def _save_in(self, s: Session, username: str, lesson_id: str, lang: str, idx: CueRef,
                  text: str, expected_version: int, action: str, reason: str) -> SaveResult:
         state = ACTIONS[action]
-        cue, row = self._row(s, lesson_id, lang, idx)
+        cue, row = find_cue(s, lesson_id, lang, idx)
         if row.version != expected_version:
-            self._audit(s, username, "conflict", lesson_id, lang, cue.idx,
+            self.audit.write(s, username, "conflict", lesson_id, lang, cue.idx,
                         {"expected": expected_version, "current": row.version,
                          "cue": cue.key})
             return SaveResult(False, row.version, row.text, row.state, row.updated_by,
@@ -157,105 +183,24 @@ class EditMixin(AccountsMixin):
                                  state=state, origin=origin, author=username,
                                  source_hash=cue.source_hash, checks=checks))
         if state != "approved":  # any change to a cue re-opens the language for review
-            approval = s.scalar(select(Approval).where(Approval.lesson_id == lesson_id,
-                                                       Approval.lang == lang))
-            if approval is not None:
-                s.delete(approval)
+            withdraw(s, lesson_id, lang)
         action = {"draft": "save", "approved": "approve", "rejected": "reject"}[state]
-        self._audit(s, username, action, lesson_id, lang, cue.idx,
+        self.audit.write(s, username, action, lesson_id, lang, cue.idx,
                     {"version": version, "text": text, "cue": cue.key,
                      **({"reason": rejection} if rejection else {})})
         if rejection:
             s.add(Comment(translation_id=row.id, author=username, text=rejection))
         if override:
-            self._audit(s, username, "qa_override", lesson_id, lang, cue.idx,
+            self.audit.write(s, username, "qa_override", lesson_id, lang, cue.idx,
                         {"cue": cue.key, "reason": override,
                          "errors": [c.code for c in blocking(checks)]})
         s.expire(row)
 
-    def language_blockers(self, s: Session, lesson_id: str, lang: str) -> list[int]:
-        """Positions of the cues that keep ``lang`` from approval: not approved, empty, or
-        with check errors and no override."""
-        rows = s.execute(select(CueRow.idx, Translation)
-                         .join(Translation, Translation.cue_id == CueRow.id)
-                         .where(CueRow.lesson_id == lesson_id, CueRow.active,
-                                Translation.lang == lang)).all()
-        if not rows:
-            return [-1]
-        return sorted(idx for idx, t in rows
-                      if t.state != "approved" or not t.text
-                      or (blocking(list(t.checks or [])) and not t.override))
-
-    def approve_language(self, username: str, lesson_id: str, lang: str,
-                         tm_dir: Path | None = None) -> bool:
-        """Approve the whole language once every cue is approved, in one transaction that
-        re-checks under the lesson's lock; approved sentences go to the translation memory.
-        Returns False while some cue is not approved (nothing is written then)."""
-        self.require(username, lang, "approve")
-        with self.session() as s:
-            self.lock_lesson(s, lesson_id)
-            blockers = self.language_blockers(s, lesson_id, lang)
-            if blockers:
-                self._audit(s, username, "approve_language_refused", lesson_id, lang,
-                            detail={"blocking": blockers[:50]})
-                return False
-            if s.scalar(select(Approval).where(Approval.lesson_id == lesson_id,
-                                               Approval.lang == lang)) is None:
-                s.add(Approval(lesson_id=lesson_id, lang=lang, approved_by=username))
-            self._audit(s, username, "approve_language", lesson_id, lang)
-            sentences = self._approved_sentences(s, lesson_id, lang)
-        if tm_dir is not None:
-            from pipeline.translate.tm import TranslationMemory
-
-            tm = TranslationMemory(tm_dir, lang)
-            for source, target in sentences:
-                tm.add(source, target, origin="human", lesson=lesson_id)
-        return True
-
-    def _approved_sentences(self, s: Session, lesson_id: str,
-                            lang: str) -> list[tuple[str, str]]:
-        rows = s.execute(select(CueRow, Translation)
-                         .join(Translation, Translation.cue_id == CueRow.id)
-                         .where(CueRow.lesson_id == lesson_id, CueRow.active,
-                                Translation.lang == lang).order_by(CueRow.idx)).all()
-        groups: dict[str, list[tuple[CueRow, Translation]]] = {}
-        for c, t in rows:
-            groups.setdefault(c.sentence_key, []).append((c, t))
-        return [(" ".join(c.source for c, _ in g), " ".join(t.text for _, t in g))
-                for g in groups.values()]
-
     def comment(self, username: str, lesson_id: str, lang: str, idx: CueRef,
                 text: str) -> None:
-        self.require(username, lang, "edit")
+        self.accounts.require(username, lang, "edit")
         text = clean_text(text, multiline=True)[:MAX_TEXT]
-        with self.session() as s:
-            cue, row = self._row(s, lesson_id, lang, idx)
+        with self.db.session() as s:
+            cue, row = find_cue(s, lesson_id, lang, idx)
             s.add(Comment(translation_id=row.id, author=username, text=text))
-            self._audit(s, username, "comment", lesson_id, lang, cue.idx, {"text": text[:200]})
-
-    def history(self, lesson_id: str, lang: str, idx: CueRef) -> list[TranslationVersion]:
-        with self.session() as s:
-            _, row = self._row(s, lesson_id, lang, idx)
-            return list(s.scalars(select(TranslationVersion)
-                                  .where(TranslationVersion.translation_id == row.id)
-                                  .order_by(TranslationVersion.version)))
-
-    def earlier_authors(self, lesson_id: str, lang: str) -> dict[str, str]:
-        """Text -> the person who last wrote it in this lesson and language (any cue, retired
-        ones too): who a text kept across a script change came from."""
-        with self.session() as s:
-            rows = s.execute(select(TranslationVersion.text, TranslationVersion.author)
-                             .join(Translation,
-                                   Translation.id == TranslationVersion.translation_id)
-                             .join(CueRow, CueRow.id == Translation.cue_id)
-                             .where(CueRow.lesson_id == lesson_id, Translation.lang == lang,
-                                    TranslationVersion.author != "pipeline",
-                                    TranslationVersion.text != "")
-                             .order_by(TranslationVersion.id))
-            return {text: author for text, author in rows}
-
-    def comments(self, lesson_id: str, lang: str, idx: CueRef) -> list[Comment]:
-        with self.session() as s:
-            _, row = self._row(s, lesson_id, lang, idx)
-            return list(s.scalars(select(Comment).where(Comment.translation_id == row.id)
-                                  .order_by(Comment.id)))
+            self.audit.write(s, username, "comment", lesson_id, lang, cue.idx, {"text": text[:200]})
