@@ -7,8 +7,10 @@ constant-time sign-in, validated ids (404, never 500), cleaned input, and header
 forbid inline script, framing, sniffing, leaking referrers and caching pages.
 
 :func:`install` mounts review on an app (the app itself is made by ``flows.app``, which
-mounts the portal beside it). Routes live in ``web_auth`` (sign in/out), ``web_pages``
-(what shows) and ``web_actions`` (what changes); ``web_common`` holds what they share.
+mounts the portal beside it). Routes live by what they are about: ``web_auth`` (signing in
+and out), ``web_lesson`` (a lesson's language: its cues, videos, approval), ``web_cue`` (one
+cue: its page, saves and decisions, history, clip and still) and ``web_glossary`` (term
+proposals); ``web_common`` holds what they share.
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from pipeline.core.errors import CaunoiError
 from pipeline.core.i18n import t
 from pipeline.core.languages import Registry
-from pipeline.review import web_actions, web_auth, web_cue, web_pages
+from pipeline.review import web_auth, web_cue, web_glossary, web_lesson
 from pipeline.review.checks import Checker, InputRefusedError
 from pipeline.review.db import NotAllowedError, NotFoundError
 from pipeline.review.security import RateLimiter, SessionCodec
@@ -157,6 +159,6 @@ def install(app: FastAPI, store: ReviewStore, registry: Registry, opts: WebOptio
               mounts)
     app.state.ctx = ctx
     _handlers(app)
-    for module in (web_auth, web_pages, web_cue, web_actions):
+    for module in (web_auth, web_lesson, web_cue, web_glossary):
         app.include_router(module.router)
     return ctx
