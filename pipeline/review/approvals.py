@@ -8,6 +8,7 @@ memory. A new rule for approval (say, two reviewers) is a change to this module.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from sqlalchemy import select
@@ -56,12 +57,19 @@ def _approved_sentences(s: Session, lesson_id: str, lang: str) -> list[tuple[str
             for g in groups.values()]
 
 
+Blockers = Callable[[Session, str, str], list[int]]
+
+
 class Approvals:
+    """``blockers`` is the rule (default :func:`language_blockers`): the positions of the
+    cues that keep a language from approval, read inside the approval's transaction."""
+
     def __init__(self, db: Database, accounts: Accounts | None = None,
-                 audit: Audit | None = None) -> None:
+                 audit: Audit | None = None, blockers: Blockers = language_blockers) -> None:
         self.db = db
         self.audit = audit or Audit(db)
         self.accounts = accounts or Accounts(db, self.audit)
+        self.blockers = blockers
 
     def approval(self, lesson_id: str, lang: str) -> Approval | None:
         """The language's approval, if it stands: approved and every current cue still
@@ -69,7 +77,7 @@ class Approvals:
         with self.db.session() as s:
             approval = s.scalar(select(Approval).where(Approval.lesson_id == lesson_id,
                                                        Approval.lang == lang))
-            if approval is None or language_blockers(s, lesson_id, lang):
+            if approval is None or self.blockers(s, lesson_id, lang):
                 return None
             return approval
 
@@ -84,7 +92,7 @@ class Approvals:
         self.accounts.require(username, lang, "approve")
         with self.db.session() as s:
             self.db.lock_lesson(s, lesson_id)
-            blockers = language_blockers(s, lesson_id, lang)
+            blockers = self.blockers(s, lesson_id, lang)
             if blockers:
                 self.audit.write(s, username, "approve_language_refused", lesson_id, lang,
                                  detail={"blocking": blockers[:50]})

@@ -58,7 +58,11 @@ class ReviewStore:
         self.cue_sync = CueSync(self.db, self.audit_log)
         self.reading = Cues(self.db, self.accounts)
         self.versions = Versions(self.db, self.accounts, self.audit_log, checker)
-        self.approvals = Approvals(self.db, self.accounts, self.audit_log)
+        # The rule is read through this facade, so replacing ``language_blockers`` on the
+        # store (as the lock test does) reaches the approval's transaction.
+        self.approvals = Approvals(self.db, self.accounts, self.audit_log,
+                                   lambda s, lesson, lang: self.language_blockers(s, lesson,
+                                                                                 lang))
         self.terms = Proposals(self.db, self.accounts, self.audit_log)
 
     # --- the database ------------------------------------------------------------------
