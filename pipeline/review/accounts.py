@@ -160,7 +160,7 @@ class Accounts:
             user.disabled = disabled
             self._end_sessions(s, user.id)
             self.audit.write(s, by, "user_disable" if disabled else "user_enable",
-                        detail={"user": user.username})
+                             detail={"user": user.username})
 
     def remove_user(self, username: str, by: str = "cli") -> None:
         with self.db.session() as s:

@@ -83,4 +83,4 @@ class Proposals:
                     raise TermRefusedError(reason=e.context["reason"]) from e
             p.status = "accepted" if accept else "rejected"
             self.audit.write(s, username, "decide_term", lang=p.lang,
-                        detail={"id": proposal_id, "accepted": accept})
+                             detail={"id": proposal_id, "accepted": accept})

@@ -144,8 +144,8 @@ class Versions:
         cue, row = find_cue(s, lesson_id, lang, idx)
         if row.version != expected_version:
             self.audit.write(s, username, "conflict", lesson_id, lang, cue.idx,
-                        {"expected": expected_version, "current": row.version,
-                         "cue": cue.key})
+                             {"expected": expected_version, "current": row.version,
+                              "cue": cue.key})
             return SaveResult(False, row.version, row.text, row.state, row.updated_by,
                               "conflict", list(row.checks or []))
         checks = self._sentence_checks(s, cue, lang, text)
@@ -186,14 +186,14 @@ class Versions:
             withdraw(s, lesson_id, lang)
         action = {"draft": "save", "approved": "approve", "rejected": "reject"}[state]
         self.audit.write(s, username, action, lesson_id, lang, cue.idx,
-                    {"version": version, "text": text, "cue": cue.key,
-                     **({"reason": rejection} if rejection else {})})
+                         {"version": version, "text": text, "cue": cue.key,
+                          **({"reason": rejection} if rejection else {})})
         if rejection:
             s.add(Comment(translation_id=row.id, author=username, text=rejection))
         if override:
             self.audit.write(s, username, "qa_override", lesson_id, lang, cue.idx,
-                        {"cue": cue.key, "reason": override,
-                         "errors": [c.code for c in blocking(checks)]})
+                             {"cue": cue.key, "reason": override,
+                              "errors": [c.code for c in blocking(checks)]})
         s.expire(row)
 
     def comment(self, username: str, lesson_id: str, lang: str, idx: CueRef,
