@@ -1,5 +1,6 @@
 """Approving a whole language of a lesson: the rule that says when it may be approved, the
-approval itself (one locked transaction), and its withdrawal when a cue changes again.
+approval itself (one locked transaction), and its withdrawal when a cue or the lesson's
+source changes again.
 
 A language is approved once every current cue is approved, not empty, and free of QA
 errors (or overridden with a reason); its approved sentences then go to the translation
@@ -11,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from pipeline.review.accounts import Accounts
@@ -20,7 +21,7 @@ from pipeline.review.db import Database
 from pipeline.review.tables import Approval, CueRow, Translation
 from pipeline.translate.qa import blocking
 
-__all__ = ["Approvals", "language_blockers", "withdraw"]
+__all__ = ["Approvals", "language_blockers", "withdraw", "withdraw_lesson"]
 
 
 def language_blockers(s: Session, lesson_id: str, lang: str) -> list[int]:
@@ -43,6 +44,15 @@ def withdraw(s: Session, lesson_id: str, lang: str) -> None:
                                                Approval.lang == lang))
     if approval is not None:
         s.delete(approval)
+
+
+def withdraw_lesson(s: Session, lesson_id: str) -> list[str]:
+    """Withdraw every approval of the lesson (its source changed); returns the languages
+    that were approved."""
+    approvals = list(s.scalars(select(Approval).where(Approval.lesson_id == lesson_id)))
+    if approvals:
+        s.execute(delete(Approval).where(Approval.lesson_id == lesson_id))
+    return sorted(a.lang for a in approvals)
 
 
 def _approved_sentences(s: Session, lesson_id: str, lang: str) -> list[tuple[str, str]]:

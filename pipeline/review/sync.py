@@ -16,14 +16,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from rapidfuzz import fuzz
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from pipeline.core.types import Cue, cue_id, sentence_ids
+from pipeline.review.approvals import withdraw_lesson
 from pipeline.review.audit import Audit
 from pipeline.review.db import Database
 from pipeline.review.tables import (
-    Approval,
     CueRow,
     LessonRow,
     Translation,
@@ -180,10 +180,8 @@ class CueSync:
         return best
 
     def _revoke_approvals(self, s: Session, lesson_id: str, report: SyncReport) -> None:
-        approvals = list(s.scalars(select(Approval).where(Approval.lesson_id == lesson_id)))
-        report.revoked = sorted(a.lang for a in approvals)
-        if approvals:
-            s.execute(delete(Approval).where(Approval.lesson_id == lesson_id))
+        report.revoked = withdraw_lesson(s, lesson_id)
+        if report.revoked:
             self.audit.write(s, "pipeline", "approval_withdrawn", lesson_id, ",".join(
                 report.revoked), detail={"reason": "source changed", "added": report.added,
                                          "changed": report.changed,
