@@ -6,9 +6,9 @@ import sqlite3
 import sys
 
 from argon2 import PasswordHasher
+from pipeline.portal.registry import add_lesson
 
 from pipeline.core.types import Cue
-from pipeline.portal.registry import add_lesson
 from pipeline.review import security
 from pipeline.review.store import ReviewStore
 from pipeline.translate.drafts import TranslatedCue
