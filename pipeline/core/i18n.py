@@ -14,9 +14,8 @@ from __future__ import annotations
 import os
 
 from pipeline.core.i18n_errors import ERRORS
-from pipeline.core.i18n_portal import PORTAL
 
-__all__ = ["BUNDLE", "CATALOG", "CATALOGUES", "CLI", "ERRORS", "PORTAL", "QA", "RENDER", "REVIEW", "STEPS",
+__all__ = ["BUNDLE", "CATALOG", "CATALOGUES", "CLI", "ERRORS", "QA", "RENDER", "REVIEW", "STEPS",
            "WEB", "pick", "register_catalogue", "set_ui_language", "t", "ui_language"]
 
 _UI_LANG: str | None = None
@@ -352,9 +351,9 @@ for _prefix, _entries in (("", WEB), ("cli", CLI), ("step", STEPS), ("bundle", B
                           ("qa", QA), ("review", REVIEW), ("render", RENDER)):
     register_catalogue(_prefix, _entries)
 
-# The error sentences and the portal's strings live beside this module (it stays short).
+# The error sentences live beside this module (it stays short); a package with its own
+# catalogue registers it when imported (pipeline.portal: "portal").
 register_catalogue("errors", ERRORS)
-register_catalogue("portal", PORTAL)
 
 
 def t(key: str, lang: str | None = None, /, **values: object) -> str:

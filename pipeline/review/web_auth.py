@@ -41,12 +41,11 @@ def login_page(request: Request) -> HTMLResponse:
 
 
 def _home_of(request: Request, username: str) -> str:
-    """Where a signed-in user starts: the portal for an editor without a language role
-    (when the app has the portal), else the reviewer's home."""
-    store = ctx_of(request).store
-    has_portal = getattr(request.app.state, "portal", None) is not None
-    if has_portal and store.editor_teams(username) and not store.roles(username):
-        return "/portal"
+    """Where a signed-in user starts: a part mounted beside review may have a start page
+    for users without a language role (the portal, for editors), else the reviewer's home."""
+    ctx = ctx_of(request)
+    if ctx.mounts.start_pages and not ctx.store.roles(username):
+        return ctx.mounts.start_page(username) or "/"
     return "/"
 
 
