@@ -13,7 +13,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from flows.cli import admin, lesson, publish, review, server
+from flows.cli import admin, lesson, publish, review, server, voice
 from flows.cli.common import load_cli_settings
 from flows.env import quiet_console_tracebacks
 from flows.guard import RunGuard, default_log_dir, describe_failure
@@ -33,7 +33,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--en", action="store_true", help="English messages")
     p.add_argument("-v", "--verbose", action="store_true", help="chi tiết hơn / more detail")
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for group in (lesson, admin, publish, server, review):
+    for group in (lesson, admin, publish, server, review, voice):
         group.register(sub)
     return p
 

@@ -1,4 +1,4 @@
-"""``caunoi review serve|export|import`` and ``caunoi users add|list|passwd|disable|enable|
+"""``caunoi review serve|export|import|approve`` and ``caunoi users add|list|passwd|disable|enable|
 remove|grant|revoke``."""
 
 from __future__ import annotations
@@ -125,6 +125,10 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_review(args: argparse.Namespace, settings: Settings) -> int:
     if args.review_cmd == "serve":
         return _serve(args, settings)
+    if args.review_cmd == "approve":
+        from flows.cli.voice import cmd_review_approve
+
+        return cmd_review_approve(args, settings)
     from pipeline.review.exchange import export_xliff, import_xliff
 
     if args.review_cmd == "export":
@@ -165,6 +169,9 @@ def register(sub: Any) -> None:
     im.add_argument("file", type=Path, metavar="FILE.xlf")
     im.add_argument("--user", required=True, help="người dịch/duyệt chịu trách nhiệm")
     im.add_argument("--out", type=Path, default=None)
+    from flows.cli.voice import register_review_approve
+
+    register_review_approve(rsub)
     sp.set_defaults(func=cmd_review)
 
     _register_users(sub)

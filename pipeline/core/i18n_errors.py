@@ -191,4 +191,9 @@ ERRORS: dict[str, tuple[str, str]] = {
     # pipeline/translate/tbx.py
     "tbx_refused": ("Tệp TBX {path} không nhập được: {detail}. Hãy xuất lại bằng 'caunoi glossary export' hoặc sửa mục đó.",
                    "TBX file {path} was not imported: {detail}. Export it again with 'caunoi glossary export' or fix that entry."),
+    # pipeline/review/recordings.py
+    "voice_consent_missing": ("Người dùng {user} chưa đồng ý cho dùng giọng của mình: hãy đánh dấu ô đồng ý trên trang ghi âm trước.",
+                              "User {user} has not agreed to their voice being used: tick the consent box on the recording page first."),
+    "voice_sentence_not_approved": ("Câu {number} chưa có bản dịch được duyệt: hãy chờ người duyệt duyệt câu này rồi ghi âm.",
+                                    "Sentence {number} has no approved translation yet: wait until a reviewer approves it, then record."),
 }

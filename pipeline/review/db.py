@@ -20,7 +20,8 @@ from pipeline.review.tables import LessonRow, utcnow
 
 __all__ = ["MAX_TEXT", "ROLES", "Database", "NotAllowedError", "NotFoundError"]
 
-ROLES = ("translator", "reviewer", "admin")
+#: A language's roles: translators edit, reviewers also approve, voices record (only).
+ROLES = ("translator", "reviewer", "admin", "voice")
 #: Longest translation or comment accepted (characters).
 MAX_TEXT = 1000
 #: Review's own migrations (Alembic, version table ``alembic_version``).

@@ -3,7 +3,8 @@
 Each idea has its own module and class, constructible alone on a database: ``accounts``
 (users, roles, sessions), ``sync`` (the pipeline's cues and drafts, by stable id), ``cues``
 (reading cues, versions, comments), ``versions`` (saves and cue decisions), ``approvals``
-(approving a whole language), ``proposals`` (glossary proposals) and ``audit``. The
+(approving a whole language), ``proposals`` (glossary proposals), ``recordings`` (voice
+recordings per narration sentence) and ``audit``. The
 methods here only hand a call to the collaborator that owns it, so callers keep one object.
 """
 
@@ -22,6 +23,7 @@ from pipeline.review.checks import Checker
 from pipeline.review.cues import CueRef, Cues, CueView, Rejection
 from pipeline.review.db import MAX_TEXT, ROLES, Database, NotAllowedError, NotFoundError
 from pipeline.review.proposals import Proposals, TermRefusedError
+from pipeline.review.recordings import Recordings
 from pipeline.review.sync import CueSync, SyncReport
 from pipeline.review.tables import (
     Approval,
@@ -34,6 +36,7 @@ from pipeline.review.tables import (
 )
 from pipeline.review.versions import SaveResult, Versions
 from pipeline.translate.drafts import TranslatedCue
+from pipeline.voice.types import Recording
 
 __all__ = [
     "MAX_TEXT",
@@ -64,6 +67,7 @@ class ReviewStore:
                                    lambda s, lesson, lang: self.language_blockers(s, lesson,
                                                                                  lang))
         self.terms = Proposals(self.db, self.accounts, self.audit_log)
+        self.recordings = Recordings(self.db, self.accounts, self.audit_log)
 
     # --- the database ------------------------------------------------------------------
 
@@ -227,3 +231,10 @@ class ReviewStore:
     def decide_proposal(self, username: str, proposal_id: int, accept: bool,
                         glossary_dir: Path) -> None:
         self.terms.decide_proposal(username, proposal_id, accept, glossary_dir)
+
+    # --- voice recordings --------------------------------------------------------------
+
+    def approved_recordings(self, lesson_id: str, lang: str) -> list[Recording]:
+        """One approved recording per narration sentence, not stale against the sentence's
+        approved text, when every sentence has one; else ``[]``."""
+        return self.recordings.approved_recordings(lesson_id, lang)

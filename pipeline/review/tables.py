@@ -29,6 +29,8 @@ __all__ = [
     "TranslationVersion",
     "User",
     "UserLanguage",
+    "VoiceRecordingRow",
+    "VoiceSpeaker",
     "utcnow",
 ]
 
@@ -193,3 +195,47 @@ class GlossaryProposal(Base):
     proposed_by: Mapped[str] = mapped_column(String(64))
     status: Mapped[str] = mapped_column(String(16), default="open")
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+
+
+class VoiceRecordingRow(Base):
+    """A voice recording of one narration sentence (its cue parts joined) in one language:
+    one current recording per sentence; re-recording replaces it (audited)."""
+
+    __tablename__ = "voice_recordings"
+    __table_args__ = (UniqueConstraint("lesson_id", "lang", "sentence_key"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    lesson_id: Mapped[str] = mapped_column(ForeignKey("lessons.id", ondelete="CASCADE"))
+    lang: Mapped[str] = mapped_column(String(16))
+    sentence_key: Mapped[str] = mapped_column(String(80))
+    # The sentence's number in the script (from 1) when it was recorded.
+    number: Mapped[int] = mapped_column(Integer)
+    # Absolute: OUT/<lesson>/voice/<lang>/<sentence id>.<ext>.
+    file: Mapped[str] = mapped_column(Text)
+    sha256: Mapped[str] = mapped_column(String(64))
+    duration_ms: Mapped[int] = mapped_column(Integer)
+    speaker: Mapped[str] = mapped_column(String(64))
+    # The name the speaker chose to be credited with.
+    speaker_name: Mapped[str] = mapped_column(String(128), default="")
+    # "human" or "tts:<backend>".
+    source: Mapped[str] = mapped_column(String(64), default="human")
+    # text_sha256 of the approved text the speaker read.
+    text_sha256: Mapped[str] = mapped_column(String(64))
+    # recorded | approved | rejected
+    status: Mapped[str] = mapped_column(String(16), default="recorded")
+    reason: Mapped[str] = mapped_column(Text, default="")
+    reviewer: Mapped[str] = mapped_column(String(64), default="")
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utcnow)
+    decided_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
+
+
+class VoiceSpeaker(Base):
+    """A person who lends their voice: the name they are credited with and their consent
+    (given once, on their first recording)."""
+
+    __tablename__ = "voice_speakers"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"),
+                                         unique=True)
+    name: Mapped[str] = mapped_column(String(128))
+    consent: Mapped[bool] = mapped_column(Boolean, default=False)
+    consented_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)

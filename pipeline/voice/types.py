@@ -66,6 +66,10 @@ class Recording:
     text_sha256: str
     # "human" or "tts:<backend>": a synthetic voice can never say "human".
     source: str = HUMAN
+    # The speaker agreed to their voice being published (recorded when they first record).
+    speaker_consent: bool = False
+    # The name the speaker chose to be credited with ("" = the account name).
+    speaker_name: str = ""
 
     def __post_init__(self) -> None:
         if self.source != HUMAN and not _TTS.match(self.source):
