@@ -44,6 +44,7 @@ def cmd_review_approve(args: argparse.Namespace, settings: Settings) -> int:
 
 def _import(args: argparse.Namespace, settings: Settings) -> int:
     from pipeline.core.types import Sentence
+    from pipeline.review.recordings import slot_ms
     from pipeline.voice.check import RecordingLimits, check_recording
     from pipeline.voice.importer import plan_import
 
@@ -57,10 +58,8 @@ def _import(args: argparse.Namespace, settings: Settings) -> int:
                                            v.sentence.key) for v in views])
     checked = []
     for item in plan.items:  # every file is checked before any is stored
-        view = views[item.number - 1]
-        nxt = views[item.number].sentence.start_ms if item.number < len(views) else 0
-        slot = (nxt or view.sentence.end_ms) - view.sentence.start_ms
-        checked.append((item, check_recording(item.path, RecordingLimits(slot_ms=slot))))
+        limits = RecordingLimits(slot_ms=slot_ms(views, item.number))
+        checked.append((item, check_recording(item.path, limits)))
     if args.consent:
         store.recordings.consent(args.user, args.name or "")
     for item, info in checked:

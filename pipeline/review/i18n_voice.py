@@ -38,6 +38,8 @@ VOICE: dict[str, tuple[str, str]] = {
                       "I agree that my voice is used in the lesson's videos and audio files, with the name:"),
     "consent_save": ("Đồng ý", "I agree"),
     "not_approved": ("Câu này chưa được duyệt bản dịch.", "This sentence's translation is not approved yet."),
+    "too_big": ("Tệp quá lớn (tối đa {mb} MB): hãy chỉ ghi câu này.", "The file is too large (at most {mb} MB): record only this sentence."),
+    "rejected_by": ("{by} từ chối bản ghi này: {reason}", "{by} rejected this recording: {reason}"),
     "saved": ("Đã lưu bản ghi.", "The recording is saved."),
     "status_recorded": ("chờ duyệt", "waiting for review"),
     "status_approved": ("đã duyệt", "approved"),

@@ -38,7 +38,7 @@ from pipeline.voice.check import RecordingInfo
 from pipeline.voice.types import HUMAN, Recording, text_sha256
 
 __all__ = ["VOICE", "ConsentMissingError", "Recordings", "SentenceNotApprovedError", "SentenceView",
-           "VoiceSentence"]
+           "VoiceSentence", "slot_ms"]
 
 STATUSES = ("recorded", "approved", "rejected")
 
@@ -107,6 +107,14 @@ def sentences(s: Session, lesson_id: str, lang: str) -> list[VoiceSentence]:
             all(t.state == "approved" and t.text for _, t in parts), parts[0][0].key,
             parts[0][0].start_ms, parts[-1][0].end_ms))
     return out
+
+
+def slot_ms(views: list[SentenceView], number: int) -> int:
+    """Sentence ``number``'s slot in the original: from its start to the next sentence's
+    (the last: to its own end), as the dub places it."""
+    this = views[number - 1].sentence
+    end = views[number].sentence.start_ms if number < len(views) else this.end_ms
+    return max(0, end - this.start_ms)
 
 
 class Recordings:

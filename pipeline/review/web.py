@@ -28,7 +28,14 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from pipeline.core.errors import CaunoiError
 from pipeline.core.i18n import t
 from pipeline.core.languages import Registry
-from pipeline.review import limits_web, web_auth, web_cue, web_glossary, web_lesson
+from pipeline.review import (
+    limits_web,
+    web_auth,
+    web_cue,
+    web_glossary,
+    web_lesson,
+    web_voice,
+)
 from pipeline.review.checks import Checker, InputRefusedError
 from pipeline.review.db import NotAllowedError, NotFoundError
 from pipeline.review.security import RateLimiter, SessionCodec
@@ -160,6 +167,6 @@ def install(app: FastAPI, store: ReviewStore, registry: Registry, opts: WebOptio
     app.state.ctx = ctx
     _handlers(app)
     limits_web.install(app)
-    for module in (web_auth, web_lesson, web_cue, web_glossary):
+    for module in (web_auth, web_lesson, web_cue, web_glossary, web_voice):
         app.include_router(module.router)
     return ctx

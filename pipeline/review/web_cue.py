@@ -55,11 +55,11 @@ def filter_of(f: str) -> str:
 
 
 def _find(request: Request, sess: SignedIn, lesson_id: str, lang: str,
-          cue: str) -> tuple[list[CueView], CueView]:
+          cue: str, action: str = "view") -> tuple[list[CueView], CueView]:
     lesson_lang(request, lesson_id, lang)
     ref = cue_ref(cue)
     store = ctx_of(request).store
-    store.require(sess.username, lang, "view")
+    store.require(sess.username, lang, action)
     cues = store.cues(lesson_id, lang)
     view = next((c for c in cues if ref in (c.idx, c.key)), None)
     if view is None:
@@ -146,12 +146,14 @@ def use(request: Request, lesson_id: str, lang: str, cue: str,
 
 
 def _media_file(request: Request, lesson_id: str, lang: str, cue: str,
-                text: str | None = None) -> tuple[CueView, cue_media.LessonMedia]:
+                text: str | None = None,
+                action: str = "view") -> tuple[CueView, cue_media.LessonMedia]:
     """The cue and its lesson's media, for those who may see the cue's page (and edit its
-    text, for a preview of ``text``); unknown and forbidden are the same 404."""
+    text, for a preview of ``text``; the clip also for the language's voices: ``action``
+    "record"); unknown and forbidden are the same 404."""
     sess = signed_in(request)
     with limits_web.media_misses(request, sess.username):
-        _, view = _find(request, sess, lesson_id, lang, cue)
+        _, view = _find(request, sess, lesson_id, lang, cue, action)
         media = cue_media.lesson_media(ctx_of(request).opts.out_dir, lesson_id)
         if media is None:
             raise PageNotFound
@@ -165,7 +167,8 @@ def _media_file(request: Request, lesson_id: str, lang: str, cue: str,
 @router.get("/l/{lesson_id}/{lang}/c/{cue}/clip.opus")
 async def clip(request: Request, lesson_id: str, lang: str, cue: str) -> Response:
     """The cue's narration ± 0.3 s (Opus in Ogg), Range requests answered 206."""
-    view, media = await limits_web.CHECKS.run(_media_file, request, lesson_id, lang, cue)
+    view, media = await limits_web.CHECKS.run(_media_file, request, lesson_id, lang, cue,
+                                              None, "record")
     try:
         path = await limits_web.BUILDS.run(cue_media.build_clip, media, view.key,
                                            view.start_ms, view.end_ms)

@@ -56,7 +56,9 @@ def home(request: Request) -> HTMLResponse:
                              "lang_name": lang_name(request, lang), "done": n["approved"],
                              "total": n[""], "todo": n["untranslated"],
                              "pct": round(100 * n["approved"] / max(1, n[""])),
-                             "approved": store.is_approved(lesson.id, lang)})
+                             "approved": store.is_approved(lesson.id, lang),
+                             "href": f"/l/{lesson.id}/{lang}"
+                             + ("/voice" if roles.get(lang) == "voice" else "")})
     rows.sort(key=lambda r: (bool(r["approved"]), str(r["lesson"]), str(r["lang"])))
     # Translators are not asked to review: a neutral heading for them.
     reviews = any(role != "translator" for role in roles.values())
@@ -137,7 +139,9 @@ def lesson_page(request: Request, sess: SignedIn, lesson_id: str, lang: str, pag
                       "errors": any(x.get("severity", "error") == "error" for x in checks)})
     lesson = store.lesson(lesson_id)
     approved = store.is_approved(lesson_id, lang)
+    voiced, sentences = store.recordings.progress(lesson_id, lang)
     return render(request, "lesson.html", status, user=sess.username, csrf=sess.csrf,
+                  voice_left=sentences - voiced,
                   lesson=lesson_id, lang=lang, lang_name=lang_name(request, lang),
                   title=lesson.title if lesson else lesson_id, cues=shown, page=page,
                   pages=pages, done=sum(c.state == "approved" for c in cues),
