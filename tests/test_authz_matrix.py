@@ -28,6 +28,7 @@ from pipeline.core.runs import RunInfo, RunKind
 from pipeline.review.store import ReviewStore
 from pipeline.review.tables import Base
 from pipeline.steps.web_options import web_options
+from pipeline.voice.check import RecordingInfo
 from tests import test_review_dbs as dbs
 from tests.web_world import (
     ALL_ROLES,
@@ -79,6 +80,8 @@ APPROVE = {"rv_lang", "admin"}
 EDITORS = {"ed_team", "ed_other", "admin"}
 TEAM = {"ed_team", "admin"}  # the lesson's team
 VIDEO = VIEW | {"ed_team"}
+RECORD = VIEW | {"vo_lang"}  # a language's voices record (and hear its clips)
+V = f"{L}/voice"
 SIGNED = set(ROLES)
 
 
@@ -179,12 +182,25 @@ ROWS: list[Row] = [
     # Not every cue is approved yet: the page says so (200), nothing is approved.
     Row("POST", "/l/{lesson_id}/{lang}/approve-all", f"{L}/approve-all",
         expect(200, APPROVE), True, form()),
+    # Voices: a language's roles record (a file that is not audio: 422 once allowed);
+    # its reviewers review; a recording is heard by its speaker and the reviewers.
+    Row("GET", "/l/{lesson_id}/{lang}/voice", V, expect(200, RECORD)),
+    Row("POST", "/l/{lesson_id}/{lang}/voice/consent", f"{V}/consent", expect(303, RECORD),
+        True, form(name="Mai", agree="1")),
+    Row("POST", "/l/{lesson_id}/{lang}/voice/{n}", f"{V}/1", expect(422, RECORD), True,
+        lambda w, c: {"data": {"csrf": c}, "files": {"audio": ("a.wav", b"\0" * 64)}}),
+    Row("GET", "/l/{lesson_id}/{lang}/voice/{n}/audio", f"{V}/1/audio",
+        media(200, {"vo_lang", "rv_lang", "admin"})),
+    Row("GET", "/l/{lesson_id}/{lang}/voices", f"{L}/voices", expect(200, APPROVE)),
+    Row("POST", "/l/{lesson_id}/{lang}/voices/{n}", f"{L}/voices/1", expect(303, APPROVE),
+        True, form(action="reject", reason="too fast")),
+    Row("GET", "/static/voice.js", "/static/voice.js", everyone(200)),
     Row("GET", "/admin/glossary", "/admin/glossary", expect(200, {"admin"})),
     Row("POST", "/admin/glossary/{proposal_id}", "/admin/glossary/{proposal}",
         expect(303, {"admin"}), True, form(decision="reject")),
     # Media: the same rights as the page that links them; forbidden = unknown = 404.
     Row("GET", "/l/{lesson_id}/{lang}/c/{cue}/clip.opus", f"{L}/c/{KEY}/clip.opus",
-        media(200, VIEW)),
+        media(200, RECORD)),
     Row("GET", "/l/{lesson_id}/{lang}/c/{cue}/still.webp", f"{L}/c/{KEY}/still.webp",
         media(200, VIEW)),
     Row("GET", "/l/{lesson_id}/{lang}/c/{cue}/still.webp",
@@ -256,11 +272,25 @@ def setup(settings: Settings, registry: Registry, tmp_path: Path,
     world = seed(store, portal_settings(settings, tmp_path), tmp_path)
     fake_media(monkeypatch)
     monkeypatch.setattr("pipeline.portal.web_actions.check_recording", lambda *_a: None)
+    _voice(world)
     launcher = Launcher()
     app = make_app(world, registry, launcher)
     upload = app.state.portal.uploads.create("lan", 10, "r.wav").id
     yield Setup(world, app, launcher, upload)
     store.engine.dispose()
+
+
+def _voice(world: World) -> None:
+    """The first sentence approved and recorded by the voice of hmn."""
+    view = next(c for c in world.store.cues(LESSON, "hmn") if c.key == KEY)
+    assert world.store.save("rvhm", LESSON, "hmn", KEY, "Them 45.000", view.version,
+                            "approve").ok
+    take = world.tmp / "take.wav"
+    take.write_bytes(b"RIFF take")
+    world.store.recordings.consent("vohm", "Vo")
+    world.store.recordings.store("vohm", LESSON, "hmn", KEY.rsplit(".", 1)[0], take,
+                                 RecordingInfo(str(take), "0" * 64, 900, 0, 900, 900, -3.0),
+                                 world.settings.out_dir)
 
 
 def test_every_route_has_a_row(setup: Setup) -> None:

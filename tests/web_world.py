@@ -42,6 +42,7 @@ ROLES: dict[str, tuple[str, dict[str, str], tuple[str, ...], bool]] = {
     "rv_other": ("rvbl", {"blt": "reviewer"}, (), False),
     "ed_team": ("lan", {}, ("laocai",), False),
     "ed_other": ("binh", {}, ("hagiang",), False),
+    "vo_lang": ("vohm", {"hmn": "voice"}, (), False),
     "admin": ("root", {}, (), True),
 }
 ALL_ROLES = ("anon", *ROLES)
