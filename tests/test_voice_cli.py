@@ -109,3 +109,15 @@ def test_a_silent_file_stops_the_whole_import(world: tuple[Path, ReviewStore],
                 "--user", "rev", "--consent") == 2
     assert not (out / LESSON / "voice").exists()
     assert all(v.recording is None for v in store.recordings.sentences(LESSON, "en"))
+
+
+def test_users_add_and_grant_the_voice_role(world: tuple[Path, ReviewStore],
+                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    out, store = world
+    monkeypatch.setenv("CAUNOI_NEW_PASSWORD", "correct horse 9")
+    assert _cli(out, "users", "add", "lan", "--lang", "en:voice") == 0
+    assert store.roles("lan") == {"en": "voice"}
+    assert store.can("lan", "en", "record") and not store.can("lan", "en", "view")
+    assert _cli(out, "users", "grant", "rev", "--lang", "hmn:voice") == 0
+    assert store.roles("rev") == {"en": "reviewer", "hmn": "voice"}
+    assert _cli(out, "users", "add", "bad", "--lang", "en:singer") == 2

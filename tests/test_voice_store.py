@@ -81,6 +81,11 @@ def test_the_voice_role_records_only(store: ReviewStore) -> None:
     assert not store.can("spk", "en", "approve")
     assert not store.can("spk", "hmn", "record")
     assert store.can("tran", "en", "record") and not store.can("tran", "en", "approve")
+    view = store.cues(LESSON, "en")[2]
+    assert store.save("rev", LESSON, "en", view.key, view.text, view.version, "reject",
+                      "say it plainer").ok
+    assert [r.key for r in store.rejections("tran")] == [view.key]
+    assert store.rejections("spk") == []  # a voice is not asked to fix translations
 
 
 def test_a_recording_needs_consent_and_an_approved_text(store: ReviewStore,

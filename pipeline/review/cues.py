@@ -109,7 +109,8 @@ class Cues:
         return sum(v.state == "approved" for v in views), len(views)
 
     def rejections(self, username: str) -> list[Rejection]:
-        """Rejected cues (with their reasons) of the languages ``username`` may edit."""
+        """Rejected cues (with their reasons) of the languages ``username`` may edit (a
+        language's voices only record)."""
         roles = self.accounts.roles(username)
         with self.db.session() as s:
             q = (select(CueRow, Translation).join(Translation, Translation.cue_id == CueRow.id)
@@ -117,7 +118,8 @@ class Cues:
                  .order_by(CueRow.lesson_id, Translation.lang, CueRow.idx))
             return [Rejection(c.lesson_id, t.lang, c.idx, c.key, c.source, t.text,
                               t.rejection, t.updated_by)
-                    for c, t in s.execute(q) if "*" in roles or t.lang in roles]
+                    for c, t in s.execute(q)
+                    if "*" in roles or roles.get(t.lang, "voice") != "voice"]
 
     def history(self, lesson_id: str, lang: str, idx: CueRef) -> list[TranslationVersion]:
         with self.db.session() as s:
