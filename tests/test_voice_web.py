@@ -80,6 +80,7 @@ def test_a_speaker_records_through_the_file_fallback(
                  files={"audio": ("quiet.wav", silent.read_bytes(), "audio/wav")})
     assert r.status_code == 422 and 'role="alert"' in r.text
     assert "im lặng" in r.text  # the check's own sentence, in the UI language
+    assert "quiet.wav" in r.text and "caunoi-voice" not in r.text  # no server path
     assert store.recordings.sentences(LESSON, "en")[0].recording is None
     wav = (recordings / "1.wav").read_bytes()
     r = spk.post(f"{V}/voice/1", data={"csrf": token},

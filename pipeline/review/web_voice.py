@@ -130,6 +130,8 @@ async def upload(request: Request, lesson_id: str, lang: str, n: int) -> Respons
                                                    view.sentence.key, src, info,
                                                    ctx_of(request).opts.out_dir)
         except CaunoiError as e:
+            if "path" in e.context:  # the speaker's own file name, never the server's path
+                e.context["path"] = Path(audio.filename).name[:80]
             return record_page(request, sess, lesson_id, lang, n, error=e.message(ui),
                                status=422)
     return RedirectResponse(f"/l/{lesson_id}/{lang}/voice?n={n}&msg=saved", status_code=303)

@@ -17,9 +17,12 @@
     data.set("audio", blob, "take." + ext);
     button.disabled = true;
     fetch(form.getAttribute("action"), { method: "POST", body: data, credentials: "same-origin" })
-      .then(function (r) { return r.redirected ? (location.href = r.url) : r.text(); })
+      .then(function (r) {
+        if (r.redirected) { location.href = r.url; return null; }
+        return r.text();  // a refused take: the page with its plain error
+      })
       .then(function (html) {
-        if (typeof html === "string") { document.open(); document.write(html); document.close(); }
+        if (html !== null) { document.open(); document.write(html); document.close(); }
       })
       .catch(function () { button.disabled = false; });
   }
