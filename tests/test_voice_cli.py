@@ -68,7 +68,12 @@ def test_import_approve_export_status(world: tuple[Path, ReviewStore], recording
                                       tmp_path: Path, capsys: pytest.CaptureFixture[str]
                                       ) -> None:
     out, store = world
+    # Not before the translation is approved: one sentence, exit 2, nothing stored.
+    assert _cli(out, "voice", "import", LESSON, "--lang", "en", "--from", str(recordings),
+                "--user", "rev", "--consent") == 2
+    assert not (out / LESSON / "voice").exists() and store.recordings.speaker("rev") is None
     assert _cli(out, "review", "approve", LESSON, "--lang", "en", "--user", "rev") == 0
+    capsys.readouterr()
     # A speaker who is not a reviewer cannot approve: one sentence, exit 2, nothing stored.
     assert _cli(out, "voice", "import", LESSON, "--lang", "en", "--from", str(recordings),
                 "--user", "spk", "--approve", "--consent") == 2

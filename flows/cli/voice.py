@@ -44,7 +44,7 @@ def cmd_review_approve(args: argparse.Namespace, settings: Settings) -> int:
 
 def _import(args: argparse.Namespace, settings: Settings) -> int:
     from pipeline.core.types import Sentence
-    from pipeline.review.recordings import slot_ms
+    from pipeline.review.recordings import SentenceNotApprovedError, slot_ms
     from pipeline.voice.check import RecordingLimits, check_recording
     from pipeline.voice.importer import plan_import
 
@@ -56,6 +56,9 @@ def _import(args: argparse.Namespace, settings: Settings) -> int:
     views = store.recordings.sentences(lesson, args.lang)
     plan = plan_import(args.src, [Sentence(v.sentence.number - 1, "", v.sentence.source,
                                            v.sentence.key) for v in views])
+    waiting = [v.sentence.number for v in views if not v.sentence.approved]
+    if waiting:  # nothing is checked or stored before every text can be read
+        raise SentenceNotApprovedError(number=waiting[0])
     checked = []
     for item in plan.items:  # every file is checked before any is stored
         limits = RecordingLimits(slot_ms=slot_ms(views, item.number))
