@@ -41,6 +41,7 @@ from pipeline.core.types import Alignment, Cue, Ingested, Transcript
 from pipeline.render.encode import RenderedFile
 from pipeline.review.gate import GateResult
 from pipeline.translate.drafts import Translation
+from pipeline.voice.types import DubResult
 
 __all__ = [
     "Executor",
@@ -165,6 +166,11 @@ class LessonRun:
     @property
     def gate(self) -> GateResult | None:
         return self.get("review", GateResult)
+
+    @property
+    def dubs(self) -> dict[str, DubResult]:
+        """Each dubbed language's dub (languages without one keep the Vietnamese sound)."""
+        return {d.language: d for d in self.all("dub", DubResult)}
 
     @property
     def rendered(self) -> list[RenderedFile]:

@@ -9,7 +9,7 @@ from pathlib import Path
 from pipeline.core.media import probe, run_ffmpeg
 from pipeline.core.storage import atomic_path, sha256_file
 
-__all__ = ["AudioOutput", "AudioOutputOptions", "export_audio"]
+__all__ = ["AudioOutput", "AudioOutputOptions", "export_audio", "mp3_args", "opus_args"]
 
 
 @dataclass(frozen=True)
@@ -40,6 +40,18 @@ class AudioOutput:
         return self.bytes / 1000 / max(self.duration_ms / 60_000, 1e-9)
 
 
+def mp3_args(opts: AudioOutputOptions) -> tuple[str, ...]:
+    """ffmpeg codec arguments of the audio-only dub's MP3 (also the dubbed audio profile's)."""
+    return ("-ac", "1", "-ar", str(opts.mp3_rate), "-c:a", "libmp3lame", "-abr", "1",
+            "-b:a", f"{opts.mp3_kbps}k")
+
+
+def opus_args(opts: AudioOutputOptions) -> tuple[str, ...]:
+    """ffmpeg codec arguments of the audio-only dub's Opus."""
+    return ("-ac", "1", "-c:a", "libopus", "-b:a", f"{opts.opus_kbps}k",
+            "-application", "voip")
+
+
 def _encode(src: Path, dst: Path, codec_args: list[str], ffmpeg: str) -> None:
     with atomic_path(dst) as part:
         run_ffmpeg(["-i", str(src), "-vn", "-ac", "1", *codec_args, "-map_metadata", "-1",
@@ -55,10 +67,8 @@ def export_audio(mix_wav: Path, out_dir: Path, stem: str,
     """
     opts = opts or AudioOutputOptions()
     mp3, opus = out_dir / f"{stem}.mp3", out_dir / f"{stem}.opus"
-    _encode(mix_wav, mp3, ["-ar", str(opts.mp3_rate), "-c:a", "libmp3lame", "-abr", "1",
-                           "-b:a", f"{opts.mp3_kbps}k", "-f", "mp3"], opts.ffmpeg)
-    _encode(mix_wav, opus, ["-c:a", "libopus", "-b:a", f"{opts.opus_kbps}k", "-application",
-                            "voip", "-f", "ogg"], opts.ffmpeg)
+    _encode(mix_wav, mp3, [*mp3_args(opts), "-f", "mp3"], opts.ffmpeg)
+    _encode(mix_wav, opus, [*opus_args(opts), "-f", "ogg"], opts.ffmpeg)
     outs = []
     for path, fmt, codec in ((mp3, "mp3", "mp3"), (opus, "opus", "opus")):
         outs.append(AudioOutput(path=str(path), format=fmt, codec=codec,

@@ -66,6 +66,9 @@ class Recording:
     text_sha256: str
     # "human" or "tts:<backend>": a synthetic voice can never say "human".
     source: str = HUMAN
+    # The speaker agreed (when signing up) that their voice is published; a synthetic
+    # voice has no speaker to agree and stays False.
+    speaker_consent: bool = False
 
     def __post_init__(self) -> None:
         if self.source != HUMAN and not _TTS.match(self.source):
@@ -184,6 +187,8 @@ class DubResult:
     speakers: tuple[str, ...] = ()
     # dub_key of the inputs: the same key means the same mix (the step's cache key).
     key: str = ""
+    # Each voice's consent to publication, in sentence order (Recording.speaker_consent).
+    consents: tuple[bool, ...] = ()
 
     @property
     def synthetic(self) -> bool:
@@ -195,7 +200,7 @@ class DubResult:
                 "recordings": list(self.recordings), "stretcher": self.stretcher,
                 "narration": self.narration, "sources": list(self.sources),
                 "options": dict(self.options), "speakers": list(self.speakers),
-                "key": self.key}
+                "key": self.key, "consents": list(self.consents)}
 
     @classmethod
     def from_json(cls, d: dict[str, Any]) -> DubResult:
@@ -204,4 +209,4 @@ class DubResult:
                    recordings=tuple(d["recordings"]), stretcher=d["stretcher"],
                    narration=d["narration"], sources=tuple(d.get("sources", ())),
                    options=dict(d.get("options", {})), speakers=tuple(d.get("speakers", ())),
-                   key=d.get("key", ""))
+                   key=d.get("key", ""), consents=tuple(d.get("consents", ())))
