@@ -323,6 +323,10 @@ BUNDLE: dict[str, tuple[str, str]] = {
     "help": ("Bấm vào hình để xem. Phụ đề đã có sẵn trong video.",
              "Tap the picture to play. The subtitles are part of the video."),
     "top": ("Lên đầu trang", "Back to the top"),
+    # The language of a lesson's sound: a dub's community voices, or the Vietnamese narration.
+    "sound": ("🎧 {language}", "🎧 {language}"),
+    "sound_source": ("Tiếng nói trong bài là tiếng Việt (chưa có giọng đọc {language}).",
+                     "The voice in this lesson speaks Vietnamese (no {language} voice yet)."),
     # Vietnamese writes a decimal comma.
     "decimal": ("{units},{tenths}", "{units}.{tenths}"),
 }

@@ -73,8 +73,8 @@ def _guard_zip(zip_path: Path, folder_name: str, force: bool) -> None:
 def _bundled_files(sel: Selection, languages: list[str], profile: str,
                    source: str) -> list[ManifestFile]:
     """The chosen video and its poster per language, and the MP3 of the audio-only version
-    (once, the source language's: every language's audio-only version is the same narration
-    until a dub exists)."""
+    (once per sound: languages without a dub share the source language's narration; a
+    dubbed language has its own)."""
     audio_profiles = {p.name for p in PROFILES.values() if not p.has_video}
     keep, sounds = [], set()
     for f in sorted(sel.manifest.files, key=lambda f: f.language != source):
@@ -104,7 +104,7 @@ def _items(sel: Selection, files: list[ManifestFile], languages: list[str],
             video=f"{lid}/{video.path}", poster=f"{lid}/{poster.path}" if poster else "",
             duration_s=video.duration or 0.0,
             video_bytes=video.bytes, mp3=f"{lid}/{mp3.path}" if mp3 else "",
-            mp3_bytes=mp3.bytes if mp3 else 0))
+            mp3_bytes=mp3.bytes if mp3 else 0, audio_lang=video.audio_lang or source))
     return items
 
 
