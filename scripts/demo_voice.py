@@ -29,6 +29,7 @@ import sys
 import time
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -68,7 +69,7 @@ def approve_english(store: ReviewStore, lines: tuple[str, ...]) -> None:
     sentence's cues by their share of the Vietnamese words), approved by a reviewer."""
     store.add_user("rev", "password-123", {"en": "reviewer"})
     cues = store.cues(LESSON_ID, "en")
-    by_sentence: dict[int, list] = {}
+    by_sentence: dict[int, list[Any]] = {}
     for c in cues:
         by_sentence.setdefault(c.sentence, []).append(c)
     for sentence, parts in by_sentence.items():
@@ -114,7 +115,7 @@ def vietnamese_level_db(dubbed: np.ndarray, vietnamese: np.ndarray, end_s: float
     n = min(dubbed.size, vietnamese.size, int(end_s * RATE))
     ref, got = vietnamese[:n], dubbed[:n]
     gain = float(np.dot(got, ref) / max(np.dot(ref, ref), 1e-9))
-    return 20 * np.log10(max(abs(gain), 1e-6))
+    return float(20 * np.log10(max(abs(gain), 1e-6)))
 
 
 def prepare(args: argparse.Namespace) -> tuple[Path, Path]:
@@ -146,8 +147,8 @@ def main(argv: list[str] | None = None) -> int:
     args = p.parse_args(argv)
     lesson, voices = prepare(args)
     out_root = args.work / "out"
-    if out_root.exists():
-        shutil.rmtree(out_root)
+    # A fresh review store each run (the stage caches stay: transcription is not redone).
+    (out_root / "review.sqlite3").unlink(missing_ok=True)
     settings = load_settings(config_file=args.work / "none.toml", env={}, out_dir=out_root,
                              model_dir=PROJECT_ROOT / "models", asr_backend="faster-whisper",
                              asr_model="base", prefect_home=args.work / "prefect")
@@ -160,7 +161,7 @@ def main(argv: list[str] | None = None) -> int:
     if not args.real_store:
         import pipeline.steps.review as review_step_module
 
-        review_step_module.ReviewStore = DemoStore  # type: ignore[misc]
+        setattr(review_step_module, "ReviewStore", DemoStore)  # noqa: B010
     t0 = time.perf_counter()
     first = produce(lesson, opts, report)
     t_first = time.perf_counter() - t0
@@ -240,6 +241,12 @@ def hls(out: Path, settings: Settings) -> None:
     master = make_hls(sel, publish_options(settings).registry)
     print(f"HLS in {time.perf_counter() - t0:.1f} s: {master}")
     print(master.read_text("utf-8"))
+    import m3u8
+
+    parsed = m3u8.load(str(master))
+    audio = {m.language: m.name for m in parsed.media if m.type == "AUDIO"}
+    print(f"m3u8: AUDIO renditions {audio}; video variants "
+          f"{[(p.uri, p.stream_info.codecs, p.stream_info.audio) for p in parsed.playlists]}")
 
 
 if __name__ == "__main__":

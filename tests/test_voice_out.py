@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import ffmpeg
 import m3u8
@@ -126,7 +127,7 @@ def test_manifest_names_the_voices_and_the_sound() -> None:
     entry = ManifestFile(path="audio/en-audio.mp3", kind="audio", bytes=1, sha256="0" * 64,
                          language="en", profile="audio", audio_lang="en", voices=list(voices),
                          review_state="approved")
-    data = {"schema_version": "1.2", "lesson_id": "l", "title": {"vi": "t"},
+    data: dict[str, Any] = {"schema_version": "1.2", "lesson_id": "l", "title": {"vi": "t"},
             "languages": ["en"], "generated_at": "2026-12-06T00:00:00+00:00",
             "files": [entry.to_json()]}
     back = parse_manifest(data, "test").files[0]
