@@ -41,6 +41,7 @@ from pipeline.steps import ProduceOptions, produce
 from pipeline.voice import DubResult, Recording, human_recording, plan_import
 from pipeline.voice.dub import prepare_voice
 from pipeline.voice.plan import DubOptions
+from pipeline.voice.stretch import stretcher
 
 LESSON_ID = "sample-qr-payment"
 RATE = 16_000
@@ -110,12 +111,28 @@ def locate(track: np.ndarray, voice: np.ndarray, expected_s: float) -> float:
     return (lo + int(np.argmax(corr / energy))) / RATE
 
 
-def vietnamese_level_db(dubbed: np.ndarray, vietnamese: np.ndarray, end_s: float) -> float:
-    """Gain of the Vietnamese final's sound inside the dubbed one (least squares), in dB."""
-    n = min(dubbed.size, vietnamese.size, int(end_s * RATE))
-    ref, got = vietnamese[:n], dubbed[:n]
+def vietnamese_level_db(dubbed: np.ndarray, vietnamese: np.ndarray,
+                        spans: list[tuple[float, float]]) -> float:
+    """Gain of the Vietnamese final's sound inside the dubbed one (least squares over the
+    Vietnamese sentences' spans, s), in dB."""
+    idx = np.concatenate([np.arange(int(a * RATE), min(int(b * RATE), dubbed.size,
+                                                        vietnamese.size)) for a, b in spans])
+    ref, got = vietnamese[idx], dubbed[idx]
     gain = float(np.dot(got, ref) / max(np.dot(ref, ref), 1e-9))
     return float(20 * np.log10(max(abs(gain), 1e-6)))
+
+
+def title_seconds(out: Path, title_card_s: float) -> float:
+    """The compat final's title card in whole frames (as render lays it out)."""
+    from pipeline.core.media import probe
+    from pipeline.core.types import Ingested
+    from pipeline.render.layout import plan_layout
+    from pipeline.render.profiles import get_profile
+
+    ing = Ingested.from_json(json.loads((out / "ingest.json").read_text("utf-8")))
+    video = probe(ing.lesson.recording).video
+    assert video is not None
+    return plan_layout(get_profile("compat"), video.display_size).title_s(title_card_s)
 
 
 def prepare(args: argparse.Namespace) -> tuple[Path, Path]:
@@ -195,11 +212,13 @@ def measure(out: Path, voices: Path, title_card_s: float) -> None:
     result = DubResult.from_json(json.loads((out / "voice" / "en.dub.json").read_text("utf-8")))
     manifest = json.loads((out / "manifest.json").read_text("utf-8"))
     video = next(f for f in manifest["files"] if f["path"] == "video/en-compat.mp4")
-    title_s = float(manifest.get("title_card_s") or title_card_s)
+    title_s = title_seconds(out, float(manifest.get("title_card_s") or title_card_s))
     held = result.plan.timemap.holds
     print(f"dub: {len(result.plan.sentences)} voices, holds {held}, "
-          f"stretched {[p.number for p in result.plan.sentences if p.stretch > 1]}")
+          f"stretched {[p.number for p in result.plan.sentences if p.stretch > 1]}, "
+          f"title card {title_s:.3f} s")
     opts = DubOptions(sample_rate=RATE)
+    tool = stretcher(result.stretcher)
     with tempfile.TemporaryDirectory() as tmp_name:
         tmp = Path(tmp_name)
         en_final, vi_final = decode(out / video["path"], tmp), decode(
@@ -209,19 +228,22 @@ def measure(out: Path, voices: Path, title_card_s: float) -> None:
         errs: list[float] = []
         for pl in result.plan.sentences:
             seg = prepare_voice(voices / f"{pl.number}.wav", opts)
-            v = np.asarray(seg.get_array_of_samples(), dtype=np.float64)
             if pl.stretch > 1.0:
-                v = v[: int(v.size / pl.stretch)]  # shape changes: correlate the first part
+                seg = tool.stretch(seg, pl.stretch, "")
+            v = np.asarray(seg.get_array_of_samples(), dtype=np.float64)
             at = pl.placed_start_ms / 1000
             e1 = (locate(en_final, v, at + title_s) - at - title_s) * 1000
             e2 = (locate(mp3, v, at) - at) * 1000
             errs += [abs(e1), abs(e2)]
             print(f"{pl.number:>3}  {at:9.2f}  {e1:13.0f}  {e2:11.0f}  {pl.stretch:7.3f}")
         print(f"largest placement error {max(errs):.0f} ms")
-        end = title_s + (held[0][0] / 1000 if held else result.duration_ms / 1000)
-        print(f"Vietnamese narration in the English final: "
-              f"{vietnamese_level_db(en_final, vi_final, end):.1f} dB (first {end:.1f} s); "
-              f"in the Vietnamese final itself 0.0 dB by definition")
+        first_hold = held[0][0] / 1000 if held else float("inf")
+        aligned = json.loads((out / "alignment.json").read_text("utf-8"))
+        spans = [(title_s + a["start"], title_s + a["end"]) for a in aligned
+                 if a.get("status") == "matched" and a["end"] <= first_hold]
+        print(f"Vietnamese narration in the English final, over {len(spans)} Vietnamese "
+              f"sentences: {vietnamese_level_db(en_final, vi_final, spans):.1f} dB "
+              f"(0 dB = as loud as in the Vietnamese final)")
     for f in manifest["files"]:
         if f["kind"] in ("video", "audio"):
             kbm = f["bytes"] / 1000 / max((f.get("duration") or 1) / 60, 1e-9)
