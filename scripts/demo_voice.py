@@ -205,7 +205,26 @@ def main(argv: list[str] | None = None) -> int:
     print("\n".join(lines))
     measure(out_root / LESSON_ID, voices, settings.title_card_s)
     hls(out_root / LESSON_ID, settings)
+    bundle(out_root / LESSON_ID, settings, args.work / "bundle")
     return 0
+
+
+def bundle(out: Path, settings: Settings, dst: Path) -> None:
+    """The offline bundle: each language's section names the language of its sound."""
+    import re
+
+    from pipeline.publish.bundle import make_bundle
+    from pipeline.steps.options import publish_options
+
+    made = make_bundle([out], ["vi", "en"], "compat", dst,
+                       publish_options(settings, force=True, protected=()))
+    page = (made.folder / "index.html").read_text("utf-8")
+    for code in ("vi", "en"):
+        section = page.split(f'id="lang-{code}"', 1)[1].split("</section>", 1)[0]
+        sound = re.findall(r'<p class="sound"[^>]*>([^<]*)</p>', section)
+        links = re.findall(r'href="([^"]+\.(?:mp4|mp3))"', section)
+        print(f"bundle {code}: sound {sound}, plays {links}")
+    print(f"bundle: {made.zip} {made.zip_bytes} B")
 
 
 def measure(out: Path, voices: Path, title_card_s: float) -> None:
