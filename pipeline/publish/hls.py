@@ -25,14 +25,18 @@ from pipeline.publish.errors import ManifestInvalidError
 from pipeline.publish.paths import staged_folder
 from pipeline.render.layout import plan_layout
 from pipeline.render.profiles import PROFILES, Profile
+from pipeline.voice.timemap import TimeMap
 
-__all__ = ["HLS_RUNGS", "make_hls", "rung_size"]
+__all__ = ["HLS_MAX_HOLD_MS", "HLS_RUNGS", "dubbed_sources", "make_hls", "rung_size"]
 
 log = logging.getLogger("caunoi.publish")
 
 #: The ladder: every H.264 profile (MPEG-TS segments play on every HLS client).
 HLS_RUNGS: tuple[Profile, ...] = tuple(
     p for p in PROFILES.values() if p.has_video and p.codecs[0].startswith("avc1"))
+#: A dub whose picture holds for longer than this in all (ms) gets no audio rendition: the
+#: clean ladder does not hold, so its voices would drift this much behind the picture.
+HLS_MAX_HOLD_MS = 200
 #: MPEG-TS timestamps tick at 90 kHz (X-TIMESTAMP-MAP of the WebVTT segments).
 _TS_CLOCK = 90_000
 
@@ -96,7 +100,8 @@ def _peak_and_average(segments: list[Path]) -> tuple[float, float]:
 def dubbed_sources(sel: Selection, source: str) -> dict[str, tuple[Path, float]]:
     """Each dubbed language's sound for an audio rendition: its audio-only file (no title
     card), else a video final (skipping the title card). A dub whose picture holds is left
-    out: its voices need a longer picture than the clean ladder's."""
+    out when its holds add up to more than :data:`HLS_MAX_HOLD_MS`: its voices need a
+    longer picture than the clean ladder's."""
     found: dict[str, tuple[Path, float]] = {}
     title_s = sel.manifest.title_card_s or 0.0
     for f in sorted(sel.manifest.files, key=lambda f: f.kind != "audio"):
@@ -105,9 +110,11 @@ def dubbed_sources(sel: Selection, source: str) -> dict[str, tuple[Path, float]]
                 or not f.published or f.path.endswith(".mp3")):
             continue
         dub_json = sel.lesson_out / "voice" / f"{lang}.dub.json"
-        if dub_json.is_file() and json.loads(dub_json.read_text("utf-8"))["plan"][
-                "timemap"]["points"][1:]:
-            log.warning("HLS: the %s dub holds the picture; no %s audio rendition", lang, lang)
+        held = TimeMap.from_json(json.loads(dub_json.read_text("utf-8"))["plan"][
+            "timemap"]).total_hold_ms if dub_json.is_file() else 0
+        if held > HLS_MAX_HOLD_MS:
+            log.warning("HLS: the %s dub holds the picture for %d ms; no %s audio rendition",
+                        lang, held, lang)
             continue
         found[lang] = (sel.path(f), 0.0 if f.kind == "audio" else title_s)
     return found
