@@ -106,20 +106,27 @@ def locate(track: np.ndarray, voice: np.ndarray, expected_s: float) -> float:
     seg = track[lo:hi]
     if seg.size < voice.size:
         return float("nan")
-    corr = np.correlate(seg, voice, "valid")
-    energy = np.sqrt(np.convolve(seg ** 2, np.ones(voice.size), "valid")) + 1e-9
+    from scipy.signal import correlate, fftconvolve
+
+    corr = correlate(seg, voice, "valid", method="fft")
+    energy = np.sqrt(np.maximum(fftconvolve(seg ** 2, np.ones(voice.size), "valid"), 0)) + 1e-9
     return (lo + int(np.argmax(corr / energy))) / RATE
 
 
 def vietnamese_level_db(dubbed: np.ndarray, vietnamese: np.ndarray,
-                        spans: list[tuple[float, float]]) -> float:
+                        spans: list[tuple[float, float, float]]) -> float:
     """Gain of the Vietnamese final's sound inside the dubbed one (least squares over the
-    Vietnamese sentences' spans, s), in dB."""
-    idx = np.concatenate([np.arange(int(a * RATE), min(int(b * RATE), dubbed.size,
-                                                        vietnamese.size)) for a, b in spans])
-    ref, got = vietnamese[idx], dubbed[idx]
-    gain = float(np.dot(got, ref) / max(np.dot(ref, ref), 1e-9))
-    return float(20 * np.log10(max(abs(gain), 1e-6)))
+    Vietnamese sentences' spans: start, end, and how much later the span is in the dub), dB."""
+    num = den = 0.0
+    for a, b, shift in spans:
+        i, j = int(a * RATE), int(b * RATE)
+        k = round(shift * RATE)
+        n = min(j, vietnamese.size, dubbed.size - k) - i
+        if n <= 0:
+            continue
+        ref, got = vietnamese[i:i + n], dubbed[i + k:i + k + n]
+        num, den = num + float(np.dot(got, ref)), den + float(np.dot(ref, ref))
+    return float(20 * np.log10(max(abs(num / max(den, 1e-9)), 1e-6)))
 
 
 def title_seconds(out: Path, title_card_s: float) -> float:
@@ -258,10 +265,14 @@ def measure(out: Path, voices: Path, title_card_s: float) -> None:
             errs += [abs(e1), abs(e2)]
             print(f"{pl.number:>3}  {at:9.2f}  {e1:13.0f}  {e2:11.0f}  {pl.stretch:7.3f}")
         print(f"largest placement error {max(errs):.0f} ms")
-        first_hold = held[0][0] / 1000 if held else float("inf")
+        tmap = result.plan.timemap
         aligned = json.loads((out / "alignment.json").read_text("utf-8"))
-        spans = [(title_s + a["start"], title_s + a["end"]) for a in aligned
-                 if a.get("status") == "matched" and a["end"] <= first_hold]
+        spans = []
+        for a in aligned:  # a span with a hold inside it is left out
+            start, end = round(a["start"] * 1000), round(a["end"] * 1000)
+            shift = tmap.to_dub(start) - start
+            if a.get("status") == "matched" and tmap.to_dub(end, "early") - end == shift:
+                spans.append((title_s + start / 1000, title_s + end / 1000, shift / 1000))
         print(f"Vietnamese narration in the English final, over {len(spans)} Vietnamese "
               f"sentences: {vietnamese_level_db(en_final, vi_final, spans):.1f} dB "
               f"(0 dB = as loud as in the Vietnamese final)")

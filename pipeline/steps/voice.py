@@ -10,6 +10,7 @@ options) and the approved subtitles: a language whose inputs did not change is s
 from __future__ import annotations
 
 import logging
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -98,6 +99,7 @@ def dub_step(run: LessonRun, job: Job) -> DubResult:
            "subtitles": {ext: sha256_file(p) for ext, p in subtitles.items() if p.is_file()}}
 
     def make() -> Made[DubResult]:
+        started = time.monotonic()
         files["wav"].parent.mkdir(parents=True, exist_ok=True)
         result = dub(slots, recordings, lesson.recording, files["wav"], opts,
                      files_root=out / "voice")
@@ -108,7 +110,8 @@ def dub_step(run: LessonRun, job: Job) -> DubResult:
         atomic_write_json(files["json"], result.to_json())
         held = result.plan.timemap.total_hold_ms
         return Made(result, [files["wav"], files["mix"], files["json"], *moved],
-                    f"{files['wav']} ({len(recordings)} voices, {held} ms held)")
+                    f"{files['wav']} ({len(recordings)} voices, {held} ms held, "
+                    f"{time.monotonic() - started:.1f} s)")
 
     return cached_step(run, f"dub-{job.lang}", key, files["wav"],
                        lambda: DubResult.from_json(read_json(files["json"])), make)
