@@ -15,6 +15,7 @@ from pipeline.steps.options import render_options, state_file
 from pipeline.steps.plan import Job, LessonRun, Made, cached_step, need
 from pipeline.steps.voice import dub_files
 from pipeline.voice.picture import hold_filter
+from pipeline.voice.outputs import AudioOutputOptions
 from pipeline.voice.timemap import move_chapters
 from pipeline.voice.types import DubResult
 
@@ -115,7 +116,11 @@ def render_step(run: LessonRun, job: Job) -> RenderedFile:
            "audio": sha256_file(render_job.audio),
            "ass": sha256_file(render_job.ass) if render_job.ass else "",
            "profile": asdict(render_job.profile), "opts": asdict(r_opts),
-           "job": {k: str(v) for k, v in asdict(render_job).items() if k not in ("audio", "dst")}}
+           # A dub's fields only when set: renders of other languages keep their keys.
+           "job": {k: str(v) for k, v in asdict(render_job).items()
+                   if k not in ("audio", "dst") and (v or k not in ("hold", "light_audio"))}}
+    if render_job.light_audio:  # a dubbed language's audio-only settings
+        key["light_audio"] = asdict(AudioOutputOptions())
     return cached_step(run, stage, key, dst, load, make)
 
 
