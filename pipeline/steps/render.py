@@ -14,8 +14,8 @@ from pipeline.render.profiles import get_profile
 from pipeline.steps.options import render_options, state_file
 from pipeline.steps.plan import Job, LessonRun, Made, cached_step, need
 from pipeline.steps.voice import dub_files
-from pipeline.voice.picture import hold_filter
 from pipeline.voice.outputs import AudioOutputOptions
+from pipeline.voice.picture import hold_filter
 from pipeline.voice.timemap import move_chapters
 from pipeline.voice.types import DubResult
 
