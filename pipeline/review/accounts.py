@@ -17,6 +17,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from pipeline.core.errors import CaunoiError
+from pipeline.core.usernames import find, refuse_lookalike
 from pipeline.review.base import ROLES, NotAllowedError, NotFoundError, StoreBase
 from pipeline.review.checks import BadUsernameError, normalise_username
 from pipeline.review.security import hash_password, new_token, verify_password
@@ -106,6 +107,7 @@ class AccountsMixin(StoreBase):
         with self.session() as s:
             if s.scalar(select(User).where(User.username == name)) is not None:
                 raise UserExistsError(user=name)
+            refuse_lookalike(name, s.scalars(select(User.username)))
             user = User(username=name, display_name=display_name or name,
                         password_hash=hash_password(password), is_admin=admin)
             s.add(user)
@@ -128,6 +130,7 @@ class AccountsMixin(StoreBase):
         with self.session() as s:
             if s.scalar(select(User).where(User.username == name)) is not None:
                 raise UserExistsError(user=name)
+            refuse_lookalike(name, s.scalars(select(User.username)))
         return name
 
     def _check_roles(self, name: str, languages: dict[str, str]) -> None:
@@ -213,6 +216,7 @@ class AccountsMixin(StoreBase):
         except BadUsernameError:
             name = ""
         with self.session() as s:
+            name = (find(name, s.scalars(select(User.username))) or "") if name else ""
             user = s.scalar(select(User).where(User.username == name)) if name else None
             ok = verify_password(user.password_hash if user else _dummy_hash(), password)
             ok = ok and user is not None and not user.disabled
