@@ -32,6 +32,7 @@ from pipeline.core.errors import (
     ScriptEncodingError,
 )
 from pipeline.core.languages import Registry
+from pipeline.core.lesson_keys import check_lesson_keys, line_of
 from pipeline.core.limits import (
     ControlCharacterInValueError,
     Limits,
@@ -125,15 +126,6 @@ def _parse_toml(path: Path, text: str) -> dict[str, object]:
                                 detail="values are nested too deeply (keep it flat)") from e
 
 
-def _line_of(text: str, key: str) -> int | str:
-    """The line where ``key`` (its last dotted part) is set in a TOML text, or "?"."""
-    name = key.rsplit(".", 1)[-1]
-    for number, line in enumerate(text.split("\n"), 1):
-        if re.match(rf"\s*\"?{re.escape(name)}\"?\s*=", line):
-            return number
-    return "?"
-
-
 def _check_lesson_limits(path: Path, toml_text: str, meta: dict[str, object],
                          limits: Limits) -> None:
     """Lengths and counts of lesson.toml's values, before any of them is used."""
@@ -147,7 +139,7 @@ def _check_lesson_limits(path: Path, toml_text: str, meta: dict[str, object],
     for name, value in title_fields:
         if isinstance(value, str) and (bad := find_control_character(value)) is not None:
             raise ControlCharacterInValueError(path=str(path), field=name,
-                                               line=_line_of(toml_text, name), char=bad[2])
+                                               line=line_of(toml_text, name), char=bad[2])
         if isinstance(value, str):
             check_count(path, len(value), limits.max_title_chars, "max_title_chars",
                         f"the length of '{name}' (characters)", f"độ dài '{name}' (ký tự)")
@@ -210,6 +202,7 @@ def load_lesson(lesson_dir: Path, registry: Registry, opts: IngestOptions) -> Le
                                 detail="file is missing (needs title and languages)")
     toml_text = read_text_nfc(toml_path, opts.limits)
     meta = _parse_toml(toml_path, toml_text)
+    check_lesson_keys(toml_path, toml_text, meta)
     _check_lesson_limits(toml_path, toml_text, meta, opts.limits)
     title = meta.get("title")
     if not isinstance(title, str) or not title.strip():
