@@ -28,6 +28,7 @@ from pipeline.core.errors import (
     LessonNotFoundError,
     MediaUnreadableError,
     NoAudioStreamError,
+    NoVideoStreamError,
     RecordingMissingError,
     ScriptEncodingError,
 )
@@ -78,6 +79,8 @@ class IngestOptions:
     ffmpeg: str = ""
     # Input limits (Settings' max_* fields), checked before any work.
     limits: Limits = field(default_factory=Limits)
+    # The run goes on to render: refuse a recording without a picture for a video profile.
+    needs_picture: bool = False
 
 
 def read_text_nfc(path: Path, limits: Limits | None = None) -> str:
@@ -150,11 +153,15 @@ def _check_lesson_limits(path: Path, toml_text: str, meta: dict[str, object],
                         f"the number of {key}", f"số mục trong '{key}'")
 
 
-def check_media(lesson: Lesson, media: MediaInfo, limits: Limits) -> None:
-    """Duration, resolution and audio presence of the probed recording."""
+def check_media(lesson: Lesson, media: MediaInfo, limits: Limits, picture: bool = True) -> None:
+    """Duration, resolution and audio presence of the probed recording; with ``picture``, a
+    picture for the lesson's video profiles (audio only makes only the "audio" profile)."""
     if media.audio is None:
         raise NoAudioStreamError(path=str(lesson.recording))
     check_duration(lesson.recording, media.duration_ms, limits)
+    video = [p for p in lesson.profiles if get_profile(p).has_video]
+    if picture and media.video is None and video:
+        raise NoVideoStreamError(path=str(lesson.recording), profile=video[0])
     if media.video is not None:
         check_count(lesson.recording, max(media.video.width, media.video.height),
                     limits.max_resolution_px, "max_resolution_px",
@@ -303,7 +310,7 @@ def ingest(lesson_dir: Path, registry: Registry, opts: IngestOptions) -> Ingeste
     """
     lesson = load_lesson(lesson_dir, registry, opts)
     media = probe(lesson.recording)
-    check_media(lesson, media, opts.limits)
+    check_media(lesson, media, opts.limits, picture=opts.needs_picture)
     out = opts.out_dir / lesson.id
     wav = out / "work" / "audio-16k.wav"
     if out.is_dir() and claim_folder(out):

@@ -26,6 +26,7 @@ __all__ = [
     "ModelDownloadError",
     "ModelMissingError",
     "NoAudioStreamError",
+    "NoVideoStreamError",
     "RecordingMissingError",
     "RenderQualityError",
     "RunInterruptedError",
@@ -116,6 +117,19 @@ class MediaUnreadableError(CaunoiError):
 
 class NoAudioStreamError(CaunoiError):
     key = "errors.no_audio_stream"
+    exit_code = 2
+
+
+class NoVideoStreamError(CaunoiError):
+    """An audio-only recording (a cover picture is not a picture) asked to make a video
+    profile: refused at check and before produce writes anything."""
+
+    vi = ("Bản ghi {path} chỉ có tiếng, không có hình, mà định dạng '{profile}' cần hình: hãy "
+          "nộp bản quay màn hình, hoặc đặt profiles = [\"audio\"] trong lesson.toml để làm "
+          "bài học chỉ có âm thanh.")
+    en = ("Recording {path} has sound but no picture, and profile '{profile}' needs one: hand "
+          "in the screen recording, or set profiles = [\"audio\"] in lesson.toml for an "
+          "audio-only lesson.")
     exit_code = 2
 
 

@@ -29,7 +29,8 @@ def ingest_step(run: LessonRun, job: Job) -> Ingested:
     s = run.settings
     result = ingest(run.lesson_dir, run.registry, IngestOptions(
         out_dir=s.out_dir, languages=run.opts.languages, profiles=run.opts.profiles,
-        default_profiles=s.profiles, ffmpeg=s.ffmpeg, limits=Limits.from_settings(s)))
+        default_profiles=s.profiles, ffmpeg=s.ffmpeg, limits=Limits.from_settings(s),
+        needs_picture=run.opts.renders))
     lesson = result.lesson
     run.report("ingest", result.audio_reused, t(
         "step.ingest", lesson=lesson.id, sentences=len(lesson.sentences),
