@@ -216,11 +216,11 @@ class AccountsMixin(StoreBase):
         except BadUsernameError:
             name = ""
         with self.session() as s:
-            name = (find(name, s.scalars(select(User.username))) or "") if name else ""
-            user = s.scalar(select(User).where(User.username == name)) if name else None
+            found = find(name, s.scalars(select(User.username))) if name else None
+            user = s.scalar(select(User).where(User.username == found)) if found else None
             ok = verify_password(user.password_hash if user else _dummy_hash(), password)
             ok = ok and user is not None and not user.disabled
-            self._audit(s, name or "?", "login" if ok else "login_failed")
+            self._audit(s, found or name or "?", "login" if ok else "login_failed")
             return user if ok else None
 
     def user(self, user_id: int) -> User | None:
