@@ -205,3 +205,23 @@ def test_publish_target_catalog_is_checked(made: Path, tmp_path: Path) -> None:
     catalog.unlink()
     report = verify(str(pub))
     assert not report.ok and report.missing == [str(catalog)]
+
+
+def test_zip_entry_failing_its_crc_is_corrupt(made: Path, tmp_path: Path) -> None:
+    """A stored entry whose bytes changed under its CRC: reported, not an internal error."""
+    raw = bytearray((made / "usb.zip").read_bytes())
+    with zipfile.ZipFile(made / "usb.zip") as z:
+        info = z.getinfo(f"usb/{LID}/video/vi-compat.mp4")
+    assert info.compress_type == zipfile.ZIP_STORED
+    start = info.header_offset + 30 + len(info.filename.encode()) + len(info.extra)
+    raw[start + info.file_size // 2] ^= 0xFF
+    broken = tmp_path / "crc.zip"
+    broken.write_bytes(bytes(raw))
+    report = verify(str(broken))
+    assert report.corrupt == [f"usb/{LID}/video/vi-compat.mp4"], report.problems
+
+
+def test_file_manager_leftovers_are_not_extra(usb: Path) -> None:
+    (usb / ".DS_Store").write_bytes(b"\0\0\0\1Bud1")
+    (usb / LID / "Thumbs.db").write_bytes(b"x")
+    assert verify(str(usb)).ok

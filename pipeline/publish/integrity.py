@@ -28,8 +28,8 @@ from pipeline.core.storage import sha256_bytes, sha256_file
 from pipeline.publish.errors import UnsafePathError
 from pipeline.publish.paths import MARKER, check_relpath, fs_sha256
 
-__all__ = ["CHECKSUMS", "Add", "bundle_root", "check_bundle", "check_catalog", "check_links",
-           "check_zip", "write_checksums"]
+__all__ = ["CHECKSUMS", "OS_FILES", "Add", "bundle_root", "check_bundle", "check_catalog",
+           "check_file", "check_links", "check_zip", "write_checksums"]
 
 #: The bundle's own checksum list, at the top of the bundle folder.
 CHECKSUMS = "checksums.json"
@@ -38,6 +38,8 @@ Add = Callable[[str, str, str], None]
 # Entries smaller than this are not held to the ratio (a small JSON of spaces is no bomb).
 _RATIO_FLOOR = 1 << 20
 _MB = 1 << 20
+# What file managers leave in a folder they showed (not the bundle's, not worth a failure).
+OS_FILES = frozenset({".DS_Store", "Thumbs.db", "desktop.ini"})
 
 
 def write_checksums(folder: Path) -> None:
@@ -156,7 +158,11 @@ def check_file(fs: Any, path: str, size: int, sha: str, add: Add) -> None:
     if got_size != size:
         add(path, "corrupt", f"{got_size} bytes, {size} expected (not hashed)")
         return
-    got = fs_sha256(fs, path)
+    try:
+        got = fs_sha256(fs, path)
+    except (OSError, EOFError, zipfile.BadZipFile) as e:  # a zip entry that lies about itself
+        add(path, "corrupt", f"cannot be read whole: {e}")
+        return
     if got != sha:
         add(path, "corrupt", f"sha256 {got[:12]}… ≠ {sha[:12]}…, {got_size} bytes")
 
@@ -174,7 +180,7 @@ def check_bundle(fs: Any, root: str, top: str, skip: Iterable[str], add: Add) ->
             check_file(fs, path, size, sha, add)
     ours = {posixpath.join(top, n) if top else n for n in (*listed, CHECKSUMS, MARKER)}
     for path in fs.find(root or ""):
-        if path not in ours and path not in bad:
+        if path not in ours and path not in bad and posixpath.basename(path) not in OS_FILES:
             add(path, "extra", "not in the bundle's checksum list")
     return len(listed)
 

@@ -156,7 +156,7 @@ def _check_manifests(fs: Any, manifests: list[str], report: VerifyReport,
             nested = any(path.startswith(b + "/") and b != base and b.startswith(base)
                          for b in bases)
             if path not in listed and name != "manifest.json" and not name.startswith(".") \
-                    and not nested and path not in skip:
+                    and not nested and path not in skip and name not in integrity.OS_FILES:
                 report.add(path, "extra")
 
 
