@@ -26,6 +26,11 @@ REDIRECT = ('<!doctype html><meta http-equiv="refresh" content="0;url=http://exa
             '<script>location="http://example.invalid/"</script>')
 
 
+@pytest.fixture(autouse=True)
+def english(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CAUNOI_UI_LANG", "en")
+
+
 @pytest.fixture(scope="module")
 def made(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """``root/usb`` and ``root/usb.zip`` made by ``caunoi bundle``, and ``root/pub`` made by

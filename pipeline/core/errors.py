@@ -124,12 +124,7 @@ class NoVideoStreamError(CaunoiError):
     """An audio-only recording (a cover picture is not a picture) asked to make a video
     profile: refused at check and before produce writes anything."""
 
-    vi = ("Bản ghi {path} chỉ có tiếng, không có hình, mà định dạng '{profile}' cần hình: hãy "
-          "nộp bản quay màn hình, hoặc đặt profiles = [\"audio\"] trong lesson.toml để làm "
-          "bài học chỉ có âm thanh.")
-    en = ("Recording {path} has sound but no picture, and profile '{profile}' needs one: hand "
-          "in the screen recording, or set profiles = [\"audio\"] in lesson.toml for an "
-          "audio-only lesson.")
+    key = "errors.no_video_stream"
     exit_code = 2
 
 

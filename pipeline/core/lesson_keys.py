@@ -21,10 +21,7 @@ LESSON_KEYS = ("id", "title", "titles", "languages", "profiles", "authors")
 
 
 class UnknownLessonKeyError(CaunoiError):
-    vi = ("Tệp {path} có khoá '{key}' (dòng {line}) mà Cầu Nối không đọc; có phải ý bạn là "
-          "'{near}'?")
-    en = ("File {path} has the key '{key}' (line {line}) that Cầu Nối does not read; did you "
-          "mean '{near}'?")
+    key = "errors.unknown_lesson_key"
     exit_code = 2
 
 

@@ -24,9 +24,7 @@ __all__ = ["LookalikeUserError", "canonical", "find", "refuse_lookalike", "skele
 
 
 class LookalikeUserError(CaunoiError):
-    vi = ("Tên đăng nhập {user} trông giống hệt người dùng đã có {other}; hãy chọn một tên "
-          "khác.")
-    en = "The username {user} looks the same as the existing user {other}; choose another name."
+    key = "errors.lookalike_user"
     exit_code = 2
 
 

@@ -23,6 +23,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
+from pipeline.core.i18n import t
 from pipeline.core.limits import Limits
 from pipeline.core.storage import sha256_bytes, sha256_file
 from pipeline.publish.errors import UnsafePathError
@@ -62,7 +63,7 @@ def check_zip(path: Path, limits: Limits, add: Add) -> bool:
         with zipfile.ZipFile(path) as z:
             infos = z.infolist()
     except (OSError, zipfile.BadZipFile) as e:
-        add(str(path), "invalid", f"not a zip: {e}")
+        add(str(path), "invalid", t("errors.integrity_not_zip", detail=e))
         return False
     total = 0
     for info in infos:
@@ -71,12 +72,12 @@ def check_zip(path: Path, limits: Limits, add: Add) -> bool:
             continue
         ratio = info.file_size / max(info.compress_size, 1)
         if info.file_size > _RATIO_FLOOR and ratio > limits.max_zip_ratio:
-            add(name, "unsafe", f"zip bomb: inflates {ratio:.0f} times, over the limit of "
-                f"{limits.max_zip_ratio} (max_zip_ratio); nothing was unpacked")
+            add(name, "unsafe", t("errors.integrity_zip_bomb", ratio=f"{ratio:.0f}",
+                                limit=limits.max_zip_ratio))
             return False
     if total > limits.max_bundle_mb * _MB:
-        add(str(path), "unsafe", f"unpacks to {total / _MB:.0f} MB, over the limit of "
-            f"{limits.max_bundle_mb} MB (max_bundle_mb); nothing was unpacked")
+        add(str(path), "unsafe", t("errors.integrity_zip_too_big", mb=f"{total / _MB:.0f}",
+                                   limit=limits.max_bundle_mb))
         return False
     return True
 
@@ -84,10 +85,10 @@ def check_zip(path: Path, limits: Limits, add: Add) -> bool:
 def _unsafe_entry(name: str, info: zipfile.ZipInfo, add: Add) -> bool:
     shown = name.encode("unicode_escape").decode("ascii")
     if "\x00" in name:
-        add(shown, "unsafe", "NUL character in a zip entry's name")
+        add(shown, "unsafe", t("errors.integrity_zip_nul"))
         return True
     if stat.S_ISLNK(info.external_attr >> 16):
-        add(shown, "unsafe", "a link inside the zip")
+        add(shown, "unsafe", t("errors.integrity_zip_link"))
         return True
     try:
         check_relpath(name.rstrip("/") if info.is_dir() else name, "zip entry")
@@ -106,7 +107,7 @@ def check_links(root: Path, add: Add) -> set[str]:
             p = Path(dirpath) / name
             if p.is_symlink() or not (p.is_dir() or p.is_file()):
                 found.add(str(p))
-                add(str(p), "unsafe", "a link or special file (never followed)")
+                add(str(p), "unsafe", t("errors.integrity_link"))
     return found
 
 
@@ -138,13 +139,13 @@ def _listed(fs: Any, path: str, add: Add) -> dict[str, tuple[int, str]] | None:
         entries = {check_relpath(f["path"], path): (int(f["bytes"]), str(f["sha256"]))
                    for f in data["files"]}
     except FileNotFoundError:
-        add(path, "missing", "the bundle's checksum list: make the bundle again")
+        add(path, "missing", t("errors.integrity_no_checksums"))
         return None
     except UnsafePathError as e:
         add(path, "unsafe", e.message())
         return None
     except (OSError, ValueError, KeyError, TypeError) as e:
-        add(path, "invalid", f"the bundle's checksum list cannot be read: {e}")
+        add(path, "invalid", t("errors.integrity_bad_checksums", detail=e))
         return None
     return entries
 
@@ -156,12 +157,12 @@ def check_file(fs: Any, path: str, size: int, sha: str, add: Add) -> None:
         return
     got_size = int(fs.info(path).get("size", -1))
     if got_size != size:
-        add(path, "corrupt", f"{got_size} bytes, {size} expected (not hashed)")
+        add(path, "corrupt", t("errors.integrity_size", got=got_size, size=size))
         return
     try:
         got = fs_sha256(fs, path)
     except (OSError, EOFError, zipfile.BadZipFile) as e:  # a zip entry that lies about itself
-        add(path, "corrupt", f"cannot be read whole: {e}")
+        add(path, "corrupt", t("errors.integrity_unreadable", detail=e))
         return
     if got != sha:
         add(path, "corrupt", f"sha256 {got[:12]}… ≠ {sha[:12]}…, {got_size} bytes")
@@ -181,7 +182,7 @@ def check_bundle(fs: Any, root: str, top: str, skip: Iterable[str], add: Add) ->
     ours = {posixpath.join(top, n) if top else n for n in (*listed, CHECKSUMS, MARKER)}
     for path in fs.find(root or ""):
         if path not in ours and path not in bad and posixpath.basename(path) not in OS_FILES:
-            add(path, "extra", "not in the bundle's checksum list")
+            add(path, "extra", t("errors.integrity_unlisted"))
     return len(listed)
 
 
@@ -191,7 +192,7 @@ def check_catalog(fs: Any, root: str, manifests: list[str], add: Add) -> None:
     path = posixpath.join(root, "catalog.json") if root else "catalog.json"
     if not fs.exists(path):
         if _marker_kind(fs, root) == "publish":
-            add(path, "missing", "the target's catalog")
+            add(path, "missing", t("errors.integrity_no_catalog"))
         return
     try:
         lessons = {check_relpath(str(x["manifest"]), path): str(x["manifest_sha256"])
@@ -200,15 +201,15 @@ def check_catalog(fs: Any, root: str, manifests: list[str], add: Add) -> None:
         add(path, "unsafe", e.message())
         return
     except (OSError, ValueError, KeyError, TypeError) as e:
-        add(path, "invalid", f"the catalog cannot be read: {e}")
+        add(path, "invalid", t("errors.integrity_bad_catalog", detail=e))
         return
     present = {rel for m in manifests
                if (rel := posixpath.relpath(m, root) if root else m).count("/") == 1}
     for rel, sha in lessons.items():
         full = posixpath.join(root, rel) if root else rel
         if rel not in present:
-            add(full, "missing", "listed in catalog.json")
+            add(full, "missing", t("errors.integrity_catalog_lists"))
         elif sha256_bytes(fs.cat_file(full)) != sha:
-            add(full, "corrupt", "its sha256 is not the one catalog.json gives")
+            add(full, "corrupt", t("errors.integrity_catalog_sha"))
     for rel in sorted(present - set(lessons)):
-        add(path, "corrupt", f"does not list {rel}")
+        add(path, "corrupt", t("errors.integrity_catalog_misses", rel=rel))
