@@ -79,7 +79,7 @@ def _run_until(lesson_dir: Path, settings: Settings, until: str,
     """The plan up to ``until``, without Prefect, printing each step."""
     from pipeline.steps import PLAN, LessonRun, ProduceOptions, run_plan
 
-    run = LessonRun(lesson_dir, ProduceOptions(settings, languages), print_report)
+    run = LessonRun(lesson_dir, ProduceOptions(settings, languages, renders=False), print_report)
     return run_plan(run, PLAN, until=until)
 
 

@@ -23,8 +23,8 @@ __all__ = ["align_step", "audio_step", "ingest_step", "subtitles_step", "transcr
 
 
 def ingest_step(run: LessonRun, job: Job) -> Ingested:
-    result = ingest(run.lesson_dir, run.registry,
-                    ingest_options(run.settings, run.opts.languages, run.opts.profiles))
+    result = ingest(run.lesson_dir, run.registry, ingest_options(
+        run.settings, run.opts.languages, run.opts.profiles, needs_picture=run.opts.renders))
     lesson = result.lesson
     run.report("ingest", result.audio_reused, t(
         "step.ingest", lesson=lesson.id, sentences=len(lesson.sentences),
