@@ -11,10 +11,9 @@ import pytest
 from fastapi.testclient import TestClient
 
 from flows.cli import main
-from pipeline.core.languages import Registry
 from pipeline.review.store import ReviewStore
-from pipeline.review.web import WebOptions, create_app
 from tests import test_review_dbs as dbs
+from tests.conftest import ReviewApp
 
 fast_passwords = dbs.fast_passwords
 
@@ -33,11 +32,8 @@ def store(tmp_path: Path) -> Iterator[ReviewStore]:
 
 
 @pytest.fixture
-def client(store: ReviewStore, registry: Registry, tmp_path: Path) -> Iterator[TestClient]:
-    app = create_app(store, registry, WebOptions(out_dir=tmp_path / "out", secret="s" * 40,
-                                                 glossary_dir=tmp_path / "gl",
-                                                 tm_dir=tmp_path / "tm"))
-    with TestClient(app, base_url="http://127.0.0.1") as c:
+def client(store: ReviewStore, review_app: ReviewApp) -> Iterator[TestClient]:
+    with review_app.client(review_app.app(store)) as c:
         yield c
 
 
