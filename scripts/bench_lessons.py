@@ -283,6 +283,8 @@ def make_lesson(condition: str, seed: int, root: Path, tmp: Path,
     nar = _narrator(condition, rng, tmp)
     skipped_at = int(rng.integers(1, len(texts) - 1))
     adlib_after = int(rng.integers(0, len(texts) - 1))
+    if hard and adlib_after == skipped_at:  # every hard lesson has its ad-lib
+        adlib_after = skipped_at - 1
     long_pause_after = {int(k) for k in rng.choice(len(texts), size=2, replace=False)}
     odd = [int(k) for k in rng.choice([k for k in range(len(texts)) if k != skipped_at], 4,
                                       replace=False)]
