@@ -44,10 +44,16 @@ class ForcedOptions:
     tail_s: float = 3.0
     # Both ears agree when their starts are this close (ms).
     agree_ms: int = 500
-    # A forced start is pulled to a speech onset this close (ms); none that close: not heard.
-    snap_ms: int = 600
-    # The forced ear hears a sentence with words this probable on average...
-    heard_probability: float = 0.25
+    # An acoustic match below this confidence that the forced ear contradicts is lost.
+    unsure: float = 0.5
+    # A sentence the acoustics call skipped is placed by the forced ear only when its words
+    # spread over this share of its expected length.
+    unskip_share: float = 0.6
+    # A forced start is pulled to the next speech onset this close (ms).
+    snap_ms: int = 1000
+    # The forced ear hears a sentence with words this probable on average (a share of the
+    # lesson's median sentence)...
+    heard_probability: float = 0.5
     # ... spread over at least this share of the sentence's expected length.
     heard_share: float = 0.35
 
@@ -159,33 +165,45 @@ def _pace(sentences: list[AlignedSentence]) -> float:
     return float(np.median(rates)) if rates else 220.0
 
 
-def _onset(t: int, regions: list[tuple[int, int]], reach: int) -> int | None:
-    """The speech onset nearest ``t`` within ``reach`` ms, or None."""
-    near = [a for a, _ in regions if abs(a - t) <= reach]
-    return min(near, key=lambda a: abs(a - t)) if near else None
+def _next_onset(t: int, regions: list[tuple[int, int]], o: ForcedOptions) -> int | None:
+    """The speech onset a forced start points at: forced starts come early (the pause
+    before a word is given to the word), so the first onset from just before ``t`` on,
+    within ``snap_ms``; None when there is none."""
+    near = [a for a, _ in regions if t - 150 <= a <= t + o.snap_ms]
+    return min(near) if near else None
 
 
 def merge(dtw: list[AlignedSentence], forced: list[Forced | None],
           regions: list[tuple[int, int]], pace: float,
           o: ForcedOptions = ForcedOptions()) -> list[AlignedSentence]:
-    """One sentence list from both ears (see the module docstring)."""
+    """One sentence list from both ears (see the module docstring). The forced ear's word
+    probabilities are judged against the lesson's own median (a small model on a phone
+    band is unsure of every word, not only of the missing ones)."""
+    probs = [f.probability for f in forced if f is not None]
+    typical = float(np.median(probs)) if probs else 1.0
     out: list[AlignedSentence] = []
     from_forced: list[bool] = []
     for d, f in zip(dtw, forced, strict=True):
         expected = syllable_count(d.text) * pace
-        heard = (f is not None and f.probability >= o.heard_probability
+        heard = (f is not None and f.probability >= o.heard_probability * typical
                  and f.end_ms - f.start_ms >= o.heard_share * expected)
-        onset = _onset(f.start_ms, regions, o.snap_ms) if f is not None else None
-        if d.status == "matched" and (f is None or abs(d.start_ms - f.start_ms) <= o.agree_ms
-                                      or onset is None or not heard):
-            out.append(replace(d, confidence=min(1.0, d.confidence + (0.2 if heard else 0))))
-            from_forced.append(False)
-        elif heard and f is not None and onset is not None:
+        onset = _next_onset(f.start_ms, regions, o) if f is not None else None
+        log.debug("sentence %s: acoustic %s %d-%d (%.2f), forced %s, onset %s", d.index,
+                  d.status, d.start_ms, d.end_ms, d.confidence, f, onset)
+        # A sentence the acoustics call skipped needs a forced ear at least as sure as it is
+        # of a typical sentence of the lesson (forcing gives every sentence some time).
+        sure = heard and f is not None and f.probability >= typical and (
+            f.end_ms - f.start_ms >= o.unskip_share * expected)
+        lost = (d.status == "skipped" and sure) or (
+            d.status == "matched" and d.confidence < o.unsure and f is not None
+            and abs(d.start_ms - f.start_ms) > o.agree_ms)
+        if heard and lost and f is not None and onset is not None:
             out.append(replace(d, start_ms=onset, end_ms=max(onset + 1, f.end_ms),
                                status="matched", confidence=min(1.0, 0.4 + f.probability)))
             from_forced.append(True)
         else:
-            out.append(d)
+            out.append(replace(d, confidence=min(1.0, d.confidence + 0.2)) if heard and
+                       d.status == "matched" else d)
             from_forced.append(False)
     return _ends(out, from_forced, regions)
 
