@@ -92,14 +92,17 @@ def align_step(run: LessonRun, job: Job) -> Alignment:
     ingested = need(run.ingested, "align", "ingest")
     out, transcript = run.out, run.transcript
     path, cache = out / "alignment.json", StageCache(out)
-    aligner = choose_aligner(run.settings.aligner, transcript, ingested).name
+    asr = transcribe_options(run.settings)
+    aligner = choose_aligner(run.settings.aligner, transcript, ingested,
+                             AlignOptions(asr=asr)).name
     key = make_key("align", sentences=[asdict(x) for x in ingested.lesson.sentences],
                    audio=ingested.audio_sha256, aligner=aligner,
-                   transcript=transcript.to_json() if transcript else None)
+                   transcript=transcript.to_json() if transcript else None,
+                   ear=f"{asr.backend}:{asr.model}" if aligner == "whisper" else None)
     if cache.is_fresh("align", key):
         run.report("align", True, str(path))
         return Alignment.from_json(json.loads(path.read_text(encoding="utf-8")), aligner)
-    alignment = align(ingested, transcript, AlignOptions(aligner=aligner))
+    alignment = align(ingested, transcript, AlignOptions(aligner=aligner, asr=asr))
     atomic_write_json(path, alignment.to_json())
     report_path = out / "alignment-report.md"
     atomic_write_text(report_path, deviation_report(ingested.lesson, alignment,

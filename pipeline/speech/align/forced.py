@@ -49,11 +49,16 @@ class ForcedOptions:
     # A sentence the acoustics call skipped is placed by the forced ear only when its words
     # spread over this share of its expected length.
     unskip_share: float = 0.6
+    # Whether the forced ear may un-skip at all: with Whisper base on a phone band it hears
+    # a skipped sentence as well as a spoken one (tuning seeds), so it does not.
+    unskip: bool = False
     # A forced start is pulled to the next speech onset this close (ms).
     snap_ms: int = 1000
     # The forced ear hears a sentence with words this probable on average (a share of the
     # lesson's median sentence)...
     heard_probability: float = 0.5
+    # ... and never below this (random or broken weights hear nothing).
+    min_probability: float = 0.03
     # ... spread over at least this share of the sentence's expected length.
     heard_share: float = 0.35
 
@@ -103,13 +108,16 @@ def force_sentences(ear: Ear, samples: np.ndarray, texts: list[str], ms_per_syll
         length = window.size / RATE
         words = ear.words(window, ear.tokens(" ".join(spoken[k:j])))
         groups = _sentence_words(words, counts[k:j])
-        last = j == len(texts) or seek + length >= total - 0.05
+        # The window reaches the end: every sentence in it is placed. Otherwise a sentence
+        # ending near the window's end may be crammed there, and the window's last sentence
+        # may have more text than audio: both are forced again in the next window.
+        last = seek + length >= total - 0.05
         accepted = k
         for n, group in zip(range(k, j), groups, strict=True):
             if not group:
                 break
             end = group[-1].end
-            if not last and (n == j - 1 or end > length - o.tail_s):
+            if not last and (end > length - o.tail_s or (n == j - 1 and j < len(texts))):
                 break
             probs = [w.probability for w in group]
             out[n] = Forced(int(1000 * (seek + group[0].start)), int(1000 * (seek + end)),
@@ -185,7 +193,8 @@ def merge(dtw: list[AlignedSentence], forced: list[Forced | None],
     from_forced: list[bool] = []
     for d, f in zip(dtw, forced, strict=True):
         expected = syllable_count(d.text) * pace
-        heard = (f is not None and f.probability >= o.heard_probability * typical
+        heard = (f is not None and f.probability >= max(o.min_probability,
+                                                        o.heard_probability * typical)
                  and f.end_ms - f.start_ms >= o.heard_share * expected)
         onset = _next_onset(f.start_ms, regions, o) if f is not None else None
         log.debug("sentence %s: acoustic %s %d-%d (%.2f), forced %s, onset %s", d.index,
@@ -194,7 +203,7 @@ def merge(dtw: list[AlignedSentence], forced: list[Forced | None],
         # of a typical sentence of the lesson (forcing gives every sentence some time).
         sure = heard and f is not None and f.probability >= typical and (
             f.end_ms - f.start_ms >= o.unskip_share * expected)
-        lost = (d.status == "skipped" and sure) or (
+        lost = (d.status == "skipped" and sure and o.unskip) or (
             d.status == "matched" and d.confidence < o.unsure and f is not None
             and abs(d.start_ms - f.start_ms) > o.agree_ms)
         if heard and lost and f is not None and onset is not None:
