@@ -76,9 +76,12 @@ def main() -> int:
             words = [(w.word, float(w.start), float(w.end)) for w in result.all_words()]
             al = Alignment("stable-ts", tuple(_sentences(words, texts, ing.lesson)))
             results[ing.lesson.id] = {"alignment": al.to_json(), "seconds": seconds}
+            # Written after every lesson: an interrupted run keeps what it measured.
+            part = args.out.with_suffix(".part")
+            part.write_text(json.dumps(results, ensure_ascii=False), encoding="utf-8")
+            part.replace(args.out)
             print(d.name, f"{seconds:.1f}s", len(words), sum(len(t.split()) for t in texts),
                   flush=True)
-    args.out.write_text(json.dumps(results, ensure_ascii=False), encoding="utf-8")
     return 0
 
 
