@@ -96,6 +96,21 @@ def cmd_translate(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def cmd_draft_script(args: argparse.Namespace, settings: Settings) -> int:
+    """Draft ``script.md`` from the recording's transcript (needs the Whisper model)."""
+    from pipeline.core.storage import atomic_write_text
+    from pipeline.speech.draft import draft_lesson
+    from pipeline.steps.options import transcribe_options
+
+    text = draft_lesson(args.lesson_dir, transcribe_options(settings), settings.ffmpeg)
+    if args.out is None:
+        print(text, end="")
+        return 0
+    atomic_write_text(args.out, text)
+    print(msg("drafted", path=args.out))
+    return 0
+
+
 def _lesson_parser(sub: Any, name: str, help_: str) -> argparse.ArgumentParser:
     sp: argparse.ArgumentParser = sub.add_parser(name, help=help_, description=help_)
     sp.add_argument("lesson_dir", type=Path, metavar="LESSON_DIR", help="thư mục bài học")
@@ -129,6 +144,14 @@ def register(sub: Any) -> None:
     sp.add_argument("--asr-backend", choices=sorted(BACKENDS),
                     help="bộ nhận dạng giọng nói (ASR backend)")
     sp.set_defaults(func=cmd_align)
+
+    sp = sub.add_parser("draft-script", help="Kịch bản nháp từ bản ghi âm (draft a script)",
+                        description="Kịch bản nháp từ bản ghi âm, mỗi câu một dòng, để sửa lại "
+                                    "(a draft script.md from the recording, one sentence a line)")
+    sp.add_argument("lesson_dir", type=Path, metavar="LESSON_DIR", help="thư mục bài học")
+    sp.add_argument("--out", type=Path, default=None,
+                    help="tệp kết quả, ví dụ LESSON_DIR/script.md (mặc định: in ra màn hình)")
+    sp.set_defaults(func=cmd_draft_script)
 
     sp = _lesson_parser(sub, "translate", "Dịch phụ đề sang các ngôn ngữ (translate the subtitles)")
     sp.add_argument("--languages", help="ngôn ngữ đích, ví dụ hmn,blt,km")

@@ -125,6 +125,8 @@ CLI: dict[str, tuple[str, str]] = {
     "downloaded": ("Đã tải mô hình về {path}", "Model downloaded to {path}"),
     "aligned": ("Đã căn chỉnh: {path}", "Aligned: {path}"),
     "translated": ("Bản dịch nháp ở: {path}", "Draft translations are in: {path}"),
+    "drafted": ("Kịch bản nháp ở: {path} (hãy sửa lại trước khi sản xuất)",
+                "Draft script in: {path} (correct it before production)"),
     "approved": ("Đã duyệt, đã dựng video: {langs}", "Approved and rendered: {langs}"),
     "password_prompt": ("Mật khẩu cho {user}: ", "Password for {user}: "),
     "password_short": ("Mật khẩu cần ít nhất 8 ký tự.", "The password needs at least 8 characters."),
