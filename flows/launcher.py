@@ -31,9 +31,9 @@ from typing import Any, cast
 from pipeline.core.config import Settings, load_settings
 from pipeline.core.errors import CaunoiError
 from pipeline.core.i18n import UI_LANGUAGES, t
-from pipeline.core.i18n_portal import PORTAL
 from pipeline.core.runs import RUN_KINDS, RunInfo, RunKind, RunLauncher, RunState
 from pipeline.core.storage import atomic_write_json
+from pipeline.portal.strings import PORTAL
 
 __all__ = ["STEP_NAMES", "EmbeddedLauncher", "make_launcher", "process_alive"]
 

@@ -45,11 +45,12 @@ NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 
 @contextmanager
 def _server(out: Path, db: Path, lang: str, typed: str = "") -> Iterator[str]:
+    from flows.app import create_app
     from flows.env import serve_app
     from pipeline.core.config import Settings
     from pipeline.core.languages import load_registry
     from pipeline.review.store import ReviewStore
-    from pipeline.review.web import WebOptions, create_app
+    from pipeline.review.web_common import WebOptions
 
     settings = Settings()
     store = ReviewStore(f"sqlite:///{db}")

@@ -15,10 +15,11 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from fastapi.testclient import TestClient
 
+from flows.app import create_app
 from pipeline.core.config import PROJECT_ROOT
 from pipeline.core.languages import load_registry
 from pipeline.review.store import ReviewStore
-from pipeline.review.web import WebOptions, create_app
+from pipeline.review.web_common import WebOptions
 
 LONG = "a" * 20_000
 

@@ -7,13 +7,23 @@ import os
 import shutil
 import subprocess
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import replace
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
 from pipeline.core.config import PROJECT_ROOT, Settings, load_settings
 from pipeline.core.languages import Registry, load_registry
+
+if TYPE_CHECKING:
+    from fastapi import FastAPI
+    from fastapi.testclient import TestClient
+
+    from pipeline.core.runs import RunLauncher
+    from pipeline.review.store import ReviewStore
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("CAUNOI_UI_LANG", "vi")
@@ -78,3 +88,48 @@ def lesson_copy(short_lesson: Path, tmp_path: Path) -> Callable[[str], Path]:
         return dst
 
     return make
+
+
+class ReviewApp:
+    """The web app as ``caunoi review serve`` builds it (``flows.app.create_app``), over a
+    test's store: web options default to folders under the test's ``tmp_path`` (override
+    any field by keyword); the portal is mounted by :meth:`from_settings`."""
+
+    def __init__(self, registry: Registry, tmp_path: Path) -> None:
+        self.registry, self.tmp_path = registry, tmp_path
+
+    def app(self, store: ReviewStore, **opts: Any) -> FastAPI:
+        """Review pages only; ``opts`` override ``WebOptions`` fields."""
+        from flows.app import create_app
+        from pipeline.review.web_common import WebOptions
+
+        fields: dict[str, Any] = {"out_dir": self.tmp_path / "out", "secret": "s" * 40,
+                                  "glossary_dir": self.tmp_path / "gl",
+                                  "tm_dir": self.tmp_path / "tm", **opts}
+        return create_app(store, self.registry, WebOptions(**fields))
+
+    def from_settings(self, store: ReviewStore, settings: Settings,
+                      runs: RunLauncher | None = None, web: dict[str, Any] | None = None,
+                      **portal: Any) -> FastAPI:
+        """Review and portal with the options ``pipeline.steps.web_options`` makes of
+        ``settings``; ``web`` and ``portal`` override their fields."""
+        from flows.app import create_app
+        from pipeline.steps.web_options import web_options
+
+        web_opts, portal_opts = web_options(settings, "s" * 40, runs=runs)
+        return create_app(store, self.registry, replace(web_opts, **(web or {})),
+                          replace(portal_opts, **portal))
+
+    @contextmanager
+    def client(self, app: FastAPI, **kw: Any) -> Iterator[TestClient]:
+        """A TestClient on 127.0.0.1 (the app's lifespan runs inside the block)."""
+        from fastapi.testclient import TestClient
+
+        with TestClient(app, base_url="http://127.0.0.1", **kw) as client:
+            yield client
+
+
+@pytest.fixture
+def review_app(registry: Registry, tmp_path: Path) -> ReviewApp:
+    """Builds the web app (and TestClients on it) the way the server does."""
+    return ReviewApp(registry, tmp_path)

@@ -9,6 +9,7 @@ and the save route's edit check once went unnoticed)."""
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -20,13 +21,13 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
+from flows.app import create_app
 from pipeline.core.config import Settings
 from pipeline.core.languages import Registry
 from pipeline.core.runs import RunInfo, RunKind
-from pipeline.portal.context import PortalOptions
 from pipeline.review.store import ReviewStore
 from pipeline.review.tables import Base
-from pipeline.review.web import WebOptions, create_app
+from pipeline.steps.web_options import web_options
 from tests import test_review_dbs as dbs
 from tests.web_world import (
     ALL_ROLES,
@@ -62,10 +63,9 @@ class Launcher:
 
 def make_app(world: World, registry: Registry, launcher: Launcher) -> FastAPI:
     """The one place this file builds the web app (review pages + portal)."""
-    s = world.settings
-    return create_app(world.store, registry, WebOptions(
-        out_dir=s.out_dir, secret="s" * 40, glossary_dir=world.tmp / "gl",
-        tm_dir=world.tmp / "tm", runs=launcher, portal=PortalOptions(s)))
+    web, portal = web_options(world.settings, "s" * 40, runs=launcher)
+    web = dataclasses.replace(web, glossary_dir=world.tmp / "gl", tm_dir=world.tmp / "tm")
+    return create_app(world.store, registry, web, portal)
 
 
 KEY = "c" * 16 + "-1.1"  # the lesson's first cue

@@ -18,12 +18,10 @@ import pytest
 
 from flows.launcher import EmbeddedLauncher
 from pipeline.core.config import Settings
-from pipeline.core.languages import Registry
-from pipeline.portal.context import PortalOptions
+from pipeline.portal.store import PortalStore
 from pipeline.review.store import ReviewStore
-from pipeline.review.web import WebOptions, create_app
 from tests import test_review_dbs as dbs
-from tests.conftest import run_script
+from tests.conftest import ReviewApp, run_script
 
 pytestmark = [pytest.mark.slow, pytest.mark.skipif(
     not Path("/usr/bin/chromium").is_file(), reason="Debian chromium missing")]
@@ -59,7 +57,7 @@ def _port() -> int:
 
 
 @pytest.fixture
-def served(settings: Settings, registry: Registry, tmp_path: Path) -> Iterator[Served]:
+def served(settings: Settings, review_app: ReviewApp, tmp_path: Path) -> Iterator[Served]:
     import uvicorn
 
     run_script("make_sample_lesson.py", "--out", str(tmp_path / "src"), "--id", "tiny",
@@ -68,12 +66,11 @@ def served(settings: Settings, registry: Registry, tmp_path: Path) -> Iterator[S
                             quality_gates=False)
     s.out_dir.mkdir(parents=True)
     store = ReviewStore(s.review_url)
-    store.add_user("lan", PASSWORD, {}, teams=("laocai",))
+    PortalStore.on(store).editors.add_user("lan", PASSWORD, {}, teams=("laocai",))
     store.add_user("mai", PASSWORD, {"en": "reviewer"})
     launcher = EmbeddedLauncher(s)
-    app = create_app(store, registry, WebOptions(
-        out_dir=s.out_dir, secret="s" * 40, glossary_dir=s.glossary_dir, tm_dir=tmp_path / "tm",
-        runs=launcher, portal=PortalOptions(s, chunk_bytes=64 * 1024)))
+    app = review_app.from_settings(store, s, launcher, {"tm_dir": tmp_path / "tm"},
+                                   chunk_bytes=64 * 1024)
     port = _port()
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port,
                                            log_level="warning"))

@@ -18,10 +18,10 @@ from fastapi.testclient import TestClient
 from pipeline.core.config import Settings
 from pipeline.core.languages import Registry
 from pipeline.core.runs import RunInfo, RunKind
-from pipeline.portal.context import PortalOptions
+from pipeline.portal.store import PortalStore
 from pipeline.review.store import ReviewStore
-from pipeline.review.web import WebOptions, create_app
 from tests import test_review_dbs as dbs
+from tests.conftest import ReviewApp
 from tests.test_review_workbench import login
 
 fast_passwords = dbs.fast_passwords
@@ -60,8 +60,9 @@ def portal_settings(settings: Settings, tmp_path: Path) -> Settings:
 @pytest.fixture
 def store(tmp_path: Path) -> Iterator[ReviewStore]:
     s = ReviewStore(f"sqlite:///{tmp_path / 'review.sqlite3'}")
-    s.add_user("lan", PASSWORD, {}, teams=("laocai",))
-    s.add_user("binh", PASSWORD, {}, teams=("hagiang",))
+    editors = PortalStore.on(s).editors
+    editors.add_user("lan", PASSWORD, {}, teams=("laocai",))
+    editors.add_user("binh", PASSWORD, {}, teams=("hagiang",))
     s.add_user("mai", PASSWORD, {"hmn": "reviewer"})
     yield s
     s.engine.dispose()
@@ -73,13 +74,11 @@ def launcher() -> RecordingLauncher:
 
 
 @pytest.fixture
-def client(store: ReviewStore, registry: Registry, portal_settings: Settings,
+def client(store: ReviewStore, review_app: ReviewApp, portal_settings: Settings,
            launcher: RecordingLauncher, tmp_path: Path) -> Iterator[TestClient]:
-    s = portal_settings
-    app = create_app(store, registry, WebOptions(
-        out_dir=s.out_dir, secret="s" * 40, glossary_dir=s.glossary_dir,
-        tm_dir=tmp_path / "tm", runs=launcher, portal=PortalOptions(s, max_active_uploads=2)))
-    with TestClient(app, base_url="http://127.0.0.1") as c:
+    app = review_app.from_settings(store, portal_settings, launcher,
+                                   {"tm_dir": tmp_path / "tm"}, max_active_uploads=2)
+    with review_app.client(app) as c:
         yield c
 
 
@@ -256,7 +255,7 @@ def test_editor_and_reviewer_permissions(client: TestClient, short_lesson: Path,
     assert client.get("/portal/new").status_code == 403
     assert client.post("/portal/uploads", headers=TUS | {
         "X-CSRF-Token": csrf_m, "Upload-Length": "10"}).status_code == 403
-    store.grant("mai", {}, teams=("laocai",))
+    PortalStore.on(store).editors.grant("mai", {}, teams=("laocai",))
     assert client.get(f"/portal/l/{lesson_id}").status_code == 200
 
 
@@ -317,11 +316,10 @@ def test_security_headers_allow_only_our_own_script(client: TestClient) -> None:
     assert js.status_code == 200 and len(js.content) <= 10 * 1024
 
 
-def test_no_portal_without_options(store: ReviewStore, registry: Registry,
+def test_no_portal_without_options(store: ReviewStore, review_app: ReviewApp,
                                    tmp_path: Path) -> None:
-    app = create_app(store, registry, WebOptions(out_dir=tmp_path, secret="s" * 40,
-                                                 glossary_dir=tmp_path, tm_dir=tmp_path))
-    with TestClient(app, base_url="http://127.0.0.1") as c:
+    app = review_app.app(store, out_dir=tmp_path, glossary_dir=tmp_path, tm_dir=tmp_path)
+    with review_app.client(app) as c:
         login(c, "lan")
         assert c.get("/portal").status_code == 404
 

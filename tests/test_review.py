@@ -10,15 +10,14 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from pipeline.core.languages import Registry
 from pipeline.core.types import Cue
 from pipeline.review.exchange import export_xliff, import_xliff
 from pipeline.review.store import ReviewStore
-from pipeline.review.web import WebOptions, create_app
 from pipeline.translate.drafts import TranslatedCue
 from pipeline.translate.qa import QAIssue
 from pipeline.translate.tm import TranslationMemory
 from tests import test_review_dbs as dbs
+from tests.conftest import ReviewApp
 
 # Fixtures shared by the review tests: every store test runs on SQLite and PostgreSQL.
 db_url, fast_passwords, pg_server = dbs.db_url, dbs.fast_passwords, dbs.pg_server
@@ -52,11 +51,8 @@ def store(db_url: str) -> Iterator[ReviewStore]:
 
 
 @pytest.fixture
-def app_client(store: ReviewStore, registry: Registry, tmp_path: Path) -> Iterator[TestClient]:
-    app = create_app(store, registry, WebOptions(out_dir=tmp_path / "out", secret="s" * 40,
-                                                 glossary_dir=tmp_path / "gl",
-                                                 tm_dir=tmp_path / "tm"))
-    with TestClient(app, base_url="http://127.0.0.1") as client:
+def app_client(store: ReviewStore, review_app: ReviewApp) -> Iterator[TestClient]:
+    with review_app.client(review_app.app(store)) as client:
         yield client
 
 

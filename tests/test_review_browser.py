@@ -13,10 +13,9 @@ from typing import Any
 import pytest
 
 from flows.env import serve_app
-from pipeline.core.languages import Registry
 from pipeline.review.store import ReviewStore
-from pipeline.review.web import WebOptions, create_app
 from pipeline.translate.tm import TranslationMemory
+from tests.conftest import ReviewApp
 from tests.test_review_workbench import LESSON, PASSWORD, SOURCES, fill_store, key
 from tests.test_review_workbench import media_out as media_out
 
@@ -24,13 +23,12 @@ SHOTS = Path("/tmp")
 
 
 @pytest.fixture
-def server(tmp_path: Path, registry: Registry,
+def server(tmp_path: Path, review_app: ReviewApp,
            media_out: Path) -> Iterator[tuple[str, ReviewStore]]:
     store = ReviewStore(f"sqlite:///{tmp_path / 'review.sqlite3'}")
     fill_store(store, ["", "Scan QR", "Them 45.000 nyiaj", ""])
     TranslationMemory(tmp_path / "tm", "hmn").add(SOURCES[3], "TM-HIT-TEXT", lesson="older")
-    app = create_app(store, registry, WebOptions(out_dir=media_out, secret="k" * 40,
-                                                 glossary_dir=tmp_path, tm_dir=tmp_path / "tm"))
+    app = review_app.app(store, out_dir=media_out, glossary_dir=tmp_path)
     with serve_app(app) as url:
         yield url, store
     store.engine.dispose()

@@ -7,17 +7,15 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from pipeline.core.languages import Registry
 from pipeline.review.store import ReviewStore
-from pipeline.review.web import WebOptions, create_app
+from tests.conftest import ReviewApp
 
 
 @pytest.fixture
-def client(tmp_path: Path, registry: Registry, monkeypatch: pytest.MonkeyPatch) -> TestClient:
+def client(tmp_path: Path, review_app: ReviewApp,
+           monkeypatch: pytest.MonkeyPatch) -> TestClient:
     store = ReviewStore(f"sqlite:///{tmp_path / 'review.sqlite3'}")
-    app = create_app(store, registry, WebOptions(out_dir=tmp_path / "out", secret="s" * 40,
-                                                 glossary_dir=tmp_path / "gl",
-                                                 tm_dir=tmp_path / "tm"))
+    app = review_app.app(store)
 
     def broken(*_args: object, **_kw: object) -> None:
         raise RuntimeError("disk on fire")

@@ -18,12 +18,11 @@ import pytest
 
 from flows.env import serve_app
 from pipeline.core.config import PROJECT_ROOT
-from pipeline.core.languages import Registry
 from pipeline.core.types import Cue
 from pipeline.review.store import ReviewStore
-from pipeline.review.web import WebOptions, create_app
 from pipeline.translate.drafts import TranslatedCue
 from tests import test_review_dbs as dbs
+from tests.conftest import ReviewApp
 
 LESSON = "qr-market"
 PASSWORD = "correct horse 9"
@@ -34,7 +33,7 @@ db_url, pg_server = dbs.db_url, dbs.pg_server
 
 
 @pytest.fixture
-def server(tmp_path: Path, registry: Registry,
+def server(tmp_path: Path, review_app: ReviewApp,
            db_url: str) -> Iterator[tuple[str, ReviewStore]]:
     store = ReviewStore(db_url)
     store.sync_lesson(LESSON, "Trả tiền bằng mã QR",
@@ -45,8 +44,7 @@ def server(tmp_path: Path, registry: Registry,
                                              source=f"Câu tiếng Việt số {i}.",
                                              target=f"DRAFT-{i}", origin="mt:test")
                                for i in range(N_CUES)]})
-    app = create_app(store, registry, WebOptions(out_dir=tmp_path, secret="k" * 40,
-                                                 glossary_dir=tmp_path, tm_dir=tmp_path / "tm"))
+    app = review_app.app(store, out_dir=tmp_path, glossary_dir=tmp_path)
     with serve_app(app) as url:
         yield url, store
     store.engine.dispose()

@@ -11,14 +11,14 @@ import pytest
 from fastapi.testclient import TestClient
 
 from flows.cli import main
-from pipeline.core.languages import Registry
 from pipeline.core.types import Cue
 from pipeline.review import accounts
 from pipeline.review.checks import BadUsernameError, normalise_username
 from pipeline.review.store import ReviewStore
-from pipeline.review.web import SECURITY_HEADERS, WebOptions, create_app
+from pipeline.review.web import SECURITY_HEADERS
 from pipeline.translate.drafts import TranslatedCue
 from tests import test_review_dbs as dbs
+from tests.conftest import ReviewApp
 
 db_url, fast_passwords, pg_server = dbs.db_url, dbs.fast_passwords, dbs.pg_server
 
@@ -53,13 +53,11 @@ def out(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
-def client(store: ReviewStore, registry: Registry, out: Path,
+def client(store: ReviewStore, review_app: ReviewApp, out: Path,
            tmp_path: Path) -> Iterator[TestClient]:
-    app = create_app(store, registry, WebOptions(out_dir=out, secret="s" * 40,
-                                                 glossary_dir=tmp_path / "gl",
-                                                 tm_dir=tmp_path / "tm"))
+    app = review_app.app(store, out_dir=out)
     (tmp_path / "gl").mkdir()
-    with TestClient(app, base_url="http://127.0.0.1") as c:
+    with review_app.client(app) as c:
         yield c
 
 

@@ -15,16 +15,16 @@ import numpy as np
 import pytest
 from fastapi.testclient import TestClient
 
-from pipeline.core.languages import Registry
 from pipeline.core.media import ffmpeg_exe
 from pipeline.core.runs import RunInfo, RunKind
 from pipeline.core.types import Cue
 from pipeline.review.store import ReviewStore
-from pipeline.review.web import WebOptions, create_app
+from pipeline.review.web_common import WebOptions
 from pipeline.translate.drafts import TranslatedCue
 from pipeline.translate.qa import CHECKS, QAIssue
 from pipeline.translate.tm import TranslationMemory
 from tests import test_review_dbs as dbs
+from tests.conftest import ReviewApp
 
 db_url, fast_passwords, pg_server = dbs.db_url, dbs.fast_passwords, dbs.pg_server
 
@@ -93,7 +93,7 @@ class Launcher:
 
 
 @pytest.fixture
-def env(db_url: str, media_out: Path, registry: Registry,
+def env(db_url: str, media_out: Path, review_app: ReviewApp,
         tmp_path: Path) -> Iterator[tuple[TestClient, ReviewStore, WebOptions]]:
     store = ReviewStore(db_url)
     fill_store(store, ["", "Scan QR", "Them 45.000 nyiaj", ""])
@@ -103,10 +103,9 @@ def env(db_url: str, media_out: Path, registry: Registry,
         encoding="utf-8")
     TranslationMemory(tmp_path / "tm", "hmn").add("Bấm nút xác nhận ngay.", "TM-HIT-TEXT",
                                                   lesson="older")
-    opts = WebOptions(out_dir=media_out, secret="s" * 40, glossary_dir=tmp_path / "gl",
-                      tm_dir=tmp_path / "tm")
-    with TestClient(create_app(store, registry, opts), base_url="http://127.0.0.1") as c:
-        yield c, store, opts
+    app = review_app.app(store, out_dir=media_out)
+    with review_app.client(app) as c:
+        yield c, store, app.state.ctx.opts
     store.engine.dispose()
 
 
@@ -339,16 +338,14 @@ def test_after_approval_without_runs_names_the_command(
 
 @pytest.mark.parametrize("mode", ["embedded", "server"])
 def test_after_approval_with_runs_shows_their_states(
-        mode: str, db_url: str, media_out: Path, registry: Registry, tmp_path: Path) -> None:
+        mode: str, db_url: str, media_out: Path, review_app: ReviewApp, tmp_path: Path) -> None:
     store = ReviewStore(db_url)
     fill_store(store)
     runs = Launcher(mode)
     (media_out / LESSON / "video").mkdir(exist_ok=True)
     (media_out / LESSON / "video" / "hmn-compat.mp4").write_bytes(b"\x00")
-    app = create_app(store, registry, WebOptions(out_dir=media_out, secret="s" * 40,
-                                                 glossary_dir=tmp_path, tm_dir=tmp_path / "tm",
-                                                 runs=runs))
-    with TestClient(app, base_url="http://127.0.0.1") as client:
+    app = review_app.app(store, out_dir=media_out, glossary_dir=tmp_path, runs=runs)
+    with review_app.client(app) as client:
         token = login(client, "mai")
         _approve_everything(client, store, token)
         assert runs.started == ([("render", LESSON, "hmn")] if mode == "embedded" else [])

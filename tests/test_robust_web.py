@@ -7,16 +7,13 @@ from pathlib import Path
 
 from fastapi.testclient import TestClient
 
-from pipeline.core.languages import Registry
 from pipeline.review.store import ReviewStore
-from pipeline.review.web import WebOptions, create_app
+from tests.conftest import ReviewApp
 
 
-def test_invalid_form_is_a_plain_page(tmp_path: Path, registry: Registry) -> None:
+def test_invalid_form_is_a_plain_page(tmp_path: Path, review_app: ReviewApp) -> None:
     store = ReviewStore(f"sqlite:///{tmp_path / 'review.sqlite3'}")
-    app = create_app(store, registry, WebOptions(out_dir=tmp_path / "out", secret="s" * 40,
-                                                 glossary_dir=tmp_path / "gl",
-                                                 tm_dir=tmp_path / "tm"))
+    app = review_app.app(store)
     client = TestClient(app, base_url="http://127.0.0.1", raise_server_exceptions=False,
                         follow_redirects=False)
     vi = client.post("/l/qr/hmn/c/1", data={"text": "x"})

@@ -6,6 +6,7 @@ Concurrency runs against a real uvicorn server on 127.0.0.1; every wait is bound
 from __future__ import annotations
 
 import base64
+import dataclasses
 import fcntl
 import hashlib
 import os
@@ -22,11 +23,11 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
+from flows.app import create_app
 from pipeline.core.config import Settings
 from pipeline.core.languages import Registry
-from pipeline.portal.context import PortalOptions
 from pipeline.review.store import ReviewStore
-from pipeline.review.web import WebOptions, create_app
+from pipeline.steps.web_options import web_options
 from tests import test_review_dbs as dbs
 from tests.test_portal_web import RecordingLauncher
 from tests.web_world import (
@@ -46,10 +47,9 @@ TUS = {"Tus-Resumable": "1.0.0"}
 
 def make_app(world: World, registry: Registry, **portal: Any) -> FastAPI:
     """The one place these tests build the web app (review pages + portal)."""
-    s = world.settings
-    return create_app(world.store, registry, WebOptions(
-        out_dir=s.out_dir, secret="s" * 40, glossary_dir=world.tmp / "gl",
-        tm_dir=world.tmp / "tm", runs=RecordingLauncher(), portal=PortalOptions(s, **portal)))
+    web, opts = web_options(world.settings, "s" * 40, runs=RecordingLauncher())
+    web = dataclasses.replace(web, glossary_dir=world.tmp / "gl", tm_dir=world.tmp / "tm")
+    return create_app(world.store, registry, web, dataclasses.replace(opts, **portal))
 
 
 @pytest.fixture

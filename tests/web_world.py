@@ -23,7 +23,7 @@ from fastapi import FastAPI
 from pipeline.core.config import Settings
 from pipeline.core.types import Cue
 from pipeline.portal.lessons import write_lesson_toml
-from pipeline.portal.registry import add_lesson
+from pipeline.portal.store import PortalStore
 from pipeline.review.store import ReviewStore
 from pipeline.translate.drafts import TranslatedCue
 
@@ -82,7 +82,7 @@ def _lesson(world: World, lesson: str, team: str) -> None:
     (folder / "script.md").write_text("# Một\n" + "\n".join(SOURCES) + "\n", encoding="utf-8")
     (folder / "recording.mp4").write_bytes(b"\0" * 64)
     world.store.sync_lesson(lesson, "Trả tiền", *_cues(lesson))
-    add_lesson(world.store, lesson, team, "Trả tiền", "lan")
+    PortalStore.on(world.store).lessons.add(lesson, team, "Trả tiền", "lan")
     out = world.settings.lesson_out(lesson)
     (out / "video").mkdir(parents=True)
     for name in ("vi-compat.mp4", "hmn-compat.mp4", "en-compat.mp4"):
@@ -106,8 +106,9 @@ def _lesson(world: World, lesson: str, team: str) -> None:
 def seed(store: ReviewStore, settings: Settings, tmp: Path) -> World:
     """Users of every role, the lesson of team laocai and one of team hagiang."""
     world = World(store, settings, tmp)
+    editors = PortalStore.on(store).editors
     for name, langs, teams, admin in ROLES.values():
-        store.add_user(name, PASSWORD, langs, teams=teams, admin=admin)
+        editors.add_user(name, PASSWORD, langs, teams=teams, admin=admin)
     _lesson(world, LESSON, "laocai")
     _lesson(world, OTHER_LESSON, "hagiang")
     store.propose_term("rvhm", "hmn", "mã QR", "QR code", "")

@@ -41,13 +41,18 @@ def _password(args: argparse.Namespace) -> str | None:
 
 
 def cmd_users(args: argparse.Namespace, settings: Settings) -> int:
-    """``caunoi users add|list|passwd|disable|enable|remove|grant|revoke``."""
+    """``caunoi users add|list|passwd|disable|enable|remove|grant|revoke`` (language roles
+    from review, editor teams from the portal, in one transaction and audit entry)."""
+    from pipeline.portal.store import PortalStore
+
     store = review_store(settings)
-    cmd = args.users_cmd
+    editors = PortalStore.on(store).editors
+    cmd, teams = args.users_cmd, tuple(getattr(args, "editor", None) or ())
     if cmd == "list":
+        team_rows = editors.teams_by_user()
         for u in store.users():
             roles = ", ".join([f"{k}:{v}" for k, v in sorted(u.roles.items())]
-                              + [f"editor:{team}" for team in u.teams])
+                              + [f"editor:{team}" for team in team_rows.get(u.username, ())])
             state = t("review.user_disabled" if u.disabled else "review.user_active")
             print(t("review.user_row", user=u.username, state=state,
                     roles=(roles or "-") + (" (admin)" if u.admin else "")))
@@ -55,17 +60,17 @@ def cmd_users(args: argparse.Namespace, settings: Settings) -> int:
     if cmd in ("add", "passwd"):
         languages: dict[str, str] = {}
         if cmd == "add":  # a taken name or a bad role is said before asking for a password
-            store.check_new_username(args.username)
+            name = store.check_new_username(args.username)
             languages = _roles(args.lang, settings)
         password = _password(args)
         if password is None:
             return 2
         if cmd == "add":
-            store.add_user(args.username, password, languages, admin=args.admin,
-                           teams=tuple(args.editor or ()))
-            print(msg("user_added", user=args.username, langs=", ".join(
+            editors.add_user(args.username, password, languages, admin=args.admin,
+                             teams=teams)
+            print(msg("user_added", user=name, langs=", ".join(
                 [f"{k}:{v}" for k, v in languages.items()]
-                + [f"editor:{x}" for x in args.editor or ()]) or "-",
+                + [f"editor:{x}" for x in teams]) or "-",
                 admin=" (admin)" if args.admin else ""))
             return 0
         store.set_password(args.username, password)
@@ -74,11 +79,11 @@ def cmd_users(args: argparse.Namespace, settings: Settings) -> int:
     elif cmd == "remove":
         store.remove_user(args.username)
     elif cmd == "grant":
-        store.grant(args.username, _roles(args.lang, settings), admin=args.admin,
-                    teams=tuple(args.editor or ()))
+        editors.grant(args.username, _roles(args.lang, settings), admin=args.admin,
+                      teams=teams)
     elif cmd == "revoke":
-        store.revoke(args.username, [x.partition(":")[0] for x in args.lang or []],
-                     admin=args.admin, teams=tuple(args.editor or ()))
+        editors.revoke(args.username, [x.partition(":")[0] for x in args.lang or []],
+                       admin=args.admin, teams=teams)
     print(t("review.user_done", action=cmd, user=args.username))
     return 0
 
@@ -88,11 +93,11 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
 
     import uvicorn
 
+    from flows.app import create_app
     from flows.launcher import make_launcher
     from pipeline.core.languages import load_registry
-    from pipeline.portal.context import PortalOptions
     from pipeline.review.security import load_secret
-    from pipeline.review.web import WebOptions, create_app
+    from pipeline.steps.web_options import web_options
 
     if getattr(args, "lessons", None):
         settings = dataclasses.replace(settings, lessons_dir=args.lessons)
@@ -104,13 +109,12 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
 
             resume_for_lesson(settings, lesson, lang)  # reads the shared storage if any
 
-    app = create_app(review_store(settings), load_registry(settings.glossary_dir), WebOptions(
-        out_dir=settings.out_dir, secret=load_secret(settings.out_dir / ".review-secret"),
-        glossary_dir=settings.glossary_dir, tm_dir=settings.tm_path,
-        secure_cookies=settings.cookie_secure, on_approved=on_approved,
-        title_card_s=settings.title_card_s,
-        # Server mode (PREFECT_API_URL set): deployment runs; else one background process.
-        runs=make_launcher(settings), portal=PortalOptions(settings)))
+    web, portal = web_options(settings, load_secret(settings.out_dir / ".review-secret"),
+                              on_approved,
+                              # Server mode (PREFECT_API_URL set): deployment runs; else
+                              # one background process.
+                              make_launcher(settings))
+    app = create_app(review_store(settings), load_registry(settings.glossary_dir), web, portal)
     host = args.host or settings.review_host
     port = args.port or settings.review_port
     print(msg("serving", url=f"http://{host}:{port}/"), flush=True)

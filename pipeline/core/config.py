@@ -138,6 +138,10 @@ class Settings:
     # Target languages of one lesson; render profiles of one lesson.
     max_languages: int = 16
     max_profiles: int = 8
+    # `caunoi verify` of a bundle zip: most it may unpack to (MB), and most one entry over
+    # 1 MB may inflate (times); a zip past either is refused unread (a zip bomb).
+    max_bundle_mb: int = 16384
+    max_zip_ratio: int = 100
     # Where an internal error's traceback is written (the terminal shows one sentence).
     log_dir: Path = field(default_factory=lambda: Path.home() / ".caunoi" / "logs")
 

@@ -14,9 +14,8 @@ from __future__ import annotations
 import os
 
 from pipeline.core.i18n_errors import ERRORS
-from pipeline.core.i18n_portal import PORTAL
 
-__all__ = ["BUNDLE", "CATALOG", "CATALOGUES", "CLI", "ERRORS", "PORTAL", "QA", "RENDER", "REVIEW", "STEPS",
+__all__ = ["BUNDLE", "CATALOG", "CATALOGUES", "CLI", "ERRORS", "QA", "RENDER", "REVIEW", "STEPS",
            "WEB", "pick", "register_catalogue", "set_ui_language", "t", "ui_language"]
 
 _UI_LANG: str | None = None
@@ -126,6 +125,8 @@ CLI: dict[str, tuple[str, str]] = {
     "downloaded": ("Đã tải mô hình về {path}", "Model downloaded to {path}"),
     "aligned": ("Đã căn chỉnh: {path}", "Aligned: {path}"),
     "translated": ("Bản dịch nháp ở: {path}", "Draft translations are in: {path}"),
+    "drafted": ("Kịch bản nháp ở: {path} (hãy sửa lại trước khi sản xuất)",
+                "Draft script in: {path} (correct it before production)"),
     "approved": ("Đã duyệt, đã dựng video: {langs}", "Approved and rendered: {langs}"),
     "password_prompt": ("Mật khẩu cho {user}: ", "Password for {user}: "),
     "password_short": ("Mật khẩu cần ít nhất 8 ký tự.", "The password needs at least 8 characters."),
@@ -356,9 +357,9 @@ for _prefix, _entries in (("", WEB), ("cli", CLI), ("step", STEPS), ("bundle", B
                           ("qa", QA), ("review", REVIEW), ("render", RENDER)):
     register_catalogue(_prefix, _entries)
 
-# The error sentences and the portal's strings live beside this module (it stays short).
+# The error sentences live beside this module (it stays short); a package with its own
+# catalogue registers it when imported (pipeline.portal: "portal").
 register_catalogue("errors", ERRORS)
-register_catalogue("portal", PORTAL)
 
 
 def t(key: str, lang: str | None = None, /, **values: object) -> str:

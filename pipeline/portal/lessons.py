@@ -12,12 +12,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pipeline.core.config import Settings
 from pipeline.core.errors import CaunoiError, MediaUnreadableError
 from pipeline.core.languages import load_registry
-from pipeline.core.limits import Limits, check_glossary_files
+from pipeline.core.limits import check_glossary_files
 from pipeline.core.media import probe, run_ffmpeg
 from pipeline.core.storage import atomic_path, atomic_write_text
+from pipeline.ingest import IngestOptions
 
 __all__ = ["RECORDING_TYPES", "CheckResult", "Deviation", "LessonMeta",
            "RecordingUnreadableError", "bundle_zip", "check_lesson", "check_recording", "clip",
@@ -104,16 +104,15 @@ class CheckResult:
     duration_s: float = 0.0
 
 
-def check_lesson(folder: Path, settings: Settings) -> CheckResult:
-    """Every input and every limit, as ``caunoi check`` checks them; nothing written."""
+def check_lesson(folder: Path, opts: IngestOptions, glossary_dir: Path) -> CheckResult:
+    """Every input and every limit, as ``caunoi check`` checks them (read with ``opts``,
+    against the glossaries of ``glossary_dir``); nothing written."""
     from pipeline.ingest import check_media, load_lesson
-    from pipeline.steps.options import ingest_options
 
-    limits = Limits.from_settings(settings)
+    limits = opts.limits
     try:
-        lesson = load_lesson(folder, load_registry(settings.glossary_dir),
-                             ingest_options(settings))
-        check_glossary_files(settings.glossary_dir, lesson.languages, limits)
+        lesson = load_lesson(folder, load_registry(glossary_dir), opts)
+        check_glossary_files(glossary_dir, lesson.languages, limits)
         check_recording(lesson.recording, lesson.recording.name)
         media = probe(lesson.recording)
         check_media(lesson, media, limits)

@@ -8,12 +8,13 @@ resumable upload and live progress.
 from __future__ import annotations
 
 from dataclasses import replace
+from pathlib import Path
 from typing import Any
 
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Response
+from jinja2 import ChoiceLoader, FileSystemLoader, PrefixLoader
 
-from pipeline.core.i18n_portal import PORTAL
 from pipeline.core.runs import RunInfo
 from pipeline.core.text import without_paths
 from pipeline.ingest import changed_since_ingest
@@ -29,21 +30,41 @@ from pipeline.portal.lessons import (
     media_file,
     previews,
 )
-from pipeline.portal.registry import lessons_of
+from pipeline.portal.store import PortalStore
+from pipeline.portal.strings import PORTAL
 from pipeline.review.limits_web import CLIP_BUILDS, media_misses
-from pipeline.review.web_common import PageNotFound, ctx_of, lang_name, render, ui_of
+from pipeline.review.web_common import Ctx, PageNotFound, ctx_of, lang_name, render, ui_of
 
-__all__ = ["install", "language_states", "router"]
+__all__ = ["CACHEABLE", "install", "language_states", "router"]
 
 router = APIRouter()
+#: The portal's script may be cached (the pages never are).
+CACHEABLE = ("/portal/static/",)
+TEMPLATES = Path(__file__).parent / "templates"
 
 
-def install(app: FastAPI, opts: PortalOptions) -> None:
-    """Add the portal's routes to the review app (same sessions, CSRF and headers)."""
-    app.state.portal = Portal.make(opts)
-    store = app.state.ctx.store
-    app.state.ctx.templates.env.globals["portal_link"] = (
-        lambda user: bool(user) and bool(store.editor_teams(user)))
+def _team_editor(store: PortalStore, username: str, lesson_id: str) -> bool:
+    """Editors of a lesson's team see its videos (the review pages' media route)."""
+    row = store.lessons.row(lesson_id)
+    return row is not None and store.editors.can_edit_team(username, row.team)
+
+
+def install(app: FastAPI, review: Ctx, opts: PortalOptions) -> None:
+    """Mount the portal beside the review pages ``review`` (same sessions, CSRF, headers
+    and page layout): its routes, its templates (as ``portal/<name>``), its link in the
+    header and its start page for editors."""
+    store = PortalStore.on(review.store)
+    app.state.portal = Portal.make(opts, store)
+    env = review.templates.env
+    assert env.loader is not None  # review's templates
+    env.loader = ChoiceLoader([env.loader,
+                               PrefixLoader({"portal": FileSystemLoader(TEMPLATES)})])
+    review.mounts.nav.append(
+        lambda user: [("/portal", "portal.nav")] if store.editors.teams(user) else [])
+    review.mounts.start_pages.append(
+        lambda user: "/portal" if store.editors.teams(user) else None)
+    review.mounts.media_viewers.append(lambda user, lesson_id: _team_editor(store, user,
+                                                                           lesson_id))
     for module in (web_upload, web_actions):
         app.include_router(module.router)
     app.include_router(router)
@@ -67,7 +88,7 @@ def language_states(request: Request, lesson_id: str, languages: tuple[str, ...]
     known = ctx.store.lesson(lesson_id) is not None
     # The script, lesson.toml or recording changed after the last run: its finals are old.
     stale = changed_since_ingest(portal.opts.lessons_dir / lesson_id,
-                                 portal.opts.settings.lesson_out(lesson_id))
+                                 portal.opts.lesson_out(lesson_id))
     rows = []
     for lang in dict.fromkeys((source, *languages)):
         done, total = ctx.store.progress(lesson_id, lang) if known else (0, 0)
@@ -88,12 +109,12 @@ def language_states(request: Request, lesson_id: str, languages: tuple[str, ...]
 @router.get("/portal", response_class=HTMLResponse)
 def home(request: Request) -> HTMLResponse:
     sess, teams = editor(request)
-    portal, ctx = portal_of(request), ctx_of(request)
+    portal = portal_of(request)
     rows = []
-    for row in lessons_of(ctx.store, teams):
+    for row in portal.store.lessons.of_teams(teams):
         meta = lesson_meta(portal.opts.lessons_dir / row.id)
         languages = meta.languages if meta else ()
-        files = previews(portal.opts.settings.lesson_out(row.id))
+        files = previews(portal.opts.lesson_out(row.id))
         runs = _runs(request, row.id)
         rows.append({"id": row.id, "title": row.title, "team": row.team,
                      "run": next((r for r in runs if r.kind != "publish"), None),
@@ -115,9 +136,9 @@ def lesson_view(request: Request, lesson_id: str, status: int = 200, error: str 
     sess, row = editor_lesson(request, lesson_id)
     portal = portal_of(request)
     folder = portal.opts.lessons_dir / lesson_id
-    out = portal.opts.settings.lesson_out(lesson_id)
+    out = portal.opts.lesson_out(lesson_id)
     meta = lesson_meta(folder)
-    checked = check_lesson(folder, portal.opts.settings)
+    checked = check_lesson(folder, portal.opts.ingest, portal.opts.glossary_dir)
     runs = _runs(request, lesson_id)
     produce = next((r for r in runs if r.kind in ("produce", "render")), None)
     files = previews(out)
@@ -127,7 +148,7 @@ def lesson_view(request: Request, lesson_id: str, status: int = 200, error: str 
         script = script_path.read_text(encoding="utf-8", errors="replace") \
             if script_path.is_file() else ""
     ui = ui_of(request)
-    bundle = bundle_zip(portal.opts.settings.out_dir, lesson_id)
+    bundle = bundle_zip(portal.opts.out_dir, lesson_id)
     return render(
         request, "portal/lesson.html", status, user=sess.username, csrf=sess.csrf,
         row=row, meta=meta, checked=checked,
@@ -162,7 +183,7 @@ def media(request: Request, lesson_id: str, name: str) -> Response:
     """A final or draft of the lesson, to editors of its team."""
     with media_misses(request):
         editor_lesson(request, lesson_id)
-        path = media_file(portal_of(request).opts.settings.lesson_out(lesson_id), name)
+        path = media_file(portal_of(request).opts.lesson_out(lesson_id), name)
         if path is None:
             raise PageNotFound
     kind = {".mp4": "video/mp4", ".opus": "audio/ogg", ".mp3": "audio/mpeg"}[path.suffix]
@@ -174,7 +195,7 @@ def bundle_download(request: Request, lesson_id: str) -> Response:
     """The lesson's offline bundle, to editors of its team."""
     with media_misses(request):
         editor_lesson(request, lesson_id)
-        path = bundle_zip(portal_of(request).opts.settings.out_dir, lesson_id)
+        path = bundle_zip(portal_of(request).opts.out_dir, lesson_id)
         if path is None:
             raise PageNotFound
     return FileResponse(path, media_type="application/zip", filename=f"{lesson_id}.zip")
@@ -186,12 +207,12 @@ async def deviation_clip(request: Request, lesson_id: str, n: str) -> Response:
     builds at once (503 with a Retry-After when every slot is taken)."""
     with media_misses(request):
         editor_lesson(request, lesson_id)
-        settings = portal_of(request).opts.settings
-        out = settings.lesson_out(lesson_id)
+        opts = portal_of(request).opts
+        out = opts.lesson_out(lesson_id)
         found = deviations(out) or []
         if not (n.isascii() and n.isdigit() and int(n) < len(found)):
             raise PageNotFound
-    path = await CLIP_BUILDS.run(clip, out, found[int(n)], settings.ffmpeg)
+    path = await CLIP_BUILDS.run(clip, out, found[int(n)], opts.ffmpeg)
     if path is None:
         raise PageNotFound
     return FileResponse(path, media_type="audio/ogg")

@@ -25,10 +25,10 @@ from pipeline.portal.lessons import (
     new_lesson_id,
     write_lesson_toml,
 )
-from pipeline.portal.registry import add_lesson, touch
+from pipeline.portal.store import ALL_TEAMS, check_team
 from pipeline.portal.uploads import UploadTooLargeError, human_mb
 from pipeline.render.profiles import PROFILES
-from pipeline.review.accounts import ALL_TEAMS, SignedIn, check_team
+from pipeline.review.accounts import SignedIn
 from pipeline.review.web_common import (
     Forbidden,
     check_csrf,
@@ -67,7 +67,7 @@ def new_form(request: Request, sess: SignedIn, teams: tuple[str, ...], status: i
     return render(request, "portal/new.html", status, user=sess.username, csrf=sess.csrf,
                   teams=[x for x in teams if x != ALL_TEAMS], global_editor=ALL_TEAMS in teams,
                   languages=languages, profiles=sorted(PROFILES),
-                  default_profiles=portal.opts.settings.profiles, error=error,
+                  default_profiles=portal.opts.default_profiles, error=error,
                   typed=typed or {}, max_mb=limits.max_recording_mb,
                   max_minutes=round(limits.max_recording_s / 60),
                   max_bytes=portal.opts.max_recording_bytes,
@@ -230,7 +230,7 @@ def _make_lesson(request: Request, sess: SignedIn, form: FormData, lesson_id: st
         os.replace(tmp, root / lesson_id)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
-    add_lesson(ctx_of(request).store, lesson_id, team, title, sess.username)
+    portal_of(request).store.lessons.add(lesson_id, team, title, sess.username)
 
 
 async def _editor_form(request: Request, lesson_id: str) -> tuple[SignedIn, FormData]:
@@ -256,7 +256,7 @@ async def save_script(request: Request, lesson_id: str) -> Response:
         return lesson_view(request, lesson_id, 422, e.text, script=str(form.get("script_text")))
     folder = portal_of(request).opts.lessons_dir / lesson_id
     atomic_write_text(folder / "script.md", text)
-    touch(ctx_of(request).store, lesson_id, sess.username, "portal_script")
+    portal_of(request).store.lessons.touch(lesson_id, sess.username, "portal_script")
     return _done(lesson_id, "portal.script_saved")
 
 
@@ -275,7 +275,7 @@ async def replace_recording(request: Request, lesson_id: str) -> Response:
         return lesson_view(request, lesson_id, 422, e.text)
     except CaunoiError as e:
         return lesson_view(request, lesson_id, 422, e.message(ui_of(request)))
-    touch(ctx_of(request).store, lesson_id, sess.username, "portal_recording")
+    portal_of(request).store.lessons.touch(lesson_id, sess.username, "portal_recording")
     return _done(lesson_id, "portal.recording_saved")
 
 
@@ -291,7 +291,7 @@ async def start_run(request: Request, lesson_id: str) -> Response:
     if any(r.kind != "publish" and r.state in BUSY for r in current):
         return lesson_view(request, lesson_id, 409, t("portal.run_busy", ui_of(request)))
     await run_in_threadpool(runs.start, "produce", lesson_id)
-    touch(ctx_of(request).store, lesson_id, sess.username, "portal_run")
+    portal_of(request).store.lessons.touch(lesson_id, sess.username, "portal_run")
     return _done(lesson_id, "portal.run_started_msg")
 
 
@@ -304,7 +304,7 @@ async def publish(request: Request, lesson_id: str) -> Response:
     sess, form = await _editor_form(request, lesson_id)
     portal, runs = portal_of(request), ctx_of(request).opts.runs
     meta = lesson_meta(portal.opts.lessons_dir / lesson_id)
-    files = previews(portal.opts.settings.lesson_out(lesson_id))
+    files = previews(portal.opts.lesson_out(lesson_id))
     states = language_states(request, lesson_id, meta.languages if meta else (), files)
     ready = {s["lang"] for s in states if s["publishable"]}
     chosen = [str(x) for x in form.getlist("languages")]
@@ -322,5 +322,5 @@ async def publish(request: Request, lesson_id: str) -> Response:
                    "compat")
     await run_in_threadpool(lambda: runs.start("publish", lesson_id, params={
         "languages": chosen, "bundle": action == "bundle", "profile": profile}))
-    touch(ctx_of(request).store, lesson_id, sess.username, f"portal_{action}")
+    portal_of(request).store.lessons.touch(lesson_id, sess.username, f"portal_{action}")
     return _done(lesson_id, "portal.publish_started")

@@ -17,6 +17,7 @@ from pathlib import Path
 from pipeline.core.storage import atomic_path
 from pipeline.publish.entries import Selection, published_entries
 from pipeline.publish.errors import MissingFinalError, TargetRefusedError
+from pipeline.publish.integrity import write_checksums
 from pipeline.publish.manifest import Manifest, ManifestFile, load_manifest
 from pipeline.publish.options import PublishOptions
 from pipeline.publish.page import PageItem, render_page
@@ -155,6 +156,7 @@ def make_bundle(lesson_outs: list[Path], languages: list[str], profile: str, dst
             items += _items(sel, files, languages, source)
         page = render_page(items, languages, opts.registry, opts.ui_lang)
         (staging / "index.html").write_text(page, encoding="utf-8")
+        write_checksums(staging)
         write_marker(staging, "bundle", [p.relative_to(staging).as_posix()
                                          for p in staging.rglob("*") if p.is_file()])
         _write_zip(staging, zip_path, dst.name)

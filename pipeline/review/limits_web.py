@@ -23,7 +23,7 @@ from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
 from pipeline.core.errors import CaunoiError
-from pipeline.review.base import NotAllowedError, NotFoundError
+from pipeline.review.db import NotAllowedError, NotFoundError
 from pipeline.review.security import RateLimiter
 from pipeline.review.web_common import PageNotFound, signed_in, ui_of
 

@@ -3,28 +3,27 @@
 A language's video: its translators and reviewers (admins have every language) and the
 editors of the lesson's team. The Vietnamese (source) video: the translators and
 reviewers of a language the lesson has, the editors of its team, admins — never any
-signed-in user, which would go around the portal's team isolation.
+signed-in user, which would go around the portal's team isolation. Review knows no teams:
+the portal adds its editors through ``Mounts.media_viewers``.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
+
 from pipeline.review.store import ReviewStore
-from pipeline.review.tables import PortalLesson
 
 __all__ = ["may_see_video"]
 
-
-def _team_editor(store: ReviewStore, username: str, lesson_id: str) -> bool:
-    with store.session() as s:
-        row = s.get(PortalLesson, lesson_id)
-        team = row.team if row is not None else None
-    return team is not None and store.can_edit_team(username, team)
+#: (username, lesson id) -> whether a part mounted beside review (the portal: editors of the
+#: lesson's team) lets that user see the lesson's videos.
+Viewers = Callable[[str, str], bool]
 
 
 def may_see_video(store: ReviewStore, username: str, lesson_id: str, lang: str,
-                  source: str) -> bool:
+                  source: str, also: Sequence[Viewers] = ()) -> bool:
     """Whether ``username`` may fetch ``lesson_id``'s video in ``lang`` (``source``: the
-    registry's source language)."""
+    registry's source language; ``also``: the mounted parts' own viewers)."""
     if "*" in store.roles(username):
         return True
     if lang == source:
@@ -32,4 +31,4 @@ def may_see_video(store: ReviewStore, username: str, lesson_id: str, lang: str,
             return True
     elif store.can(username, lang, "view"):
         return True
-    return _team_editor(store, username, lesson_id)
+    return any(f(username, lesson_id) for f in also)

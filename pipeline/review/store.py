@@ -1,31 +1,39 @@
-"""The review store: lessons, cues, every version of every translation, approvals, audit.
+"""The review store: a thin facade over its collaborators, all on one :class:`Database`.
 
-One class, :class:`ReviewStore`, assembled from its parts: ``base`` (engine, lock, audit),
-``accounts`` (users, roles, sessions), ``sync`` (cues and drafts by stable id), ``editing``
-(saves, decisions, language approval) and the read-only queries and glossary proposals here.
+Each idea has its own module and class, constructible alone on a database: ``accounts``
+(users, roles, sessions), ``sync`` (the pipeline's cues and drafts, by stable id), ``cues``
+(reading cues, versions, comments), ``versions`` (saves and cue decisions), ``approvals``
+(approving a whole language), ``proposals`` (glossary proposals) and ``audit``. The
+methods here only hand a call to the collaborator that owns it, so callers keep one object.
 """
 
 from __future__ import annotations
 
-import datetime as dt
-import logging
-from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy import select
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session
 
-from pipeline.core.errors import CaunoiError
-from pipeline.review.base import MAX_TEXT, ROLES, NotAllowedError, NotFoundError, SaveResult
-from pipeline.review.checks import clean_line
-from pipeline.review.editing import EditMixin
-from pipeline.review.sync import SyncMixin
+from pipeline.core.types import Cue
+from pipeline.review.accounts import Accounts, SignedIn, UserInfo
+from pipeline.review.approvals import Approvals, language_blockers
+from pipeline.review.audit import Audit
+from pipeline.review.checks import Checker
+from pipeline.review.cues import CueRef, Cues, CueView, Rejection
+from pipeline.review.db import MAX_TEXT, ROLES, Database, NotAllowedError, NotFoundError
+from pipeline.review.proposals import Proposals, TermRefusedError
+from pipeline.review.sync import CueSync, SyncReport
 from pipeline.review.tables import (
     Approval,
-    CueRow,
+    AuditEntry,
+    Comment,
     GlossaryProposal,
     LessonRow,
-    Translation,
+    TranslationVersion,
+    User,
 )
+from pipeline.review.versions import SaveResult, Versions
+from pipeline.translate.drafts import TranslatedCue
 
 __all__ = [
     "MAX_TEXT",
@@ -39,167 +47,183 @@ __all__ = [
     "TermRefusedError",
 ]
 
-log = logging.getLogger("caunoi.review")
 
+class ReviewStore:
+    """SQLite in WAL mode by default, PostgreSQL by URL (see :class:`Database`)."""
 
-class TermRefusedError(CaunoiError):
-    key = "errors.term_refused"
-    exit_code = 2
+    def __init__(self, url: str, checker: Checker | None = None) -> None:
+        self.db = Database(url)
+        self.audit_log = Audit(self.db)
+        self.accounts = Accounts(self.db, self.audit_log)
+        self.cue_sync = CueSync(self.db, self.audit_log)
+        self.reading = Cues(self.db, self.accounts)
+        self.versions = Versions(self.db, self.accounts, self.audit_log, checker)
+        # The rule is read through this facade, so replacing ``language_blockers`` on the
+        # store (as the lock test does) reaches the approval's transaction.
+        self.approvals = Approvals(self.db, self.accounts, self.audit_log,
+                                   lambda s, lesson, lang: self.language_blockers(s, lesson,
+                                                                                 lang))
+        self.terms = Proposals(self.db, self.accounts, self.audit_log)
 
+    # --- the database ------------------------------------------------------------------
 
-class EmptyTermError(TermRefusedError):
-    key = "errors.empty_term"
+    @property
+    def url(self) -> str:
+        return self.db.url
 
+    @property
+    def engine(self) -> Engine:
+        return self.db.engine
 
-@dataclass(frozen=True)
-class CueView:
-    idx: int
-    sentence: int
-    start_ms: int
-    end_ms: int
-    source: str
-    text: str
-    origin: str
-    state: str
-    version: int
-    checks: list[dict[str, str]]
-    updated_by: str
-    # Stable id ``<sentence id>.<part>``.
-    key: str = ""
-    sentence_key: str = ""
-    # An earlier approved text offered after the source changed.
-    suggestion: str = ""
-    override: str = ""
-    # Why the reviewer rejected the current text.
-    rejection: str = ""
+    @property
+    def checker(self) -> Checker:
+        return self.versions.checker
 
+    @checker.setter
+    def checker(self, value: Checker) -> None:
+        self.versions.checker = value
 
-@dataclass(frozen=True)
-class Rejection:
-    """A rejected cue as its translator's home page lists it."""
+    def lock_lesson(self, s: Session, lesson_id: str) -> LessonRow:
+        return self.db.lock_lesson(s, lesson_id)
 
-    lesson_id: str
-    lang: str
-    idx: int
-    key: str
-    source: str
-    text: str
-    reason: str
-    by: str
+    def audit(self, lesson_id: str | None = None) -> list[AuditEntry]:
+        return self.audit_log.entries(lesson_id)
 
+    def audit_event(self, username: str, action: str, lesson_id: str = "", lang: str = "",
+                    detail: dict[str, object] | None = None) -> None:
+        self.audit_log.event(username, action, lesson_id, lang, detail)
 
-class ReviewStore(SyncMixin, EditMixin):
-    """SQLite in WAL mode by default, PostgreSQL by URL (see ``base.StoreBase``)."""
+    # --- accounts ----------------------------------------------------------------------
 
-    # --- lessons -----------------------------------------------------------------------
+    def add_user(self, username: str, password: str, languages: dict[str, str],
+                 admin: bool = False, display_name: str = "", by: str = "cli") -> None:
+        self.accounts.add_user(username, password, languages, admin, display_name, by)
+
+    def check_new_username(self, username: str) -> str:
+        return self.accounts.check_new_username(username)
+
+    def users(self) -> list[UserInfo]:
+        return self.accounts.users()
+
+    def set_password(self, username: str, password: str, by: str = "cli") -> None:
+        self.accounts.set_password(username, password, by)
+
+    def set_disabled(self, username: str, disabled: bool = True, by: str = "cli") -> None:
+        self.accounts.set_disabled(username, disabled, by)
+
+    def remove_user(self, username: str, by: str = "cli") -> None:
+        self.accounts.remove_user(username, by)
+
+    def grant(self, username: str, languages: dict[str, str], admin: bool = False,
+              by: str = "cli") -> None:
+        self.accounts.grant(username, languages, admin, by)
+
+    def revoke(self, username: str, languages: list[str], admin: bool = False,
+               by: str = "cli") -> None:
+        self.accounts.revoke(username, languages, admin, by)
+
+    def authenticate(self, username: str, password: str) -> User | None:
+        return self.accounts.authenticate(username, password)
+
+    def user(self, user_id: int) -> User | None:
+        return self.accounts.user(user_id)
+
+    def start_session(self, user: User) -> str:
+        return self.accounts.start_session(user)
+
+    def signed_in(self, token: str) -> SignedIn | None:
+        return self.accounts.signed_in(token)
+
+    def end_session(self, token: str) -> None:
+        self.accounts.end_session(token)
+
+    def roles(self, username: str) -> dict[str, str]:
+        return self.accounts.roles(username)
+
+    def can(self, username: str, lang: str, action: str) -> bool:
+        return self.accounts.can(username, lang, action)
+
+    def require(self, username: str, lang: str, action: str) -> None:
+        self.accounts.require(username, lang, action)
+
+    # --- cues: loading and reading -----------------------------------------------------
+
+    def sync_lesson(self, lesson_id: str, title: str, cues: list[Cue],
+                    translations: dict[str, list[TranslatedCue]],
+                    video: str = "") -> SyncReport:
+        return self.cue_sync.sync_lesson(lesson_id, title, cues, translations, video)
 
     def lessons(self) -> list[LessonRow]:
-        with self.session() as s:
-            return list(s.scalars(select(LessonRow).order_by(LessonRow.id)))
+        return self.reading.lessons()
 
     def lesson(self, lesson_id: str) -> LessonRow | None:
-        with self.session() as s:
-            return s.get(LessonRow, lesson_id)
+        return self.reading.lesson(lesson_id)
 
     def languages_of(self, lesson_id: str) -> list[str]:
-        with self.session() as s:
-            q = (select(Translation.lang).join(CueRow, CueRow.id == Translation.cue_id)
-                 .where(CueRow.lesson_id == lesson_id, CueRow.active).distinct())
-            return sorted(s.scalars(q))
+        return self.reading.languages_of(lesson_id)
 
     def cues(self, lesson_id: str, lang: str) -> list[CueView]:
-        """The lesson's current cues in ``lang``, in time order."""
-        with self.session() as s:
-            q = (select(CueRow, Translation).join(Translation, Translation.cue_id == CueRow.id)
-                 .where(CueRow.lesson_id == lesson_id, CueRow.active, Translation.lang == lang)
-                 .order_by(CueRow.idx))
-            return [CueView(c.idx, c.sentence, c.start_ms, c.end_ms, c.source, t.text,
-                            t.origin, t.state, t.version, list(t.checks or []), t.updated_by,
-                            c.key, c.sentence_key, t.suggestion, t.override, t.rejection)
-                    for c, t in s.execute(q)]
-
-    def rejections(self, username: str) -> list[Rejection]:
-        """Rejected cues (with their reasons) of the languages ``username`` may edit."""
-        roles = self.roles(username)
-        with self.session() as s:
-            q = (select(CueRow, Translation).join(Translation, Translation.cue_id == CueRow.id)
-                 .where(CueRow.active, Translation.state == "rejected")
-                 .order_by(CueRow.lesson_id, Translation.lang, CueRow.idx))
-            return [Rejection(c.lesson_id, t.lang, c.idx, c.key, c.source, t.text,
-                              t.rejection, t.updated_by)
-                    for c, t in s.execute(q) if "*" in roles or t.lang in roles]
-
-    def machine_draft(self, lesson_id: str, lang: str, key: str) -> str:
-        """The machine (MT/TM) draft the cue started from, "" when it had none."""
-        drafts = [v for v in self.history(lesson_id, lang, key)
-                  if v.text and not v.origin.startswith("human")]
-        return drafts[-1].text if drafts else ""
+        return self.reading.cues(lesson_id, lang)
 
     def progress(self, lesson_id: str, lang: str) -> tuple[int, int]:
-        """(approved cues, all cues)."""
-        views = self.cues(lesson_id, lang)
-        return sum(v.state == "approved" for v in views), len(views)
+        return self.reading.progress(lesson_id, lang)
 
-    def is_approved(self, lesson_id: str, lang: str) -> bool:
-        return self.approval(lesson_id, lang) is not None
+    def rejections(self, username: str) -> list[Rejection]:
+        return self.reading.rejections(username)
+
+    def history(self, lesson_id: str, lang: str, idx: CueRef) -> list[TranslationVersion]:
+        return self.reading.history(lesson_id, lang, idx)
+
+    def machine_draft(self, lesson_id: str, lang: str, key: str) -> str:
+        return self.reading.machine_draft(lesson_id, lang, key)
+
+    def earlier_authors(self, lesson_id: str, lang: str) -> dict[str, str]:
+        return self.reading.earlier_authors(lesson_id, lang)
+
+    def comments(self, lesson_id: str, lang: str, idx: CueRef) -> list[Comment]:
+        return self.reading.comments(lesson_id, lang, idx)
+
+    # --- versions: saves and cue decisions ---------------------------------------------
+
+    def save(self, username: str, lesson_id: str, lang: str, idx: CueRef, text: str,
+             expected_version: int, action: str = "save", reason: str = "") -> SaveResult:
+        return self.versions.save(username, lesson_id, lang, idx, text, expected_version,
+                                  action, reason)
+
+    def save_many(self, username: str, lesson_id: str, lang: str,
+                  edits: list[tuple[CueRef, str, int]]) -> list[SaveResult]:
+        return self.versions.save_many(username, lesson_id, lang, edits)
+
+    def approve_clean(self, username: str, lesson_id: str, lang: str) -> list[int]:
+        return self.versions.approve_clean(username, lesson_id, lang)
+
+    def comment(self, username: str, lesson_id: str, lang: str, idx: CueRef,
+                text: str) -> None:
+        self.versions.comment(username, lesson_id, lang, idx, text)
+
+    # --- approvals of a whole language --------------------------------------------------
+
+    def language_blockers(self, s: Session, lesson_id: str, lang: str) -> list[int]:
+        return language_blockers(s, lesson_id, lang)
+
+    def approve_language(self, username: str, lesson_id: str, lang: str,
+                         tm_dir: Path | None = None) -> bool:
+        return self.approvals.approve_language(username, lesson_id, lang, tm_dir)
 
     def approval(self, lesson_id: str, lang: str) -> Approval | None:
-        """The language's approval, if it stands: approved and every current cue still
-        approved (a belt to the braces of withdrawing approvals on every change)."""
-        with self.session() as s:
-            approval = s.scalar(select(Approval).where(Approval.lesson_id == lesson_id,
-                                                       Approval.lang == lang))
-            if approval is None or self.language_blockers(s, lesson_id, lang):
-                return None
-            return approval
+        return self.approvals.approval(lesson_id, lang)
+
+    def is_approved(self, lesson_id: str, lang: str) -> bool:
+        return self.approvals.is_approved(lesson_id, lang)
 
     # --- glossary proposals ------------------------------------------------------------
 
     def propose_term(self, username: str, lang: str, vi: str, target: str, note: str) -> None:
-        """A reviewer's term proposal, cleaned (NFC, no control characters, trimmed).
-
-        Raises:
-            TermRefusedError: the Vietnamese term or its translation is empty.
-        """
-        self.require(username, lang, "edit")
-        vi, target, note = clean_line(vi, 200), clean_line(target, 200), clean_line(
-            note, MAX_TEXT)
-        if not vi or not target:
-            raise EmptyTermError()
-        with self.session() as s:
-            s.add(GlossaryProposal(lang=lang, vi=vi, target=target, note=note,
-                                   proposed_by=username))
-            self._audit(s, username, "propose_term", lang=lang, detail={"vi": vi})
+        self.terms.propose_term(username, lang, vi, target, note)
 
     def proposals(self, status: str = "open") -> list[GlossaryProposal]:
-        with self.session() as s:
-            return list(s.scalars(select(GlossaryProposal)
-                                  .where(GlossaryProposal.status == status)
-                                  .order_by(GlossaryProposal.id)))
+        return self.terms.proposals(status)
 
     def decide_proposal(self, username: str, proposal_id: int, accept: bool,
                         glossary_dir: Path) -> None:
-        """An admin accepts (into ``<lang>.csv``, credited to the reviewer) or rejects.
-
-        Raises:
-            TermRefusedError: accepting would leave the glossary invalid (it is unchanged
-                and the proposal stays open).
-        """
-        if "*" not in self.roles(username):
-            raise NotAllowedError(user=username, action="decide glossary proposals", lang="*")
-        from pipeline.translate.glossary import GlossaryRefusedError, Term, add_term
-
-        with self.session() as s:
-            p = s.get(GlossaryProposal, proposal_id)
-            if p is None or p.status != "open":
-                return
-            if accept:
-                term = Term(p.vi, p.target, "", p.note, "approved",
-                            f"reviewer {p.proposed_by}, {dt.date.today().isoformat()}")
-                try:
-                    add_term(glossary_dir, p.lang, term)
-                except GlossaryRefusedError as e:
-                    raise TermRefusedError(reason=e.context["reason"]) from e
-            p.status = "accepted" if accept else "rejected"
-            self._audit(s, username, "decide_term", lang=p.lang,
-                        detail={"id": proposal_id, "accepted": accept})
+        self.terms.decide_proposal(username, proposal_id, accept, glossary_dir)

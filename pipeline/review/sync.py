@@ -16,13 +16,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from rapidfuzz import fuzz
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from pipeline.core.types import Cue, cue_id, sentence_ids
-from pipeline.review.base import StoreBase
+from pipeline.review.approvals import withdraw_lesson
+from pipeline.review.audit import Audit
+from pipeline.review.db import Database
 from pipeline.review.tables import (
-    Approval,
     CueRow,
     LessonRow,
     Translation,
@@ -31,7 +32,7 @@ from pipeline.review.tables import (
 )
 from pipeline.translate.drafts import TranslatedCue
 
-__all__ = ["SyncMixin", "SyncReport", "cue_keys", "source_hash"]
+__all__ = ["CueSync", "SyncReport", "cue_keys", "source_hash"]
 
 #: Fuzzy score (0–100) from which an earlier sentence's text is offered as a suggestion.
 SUGGEST_MIN = 60.0
@@ -61,7 +62,13 @@ class SyncReport:
     revoked: list[str] = field(default_factory=list)
 
 
-class SyncMixin(StoreBase):
+class CueSync:
+    """Loads the pipeline's cues and drafts into ``db`` (the one writer of cue rows)."""
+
+    def __init__(self, db: Database, audit: Audit | None = None) -> None:
+        self.db = db
+        self.audit = audit or Audit(db)
+
     def sync_lesson(self, lesson_id: str, title: str, cues: list[Cue],
                     translations: dict[str, list[TranslatedCue]],
                     video: str = "") -> SyncReport:
@@ -69,9 +76,9 @@ class SyncMixin(StoreBase):
         translation a person has saved keeps its text while its source is unchanged."""
         report = SyncReport()
         keys = cue_keys(cues)
-        with self.session() as s:
+        with self.db.session() as s:
             self._upsert_lesson(s, lesson_id, title, video)
-            self.lock_lesson(s, lesson_id)  # saves of this lesson wait until the sync is done
+            self.db.lock_lesson(s, lesson_id)  # saves of this lesson wait until the sync is done
             rows = self._sync_cues(s, lesson_id, cues, keys, report)
             by_index = dict(zip((c.index for c in cues), keys, strict=True))
             for lang, items in translations.items():
@@ -173,11 +180,9 @@ class SyncMixin(StoreBase):
         return best
 
     def _revoke_approvals(self, s: Session, lesson_id: str, report: SyncReport) -> None:
-        approvals = list(s.scalars(select(Approval).where(Approval.lesson_id == lesson_id)))
-        report.revoked = sorted(a.lang for a in approvals)
-        if approvals:
-            s.execute(delete(Approval).where(Approval.lesson_id == lesson_id))
-            self._audit(s, "pipeline", "approval_withdrawn", lesson_id, ",".join(
+        report.revoked = withdraw_lesson(s, lesson_id)
+        if report.revoked:
+            self.audit.write(s, "pipeline", "approval_withdrawn", lesson_id, ",".join(
                 report.revoked), detail={"reason": "source changed", "added": report.added,
                                          "changed": report.changed,
                                          "retired": report.retired})

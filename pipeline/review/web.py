@@ -6,8 +6,11 @@ cookie, a CSRF token on every form, per-language roles (media too), rate-limited
 constant-time sign-in, validated ids (404, never 500), cleaned input, and headers that
 forbid inline script, framing, sniffing, leaking referrers and caching pages.
 
-Routes live in ``web_auth`` (sign in/out), ``web_pages`` (what shows) and ``web_actions``
-(what changes); ``web_common`` holds what they share.
+:func:`install` mounts review on an app (the app itself is made by ``flows.app``, which
+mounts the portal beside it). Routes live by what they are about: ``web_auth`` (signing in
+and out), ``web_lesson`` (a lesson's language: its cues, videos, approval), ``web_cue`` (one
+cue: its page, saves and decisions, history, clip and still) and ``web_glossary`` (term
+proposals); ``web_common`` holds what they share.
 """
 
 from __future__ import annotations
@@ -18,7 +21,6 @@ from pathlib import Path
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -26,14 +28,15 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from pipeline.core.errors import CaunoiError
 from pipeline.core.i18n import t
 from pipeline.core.languages import Registry
-from pipeline.review import limits_web, web_actions, web_auth, web_cue, web_pages
-from pipeline.review.base import NotAllowedError, NotFoundError
+from pipeline.review import limits_web, web_auth, web_cue, web_glossary, web_lesson
 from pipeline.review.checks import Checker, InputRefusedError
+from pipeline.review.db import NotAllowedError, NotFoundError
 from pipeline.review.security import RateLimiter, SessionCodec
 from pipeline.review.store import ReviewStore
 from pipeline.review.web_common import (
     Ctx,
     Forbidden,
+    Mounts,
     NotSignedIn,
     PageNotFound,
     WebOptions,
@@ -42,7 +45,7 @@ from pipeline.review.web_common import (
     ui_of,
 )
 
-__all__ = ["SECURITY_HEADERS", "WebOptions", "create_app"]
+__all__ = ["CACHEABLE", "SECURITY_HEADERS", "WebOptions", "install", "security_headers"]
 
 #: Sent with every answer. Styles are inline in the page (one request on 2G); the only
 #: script allowed is the app's own file (no inline script), which may talk to the app only.
@@ -57,14 +60,26 @@ SECURITY_HEADERS = {
 }
 
 
-async def _headers(request: Request,
-                   call_next: Callable[[Request], Awaitable[Response]]) -> Response:
-    response = await call_next(request)
-    response.headers.update(SECURITY_HEADERS)
-    if (not request.url.path.startswith(("/media/", "/portal/static/"))
-            and "cache-control" not in response.headers):
-        response.headers["Cache-Control"] = "no-store"
-    return response
+#: Paths whose answers may be cached (review's lesson media); pages never are.
+CACHEABLE = ("/media/",)
+
+Middleware = Callable[[Request, Callable[[Request], Awaitable[Response]]], Awaitable[Response]]
+
+
+def security_headers(cacheable: tuple[str, ...]) -> Middleware:
+    """The middleware that adds :data:`SECURITY_HEADERS` to every answer and forbids
+    caching, except under the ``cacheable`` path prefixes."""
+
+    async def headers(request: Request,
+                      call_next: Callable[[Request], Awaitable[Response]]) -> Response:
+        response = await call_next(request)
+        response.headers.update(SECURITY_HEADERS)
+        if (not request.url.path.startswith(cacheable)
+                and "cache-control" not in response.headers):
+            response.headers["Cache-Control"] = "no-store"
+        return response
+
+    return headers
 
 
 log = logging.getLogger("caunoi.review")
@@ -132,23 +147,19 @@ def _handlers(app: FastAPI) -> None:
     app.add_exception_handler(Exception, internal)
 
 
-def create_app(store: ReviewStore, registry: Registry, opts: WebOptions) -> FastAPI:
-    """The review app over ``store``; QA on saves uses ``registry`` and the glossaries of
-    ``opts.glossary_dir``."""
-    app = FastAPI(title="Cầu Nối review", docs_url=None, redoc_url=None, openapi_url=None)
-    # Pages are text: compressed they cost a fraction on 2G.
-    app.add_middleware(GZipMiddleware, minimum_size=500)
-    app.middleware("http")(_headers)
+def install(app: FastAPI, store: ReviewStore, registry: Registry, opts: WebOptions) -> Ctx:
+    """Mount the review pages on ``app`` over ``store``; QA on saves uses ``registry`` and
+    the glossaries of ``opts.glossary_dir``. Returns the context other parts mounted beside
+    review (the portal) share: its templates, sessions and :class:`Mounts`."""
     store.checker = Checker(registry, opts.glossary_dir)
-    app.state.ctx = Ctx(store, registry, opts,
-                        Jinja2Templates(directory=str(Path(__file__).parent / "templates")),
-                        SessionCodec(opts.secret), RateLimiter())
+    mounts = Mounts()
+    templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
+    templates.env.globals["nav_links"] = mounts.links
+    ctx = Ctx(store, registry, opts, templates, SessionCodec(opts.secret), RateLimiter(),
+              mounts)
+    app.state.ctx = ctx
     _handlers(app)
     limits_web.install(app)
-    for module in (web_auth, web_pages, web_cue, web_actions):
+    for module in (web_auth, web_lesson, web_cue, web_glossary):
         app.include_router(module.router)
-    if opts.portal is not None:
-        from pipeline.portal.web import install
-
-        install(app, opts.portal)
-    return app
+    return ctx

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from pipeline.core.i18n import t
+from pipeline.core.usernames import skeleton
 from pipeline.review.accounts import SESSION_DAYS
 from pipeline.review.security import new_token, tokens_equal
 from pipeline.review.web_common import (
@@ -41,12 +42,11 @@ def login_page(request: Request) -> HTMLResponse:
 
 
 def _home_of(request: Request, username: str) -> str:
-    """Where a signed-in user starts: the portal for an editor without a language role
-    (when the app has the portal), else the reviewer's home."""
-    store = ctx_of(request).store
-    has_portal = getattr(request.app.state, "portal", None) is not None
-    if has_portal and store.editor_teams(username) and not store.roles(username):
-        return "/portal"
+    """Where a signed-in user starts: a part mounted beside review may have a start page
+    for users without a language role (the portal, for editors), else the reviewer's home."""
+    ctx = ctx_of(request)
+    if ctx.mounts.start_pages and not ctx.store.roles(username):
+        return ctx.mounts.start_page(username) or "/"
     return "/"
 
 
@@ -57,7 +57,7 @@ def login(request: Request, username: Annotated[str, Form(max_length=64)],
     if not tokens_equal(request.cookies.get(LOGIN_CSRF_COOKIE), csrf):
         raise Forbidden
     ctx, ui = ctx_of(request), ui_of(request)
-    key = f"{request.client.host if request.client else '?'}:{username.casefold()}"
+    key = f"{request.client.host if request.client else '?'}:{skeleton(username)}"
     if ctx.limiter.blocked(key):
         return render(request, "login.html", 429, login_csrf=csrf, error=t("too_many", ui))
     user = ctx.store.authenticate(username, password)

@@ -5,14 +5,15 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
+from pipeline.core.config import Settings
 from pipeline.core.i18n import t
 from pipeline.core.ids import LESSON_ID_RE
 from pipeline.core.languages import Registry
@@ -21,10 +22,7 @@ from pipeline.review.accounts import SignedIn
 from pipeline.review.security import RateLimiter, SessionCodec, tokens_equal
 from pipeline.review.store import ReviewStore
 
-if TYPE_CHECKING:
-    from pipeline.portal.context import PortalOptions
-
-__all__ = ["LOGIN_CSRF_COOKIE", "SESSION_COOKIE", "UI_COOKIE", "Ctx", "Forbidden",
+__all__ = ["LOGIN_CSRF_COOKIE", "SESSION_COOKIE", "UI_COOKIE", "Ctx", "Forbidden", "Mounts",
            "NotSignedIn", "PageNotFound", "WebOptions", "check_csrf", "ctx_of", "cue_ref",
            "lang_name", "lesson_lang", "render", "signed_in", "ui_of"]
 
@@ -55,10 +53,27 @@ class WebOptions:
     # Starts pipeline runs and reads their states (pipeline.core.runs); None = the pages
     # say which command to run instead.
     runs: RunLauncher | None = None
-    # Seconds of title card before the recording in the videos (None: Settings').
-    title_card_s: float | None = None
-    # The content-team portal (pipeline.portal); None = review pages only.
-    portal: PortalOptions | None = None
+    # Seconds of title card before the recording in the videos (the configured value
+    # comes from ``pipeline.steps.web_options``; this is the settings' default).
+    title_card_s: float = Settings.title_card_s
+
+
+@dataclass
+class Mounts:
+    """What the parts mounted beside review (the portal) add to review's pages."""
+
+    # user -> header links [(path, catalogue key)] on every page.
+    nav: list[Callable[[str], list[tuple[str, str]]]] = field(default_factory=list)
+    # user -> where they start after signing in when they have no language role, or None.
+    start_pages: list[Callable[[str], str | None]] = field(default_factory=list)
+    # (user, lesson id) -> whether the user may also see the lesson's videos.
+    media_viewers: list[Callable[[str, str], bool]] = field(default_factory=list)
+
+    def links(self, user: str | None) -> list[tuple[str, str]]:
+        return [link for f in self.nav for link in f(user)] if user else []
+
+    def start_page(self, user: str) -> str | None:
+        return next((p for f in self.start_pages if (p := f(user))), None)
 
 
 @dataclass(frozen=True)
@@ -69,6 +84,7 @@ class Ctx:
     templates: Jinja2Templates
     codec: SessionCodec
     limiter: RateLimiter
+    mounts: Mounts = field(default_factory=Mounts)
 
 
 class Forbidden(Exception):

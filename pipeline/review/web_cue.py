@@ -1,7 +1,8 @@
 """One cue at a time: its page (source with glossary terms marked, audio clip, still with
-the current text burned in, suggestions, the edit form with "save and next"), its clip and
-still (built once, cached on disk and in the phone), copying a suggestion into the box, and
-bulk approval of the clean cues."""
+the current text burned in, suggestions, the edit form with "save and next"), saving or
+deciding on it (each refusal answers with its own message), its history and comments, its
+clip and still (built once, cached on disk and in the phone), copying a suggestion into the
+box, and bulk approval of the clean cues."""
 
 from __future__ import annotations
 
@@ -10,15 +11,20 @@ from pathlib import Path
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
-from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
+from fastapi.responses import (
+    FileResponse,
+    HTMLResponse,
+    JSONResponse,
+    RedirectResponse,
+    Response,
+)
 
-from pipeline.core.config import Settings
 from pipeline.core.errors import CaunoiError
 from pipeline.core.i18n import t
 from pipeline.review import cue_media, limits_web, queue
 from pipeline.review.accounts import SignedIn
 from pipeline.review.checks import clean_text
-from pipeline.review.store import MAX_TEXT, CueView
+from pipeline.review.store import MAX_TEXT, CueView, SaveResult
 from pipeline.review.web_common import (
     PageNotFound,
     check_csrf,
@@ -30,6 +36,7 @@ from pipeline.review.web_common import (
     signed_in,
     ui_of,
 )
+from pipeline.review.web_lesson import lesson_page, lesson_video
 from pipeline.translate.glossary import do_not_translate
 from pipeline.translate.qa import QAIssue
 
@@ -63,9 +70,8 @@ def _find(request: Request, sess: SignedIn, lesson_id: str, lang: str,
 def video_time(request: Request, lesson_id: str, start_ms: int) -> float:
     """A cue's start on a rendered video's timeline (after the title card)."""
     opts = ctx_of(request).opts
-    title_s = opts.title_card_s if opts.title_card_s is not None else Settings().title_card_s
     media = cue_media.lesson_media(opts.out_dir, lesson_id)
-    return start_ms / 1000 + cue_media.video_offset_s(media, title_s)
+    return start_ms / 1000 + cue_media.video_offset_s(media, opts.title_card_s)
 
 
 def _suggestions(request: Request, lesson_id: str, lang: str,
@@ -92,7 +98,6 @@ def cue_page(request: Request, sess: SignedIn, lesson_id: str, lang: str, cue: s
     terms = queue.glossary_terms(ctx.opts.glossary_dir, lang, view.source)
     shown = view.text if text is None else text
     media = cue_media.lesson_media(ctx.opts.out_dir, lesson_id)
-    from pipeline.review.web_pages import lesson_video
 
     video = lesson_video(request, lesson_id, lang)
     nxt = queue.next_cue(cues, view.key, f)
@@ -213,3 +218,101 @@ def bulk_approve(request: Request, lesson_id: str, lang: str, csrf: Csrf = "",
     done = ctx_of(request).store.approve_clean(sess.username, lesson_id, lang)
     return RedirectResponse(f"/l/{lesson_id}/{lang}?f={filter_of(f)}&msg=bulk_done&n={len(done)}"
                             "#queue", status_code=303)
+
+
+_DONE_MSG = {"save": "saved_here", "approve": "approved_saved", "reject": "rejected_saved"}
+_REFUSED = {"empty": "review.empty_approve", "no_reason": "review.reject_needs_reason"}
+
+
+def _quick(result: SaveResult, action: str, current: CueView | None, ui: str) -> Response:
+    """The outcome for the page's script (saved without reloading): a conflict falls back
+    to the plain form, which shows both texts."""
+    if result.reason == "conflict" or current is None:
+        return JSONResponse({"ok": False, "fallback": True})
+    checks = [QAIssue.from_json(c).message(ui) for c in result.checks]
+    if result.reason:
+        return JSONResponse({"ok": False, "checks": checks, "message": t(
+            _REFUSED.get(result.reason, "review.qa_blocked"), ui)}, status_code=422)
+    return JSONResponse({"ok": True, "version": current.version, "state": current.state,
+                         "message": t(f"review.{_DONE_MSG[action]}", ui), "checks": checks})
+
+
+@router.post("/l/{lesson_id}/{lang}/c/{cue}")
+def save(request: Request, lesson_id: str, lang: str, cue: str,
+         version: Annotated[int, Form(ge=0, le=10**9)],
+         action: Annotated[str, Form(max_length=16)],
+         text: Annotated[str, Form(max_length=MAX_TEXT)] = "",
+         reason: Annotated[str, Form(max_length=MAX_TEXT)] = "", csrf: Csrf = "",
+         page: Annotated[int, Form(ge=1, le=10_000)] = 1,
+         f: Annotated[str, Form(max_length=16)] = "",
+         view: Annotated[str, Form(max_length=8)] = "") -> Response:
+    """Save/approve/reject one cue (``<action>_next``: then open the next cue of the
+    filter). ``view=cue``: sent from the cue's own page, which shows the outcome."""
+    sess = signed_in(request)
+    check_csrf(sess, csrf)
+    lesson_lang(request, lesson_id, lang)
+    ref = cue_ref(cue)
+    go_next = action.endswith("_next")
+    action = action.removesuffix("_next")
+    if action not in ("save", "approve", "reject"):
+        return HTMLResponse("bad action", status_code=400)
+    store, ui, f = ctx_of(request).store, ui_of(request), filter_of(f)
+    result = store.save(sess.username, lesson_id, lang, ref, text, version, action, reason)
+    current = next((c for c in store.cues(lesson_id, lang) if ref in (c.idx, c.key)), None)
+    if "application/json" in request.headers.get("accept", "") and not go_next:
+        return _quick(result, action, current, ui)
+    if result.reason == "conflict":
+        return render(request, "conflict.html", 409, user=sess.username, csrf=sess.csrf,
+                      lesson=lesson_id, lang=lang, idx=current.idx if current else 0,
+                      key=current.key if current else cue,
+                      source=current.source if current else "", current=result, yours=text)
+    key, idx = (current.key, current.idx) if current else (str(cue), 0)
+    if result.reason:
+        error = t(_REFUSED.get(result.reason, "review.qa_blocked"), ui)
+        if view == "cue":
+            return cue_page(request, sess, lesson_id, lang, key, f, text=text,
+                            checks=result.checks, error=error, status=422)
+        return lesson_page(request, sess, lesson_id, lang, page, status=422, error=error,
+                           typed={key: (text, result.checks)}, at=idx)
+    msg = _DONE_MSG[action]
+    if go_next:
+        nxt = queue.next_cue(store.cues(lesson_id, lang), key, f)
+        if nxt is None:
+            return RedirectResponse(f"/l/{lesson_id}/{lang}?f={f}&msg=queue_done#queue",
+                                    status_code=303)
+        return RedirectResponse(f"/l/{lesson_id}/{lang}/c/{nxt.key}?f={f}", status_code=303)
+    if view == "cue":
+        return RedirectResponse(f"/l/{lesson_id}/{lang}/c/{key}?f={f}&msg={msg}#edit",
+                                status_code=303)
+    return RedirectResponse(f"/l/{lesson_id}/{lang}?page={page}&f={f}&msg={msg}&at={idx}#c{idx}",
+                            status_code=303)
+
+
+@router.post("/l/{lesson_id}/{lang}/c/{cue}/comment")
+def comment(request: Request, lesson_id: str, lang: str, cue: str,
+            text: Annotated[str, Form(max_length=MAX_TEXT)], csrf: Csrf = "") -> Response:
+    sess = signed_in(request)
+    check_csrf(sess, csrf)
+    lesson_lang(request, lesson_id, lang)
+    ref = cue_ref(cue)
+    ctx_of(request).store.comment(sess.username, lesson_id, lang, ref, text)
+    return RedirectResponse(f"/l/{lesson_id}/{lang}/c/{cue}/history", status_code=303)
+
+
+@router.get("/l/{lesson_id}/{lang}/c/{cue}/history", response_class=HTMLResponse)
+def history(request: Request, lesson_id: str, lang: str, cue: str) -> HTMLResponse:
+    sess = signed_in(request)
+    lesson_lang(request, lesson_id, lang)
+    ref = cue_ref(cue)
+    store = ctx_of(request).store
+    store.require(sess.username, lang, "view")
+    view = next((c for c in store.cues(lesson_id, lang) if ref in (c.idx, c.key)), None)
+    if view is None:
+        raise PageNotFound
+    earlier = store.earlier_authors(lesson_id, lang)
+    return render(request, "history.html", user=sess.username, csrf=sess.csrf,
+                  lesson=lesson_id, lang=lang, idx=view.idx, key=view.key, source=view.source,
+                  versions=store.history(lesson_id, lang, view.key),
+                  label=lambda o, text="": queue.origin_label(o, ui_of(request), text,
+                                                              earlier),
+                  comments=store.comments(lesson_id, lang, view.key))

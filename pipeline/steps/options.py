@@ -28,12 +28,14 @@ __all__ = [
 
 
 def ingest_options(settings: Settings, languages: tuple[str, ...] | None = None,
-                   profiles: tuple[str, ...] | None = None) -> IngestOptions:
+                   profiles: tuple[str, ...] | None = None,
+                   needs_picture: bool = False) -> IngestOptions:
     """Ingest options (also for checking a lesson without producing it); ``languages`` and
-    ``profiles`` replace the lesson's lists when given."""
+    ``profiles`` replace the lesson's lists when given; ``needs_picture``: the run renders,
+    so a video profile needs a recording with a picture."""
     return IngestOptions(out_dir=settings.out_dir, languages=languages, profiles=profiles,
                          default_profiles=settings.profiles, ffmpeg=settings.ffmpeg,
-                         limits=Limits.from_settings(settings))
+                         limits=Limits.from_settings(settings), needs_picture=needs_picture)
 
 
 def transcribe_options(settings: Settings, title: str = "",

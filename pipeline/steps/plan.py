@@ -85,6 +85,8 @@ class ProduceOptions:
     languages: tuple[str, ...] | None = None
     # Render profiles (None = the lesson's list, else settings.profiles).
     profiles: tuple[str, ...] | None = None
+    # The run goes on to render (False: align/translate's prefix runs).
+    renders: bool = True
 
     @property
     def registry(self) -> Registry:

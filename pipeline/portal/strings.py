@@ -1,6 +1,7 @@
 """The PORTAL message catalogue: the content-team portal (``pipeline.portal``) and the run
 launchers (``flows/launcher.py``); keys are used as ``portal.<key>`` through
-``pipeline.core.i18n.t``. Vietnamese first, English second."""
+``pipeline.core.i18n.t`` (registered there when ``pipeline.portal`` is imported).
+Vietnamese first, English second."""
 
 from __future__ import annotations
 

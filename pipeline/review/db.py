@@ -1,13 +1,14 @@
-"""The review store's engine, transactions, per-lesson lock and audit log.
+"""The review database: engine, transactions, Alembic migrations and the per-lesson lock.
 
-SQLite in WAL mode by default (a file under the output folder), PostgreSQL by URL.
+SQLite in WAL mode by default (a file under the output folder), PostgreSQL by URL. Every
+collaborator of the store (accounts, cue sync, versions, approvals, audit, and the portal's
+tables) works on one :class:`Database`; each can be built alone on it.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -15,14 +16,15 @@ from sqlalchemy import Engine, create_engine, event, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from pipeline.core.errors import CaunoiError
-from pipeline.review.checks import Checker
-from pipeline.review.tables import AuditEntry, LessonRow, utcnow
+from pipeline.review.tables import LessonRow, utcnow
 
-__all__ = ["MAX_TEXT", "ROLES", "NotAllowedError", "NotFoundError", "SaveResult", "StoreBase"]
+__all__ = ["MAX_TEXT", "ROLES", "Database", "NotAllowedError", "NotFoundError"]
 
 ROLES = ("translator", "reviewer", "admin")
 #: Longest translation or comment accepted (characters).
 MAX_TEXT = 1000
+#: Review's own migrations (Alembic, version table ``alembic_version``).
+MIGRATIONS = Path(__file__).parent / "migrations"
 
 
 class NotAllowedError(CaunoiError):
@@ -33,21 +35,6 @@ class NotAllowedError(CaunoiError):
 class NotFoundError(CaunoiError):
     key = "errors.not_found"
     exit_code = 2
-
-
-@dataclass(frozen=True)
-class SaveResult:
-    """The outcome of a save or decision. ``reason`` says why it was refused: ``conflict``
-    (someone saved first), ``empty`` (nothing to approve), ``qa`` (check errors and no
-    override reason); "" when ``ok``."""
-
-    ok: bool
-    version: int
-    text: str
-    state: str
-    updated_by: str = ""
-    reason: str = ""
-    checks: list[dict[str, str]] = field(default_factory=list)
 
 
 def _sqlite_pragmas(engine: Engine) -> None:
@@ -61,8 +48,10 @@ def _sqlite_pragmas(engine: Engine) -> None:
         cur.close()
 
 
-class StoreBase:
-    def __init__(self, url: str, checker: Checker | None = None) -> None:
+class Database:
+    """One engine and its transactions; review's schema is brought up to date on opening."""
+
+    def __init__(self, url: str, migrate: bool = True) -> None:
         self.url = url
         self.engine = create_engine(url, future=True, pool_pre_ping=True)
         if url.startswith("sqlite"):
@@ -70,29 +59,20 @@ class StoreBase:
                 Path(self.engine.url.database).parent.mkdir(parents=True, exist_ok=True)
             _sqlite_pragmas(self.engine)
         self._session = sessionmaker(self.engine, expire_on_commit=False)
-        self._checker = checker
-        self.migrate()
+        if migrate:
+            self.migrate(MIGRATIONS)
 
-    @property
-    def checker(self) -> Checker:
-        """The QA checks run on every save (default: the project's registry/glossaries)."""
-        if self._checker is None:
-            self._checker = Checker()
-        return self._checker
-
-    @checker.setter
-    def checker(self, value: Checker) -> None:
-        self._checker = value
-
-    def migrate(self) -> None:
-        """Bring the schema up to date with the Alembic migrations."""
+    def migrate(self, script_location: Path, version_table: str = "alembic_version") -> None:
+        """Bring one chain of Alembic migrations (review's, or another package's with its
+        own version table) up to its head."""
         from alembic import command
         from alembic.config import Config
 
         cfg = Config()
-        cfg.set_main_option("script_location", str(Path(__file__).parent / "migrations"))
+        cfg.set_main_option("script_location", str(script_location))
         with self.engine.begin() as conn:
             cfg.attributes["connection"] = conn
+            cfg.attributes["version_table"] = version_table
             command.upgrade(cfg, "head")
 
     @contextmanager
@@ -117,23 +97,3 @@ class StoreBase:
                           .with_for_update())
         assert lesson is not None
         return lesson
-
-    # --- audit -------------------------------------------------------------------------
-
-    def _audit(self, s: Session, username: str, action: str, lesson_id: str = "",
-               lang: str = "", idx: int | None = None,
-               detail: dict[str, object] | None = None) -> None:
-        s.add(AuditEntry(username=username, action=action, lesson_id=lesson_id, lang=lang,
-                         cue_idx=idx, detail=detail or {}))
-
-    def audit(self, lesson_id: str | None = None) -> list[AuditEntry]:
-        with self.session() as s:
-            q = select(AuditEntry).order_by(AuditEntry.id)
-            if lesson_id is not None:
-                q = q.where(AuditEntry.lesson_id == lesson_id)
-            return list(s.scalars(q))
-
-    def audit_event(self, username: str, action: str, lesson_id: str = "", lang: str = "",
-                    detail: dict[str, object] | None = None) -> None:
-        with self.session() as s:
-            self._audit(s, username, action, lesson_id, lang, None, detail)

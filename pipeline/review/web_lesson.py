@@ -1,4 +1,5 @@
-"""Pages that show: the reviewer's lessons, a lesson's cues, a cue's history, its video."""
+"""A lesson and its language: the reviewer's lessons, a lesson's cues (paged, filtered),
+its videos, and approving the whole language (then the render or the waiting run goes on)."""
 
 from __future__ import annotations
 
@@ -7,9 +8,10 @@ import json
 import logging
 import math
 import re
+from typing import Annotated
 
-from fastapi import APIRouter, Request
-from fastapi.responses import FileResponse, HTMLResponse, Response
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 
 from pipeline.core.i18n import t
 from pipeline.review import queue
@@ -18,8 +20,8 @@ from pipeline.review.limits_web import media_misses
 from pipeline.review.media_access import may_see_video
 from pipeline.review.web_common import (
     PageNotFound,
+    check_csrf,
     ctx_of,
-    cue_ref,
     lang_name,
     lesson_lang,
     render,
@@ -36,6 +38,8 @@ _MEDIA = re.compile(r"^(?P<lang>[a-z]{2,3})-[a-z0-9]{2,16}(?:-draft)?\.mp4$")
 
 router = APIRouter()
 log = logging.getLogger("caunoi.review")
+
+Csrf = Annotated[str, Form(max_length=64)]
 
 
 @router.get("/", response_class=HTMLResponse)
@@ -166,25 +170,6 @@ def lesson(request: Request, lesson_id: str, lang: str, page: int = 1, msg: str 
                        f=f, at=min(max(at, -1), 100_000))
 
 
-@router.get("/l/{lesson_id}/{lang}/c/{cue}/history", response_class=HTMLResponse)
-def history(request: Request, lesson_id: str, lang: str, cue: str) -> HTMLResponse:
-    sess = signed_in(request)
-    lesson_lang(request, lesson_id, lang)
-    ref = cue_ref(cue)
-    store = ctx_of(request).store
-    store.require(sess.username, lang, "view")
-    view = next((c for c in store.cues(lesson_id, lang) if ref in (c.idx, c.key)), None)
-    if view is None:
-        raise PageNotFound
-    earlier = store.earlier_authors(lesson_id, lang)
-    return render(request, "history.html", user=sess.username, csrf=sess.csrf,
-                  lesson=lesson_id, lang=lang, idx=view.idx, key=view.key, source=view.source,
-                  versions=store.history(lesson_id, lang, view.key),
-                  label=lambda o, text="": queue.origin_label(o, ui_of(request), text,
-                                                              earlier),
-                  comments=store.comments(lesson_id, lang, view.key))
-
-
 @router.get("/media/{lesson_id}/{name}")
 def media(request: Request, lesson_id: str, name: str) -> Response:
     """A video of the lesson's own output folder, to those who may see the pages that link
@@ -198,7 +183,7 @@ def media(request: Request, lesson_id: str, name: str) -> Response:
             raise PageNotFound
         lesson_lang(request, lesson_id, m["lang"])
         if not may_see_video(ctx.store, sess.username, lesson_id, m["lang"],
-                             ctx.registry.source.code):
+                             ctx.registry.source.code, ctx.mounts.media_viewers):
             raise PageNotFound
         root = ctx.opts.out_dir.resolve()
         folder = (root / lesson_id / "video").resolve()
@@ -206,3 +191,27 @@ def media(request: Request, lesson_id: str, name: str) -> Response:
         if not folder.is_relative_to(root) or path.parent != folder or not path.is_file():
             raise PageNotFound
     return FileResponse(path, media_type="video/mp4")
+
+
+@router.post("/l/{lesson_id}/{lang}/approve-all")
+def approve_all(request: Request, lesson_id: str, lang: str, csrf: Csrf = "") -> Response:
+    sess = signed_in(request)
+    check_csrf(sess, csrf)
+    lesson_lang(request, lesson_id, lang)
+    ctx = ctx_of(request)
+    if not ctx.store.approve_language(sess.username, lesson_id, lang, ctx.opts.tm_dir):
+        return lesson_page(request, sess, lesson_id, lang,
+                           message=t("approve_all_wait", ui_of(request)))
+    if ctx.opts.on_approved is not None:
+        try:
+            ctx.opts.on_approved(lesson_id, lang)
+        except Exception:  # the approval stands even if the orchestrator is down
+            log.exception("resume hook failed")
+    runs = ctx.opts.runs
+    if runs is not None and runs.mode == "embedded":
+        # Server mode renders through the resumed run; embedded mode starts the render.
+        try:
+            runs.start("render", lesson_id, language=lang)
+        except Exception:  # the approval stands; the page shows the run states
+            log.exception("starting the render of %s/%s failed", lesson_id, lang)
+    return RedirectResponse(f"/l/{lesson_id}/{lang}#next", status_code=303)
