@@ -41,7 +41,7 @@ log = logging.getLogger("caunoi.launcher")
 
 #: The plan's steps, in order (pipeline.steps.PLAN), as the pages show progress.
 STEP_NAMES: tuple[str, ...] = ("ingest", "audio", "transcribe", "align", "subtitles",
-                               "translate", "review", "render", "manifest")
+                               "translate", "review", "dub", "render", "manifest")
 #: A run whose process never wrote its pid file within this time failed to start (s).
 _START_GRACE_S = 60.0
 _KEEP_RUNS = 30

@@ -9,7 +9,6 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
-import re
 import shutil
 import tempfile
 import tomllib
@@ -28,11 +27,13 @@ from pipeline.core.errors import (
     LessonNotFoundError,
     MediaUnreadableError,
     NoAudioStreamError,
+    NoVideoStreamError,
     RecordingMissingError,
     ScriptEncodingError,
 )
 from pipeline.core.ids import is_lesson_id
 from pipeline.core.languages import Registry
+from pipeline.core.lesson_keys import check_lesson_keys, line_of
 from pipeline.core.limits import (
     ControlCharacterInValueError,
     Limits,
@@ -77,6 +78,8 @@ class IngestOptions:
     ffmpeg: str = ""
     # Input limits (Settings' max_* fields), checked before any work.
     limits: Limits = field(default_factory=Limits)
+    # The run goes on to render: refuse a recording without a picture for a video profile.
+    needs_picture: bool = False
 
 
 def read_text_nfc(path: Path, limits: Limits | None = None) -> str:
@@ -125,15 +128,6 @@ def _parse_toml(path: Path, text: str) -> dict[str, object]:
                                 detail="values are nested too deeply (keep it flat)") from e
 
 
-def _line_of(text: str, key: str) -> int | str:
-    """The line where ``key`` (its last dotted part) is set in a TOML text, or "?"."""
-    name = key.rsplit(".", 1)[-1]
-    for number, line in enumerate(text.split("\n"), 1):
-        if re.match(rf"\s*\"?{re.escape(name)}\"?\s*=", line):
-            return number
-    return "?"
-
-
 def _check_lesson_limits(path: Path, toml_text: str, meta: dict[str, object],
                          limits: Limits) -> None:
     """Lengths and counts of lesson.toml's values, before any of them is used."""
@@ -147,7 +141,7 @@ def _check_lesson_limits(path: Path, toml_text: str, meta: dict[str, object],
     for name, value in title_fields:
         if isinstance(value, str) and (bad := find_control_character(value)) is not None:
             raise ControlCharacterInValueError(path=str(path), field=name,
-                                               line=_line_of(toml_text, name), char=bad[2])
+                                               line=line_of(toml_text, name), char=bad[2])
         if isinstance(value, str):
             check_count(path, len(value), limits.max_title_chars, "max_title_chars",
                         f"the length of '{name}' (characters)", f"độ dài '{name}' (ký tự)")
@@ -158,11 +152,15 @@ def _check_lesson_limits(path: Path, toml_text: str, meta: dict[str, object],
                         f"the number of {key}", f"số mục trong '{key}'")
 
 
-def check_media(lesson: Lesson, media: MediaInfo, limits: Limits) -> None:
-    """Duration, resolution and audio presence of the probed recording."""
+def check_media(lesson: Lesson, media: MediaInfo, limits: Limits, picture: bool = True) -> None:
+    """Duration, resolution and audio presence of the probed recording; with ``picture``, a
+    picture for the lesson's video profiles (audio only makes only the "audio" profile)."""
     if media.audio is None:
         raise NoAudioStreamError(path=str(lesson.recording))
     check_duration(lesson.recording, media.duration_ms, limits)
+    video = [p for p in lesson.profiles if get_profile(p).has_video]
+    if picture and media.video is None and video:
+        raise NoVideoStreamError(path=str(lesson.recording), profile=video[0])
     if media.video is not None:
         check_count(lesson.recording, max(media.video.width, media.video.height),
                     limits.max_resolution_px, "max_resolution_px",
@@ -210,6 +208,7 @@ def load_lesson(lesson_dir: Path, registry: Registry, opts: IngestOptions) -> Le
                                 detail="file is missing (needs title and languages)")
     toml_text = read_text_nfc(toml_path, opts.limits)
     meta = _parse_toml(toml_path, toml_text)
+    check_lesson_keys(toml_path, toml_text, meta)
     _check_lesson_limits(toml_path, toml_text, meta, opts.limits)
     title = meta.get("title")
     if not isinstance(title, str) or not title.strip():
@@ -310,7 +309,7 @@ def ingest(lesson_dir: Path, registry: Registry, opts: IngestOptions) -> Ingeste
     """
     lesson = load_lesson(lesson_dir, registry, opts)
     media = probe(lesson.recording)
-    check_media(lesson, media, opts.limits)
+    check_media(lesson, media, opts.limits, picture=opts.needs_picture)
     out = opts.out_dir / lesson.id
     wav = out / "work" / "audio-16k.wav"
     if out.is_dir() and claim_folder(out):

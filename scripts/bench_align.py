@@ -34,7 +34,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_lessons import CONDITIONS, Truth, make_lesson
+from bench_lessons import CONDITIONS, HARD_CONDITIONS, Truth, make_lesson
 
 from pipeline.core.config import load_settings
 from pipeline.core.errors import ModelMissingError
@@ -56,6 +56,7 @@ RUNS = (("proportional", False), ("dtw", False), ("auto", False),
 @dataclass
 class Score:
     errors: list[float] = field(default_factory=list)
+    starts: list[float] = field(default_factory=list)
     spoken: int = 0
     right: int = 0
     skipped_total: int = 0
@@ -88,8 +89,10 @@ def evaluate(result: Alignment, truth: list[Truth]) -> Score:
         if r.status == "skipped":
             sc.false_skips += 1
             sc.errors += [1000 * (t.end - t.start)] * 2
+            sc.starts.append(1000 * (t.end - t.start))
         else:
             sc.errors += [abs(r.start_ms - 1000 * t.start), abs(r.end_ms - 1000 * t.end)]
+            sc.starts.append(abs(r.start_ms - 1000 * t.start))
     for t in truth:
         if t.status == "ad-lib":
             sc.adlib_total += 1
@@ -105,17 +108,21 @@ def _label(name: str, model: bool, model_name: str) -> str:
 def _row(label: str, s: Score, base: Score | None) -> str:
     e = np.array(s.errors) if s.errors else np.array([np.nan])
     med, p95 = float(np.median(e)), float(np.percentile(e, 95))
+    st = np.array(s.starts) if s.starts else np.array([np.nan])
+    starts = f" {float(np.median(st)):6.0f} {float(np.percentile(st, 95)):6.0f}"
     ratio = ""
     if base is not None and base.errors:
         ratio = (f" {med / max(1.0, float(np.median(base.errors))):6.2f}"
                  f" {p95 / max(1.0, float(np.percentile(base.errors, 95))):6.2f}")
-    return (f"  {label:26} {med:7.0f} {p95:7.0f} {s.right:3d}/{s.spoken + s.skipped_total:<3d}"
+    return (f"  {label:26} {med:7.0f} {p95:7.0f}{starts}"
+            f" {s.right:3d}/{s.spoken + s.skipped_total:<3d}"
             f" {s.skipped_found:2d}/{s.skipped_total:<2d} {s.false_skips:5d} {s.missed_skips:6d}"
             f" {s.adlib_found:2d}/{s.adlib_total:<2d} {s.seconds:6.1f}{ratio}")
 
 
 def _table(title: str, scores: dict[str, Score], base_label: str) -> list[str]:
-    lines = [title, f"  {'aligner × model':26} {'med ms':>7} {'p95 ms':>7} {'status':>7} "
+    lines = [title, f"  {'aligner × model':26} {'med ms':>7} {'p95 ms':>7} {'start':>6} "
+                    f"{'p95':>6} {'status':>7} "
                     f"{'skip':>5} {'false':>5} {'missed':>6} {'adlib':>5} {'time s':>6}"
                     f" {'med ×':>6} {'p95 ×':>6}"]
     lines += [_row(label, s, scores.get(base_label)) for label, s in scores.items()]
@@ -172,7 +179,8 @@ def _summary(per: dict[str, dict[str, Score]], args: argparse.Namespace, asr_sec
             total[label].add(s)
     out += _table(f"\nall conditions ({len(per) * args.per_condition} lessons)", total,
                   base_label)
-    out.append("\nstatus = script sentences with the right status; skip = skipped sentences "
+    out.append("\nmed/p95 ms: start and end errors together; start/p95: starts only. "
+               "status = script sentences with the right status; skip = skipped sentences "
                "found; false = spoken sentences reported skipped (scored as an error of their "
                "full length); missed = skipped sentences reported spoken; ratios against "
                f"'{base_label}' in this run.")
@@ -197,7 +205,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--model", default="base", help="faster-whisper model, or 'none'")
     p.add_argument("--models", type=Path, default=None, help="model folder (settings)")
     p.add_argument("--out", type=Path, default=Path("bench-results/align"))
-    p.add_argument("--texts", choices=("tune", "unseen"), default="tune",
+    p.add_argument("--texts", choices=("tune", "unseen", "fresh"), default="tune",
                    help="script texts: the tuning pool or the held-out one")
     p.add_argument("--asr-only", action="store_true",
                    help="only transcribe (fill the --transcripts cache), align nothing")
@@ -207,7 +215,8 @@ def main(argv: list[str] | None = None) -> int:
     settings = load_settings()
     models = args.models or settings.model_dir
     registry = load_registry(settings.glossary_dir)
-    conditions = CONDITIONS if args.conditions == "all" else tuple(args.conditions.split(","))
+    conditions = {"all": CONDITIONS, "hard": HARD_CONDITIONS}.get(
+        args.conditions, tuple(args.conditions.split(",")))
     runs = [r for r in RUNS if args.model != "none" or not r[1]]
     _reuse_dtw()
     per: dict[str, dict[str, Score]] = {}

@@ -17,9 +17,21 @@ one ad-lib not in the script, room tone instead of digital silence. The conditio
 - ``restarts``   two sentences restarted after a few syllables, two hesitations "ờ" inside
 - ``mixed``      all of them: regional voice, per-sentence pace, long pauses, restarts,
                  reverb, music bed, through the telephone band and codec
+- ``shift-up``, ``shift-down``  the narrator's voice moved 200–300 cents up or down with
+                 sox ``pitch`` (formants move with the pitch: another vocal tract)
+- ``phone-clip`` a clipping phone microphone: brick-wall 300–3400 Hz band (sox ``sinc``),
+                 then 3–6 dB of gain past full scale that saturates, 8 kHz and back
+- ``band-music`` a band-limited narrator (brick-wall 300–3400 Hz) over a quiet full-band
+                 music bed 15–20 dB down
+- ``shift-phone`` both: a shifted voice through the clipping phone
+
+  These five have 12 sentences, any voice at 125–195 wpm and pitch 20–80, pauses of
+  0.12–1.2 s (sentences run together) and two of 2–4 s, a level changing ±6 dB from sentence
+  to sentence, a noisy room (20–30 dB) and reverberation half the time.
 
 Script texts: ``tune`` lessons draw from ``POOL`` (tune aligners on these), ``unseen`` ones
-from ``POOL_UNSEEN`` (another topic, other ad-libs: quote figures from these).
+from ``POOL_UNSEEN`` (another topic, other ad-libs: quote figures from these), ``fresh`` ones
+from ``POOL_FRESH`` (a third topic, written after the aligner was tuned: held out too).
 
 Truth: a restarted sentence starts with its first attempt; a hesitation is inside its sentence.
 """
@@ -37,7 +49,10 @@ from pipeline.core.vi_numbers import spoken_form
 
 RATE = 22050
 CONDITIONS = ("clean", "telephone", "reverb", "voice-vi", "voice-central", "voice-south",
-              "music", "pace", "pauses", "restarts", "mixed")
+              "music", "pace", "pauses", "restarts", "mixed",
+              "shift-up", "shift-down", "phone-clip", "band-music", "shift-phone")
+#: The conditions of issue 29 (narrators the templates do not resemble, clipped phones).
+HARD_CONDITIONS = CONDITIONS[11:]
 N_SENTENCES = 10
 POOL = (
     "Xin chào bà con, hôm nay chúng ta học cách trả tiền bằng mã QR khi đi chợ.",
@@ -81,6 +96,30 @@ ADLIBS_UNSEEN = (
     "Ờ, cái này nhiều người hay nhầm lắm.",
     "Nào, bây giờ mình làm tiếp nhé.",
     "Khoan đã, để mình kéo màn hình xuống một chút.",
+)
+POOL_FRESH = (
+    "Chào cả nhà, bài này chỉ cách đặt lịch khám bệnh trên điện thoại.",
+    "Bạn mở ứng dụng của bệnh viện huyện đã cài từ hôm trước.",
+    "Ở góc trên bên phải có nút đăng ký, bạn bấm vào đó.",
+    "Điền họ tên đầy đủ, ngày sinh và số căn cước công dân.",
+    "Chọn khoa muốn khám, ví dụ khoa nhi cho con nhỏ.",
+    "Lịch sẽ hiện những ngày còn chỗ bằng màu xanh lá cây.",
+    "Bấm vào buổi sáng thứ ba, lúc tám giờ ba mươi phút.",
+    "Nếu có thẻ bảo hiểm y tế, hãy chụp hai mặt của thẻ.",
+    "Ảnh phải rõ chữ, không bị lóa đèn và không bị mất góc.",
+    "Kiểm tra lại mọi thông tin rồi bấm gửi yêu cầu.",
+    "Bệnh viện sẽ nhắn tin xác nhận trong vòng một giờ.",
+    "Trong tin nhắn có số thứ tự, bạn nhớ giữ lại tin này.",
+    "Đến ngày khám, mang theo thẻ và đến sớm mười lăm phút.",
+    "Đưa số thứ tự cho quầy tiếp đón, không cần xếp hàng lấy số nữa.",
+    "Muốn đổi ngày, vào mục lịch của tôi và chọn hủy lịch.",
+    "Người già chưa quen máy có thể nhờ con cháu làm giúp.",
+    "Ứng dụng không bao giờ đòi chuyển tiền trước để giữ chỗ.",
+)
+ADLIBS_FRESH = (
+    "Ơ, mạng hôm nay hơi chậm, chờ mình tí nhé.",
+    "Đấy, đơn giản thế thôi bà con ạ.",
+    "Hừm, để mình xem lại chỗ này đã.",
 )
 ADLIBS = (
     "À, bà con nhớ để ý chỗ này nhé.",
@@ -141,6 +180,16 @@ def telephone(x: np.ndarray, level: float, rng: np.random.Generator, tmp: Path) 
     return sox(mu_law(narrow), tmp, rate=8000)
 
 
+def clipping_phone(x: np.ndarray, rng: np.random.Generator, tmp: Path) -> np.ndarray:
+    """A phone microphone that clips: brick-wall 300–3400 Hz, 3–6 dB of gain past full
+    scale (saturated, not limited), through 8 kHz and back."""
+    x = x / max(1e-6, float(np.abs(x).max())) * 0.95
+    narrow = sox(x, tmp, "sinc", "300-3400", out_rate=8000)
+    gain = 10 ** (rng.uniform(3, 6) / 20)
+    hot = np.clip(narrow / max(1e-6, float(np.abs(narrow).max())) * gain, -1, 1)
+    return sox(np.asarray(hot, dtype=np.float32), tmp, rate=8000)
+
+
 class Narrator:
     def __init__(self, voice: str, wpm: int, pitch: int, tmp: Path) -> None:
         self.voice, self.wpm, self.pitch, self.tmp = voice, wpm, pitch, tmp
@@ -169,11 +218,14 @@ def music(n: int, rng: np.random.Generator) -> np.ndarray:
     return np.asarray(out, dtype=np.float32)
 
 
-def _script(rng: np.random.Generator, pool: tuple[str, ...]) -> list[str]:
-    return [pool[k] for k in rng.choice(len(pool), size=N_SENTENCES, replace=False)]
+def _script(rng: np.random.Generator, pool: tuple[str, ...], n: int = N_SENTENCES) -> list[str]:
+    return [pool[k] for k in rng.choice(len(pool), size=n, replace=False)]
 
 
 def _narrator(condition: str, rng: np.random.Generator, tmp: Path) -> Narrator:
+    if condition in HARD_CONDITIONS:
+        return Narrator(str(rng.choice(VOICES)), int(rng.integers(125, 196)),
+                        int(rng.integers(20, 81)), tmp)
     if condition.startswith("voice-") or condition == "mixed":
         voice = {"voice-vi": "vi", "voice-central": VOICES[1], "voice-south": VOICES[2]}.get(
             condition, str(rng.choice(VOICES[1:])))
@@ -185,9 +237,20 @@ def _narrator(condition: str, rng: np.random.Generator, tmp: Path) -> Narrator:
 
 def _finish(condition: str, speech: np.ndarray, rng: np.random.Generator,
             tmp: Path) -> np.ndarray:
+    if condition.startswith("shift"):
+        cents = rng.uniform(200, 300) * (-1 if condition == "shift-down" or (
+            condition == "shift-phone" and rng.random() < 0.5) else 1)
+        speech = sox(speech, tmp, "pitch", f"{cents:.0f}")
     level = float(np.sqrt(np.mean(speech[np.abs(speech) > 0.01] ** 2)))
     room = rng.normal(0, 1, speech.size).astype(np.float32)
     speech = speech + room * level / 10 ** (45 / 20)  # room tone 45 dB down
+    if condition in HARD_CONDITIONS:  # a noisy room (20–30 dB), reverberant half the time
+        hiss = np.cumsum(rng.normal(0, 1, speech.size)).astype(np.float32)
+        hiss = hiss - np.convolve(hiss, np.ones(441) / 441, mode="same")
+        speech = speech + hiss / (np.std(hiss) + 1e-9) * level / 10 ** (rng.uniform(20, 30) / 20)
+        if rng.random() < 0.5:
+            speech = sox(speech, tmp, "reverb", str(int(rng.integers(30, 60))), "50",
+                         str(int(rng.integers(50, 90))))
     if condition in ("reverb", "mixed"):
         speech = sox(speech, tmp, "reverb", str(int(rng.integers(40, 70))), "50",
                      str(int(rng.integers(60, 100))))
@@ -195,8 +258,15 @@ def _finish(condition: str, speech: np.ndarray, rng: np.random.Generator,
         snr = rng.uniform(10, 15)
         bed = music(speech.size, rng)
         speech = speech + bed * level / (np.sqrt(np.mean(bed**2)) + 1e-9) / 10 ** (snr / 20)
+    if condition == "band-music":
+        narrow = sox(speech, tmp, "sinc", "300-3400")
+        snr = rng.uniform(15, 20)
+        bed = music(speech.size, rng)
+        speech = narrow + bed * level / (np.sqrt(np.mean(bed**2)) + 1e-9) / 10 ** (snr / 20)
     if condition in ("telephone", "mixed"):
         speech = telephone(speech, level, rng, tmp)
+    if condition in ("phone-clip", "shift-phone"):
+        speech = clipping_phone(speech, rng, tmp)
     return np.asarray(speech / max(1e-6, float(np.abs(speech).max())) * 0.8, dtype=np.float32)
 
 
@@ -205,13 +275,16 @@ def make_lesson(condition: str, seed: int, root: Path, tmp: Path,
     """Write ``root/<condition>-<seed>/`` (script.md, lesson.toml, recording.wav) and return
     it with the true sentence times and a one-line description."""
     # Each condition draws its own script, narrator and structure from the seed.
-    unseen = texts_from == "unseen"
-    rng = np.random.default_rng([seed, CONDITIONS.index(condition), int(unseen)])
-    texts = _script(rng, POOL_UNSEEN if unseen else POOL)
-    adlib = (ADLIBS_UNSEEN if unseen else ADLIBS)[seed % 3]
+    which = ("tune", "unseen", "fresh").index(texts_from)
+    rng = np.random.default_rng([seed, CONDITIONS.index(condition), which])
+    hard = condition in HARD_CONDITIONS
+    texts = _script(rng, (POOL, POOL_UNSEEN, POOL_FRESH)[which], 12 if hard else N_SENTENCES)
+    adlib = (ADLIBS, ADLIBS_UNSEEN, ADLIBS_FRESH)[which][seed % 3]
     nar = _narrator(condition, rng, tmp)
     skipped_at = int(rng.integers(1, len(texts) - 1))
     adlib_after = int(rng.integers(0, len(texts) - 1))
+    if hard and adlib_after == skipped_at:  # every hard lesson has its ad-lib
+        adlib_after = skipped_at - 1
     long_pause_after = {int(k) for k in rng.choice(len(texts), size=2, replace=False)}
     odd = [int(k) for k in rng.choice([k for k in range(len(texts)) if k != skipped_at], 4,
                                       replace=False)]
@@ -252,9 +325,12 @@ def make_lesson(condition: str, seed: int, root: Path, tmp: Path,
             pause(0.2)
             pieces.append(nar.say(" ".join(words[cut:]), factor))
         else:
-            pieces.append(nar.say(text, factor))
+            # Hard conditions: the level changes from sentence to sentence (±6 dB).
+            pieces.append(nar.say(text, factor) * (10 ** (rng.uniform(-6, 6) / 20) if hard
+                                                   else 1.0))
         truth.append(Truth(text, start, pos(), "matched"))
         pause(rng.uniform(2.0, 4.0) if k in long_pause_after
+              else rng.uniform(0.12, 1.2) if hard
               else rng.uniform(0.3, 4.0 if long_pauses else 1.0))
         if k == adlib_after:
             start = pos()

@@ -223,8 +223,9 @@ def make_silent(work: Path, hours: float) -> Path:
 
         _silent_ogg(int(hours * 3600))(dst)
         (dst / "script.md").write_text("# Chương một\nXin chào bà con.\n", encoding="utf-8")
-        (dst / "lesson.toml").write_text('title = "Im lặng"\nlanguages = ["hmn"]\n',
-                                         encoding="utf-8")
+        # Audio only: a video profile would refuse it before the audio is decoded.
+        (dst / "lesson.toml").write_text(
+            'title = "Im lặng"\nlanguages = ["hmn"]\nprofiles = ["audio"]\n', encoding="utf-8")
     return dst
 
 

@@ -72,14 +72,17 @@ def _tone_wav(path: Path, seconds: float = 1.0, rate: int = 8000) -> None:
         w.writeframes(bytes(frames))
 
 
+LESSON_TOML = 'title = "Trả tiền"\nlanguages = ["hmn"]\nprofiles = ["audio"]\n'
+
+
 @pytest.fixture(scope="module")
 def base(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A valid lesson (1 s tone) and a scratch folder with the glossaries and a config."""
     root = tmp_path_factory.mktemp("fuzz")
     lesson = root / "lessons" / "fuzz-lesson"
     lesson.mkdir(parents=True)
-    (lesson / "lesson.toml").write_text('title = "Trả tiền"\nlanguages = ["hmn"]\n',
-                                        encoding="utf-8")
+    # A tone without a picture: an audio-only lesson (a video profile would refuse it).
+    (lesson / "lesson.toml").write_text(LESSON_TOML, encoding="utf-8")
     (lesson / "script.md").write_text("Mở ứng dụng ngân hàng.\n", encoding="utf-8")
     _tone_wav(lesson / "recording.wav")
     shutil.copytree(PROJECT_ROOT / "glossaries", root / "glossaries")
@@ -135,8 +138,8 @@ def _assert_one_sentence(code: int, err: str, allowed: tuple[int, ...] = (0, 2),
 
 def _restore(base: Path) -> Path:
     lesson = base / "lessons" / "fuzz-lesson"
-    (lesson / "lesson.toml").write_text('title = "Trả tiền"\nlanguages = ["hmn"]\n',
-                                        encoding="utf-8")
+    # A tone without a picture: an audio-only lesson (a video profile would refuse it).
+    (lesson / "lesson.toml").write_text(LESSON_TOML, encoding="utf-8")
     (lesson / "script.md").write_text("Mở ứng dụng ngân hàng.\n", encoding="utf-8")
     return lesson
 

@@ -90,7 +90,9 @@ def test_hls_codecs_are_measured_and_match_the_manifest(produced: Path, tmp_path
         measured = avc1_by_ffmpeg(first)
         assert rung.stream_info.codecs.split(",")[0] == measured, name
         assert rung.stream_info.codecs == files[f"video/vi-{name}.mp4"]["codecs"], name
-    for media in master.media:
+    # No dub here: the Vietnamese narration is the one audio rendition (the rungs are silent).
+    assert [(m.language, m.default) for m in master.media if m.type == "AUDIO"] == [("vi", "YES")]
+    for media in (m for m in master.media if m.type == "SUBTITLES"):
         vtt = hls / m3u8.load(str(hls / media.uri)).segments[0].uri
         cues = vtt_cues(vtt)
         sidecar = vtt_cues(tmp_path / "pub" / "short-qr" / "sidecars" / f"{media.language}.vtt")

@@ -91,6 +91,14 @@ def _ffmpeg(*args: str) -> Callable[[Path], None]:
     return make
 
 
+def _audio_only(make: Callable[[Path], None]) -> Callable[[Path], None]:
+    """An audio-only lesson (profiles = ["audio"]): a video profile would refuse it first."""
+    def m(lesson: Path) -> None:
+        _write(lesson / "lesson.toml", GOOD_TOML.replace('"compat"', '"audio"'))
+        make(lesson)
+    return m
+
+
 def _silent_ogg(seconds: int) -> Callable[[Path], None]:
     """``seconds`` of silent Opus: one minute encoded, then repeated by stream copy (the
     issue's 13 MB ten-hour file in seconds, not minutes of encoding)."""
@@ -260,8 +268,9 @@ CASES: list[Case] = [
     Case("10 h silent recording.ogg (Opus, 13 MB)", _recording(_silent_ogg(36_000)), (2,),
          "max_recording_s"),
     Case("60 s of digital silence (produce)",
-         _recording(_ffmpeg("-f", "lavfi", "-i", "anullsrc=r=16000:cl=mono", "-t", "60",
-                            "-c:a", "libopus", "recording.ogg"), produce=True),
+         _recording(_audio_only(_ffmpeg("-f", "lavfi", "-i", "anullsrc=r=16000:cl=mono", "-t",
+                                        "60", "-c:a", "libopus", "recording.ogg")),
+                    produce=True),
          (2,), "silent"),
     Case("8192x64 picture", _recording(_ffmpeg("-f", "lavfi", "-i", "color=s=8192x64:d=1",
                                                "-f", "lavfi", "-i", "sine=d=1",

@@ -79,7 +79,7 @@ def _run_until(lesson_dir: Path, settings: Settings, until: str,
     """The plan up to ``until``, without Prefect, printing each step."""
     from pipeline.steps import PLAN, LessonRun, ProduceOptions, run_plan
 
-    run = LessonRun(lesson_dir, ProduceOptions(settings, languages), print_report)
+    run = LessonRun(lesson_dir, ProduceOptions(settings, languages, renders=False), print_report)
     return run_plan(run, PLAN, until=until)
 
 
@@ -93,6 +93,21 @@ def cmd_align(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_translate(args: argparse.Namespace, settings: Settings) -> int:
     run = _run_until(args.lesson_dir, settings, "translate", csv_list(args.languages))
     print(msg("translated", path=run.out / "translations"))
+    return 0
+
+
+def cmd_draft_script(args: argparse.Namespace, settings: Settings) -> int:
+    """Draft ``script.md`` from the recording's transcript (needs the Whisper model)."""
+    from pipeline.core.storage import atomic_write_text
+    from pipeline.speech.draft import draft_lesson
+    from pipeline.steps.options import transcribe_options
+
+    text = draft_lesson(args.lesson_dir, transcribe_options(settings), settings.ffmpeg)
+    if args.out is None:
+        print(text, end="")
+        return 0
+    atomic_write_text(args.out, text)
+    print(msg("drafted", path=args.out))
     return 0
 
 
@@ -129,6 +144,14 @@ def register(sub: Any) -> None:
     sp.add_argument("--asr-backend", choices=sorted(BACKENDS),
                     help="bộ nhận dạng giọng nói (ASR backend)")
     sp.set_defaults(func=cmd_align)
+
+    sp = sub.add_parser("draft-script", help="Kịch bản nháp từ bản ghi âm (draft a script)",
+                        description="Kịch bản nháp từ bản ghi âm, mỗi câu một dòng, để sửa lại "
+                                    "(a draft script.md from the recording, one sentence a line)")
+    sp.add_argument("lesson_dir", type=Path, metavar="LESSON_DIR", help="thư mục bài học")
+    sp.add_argument("--out", type=Path, default=None,
+                    help="tệp kết quả, ví dụ LESSON_DIR/script.md (mặc định: in ra màn hình)")
+    sp.set_defaults(func=cmd_draft_script)
 
     sp = _lesson_parser(sub, "translate", "Dịch phụ đề sang các ngôn ngữ (translate the subtitles)")
     sp.add_argument("--languages", help="ngôn ngữ đích, ví dụ hmn,blt,km")

@@ -49,9 +49,10 @@ def cmd_bundle(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_verify(args: argparse.Namespace, settings: Settings) -> int:
+    from pipeline.core.limits import Limits
     from pipeline.publish.verify import verify
 
-    report = verify(args.path, settings.storage_options(args.path))
+    report = verify(args.path, settings.storage_options(args.path), Limits.from_settings(settings))
     for p in report.problems:
         detail = f" ({p.detail})" if p.detail else ""
         print(f"{msg('verify_' + p.kind)}: {p.path}{detail}", file=sys.stderr)

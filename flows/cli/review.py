@@ -60,7 +60,7 @@ def cmd_users(args: argparse.Namespace, settings: Settings) -> int:
     if cmd in ("add", "passwd"):
         languages: dict[str, str] = {}
         if cmd == "add":  # a taken name or a bad role is said before asking for a password
-            store.check_new_username(args.username)
+            name = store.check_new_username(args.username)
             languages = _roles(args.lang, settings)
         password = _password(args)
         if password is None:
@@ -68,7 +68,7 @@ def cmd_users(args: argparse.Namespace, settings: Settings) -> int:
         if cmd == "add":
             editors.add_user(args.username, password, languages, admin=args.admin,
                              teams=teams)
-            print(msg("user_added", user=args.username, langs=", ".join(
+            print(msg("user_added", user=name, langs=", ".join(
                 [f"{k}:{v}" for k, v in languages.items()]
                 + [f"editor:{x}" for x in teams]) or "-",
                 admin=" (admin)" if args.admin else ""))

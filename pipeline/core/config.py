@@ -81,6 +81,18 @@ class Settings:
     title_card_s: float = 2.5
     # Render a watermarked "BẢN NHÁP" preview of languages waiting for review.
     draft_previews: bool = True
+    # The dub of an approved language's voice recordings (pipeline.voice): the time
+    # stretcher, the strongest compression before the picture holds, what happens to the
+    # Vietnamese narration under the voices ("duck" by dub_duck_db, at least 20 dB, or
+    # "remove"), and the voices' loudness (LUFS).
+    dub_stretcher: str = "rubberband-r3"
+    dub_max_stretch: float = 1.25
+    dub_narration: str = "duck"
+    dub_duck_db: float = 24.0
+    dub_target_lufs: float = -16.0
+    # Languages whose dub may use synthetic voices (tts:*): an admin's choice; elsewhere a
+    # language with any synthetic recording keeps the Vietnamese sound.
+    voice_allow_synthetic: tuple[str, ...] = ()
     # Explicit ffmpeg binary; "" = the one bundled with imageio-ffmpeg.
     ffmpeg: str = ""
     # Prefect's home for the embedded (serverless) mode.
@@ -126,6 +138,10 @@ class Settings:
     # Target languages of one lesson; render profiles of one lesson.
     max_languages: int = 16
     max_profiles: int = 8
+    # `caunoi verify` of a bundle zip: most it may unpack to (MB), and most one entry over
+    # 1 MB may inflate (times); a zip past either is refused unread (a zip bomb).
+    max_bundle_mb: int = 16384
+    max_zip_ratio: int = 100
     # Where an internal error's traceback is written (the terminal shows one sentence).
     log_dir: Path = field(default_factory=lambda: Path.home() / ".caunoi" / "logs")
 

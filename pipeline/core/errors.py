@@ -26,6 +26,7 @@ __all__ = [
     "ModelDownloadError",
     "ModelMissingError",
     "NoAudioStreamError",
+    "NoVideoStreamError",
     "RecordingMissingError",
     "RenderQualityError",
     "RunInterruptedError",
@@ -116,6 +117,14 @@ class MediaUnreadableError(CaunoiError):
 
 class NoAudioStreamError(CaunoiError):
     key = "errors.no_audio_stream"
+    exit_code = 2
+
+
+class NoVideoStreamError(CaunoiError):
+    """An audio-only recording (a cover picture is not a picture) asked to make a video
+    profile: refused at check and before produce writes anything."""
+
+    key = "errors.no_video_stream"
     exit_code = 2
 
 

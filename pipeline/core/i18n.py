@@ -125,6 +125,8 @@ CLI: dict[str, tuple[str, str]] = {
     "downloaded": ("Đã tải mô hình về {path}", "Model downloaded to {path}"),
     "aligned": ("Đã căn chỉnh: {path}", "Aligned: {path}"),
     "translated": ("Bản dịch nháp ở: {path}", "Draft translations are in: {path}"),
+    "drafted": ("Kịch bản nháp ở: {path} (hãy sửa lại trước khi sản xuất)",
+                "Draft script in: {path} (correct it before production)"),
     "approved": ("Đã duyệt, đã dựng video: {langs}", "Approved and rendered: {langs}"),
     "password_prompt": ("Mật khẩu cho {user}: ", "Password for {user}: "),
     "password_short": ("Mật khẩu cần ít nhất 8 ký tự.", "The password needs at least 8 characters."),
@@ -322,6 +324,10 @@ BUNDLE: dict[str, tuple[str, str]] = {
     "help": ("Bấm vào hình để xem. Phụ đề đã có sẵn trong video.",
              "Tap the picture to play. The subtitles are part of the video."),
     "top": ("Lên đầu trang", "Back to the top"),
+    # The language of a lesson's sound: a dub's community voices, or the Vietnamese narration.
+    "sound": ("🎧 {language}", "🎧 {language}"),
+    "sound_source": ("Tiếng nói trong bài là tiếng Việt (chưa có giọng đọc {language}).",
+                     "The voice in this lesson speaks Vietnamese (no {language} voice yet)."),
     # Vietnamese writes a decimal comma.
     "decimal": ("{units},{tenths}", "{units}.{tenths}"),
 }

@@ -93,6 +93,10 @@ class Limits:
     max_languages: int = Settings.max_languages
     # Render profiles of one lesson.
     max_profiles: int = Settings.max_profiles
+    # A bundle zip that `verify` opens: most it may unpack to, MB.
+    max_bundle_mb: int = Settings.max_bundle_mb
+    # Most one zip entry over 1 MB may inflate (times): past it, a zip bomb.
+    max_zip_ratio: int = Settings.max_zip_ratio
 
     @classmethod
     def from_settings(cls, settings: Any) -> Limits:

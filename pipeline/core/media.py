@@ -164,7 +164,9 @@ def probe(path: Path) -> MediaInfo:
     try:
         with av.open(str(path)) as c:
             video = audio = None
-            vs = next(iter(c.streams.video), None)
+            # A cover picture (an MP3's or M4A's album art) is not a picture to show.
+            vs = next((s for s in c.streams.video
+                       if not s.disposition & av.stream.Disposition.attached_pic), None)
             if vs is not None:
                 cc = vs.codec_context
                 rate = vs.average_rate or vs.guessed_rate or Fraction(0)

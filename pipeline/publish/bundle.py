@@ -17,6 +17,7 @@ from pathlib import Path
 from pipeline.core.storage import atomic_path
 from pipeline.publish.entries import Selection, published_entries
 from pipeline.publish.errors import MissingFinalError, TargetRefusedError
+from pipeline.publish.integrity import write_checksums
 from pipeline.publish.manifest import Manifest, ManifestFile, load_manifest
 from pipeline.publish.options import PublishOptions
 from pipeline.publish.page import PageItem, render_page
@@ -73,8 +74,8 @@ def _guard_zip(zip_path: Path, folder_name: str, force: bool) -> None:
 def _bundled_files(sel: Selection, languages: list[str], profile: str,
                    source: str) -> list[ManifestFile]:
     """The chosen video and its poster per language, and the MP3 of the audio-only version
-    (once, the source language's: every language's audio-only version is the same narration
-    until a dub exists)."""
+    (once per sound: languages without a dub share the source language's narration; a
+    dubbed language has its own)."""
     audio_profiles = {p.name for p in PROFILES.values() if not p.has_video}
     keep, sounds = [], set()
     for f in sorted(sel.manifest.files, key=lambda f: f.language != source):
@@ -104,7 +105,7 @@ def _items(sel: Selection, files: list[ManifestFile], languages: list[str],
             video=f"{lid}/{video.path}", poster=f"{lid}/{poster.path}" if poster else "",
             duration_s=video.duration or 0.0,
             video_bytes=video.bytes, mp3=f"{lid}/{mp3.path}" if mp3 else "",
-            mp3_bytes=mp3.bytes if mp3 else 0))
+            mp3_bytes=mp3.bytes if mp3 else 0, audio_lang=video.audio_lang or source))
     return items
 
 
@@ -155,6 +156,7 @@ def make_bundle(lesson_outs: list[Path], languages: list[str], profile: str, dst
             items += _items(sel, files, languages, source)
         page = render_page(items, languages, opts.registry, opts.ui_lang)
         (staging / "index.html").write_text(page, encoding="utf-8")
+        write_checksums(staging)
         write_marker(staging, "bundle", [p.relative_to(staging).as_posix()
                                          for p in staging.rglob("*") if p.is_file()])
         _write_zip(staging, zip_path, dst.name)

@@ -1,9 +1,10 @@
-"""HLS: a bitrate ladder of clean video (no burned subtitles) encoded from the source
-recording, with one WebVTT subtitle rendition per published language, named in its own
-language; the source language is the default rendition. ``index.html`` plays the master
-playlist in the browser's own player with the same WebVTT files as ``<track>``s: a native
-HLS player that ignores the playlist's subtitle renditions (Chromium's) still shows them, and
-the clean video has none burned in."""
+"""HLS: a bitrate ladder of clean video (no burned subtitles, no sound) encoded from the
+source recording, one audio rendition per language of sound (the source language's narration,
+the default, and each dubbed language's community voices), and one WebVTT subtitle rendition
+per published language, each named in its own language; the source language is the default.
+``index.html`` plays the master playlist in the browser's own player with the same WebVTT
+files as ``<track>``s: a native HLS player that ignores the playlist's subtitle renditions
+(Chromium's) still shows them, and the clean video has none burned in."""
 
 from __future__ import annotations
 
@@ -24,14 +25,18 @@ from pipeline.publish.errors import ManifestInvalidError
 from pipeline.publish.paths import staged_folder
 from pipeline.render.layout import plan_layout
 from pipeline.render.profiles import PROFILES, Profile
+from pipeline.voice.timemap import TimeMap
 
-__all__ = ["HLS_RUNGS", "make_hls", "rung_size"]
+__all__ = ["HLS_MAX_HOLD_MS", "HLS_RUNGS", "dubbed_sources", "make_hls", "rung_size"]
 
 log = logging.getLogger("caunoi.publish")
 
 #: The ladder: every H.264 profile (MPEG-TS segments play on every HLS client).
 HLS_RUNGS: tuple[Profile, ...] = tuple(
     p for p in PROFILES.values() if p.has_video and p.codecs[0].startswith("avc1"))
+#: A dub whose picture holds for longer than this in all (ms) gets no audio rendition: the
+#: clean ladder does not hold, so its voices would drift this much behind the picture.
+HLS_MAX_HOLD_MS = 200
 #: MPEG-TS timestamps tick at 90 kHz (X-TIMESTAMP-MAP of the WebVTT segments).
 _TS_CLOCK = 90_000
 
@@ -56,15 +61,11 @@ def _encode_rung(recording: Path, p: Profile, dst: Path, segment_s: int) -> None
     info = probe(recording)
     vw, vh = (info.video.width, info.video.height) if info.video else (16, 9)
     w, h = rung_size(p, vw, vh)
-    from pipeline.render.encode import RenderOptions
-
-    r = RenderOptions()
-    run_ffmpeg(["-i", str(recording), "-map", "0:v:0", "-map", "0:a:0",
+    run_ffmpeg(["-i", str(recording), "-map", "0:v:0", "-an",
                 "-vf", f"scale={w}:{h}:force_original_aspect_ratio=decrease:"
                        f"force_divisible_by=2:flags=lanczos,fps={p.fps},setsar=1",
-                "-af", f"loudnorm=I={r.loudness}:TP={r.true_peak}:LRA=11",
                 *p.video_args, "-force_key_frames", f"expr:gte(t,n_forced*{segment_s})",
-                *p.audio_args, "-map_metadata", "-1",
+                "-map_metadata", "-1",
                 "-f", "hls", "-hls_time", str(segment_s), "-hls_playlist_type", "vod",
                 "-hls_segment_type", "mpegts",
                 "-hls_segment_filename", str(dst / f"{p.name}-%03d.ts"),
@@ -72,21 +73,78 @@ def _encode_rung(recording: Path, p: Profile, dst: Path, segment_s: int) -> None
                action=f"encoding the clean {p.name} rung for HLS", path=dst)
 
 
-def _stream_inf(dst: Path, p: Profile) -> str:
-    """#EXT-X-STREAM-INF attributes measured on the segments just written."""
+def _encode_audio(src: Path, start_s: float, lang: str, dst: Path, segment_s: int) -> None:
+    """One audio rendition (AAC in MPEG-TS, the first rung's audio settings), loudness
+    normalised as the finals are; ``start_s`` skips a final's title card."""
+    from pipeline.render.encode import RenderOptions
+
+    r = RenderOptions()
+    run_ffmpeg(["-ss", f"{start_s:.3f}", "-i", str(src), "-map", "0:a:0", "-vn",
+                "-af", f"loudnorm=I={r.loudness}:TP={r.true_peak}:LRA=11",
+                *HLS_RUNGS[0].audio_args, "-map_metadata", "-1",
+                "-f", "hls", "-hls_time", str(segment_s), "-hls_playlist_type", "vod",
+                "-hls_segment_type", "mpegts",
+                "-hls_segment_filename", str(dst / f"audio-{lang}-%03d.ts"),
+                str(dst / f"audio-{lang}.m3u8")],
+               action=f"encoding the {lang} audio rendition for HLS", path=dst)
+
+
+def _peak_and_average(segments: list[Path]) -> tuple[float, float]:
+    """Peak and average bit rate (bit/s) of a rendition's segments."""
+    durations = [max(probe(s).duration_ms, 1) for s in segments]
+    peak = max(s.stat().st_size * 8 * 1000 / d for s, d in zip(segments, durations,
+                                                                strict=True))
+    return peak, sum(s.stat().st_size for s in segments) * 8 * 1000 / sum(durations)
+
+
+def dubbed_sources(sel: Selection, source: str) -> dict[str, tuple[Path, float]]:
+    """Each dubbed language's sound for an audio rendition: its audio-only file (no title
+    card), else a video final (skipping the title card). A dub whose picture holds is left
+    out when its holds add up to more than :data:`HLS_MAX_HOLD_MS`: its voices need a
+    longer picture than the clean ladder's."""
+    found: dict[str, tuple[Path, float]] = {}
+    title_s = sel.manifest.title_card_s or 0.0
+    for f in sorted(sel.manifest.files, key=lambda f: f.kind != "audio"):
+        lang = f.audio_lang
+        if (f.kind not in ("audio", "video") or not lang or lang == source or lang in found
+                or not f.published or f.path.endswith(".mp3")):
+            continue
+        dub_json = sel.lesson_out / "voice" / f"{lang}.dub.json"
+        held = TimeMap.from_json(json.loads(dub_json.read_text("utf-8"))["plan"][
+            "timemap"]).total_hold_ms if dub_json.is_file() else 0
+        if held > HLS_MAX_HOLD_MS:
+            log.warning("HLS: the %s dub holds the picture for %d ms; no %s audio rendition",
+                        lang, held, lang)
+            continue
+        found[lang] = (sel.path(f), 0.0 if f.kind == "audio" else title_s)
+    return found
+
+
+def _audio_rendition(lang: str, name: str, default: bool) -> str:
+    quoted = name.replace('"', "'")
+    return (f'#EXT-X-MEDIA:TYPE=AUDIO,GROUP-ID="aud",LANGUAGE="{lang}",NAME="{quoted}",'
+            f'DEFAULT={"YES" if default else "NO"},AUTOSELECT=YES,CHANNELS="1",'
+            f'URI="audio-{lang}.m3u8"')
+
+
+def _stream_inf(dst: Path, p: Profile, audio: list[Path]) -> str:
+    """#EXT-X-STREAM-INF attributes measured on the segments just written: the video rung
+    with the heaviest audio rendition (``audio``: each rendition's segments' folder glob)."""
     from pipeline.render.codecs import rfc6381_codecs
 
     segments = sorted(dst.glob(f"{p.name}-*.ts"))
-    first = probe(segments[0])
-    total_ms = sum(probe(s).duration_ms for s in segments) or 1
-    peak = max(s.stat().st_size * 8 * 1000 / max(probe(s).duration_ms, 1) for s in segments)
-    average = sum(s.stat().st_size for s in segments) * 8 * 1000 / total_ms
-    video = first.video
+    peak, average = _peak_and_average(segments)
+    heaviest = max((_peak_and_average(sorted(dst.glob(f"{a.stem}-*.ts"))) for a in audio),
+                   default=(0.0, 0.0))
+    video = probe(segments[0]).video
     size = f"{video.width}x{video.height}" if video else "0x0"
-    # Measured from the first segment's sequence header, as the finals' manifest entries are.
-    codecs = ",".join(rfc6381_codecs(segments[0], p.codecs))
-    return (f"BANDWIDTH={int(peak)},AVERAGE-BANDWIDTH={int(average)},RESOLUTION={size},"
-            f"FRAME-RATE={p.fps:.3f},CODECS=\"{codecs}\"")
+    # Measured from the first segments' headers, as the finals' manifest entries are.
+    codecs = [*rfc6381_codecs(segments[0], p.codecs[:1])]
+    if audio:
+        codecs += rfc6381_codecs(sorted(dst.glob(f"{audio[0].stem}-*.ts"))[0], p.codecs[1:])
+    return (f"BANDWIDTH={int(peak + heaviest[0])},"
+            f"AVERAGE-BANDWIDTH={int(average + heaviest[1])},RESOLUTION={size},"
+            f"FRAME-RATE={p.fps:.3f},CODECS=\"{','.join(codecs)}\"")
 
 
 def _ts_start(segment: Path) -> int:
@@ -131,11 +189,14 @@ def _player_page(dst: Path, title: str, tracks: list[tuple[str, str, bool]]) -> 
         + "\n</video></body></html>\n", encoding="utf-8")
 
 
-def _key(recording: Path, subs: dict[str, Path], segment_s: int) -> str:
+def _key(recording: Path, subs: dict[str, Path], segment_s: int,
+         dubs: dict[str, tuple[Path, float]]) -> str:
     return sha256_text(json.dumps({
         "recording": sha256_file(recording), "segment_s": segment_s,
-        "rungs": [asdict(p) for p in HLS_RUNGS], "layout": 2,
-        "subs": {k: sha256_file(v) for k, v in sorted(subs.items())}}, sort_keys=True))
+        "rungs": [asdict(p) for p in HLS_RUNGS], "layout": 3,
+        "subs": {k: sha256_file(v) for k, v in sorted(subs.items())},
+        "dubs": {k: [sha256_file(v), at] for k, (v, at) in sorted(dubs.items())}},
+        sort_keys=True))
 
 
 def make_hls(sel: Selection, registry: Registry, segment_s: int = 6) -> Path:
@@ -149,27 +210,34 @@ def make_hls(sel: Selection, registry: Registry, segment_s: int = 6) -> Path:
         check_file(recording, sel.manifest.inputs["recording"])
     subs = {f.language: sel.path(f) for f in sel.manifest.files
             if f.kind == "subtitle" and f.language}
-    key, hls = _key(recording, subs, segment_s), lesson_out / "hls"
+    source = registry.source.code
+    dubs = dubbed_sources(sel, source)
+    key, hls = _key(recording, subs, segment_s, dubs), lesson_out / "hls"
     if (hls / ".key").is_file() and (hls / ".key").read_text(encoding="utf-8") == key:
         return hls / "master.m3u8"
-    source = registry.source.code
     shift_ms = -int((sel.manifest.subtitle_offset or 0) * 1000)  # the clean video has no card
     with staged_folder(hls, "hls") as dst:
         for p in HLS_RUNGS:
             _encode_rung(recording, p, dst, segment_s)
+        sounds = {source: (recording, 0.0), **dubs}
+        for lang, (src, start_s) in sounds.items():
+            _encode_audio(src, start_s, lang, dst, segment_s)
+        audio = [dst / f"audio-{lang}.m3u8" for lang in sounds]
         first_segment = sorted(dst.glob(f"{HLS_RUNGS[0].name}-*.ts"))[0]
         duration_s, ts_start = probe(recording).duration_ms / 1000, _ts_start(first_segment)
         lines = ["#EXTM3U", "#EXT-X-VERSION:6", "#EXT-X-INDEPENDENT-SEGMENTS"]
+        lines += [_audio_rendition(c, registry.get(c).name_native, c == source)
+                  for c in sounds]
         order = sorted(subs, key=lambda c: (c != source, c))
         lines += [_subtitle_rendition(dst, subs[c], shift_ms, c, registry.get(c).name_native,
                                       c == source, duration_s, ts_start) for c in order]
         _player_page(dst, sel.manifest.title_in(source, source)[0],
                      [(c, registry.get(c).name_native, c == source) for c in order])
-        rungs = sorted(((_stream_inf(dst, p), p.name) for p in HLS_RUNGS),
+        rungs = sorted(((_stream_inf(dst, p, audio), p.name) for p in HLS_RUNGS),
                        key=lambda r: int(r[0].split(",")[0].split("=")[1]))
         for inf, name in rungs:
-            lines += [f"#EXT-X-STREAM-INF:{inf}" + (',SUBTITLES="subs"' if subs else ""),
-                      f"{name}.m3u8"]
+            lines += [f"#EXT-X-STREAM-INF:{inf},AUDIO=\"aud\""
+                      + (',SUBTITLES="subs"' if subs else ""), f"{name}.m3u8"]
         (dst / "master.m3u8").write_text("\n".join(lines) + "\n", encoding="utf-8")
         (dst / ".key").write_text(key, encoding="utf-8")
     log.info("HLS ladder %s in %s", [p.name for p in HLS_RUNGS], hls)

@@ -27,7 +27,7 @@ __all__ = [
     "write_manifest",
 ]
 
-MANIFEST_SCHEMA_VERSION = "1.1"
+MANIFEST_SCHEMA_VERSION = "1.2"
 SCHEMA_PATH = Path(__file__).with_name("manifest.schema.json")
 
 
@@ -48,6 +48,13 @@ class ManifestEntry:
     approver: str = ""
     # Quality-gate figures of a render (ssim, vmaf, ocr_diacritics, subtitles_present).
     quality: dict[str, float | None] | None = None
+    # Language of the sound (video and audio files): the source's, or a dubbed language's.
+    audio_lang: str = ""
+    # A dubbed file's voices: speaker (as they chose to be named), source ("human" or
+    # "tts:<backend>"), consent, and the sentence numbers each spoke.
+    voices: tuple[dict[str, Any], ...] = ()
+    # How the sound is encoded, in words (which MP3 is the lighter audio-only dub's).
+    audio_encoding: str = ""
 
 
 @dataclass(frozen=True)
@@ -67,6 +74,10 @@ class ManifestFile:
     review_state: str | None = None
     approver: str | None = None
     quality: dict[str, float | None] | None = None
+    # Since 1.2: the sound's language, a dub's voices, the sound's encoding in words.
+    audio_lang: str | None = None
+    voices: list[dict[str, Any]] | None = None
+    audio_encoding: str | None = None
 
     @property
     def published(self) -> bool:
@@ -74,8 +85,9 @@ class ManifestFile:
 
     def to_json(self) -> dict[str, Any]:
         d = dataclasses.asdict(self)
-        if d["quality"] is None:
-            del d["quality"]
+        for key in ("quality", "audio_lang", "voices", "audio_encoding"):
+            if d[key] is None:
+                del d[key]
         return d
 
 
@@ -196,7 +208,9 @@ def write_manifest(lesson_out: Path, lesson: Lesson, entries: list[ManifestEntry
             codecs=",".join(e.codecs) or None,
             duration=None if e.duration_ms is None else round(e.duration_ms / 1000, 3),
             review_state=e.review_state or None, approver=e.approver or None,
-            quality=e.quality or None))
+            quality=e.quality or None, audio_lang=e.audio_lang or None,
+            voices=[dict(v) for v in e.voices] or None,
+            audio_encoding=e.audio_encoding or None))
     manifest = Manifest(
         lesson_id=lesson.id, title={source: lesson.title, **lesson.titles},
         languages=tuple(lesson.languages), inputs=dict(lesson.hashes),

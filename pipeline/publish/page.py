@@ -56,6 +56,8 @@ class PageItem:
     video_bytes: int
     mp3: str = ""
     mp3_bytes: int = 0
+    # Language of the sound (video and MP3): the source's, or a dubbed language's.
+    audio_lang: str = ""
 
 
 def _number(value: float, lang: str) -> str:
@@ -70,6 +72,23 @@ def _duration(seconds: float, lang: str) -> str:
 
 def _mb(n: int, lang: str) -> str:
     return _number(n / 1_000_000, lang)
+
+
+def _sound(item: PageItem, registry: Registry, ui: str) -> str:
+    """The sound's language under the poster: "🎧 Hmoob" for a dub (named in its own
+    language); for another language's lesson with the Vietnamese narration, a plain
+    sentence that the voice is Vietnamese."""
+    e, source = html.escape, registry.source
+    audio = item.audio_lang or source.code
+    if audio != source.code or item.language == source.code:
+        name = registry.get(audio).name_native
+        return (f'<p class="sound" lang="{e(audio)}">'
+                f'{e(t("bundle.sound", ui, language=name))}</p>')
+    lang = registry.get(item.language)
+    label = t("bundle.sound", ui, language=source.name_native)
+    missing = t("bundle.sound_source", ui, language=pick(lang.name_vi, lang.name_en, ui))
+    return f'<p class="sound" lang="{e(ui)}">{e(label)} — {e(missing)}</p>'
+
 
 
 def _article(item: PageItem, registry: Registry, ui: str) -> str:
@@ -88,6 +107,7 @@ def _article(item: PageItem, registry: Registry, ui: str) -> str:
         actions.append(f'<a class="big" href="{e(item.mp3)}" type="audio/mpeg">'
                        f'{e(t("bundle.listen", ui, mb=_mb(item.mp3_bytes, ui)))}</a>')
     size = t("bundle.megabytes", ui, mb=_mb(item.video_bytes, ui))
+    sound = _sound(item, registry, ui)
     # The poster is a link to the video: the browser's own player opens it (from file:// too)
     # and the poster's burned subtitles stay visible, which a <video>'s controls would cover.
     return (f"<article>{heading}"
@@ -95,6 +115,7 @@ def _article(item: PageItem, registry: Registry, ui: str) -> str:
             f'<img src="{e(item.poster)}" alt="{e(item.title)}" width="360">'
             f'<span class="play" lang="{e(ui)}">▶ {e(t("bundle.watch", ui))}</span></a>'
             f'<p class="meta" lang="{e(ui)}">{e(_duration(item.duration_s, ui))} · {e(size)}</p>'
+            f"{sound}"
             f'<p class="actions" lang="{e(ui)}">{"".join(actions)}</p></article>')
 
 

@@ -26,6 +26,7 @@ from pipeline.render.graph import EncodeInputs, audio_command, encode_command
 from pipeline.render.layout import Layout, plan_layout
 from pipeline.render.profiles import Profile
 from pipeline.render.quality import QualityReport, measure
+from pipeline.voice.outputs import AudioOutputOptions, mp3_args, opus_args
 
 __all__ = [
     "RenderJob",
@@ -85,6 +86,11 @@ class RenderJob:
     draft: bool = False
     # The recording's display size (rotation applied); None: probe it.
     source_size: tuple[int, int] | None = None
+    # A dubbed language: the picture holds where a voice is longer than its slot
+    # (pipeline.voice.picture.hold_filter; "" none), and the audio-only profile is encoded
+    # with the audio-only dub's settings (lighter, see pipeline.voice.outputs).
+    hold: str = ""
+    light_audio: bool = False
 
 
 @dataclass(frozen=True)
@@ -142,7 +148,8 @@ def _video_args(job: RenderJob, opts: RenderOptions, layout: Layout, tmp: Path,
     ass = write_burn_ass(job.ass if burn else None, tmp / "burn.ass", spec)
     soft = job.srt if (job.srt is not None and not opts.burn_subtitles) else None
     inputs = EncodeInputs(recording=job.recording, title_png=title, title_s=title_s,
-                          audio=audio, ass=ass, srt=soft, language=job.language)
+                          audio=audio, ass=ass, srt=soft, language=job.language,
+                          hold=job.hold)
     return encode_command(inputs, layout, job.profile, out, opts.threads)
 
 
@@ -153,11 +160,14 @@ def _encode(job: RenderJob, opts: RenderOptions, tmp: Path) -> tuple[Path, Layou
     if layout is not None:
         args = _video_args(job, opts, layout, tmp, part)
     else:
-        args = audio_command(job.audio, p, part, opts.threads)
+        main_args = opus_args(AudioOutputOptions()) if job.light_audio else None
+        args = audio_command(job.audio, p, part, opts.threads, main_args)
     run_ffmpeg(args, action=f"encoding profile {p.name}", path=job.dst, ffmpeg=opts.ffmpeg)
     extra: list[RenderedFile] = []
     if p.companion is not None:
         ext, codec_args, codec = p.companion
+        if job.light_audio and ext == "mp3":
+            codec_args = mp3_args(AudioOutputOptions())
         dst = job.dst.with_suffix(f".{ext}")
         with atomic_path(dst) as final:
             run_ffmpeg(audio_command(job.audio, p, final, opts.threads, codec_args),
@@ -194,6 +204,11 @@ def _gate(job: RenderJob, path: Path, opts: RenderOptions,
           layout: Layout | None) -> QualityReport | None:
     p = job.profile
     if not (opts.quality_gates and layout is not None):
+        return None
+    if job.hold and job.hold != "null":
+        # The gates compare frame by frame with the recording; a held picture is later
+        # than the recording after each hold, so they would compare different moments.
+        log.info("quality gates skipped for %s: the picture holds for the dub", job.dst)
         return None
     q = measure(job.recording, path, layout, layout.title_s(opts.title_card_s),
                 list(job.cue_times),

@@ -14,7 +14,8 @@ import ffmpeg
 from pipeline.render.layout import TITLE_FPS, Layout
 from pipeline.render.profiles import Profile
 
-__all__ = ["EncodeInputs", "audio_command", "codec_options", "encode_command", "picture"]
+__all__ = ["EncodeInputs", "apply_chain", "audio_command", "codec_options", "encode_command",
+           "picture"]
 
 
 @dataclass(frozen=True)
@@ -31,6 +32,9 @@ class EncodeInputs:
     # Soft subtitle track (SRT, recording timeline) and its language, when not burned.
     srt: Path | None = None
     language: str = ""
+    # Video filter chain holding the picture where a dubbed voice needs more time
+    # (pipeline.voice.picture.hold_filter); "" or "null": none.
+    hold: str = ""
 
 
 def codec_options(args: tuple[str, ...]) -> dict[str, str]:
@@ -46,7 +50,7 @@ def picture(inputs: EncodeInputs, layout: Layout, profile: Profile) -> Any:
     title = (ffmpeg.input(str(inputs.title_png), loop=1, framerate=fps or TITLE_FPS,
                           t=f"{inputs.title_s:.6f}")
              .filter("scale", w, h).filter("setsar", 1).filter("format", "yuv420p"))
-    main = ffmpeg.input(str(inputs.recording)).video
+    main = apply_chain(ffmpeg.input(str(inputs.recording)).video, inputs.hold)
     if fps:  # else the recording's own (variable) frame times pass through
         main = main.filter("fps", fps)
     main = main.filter("scale", cw, ch, flags="lanczos").filter("setsar", 1)
@@ -61,6 +65,37 @@ def picture(inputs: EncodeInputs, layout: Layout, profile: Profile) -> Any:
         refresh = round(profile.still_refresh_s * fps) if fps else 0
         main = main.filter("mpdecimate", max=refresh) if refresh else main.filter("mpdecimate")
     return ffmpeg.concat(title, main, v=1, a=0).filter("format", "yuv420p")
+
+
+def _split_chain(chain: str) -> list[str]:
+    """The filters of a comma chain (commas inside quotes or brackets belong to a filter)."""
+    parts, depth, quoted, start = [], 0, False, 0
+    for i, ch in enumerate(chain):
+        if ch == "'":
+            quoted = not quoted
+        elif not quoted and ch in "([":
+            depth += 1
+        elif not quoted and ch in ")]":
+            depth -= 1
+        elif ch == "," and not quoted and depth == 0:
+            parts.append(chain[start:i])
+            start = i + 1
+    return [p for p in [*parts, chain[start:]] if p.strip()]
+
+
+def apply_chain(stream: Any, chain: str) -> Any:
+    """``stream`` through a plain ffmpeg filter chain (``name='expr'`` or
+    ``name=key=value:key=value``), escaped by ffmpeg-python like every other filter."""
+    for part in _split_chain(chain):
+        name, _, args = part.partition("=")
+        if name == "null":
+            continue
+        if args.startswith("'") and args.endswith("'"):
+            stream = stream.filter(name, args[1:-1])
+        else:
+            stream = stream.filter(name, **dict(kv.split("=", 1) for kv in args.split(":")
+                                                if kv))
+    return stream
 
 
 def _common(profile: Profile, threads: int) -> dict[str, Any]:

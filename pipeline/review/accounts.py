@@ -17,6 +17,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from pipeline.core.errors import CaunoiError
+from pipeline.core.usernames import find, refuse_lookalike
 from pipeline.review.audit import Audit
 from pipeline.review.checks import BadUsernameError, normalise_username
 from pipeline.review.db import ROLES, Database, NotAllowedError, NotFoundError
@@ -107,6 +108,7 @@ class Accounts:
         with self.db.session() as s:
             if s.scalar(select(User).where(User.username == name)) is not None:
                 raise UserExistsError(user=name)
+            refuse_lookalike(name, s.scalars(select(User.username)))
             user = User(username=name, display_name=display_name or name,
                         password_hash=hash_password(password), is_admin=admin)
             s.add(user)
@@ -130,6 +132,7 @@ class Accounts:
         with self.db.session() as s:
             if s.scalar(select(User).where(User.username == name)) is not None:
                 raise UserExistsError(user=name)
+            refuse_lookalike(name, s.scalars(select(User.username)))
         return name
 
     def _check_roles(self, name: str, languages: dict[str, str]) -> None:
@@ -215,10 +218,11 @@ class Accounts:
         except BadUsernameError:
             name = ""
         with self.db.session() as s:
-            user = s.scalar(select(User).where(User.username == name)) if name else None
+            found = find(name, s.scalars(select(User.username))) if name else None
+            user = s.scalar(select(User).where(User.username == found)) if found else None
             ok = verify_password(user.password_hash if user else _dummy_hash(), password)
             ok = ok and user is not None and not user.disabled
-            self.audit.write(s, name or "?", "login" if ok else "login_failed")
+            self.audit.write(s, found or name or "?", "login" if ok else "login_failed")
             return user if ok else None
 
     def user(self, user_id: int) -> User | None:

@@ -15,6 +15,7 @@ import regex
 from pipeline.core.config import PROJECT_ROOT
 from pipeline.core.errors import CaunoiError, ConfigError
 from pipeline.core.languages import Registry, load_registry
+from pipeline.core.usernames import canonical
 from pipeline.translate.glossary import do_not_translate, load_glossary
 from pipeline.translate.qa import QAIssue, run_checks
 
@@ -65,8 +66,7 @@ def normalise_username(name: str) -> str:
     Raises:
         BadUsernameError: the name is empty or has other characters.
     """
-    folded = unicodedata.normalize("NFC", unicodedata.normalize("NFKC", name).casefold())
-    folded = folded.strip()
+    folded = canonical(name)
     if not _USERNAME.match(folded):
         raise BadUsernameError(name=name.encode("unicode_escape").decode("ascii")[:80])
     return folded

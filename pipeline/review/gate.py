@@ -13,6 +13,7 @@ from pipeline.review.store import ReviewStore
 from pipeline.subtitles.formats import write_subtitles
 from pipeline.subtitles.segment import fit_lines
 from pipeline.translate.drafts import Translation
+from pipeline.voice.types import Recording
 
 __all__ = ["GateResult", "review_gate"]
 
@@ -24,6 +25,9 @@ class GateResult:
     awaiting: list[str] = field(default_factory=list)
     # Final subtitles written for the approved languages.
     subtitles: dict[str, list[Path]] = field(default_factory=dict)
+    # language -> its approved voice recordings, one per narration sentence in order, for the
+    # approved languages whose every sentence has one (not stale): those get a dub.
+    voices: dict[str, tuple[Recording, ...]] = field(default_factory=dict)
 
 
 def review_gate(store: ReviewStore, lesson_id: str, title: str, cues: Sequence[Cue],
@@ -54,7 +58,24 @@ def review_gate(store: ReviewStore, lesson_id: str, title: str, cues: Sequence[C
                      v.key)
                  for v in store.cues(lesson_id, lang.code) if v.text]
         gate.subtitles[lang.code] = write_subtitles(final, lang, subtitles_dir)
+        voices = _complete_voices(store, lesson_id, lang.code, cues)
+        if voices:
+            gate.voices[lang.code] = voices
     return gate
+
+
+def _complete_voices(store: ReviewStore, lesson_id: str, lang: str,
+                     cues: Sequence[Cue]) -> tuple[Recording, ...]:
+    """The approved recordings of ``lang`` when every narration sentence has one (the store
+    leaves out stale ones), else none. Stores without recordings give none."""
+    approved = getattr(store, "approved_recordings", None)
+    if approved is None:
+        return ()
+    recordings: list[Recording] = sorted(approved(lesson_id, lang), key=lambda r: r.number)
+    numbers = [r.number for r in recordings]
+    spoken = {c.sentence_index + 1 for c in cues if c.sentence_index >= 0}
+    return tuple(recordings) if len(set(numbers)) == len(numbers) and spoken <= set(
+        numbers) else ()
 
 
 def _withdraw_finals(subtitles_dir: Path, code: str) -> None:

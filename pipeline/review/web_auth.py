@@ -8,6 +8,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from pipeline.core.i18n import t
+from pipeline.core.usernames import skeleton
 from pipeline.review.accounts import SESSION_DAYS
 from pipeline.review.security import new_token, tokens_equal
 from pipeline.review.web_common import (
@@ -56,7 +57,7 @@ def login(request: Request, username: Annotated[str, Form(max_length=64)],
     if not tokens_equal(request.cookies.get(LOGIN_CSRF_COOKIE), csrf):
         raise Forbidden
     ctx, ui = ctx_of(request), ui_of(request)
-    key = f"{request.client.host if request.client else '?'}:{username.casefold()}"
+    key = f"{request.client.host if request.client else '?'}:{skeleton(username)}"
     if ctx.limiter.blocked(key):
         return render(request, "login.html", 429, login_csrf=csrf, error=t("too_many", ui))
     user = ctx.store.authenticate(username, password)

@@ -2,7 +2,8 @@
 flow, the server deployment, ``caunoi align``/``translate``) iterates :data:`PLAN`.
 
     ingest → audio → transcribe → align → subtitles → translate (per language) →
-    review → render (per language × profile, concurrent) → manifest
+    review → dub (per language with approved voices) →
+    render (per language × profile, concurrent) → manifest
 
 Each step reads the typed results of earlier steps from a :class:`LessonRun`, returns a
 typed result, skips itself when its inputs' hashes did not change, and reports one line.
@@ -42,6 +43,7 @@ from pipeline.steps.speech import (
     transcribe_step,
 )
 from pipeline.steps.translate import translate_jobs, translate_step
+from pipeline.steps.voice import dub_jobs, dub_step
 
 __all__ = [
     "PLAN",
@@ -72,6 +74,7 @@ PLAN: tuple[Step[Any], ...] = (
     Step("subtitles", subtitles_step),
     Step("translate", translate_step, jobs=translate_jobs),
     Step("review", review_step),
+    Step("dub", dub_step, jobs=dub_jobs, concurrent=True),
     Step("render", render_step, jobs=render_jobs, concurrent=True, retries=2),
     Step("manifest", manifest_step),
 )

@@ -41,6 +41,7 @@ from pipeline.core.types import Alignment, Cue, Ingested, Transcript
 from pipeline.render.encode import RenderedFile
 from pipeline.review.gate import GateResult
 from pipeline.translate.drafts import Translation
+from pipeline.voice.types import DubResult
 
 __all__ = [
     "Executor",
@@ -84,6 +85,8 @@ class ProduceOptions:
     languages: tuple[str, ...] | None = None
     # Render profiles (None = the lesson's list, else settings.profiles).
     profiles: tuple[str, ...] | None = None
+    # The run goes on to render (False: align/translate's prefix runs).
+    renders: bool = True
 
     @property
     def registry(self) -> Registry:
@@ -165,6 +168,11 @@ class LessonRun:
     @property
     def gate(self) -> GateResult | None:
         return self.get("review", GateResult)
+
+    @property
+    def dubs(self) -> dict[str, DubResult]:
+        """Each dubbed language's dub (languages without one keep the Vietnamese sound)."""
+        return {d.language: d for d in self.all("dub", DubResult)}
 
     @property
     def rendered(self) -> list[RenderedFile]:

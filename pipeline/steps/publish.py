@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from pipeline.publish.manifest import ManifestEntry, review_state, write_manifest
+from pipeline.render.encode import RenderedFile
 from pipeline.render.profiles import PROFILES
 from pipeline.steps.plan import Job, LessonRun, need
+from pipeline.steps.voice import SUBTITLE_EXTS, dub_files
+from pipeline.voice.outputs import AudioOutputOptions
+from pipeline.voice.types import DubResult
 
 __all__ = ["manifest_step", "remove_withdrawn_finals", "subtitle_files"]
 
@@ -38,6 +43,31 @@ def remove_withdrawn_finals(out: Path, finals: set[str], languages: list[str]) -
     return removed
 
 
+def voices_of(dubbed: DubResult) -> tuple[dict[str, Any], ...]:
+    """A dub's voices for the manifest: each speaker (with its source and consent) and the
+    sentences they spoke."""
+    voices: dict[tuple[str, str, bool], list[int]] = {}
+    consents = dubbed.consents or (False,) * len(dubbed.speakers)
+    for p, speaker, source, consent in zip(dubbed.plan.sentences, dubbed.speakers,
+                                           dubbed.sources, consents, strict=False):
+        voices.setdefault((speaker, source, consent), []).append(p.number)
+    return tuple({"speaker": speaker, "source": source, "consent": consent,
+                  "sentences": numbers} for (speaker, source, consent), numbers in voices.items())
+
+
+def audio_encoding(r: RenderedFile, dubbed: bool) -> str:
+    """The audio profile's files, in words: the audio-only dub's lighter settings or the
+    profile's own."""
+    if r.profile != "audio":
+        return ""
+    light = AudioOutputOptions()
+    if r.path.suffix == ".mp3":
+        return (f"MP3 {light.mp3_kbps} kb/s ABR {light.mp3_rate // 1000} kHz mono (audio-only "
+                "dub)" if dubbed else "MP3 32 kb/s 22.05 kHz mono")
+    return (f"Opus {light.opus_kbps} kb/s voip mono (audio-only dub)" if dubbed
+            else "Opus 16 kb/s voip mono")
+
+
 def manifest_step(run: LessonRun, job: Job) -> Path:
     ingested = need(run.ingested, "manifest", "ingest")
     out, source = run.out, run.registry.source.code
@@ -51,13 +81,23 @@ def manifest_step(run: LessonRun, job: Job) -> Path:
             entries.append(ManifestEntry(
                 path=p, kind="subtitle" if p.suffix in (".srt", ".vtt", ".ass") else "data",
                 language=code, review_state=state, approver=by))
+    dubs = run.dubs
+    for code in dubs:
+        files = dub_files(out, code)
+        entries += [ManifestEntry(path=files[k], kind="data", language=code,
+                                  review_state="approved", approver=approved.get(code, ""))
+                    for k in ("json", *SUBTITLE_EXTS) if files[k].is_file()]
     for r in run.rendered:
         state, by = ("draft", "") if r.draft else review_state(r.language, r.path, source,
                                                                approved)
+        dubbed = None if r.draft else dubs.get(r.language)
         entries.append(ManifestEntry(
             path=r.path, kind="video" if r.path.parent.name == "video" else "audio",
             language=r.language, profile=r.profile, codecs=r.codecs, duration_ms=r.duration_ms,
-            review_state=state, approver=by, quality=r.quality))
+            review_state=state, approver=by, quality=r.quality,
+            audio_lang=r.language if dubbed else source,
+            voices=voices_of(dubbed) if dubbed else (),
+            audio_encoding=audio_encoding(r, dubbed is not None)))
     path = write_manifest(out, ingested.lesson, entries, source=source,
                           title_card_s=run.settings.title_card_s)
     run.report("manifest", False, str(path))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from pathlib import Path
 
 from pipeline.core.i18n import t
@@ -13,6 +13,11 @@ from pipeline.render.encode import RenderedFile, RenderJob, render
 from pipeline.render.profiles import get_profile
 from pipeline.steps.options import render_options, state_file
 from pipeline.steps.plan import Job, LessonRun, Made, cached_step, need
+from pipeline.steps.voice import dub_files
+from pipeline.voice.outputs import AudioOutputOptions
+from pipeline.voice.picture import hold_filter
+from pipeline.voice.timemap import move_chapters
+from pipeline.voice.types import DubResult
 
 __all__ = ["render_jobs", "render_step"]
 
@@ -50,7 +55,7 @@ def _job(run: LessonRun, job: Job) -> RenderJob:
     suffix = "-draft" if job.draft else ""
     # Every language and profile of a lesson is checked at the same mid-cue moments.
     cues = need(run.source, "render", "subtitles").cues
-    return RenderJob(
+    base = RenderJob(
         recording=ingested.lesson.recording, audio=need(run.audio, "render", "audio"),
         language=lang.code, font=lang.font, profile=profile,
         dst=out / folder / f"{lang.code}-{profile.name}{suffix}.{profile.ext}",
@@ -61,6 +66,23 @@ def _job(run: LessonRun, job: Job) -> RenderJob:
         chapters=_chapters(need(run.alignment, "render", "align")),
         cue_times=tuple((c.start_ms + c.end_ms) / 2000 for c in cues) if has_subs else (),
         draft=job.draft)
+    dubbed = None if job.draft else run.dubs.get(lang.code)
+    return base if dubbed is None else _dubbed(base, dubbed, dub_files(out, lang.code),
+                                               ingested.media.duration_ms)
+
+
+def _dubbed(base: RenderJob, dubbed: DubResult, files: dict[str, Path],
+            duration_ms: int) -> RenderJob:
+    """The job of a dubbed language: the dub's normalised mix as its sound, its subtitles
+    and chapter banners moved to dubbed time, the picture held where a voice needs it."""
+    tmap = dubbed.plan.timemap
+    return replace(
+        base, audio=files["mix"],
+        ass=files["ass"] if base.ass is not None and files["ass"].is_file() else base.ass,
+        srt=files["srt"] if base.srt is not None and files["srt"].is_file() else base.srt,
+        chapters=move_chapters(base.chapters, tmap),
+        hold="" if not tmap.holds else hold_filter(tmap, duration_ms),
+        light_audio=True)
 
 
 def render_step(run: LessonRun, job: Job) -> RenderedFile:
@@ -94,7 +116,11 @@ def render_step(run: LessonRun, job: Job) -> RenderedFile:
            "audio": sha256_file(render_job.audio),
            "ass": sha256_file(render_job.ass) if render_job.ass else "",
            "profile": asdict(render_job.profile), "opts": asdict(r_opts),
-           "job": {k: str(v) for k, v in asdict(render_job).items() if k not in ("audio", "dst")}}
+           # A dub's fields only when set: renders of other languages keep their keys.
+           "job": {k: str(v) for k, v in asdict(render_job).items()
+                   if k not in ("audio", "dst") and (v or k not in ("hold", "light_audio"))}}
+    if render_job.light_audio:  # a dubbed language's audio-only settings
+        key["light_audio"] = asdict(AudioOutputOptions())
     return cached_step(run, stage, key, dst, load, make)
 
 

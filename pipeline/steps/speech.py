@@ -23,8 +23,8 @@ __all__ = ["align_step", "audio_step", "ingest_step", "subtitles_step", "transcr
 
 
 def ingest_step(run: LessonRun, job: Job) -> Ingested:
-    result = ingest(run.lesson_dir, run.registry,
-                    ingest_options(run.settings, run.opts.languages, run.opts.profiles))
+    result = ingest(run.lesson_dir, run.registry, ingest_options(
+        run.settings, run.opts.languages, run.opts.profiles, needs_picture=run.opts.renders))
     lesson = result.lesson
     run.report("ingest", result.audio_reused, t(
         "step.ingest", lesson=lesson.id, sentences=len(lesson.sentences),
@@ -84,10 +84,12 @@ def align_step(run: LessonRun, job: Job) -> Alignment:
     ingested = need(run.ingested, "align", "ingest")
     out, transcript = run.out, run.transcript
     path, report_path = out / "alignment.json", out / "alignment-report.md"
-    aligner = choose_aligner(run.settings.aligner, transcript, ingested).name
+    asr = transcribe_options(run.settings)
+    aligner = choose_aligner(run.settings.aligner, transcript, ingested,
+                             AlignOptions(asr=asr)).name
 
     def make() -> Made[Alignment]:
-        alignment = align(ingested, transcript, AlignOptions(aligner=aligner))
+        alignment = align(ingested, transcript, AlignOptions(aligner=aligner, asr=asr))
         atomic_write_json(path, alignment.to_json())
         atomic_write_text(report_path, deviation_report(ingested.lesson, alignment,
                                                         transcript=transcript))
@@ -97,9 +99,12 @@ def align_step(run: LessonRun, job: Job) -> Alignment:
             "step.aligned", path=path, aligner=aligner, matched=counts["matched"],
             skipped=counts["skipped"], adlib=counts["ad-lib"], report=report_path.name))
 
-    key = {"sentences": [asdict(x) for x in ingested.lesson.sentences],
-           "audio": ingested.audio_sha256, "aligner": aligner,
-           "transcript": transcript.to_json() if transcript else None}
+    key: dict[str, object] = {
+        "sentences": [asdict(x) for x in ingested.lesson.sentences],
+        "audio": ingested.audio_sha256, "aligner": aligner,
+        "transcript": transcript.to_json() if transcript else None}
+    if aligner == "whisper":  # the second ear's model is an input too
+        key["ear"] = f"{asr.backend}:{asr.model}"
     return cached_step(run, "align", key, path,
                        lambda: Alignment.from_json(read_json(path), aligner), make)
 

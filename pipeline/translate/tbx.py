@@ -22,6 +22,7 @@ from pipeline.translate.glossary import (
     _write_checked,
     load_glossary,
 )
+from pipeline.translate.xliff import refuse_doctype
 
 __all__ = ["TbxRefusedError", "export_tbx", "import_tbx"]
 
@@ -146,9 +147,11 @@ def _parse(src: Path) -> Any:
 
     parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False)
     try:
-        root = etree.parse(str(src), parser).getroot()
+        tree = etree.parse(str(src), parser)
     except (OSError, etree.XMLSyntaxError) as e:
         raise LessonConfigError(path=str(src), detail=f"not a readable TBX file ({e})") from e
+    refuse_doctype(tree, src)
+    root = tree.getroot()
     if root.tag != "martif" or root.find("text/body") is None:
         raise _refuse(src, "the file", "not TBX (no <martif><text><body>)")
     return root

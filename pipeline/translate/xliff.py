@@ -18,7 +18,7 @@ from pipeline.core.ids import LESSON_ID_PATTERN
 from pipeline.core.storage import atomic_path
 
 __all__ = ["STATES", "WORK_PACKAGE_VERSION", "XliffUnit", "parse_unit_id", "read_xliff",
-           "unit_id", "write_xliff"]
+           "refuse_doctype", "unit_id", "write_xliff"]
 
 _NS = "urn:oasis:names:tc:xliff:document:2.0"
 _Q = f"{{{_NS}}}"
@@ -137,6 +137,18 @@ def _read_unit(unit: Any) -> XliffUnit:
                      sub_state=sub.removeprefix("caunoi:"))
 
 
+def refuse_doctype(tree: Any, path: Path) -> None:
+    """Entity declarations (a DOCTYPE's internal subset, where an external entity would be
+    declared) are refused before any text is read, so an entity can never become an empty
+    translation; a bare ``<!DOCTYPE martif SYSTEM "…">`` (TBX) stays readable, its DTD is
+    never loaded."""
+    dtd = tree.docinfo.internalDTD
+    if dtd is not None and any(True for _ in dtd.iterentities()):
+        raise LessonConfigError(path=str(path),
+                                detail="it declares entities (a DOCTYPE with an internal "
+                                       "subset), which are not accepted")
+
+
 def read_xliff(path: Path) -> tuple[str, list[XliffUnit]]:
     """Return (target language, units) of an XLIFF 2.0 file.
 
@@ -147,10 +159,12 @@ def read_xliff(path: Path) -> tuple[str, list[XliffUnit]]:
 
     parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False)
     try:
-        root = etree.parse(str(path), parser).getroot()
+        tree = etree.parse(str(path), parser)
     except (OSError, etree.XMLSyntaxError) as e:
         raise LessonConfigError(path=str(path), detail=f"not a readable XLIFF 2.0 file ({e})") \
             from e
+    refuse_doctype(tree, path)
+    root = tree.getroot()
     if root.tag != f"{_Q}xliff" or not str(root.get("version", "")).startswith("2."):
         raise LessonConfigError(path=str(path), detail="not an XLIFF 2.0 file (no <xliff "
                                                        f"version=\"2.x\" xmlns=\"{_NS}\">)")

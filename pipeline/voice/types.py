@@ -66,7 +66,8 @@ class Recording:
     text_sha256: str
     # "human" or "tts:<backend>": a synthetic voice can never say "human".
     source: str = HUMAN
-    # The speaker agreed to their voice being published (recorded when they first record).
+    # The speaker agreed (when signing up) that their voice is published; a synthetic
+    # voice has no speaker to agree and stays False.
     speaker_consent: bool = False
     # The name the speaker chose to be credited with ("" = the account name).
     speaker_name: str = ""
@@ -188,6 +189,8 @@ class DubResult:
     speakers: tuple[str, ...] = ()
     # dub_key of the inputs: the same key means the same mix (the step's cache key).
     key: str = ""
+    # Each voice's consent to publication, in sentence order (Recording.speaker_consent).
+    consents: tuple[bool, ...] = ()
 
     @property
     def synthetic(self) -> bool:
@@ -199,7 +202,7 @@ class DubResult:
                 "recordings": list(self.recordings), "stretcher": self.stretcher,
                 "narration": self.narration, "sources": list(self.sources),
                 "options": dict(self.options), "speakers": list(self.speakers),
-                "key": self.key}
+                "key": self.key, "consents": list(self.consents)}
 
     @classmethod
     def from_json(cls, d: dict[str, Any]) -> DubResult:
@@ -208,4 +211,4 @@ class DubResult:
                    recordings=tuple(d["recordings"]), stretcher=d["stretcher"],
                    narration=d["narration"], sources=tuple(d.get("sources", ())),
                    options=dict(d.get("options", {})), speakers=tuple(d.get("speakers", ())),
-                   key=d.get("key", ""))
+                   key=d.get("key", ""), consents=tuple(d.get("consents", ())))

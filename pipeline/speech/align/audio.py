@@ -29,7 +29,7 @@ from pipeline.speech.vad import (
     speech_regions,
 )
 
-__all__ = ["BLOCK_SECONDS", "wav_blocks", "wav_features", "wav_regions"]
+__all__ = ["BLOCK_SECONDS", "speech_band", "wav_blocks", "wav_features", "wav_regions"]
 
 log = logging.getLogger("caunoi.align.audio")
 
@@ -88,9 +88,44 @@ def wav_rate(path: Path) -> int:
         return int(w.getframerate())
 
 
-def wav_features(path: Path, band: tuple[float, float] = BAND_HZ) -> np.ndarray:
-    """MFCC features of the whole WAV (one row per 10 ms), computed block by block."""
-    return mfcc_stream((b for b, _ in wav_blocks(path)), wav_rate(path), band)
+def wav_features(path: Path, band: tuple[float, float] = BAND_HZ,
+                 warp: float = 1.0) -> np.ndarray:
+    """MFCC features of the whole WAV (one row per 10 ms), computed block by block, through
+    filters warped by ``warp`` (see :func:`features._mel_filters`)."""
+    return mfcc_stream((b for b, _ in wav_blocks(path)), wav_rate(path), band, warp)
+
+
+#: A speech band edge: where the long-term spectrum of the speech falls this far (dB) below
+#: its level in the band's middle (a brick-wall phone band falls 60 dB and more).
+BAND_EDGE_DB = 35.0
+
+
+def speech_band(path: Path, regions: list[tuple[int, int]],
+                widest: tuple[float, float]) -> tuple[float, float]:
+    """The part of ``widest`` (Hz) the recording's speech actually has: a phone microphone
+    or a band-limited channel leaves nothing below ~300 Hz or above ~3.4 kHz, and features
+    over empty bands would compare only noise with the synthesis's full band."""
+    n_fft, count, offset, rate = 512, 0, 0, 16_000
+    power: np.ndarray | None = None
+    for block, rate in wav_blocks(path):
+        frames = []
+        for a, b in regions:
+            lo, hi = max(0, a * rate // 1000 - offset), min(block.size, b * rate // 1000 - offset)
+            if hi - lo >= n_fft:
+                seg = block[lo: lo + (hi - lo) // n_fft * n_fft]
+                frames.append(seg.reshape(-1, n_fft))
+        offset += block.size
+        if frames:
+            spec = np.abs(np.fft.rfft(np.concatenate(frames) * np.hanning(n_fft), axis=1)) ** 2
+            power = spec.sum(axis=0) + (0.0 if power is None else power)
+            count += spec.shape[0]
+    if power is None or count < 20:
+        return widest
+    freqs = np.fft.rfftfreq(n_fft, 1 / rate)
+    db = 10 * np.log10(np.convolve(power / count, np.ones(3) / 3, mode="same") + 1e-12)
+    ref = float(np.median(db[(freqs >= 500) & (freqs <= 3000)]))
+    live = np.flatnonzero(db >= ref - BAND_EDGE_DB)
+    return max(widest[0], float(freqs[live[0]])), min(widest[1], float(freqs[live[-1]]))
 
 
 def _merge(regions: list[tuple[int, int]], gap_ms: int) -> list[tuple[int, int]]:

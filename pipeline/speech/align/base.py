@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, replace
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from pipeline.core.types import AlignedSentence, Alignment, Ingested, Transcript
+
+if TYPE_CHECKING:
+    from pipeline.speech.transcribe import TranscribeOptions
 
 __all__ = ["AlignOptions", "Aligner", "merge_adlibs", "place"]
 
@@ -17,6 +20,9 @@ class AlignOptions:
     aligner: str = "auto"
     # Sentences below this confidence are listed in the deviation report.
     low_confidence: float = 0.5
+    # The Whisper model (backend, model, threads) when one is installed: the "whisper"
+    # aligner forces the script onto the recording with it (None: no second ear).
+    asr: TranscribeOptions | None = None
 
 
 class Aligner(ABC):

@@ -17,7 +17,7 @@ import numpy as np
 from pipeline.core.errors import AlignmentError
 from pipeline.core.text import syllable_count
 from pipeline.core.types import AlignedSentence, Alignment, Ingested, Transcript
-from pipeline.speech.align.audio import wav_features, wav_regions
+from pipeline.speech.align.audio import speech_band, wav_features, wav_regions
 from pipeline.speech.align.base import Aligner, AlignOptions, place
 from pipeline.speech.align.features import FRAME_HOP_MS, banded_dtw, dtw_cost, mfcc
 from pipeline.speech.align.synth import espeak_available, synthesize
@@ -31,6 +31,9 @@ log = logging.getLogger("caunoi.align.dtw")
 class DTWOptions:
     # espeak-ng voices tried for the synthesis (the closest to the narrator wins), and speed.
     voices: tuple[str, ...] = ("vi", "vi+f4")
+    # Vocal-tract-length warps tried for the templates once the voice is chosen (a narrator
+    # whose voice sits a third or fourth above or below the synthesis: formants move too).
+    warps: tuple[float, ...] = (1.0, 0.84, 1.19)
     wpm: int = 150
     # Frequency band of the features (Hz), the same for the narration and the synthesis.
     band_hz: tuple[float, float] = (60.0, 7600.0)
@@ -79,12 +82,14 @@ class DTWAligner(Aligner):
         regions = wav_regions(ingested.audio_wav, sum(syllable_count(s.text) for s in sentences))
         if not regions:
             raise AlignmentError(path=str(ingested.lesson.recording), detail="no speech found")
+        band_hz = speech_band(ingested.audio_wav, regions, o.band_hz)
+        o = replace(o, band_hz=band_hz)
         feats = wav_features(ingested.audio_wav, o.band_hz)
         keep = _speech_frames(regions, feats.shape[0], o.pad_frames)
         rec = feats[keep]
 
         band = int(min(o.max_band, max(o.min_band, o.band_share * rec.shape[0])))
-        voice, pieces, synth, path_i, path_j = _best_voice(
+        voice, pieces, synth, path_i, path_j = _best_template(
             [s.text for s in sentences], rec, band, o)
         bounds = [0, *np.cumsum([p.shape[0] for p in pieces]).tolist()]
         good = float(np.median(_local(synth, rec, path_i, path_j)))
@@ -95,8 +100,9 @@ class DTWAligner(Aligner):
         penalty = o.step_penalty * (unrelated - good)
         rough = [int(keep[min(int(path_j[np.searchsorted(path_i, b)]), keep.size - 1)])
                  * FRAME_HOP_MS for b in bounds[:-1]]
-        log.info("dtw: voice %s, %d synth × %d speech frames, band %d, match %.2f, "
-                 "unrelated %.2f", voice, synth.shape[0], rec.shape[0], band, good, unrelated)
+        log.info("dtw: voice %s, band %s Hz, %d synth × %d speech frames, band %d, "
+                 "match %.2f, unrelated %.2f", voice, band_hz, synth.shape[0], rec.shape[0],
+                 band, good, unrelated)
         # Pass 2: sentences take whole runs of speech units; units left over are ad-libs.
         tempo = rec.shape[0] / max(1, synth.shape[0])
         expected_ms = [int(p.shape[0] * tempo * FRAME_HOP_MS) for p in pieces]
@@ -131,18 +137,24 @@ class DTWAligner(Aligner):
         return Alignment(aligner=self.name, sentences=tuple(place(out, adlibs)))
 
 
-def _best_voice(texts: list[str], rec: np.ndarray, band: int, o: DTWOptions
-                ) -> tuple[str, list[np.ndarray], np.ndarray, np.ndarray, np.ndarray]:
-    """Pass 1, one DTW over the whole lesson per synthesis voice: keep the voice closest to
-    the narrator (a female narrator matches a female voice better)."""
+def _best_template(texts: list[str], rec: np.ndarray, band: int, o: DTWOptions
+                   ) -> tuple[str, list[np.ndarray], np.ndarray, np.ndarray, np.ndarray]:
+    """Pass 1, one DTW over the whole lesson per template: keep the synthesis voice closest
+    to the narrator (a female narrator matches a female voice better), then the closest
+    vocal-tract-length warp of that voice (templates through filters warped by 1/warp
+    match a narrator whose formants sit ``warp`` times higher)."""
     best: tuple[float, str, list[np.ndarray], np.ndarray, np.ndarray, np.ndarray] | None = None
-    for voice in o.voices:
-        pieces = [mfcc(*synthesize(text, voice, o.wpm), o.band_hz) for text in texts]
+    tried: list[tuple[str | None, float]] = [(v, o.warps[0]) for v in o.voices]
+    later: list[tuple[str | None, float]] = [(None, w) for w in o.warps[1:]]
+    for given, warp in itertools.chain(tried, later):
+        voice = given or (best[1].split("@")[0] if best else o.voices[0])
+        pieces = [mfcc(*synthesize(text, voice, o.wpm), o.band_hz, 1 / warp) for text in texts]
         synth = np.concatenate(pieces)
         path_i, path_j = banded_dtw(synth, rec, band)
         score = float(np.median(_local(synth, rec, path_i, path_j)))
         if best is None or score < best[0]:
-            best = (score, voice, pieces, synth, path_i, path_j)
+            name = voice if warp == 1.0 else f"{voice}@{warp:g}"
+            best = (score, name, pieces, synth, path_i, path_j)
     assert best is not None
     return best[1:]
 

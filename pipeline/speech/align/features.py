@@ -23,7 +23,10 @@ BAND_HZ = (60.0, 7600.0)
 
 @lru_cache(maxsize=8)
 def _mel_filters(rate: int, n_fft: int, n_mels: int,
-                 band: tuple[float, float] = BAND_HZ) -> np.ndarray:
+                 band: tuple[float, float] = BAND_HZ, warp: float = 1.0) -> np.ndarray:
+    """Triangular mel filters over ``band``, every edge moved by the factor ``warp``
+    (vocal-tract-length warping: a voice whose formants sit ``warp`` times higher than
+    another's gives the same filter outputs through warped filters)."""
     def hz_to_mel(f: np.ndarray | float) -> np.ndarray:
         return 2595.0 * np.log10(1.0 + np.asarray(f) / 700.0)
 
@@ -31,7 +34,8 @@ def _mel_filters(rate: int, n_fft: int, n_mels: int,
         return 700.0 * (10 ** (m / 2595.0) - 1.0)
 
     mels = np.linspace(hz_to_mel(band[0]), hz_to_mel(band[1]), n_mels + 2)
-    bins = np.floor((n_fft + 1) * mel_to_hz(mels) / rate).astype(int)
+    bins = np.minimum(np.floor((n_fft + 1) * mel_to_hz(mels) * warp / rate).astype(int),
+                      n_fft // 2)
     fb = np.zeros((n_mels, n_fft // 2 + 1))
     for m in range(1, n_mels + 1):
         left, centre, right = bins[m - 1], bins[m], bins[m + 1]
@@ -49,7 +53,8 @@ def _dct_matrix(n_mels: int, n_mfcc: int) -> np.ndarray:
     return np.asarray(np.cos(np.pi / n_mels * (n + 0.5) * k) * np.sqrt(2.0 / n_mels))
 
 
-def _cepstra(x: np.ndarray, rate: int, band: tuple[float, float]) -> np.ndarray:
+def _cepstra(x: np.ndarray, rate: int, band: tuple[float, float],
+             warp: float = 1.0) -> np.ndarray:
     """Raw MFCCs 1..12 of every full frame of pre-emphasised ``x`` (frames every 10 ms)."""
     hop = rate * FRAME_HOP_MS // 1000
     win = rate * FRAME_LEN_MS // 1000
@@ -60,7 +65,7 @@ def _cepstra(x: np.ndarray, rate: int, band: tuple[float, float]) -> np.ndarray:
     idx = np.arange(win)[None, :] + hop * np.arange(n)[:, None]
     frames = x[idx] * np.hamming(win).astype(np.float32)
     power = np.abs(np.fft.rfft(frames, n_fft)) ** 2
-    mel = np.log(power @ _mel_filters(rate, n_fft, N_MELS, band).T + 1e-8)
+    mel = np.log(power @ _mel_filters(rate, n_fft, N_MELS, band, warp).T + 1e-8)
     cep = mel @ _dct_matrix(N_MELS, N_MFCC).T
     return np.asarray(cep[:, 1:], dtype=np.float32)
 
@@ -69,7 +74,8 @@ def _normalise(cep: np.ndarray) -> np.ndarray:
     return np.asarray((cep - cep.mean(axis=0)) / (cep.std(axis=0) + 1e-6), dtype=np.float32)
 
 
-def mfcc(samples: np.ndarray, rate: int, band: tuple[float, float] = BAND_HZ) -> np.ndarray:
+def mfcc(samples: np.ndarray, rate: int, band: tuple[float, float] = BAND_HZ,
+         warp: float = 1.0) -> np.ndarray:
     """MFCCs 1..12 (c0 dropped: loudness) of the ``band`` (Hz), mean/variance normalised
     over the utterance, one row per 10 ms. A narrower common band (e.g. 300–3400 Hz, the
     telephone band) makes a phone recording and a full-band synthesis comparable."""
@@ -77,11 +83,11 @@ def mfcc(samples: np.ndarray, rate: int, band: tuple[float, float] = BAND_HZ) ->
     x = np.append(samples[0], samples[1:] - 0.97 * samples[:-1]).astype(np.float32)
     if x.size < win:
         x = np.pad(x, (0, win - x.size))
-    return _normalise(_cepstra(x, rate, band))
+    return _normalise(_cepstra(x, rate, band, warp))
 
 
 def mfcc_stream(blocks: Iterable[np.ndarray], rate: int,
-                band: tuple[float, float] = BAND_HZ) -> np.ndarray:
+                band: tuple[float, float] = BAND_HZ, warp: float = 1.0) -> np.ndarray:
     """:func:`mfcc` of the concatenation of ``blocks``, holding one block at a time (the
     features themselves are small: 48 bytes per 10 ms)."""
     hop = rate * FRAME_HOP_MS // 1000
@@ -99,10 +105,11 @@ def mfcc_stream(blocks: Iterable[np.ndarray], rate: int,
         x = np.concatenate((carry, pre))
         n = 1 + (x.size - win) // hop if x.size >= win else 0
         if n > 0:
-            parts.append(_cepstra(x[: (n - 1) * hop + win], rate, band))
+            parts.append(_cepstra(x[: (n - 1) * hop + win], rate, band, warp))
         carry = x[n * hop:]
     if not parts:
-        parts.append(_cepstra(np.pad(carry, (0, max(0, win - carry.size))), rate, band))
+        parts.append(_cepstra(np.pad(carry, (0, max(0, win - carry.size))), rate, band,
+                              warp))
     return _normalise(np.concatenate(parts))
 
 
