@@ -45,6 +45,10 @@ DEPLOYMENT = "produce_lesson_reviewed/produce"
 WAITING = ".state/flow-run.json"
 #: Longest a run waits for reviewers before it fails (seconds).
 REVIEW_TIMEOUT = 30 * 24 * 3600
+#: A run that failed (e.g. PostgreSQL restarted under the review store) is tried again once
+#: on the same worker after this many seconds; cached steps are not redone. A run whose
+#: worker died is scheduled again by ``flows.lease``.
+RETRY = {"retries": 1, "retry_delay_seconds": 30}
 
 
 class ReviewDone(RunInput):
@@ -80,7 +84,8 @@ def _summary(result: ProduceResult) -> dict[str, object]:
             "pending": result.pending_languages, "manifest": str(result.manifest)}
 
 
-@flow(name="produce_lesson_reviewed", persist_result=True, validate_parameters=True)
+@flow(name="produce_lesson_reviewed", persist_result=True, validate_parameters=True,
+      **RETRY)  # type: ignore[arg-type]
 def produce_lesson_reviewed(lesson_id: str = "", lesson_dir: str = "", out_dir: str = "",
                             languages: list[str] | None = None,
                             profiles: list[str] | None = None,
@@ -115,7 +120,8 @@ def produce_lesson_reviewed(lesson_id: str = "", lesson_dir: str = "", out_dir: 
     return _summary(result)
 
 
-@flow(name="render_approved", persist_result=True, validate_parameters=True)
+@flow(name="render_approved", persist_result=True, validate_parameters=True,
+      **RETRY)  # type: ignore[arg-type]
 def render_approved(language: str, lesson_id: str = "", lesson_dir: str = "",
                     out_dir: str = "", profiles: list[str] | None = None) -> dict[str, object]:
     """Render the finals of one newly approved language (every other stage is cached)."""

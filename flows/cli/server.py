@@ -13,16 +13,24 @@ __all__ = ["register"]
 
 
 def _server(settings: Settings) -> int:
-    """PostgreSQL + Prefect server + work pool + deployments, until Ctrl+C."""
+    """PostgreSQL + Prefect server + work pool + deployments (+ the lost-run watch), until
+    Ctrl+C."""
+    import threading
+
     from flows.deploy import deploy_all, start_server
+    from flows.lease import watch
 
     proc, api_url = start_server(settings)
+    stop = threading.Event()
     try:
         for name in deploy_all(settings, api_url):
             print(msg("deployed", name=name))
         print(msg("server_ready", url=api_url, pool=settings.work_pool), flush=True)
+        # Runs whose worker died (no heartbeats) or whose disk filled run again elsewhere.
+        threading.Thread(target=watch, args=(api_url, stop), daemon=True).start()
         proc.wait()
     finally:
+        stop.set()
         proc.terminate()
         proc.wait(timeout=30)
     return 0
