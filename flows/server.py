@@ -48,7 +48,7 @@ REVIEW_TIMEOUT = 30 * 24 * 3600
 #: A run that failed (e.g. PostgreSQL restarted under the review store) is tried again once
 #: on the same worker after this many seconds; cached steps are not redone. A run whose
 #: worker died is scheduled again by ``flows.lease``.
-RETRY = {"retries": 1, "retry_delay_seconds": 30}
+RETRIES, RETRY_DELAY_S = 1, 30
 
 
 class ReviewDone(RunInput):
@@ -85,7 +85,7 @@ def _summary(result: ProduceResult) -> dict[str, object]:
 
 
 @flow(name="produce_lesson_reviewed", persist_result=True, validate_parameters=True,
-      **RETRY)  # type: ignore[arg-type]
+      retries=RETRIES, retry_delay_seconds=RETRY_DELAY_S)
 def produce_lesson_reviewed(lesson_id: str = "", lesson_dir: str = "", out_dir: str = "",
                             languages: list[str] | None = None,
                             profiles: list[str] | None = None,
@@ -121,7 +121,7 @@ def produce_lesson_reviewed(lesson_id: str = "", lesson_dir: str = "", out_dir: 
 
 
 @flow(name="render_approved", persist_result=True, validate_parameters=True,
-      **RETRY)  # type: ignore[arg-type]
+      retries=RETRIES, retry_delay_seconds=RETRY_DELAY_S)
 def render_approved(language: str, lesson_id: str = "", lesson_dir: str = "",
                     out_dir: str = "", profiles: list[str] | None = None) -> dict[str, object]:
     """Render the finals of one newly approved language (every other stage is cached)."""
