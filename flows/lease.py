@@ -14,13 +14,18 @@ elsewhere instead of staying "Running" for ever.
 
 from __future__ import annotations
 
+import json
 import logging
+import shutil
 import threading
-from datetime import timedelta
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
-__all__ = ["HEARTBEAT_S", "MAX_RUNS", "ZOMBIE_AFTER_S", "ensure_zombie_automation",
-           "lost_reason", "requeue_lost", "watch"]
+__all__ = ["DISK_PAUSE_S", "HEARTBEAT_S", "MAX_RUNS", "ZOMBIE_AFTER_S",
+           "disk_pause_left", "ensure_zombie_automation", "lost_reason", "mark_disk_full",
+           "requeue_lost", "watch"]
 
 log = logging.getLogger("caunoi.lease")
 
@@ -32,6 +37,12 @@ ZOMBIE_AFTER_S = 90
 MAX_RUNS = 3
 #: Name of the server automation.
 AUTOMATION = "caunoi: crash runs without heartbeats"
+#: A worker whose disk filled takes no run for this long (or until the marker is deleted).
+DISK_PAUSE_S = 600
+#: The marker, in the worker's ``work_dir``.
+DISK_FULL_MARKER = ".disk-full.json"
+#: A run failed by a full disk is scheduled again this late: its worker pauses first.
+DISK_REQUEUE_DELAY_S = 20
 #: Failures that are the machine's, not the lesson's: another worker may succeed.
 MACHINE_FAULTS = ("DiskFullError", "No space left on device")
 
@@ -92,12 +103,43 @@ def requeue_lost(client: Any, max_runs: int = MAX_RUNS) -> list[str]:
         reason = lost_reason(kind, state.message or "" if state else "")
         if reason is None or run.run_count >= max_runs:
             continue
+        delay = DISK_REQUEUE_DELAY_S if reason == "disk full" else 0
         client.set_flow_run_state(run.id, AwaitingRetry(
+            scheduled_time=datetime.now(UTC) + timedelta(seconds=delay),
             message=f"run again after a lost worker ({reason}; run {run.run_count + 1} of "
                     f"at most {max_runs})"), force=True)
         log.warning("flow run %s (%s) %s: scheduled again", run.name, run.id, reason)
         again.append(str(run.id))
     return again
+
+
+def mark_disk_full(work_dir: Path, lesson_id: str, sentence: str) -> None:
+    """This machine's disk filled during a run: drop the lesson's local copies (the store
+    keeps the inputs and every output staged out so far) and pause this worker
+    (:func:`disk_pause_left`)."""
+    log.error("%s", sentence)
+    if lesson_id:
+        for path in (work_dir / "lessons" / lesson_id, work_dir / "output" / lesson_id):
+            shutil.rmtree(path, ignore_errors=True)
+        for record in (work_dir / ".staged").glob(f"{lesson_id}.*.json"):
+            record.unlink(missing_ok=True)
+    try:
+        (work_dir / DISK_FULL_MARKER).write_text(json.dumps(
+            {"lesson": lesson_id, "error": sentence}, ensure_ascii=False), encoding="utf-8")
+    except OSError as e:  # still full: the worker sees the free space instead
+        log.error("disk-full marker not written: %s", e)
+
+
+def disk_pause_left(work_dir: Path, now: float | None = None) -> float:
+    """Seconds this worker should still take no runs after its disk filled (0: none)."""
+    marker = work_dir / DISK_FULL_MARKER
+    try:
+        left = marker.stat().st_mtime + DISK_PAUSE_S - (time.time() if now is None else now)
+    except OSError:
+        return 0.0
+    if left <= 0:
+        marker.unlink(missing_ok=True)
+    return max(left, 0.0)
 
 
 def watch(api_url: str, stop: threading.Event, every_s: float = 10.0) -> None:

@@ -42,14 +42,22 @@ class Monitor:
                 self.done_at.setdefault(rid, time.time())
 
     def _rendering(self, client: Any) -> tuple[Worker, str] | None:
-        from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId
+        from prefect.client.schemas.filters import (
+            FlowRunFilter,
+            FlowRunFilterId,
+            FlowRunFilterParentFlowRunId,
+        )
 
         for w in self.workers:
             if w.proc is None or w.proc.poll() is not None:
                 continue
             for rid in w.flow_runs() & set(self.lesson_of):
+                # The steps are task runs of the produce_lesson subflow run.
+                ids = [UUID(rid)] + [s.id for s in client.read_flow_runs(
+                    flow_run_filter=FlowRunFilter(parent_flow_run_id=(
+                        FlowRunFilterParentFlowRunId(any_=[UUID(rid)]))))]
                 tasks = client.read_task_runs(flow_run_filter=FlowRunFilter(
-                    id=FlowRunFilterId(any_=[UUID(rid)])))
+                    id=FlowRunFilterId(any_=ids)))
                 if any(t.name.startswith("render") and t.state and t.state.type.value ==
                        "RUNNING" for t in tasks):
                     return w, rid

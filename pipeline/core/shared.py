@@ -191,8 +191,9 @@ class SharedStorage:
         return Staged(lesson_dir, out_dir)
 
     @retried
-    def stage_out(self, staged: Staged, lesson_id: str) -> int:
-        """Upload the lesson's new or changed outputs, the manifest last; returns how many."""
+    def stage_out(self, staged: Staged, lesson_id: str, final: bool = True) -> int:
+        """Upload the lesson's new or changed outputs, the manifest last; returns how many.
+        ``final=False`` is a checkpoint during a run: neither the manifest nor removals."""
         if not self.remote:
             return 0
         src = staged.out_dir / lesson_id
@@ -203,7 +204,7 @@ class SharedStorage:
                         and not (p.name.startswith(".") and ".part" in p.name)),
                        key=lambda p: p.name in LAST)
         sent = 0
-        for path in files:
+        for path in files if final else [f for f in files if f.name not in LAST]:
             rel = path.relative_to(src).as_posix()
             digest = sha256_file(path)
             if done.get(rel) == digest:
@@ -214,7 +215,7 @@ class SharedStorage:
             sent += 1
         # Sent (or fetched) before, gone now (e.g. a withdrawn language's finals): remove.
         gone = {rel for rel in done if rel.split("/", 1)[0] not in LOCAL_ONLY
-                and not (src / rel).is_file()}
+                and not (src / rel).is_file()} if final else set()
         self._remove_remote("output", lesson_id, gone)
         for rel in gone:
             done.pop(rel, None)
