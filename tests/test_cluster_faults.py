@@ -135,3 +135,61 @@ def test_workers_send_heartbeats_and_retry_a_restarting_server(tmp_path: Path) -
     assert 30 <= int(env["PREFECT_FLOWS_HEARTBEAT_FREQUENCY"]) == HEARTBEAT_S
     assert HEARTBEAT_S * 3 <= ZOMBIE_AFTER_S
     assert "500" in env["PREFECT_CLIENT_RETRY_EXTRA_CODES"].split(",")
+
+
+def test_checkpoint_sends_outputs_but_not_the_manifest(tmp_path: Path) -> None:
+    store, staged = _store(tmp_path)
+    assert store.stage_out(staged, "les", final=False) == 3
+    remote = tmp_path / "remote" / "output" / "les"
+    assert not (remote / "manifest.json").exists()  # a reader sees no new manifest yet
+    assert (remote / "video" / "vi-compat.mp4").is_file()
+    assert store.stage_out(staged, "les") == 1  # the end of the run: the manifest only
+
+
+def test_full_disk_drops_the_lessons_copies_and_pauses_the_worker(tmp_path: Path) -> None:
+    import time
+
+    from flows.lease import DISK_PAUSE_S, disk_pause_left, mark_disk_full
+
+    work = tmp_path / "work"
+    for path in (work / "lessons" / "les" / "recording.mp4", work / "output" / "les" / "x",
+                 work / "lessons" / "other" / "recording.mp4"):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(b"x" * 10)
+    assert disk_pause_left(work) == 0
+    mark_disk_full(work, "les", "The disk is full while writing x.")
+    assert not (work / "lessons" / "les").exists() and not (work / "output" / "les").exists()
+    assert (work / "lessons" / "other" / "recording.mp4").is_file()
+    assert 0 < disk_pause_left(work) <= DISK_PAUSE_S
+    assert disk_pause_left(work, now=time.time() + DISK_PAUSE_S + 1) == 0  # over: resumes
+    assert disk_pause_left(work) == 0
+
+
+def test_worker_stops_taking_runs_while_its_disk_is_full(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+    import threading
+
+    from flows.cli.server import _supervise
+    from flows.lease import mark_disk_full
+
+    started: list[subprocess.Popen[bytes]] = []
+
+    def start() -> subprocess.Popen[bytes]:
+        started.append(subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"]))
+        if len(started) == 1:  # the first run fills the disk
+            threading.Timer(0.5, mark_disk_full, (tmp_path, "les", "full")).start()
+        return started[-1]
+
+    def end_second() -> None:
+        while not started:
+            threading.Event().wait(0.2)
+        started[0].wait(timeout=30)  # stopped because the disk is full
+        (tmp_path / ".disk-full.json").unlink()  # the operator freed space
+        while len(started) < 2:
+            threading.Event().wait(0.2)
+        started[1].terminate()
+
+    threading.Thread(target=end_second, daemon=True).start()
+    _supervise(start, tmp_path)
+    assert len(started) == 2 and started[0].returncode is not None
