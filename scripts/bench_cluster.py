@@ -15,7 +15,7 @@ and fresh worker disks with the faults of ``--faults`` injected:
   again, and completed by whichever worker takes it.
 - ``restart-db``: PostgreSQL stopped and started 10 s later while runs run.
 - ``store-outage``: the store refuses and cuts every connection for 30 s.
-- ``disk-full``: worker 1's disk is a 12 MB tmpfs: its run fails with one sentence and runs
+- ``disk-full``: the first worker's disk is a 1 MB tmpfs: its run fails with one sentence and runs
   again on another worker.
 
     nice -n 10 python scripts/bench_cluster.py --lessons-from DIR --lessons 3 --workers 2 \\
@@ -95,6 +95,8 @@ def main() -> int:
                         help="workers' models (default none: the weights-free aligner)")
     parser.add_argument("--no-reference", action="store_true",
                         help="only the pass with faults (outputs_identical is then unknown)")
+    parser.add_argument("--throughput", action="store_true",
+                        help="first a pass with one worker: wall time and ratio to N workers")
     parser.add_argument("--keep", type=Path, default=None, help="work folder to keep")
     args = parser.parse_args()
     faults = [f for f in args.faults.split(",") if f]
@@ -118,12 +120,20 @@ def main() -> int:
 
         # Prefect read its settings at import, before the server existed.
         with temporary_settings(updates={PREFECT_API_URL: cluster.api_url}):
+            one = run_pass(cluster, "one-worker", lessons, 1, [], args.timeout) \
+                if args.throughput else None
             reference = None if args.no_reference else run_pass(
                 cluster, "reference", lessons, args.workers, [], args.timeout)
             faulted = run_pass(cluster, "faults", lessons, args.workers, faults,
                                args.timeout) if faults or reference is None else None
         report = _summary(reference or {"hashes": {}}, faulted) if reference else \
             {"faulted": faulted}
+        if one is not None and reference is not None:
+            report["throughput"] = {
+                "one_worker_wall_s": one["wall_s"], "one_worker_completed": one["completed"],
+                f"{args.workers}_workers_wall_s": reference["wall_s"],
+                "ratio_wall_n_over_1": round(reference["wall_s"] / one["wall_s"], 2),
+                "load_1min_at_end": os.getloadavg()[0]}
         report["machine"] = {"cores": os.cpu_count(), "load_at_end": os.getloadavg(),
                              "wall_s": round(time.time() - t0, 1),
                              "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),

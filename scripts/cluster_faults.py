@@ -16,9 +16,9 @@ WORKER_BACK_S = 20.0
 
 
 class Monitor:
-    def __init__(self, cluster: Any, workers: list[Worker], runs: dict[str, str],
+    def __init__(self, cluster: Any, label: str, workers: list[Worker], runs: dict[str, str],
                  faults: list[str]) -> None:
-        self.cluster, self.workers, self.runs = cluster, workers, runs
+        self.cluster, self.label, self.workers, self.runs = cluster, label, workers, runs
         self.lesson_of = {rid: lid for lid, rid in runs.items()}
         self.pending = [f for f in faults if f != "disk-full"]
         self.faults: list[dict[str, Any]] = []
@@ -64,8 +64,20 @@ class Monitor:
         return None
 
     def _running(self) -> list[str]:
-        return [rid for rid, fr in self.states.items()
-                if fr.state is not None and fr.state.type.value == "RUNNING"]
+        """Runs executing in a live worker's namespace now, not touched by earlier faults."""
+        touched = {r for f in self.faults for r in f["runs"]}
+        live = set().union(*(w.flow_runs() for w in self.workers))
+        return [rid for rid, fr in self.states.items() if rid in live and rid not in touched
+                and fr.state is not None and fr.state.type.value == "RUNNING"]
+
+    def _on_store(self, rid: str) -> list[str]:
+        """The outputs of a run's lesson on the store now (checkpoints of finished steps)."""
+        import fsspec
+
+        fs = fsspec.filesystem("s3", client_kwargs={"endpoint_url": self.cluster.env[
+            "CAUNOI_S3_ENDPOINT"]}, skip_instance_cache=True)
+        base = f"caunoi/{self.label}/output/{self.lesson_of[rid]}"
+        return sorted(p[len(base) + 1:] for p in fs.find(base)) if fs.isdir(base) else []
 
     # --- faults ---
 
@@ -79,11 +91,12 @@ class Monitor:
             w, rid = found
             killed = w.kill()
             self.faults.append({"kind": kind, "injected_at": now, "worker": w.name,
-                                "processes_killed": killed, "runs": [rid]})
+                                "processes_killed": killed, "runs": [rid],
+                                "checkpointed_on_store": self._on_store(rid)})
             threading.Timer(WORKER_BACK_S, w.start).start()  # the machine comes back
         elif kind in ("restart-db", "store-outage"):
             running = self._running()
-            if not running:
+            if not running or (self.faults and now - self.faults[-1]["injected_at"] < 20):
                 return
             fault: dict[str, Any] = {"kind": kind, "injected_at": now, "runs": running}
             if kind == "restart-db":
@@ -114,6 +127,22 @@ class Monitor:
                     print(f"(monitor: {e!s:.100})", flush=True)
                 time.sleep(2)
             self._disk_full_faults(client)
+            self._crash_times(client)
+
+    def _crash_times(self, client: Any) -> None:
+        """For a killed worker: when its run was found Crashed (no heartbeats) and put back."""
+        for f in self.faults:
+            if f["kind"] != "kill-worker":
+                continue
+            try:
+                history = client.read_flow_run_states(UUID(f["runs"][0]))
+            except Exception:
+                continue
+            for s in history:
+                key = {"CRASHED": "crashed_after_s", "SCHEDULED": "scheduled_again_after_s"}
+                name = key.get(s.type.value)
+                if name and s.timestamp.timestamp() > f["injected_at"]:
+                    f.setdefault(name, round(s.timestamp.timestamp() - f["injected_at"], 1))
 
     def _disk_full_faults(self, client: Any) -> None:
         """The run(s) that failed for a full disk, and when they completed anyway."""

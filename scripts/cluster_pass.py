@@ -116,7 +116,7 @@ def _workers(cluster: Cluster, label: str, n: int, disk_full: bool) -> list[Work
     found = []
     for i in range(n):
         w = Worker(f"{label}-w{i}", disks / f"w{i}", mount_at, hide, env,
-                   cluster.root / f"{label}-w{i}.log", disk_mb=12 if disk_full and i == 0
+                   cluster.root / f"{label}-w{i}.log", disk_mb=1 if disk_full and i == 0
                    else 0)
         w.start()
         found.append(w)
@@ -174,7 +174,7 @@ def run_pass(cluster: Cluster, label: str, lessons: list[Path], n_workers: int,
     try:
         t0 = time.time()
         runs = _hand_in(cluster, label, lessons)
-        monitor = Monitor(cluster, workers, runs, faults)
+        monitor = Monitor(cluster, label, workers, runs, faults)
         monitor.run(timeout_s)
         wall = time.time() - t0
     finally:
