@@ -101,10 +101,11 @@ class Monitor:
             fault: dict[str, Any] = {"kind": kind, "injected_at": now, "runs": running}
             if kind == "restart-db":
                 self.cluster.pg.stop("fast")
-                fault["web_ok_while_down"] = self.cluster.web_ok()
+                fault["web_login_status_while_down"] = self.cluster.web_login_status()
                 time.sleep(DB_DOWN_S)
                 self.cluster.pg.start()
-                fault |= {"down_s": DB_DOWN_S, "web_ok_after": self.cluster.web_ok()}
+                fault |= {"down_s": DB_DOWN_S,
+                          "web_login_status_after": self.cluster.web_login_status()}
             else:
                 assert self.cluster.gate is not None
                 self.cluster.gate.close()

@@ -83,13 +83,28 @@ class Cluster:
         if self.pg is not None:
             self.pg.remove()
 
-    def web_ok(self) -> bool:
-        """The web app answers a page that reads the review store (the sign-in page)."""
+    def web_login_status(self) -> int:
+        """A sign-in attempt with a wrong password on the web app: 401 means the app read
+        the review store (PostgreSQL) and answered; 5xx or 0 (no answer) means it did not."""
+        import http.cookiejar
+        import re
+        import urllib.parse
+
+        jar = http.cookiejar.CookieJar()
+        opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+        self._probes = getattr(self, "_probes", 0) + 1
         try:
-            with urllib.request.urlopen(self.web_url + "/login", timeout=20) as r:
-                return bool(r.status == 200)
+            with opener.open(self.web_url + "/login", timeout=30) as r:
+                token = re.search(r'name="csrf" value="([^"]+)"', r.read().decode())
+            form = urllib.parse.urlencode({"username": f"bench-probe-{self._probes}",
+                                           "password": "wrong", "csrf": token.group(1)
+                                           if token else ""}).encode()
+            with opener.open(self.web_url + "/login", data=form, timeout=60) as r:
+                return int(r.status)
+        except urllib.error.HTTPError as e:
+            return int(e.code)
         except OSError:
-            return False
+            return 0
 
 
 def _wait_http(url: str, timeout_s: float = 180.0) -> None:
