@@ -43,16 +43,22 @@ DISK_PAUSE_S = 600
 DISK_FULL_MARKER = ".disk-full.json"
 #: A run failed by a full disk is scheduled again this late: its worker pauses first.
 DISK_REQUEUE_DELAY_S = 20
-#: Failures that are the machine's, not the lesson's: another worker may succeed.
-MACHINE_FAULTS = ("DiskFullError", "No space left on device")
+#: Failures that are the machine's or the network's, not the lesson's: another run (on
+#: another worker, a little later) may succeed. Reason → words of the failed state's message.
+MACHINE_FAULTS: dict[str, tuple[str, ...]] = {
+    "disk full": ("DiskFullError", "No space left on device"),
+    "database unreachable": ("OperationalError", "connection refused",
+                             "terminating connection"),
+    "store unreachable": ("Could not connect to the endpoint", "EndpointConnectionError")}
 
 
 def lost_reason(state_type: str, message: str) -> str | None:
     """Why a finished run should run again elsewhere (``None``: it should not)."""
     if state_type == "CRASHED":
         return "crashed"
-    if state_type == "FAILED" and any(m in (message or "") for m in MACHINE_FAULTS):
-        return "disk full"
+    if state_type == "FAILED":
+        return next((reason for reason, words in MACHINE_FAULTS.items()
+                     if any(w in (message or "") for w in words)), None)
     return None
 
 

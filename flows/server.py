@@ -51,10 +51,8 @@ DEPLOYMENT = "produce_lesson_reviewed/produce"
 WAITING = ".state/flow-run.json"
 #: Longest a run waits for reviewers before it fails (seconds).
 REVIEW_TIMEOUT = 30 * 24 * 3600
-#: A run that failed (e.g. PostgreSQL restarted under the review store) is tried again once
-#: on the same worker after this many seconds; cached steps are not redone. A run whose
-#: worker died is scheduled again by ``flows.lease``.
-RETRIES, RETRY_DELAY_S = 1, 30
+#: A run is never retried on the worker it failed on: ``flows.lease`` schedules runs lost to
+#: a dead worker, a full disk or an unreachable database or store again, for any worker.
 
 
 class ReviewDone(RunInput):
@@ -90,8 +88,7 @@ def _summary(result: ProduceResult) -> dict[str, object]:
             "pending": result.pending_languages, "manifest": str(result.manifest)}
 
 
-@flow(name="produce_lesson_reviewed", persist_result=True, validate_parameters=True,
-      retries=RETRIES, retry_delay_seconds=RETRY_DELAY_S)
+@flow(name="produce_lesson_reviewed", persist_result=True, validate_parameters=True, retries=0)
 def produce_lesson_reviewed(lesson_id: str = "", lesson_dir: str = "", out_dir: str = "",
                             languages: list[str] | None = None,
                             profiles: list[str] | None = None,
@@ -103,12 +100,23 @@ def produce_lesson_reviewed(lesson_id: str = "", lesson_dir: str = "", out_dir: 
     try:
         return _produce_reviewed(settings, lesson_id, lesson_dir, languages, profiles,
                                  max_rounds)
-    except (DiskFullError, OSError) as e:
-        if isinstance(e, OSError) and e.errno not in (errno.ENOSPC, errno.EDQUOT):
+    except Exception as e:
+        full = _disk_full(e)
+        if full is None:
             raise
-        full = e if isinstance(e, DiskFullError) else DiskFullError(path=e.filename or "?")
         mark_disk_full(settings.work_dir, lesson_id, str(full))
         return Failed(message=f"DiskFullError: {full}")
+
+
+def _disk_full(e: BaseException) -> DiskFullError | None:
+    """The full-disk error behind ``e`` (raised here, or by a tool that ran out of space)."""
+    if isinstance(e, DiskFullError):
+        return e
+    if isinstance(e, OSError) and e.errno in (errno.ENOSPC, errno.EDQUOT):
+        return DiskFullError(path=e.filename or "?")
+    if "No space left on device" in str(e):
+        return DiskFullError(path=getattr(e, "filename", None) or "?")
+    return None
 
 
 def _checkpoint(store: SharedStorage, staged: Staged, lesson_id: str) -> Any:
@@ -153,8 +161,7 @@ def _produce_reviewed(settings: Settings, lesson_id: str, lesson_dir: str,
     return _summary(result)
 
 
-@flow(name="render_approved", persist_result=True, validate_parameters=True,
-      retries=RETRIES, retry_delay_seconds=RETRY_DELAY_S)
+@flow(name="render_approved", persist_result=True, validate_parameters=True, retries=0)
 def render_approved(language: str, lesson_id: str = "", lesson_dir: str = "",
                     out_dir: str = "", profiles: list[str] | None = None) -> dict[str, object]:
     """Render the finals of one newly approved language (every other stage is cached)."""

@@ -128,6 +128,10 @@ def test_lost_runs_are_scheduled_again_a_bounded_number_of_times() -> None:
     assert again == [str(crashed.id), str(disk.id)]
     assert [s.type.value for _, s in client.set] == ["SCHEDULED", "SCHEDULED"]
     assert lost_reason("COMPLETED", "") is None
+    assert lost_reason("FAILED", "OperationalError: connection refused") == \
+        "database unreachable"
+    assert lost_reason("FAILED", "FfmpegError: ffmpeg failed: No space left on device") == \
+        "disk full"
 
 
 def test_workers_send_heartbeats_and_retry_a_restarting_server(tmp_path: Path) -> None:
