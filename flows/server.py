@@ -51,8 +51,8 @@ DEPLOYMENT = "produce_lesson_reviewed/produce"
 WAITING = ".state/flow-run.json"
 #: Longest a run waits for reviewers before it fails (seconds).
 REVIEW_TIMEOUT = 30 * 24 * 3600
-#: A run is never retried on the worker it failed on: ``flows.lease`` schedules runs lost to
-#: a dead worker, a full disk or an unreachable database or store again, for any worker.
+# A run is never retried on the worker it failed on: ``flows.lease`` schedules runs lost to
+# a dead worker, a full disk or an unreachable database or store again, for any worker.
 
 
 class ReviewDone(RunInput):
