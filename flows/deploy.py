@@ -23,6 +23,7 @@ from typing import Any, cast
 
 from prefect import Flow
 
+from flows.lease import HEARTBEAT_S, ensure_zombie_automation
 from flows.postgres import LocalPostgres
 from pipeline.core.config import PROJECT_ROOT, Settings
 from pipeline.core.errors import CaunoiError
@@ -47,6 +48,13 @@ DATABASE_PATIENCE = {"PREFECT_SERVER_DATABASE_CONNECTION_TIMEOUT": "60",
                      "PREFECT_SERVER_DATABASE_TIMEOUT": "120"}
 
 
+#: Faults survived (issue 33): flow runs send heartbeats (a run whose machine died is
+#: Crashed after ``flows.lease.ZOMBIE_AFTER_S``, then scheduled again), and API calls are
+#: retried with backoff through a restart of PostgreSQL (the server answers 500 meanwhile).
+RESILIENCE = {"PREFECT_FLOWS_HEARTBEAT_FREQUENCY": str(HEARTBEAT_S),
+              "PREFECT_CLIENT_MAX_RETRIES": "10", "PREFECT_CLIENT_RETRY_EXTRA_CODES": "500"}
+
+
 class ServerError(CaunoiError):
     key = "errors.server"
     exit_code = 3
@@ -54,7 +62,7 @@ class ServerError(CaunoiError):
 
 def prefect_env(settings: Settings, api_url: str = "") -> dict[str, str]:
     """The environment for Prefect processes of this project (quiet, offline-friendly)."""
-    env = dict(os.environ)
+    env = RESILIENCE | dict(os.environ)
     env.setdefault("PREFECT_HOME", str(settings.prefect_home))
     env |= {"PREFECT_SERVER_ANALYTICS_ENABLED": "false", "DO_NOT_TRACK": "1"}
     if api_url:
@@ -110,7 +118,8 @@ def start_server(settings: Settings,
 
 
 def deploy_all(settings: Settings, api_url: str) -> list[str]:
-    """Create the process work pool (if missing) and every deployment; returns their names."""
+    """Create the process work pool (if missing), the automation that crashes runs without
+    heartbeats (``flows.lease``) and every deployment; returns their names."""
     from prefect import flow
     from prefect.client.orchestration import get_client
     from prefect.client.schemas.actions import WorkPoolCreate
@@ -123,6 +132,8 @@ def deploy_all(settings: Settings, api_url: str) -> list[str]:
         with get_client(sync_client=True) as client, \
                 contextlib.suppress(ObjectAlreadyExists):
             client.create_work_pool(WorkPoolCreate(name=settings.work_pool, type="process"))
+        with get_client(sync_client=True) as client:
+            ensure_zombie_automation(client)
         for name, entrypoint in DEPLOYMENTS.items():
             # Called outside an event loop, from_source returns the flow itself.
             source = cast(Flow[..., Any], flow.from_source(source=str(PROJECT_ROOT),

@@ -111,6 +111,8 @@ class PrefectLauncher:
         self.limit = limit
         self._local = EmbeddedLauncher(settings)
         self.store = SharedStorage(settings)
+        # A page must not hang for a minute while the store is away: two quick retries.
+        self.store.backoff_s = (1.0, 2.0)
         self._pulled: dict[str, float] = {}
 
     def _pull(self, lesson_id: str) -> None:

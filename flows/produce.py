@@ -9,6 +9,8 @@ transient errors, never to bad input.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from contextvars import ContextVar
 from pathlib import Path
 from typing import Any, cast
 
@@ -32,7 +34,13 @@ from pipeline.steps import (
     run_plan,
 )
 
-__all__ = ["execute_as_tasks", "produce_lesson"]
+__all__ = ["AFTER_STEP", "execute_as_tasks", "produce_lesson"]
+
+#: Called with the step's name after each step of a run (server mode: a checkpoint of the
+#: outputs to the shared store, so a run whose worker dies resumes there, on another worker,
+#: from the last finished step instead of from zero).
+AFTER_STEP: ContextVar[Callable[[str], None] | None] = ContextVar("caunoi_after_step",
+                                                                  default=None)
 
 
 def _report(stage: str, skipped: bool, detail: str) -> None:
@@ -86,12 +94,16 @@ def execute_as_tasks(step: Step[Any], run: LessonRun, jobs: list[Job]) -> list[A
     each holds one of the machine's ``machine_slots`` while it works (``flows.slots``)."""
     tk = TASKS[step.name]
     if not step.concurrent or len(jobs) < 2:
-        return [tk(run, j) for j in jobs]
-    slots, results = run.settings.job_slots, []
-    for i in range(0, len(jobs), slots):
-        futures = [tk.with_options(task_run_name=f"{step.name}-{j.label}").submit(run, j)
-                   for j in jobs[i:i + slots]]
-        results += [f.result() for f in futures]
+        results = [tk(run, j) for j in jobs]
+    else:
+        slots, results = run.settings.job_slots, []
+        for i in range(0, len(jobs), slots):
+            futures = [tk.with_options(task_run_name=f"{step.name}-{j.label}").submit(run, j)
+                       for j in jobs[i:i + slots]]
+            results += [f.result() for f in futures]
+    after = AFTER_STEP.get()
+    if after is not None:
+        after(step.name)
     return results
 
 

@@ -19,19 +19,25 @@ only what the new approval changed (the language's render) does any work.
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 from uuid import UUID
 
 from prefect import flow, get_run_logger
+from prefect.client.schemas.objects import State
 from prefect.context import FlowRunContext
 from prefect.flow_runs import resume_flow_run, suspend_flow_run
 from prefect.input import RunInput
+from prefect.states import Failed
 
-from flows.produce import produce_lesson
+from flows.lease import mark_disk_full
+from flows.produce import AFTER_STEP, produce_lesson
 from pipeline.core.config import Settings, load_settings
+from pipeline.core.errors import DiskFullError
 from pipeline.core.shared import SharedStorage, Staged
 from pipeline.core.storage import atomic_write_json
 from pipeline.publish.paths import check_lesson_id
@@ -45,6 +51,8 @@ DEPLOYMENT = "produce_lesson_reviewed/produce"
 WAITING = ".state/flow-run.json"
 #: Longest a run waits for reviewers before it fails (seconds).
 REVIEW_TIMEOUT = 30 * 24 * 3600
+# A run is never retried on the worker it failed on: ``flows.lease`` schedules runs lost to
+# a dead worker, a full disk or an unreachable database or store again, for any worker.
 
 
 class ReviewDone(RunInput):
@@ -80,20 +88,58 @@ def _summary(result: ProduceResult) -> dict[str, object]:
             "pending": result.pending_languages, "manifest": str(result.manifest)}
 
 
-@flow(name="produce_lesson_reviewed", persist_result=True, validate_parameters=True)
+@flow(name="produce_lesson_reviewed", persist_result=True, validate_parameters=True, retries=0)
 def produce_lesson_reviewed(lesson_id: str = "", lesson_dir: str = "", out_dir: str = "",
                             languages: list[str] | None = None,
                             profiles: list[str] | None = None,
-                            max_rounds: int = 50) -> dict[str, object]:
+                            max_rounds: int = 50) -> dict[str, object] | State[Any]:
     """Produce a lesson (by id from the shared storage, or a local folder); while languages
-    wait for review, suspend until one is approved."""
-    store, staged, settings, src = _workspace(load_settings(out_dir=out_dir or None),
-                                              lesson_id, lesson_dir)
+    wait for review, suspend until one is approved. A full disk fails the run at once (no
+    retry on this machine): ``flows.lease`` schedules it again, and this worker pauses."""
+    settings = load_settings(out_dir=out_dir or None)
+    try:
+        return _produce_reviewed(settings, lesson_id, lesson_dir, languages, profiles,
+                                 max_rounds)
+    except Exception as e:
+        full = _disk_full(e)
+        if full is None:
+            raise
+        mark_disk_full(settings.work_dir, lesson_id, str(full))
+        return Failed(message=f"DiskFullError: {full}")
+
+
+def _disk_full(e: BaseException) -> DiskFullError | None:
+    """The full-disk error behind ``e`` (raised here, or by a tool that ran out of space)."""
+    if isinstance(e, DiskFullError):
+        return e
+    if isinstance(e, OSError) and e.errno in (errno.ENOSPC, errno.EDQUOT):
+        return DiskFullError(path=e.filename or "?")
+    if "No space left on device" in str(e):
+        return DiskFullError(path=getattr(e, "filename", None) or "?")
+    return None
+
+
+def _checkpoint(store: SharedStorage, staged: Staged, lesson_id: str) -> Any:
+    """After each step, the outputs so far go to the store (only what changed)."""
+    def after(step: str) -> None:
+        if step != "manifest":  # the manifest goes with the final stage-out
+            store.stage_out(staged, lesson_id, final=False)
+    return after
+
+
+def _produce_reviewed(settings: Settings, lesson_id: str, lesson_dir: str,
+                      languages: list[str] | None, profiles: list[str] | None,
+                      max_rounds: int) -> dict[str, object]:
+    store, staged, settings, src = _workspace(settings, lesson_id, lesson_dir)
     logger = get_run_logger()
     result = None
     for _ in range(max_rounds):
-        result = produce_lesson(src, settings, tuple(languages) if languages else None,
-                                tuple(profiles) if profiles else None)
+        token = AFTER_STEP.set(_checkpoint(store, staged, lesson_id) if lesson_id else None)
+        try:
+            result = produce_lesson(src, settings, tuple(languages) if languages else None,
+                                    tuple(profiles) if profiles else None)
+        finally:
+            AFTER_STEP.reset(token)
         if not result.pending_languages:
             break
         ctx = FlowRunContext.get()
@@ -115,7 +161,7 @@ def produce_lesson_reviewed(lesson_id: str = "", lesson_dir: str = "", out_dir: 
     return _summary(result)
 
 
-@flow(name="render_approved", persist_result=True, validate_parameters=True)
+@flow(name="render_approved", persist_result=True, validate_parameters=True, retries=0)
 def render_approved(language: str, lesson_id: str = "", lesson_dir: str = "",
                     out_dir: str = "", profiles: list[str] | None = None) -> dict[str, object]:
     """Render the finals of one newly approved language (every other stage is cached)."""

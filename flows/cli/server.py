@@ -13,16 +13,24 @@ __all__ = ["register"]
 
 
 def _server(settings: Settings) -> int:
-    """PostgreSQL + Prefect server + work pool + deployments, until Ctrl+C."""
+    """PostgreSQL + Prefect server + work pool + deployments (+ the lost-run watch), until
+    Ctrl+C."""
+    import threading
+
     from flows.deploy import deploy_all, start_server
+    from flows.lease import watch
 
     proc, api_url = start_server(settings)
+    stop = threading.Event()
     try:
         for name in deploy_all(settings, api_url):
             print(msg("deployed", name=name))
         print(msg("server_ready", url=api_url, pool=settings.work_pool), flush=True)
+        # Runs whose worker died (no heartbeats) or whose disk filled run again elsewhere.
+        threading.Thread(target=watch, args=(api_url, stop), daemon=True).start()
         proc.wait()
     finally:
+        stop.set()
         proc.terminate()
         proc.wait(timeout=30)
     return 0
@@ -37,11 +45,35 @@ def cmd_worker(args: argparse.Namespace, settings: Settings) -> int:
     api_url = os.environ.get("PREFECT_API_URL") or \
         f"http://127.0.0.1:{settings.prefect_port}/api"
     print(msg("worker", pool=settings.work_pool, url=api_url, limit=args.limit), flush=True)
-    proc = start_worker(settings, api_url, limit=args.limit, name=args.name or "")
+    return _supervise(lambda: start_worker(settings, api_url, limit=args.limit,
+                                           name=args.name or ""), settings.work_dir)
+
+
+def _supervise(start: Any, work_dir: Path) -> int:
+    """Run the Prefect worker; while this machine's disk is marked full (``flows.lease``),
+    stop it so that it takes no runs, and start it again afterwards."""
+    import time
+
+    from flows.lease import DISK_FULL_MARKER, disk_pause_left
+
+    proc = None
     try:
-        return proc.wait()
+        while True:
+            left = disk_pause_left(work_dir)
+            if left and proc is not None:
+                print(msg("worker_disk_full", seconds=int(left),
+                          marker=work_dir / DISK_FULL_MARKER), flush=True)
+                proc.terminate()
+                proc.wait(timeout=120)
+                proc = None
+            elif not left and proc is None:
+                proc = start()
+            elif proc is not None and proc.poll() is not None:
+                return int(proc.returncode)
+            time.sleep(2)
     finally:
-        proc.terminate()
+        if proc is not None:
+            proc.terminate()
 
 
 def cmd_flows(args: argparse.Namespace, settings: Settings) -> int:

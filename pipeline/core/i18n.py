@@ -111,6 +111,8 @@ CLI: dict[str, tuple[str, str]] = {
                      "Prefect server: {url} (work pool: {pool}). On each worker machine: PREFECT_API_URL={url} caunoi worker. Ctrl+C to stop."),
     "worker": ("Máy chạy việc cho nhóm {pool} tại {url}, tối đa {limit} lượt cùng lúc. Ctrl+C để dừng.",
                "Worker for pool {pool} at {url}, at most {limit} runs at once. Ctrl+C to stop."),
+    "worker_disk_full": ("Ổ đĩa của máy này đã đầy trong một lượt chạy: máy không nhận việc thêm trong {seconds} giây (hoặc đến khi xoá {marker}); lượt chạy đó sẽ chạy lại trên máy khác.",
+                         "This machine's disk filled during a run: it takes no runs for {seconds} s (or until {marker} is deleted); that run will run again on another machine."),
     "done": ("Xong bài học {lesson} sau {seconds:.1f} giây. Kết quả ở: {out}",
              "Lesson {lesson} done in {seconds:.1f} s. Results are in: {out}"),
     "manifest": ("Danh mục tệp: {path}", "File manifest: {path}"),

@@ -22,7 +22,12 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from pipeline.core.errors import FfmpegError, MediaUnreadableError, RunInterruptedError
+from pipeline.core.errors import (
+    DiskFullError,
+    FfmpegError,
+    MediaUnreadableError,
+    RunInterruptedError,
+)
 
 if TYPE_CHECKING:
     import av.container
@@ -100,6 +105,8 @@ def run_ffmpeg(args: list[str], action: str, path: Path | str, ffmpeg: str = "")
         raise RunInterruptedError()
     if proc.returncode != 0:
         tail = "\n".join(stderr.strip().splitlines()[-6:])
+        if "No space left on device" in tail:  # ffmpeg's ENOSPC: the disk, not the media
+            raise DiskFullError(path=str(path))
         raise FfmpegError(action=action, path=str(path), stderr=tail)
     return stderr
 

@@ -18,13 +18,17 @@ never leaves the worker. This is the only module that speaks fsspec for lessons.
 from __future__ import annotations
 
 import contextlib
+import errno
+import functools
 import json
 import logging
 import posixpath
+import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import fsspec
 
@@ -40,6 +44,44 @@ log = logging.getLogger("caunoi.shared")
 LOCAL_ONLY = ("work",)
 #: Written last when staging out (a reader that sees it sees all it lists).
 LAST = ("manifest.json",)
+#: Waits between attempts when the store is unreachable (63 s in all: a store that restarts
+#: or a network that drops for half a minute is waited for, not a failed run).
+BACKOFF_S = (1.0, 2.0, 4.0, 8.0, 16.0, 32.0)
+#: Errors that are the caller's or the lesson's, never the network's: not retried.
+PERMANENT: tuple[type[BaseException], ...] = (FileNotFoundError, PermissionError,
+                                              IsADirectoryError, NotADirectoryError,
+                                              CaunoiError, ValueError, TypeError, KeyError)
+
+_T = TypeVar("_T")
+
+
+def transient(e: BaseException) -> bool:
+    """Whether an error of the store may pass if tried again (connection refused or reset,
+    timeouts, 5xx answers); a full local disk and a missing file do not."""
+    if isinstance(e, PERMANENT) or not isinstance(e, Exception):
+        return False
+    return not (isinstance(e, OSError) and e.errno in (errno.ENOSPC, errno.EDQUOT))
+
+
+def retried(method: Callable[..., _T]) -> Callable[..., _T]:
+    """Run a store operation again, after ``self.backoff_s`` waits, while it fails with a
+    :func:`transient` error. Every operation here is idempotent: files are compared with
+    what was sent or fetched before, and each is written whole under its final name."""
+
+    @functools.wraps(method)
+    def again(self: SharedStorage, *args: Any, **kwargs: Any) -> _T:
+        for wait in (*self.backoff_s, None):
+            try:
+                return method(self, *args, **kwargs)
+            except Exception as e:
+                if wait is None or not transient(e):
+                    raise
+                log.warning("%s: the store %s did not answer (%s): again in %.0f s",
+                            method.__name__, self.url, e, wait)
+                time.sleep(wait)
+        raise AssertionError("unreachable")
+
+    return again
 
 
 class LessonNotStoredError(CaunoiError):
@@ -63,6 +105,7 @@ class SharedStorage:
         self.url = settings.storage_url.rstrip("/")
         self.fs: Any = None
         self.root = ""
+        self.backoff_s: tuple[float, ...] = BACKOFF_S
         if self.url:
             self.fs, root = fsspec.core.url_to_fs(self.url,
                                                   **settings.storage_options(self.url))
@@ -78,6 +121,7 @@ class SharedStorage:
 
     # --- the web app's side: hand a lesson in, read what runs wrote ---
 
+    @retried
     def put_lesson(self, local_dir: Path, lesson_id: str) -> int:
         """Hand a lesson folder in (what the portal or ``bench_batch`` does): new or changed
         files are uploaded, files no longer in the folder are removed from the store (a
@@ -100,6 +144,7 @@ class SharedStorage:
         atomic_write_json(record_path, now)
         return sent
 
+    @retried
     def pull_outputs(self, lesson_id: str) -> list[str]:
         """The web app's side: bring the lesson's outputs from the store to ``out_dir``
         (only what changed; files gone from the store go locally too). Returns what came."""
@@ -109,6 +154,7 @@ class SharedStorage:
                               self.settings.lesson_out(lesson_id),
                               self._record("pulled", lesson_id), mirror=True)
 
+    @retried
     def read_output(self, lesson_id: str, rel: str) -> bytes | None:
         """One output file of a lesson (``None`` when it is not there)."""
         if not self.remote:
@@ -121,6 +167,7 @@ class SharedStorage:
 
     # --- the worker's side ---
 
+    @retried
     def stage_in(self, lesson_id: str) -> Staged:
         """Bring the lesson's inputs (and earlier outputs, for caching) to this machine."""
         if not self.remote:
@@ -140,8 +187,10 @@ class SharedStorage:
             atomic_write_json(self._record("out", lesson_id), sent)
         return Staged(lesson_dir, out_dir)
 
-    def stage_out(self, staged: Staged, lesson_id: str) -> int:
-        """Upload the lesson's new or changed outputs, the manifest last; returns how many."""
+    @retried
+    def stage_out(self, staged: Staged, lesson_id: str, final: bool = True) -> int:
+        """Upload the lesson's new or changed outputs, the manifest last; returns how many.
+        ``final=False`` is a checkpoint during a run: neither the manifest nor removals."""
         if not self.remote:
             return 0
         src = staged.out_dir / lesson_id
@@ -152,17 +201,18 @@ class SharedStorage:
                         and not (p.name.startswith(".") and ".part" in p.name)),
                        key=lambda p: p.name in LAST)
         sent = 0
-        for path in files:
+        for path in files if final else [f for f in files if f.name not in LAST]:
             rel = path.relative_to(src).as_posix()
             digest = sha256_file(path)
             if done.get(rel) == digest:
                 continue
             self._put(path, self._path("output", lesson_id, rel))
             done[rel] = digest
+            atomic_write_json(record_path, done)  # a retry sends only what is missing
             sent += 1
         # Sent (or fetched) before, gone now (e.g. a withdrawn language's finals): remove.
         gone = {rel for rel in done if rel.split("/", 1)[0] not in LOCAL_ONLY
-                and not (src / rel).is_file()}
+                and not (src / rel).is_file()} if final else set()
         self._remove_remote("output", lesson_id, gone)
         for rel in gone:
             done.pop(rel, None)
@@ -170,6 +220,7 @@ class SharedStorage:
         log.info("%s: %d output files staged out to %s", lesson_id, sent, self.url)
         return sent
 
+    @retried
     def remove_output(self, lesson_id: str, rel: str) -> None:
         """Delete one output file of a lesson on the store (e.g. a run no longer waiting)."""
         if self.remote:
