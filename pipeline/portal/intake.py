@@ -8,7 +8,7 @@ from __future__ import annotations
 import os
 import secrets
 import shutil
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from starlette.datastructures import FormData, UploadFile
@@ -106,9 +106,27 @@ def trial(portal: Portal, folder: Path, rec: Received) -> CheckResult:
                 os.symlink(path.resolve(), scratch / path.name)
         os.symlink(rec.source.resolve(), scratch / f"recording.{rec.ext}")
         remember_name(scratch, "recording", rec.name)
-        return check_lesson(scratch, portal.opts.ingest, portal.opts.glossary_dir)
+        checked = check_lesson(scratch, portal.opts.ingest, portal.opts.glossary_dir)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
+    if checked.error is None:
+        return checked
+    return replace(checked, error=_named(checked.error, rec))
+
+
+def _named(error: CaunoiError, rec: Received) -> CaunoiError:
+    """``error`` naming the received bytes (an upload's part file, a copy) as the editor
+    named the file: ffmpeg reports the linked file's own path."""
+    paths = (str(rec.source.resolve()), str(rec.source))
+    context = {}
+    for key, value in error.context.items():
+        for path in paths if isinstance(value, str) else ():
+            value = value.replace(path, rec.name)
+        context[key] = value
+    try:
+        return type(error)(**context)
+    except TypeError:
+        return error
 
 
 def commit(portal: Portal, user: str, folder: Path, rec: Received) -> None:
