@@ -48,7 +48,10 @@
   }
   function sleep(ms) { return new Promise(function (r) { setTimeout(r, ms); }); }
 
-  function mb(n) { return (n / 1048576).toFixed(1); }
+  function mb(n) { // "1,3" on a Vietnamese page, "1.3" on an English one
+    var x = (n / 1048576).toFixed(1);
+    return document.documentElement.lang === "vi" ? x.replace(".", ",") : x;
+  }
   function clock(s) { s = Math.round(s); return s >= 60 ? Math.floor(s / 60) + " min " + (s % 60) + " s" : s + " s"; }
 
   function upload(form, file) {
