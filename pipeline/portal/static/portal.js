@@ -180,7 +180,9 @@
         var r = await fetch(box.dataset.status, { credentials: "same-origin" });
         var data = await r.json(), run = data.runs.filter(function (x) { return x.kind !== "publish"; })[0];
         if (active && !data.active) { location.reload(); return; }
-        if (data.sig !== box.dataset.sig) { document.getElementById("notice").hidden = false; return; }
+        // While a run goes the page follows it (and reloads when it ends); otherwise a
+        // change (a language approved, a final made) is said once and the poll stops.
+        if (!active && data.sig !== box.dataset.sig) { document.getElementById("notice").hidden = false; return; }
         if (run) {
           var m = document.getElementById("run-message"), rs = document.getElementById("run-state");
           if (m) m.textContent = run.message;
