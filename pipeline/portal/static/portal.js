@@ -48,15 +48,14 @@
   }
   function sleep(ms) { return new Promise(function (r) { setTimeout(r, ms); }); }
 
-  function mb(n) { // "1,3" on a Vietnamese page, "1.3" on an English one
+  function mb(n) { // 1,3 (vi) or 1.3 (en)
     var x = (n / 1048576).toFixed(1);
     return document.documentElement.lang === "vi" ? x.replace(".", ",") : x;
   }
   function clock(s) { s = Math.round(s); return s >= 60 ? Math.floor(s / 60) + " min " + (s % 60) + " s" : s + " s"; }
 
   function upload(form, file) {
-    // The first chunk is small (64 KB: a few seconds even on 2G); each chunk that went in
-    // under 4 s doubles the next one, up to the page's chunk size.
+    // First chunk 64 KB (seconds on 2G); a chunk sent in < 4 s doubles the next.
     var d = form.dataset, most = +d.chunk || 524288, chunk = Math.min(65536, most);
     var key = "tus:" + file.name + ":" + file.size + ":" + file.lastModified;
     var status = form.querySelector("#upload-status,.upload-status"), bar = form.querySelector("progress");
@@ -119,8 +118,7 @@
           localStorage.removeItem(key);
           throw new Error(r.text);
         }
-        // Network gone, a server hiccup, a wrong offset or a damaged chunk: wait, ask the
-        // server how much it has, and go on from there with a small chunk again.
+        // Network gone, wrong offset, damaged chunk: wait, ask the offset, go on small.
         tries++; chunk = Math.min(65536, most);
         show(d.msgRetry + " (" + tries + ")", true);
         await sleep(Math.min(30000, 1000 * Math.pow(2, Math.min(tries, 5))));
@@ -133,7 +131,7 @@
     })();
   }
 
-  // An upload left unfinished (page closed, phone off): say so at once, not after a chunk.
+  // An unfinished upload (page closed): said at once.
   document.querySelectorAll("form[data-tus]").forEach(function (form) {
     var s = form.querySelector("#upload-status,.upload-status");
     for (var i = 0; s && !s.textContent && i < localStorage.length; i++) {
@@ -170,8 +168,7 @@
     history.replaceState(null, "", location.pathname + (q.length ? "?" + q.join("&") : "") + location.hash);
   }
 
-  // While something runs or a language waits for review: a small poll (a few hundred
-  // bytes) says when the run ends or a language is approved, without reopening the page.
+  // While a run goes or a language waits for review: a small poll (~300 bytes).
   var box = document.getElementById("progress");
   if (box && box.dataset.watch === "yes") {
     var active = box.dataset.active === "yes";
@@ -180,8 +177,7 @@
         var r = await fetch(box.dataset.status, { credentials: "same-origin" });
         var data = await r.json(), run = data.runs.filter(function (x) { return x.kind !== "publish"; })[0];
         if (active && !data.active) { location.reload(); return; }
-        // While a run goes the page follows it (and reloads when it ends); otherwise a
-        // change (a language approved, a final made) is said once and the poll stops.
+        // A run is followed (reload at its end); else a change is said once.
         if (!active && data.sig !== box.dataset.sig) { document.getElementById("notice").hidden = false; return; }
         if (run) {
           var m = document.getElementById("run-message"), rs = document.getElementById("run-state");
