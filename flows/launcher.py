@@ -305,7 +305,11 @@ def _publish(rf: _RunFile, settings: Settings) -> dict[str, Any]:
                             hls=bool(params.get("hls")))
     result = publish(lesson_out, target, popts)
     log.info("published %d files to %s", len(result.files), target)
-    return _say("portal.run_published", n=len(result.files))
+    # Where, as the team knows it: the folder under the output root (never a full path).
+    where = Path(target).resolve()
+    out = settings.out_dir.resolve()
+    shown = str(where.relative_to(out)) if where.is_relative_to(out) else where.name
+    return _say("portal.run_published", n=len(result.files), target=shown)
 
 
 def _run(rf: _RunFile) -> None:

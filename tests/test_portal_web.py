@@ -150,7 +150,7 @@ def test_chunked_upload_is_checked_and_its_sentences_shown_before_any_run(
     r = client.post(f"/portal/l/{lesson_id}/run", data={"csrf": csrf}, follow_redirects=False)
     assert r.status_code == 303 and launcher.started == [("produce", lesson_id, {})]
     page = client.get(r.headers["Location"]).text
-    assert re.search(r'action="/portal/l/[^"]+/run">.*?<button disabled>', page, re.S)
+    assert re.search(r'action="/portal/l/[^"]+/run">.*?<button disabled', page, re.S)
     assert "<td>Nhận bài học</td>" in page and "<td>ingest</td>" not in page
     again = client.post(f"/portal/l/{lesson_id}/run", data={"csrf": csrf})
     assert again.status_code == 409 and len(launcher.started) == 1
@@ -221,15 +221,26 @@ def test_plain_form_without_javascript_hands_in_a_lesson(
     assert 'id="check-ok"' in client.get(f"/portal/l/{lesson_id}").text
 
 
-def test_a_bad_lesson_shows_the_check_sentence_and_cannot_run(
-        client: TestClient, short_lesson: Path) -> None:
+def test_a_bad_lesson_is_refused_at_hand_in_and_a_broken_one_cannot_run(
+        client: TestClient, short_lesson: Path, portal_settings: Settings) -> None:
+    """Issue 31 item 7: a failed check creates no lesson (the upload is kept for the next
+    try); a lesson broken later shows the check's sentence, a greyed run button saying why
+    and the action that fixes it."""
     csrf = login(client, "lan")
     upload_id = upload_all(client, csrf, _rec(short_lesson).read_bytes(), name="r.mp4")
-    lesson_id = hand_in(client, csrf, short_lesson, upload_id=upload_id, script_text="# A\n")
+    r = client.post("/portal/new", data={
+        "csrf": csrf, "title": "Bài hỏng", "team": "laocai", "languages": ["hmn"],
+        "profiles": ["compat"], "script_text": "# A\n", "upload_id": upload_id})
+    assert r.status_code == 422 and "script.md" in r.text
+    assert not [p for p in portal_settings.lessons_dir.iterdir() if not p.name.startswith(".")]
+    assert 'id="upload-kept"' in r.text  # the recording was fine: not sent again
+    lesson_id = hand_in(client, csrf, short_lesson, upload_id=upload_id)
+    client.post(f"/portal/l/{lesson_id}/script", data={"csrf": csrf, "script_text": "# A\n"})
     page = client.get(f"/portal/l/{lesson_id}").text
     assert 'id="check-error"' in page and "script.md" in page
     assert str(short_lesson.parent) not in page and "/tmp/" not in page
-    assert re.search(r"<button disabled>", page)
+    assert re.search(r"<button disabled", page) and 'id="why-disabled"' in page
+    assert re.search(r'id="fix-action" href="#script"', page)
 
 
 def test_editor_and_reviewer_permissions(client: TestClient, short_lesson: Path,
@@ -385,7 +396,7 @@ def test_the_offline_bundle_is_downloaded_by_editors_of_the_team(
     client.cookies.clear()
     login(client, "binh")
     assert client.get(url).status_code == 404
-    assert "/" not in t("portal.run_published", n=3) + t("portal.run_bundled")
+    assert "/" not in t("portal.run_published", n=3, target="published") + t("portal.run_bundled")
 
 
 @pytest.mark.parametrize(("user", "home"), [("lan", "/portal"), ("mai", "/")])

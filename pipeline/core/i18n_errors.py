@@ -166,6 +166,10 @@ ERRORS: dict[str, tuple[str, str]] = {
     # pipeline/portal/lessons.py
     "recording_unreadable": ("Tệp {name} không phải video hay âm thanh đọc được (hỏng, hoặc chỉ đổi đuôi tên tệp). Hãy xuất lại bản ghi từ phần mềm quay rồi gửi lại.",
                             "The file {name} is not readable video or audio (corrupt, or only renamed). Export the recording again from the recording software and send it again."),
+    "portal_recording_type": ("Tệp {name} không phải bản ghi: hãy chọn tệp video hoặc âm thanh ({types}).",
+                              "{name} is not a recording: choose a video or audio file ({types})."),
+    "portal_script_type": ("Tệp kịch bản {name} không dùng được: hãy chọn tệp {types} (Word, LibreOffice hoặc văn bản).",
+                           "The script file {name} cannot be used: choose a {types} file (Word, LibreOffice or plain text)."),
     # pipeline/portal/uploads.py
     "upload_too_large": ("Tệp {name} quá lớn ({got}); giới hạn là {limit} (cài đặt {setting}).",
                         "The file {name} is too large ({got}); the limit is {limit} (setting {setting})."),

@@ -16,6 +16,7 @@ from pipeline.portal.tables import PortalLesson
 from pipeline.portal.uploads import UploadStore
 from pipeline.review.accounts import SignedIn
 from pipeline.review.web_common import Forbidden, PageNotFound, signed_in
+from pipeline.translate.mt import MTOptions
 
 __all__ = ["Portal", "PortalOptions", "editor", "editor_lesson", "portal_of"]
 
@@ -37,6 +38,9 @@ class PortalOptions:
     ingest: IngestOptions
     # ffmpeg to cut deviation clips with ("" = the one on PATH).
     ffmpeg: str = ""
+    # Where the translation models are (to say which languages have no draft
+    # translation); None = not known, nothing said.
+    mt: MTOptions | None = None
     # Largest recording accepted.
     max_recording_bytes: int = 4096 * 1024 * 1024
     # Uploads in progress one user may have at once.

@@ -12,16 +12,33 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pipeline.core.errors import CaunoiError, MediaUnreadableError
+from pipeline.core.errors import CaunoiError, MediaUnreadableError, RecordingMissingError
 from pipeline.core.languages import load_registry
 from pipeline.core.limits import check_glossary_files
 from pipeline.core.media import probe, run_ffmpeg
 from pipeline.core.storage import atomic_path, atomic_write_text
 from pipeline.ingest import IngestOptions
 
-__all__ = ["RECORDING_TYPES", "CheckResult", "Deviation", "LessonMeta",
-           "RecordingUnreadableError", "bundle_zip", "check_lesson", "check_recording", "clip",
-           "deviations", "lesson_meta", "new_lesson_id", "previews", "write_lesson_toml"]
+__all__ = [
+    "NAMES_FILE",
+    "RECORDING_TYPES",
+    "CheckResult",
+    "Deviation",
+    "LessonMeta",
+    "RecordingUnreadableError",
+    "bundle_zip",
+    "check_lesson",
+    "check_recording",
+    "clip",
+    "deviations",
+    "file_names",
+    "lesson_meta",
+    "new_lesson_id",
+    "previews",
+    "remember_name",
+    "users_names",
+    "write_lesson_toml",
+]
 
 class RecordingUnreadableError(CaunoiError):
     """The portal's plain sentence for a recording that is not readable media (the file
@@ -92,9 +109,44 @@ def lesson_meta(folder: Path) -> LessonMeta | None:
                       tuple(str(x) for x in data.get("profiles", [])))
 
 
+#: The portal's own notes in a lesson folder: the names the editor's files had (errors and
+#: run messages name those, not ``recording.mp4``). Hidden: ``caunoi`` ignores it.
+NAMES_FILE = ".portal-names.json"
+
+
+def file_names(folder: Path) -> dict[str, str]:
+    """What the editor's files were called: {"recording": ..., "script": ...}."""
+    try:
+        data = json.loads((folder / NAMES_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return {str(k): str(v) for k, v in data.items()} if isinstance(data, dict) else {}
+
+
+def remember_name(folder: Path, kind: str, name: str) -> None:
+    """Keep ``name`` as what the editor called the lesson's ``kind`` file."""
+    atomic_write_text(folder / NAMES_FILE, json.dumps(
+        file_names(folder) | {kind: Path(name).name[-120:]}, ensure_ascii=False))
+
+
+def users_names(folder: Path, text: str) -> str:
+    """``text`` naming the lesson's files as the editor named them (no server folders)."""
+    names = file_names(folder)
+    for prefix in (str(folder.resolve()) + "/", str(folder) + "/"):
+        text = text.replace(prefix, "")
+    rec = next((p.name for p in folder.glob("recording.*")), "")
+    if rec and names.get("recording"):
+        text = text.replace(rec, names["recording"])
+    script = next((p.name for p in folder.glob("script.*")), "")
+    if script and names.get("script"):
+        text = text.replace(script, names["script"])
+    return text
+
+
 @dataclass(frozen=True)
 class CheckResult:
-    """``caunoi check``'s verdict: the sentences, or the error (shown in the UI language)."""
+    """``caunoi check``'s verdict: the sentences, or the error (shown in the UI language)
+    and what fixes it (``fix``: "recording", "script" or "settings")."""
 
     ok: bool
     error: CaunoiError | None = None
@@ -102,36 +154,52 @@ class CheckResult:
     languages: tuple[str, ...] = ()
     profiles: tuple[str, ...] = ()
     duration_s: float = 0.0
+    # Narration lines whose list numbers were removed (as ``caunoi check`` notes).
+    numbers_removed: int = 0
+    fix: str = ""
+
+
+def _fix_of(error: CaunoiError, folder: Path) -> str:
+    """Which of the lesson's inputs an error is about."""
+    if isinstance(error, (RecordingMissingError, RecordingUnreadableError,
+                          MediaUnreadableError)):
+        return "recording"
+    words = " ".join(str(v) for v in error.context.values())
+    if "recording." in words:
+        return "recording"
+    return "settings" if "lesson.toml" in words else "script"
 
 
 def check_lesson(folder: Path, opts: IngestOptions, glossary_dir: Path) -> CheckResult:
     """Every input and every limit, as ``caunoi check`` checks them (read with ``opts``,
-    against the glossaries of ``glossary_dir``); nothing written."""
-    from pipeline.ingest import check_media, load_lesson
+    against the glossaries of ``glossary_dir``; the audio decoded to a temporary file, so
+    a silent or truncated recording is refused here and not after the run started);
+    nothing written in the lesson."""
+    from pipeline.ingest import check_audio_decodes, check_media, load_lesson
 
     limits = opts.limits
     try:
         lesson = load_lesson(folder, load_registry(glossary_dir), opts)
         check_glossary_files(glossary_dir, lesson.languages, limits)
+    except CaunoiError as e:
+        return CheckResult(False, _without_paths(e, folder), fix=_fix_of(e, folder))
+    try:
         check_recording(lesson.recording, lesson.recording.name)
         media = probe(lesson.recording)
         check_media(lesson, media, limits)
+        check_audio_decodes(lesson.recording, media, limits, opts.ffmpeg)
     except CaunoiError as e:
-        return CheckResult(False, _without_paths(e, folder))
+        return CheckResult(False, _without_paths(e, folder), fix="recording")
     return CheckResult(True, None, [(s.chapter, s.text) for s in lesson.sentences],
-                       lesson.languages, lesson.profiles, media.duration_ms / 1000)
+                       lesson.languages, lesson.profiles, media.duration_ms / 1000,
+                       lesson.script_numbers_removed)
 
 
 def _without_paths(error: CaunoiError, folder: Path) -> CaunoiError:
-    """``error`` naming the lesson's files by their names (editors never see server
-    paths): every string in its context loses the lesson folder's path."""
-    prefixes = {str(folder) + "/", str(folder.resolve()) + "/"}
-    context = {}
-    for key, value in error.context.items():
-        if isinstance(value, str):
-            for prefix in prefixes:
-                value = value.replace(prefix, "")
-        context[key] = value
+    """``error`` naming the lesson's files as the editor named them (editors never see
+    server paths): every string in its context loses the lesson folder's path."""
+    context = {k: users_names(folder, v) if isinstance(v, str) else v
+               for k, v in error.context.items()}
     try:
         return type(error)(**context)
     except TypeError:  # an error class with its own constructor: keep it as it is

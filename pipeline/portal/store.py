@@ -162,6 +162,17 @@ class PortalLessons:
             self.audit.write(s, user, action, lesson_id=lesson_id)
 
 
+    def remove(self, lesson_id: str, user: str) -> None:
+        """Forget a deleted lesson (the audit log keeps who deleted it, and its title)."""
+        with self.db.session() as s:
+            row = s.get(PortalLesson, lesson_id)
+            if row is None:
+                return
+            self.audit.write(s, user, "portal_lesson_delete", lesson_id=lesson_id,
+                             detail={"team": row.team, "title": row.title})
+            s.delete(row)
+
+
 class PortalStore:
     """The portal's collaborators on the review store's database."""
 

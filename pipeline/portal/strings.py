@@ -41,8 +41,56 @@ PORTAL: dict[str, tuple[str, str]] = {
     "script": ("Kịch bản (script.md): gõ vào đây…", "Script (script.md): type it here…"),
     "chapter": ("Tên chương", "Chapter name"),
     "script_hint": ("Mỗi dòng một câu thuyết minh.", "One narration sentence per line."),
-    "script_file": ("…hoặc chọn tệp script.md (tối đa {kb} KB)",
-                    "…or choose a script.md file (at most {kb} KB)"),
+    "script_file": ("…hoặc chọn tệp kịch bản: Word (.docx), LibreOffice (.odt) hoặc văn bản "
+                    "(.txt, .md), tối đa {kb} KB chữ",
+                    "…or choose a script file: Word (.docx), LibreOffice (.odt) or text (.txt, "
+                    ".md), at most {kb} KB of text"),
+    "script_file_any": ("…hoặc chọn tệp kịch bản mới (.docx, .odt, .txt, .md)",
+                        "…or choose a new script file (.docx, .odt, .txt, .md)"),
+    "profile_compat": ("mọi điện thoại", "every phone"),
+    "profile_tiny": ("mạng 2G", "2G networks"),
+    "profile_modern": ("điện thoại Android mới", "newer Android phones"),
+    "profile_audio": ("chỉ nghe, điện thoại phím bấm", "listen only, feature phones"),
+    "profile_size": ("{words} · ~{mb} MB/phút", "{words} · ~{mb} MB/minute"),
+    "kind_video": ("video", "video"),
+    "kind_audio": ("âm thanh", "audio"),
+    "numbers_removed": ("Đã bỏ số thứ tự ở đầu {n} dòng kịch bản: người thuyết minh không đọc "
+                        "chúng, nên chúng không vào phụ đề.",
+                        "The list numbers at the start of {n} script lines were removed: the "
+                        "narrator does not read them, so they stay out of the subtitles."),
+    "fix_recording": ("Thay bản ghi", "Replace the recording"),
+    "fix_script": ("Sửa kịch bản", "Fix the script"),
+    "fix_settings": ("Sửa ngôn ngữ và định dạng", "Fix languages and profiles"),
+    "why_check": ("Chưa chạy được: hãy sửa lỗi ở phần Kiểm tra trước.",
+                  "Cannot run yet: fix the problem under Check first."),
+    "why_busy": ("Đang chạy: đợi lượt này xong.", "Running: wait until this run ends."),
+    "no_mt": ("chưa cài mô hình dịch cho {langs}: người dịch sẽ dịch tay",
+              "no translation model installed for {langs}: translators translate by hand"),
+    "lang_no_mt": ("Không có bản dịch máy: người dịch dịch tay từ đầu.",
+                   "No machine draft: translators translate from scratch."),
+    "no_reviewer": ("Chưa có ai duyệt ngôn ngữ này nên bản dịch sẽ chờ mãi. Người quản trị "
+                    "thêm người duyệt: caunoi users add TÊN --lang {lang}:reviewer",
+                    "Nobody reviews this language, so the translation will wait forever. An "
+                    "administrator adds a reviewer: caunoi users add NAME --lang "
+                    "{lang}:reviewer"),
+    "changed_notice": ("Có thay đổi: một ngôn ngữ vừa được duyệt, hoặc lượt chạy vừa xong.",
+                       "Something changed: a language was approved, or the run ended."),
+    "js_left": ("còn khoảng {t}", "about {t} left"),
+    "js_resume": ("Có tệp đang gửi dở: {name} ({mb} MB). Chọn lại đúng tệp đó để gửi tiếp "
+                  "từ chỗ đã dừng.",
+                  "An upload was left unfinished: {name} ({mb} MB). Choose that same file "
+                  "again to continue where it stopped."),
+    "settings": ("Ngôn ngữ và định dạng", "Languages and profiles"),
+    "save_settings": ("Lưu ngôn ngữ và định dạng", "Save languages and profiles"),
+    "lesson_changed": ("Đã lưu. Bấm Chạy lại để làm bản dịch và video theo lựa chọn mới.",
+                       "Saved. Press Run again to make translations and videos as chosen."),
+    "delete": ("Xoá bài học", "Delete the lesson"),
+    "delete_confirm": ("Tôi hiểu: bài học, bản ghi, kịch bản và mọi video đã làm sẽ bị xoá.",
+                       "I understand: the lesson, its recording, script and every video made "
+                       "are deleted."),
+    "delete_btn": ("Xoá hẳn bài học này", "Delete this lesson for good"),
+    "delete_unconfirmed": ("Hãy đánh dấu ô xác nhận để xoá.",
+                           "Tick the confirmation box to delete."),
     "recording": ("Bản ghi (video hoặc âm thanh)", "Recording (video or audio)"),
     "limits": ("Giới hạn: tệp tối đa {mb} MB, dài tối đa {minutes} phút. Mạng yếu cũng được: "
                "tệp được gửi từng phần và gửi tiếp khi có mạng lại.",
@@ -110,10 +158,9 @@ PORTAL: dict[str, tuple[str, str]] = {
     "recording_saved": ("Đã thay bản ghi.", "The recording is replaced."),
     "run_started_msg": ("Đã bắt đầu chạy.", "The run has started."),
     "publish_started": ("Đã bắt đầu phát hành.", "Publishing has started."),
-    "bad_type": ("Loại tệp này không dùng được. Dùng một trong: {types}.",
-                 "This kind of file cannot be used. Use one of: {types}."),
-    "script_not_utf8": ("Tệp kịch bản không phải UTF-8. Hãy lưu lại dạng UTF-8.",
-                        "The script file is not UTF-8. Save it again as UTF-8."),
+    "bundle_started": ("Đang đóng gói để xem không cần mạng: liên kết tải về hiện ở đây khi "
+                       "xong.", "Making the offline bundle: the download link shows here when "
+                       "it is done."),
     "script_too_big": ("Kịch bản quá dài: tối đa {kb} KB.", "The script is too long: at most "
                        "{kb} KB."),
     "bad_title": ("Hãy ghi tên bài học (tối đa {n} ký tự, không có ký tự điều khiển).",
@@ -140,7 +187,8 @@ PORTAL: dict[str, tuple[str, str]] = {
                  "The run's process stopped unexpectedly (restart or killed). Run it again: "
                  "finished steps are not redone."),
     "run_produced": ("xong: {n} tệp", "done: {n} files"),
-    "run_published": ("đã phát hành {n} tệp", "published {n} files"),
+    "run_published": ("đã phát hành {n} tệp vào thư mục {target} của máy chủ",
+                      "published {n} files to the server's folder {target}"),
     "run_bundled": ("đã đóng gói để xem không cần mạng: tải về ở trang bài học",
                     "the offline bundle is made: download it on the lesson's page"),
     "download_bundle": ("Tải gói xem không cần mạng (.zip, {mb} MB)",

@@ -18,8 +18,10 @@ from jinja2 import ChoiceLoader, FileSystemLoader, PrefixLoader
 from pipeline.core.runs import RunInfo
 from pipeline.core.text import without_paths
 from pipeline.ingest import changed_since_ingest
-from pipeline.portal import web_actions, web_upload
+from pipeline.portal import web_actions, web_manage, web_upload
+from pipeline.portal.choices import language_choices, profile_label
 from pipeline.portal.context import Portal, PortalOptions, editor, editor_lesson, portal_of
+from pipeline.portal.lesson_notes import no_mt, preview_rows, reviewed_languages
 from pipeline.portal.lessons import (
     RECORDING_TYPES,
     bundle_zip,
@@ -29,9 +31,12 @@ from pipeline.portal.lessons import (
     lesson_meta,
     media_file,
     previews,
+    users_names,
 )
+from pipeline.portal.script_files import SCRIPT_TYPES, script_text
 from pipeline.portal.store import PortalStore
 from pipeline.portal.strings import PORTAL
+from pipeline.render.profiles import PROFILES
 from pipeline.review.limits_web import CLIP_BUILDS, media_misses
 from pipeline.review.web_common import Ctx, PageNotFound, ctx_of, lang_name, render, ui_of
 
@@ -65,18 +70,19 @@ def install(app: FastAPI, review: Ctx, opts: PortalOptions) -> None:
         lambda user: "/portal" if store.editors.teams(user) else None)
     review.mounts.media_viewers.append(lambda user, lesson_id: _team_editor(store, user,
                                                                            lesson_id))
-    for module in (web_upload, web_actions):
+    for module in (web_upload, web_actions, web_manage):
         app.include_router(module.router)
     app.include_router(router)
 
 
 def _runs(request: Request, lesson_id: str) -> list[RunInfo]:
-    """The lesson's runs; their messages name files, never the server's folders."""
+    """The lesson's runs; their messages name files as the editor named them, never the
+    server's folders."""
     runs = ctx_of(request).opts.runs
     found = runs.runs(lesson_id) if runs is not None else []
-    ui = ui_of(request)
-    return [replace(r, message=without_paths(r.messages.get(ui, r.message)), messages={})
-            for r in found]
+    ui, folder = ui_of(request), portal_of(request).opts.lessons_dir / lesson_id
+    return [replace(r, message=without_paths(users_names(folder, r.messages.get(ui, r.message))),
+                    messages={}) for r in found]
 
 
 def language_states(request: Request, lesson_id: str, languages: tuple[str, ...],
@@ -89,6 +95,8 @@ def language_states(request: Request, lesson_id: str, languages: tuple[str, ...]
     # The script, lesson.toml or recording changed after the last run: its finals are old.
     stale = changed_since_ingest(portal.opts.lessons_dir / lesson_id,
                                  portal.opts.lesson_out(lesson_id))
+    reviewed = reviewed_languages(ctx.store.users())
+    missing = set(no_mt(ctx.registry, portal.opts.mt, languages))
     rows = []
     for lang in dict.fromkeys((source, *languages)):
         done, total = ctx.store.progress(lesson_id, lang) if known else (0, 0)
@@ -102,8 +110,16 @@ def language_states(request: Request, lesson_id: str, languages: tuple[str, ...]
         rows.append({"lang": lang, "name": lang_name(request, lang), "done": done,
                      "total": total, "approved": approved, "finals": len(finals),
                      "drafts": len(drafts), "state": state, "source": lang == source,
+                     "no_mt": lang in missing,
+                     "no_reviewer": lang != source and lang not in reviewed,
                      "publishable": approved and bool(finals) and not stale})
     return rows
+
+
+def states_sig(states: list[dict[str, Any]]) -> str:
+    """Changes when a language is approved, reviewed further or gets its final: the open
+    page compares it with the one it was rendered with and says so."""
+    return ",".join(f"{s['lang']}:{s['state']}:{s['done']}" for s in states)
 
 
 @router.get("/portal", response_class=HTMLResponse)
@@ -144,9 +160,7 @@ def lesson_view(request: Request, lesson_id: str, status: int = 200, error: str 
     files = previews(out)
     states = language_states(request, lesson_id, meta.languages if meta else (), files)
     if script is None:
-        script_path = folder / "script.md"
-        script = script_path.read_text(encoding="utf-8", errors="replace") \
-            if script_path.is_file() else ""
+        script = script_text(folder)
     ui = ui_of(request)
     bundle = bundle_zip(portal.opts.out_dir, lesson_id)
     return render(
@@ -156,7 +170,12 @@ def lesson_view(request: Request, lesson_id: str, status: int = 200, error: str 
         runs=runs[:6], produce=produce, active=any(not r.finished for r in runs),
         step_names=PORTAL,
         busy=any(r.kind != "publish" and r.state in web_actions.BUSY for r in runs),
-        launcher=ctx_of(request).opts.runs is not None, files=files, states=states,
+        launcher=ctx_of(request).opts.runs is not None,
+        files=preview_rows(files, ui, lambda c: lang_name(request, c)), states=states,
+        no_mt=[s["name"] for s in states if s["no_mt"]], sig=states_sig(states),
+        profile_choices=[(p, profile_label(p, ui)) for p in sorted(PROFILES)],
+        language_choices=language_choices(ctx_of(request).registry, ui),
+        script_accept=",".join("." + x for x in SCRIPT_TYPES),
         deviations=deviations(out), script=script, error=error, message=message,
         publishable=[s for s in states if s["publishable"]],
         bundle_mb=f"{bundle.stat().st_size / 1048576:.1f}" if bundle else "",
@@ -174,8 +193,12 @@ def status(request: Request, lesson_id: str) -> JSONResponse:
     """The lesson's runs (newest first) for the page's progress poll: a few hundred bytes."""
     editor_lesson(request, lesson_id)
     runs = _runs(request, lesson_id)[:3]
+    portal = portal_of(request)
+    meta = lesson_meta(portal.opts.lessons_dir / lesson_id)
+    states = language_states(request, lesson_id, meta.languages if meta else (),
+                             previews(portal.opts.lesson_out(lesson_id)))
     return JSONResponse({"lesson": lesson_id, "active": any(not r.finished for r in runs),
-                         "runs": [r.to_json() for r in runs]})
+                         "sig": states_sig(states), "runs": [r.to_json() for r in runs]})
 
 
 @router.get("/portal/l/{lesson_id}/media/{name}")

@@ -16,15 +16,11 @@ from starlette.datastructures import FormData, UploadFile
 from pipeline.core.errors import CaunoiError
 from pipeline.core.i18n import t
 from pipeline.core.limits import find_control_character
-from pipeline.core.storage import atomic_path, atomic_write_text
+from pipeline.portal import intake
+from pipeline.portal.choices import language_choices, profile_label
 from pipeline.portal.context import editor, editor_lesson, portal_of
-from pipeline.portal.lessons import (
-    RECORDING_TYPES,
-    RecordingUnreadableError,
-    check_recording,
-    new_lesson_id,
-    write_lesson_toml,
-)
+from pipeline.portal.lessons import RECORDING_TYPES, new_lesson_id, write_lesson_toml
+from pipeline.portal.script_files import SCRIPT_TYPES, ScriptFile, read_script_upload, store_script
 from pipeline.portal.store import ALL_TEAMS, check_team
 from pipeline.portal.uploads import UploadTooLargeError, human_mb
 from pipeline.render.profiles import PROFILES
@@ -33,7 +29,6 @@ from pipeline.review.web_common import (
     Forbidden,
     check_csrf,
     ctx_of,
-    lang_name,
     render,
     ui_of,
 )
@@ -42,7 +37,8 @@ __all__ = ["BUSY", "MESSAGES", "new_form", "router"]
 
 #: Messages a redirect may name (?msg=...), as i18n keys.
 MESSAGES = ("portal.created", "portal.script_saved", "portal.recording_saved",
-            "portal.run_started_msg", "portal.publish_started")
+            "portal.run_started_msg", "portal.publish_started", "portal.bundle_started",
+            "portal.lesson_changed")
 
 #: Run states during which the lesson cannot be started again.
 BUSY = ("queued", "running")
@@ -60,18 +56,18 @@ class FormRefused(Exception):
 
 def new_form(request: Request, sess: SignedIn, teams: tuple[str, ...], status: int = 200,
              error: str = "", typed: dict[str, Any] | None = None) -> HTMLResponse:
-    ctx, portal = ctx_of(request), portal_of(request)
-    source = ctx.registry.source.code
-    languages = [(c, lang_name(request, c)) for c in ctx.registry.languages if c != source]
+    ctx, portal, ui = ctx_of(request), portal_of(request), ui_of(request)
     limits = portal.opts.limits
     return render(request, "portal/new.html", status, user=sess.username, csrf=sess.csrf,
                   teams=[x for x in teams if x != ALL_TEAMS], global_editor=ALL_TEAMS in teams,
-                  languages=languages, profiles=sorted(PROFILES),
+                  languages=language_choices(ctx.registry, ui),
+                  profiles=[(p, profile_label(p, ui)) for p in sorted(PROFILES)],
                   default_profiles=portal.opts.default_profiles, error=error,
                   typed=typed or {}, max_mb=limits.max_recording_mb,
                   max_minutes=round(limits.max_recording_s / 60),
                   max_bytes=portal.opts.max_recording_bytes,
                   chunk=portal.opts.chunk_bytes, script_kb=limits.max_text_file_kb,
+                  script_accept=",".join("." + x for x in SCRIPT_TYPES),
                   accept=",".join("." + x for x in RECORDING_TYPES))
 
 
@@ -86,7 +82,8 @@ async def _form(request: Request, max_bytes: int) -> FormData:
 
 
 def _kept_upload(request: Request, sess: SignedIn, upload_id: str) -> dict[str, str]:
-    """The finished upload a refused form named, so the form reuses it (not sent again)."""
+    """The finished upload a refused form named, so the form reuses it (not sent again);
+    nothing when the refusal was about that recording (it was deleted then)."""
     if not upload_id:
         return {}
     try:
@@ -101,69 +98,39 @@ def _file(form: FormData, name: str) -> UploadFile | None:
     return value if isinstance(value, UploadFile) and value.filename else None
 
 
-def _save_recording(request: Request, sess: SignedIn, form: FormData, folder: Path) -> bool:
-    """Put the recording (a finished resumable upload, or the form's file) into
-    ``folder`` as ``recording.<ext>``; False when the form has none."""
-    portal, ui = portal_of(request), ui_of(request)
-    upload_id, upload = str(form.get("upload_id") or ""), _file(form, "recording")
-    if not upload_id and upload is None:
+def _take_recording(request: Request, sess: SignedIn, form: FormData, folder: Path,
+                    refuse: tuple[str, ...]) -> bool:
+    """Make the form's recording ``folder``'s once ``caunoi check`` of the lesson with it
+    passes (or fails on something not in ``refuse``); False when the form has none."""
+    portal, user = portal_of(request), sess.username
+    rec = intake.receive(portal, user, form)
+    if rec is None:
         return False
-    if upload_id:
-        name = portal.uploads.get(upload_id, sess.username).filename
-    else:
-        assert upload is not None
-        name = upload.filename or ""
-    ext = Path(name).suffix.lower().lstrip(".")
-    if ext not in RECORDING_TYPES:
-        raise FormRefused(t("portal.bad_type", ui, types=", ".join(RECORDING_TYPES)))
-    dst = folder / f"recording.{ext}"
-    try:
-        if upload_id:
-            check_recording(portal.uploads.part_path(upload_id, sess.username), name)
-            portal.uploads.finish(upload_id, sess.username, dst)
-        else:
-            assert upload is not None
-            _copy_recording(request, upload, name, dst)
-    except RecordingUnreadableError as e:
-        if upload_id:  # not reused by the refused form: it would be refused again
-            portal.uploads.delete(upload_id, sess.username)
-        raise FormRefused(e.message(ui)) from e
-    for old in folder.glob("recording.*"):
-        if old != dst:
-            old.unlink()
+    checked = intake.trial(portal, folder, rec)
+    if not checked.ok and checked.fix in refuse:
+        intake.discard(portal, user, rec, keep_upload=checked.fix != "recording")
+        assert checked.error is not None
+        raise FormRefused(checked.error.message(ui_of(request)))
+    intake.commit(portal, user, folder, rec)
     return True
 
 
-def _copy_recording(request: Request, upload: UploadFile, name: str, dst: Path) -> None:
-    """The form's file to ``dst`` (refused when too large or not readable media)."""
-    limit, ui = portal_of(request).opts.max_recording_bytes, ui_of(request)
-    with atomic_path(dst) as tmp:
-        with open(tmp, "wb") as out:
-            upload.file.seek(0)
-            shutil.copyfileobj(upload.file, out, 1 << 20)
-            size = out.tell()
-        if size > limit:
-            raise FormRefused(UploadTooLargeError(
-                name=name, got=human_mb(size), limit=human_mb(limit),
-                setting="max_recording_mb").message(ui))
-        check_recording(tmp, name)
-
-
-async def _script_text(request: Request, form: FormData) -> str:
-    """script.md from the uploaded file when one is given, else the typed text."""
+async def _script_text(request: Request, form: FormData) -> tuple[str, ScriptFile | None]:
+    """The typed script, or the uploaded script file (read as ``caunoi`` reads it)."""
     kb = portal_of(request).opts.limits.max_text_file_kb
     upload = _file(form, "script_file")
     if upload is not None:
-        raw = await upload.read(kb * 1024 + 1)
+        raw = await upload.read(kb * 1024 * 8 + 1)  # a .docx is bigger than its text
+        if len(raw) > kb * 1024 * 8:
+            raise FormRefused(t("portal.script_too_big", ui_of(request), kb=kb))
         try:
-            text = raw.decode("utf-8-sig")
-        except UnicodeDecodeError as e:
-            raise FormRefused(t("portal.script_not_utf8", ui_of(request))) from e
-    else:
-        text = str(form.get("script_text") or "")
+            return "", await run_in_threadpool(read_script_upload, upload.filename or "", raw)
+        except CaunoiError as e:
+            raise FormRefused(e.message(ui_of(request))) from e
+    text = str(form.get("script_text") or "")
     if len(text.encode("utf-8")) > kb * 1024:
         raise FormRefused(t("portal.script_too_big", ui_of(request), kb=kb))
-    return text.replace("\r\n", "\n").replace("\r", "\n")
+    return text.replace("\r\n", "\n").replace("\r", "\n"), None
 
 
 def _choices(request: Request, form: FormData) -> tuple[str, str, list[str], list[str]]:
@@ -204,7 +171,7 @@ async def create(request: Request) -> Response:
         upload_id = str(form.get("upload_id") or "")
         check_csrf(sess, str(form.get("csrf") or ""))
         title, team, languages, profiles = _choices(request, form)
-        script = await _script_text(request, form)
+        script = await _script_text(request, form)  # (text, file)
         lesson_id = new_lesson_id(title, portal.opts.lessons_dir)
         await run_in_threadpool(_make_lesson, request, sess, form, lesson_id,
                                 (title, team, languages, profiles, script))
@@ -216,16 +183,19 @@ async def create(request: Request) -> Response:
 
 
 def _make_lesson(request: Request, sess: SignedIn, form: FormData, lesson_id: str,
-                 values: tuple[str, str, list[str], list[str], str]) -> None:
-    """Build the lesson folder beside its final place, then rename it into place."""
+                 values: tuple[str, str, list[str], list[str], tuple[str, ScriptFile | None]],
+                 ) -> None:
+    """Build the lesson folder beside its final place, then rename it into place: only a
+    lesson that passes ``caunoi check`` is made."""
     title, team, languages, profiles, script = values
     root = portal_of(request).opts.lessons_dir
     tmp = root / f".new-{lesson_id}"
     tmp.mkdir(parents=True)
     try:
         write_lesson_toml(tmp, lesson_id, title, languages, profiles)
-        atomic_write_text(tmp / "script.md", script)
-        if not _save_recording(request, sess, form, tmp):
+        store_script(tmp, script[1], script[0])
+        if not _take_recording(request, sess, form, tmp,
+                               ("recording", "script", "settings")):
             raise FormRefused(t("portal.no_recording", ui_of(request)))
         os.replace(tmp, root / lesson_id)
     finally:
@@ -251,11 +221,11 @@ async def save_script(request: Request, lesson_id: str) -> Response:
 
     sess, form = await _editor_form(request, lesson_id)
     try:
-        text = await _script_text(request, form)
+        text, upload = await _script_text(request, form)
     except FormRefused as e:
         return lesson_view(request, lesson_id, 422, e.text, script=str(form.get("script_text")))
     folder = portal_of(request).opts.lessons_dir / lesson_id
-    atomic_write_text(folder / "script.md", text)
+    store_script(folder, upload, text)
     portal_of(request).store.lessons.touch(lesson_id, sess.username, "portal_script")
     return _done(lesson_id, "portal.script_saved")
 
@@ -269,7 +239,8 @@ async def replace_recording(request: Request, lesson_id: str) -> Response:
         form = await _form(request, portal_of(request).opts.max_recording_bytes)
         check_csrf(sess, str(form.get("csrf") or ""))
         folder = portal_of(request).opts.lessons_dir / lesson_id
-        if not await run_in_threadpool(_save_recording, request, sess, form, folder):
+        if not await run_in_threadpool(_take_recording, request, sess, form, folder,
+                                       ("recording",)):
             raise FormRefused(t("portal.no_recording", ui_of(request)))
     except FormRefused as e:
         return lesson_view(request, lesson_id, 422, e.text)
@@ -323,4 +294,5 @@ async def publish(request: Request, lesson_id: str) -> Response:
     await run_in_threadpool(lambda: runs.start("publish", lesson_id, params={
         "languages": chosen, "bundle": action == "bundle", "profile": profile}))
     portal_of(request).store.lessons.touch(lesson_id, sess.username, f"portal_{action}")
-    return _done(lesson_id, "portal.publish_started")
+    return _done(lesson_id, "portal.bundle_started" if action == "bundle"
+                 else "portal.publish_started")

@@ -11,7 +11,7 @@ from pipeline.core.config import Settings
 from pipeline.core.runs import RunLauncher
 from pipeline.portal.context import PortalOptions
 from pipeline.review.web_common import WebOptions
-from pipeline.steps.options import ingest_options
+from pipeline.steps.options import ingest_options, mt_options
 
 __all__ = ["web_options"]
 
@@ -29,5 +29,6 @@ def web_options(settings: Settings, secret: str,
         lessons_dir=settings.lessons_dir, out_dir=settings.out_dir,
         glossary_dir=settings.glossary_dir,
         ingest=ingest_options(settings),
-        ffmpeg=settings.ffmpeg, max_recording_bytes=settings.max_recording_mb * 1024 * 1024)
+        ffmpeg=settings.ffmpeg, mt=mt_options(settings),
+        max_recording_bytes=settings.max_recording_mb * 1024 * 1024)
     return web, portal

@@ -48,16 +48,45 @@
   }
   function sleep(ms) { return new Promise(function (r) { setTimeout(r, ms); }); }
 
+  function mb(n) { // 1,3 (vi) or 1.3 (en)
+    var x = (n / 1048576).toFixed(1);
+    return document.documentElement.lang === "vi" ? x.replace(".", ",") : x;
+  }
+  function clock(s) { s = Math.round(s); return s >= 60 ? Math.floor(s / 60) + " min " + (s % 60) + " s" : s + " s"; }
+
   function upload(form, file) {
-    var d = form.dataset, chunk = +d.chunk || 524288, key = "tus:" + file.name + ":" + file.size + ":" + file.lastModified;
+    // First chunk 64 KB (seconds on 2G); a chunk sent in < 4 s doubles the next.
+    var d = form.dataset, most = +d.chunk || 524288, chunk = Math.min(65536, most);
+    var key = "tus:" + file.name + ":" + file.size + ":" + file.lastModified;
     var status = form.querySelector("#upload-status,.upload-status"), bar = form.querySelector("progress");
-    var hdr = { "Tus-Resumable": "1.0.0", "X-CSRF-Token": d.csrf };
+    var hdr = { "Tus-Resumable": "1.0.0", "X-CSRF-Token": d.csrf }, t0 = Date.now(), sent0 = -1;
     function show(text, err) { status.textContent = text; status.className = err ? "err" : "meta"; }
+    function progress(at) {
+      bar.hidden = false;
+      bar.value = 100 * at / file.size;
+      var text = Math.floor(100 * at / file.size) + " % (" + mb(at) + " / " + mb(file.size) + " MB)";
+      var secs = (Date.now() - t0) / 1000, rate = (at - sent0) / secs;
+      if (sent0 >= 0 && secs > 2 && rate > 0) text += " · " + d.msgLeft.replace("{t}", clock((file.size - at) / rate));
+      show(text);
+    }
     function req(method, url, extra, body) {
       var h = {}, k;
       for (k in hdr) h[k] = hdr[k];
       for (k in extra || {}) h[k] = extra[k];
       return fetch(url, { method: method, headers: h, body: body, credentials: "same-origin" });
+    }
+    function patch(url, offset, body, sum) { // XHR: progress events while the chunk goes
+      return new Promise(function (resolve) {
+        var x = new XMLHttpRequest();
+        x.open("PATCH", url);
+        var h = { "Tus-Resumable": "1.0.0", "X-CSRF-Token": d.csrf, "Upload-Offset": "" + offset,
+          "Content-Type": "application/offset+octet-stream", "Upload-Checksum": "sha256 " + sum };
+        for (var k in h) x.setRequestHeader(k, h[k]);
+        x.upload.onprogress = function (e) { progress(offset + e.loaded); };
+        x.onload = function () { resolve({ status: x.status, offset: +x.getResponseHeader("Upload-Offset"), text: x.responseText }); };
+        x.onerror = x.ontimeout = function () { resolve(null); };
+        x.send(body);
+      });
     }
     async function create() {
       var r = await req("POST", d.tus, { "Upload-Length": "" + file.size,
@@ -72,25 +101,25 @@
       return r.status === 200 ? +r.headers.get("Upload-Offset") : -1;
     }
     return (async function () {
+      progress(0);
       var url = localStorage.getItem(key), offset = url ? await offsetOf(url) : -1, tries = 0;
       if (offset < 0) { url = await create(); offset = 0; }
-      bar.hidden = false;
+      sent0 = offset; t0 = Date.now();
       while (offset < file.size) {
-        bar.value = 100 * offset / file.size;
-        show(Math.floor(100 * offset / file.size) + " % (" + (offset / 1048576).toFixed(1) + " / " + (file.size / 1048576).toFixed(1) + " MB)");
-        var body = await file.slice(offset, offset + chunk).arrayBuffer(), r = null;
-        try {
-          r = await req("PATCH", url, { "Content-Type": "application/offset+octet-stream",
-            "Upload-Offset": "" + offset, "Upload-Checksum": "sha256 " + b64(await sha256(body)) }, body);
-        } catch (e) { r = null; }
-        if (r && r.status === 204) { offset = +r.headers.get("Upload-Offset"); tries = 0; continue; }
+        progress(offset);
+        var body = await file.slice(offset, offset + chunk).arrayBuffer(), started = Date.now();
+        var r = await patch(url, offset, body, b64(await sha256(body)));
+        if (r && r.status === 204) {
+          offset = r.offset; tries = 0;
+          if (Date.now() - started < 4000) chunk = Math.min(most, chunk * 2);
+          continue;
+        }
         if (r && [404, 413, 429].indexOf(r.status) >= 0) {
           localStorage.removeItem(key);
-          throw new Error(await r.text());
+          throw new Error(r.text);
         }
-        // Network gone, a server hiccup, a wrong offset or a damaged chunk: wait, ask the
-        // server how much it has, and go on from there.
-        tries++;
+        // Network gone, wrong offset, damaged chunk: wait, ask the offset, go on small.
+        tries++; chunk = Math.min(65536, most);
         show(d.msgRetry + " (" + tries + ")", true);
         await sleep(Math.min(30000, 1000 * Math.pow(2, Math.min(tries, 5))));
         try { var o = await offsetOf(url); if (o >= 0) offset = o; } catch (e) { /* still offline */ }
@@ -101,6 +130,17 @@
       return url.split("/").pop();
     })();
   }
+
+  // An unfinished upload (page closed): said at once.
+  document.querySelectorAll("form[data-tus]").forEach(function (form) {
+    var s = form.querySelector("#upload-status,.upload-status");
+    for (var i = 0; s && !s.textContent && i < localStorage.length; i++) {
+      var k = localStorage.key(i), p = k && k.indexOf("tus:") === 0 ? k.split(":") : null;
+      if (p && p.length >= 4) {
+        s.textContent = form.dataset.msgResume.replace("{name}", p.slice(1, -2).join(":")).replace("{mb}", mb(+p[p.length - 2]));
+      }
+    }
+  });
 
   document.querySelectorAll("form[data-tus]").forEach(function (form) {
     form.addEventListener("submit", function (ev) {
@@ -128,13 +168,17 @@
     history.replaceState(null, "", location.pathname + (q.length ? "?" + q.join("&") : "") + location.hash);
   }
 
+  // While a run goes or a language waits for review: a small poll (~300 bytes).
   var box = document.getElementById("progress");
-  if (box && box.dataset.active === "yes") {
+  if (box && box.dataset.watch === "yes") {
+    var active = box.dataset.active === "yes";
     var poll = async function () {
       try {
         var r = await fetch(box.dataset.status, { credentials: "same-origin" });
         var data = await r.json(), run = data.runs.filter(function (x) { return x.kind !== "publish"; })[0];
-        if (!data.active) { location.reload(); return; }
+        if (active && !data.active) { location.reload(); return; }
+        // A run is followed (reload at its end); else a change is said once.
+        if (!active && data.sig !== box.dataset.sig) { document.getElementById("notice").hidden = false; return; }
         if (run) {
           var m = document.getElementById("run-message"), rs = document.getElementById("run-state");
           if (m) m.textContent = run.message;
@@ -148,8 +192,8 @@
           });
         }
       } catch (e) { /* offline for a moment: try again */ }
-      setTimeout(poll, 3000);
+      setTimeout(poll, active ? 3000 : 20000);
     };
-    setTimeout(poll, 2000);
+    setTimeout(poll, active ? 2000 : 20000);
   }
 })();

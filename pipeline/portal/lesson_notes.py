@@ -1,0 +1,63 @@
+"""What the lesson page says beyond run states: which languages get no draft translation
+(no model installed) or have nobody to review them, and previews labelled apart (old
+drafts dropped beside their finals)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from pipeline.core.errors import CaunoiError
+from pipeline.core.i18n import t
+from pipeline.core.languages import Registry
+from pipeline.portal.choices import profile_label
+from pipeline.review.accounts import UserInfo
+from pipeline.translate.mt import MTOptions, mt_model_path
+
+__all__ = ["no_mt", "preview_rows", "reviewed_languages"]
+
+
+def no_mt(registry: Registry, mt: MTOptions | None, languages: Iterable[str]) -> list[str]:
+    """The languages of ``languages`` no installed model translates (drafts stay empty:
+    translators translate by hand)."""
+    if mt is None:
+        return []
+    missing = []
+    for code in languages:
+        lang = registry.languages.get(code)
+        if lang is None or code == registry.source.code:
+            continue
+        if not lang.has_mt:
+            missing.append(code)
+            continue
+        try:
+            mt_model_path(mt, lang.mt)
+        except CaunoiError:
+            missing.append(code)
+    return missing
+
+
+def reviewed_languages(users: Iterable[UserInfo]) -> set[str]:
+    """The languages some active user may review."""
+    return {lang for u in users if not u.disabled
+            for lang, role in u.roles.items() if role == "reviewer"}
+
+
+def preview_rows(files: list[dict[str, Any]], ui: str,
+                 name_of: Callable[[str], str]) -> list[dict[str, Any]]:
+    """The previews with a label each tells apart ("Tiếng H'Mông · video · mọi điện
+    thoại"); a draft is dropped once its final of the same language and profile exists."""
+    finals = {(f["lang"], f["profile"], f["kind"]) for f in files if not f["draft"]}
+    rows = []
+    for f in files:
+        if f["draft"] and (f["lang"], f["profile"], f["kind"]) in finals:
+            continue
+        words = profile_label(f["profile"], ui).split(" · ")[0]
+        kind = t("portal.kind_video" if f["kind"] == "video" else "portal.kind_audio", ui)
+        label = f"{name_of(f['lang'])} · {kind} · {words}"
+        if f["kind"] == "audio":  # the Opus file and its MP3 companion
+            label += f" · {f['name'].rsplit('.', 1)[-1].upper()}"
+        if f["draft"]:
+            label += f" · {t('portal.draft', ui)}"
+        rows.append(f | {"label": label})
+    return rows
