@@ -15,12 +15,14 @@ from fastapi.testclient import TestClient
 from markupsafe import escape
 
 from pipeline.core.languages import Registry
+from pipeline.core.types import Cue
 from pipeline.review.security import RateLimiter
 from pipeline.review.store import ReviewStore
+from pipeline.translate.drafts import TranslatedCue
 from pipeline.translate.tm import TranslationMemory
 from tests.conftest import ReviewApp
 from tests.test_review_dbs import fast_passwords as fast_passwords
-from tests.test_review_workbench import LESSON, SOURCES, fill_store, key, login
+from tests.test_review_workbench import CUE_MS, LESSON, SOURCES, fill_store, key, login
 from tests.test_review_workbench import media_out as media_out
 
 Env = tuple[TestClient, ReviewStore, Path]
@@ -153,11 +155,18 @@ def test_item13_an_override_never_feeds_the_memory(env: Env) -> None:
     memory = TranslationMemory(tmp / "tm", "hmn").entries()
     assert "Nias lub pob" in {e.target for e in memory.values()}
     assert "Them nyiaj" not in {e.target for e in memory.values()}
+    # A new lesson with the same sentences: the clean cue comes back as a suggestion, the
+    # overridden one never does.
+    cues = [Cue(i, i, a, b, (src,), f"{'d' * 15}{i}-1.1", 1)
+            for i, (src, (a, b)) in enumerate(zip(SOURCES, CUE_MS, strict=True))]
+    store.sync_lesson("qr-again", "T2", cues, {"hmn": [TranslatedCue(
+        c.index, c.index, c.start_ms, c.end_ms, c.text, "", "human", cue_id=c.id)
+        for c in cues]})
     login(client, "mai")
-    page = client.get(f"/l/{LESSON}/hmn/c/{key(3)}").text
-    assert "Bộ nhớ dịch · giống 100%" in page  # the clean cue is a suggestion now
-    page = client.get(f"/l/{LESSON}/hmn/c/{key(2)}").text
-    assert "Bộ nhớ dịch" not in page  # the overridden one never comes back
+    page = client.get(f"/l/qr-again/hmn/c/{'d' * 15}3-1.1").text
+    assert "Bộ nhớ dịch · giống 100%" in page and "Nias lub pob" in page
+    page = client.get(f"/l/qr-again/hmn/c/{'d' * 15}2-1.1").text
+    assert "Bộ nhớ dịch" not in page and "Them nyiaj" not in page
 
 
 def test_item13_approved_cues_show_only_sensible_actions(env: Env) -> None:
