@@ -163,8 +163,9 @@ def _queue(page: Any, main_button: bool = False) -> None:
         _tap(page, form.locator(button).first)
         k += 1
     if main_button:
-        while page.locator("div.cue button[value=approve]").count():
-            _tap(page, page.locator("div.cue button[value=approve]").first)
+        left = page.locator("div.cue:not(.approved) button[value=approve]")
+        while left.count():
+            _tap(page, left.first)
 
 
 def _review(page: Any, base: str, lesson: str, lang: str, route: str) -> float:
