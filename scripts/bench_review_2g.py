@@ -12,13 +12,16 @@ approve the language), two ways:
   reloading, when the app has one);
 - ``queue``: one cue page after the other (type, "approve and next"), when the app has
   cue pages (the lesson page's ``a.cue-open``); else the same as per-cue;
+- ``queue: main button``: the same, tapping each cue page's filled (main) button whatever
+  it says, then approving on the lesson page what that left unapproved (issue 31);
 - ``approve: per-cue`` / ``approve: bulk``: approvals alone (every cue already typed by a
   translator): one click per cue, or the bulk approval of clean cues when the app has it.
 
 The review store is copied first (the lesson's store stays untouched). The typed text is a
 bench marker (``bench N``) plus the source's numbers, so no translation is invented and the
 number check stays quiet. Prints figures and the ratio to the per-cue run of the same
-process (the baseline). Usage (after ``caunoi produce LESSON --out OUT``)::
+process (the baseline), the taps of each route (clicks; typing not counted) and the bytes
+it received. Usage (after ``caunoi produce LESSON --out OUT``)::
 
     python scripts/bench_review_2g.py --out OUT --lesson sample-qr-payment --lang hmn
 """
@@ -39,7 +42,10 @@ from typing import Any
 PASSWORD = "bench password 1"
 #: Full review (type + approve every cue, then the language) and approvals alone (the texts
 #: are there already); the first of each group, page reloads without script, is its baseline.
-ROUTES = ("per-cue", "per-cue + script", "queue", "approve: per-cue", "approve: bulk")
+ROUTES = ("per-cue", "per-cue + script", "queue", "queue: main button", "approve: per-cue",
+          "approve: bulk")
+#: Taps of the route being measured (clicks on buttons and links; typing is not counted).
+TAPS = [0]
 NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 
 
@@ -74,6 +80,7 @@ class Wire:
     def __init__(self, cdp: Any) -> None:
         self.urls: dict[str, str] = {}
         self.bytes: dict[str, int] = {}
+        self.total = 0
         cdp.on("Network.responseReceived", self._response)
         cdp.on("Network.loadingFinished", self._finished)
 
@@ -84,6 +91,7 @@ class Wire:
         url = self.urls.get(e["requestId"], "")
         path = re.sub(r"^https?://[^/]+", "", url)
         self.bytes[path] = int(e.get("encodedDataLength", 0))
+        self.total += self.bytes[path]
 
     def last(self, path: str) -> int:
         hits = [v for k, v in self.bytes.items() if k.split("?")[0] == path.split("?")[0]]
@@ -107,14 +115,22 @@ def _clean_text_for(source: str, k: int) -> str:
     return text
 
 
+def _tap(page: Any, target: Any, navigates: bool = True) -> None:
+    TAPS[0] += 1
+    if navigates:
+        with page.expect_navigation():
+            target.click()
+    else:
+        target.click()
+
+
 def _approve_all(page: Any, route: str) -> None:
     button = page.locator("form[action$='/approve-all'] button")
     if not button.count():
         shot = f"/tmp/bench-{route}-stuck.png"
         page.screenshot(path=shot, full_page=True)
         raise SystemExit(f"{route}: the language cannot be approved (see {shot})")
-    with page.expect_navigation():
-        button.click()
+    _tap(page, button)
 
 
 def _per_cue(page: Any, script: bool, typing: bool) -> None:
@@ -126,33 +142,38 @@ def _per_cue(page: Any, script: bool, typing: bool) -> None:
         button = cue.locator("button[value=approve]")
         if script:  # saved without reloading: wait for the answer, not a new page
             with page.expect_response(lambda r: r.request.method == "POST"):
-                button.click()
+                _tap(page, button, navigates=False)
         else:
-            with page.expect_navigation():
-                button.click()
+            _tap(page, button)
     if script:
         page.reload()
 
 
-def _queue(page: Any) -> None:
-    """One cue page after the other: type, "approve and next"."""
-    with page.expect_navigation():
-        page.locator("a.cue-open").first.click()
+def _queue(page: Any, main_button: bool = False) -> None:
+    """One cue page after the other: type, "approve and next" (``main_button``: type, tap
+    the page's filled button whatever it says, as a hurried reviewer does; then approve
+    from the lesson page, JavaScript off, the cues that tapping left unapproved)."""
+    _tap(page, page.locator("a.cue-open").first)
     k = 0
     while page.locator("form.cue-edit").count():
         form = page.locator("form.cue-edit").first
         form.locator("textarea").fill(_text_for(page.locator(".vi").first.inner_text(), k))
-        with page.expect_navigation():
-            form.locator("button[value=approve_next]").click()
+        button = "button[name=action]:not([class])" if main_button \
+            else "button[value=approve_next]"
+        _tap(page, form.locator(button).first)
         k += 1
+    if main_button:
+        left = page.locator("div.cue:not(.approved) button[value=approve]")
+        while left.count():
+            _tap(page, left.first)
 
 
 def _review(page: Any, base: str, lesson: str, lang: str, route: str) -> float:
     """Seconds for a full review of ``lesson``/``lang`` along ``route``."""
     t0 = time.monotonic()
     page.goto(f"{base}/l/{lesson}/{lang}")
-    if route == "queue" and page.locator("a.cue-open").count():
-        _queue(page)
+    if route.startswith("queue") and page.locator("a.cue-open").count():
+        _queue(page, main_button=route == "queue: main button")
     elif route == "approve: bulk" and page.locator("button[value=bulk_approve]").count():
         with page.expect_navigation():
             page.locator("button[value=bulk_approve]").click()
@@ -220,6 +241,8 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory() as tmp, sync_playwright() as p:
         browser = _browser(p)
         times: dict[str, float] = {}
+        taps: dict[str, int] = {}
+        sent: dict[str, int] = {}
         for route in ROUTES:
             db = Path(tmp) / f"{len(times)}.sqlite3"
             shutil.copy(args.out / "review.sqlite3", db)
@@ -228,7 +251,9 @@ def main(argv: list[str] | None = None) -> int:
                 ctx, page, wire = _session(browser, base, script="script" in route)
                 if not times:
                     weights = _weights(page, wire, base, args.lesson, args.lang)
+                TAPS[0], before = 0, wire.total
                 times[route] = _review(page, base, args.lesson, args.lang, route)
+                taps[route], sent[route] = TAPS[0], wire.total - before
                 ctx.close()
         browser.close()
     print(f"machine: 2-core shared box; {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}")
@@ -237,7 +262,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"  {what:12s} {n / 1024:7.1f} KB on the wire")
     for route, s in times.items():
         base_s = times["approve: per-cue" if route.startswith("approve") else "per-cue"]
-        print(f"  {route:22s} {s:6.1f} s   ratio to its per-cue baseline: {s / base_s:.2f}")
+        print(f"  {route:22s} {s:6.1f} s   ratio to its per-cue baseline: {s / base_s:.2f}"
+              f"   {taps[route]:3d} taps  {sent[route] / 1024:6.1f} KB received")
     return 0
 
 

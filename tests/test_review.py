@@ -202,7 +202,7 @@ def test_page_weight_and_no_javascript(app_client: TestClient) -> None:
     # Everything works without JavaScript; the one optional script is a file (the CSP
     # allows no inline script).
     assert re.findall(r"<script[^>]*>", page.text) == [
-        '<script src="/static/review.js?v=1" defer>']
+        '<script src="/static/review.js?v=2" defer>']
     # QA findings in the UI language only (issue 15): no Vietnamese in the English page.
     assert "Approve" in page.text and "unusually long or short" in page.text
     assert "bất thường" not in page.text

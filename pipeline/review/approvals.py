@@ -63,8 +63,10 @@ def _approved_sentences(s: Session, lesson_id: str, lang: str) -> list[tuple[str
     groups: dict[str, list[tuple[CueRow, Translation]]] = {}
     for c, t in rows:
         groups.setdefault(c.sentence_key, []).append((c, t))
+    # A sentence approved despite check errors (an override) is not a model for others:
+    # it never reaches the memory, where it would come back as a 100 % suggestion.
     return [(" ".join(c.source for c, _ in g), " ".join(t.text for _, t in g))
-            for g in groups.values()]
+            for g in groups.values() if not any(t.override for _, t in g)]
 
 
 Blockers = Callable[[Session, str, str], list[int]]

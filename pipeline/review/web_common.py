@@ -143,15 +143,10 @@ def cue_ref(cue: str) -> int | str:
 
 
 def lang_name(request: Request, code: str) -> str:
+    """The language as people pick it, with its region ("Tiếng Thái (Thái Đen) (Tai Dam) —
+    Tây Bắc: …", never to be taken for Thai): :meth:`Language.label`."""
     lang = ctx_of(request).registry.languages.get(code)
-    if lang is None:
-        return code
-    ui = ui_of(request)
-    name = lang.name_en if ui == "en" else lang.name_vi
-    # The native name only when it says something more ("Tiếng Việt (Tiếng Việt)" does not).
-    if not lang.name_native or lang.name_native.casefold() == name.casefold():
-        return name
-    return f"{name} ({lang.name_native})"
+    return code if lang is None else lang.label(ui_of(request))
 
 
 def render(request: Request, name: str, status: int = 200, **ctx: Any) -> HTMLResponse:

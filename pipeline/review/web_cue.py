@@ -22,6 +22,7 @@ from fastapi.responses import (
 from pipeline.core.errors import CaunoiError
 from pipeline.core.i18n import t
 from pipeline.review import cue_media, limits_web, queue
+from pipeline.review import messages_cue as _messages  # noqa: F401  (registers "cue.*")
 from pipeline.review.accounts import SignedIn
 from pipeline.review.checks import clean_text
 from pipeline.review.store import MAX_TEXT, CueView, SaveResult
@@ -101,13 +102,16 @@ def cue_page(request: Request, sess: SignedIn, lesson_id: str, lang: str, cue: s
 
     video = lesson_video(request, lesson_id, lang)
     nxt = queue.next_cue(cues, view.key, f)
-    still = ""
+    still = preview = ""
     if media is not None and media.recording.is_file():
-        still = f"/l/{lesson_id}/{lang}/c/{view.key}/still.webp?v={view.version}"
+        base = f"/l/{lesson_id}/{lang}/c/{view.key}/still.webp"
+        still = f"{base}?v={view.version}"
         if text is not None and text != view.text:
             from urllib.parse import quote
 
-            still = f"/l/{lesson_id}/{lang}/c/{view.key}/still.webp?text={quote(text[:300])}"
+            still = f"{base}?text={quote(text[:300])}"
+        # The script previews what is typed through the same route (rate-limited there).
+        preview = base if ctx.store.can(sess.username, lang, "edit") else ""
     return render(
         request, "cue.html", status, user=sess.username, csrf=sess.csrf, lesson=lesson_id,
         lang=lang, lang_name=lang_name(request, lang), c=view, text=shown, f=f,
@@ -119,8 +123,9 @@ def cue_page(request: Request, sess: SignedIn, lesson_id: str, lang: str, cue: s
         errors=any(x.get("severity", "error") == "error"
                    for x in (view.checks if checks is None else checks)),
         clip=f"/l/{lesson_id}/{lang}/c/{view.key}/clip.opus" if media else "",
-        still=still, video=f"{video}#t={video_time(request, lesson_id, view.start_ms):.2f}"
-        if video else "", message=message, error=error,
+        still=still, preview=preview,
+        video=f"{video}#t={video_time(request, lesson_id, view.start_ms):.2f}" if video else "",
+        message=message, error=error,
         can_approve=ctx.store.can(sess.username, lang, "approve"))
 
 
@@ -285,7 +290,7 @@ def save(request: Request, lesson_id: str, lang: str, cue: str,
                                     status_code=303)
         return RedirectResponse(f"/l/{lesson_id}/{lang}/c/{nxt.key}?f={f}", status_code=303)
     if view == "cue":
-        return RedirectResponse(f"/l/{lesson_id}/{lang}/c/{key}?f={f}&msg={msg}#edit",
+        return RedirectResponse(f"/l/{lesson_id}/{lang}/c/{key}?f={f}&msg={msg}#c{idx}",
                                 status_code=303)
     return RedirectResponse(f"/l/{lesson_id}/{lang}?page={page}&f={f}&msg={msg}&at={idx}#c{idx}",
                             status_code=303)

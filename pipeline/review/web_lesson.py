@@ -8,16 +8,19 @@ import json
 import logging
 import math
 import re
+from pathlib import Path
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 
+from pipeline.core.errors import ConfigError
 from pipeline.core.i18n import t
 from pipeline.review import queue
 from pipeline.review.accounts import SignedIn
 from pipeline.review.limits_web import media_misses
 from pipeline.review.media_access import may_see_video
+from pipeline.review.store import ReviewStore
 from pipeline.review.web_common import (
     PageNotFound,
     check_csrf,
@@ -28,9 +31,11 @@ from pipeline.review.web_common import (
     signed_in,
     ui_of,
 )
+from pipeline.translate.glossary import load_glossary
 from pipeline.translate.qa import QAIssue
 
-__all__ = ["PAGE_SIZE", "lesson_page", "lesson_video", "router"]
+__all__ = ["PAGE_SIZE", "lesson_page", "lesson_video", "missing_terms", "no_reviewer", "router",
+           "waiting_for"]
 
 PAGE_SIZE = 40
 # <lang>-<profile>[-draft].mp4, as the render step names finals and previews.
@@ -52,11 +57,13 @@ def home(request: Request) -> HTMLResponse:
         for lang in store.languages_of(lesson.id):
             if "*" in roles or lang in roles:
                 n = queue.counts(store.cues(lesson.id, lang))
+                approved = store.is_approved(lesson.id, lang)
                 rows.append({"lesson": lesson.id, "title": lesson.title, "lang": lang,
                              "lang_name": lang_name(request, lang), "done": n["approved"],
                              "total": n[""], "todo": n["untranslated"],
                              "pct": round(100 * n["approved"] / max(1, n[""])),
-                             "approved": store.is_approved(lesson.id, lang),
+                             "approved": approved,
+                             "status": waiting_for(n, approved, ui_of(request)),
                              "href": f"/l/{lesson.id}/{lang}"
                              + ("/voice" if roles.get(lang) == "voice" else "")})
     rows.sort(key=lambda r: (bool(r["approved"]), str(r["lesson"]), str(r["lang"])))
@@ -65,6 +72,37 @@ def home(request: Request) -> HTMLResponse:
     return render(request, "home.html", user=sess.username, csrf=sess.csrf, rows=rows,
                   heading="my_work" if reviews else "my_lessons",
                   admin=sess.admin, rejected=store.rejections(sess.username)[:50])
+
+
+def waiting_for(n: dict[str, int], approved: bool, ui: str) -> str:
+    """What a lesson's language waits for, said as it is: cues for a translator, cues for
+    a reviewer, or the approval of the whole language (``n``: :func:`queue.counts`)."""
+    if approved:
+        return t("lang_approved", ui)
+    parts = [t("cue.wait_translation", ui, n=n["untranslated"])] if n["untranslated"] else []
+    if n["needs_review"]:
+        parts.append(t("cue.wait_review", ui, n=n["needs_review"]))
+    return " · ".join(parts) or t("cue.wait_language", ui)
+
+
+def no_reviewer(store: ReviewStore, lang: str) -> str:
+    """The command that gives ``lang`` a reviewer when no active account reviews it (the
+    language's cues would wait for ever), else ""."""
+    if any(not u.disabled and u.roles.get(lang) in ("reviewer", "admin")
+           for u in store.users()):
+        return ""
+    return f"caunoi users grant USER --lang {lang}:reviewer"
+
+
+def missing_terms(glossary_dir: Path, lang: str, sources: list[str]) -> list[str]:
+    """The glossary terms met in ``sources`` that have no translation yet (said once on
+    the lesson page, not beside every cue)."""
+    try:
+        terms = [x.vi for x in load_glossary(glossary_dir, lang).terms if x.vi and not x.target]
+    except ConfigError:
+        return []
+    low = " ".join(sources).casefold()
+    return sorted({v for v in terms if v.casefold() in low}, key=str.casefold)
 
 
 def lesson_video(request: Request, lesson_id: str, lang: str) -> str:
@@ -150,6 +188,9 @@ def lesson_page(request: Request, sess: SignedIn, lesson_id: str, lang: str, pag
                   first=kept[0] if kept else None, approved=approved,
                   can_approve=store.can(sess.username, lang, "approve"),
                   can_edit=store.can(sess.username, lang, "edit"),
+                  no_reviewer=no_reviewer(store, lang),
+                  missing_terms=missing_terms(ctx_of(request).opts.glossary_dir, lang,
+                                              [c.source for c in cues]),
                   video=lesson_video(request, lesson_id, lang),
                   after=_next_steps(request, lesson_id, lang) if approved else {})
 
