@@ -128,3 +128,38 @@ def test_a_voice_lands_on_its_recording_page(app: tuple[ReviewApp, ReviewStore, 
                                              ) -> None:
     home = _client(app, "spk").get("/").text
     assert f'href="{V}/voice"' in home
+
+
+def test_the_approval_that_completes_the_voices_starts_the_render(
+        world: tuple[Path, ReviewStore], review_app: ReviewApp, recordings: Path) -> None:
+    """Issue 30: server and embedded mode start the dubbed render when a voice approval
+    completes an approved language (the language's own approval came first)."""
+    from tests.test_portal_web import RecordingLauncher
+
+    out, store = world
+    store.set_password("rev", PASSWORD)
+    store.set_password("spk", PASSWORD)
+    for view in store.cues(LESSON, "en"):
+        assert store.save("rev", LESSON, "en", view.key, view.text, view.version,
+                          "approve").ok
+    assert store.approve_language("rev", LESSON, "en", out / "tm")
+    store.recordings.consent("spk", "Chị Mai")
+    runs = RecordingLauncher()
+    app = review_app.app(store, out_dir=out, runs=runs)
+    login = {"username": "spk", "password": PASSWORD}
+    with review_app.client(app, follow_redirects=False) as spk:
+        spk.post("/login", data={**login, "csrf": csrf_in(spk.get("/login").text)})
+        for n in (1, 2):
+            token = _csrf(spk.get(f"{V}/voice?n={n}").text)
+            assert spk.post(f"{V}/voice/{n}", data={"csrf": token}, files={"audio": (
+                f"{n}.wav", (recordings / f"{n}.wav").read_bytes())}).status_code == 303
+    with review_app.client(app, follow_redirects=False) as rev:
+        rev.post("/login", data={"username": "rev", "password": PASSWORD,
+                                 "csrf": csrf_in(rev.get("/login").text)})
+        token = _csrf(rev.get(f"{V}/voices").text)
+        assert rev.post(f"{V}/voices/1", data={"csrf": token,
+                                               "action": "approve"}).status_code == 303
+        assert runs.started == []  # one sentence still has no approved voice
+        assert rev.post(f"{V}/voices/2", data={"csrf": token,
+                                               "action": "approve"}).status_code == 303
+    assert [(kind, lesson) for kind, lesson, _ in runs.started] == [("render", LESSON)]

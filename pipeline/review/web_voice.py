@@ -7,6 +7,7 @@ MediaRecorder (Opus, ~20 kb/s) and sends the take through the same form."""
 
 from __future__ import annotations
 
+import logging
 import shutil
 import tempfile
 from pathlib import Path
@@ -22,6 +23,7 @@ from pipeline.review.accounts import SignedIn
 from pipeline.review.limits_web import media_misses
 from pipeline.review.recordings import SentenceView, slot_ms
 from pipeline.review.web_common import (
+    Ctx,
     PageNotFound,
     check_csrf,
     ctx_of,
@@ -36,6 +38,7 @@ from pipeline.voice.importer import AUDIO_EXTENSIONS
 
 __all__ = ["MAX_UPLOAD", "router"]
 
+log = logging.getLogger("caunoi.review")
 router = APIRouter()
 Csrf = Annotated[str, Form(max_length=64)]
 #: Largest recording accepted from the page (a minute and a half of a phone's WAV).
@@ -177,10 +180,26 @@ def decide(request: Request, lesson_id: str, lang: str, n: int,
     view = _view(views, n)
     if action not in ("approve", "reject"):
         raise PageNotFound
-    ctx_of(request).store.recordings.decide(sess.username, lesson_id, lang,
-                                            view.sentence.key, action == "approve",
-                                            " ".join(reason.split()))
+    ctx = ctx_of(request)
+    ctx.store.recordings.decide(sess.username, lesson_id, lang, view.sentence.key,
+                                action == "approve", " ".join(reason.split()))
+    if action == "approve":
+        _render_when_complete(ctx, lesson_id, lang)
     return RedirectResponse(f"/l/{lesson_id}/{lang}/voices?msg=saved#s{n}", status_code=303)
+
+
+def _render_when_complete(ctx: Ctx, lesson_id: str, lang: str) -> None:
+    """The approval that completes an approved language's voices starts its render (the
+    dub step runs in it): embedded and server mode alike, through the run launcher."""
+    runs = ctx.opts.runs
+    if runs is None or not ctx.store.is_approved(lesson_id, lang):
+        return
+    if not ctx.store.approved_recordings(lesson_id, lang):
+        return
+    try:
+        runs.start("render", lesson_id, language=lang)
+    except Exception:  # the approval stands; the page shows the run states
+        log.exception("starting the dubbed render of %s/%s failed", lesson_id, lang)
 
 
 SCRIPT = Path(__file__).parent / "static" / "voice.js"
