@@ -49,7 +49,8 @@ def _recordings(folder: Path, sentences: list[Sentence]) -> list[Recording]:
     for item in plan_import(folder, sentences).items:
         info = check_recording(item.path)
         recs.append(Recording("short-qr", "en", item.sentence_id, item.number, "tester",
-                              str(item.path), info.sha256, info.duration_ms, text_sha256("")))
+                              str(item.path), info.sha256, info.duration_ms, text_sha256(""),
+                              speaker_name="Chị Mai" if item.number == 1 else ""))
     return recs
 
 
@@ -100,6 +101,12 @@ def test_each_voice_starts_at_its_sentence(dubbed: tuple[DubResult, Path, list[d
         start = round(t["start"] * 1000)
         onset = _onset_ms(mix, rec / f"{t['index'] + 1}.wav", start)
         assert abs(onset - start) <= 100, (t["index"] + 1, onset, start)
+
+
+def test_speakers_are_credited_by_their_chosen_name(
+        dubbed: tuple[DubResult, Path, list[dict], Path]) -> None:
+    # Sentence 1's speaker chose a name; the others are credited by their account.
+    assert dubbed[0].speakers[:2] == ("Chị Mai", "tester")
 
 
 def test_vietnamese_is_20_db_down_and_other_sound_kept(

@@ -94,7 +94,7 @@ def dub_step(run: LessonRun, job: Job) -> DubResult:
     subtitles = {ext: out / "subtitles" / f"{job.lang}.{ext}" for ext in SUBTITLE_EXTS}
     key = {"dub": dub_key(slots, recordings, lesson.hashes["recording"], opts),
            "consent": [r.speaker_consent for r in recordings],
-           "speakers": [r.speaker for r in recordings],
+           "speakers": [r.credit for r in recordings],
            "loudness": [r_opts.loudness, r_opts.true_peak],
            "subtitles": {ext: sha256_file(p) for ext, p in subtitles.items() if p.is_file()}}
 

@@ -173,6 +173,6 @@ def dub(slots: Sequence[SentenceSlot], recordings: Sequence[Recording], narratio
                      recordings=tuple(r.sha256 for r in used), stretcher=opts.stretcher,
                      narration=opts.narration, sources=tuple(r.source for r in used),
                      options={k: v for k, v in asdict(opts).items() if k != "ffmpeg"},
-                     speakers=tuple(r.speaker for r in used),
+                     speakers=tuple(r.credit for r in used),
                      consents=tuple(r.speaker_consent for r in used),
                      key=dub_key(slots, recordings, sha256_file(narration_wav), opts))

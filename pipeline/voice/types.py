@@ -72,6 +72,11 @@ class Recording:
     # The name the speaker chose to be credited with ("" = the account name).
     speaker_name: str = ""
 
+    @property
+    def credit(self) -> str:
+        """The name the outputs credit: the chosen name, else the account (or backend)."""
+        return self.speaker_name or self.speaker
+
     def __post_init__(self) -> None:
         if self.source != HUMAN and not _TTS.match(self.source):
             raise ValueError(f"recording source must be 'human' or 'tts:<backend>', "
