@@ -31,6 +31,8 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from cluster_nodes import stop_group  # the same process-group stop as the cluster bench
+
 from flows.deploy import deploy_all, start_server, start_worker
 from flows.env import free_port
 from flows.postgres import LocalPostgres
@@ -59,18 +61,6 @@ def _cpu_children() -> float:
     return r.ru_utime + r.ru_stime
 
 
-def _stop(proc: subprocess.Popen[bytes], grace_s: float = 30.0) -> None:
-    """End a process group we started: SIGTERM, then SIGKILL after ``grace_s``."""
-    with contextlib.suppress(ProcessLookupError):
-        os.killpg(proc.pid, signal.SIGTERM)
-    try:
-        proc.wait(timeout=grace_s)
-    except subprocess.TimeoutExpired:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(proc.pid, signal.SIGKILL)
-        proc.wait(timeout=30)
-
-
 def make_lessons(root: Path, n: int) -> list[Path]:
     """N different short lessons: 2–4 sentences of the sample, at different speaking rates."""
     lessons = []
@@ -93,7 +83,7 @@ def workers(settings: Settings, api_url: str, n: int, env: dict[str, str],
         yield
     finally:
         for p in procs:
-            _stop(p)
+            stop_group(p)
 
 
 def wait_runs(api_url: str, ids: list[str], timeout_s: float) -> list[float]:
@@ -211,7 +201,7 @@ def main() -> int:
     finally:
         signal.signal(signal.SIGINT, signal.SIG_IGN)  # a second Ctrl+C must not skip this
         if server is not None:
-            _stop(server, grace_s=60)
+            stop_group(server, grace_s=60)
         cluster.stop()
         if args.keep is None:
             shutil.rmtree(cluster.root, ignore_errors=True)

@@ -18,6 +18,7 @@ from pipeline.core.types import Cue
 from pipeline.render.encode import RenderJob, RenderOptions, normalise_audio, render
 from pipeline.render.profiles import PROFILES, get_profile
 from pipeline.subtitles.formats import write_subtitles
+from tests.interop import mp4_top_boxes
 
 CUES = [Cue(0, 0, 500, 4000, ("Nhập mật khẩu", "để đăng nhập.")),
         Cue(1, 1, 6000, 9000, ("Bấm nút Xác nhận.",))]
@@ -27,19 +28,6 @@ CUES = [Cue(0, 0, 500, 4000, ("Nhập mật khẩu", "để đăng nhập.")),
 #: of bitrate is a decision the test makes visible, beside the quality floors.
 BYTES_PER_MINUTE = {"compat": 199_449, "tiny": 118_649, "modern": 122_932}
 SIZE_TOLERANCE = 0.04
-
-
-def top_level_boxes(path: Path) -> list[str]:
-    boxes, data, pos = [], path.read_bytes(), 0
-    while pos + 8 <= len(data):
-        size = int.from_bytes(data[pos:pos + 4], "big")
-        boxes.append(data[pos + 4:pos + 8].decode("latin-1"))
-        if size == 1:
-            size = int.from_bytes(data[pos + 8:pos + 16], "big")
-        if size < 8:
-            break
-        pos += size
-    return boxes
 
 
 def frame_at(path: Path, t: float) -> np.ndarray:
@@ -89,7 +77,7 @@ def test_compat_profile_streams(compat: tuple[Path, dict[str, float | None]]) ->
         times = [f.time for f in c.decode(video=0) if f.time is not None]
     assert min(b - a for a, b in itertools.pairwise(times)) >= 1 / 15 - 1e-3
     assert (info.audio.codec, info.audio.channels, info.audio.profile) == ("aac", 1, "LC")
-    boxes = top_level_boxes(compat[0])
+    boxes = mp4_top_boxes(compat[0])
     assert boxes.index("moov") < boxes.index("mdat")  # +faststart
 
 
