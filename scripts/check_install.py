@@ -1,7 +1,7 @@
 """Check that the virtualenv stayed a CPU install, and say how big it is.
 
-Fails (exit 1) when any ``nvidia-*`` or ``triton`` distribution is installed, or when torch is
-not a CPU build: on a machine without a GPU they are gigabytes of nothing (a loose torch
+Fails (exit 1) when any ``nvidia-*``, ``cuda-*`` (cuda-toolkit, cuda-bindings…) or ``triton``
+distribution is installed, or when torch is not a CPU build: on a machine without a GPU they are gigabytes of nothing (a loose torch
 requirement once let ``pip install -e .[dev]`` replace the CPU wheel with a CUDA build and
 grow the virtualenv to 7.2 GB). Run by ``make lint`` with the virtualenv's own Python.
 
@@ -16,8 +16,10 @@ import sys
 from importlib import metadata
 from pathlib import Path
 
-#: Distributions that only a GPU install brings.
-GPU_ONLY_PREFIXES = ("nvidia-", "nvidia_")
+#: Distributions that only a GPU install brings (torch's CUDA build pulls cuda-toolkit,
+#: cuda-bindings and cuda-pathfinder beside the nvidia-* libraries; an uninstall of the
+#: nvidia-* ones alone leaves them behind).
+GPU_ONLY_PREFIXES = ("nvidia-", "nvidia_", "cuda-", "cuda_")
 GPU_ONLY_NAMES = ("triton", "pytorch-triton")
 
 

@@ -30,9 +30,10 @@ def test_gpu_only_packages_are_found(tmp_path: Path) -> None:
     check = _script()
     _dist(tmp_path, "nvidia-cublas", "13.1.1.3")
     _dist(tmp_path, "triton", "3.8.0")
+    _dist(tmp_path, "cuda-toolkit", "13.0.3.0")
     _dist(tmp_path, "numpy", "2.4.6")
-    assert check.gpu_only_distributions([str(tmp_path)]) == ["nvidia-cublas 13.1.1.3",
-                                                             "triton 3.8.0"]
+    assert check.gpu_only_distributions([str(tmp_path)]) == [
+        "cuda-toolkit 13.0.3.0", "nvidia-cublas 13.1.1.3", "triton 3.8.0"]
 
 
 def test_this_virtualenv_is_a_cpu_install() -> None:
