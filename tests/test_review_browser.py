@@ -34,7 +34,7 @@ def server(tmp_path: Path, review_app: ReviewApp,
     store.engine.dispose()
 
 
-def _sign_in(page: Any, base: str, user: str) -> None:
+def sign_in_page(page: Any, base: str, user: str) -> None:
     page.context.clear_cookies()
     page.goto(f"{base}/login")
     page.fill("input[name=username]", user)
@@ -55,7 +55,7 @@ def test_phone_review_flow(server: tuple[str, ReviewStore]) -> None:
         ctx = browser.new_context(viewport={"width": 360, "height": 640},
                                   java_script_enabled=False)
         page = ctx.new_page()
-        _sign_in(page, base, "mai")
+        sign_in_page(page, base, "mai")
         assert page.locator(".bar").count() == 1  # progress per language
         page.goto(f"{base}/l/{LESSON}/hmn")
         page.click("nav.f >> text=Chưa dịch")
@@ -88,11 +88,11 @@ def test_phone_review_flow(server: tuple[str, ReviewStore]) -> None:
         with page.expect_navigation():
             page.click("form.cue-edit button[value=reject]")
         assert page.locator("#edit .msg").is_visible()
-        _sign_in(page, base, "tom")
+        sign_in_page(page, base, "tom")
         assert page.locator("text=Dùng đúng thuật ngữ cho mã QR").is_visible()
         page.screenshot(path=str(SHOTS / "review-reject-reason.png"), full_page=True)
         # Bulk approval of the clean cues.
-        _sign_in(page, base, "mai")
+        sign_in_page(page, base, "mai")
         page.goto(f"{base}/l/{LESSON}/hmn")
         with page.expect_navigation():
             page.click("button[value=bulk_approve]")
@@ -100,7 +100,7 @@ def test_phone_review_flow(server: tuple[str, ReviewStore]) -> None:
         # With JavaScript on, the optional script saves a cue without leaving the page.
         js = browser.new_context(viewport={"width": 360, "height": 640})
         page = js.new_page()
-        _sign_in(page, base, "mai")
+        sign_in_page(page, base, "mai")
         page.goto(f"{base}/l/{LESSON}/hmn")
         cue = page.locator("#c0")
         cue.locator("textarea").fill("Qhib lub app txhab nyiaj")

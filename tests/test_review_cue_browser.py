@@ -18,7 +18,7 @@ from flows.env import serve_app
 from pipeline.review.store import ReviewStore
 from pipeline.translate.tm import TranslationMemory
 from tests.conftest import ReviewApp
-from tests.test_review_browser import _sign_in
+from tests.test_review_browser import sign_in_page
 from tests.test_review_dbs import fast_passwords as fast_passwords
 from tests.test_review_workbench import LESSON, SOURCES, fill_store, key
 from tests.test_review_workbench import media_out as media_out
@@ -78,7 +78,7 @@ def test_cue_page_on_a_phone(server: tuple[str, ReviewStore]) -> None:
                                           "--disable-component-update", "--disable-sync"])
         # Reviewer, JavaScript off: the filled button approves and moves on.
         page = _context(browser, script=False, slow=False)
-        _sign_in(page, base, "mai")
+        sign_in_page(page, base, "mai")
         page.goto(f"{base}/l/{LESSON}/hmn/c/{key(2)}")
         _box_under_source(page)
         main = page.locator("form.cue-edit button[name=action]:not([class])")
@@ -100,7 +100,7 @@ def test_cue_page_on_a_phone(server: tuple[str, ReviewStore]) -> None:
         page.context.close()
         # Translator, JavaScript on, 2G: typing previews the still; a suggestion fills the box.
         page = _context(browser, script=True, slow=True)
-        _sign_in(page, base, "tom")
+        sign_in_page(page, base, "tom")
         page.goto(f"{base}/l/{LESSON}/hmn/c/{key(3)}")
         _box_under_source(page)
         assert page.locator("form.cue-edit button[name=action]:not([class])").inner_text() \

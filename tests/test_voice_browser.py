@@ -10,13 +10,13 @@ import shutil
 import time
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from flows.env import serve_app
 from pipeline.review.store import ReviewStore
 from tests.conftest import ReviewApp
+from tests.test_review_browser import sign_in_page
 from tests.test_review_dbs import fast_passwords
 from tests.test_voice_cli import LESSON, recordings, world
 from tests.web_world import PASSWORD
@@ -40,15 +40,6 @@ def server(world: tuple[Path, ReviewStore], review_app: ReviewApp) -> Iterator[
     with serve_app(review_app.app(store, out_dir=out)) as url:
         yield url, store
     store.engine.dispose()
-
-
-def _sign_in(page: Any, base: str, user: str) -> None:
-    page.context.clear_cookies()
-    page.goto(f"{base}/login")
-    page.fill("input[name=username]", user)
-    page.fill("input[name=password]", PASSWORD)
-    with page.expect_navigation():
-        page.click("form[action='/login'] button")
 
 
 class Steps:
@@ -76,7 +67,7 @@ def test_a_speaker_records_and_a_reviewer_decides(server: tuple[str, ReviewStore
         ctx = browser.new_context(viewport={"width": 360, "height": 640})
         ctx.grant_permissions(["microphone"], origin=base)
         page, steps = ctx.new_page(), Steps()
-        _sign_in(page, base, "spk")
+        sign_in_page(page, base, "spk")
         with page.expect_navigation():
             page.click(f"a[href='/l/{LESSON}/en/voice']")
         steps.done("speaker: sign in, open the recording page")
@@ -108,7 +99,7 @@ def test_a_speaker_records_and_a_reviewer_decides(server: tuple[str, ReviewStore
             page.click("#take button:not([type=button])")
         steps.done("speaker: next, send sentence 2 as a file")
         assert "2/2" not in page.text_content("#progress")  # not approved yet
-        _sign_in(page, base, "rev")
+        sign_in_page(page, base, "rev")
         page.goto(f"{base}/l/{LESSON}/en/voices")
         page.screenshot(path=str(SHOTS / "voice-review.png"), full_page=True)
         page.fill("#s1 input[name=reason]", "đọc lại chậm hơn")
