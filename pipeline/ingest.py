@@ -55,8 +55,8 @@ from pipeline.core.storage import (
 from pipeline.core.types import Ingested, Lesson
 from pipeline.render.profiles import get_profile
 
-__all__ = ["IngestOptions", "changed_since_ingest", "check_media", "ingest", "lesson_id_of",
-           "load_lesson", "parse_script", "read_text_nfc"]
+__all__ = ["IngestOptions", "changed_since_ingest", "check_media", "find_recording", "ingest",
+           "lesson_id_of", "load_lesson", "parse_script", "read_text_nfc"]
 
 log = logging.getLogger("caunoi.ingest")
 
@@ -169,7 +169,8 @@ def check_media(lesson: Lesson, media: MediaInfo, limits: Limits, picture: bool 
                     "xuất lại ở độ phân giải thấp hơn (1080p là đủ)")
 
 
-def _find_recording(lesson_dir: Path) -> Path:
+def find_recording(lesson_dir: Path) -> Path:
+    """The folder's one ``recording.*`` (unfinished ``.part``/``.tmp`` files left out)."""
     found = sorted(p for p in lesson_dir.glob("recording.*") if p.is_file()
                    and not p.name.endswith((".part", ".tmp")))
     if not found:
@@ -236,7 +237,7 @@ def load_lesson(lesson_dir: Path, registry: Registry, opts: IngestOptions) -> Le
         registry.get(code, where=f"{toml_path} [titles]")
 
     script, chapters, sentences = load_script(find_script(lesson_dir), opts.limits)
-    recording = _find_recording(lesson_dir)
+    recording = find_recording(lesson_dir)
     check_file_size(recording, opts.limits.max_recording_mb * 1024 * 1024, "max_recording_mb",
                     "the recording's file size", "kích thước tệp bản ghi")
     return Lesson(

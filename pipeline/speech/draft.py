@@ -14,9 +14,9 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from pipeline.core.errors import LessonConfigError, RecordingMissingError
 from pipeline.core.media import run_ffmpeg
 from pipeline.core.types import Transcript, Word
+from pipeline.ingest import find_recording
 from pipeline.speech.transcribe import TranscribeOptions, transcribe
 
 __all__ = ["DraftOptions", "draft_lesson", "draft_lines", "draft_script", "draft_script_for"]
@@ -100,13 +100,7 @@ def draft_lesson(lesson_dir: Path, transcribe_opts: TranscribeOptions, ffmpeg: s
     command line and the portal), titled from ``lesson.toml`` when it has a title."""
     import tomllib
 
-    found = sorted(p for p in lesson_dir.glob("recording.*") if p.is_file()
-                   and not p.name.endswith((".part", ".tmp")))
-    if not found:
-        raise RecordingMissingError(path=str(lesson_dir))
-    if len(found) > 1:
-        raise LessonConfigError(path=str(lesson_dir),
-                                detail="more than one recording.* file: keep exactly one")
+    recording = find_recording(lesson_dir)
     title = ""
     toml = lesson_dir / "lesson.toml"
     if toml.is_file():
@@ -114,4 +108,4 @@ def draft_lesson(lesson_dir: Path, transcribe_opts: TranscribeOptions, ffmpeg: s
             title = str(tomllib.loads(toml.read_text(encoding="utf-8")).get("title", ""))
         except (tomllib.TOMLDecodeError, UnicodeDecodeError):
             title = ""
-    return draft_script_for(found[0], transcribe_opts, title, ffmpeg)
+    return draft_script_for(recording, transcribe_opts, title, ffmpeg)
