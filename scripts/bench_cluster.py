@@ -40,8 +40,9 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from cluster_nodes import free_port
 from cluster_pass import Cluster, run_pass
+
+from flows.env import free_port
 
 FAULTS = ("kill-worker", "restart-db", "store-outage", "disk-full")
 

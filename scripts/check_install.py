@@ -1,9 +1,10 @@
 """Check that the virtualenv stayed a CPU install, and say how big it is.
 
 Fails (exit 1) when any ``nvidia-*``, ``cuda-*`` (cuda-toolkit, cuda-bindings…) or ``triton``
-distribution is installed, or when torch is not a CPU build: on a machine without a GPU they are gigabytes of nothing (a loose torch
-requirement once let ``pip install -e .[dev]`` replace the CPU wheel with a CUDA build and
-grow the virtualenv to 7.2 GB). Run by ``make lint`` with the virtualenv's own Python.
+distribution is installed, or when torch is not a CPU build: on a machine without a GPU they
+are gigabytes of nothing (a loose torch requirement once let ``pip install -e .[dev]``
+replace the CPU wheel with a CUDA build and grow the virtualenv to 7.2 GB). Run by
+``make lint`` with the virtualenv's own Python.
 
     .venv/bin/python scripts/check_install.py [--venv DIR]
 """

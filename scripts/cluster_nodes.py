@@ -19,13 +19,9 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-__all__ = ["Gate", "Worker", "free_port", "namespace_pids", "stop_group"]
+from flows.env import free_port
 
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+__all__ = ["Gate", "Worker", "namespace_pids", "stop_group"]
 
 
 def stop_group(proc: subprocess.Popen[bytes], grace_s: float = 30.0) -> None:

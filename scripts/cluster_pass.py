@@ -15,7 +15,9 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from cluster_nodes import Gate, Worker, free_port, stop_group
+from cluster_nodes import Gate, Worker, stop_group
+
+from flows.env import free_port
 
 #: Output files whose bytes must not depend on faults.
 COMPARED = ("alignment.json", "subtitles/", "video/", "audio/")
