@@ -76,6 +76,7 @@ PORTAL: dict[str, tuple[str, str]] = {
     "changed_notice": ("Có thay đổi: một ngôn ngữ vừa được duyệt, hoặc lượt chạy vừa xong.",
                        "Something changed: a language was approved, or the run ended."),
     "js_left": ("còn khoảng {t}", "about {t} left"),
+    "resume_go": ("Đến ô chọn bản ghi ↓", "To the recording slot ↓"),
     "js_resume": ("Có tệp đang gửi dở: {name} ({mb} MB). Chọn lại đúng tệp đó để gửi tiếp "
                   "từ chỗ đã dừng.",
                   "An upload was left unfinished: {name} ({mb} MB). Choose that same file "
