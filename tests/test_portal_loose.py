@@ -8,6 +8,7 @@ import re
 import time
 from pathlib import Path
 
+import pytest
 import sqlalchemy as sa
 from fastapi.testclient import TestClient
 
@@ -198,3 +199,24 @@ def test_without_a_whisper_model_the_draft_run_says_so(
                               portal_settings.out_dir / lesson_id) is None
     finally:
         runs.stop_children()
+
+
+def test_in_server_mode_a_draft_runs_on_the_web_apps_machine(
+        portal_settings: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Like a bundle: no deployment is started for it (workers draft nothing)."""
+    import prefect.deployments
+
+    from flows.launcher_prefect import PrefectLauncher
+
+    def no_deployment(*args: object, **kw: object) -> None:
+        raise AssertionError("a draft started a deployment run")
+
+    monkeypatch.setattr(prefect.deployments, "run_deployment", no_deployment)
+    runs = PrefectLauncher(portal_settings)
+    try:
+        info = runs.start("draft", "bai-x")
+        assert info.kind == "draft" and info.steps == {}
+        run_file = portal_settings.out_dir / "bai-x" / ".state" / "runs" / f"{info.run_id}.json"
+        assert run_file.is_file()  # the embedded launcher's own run
+    finally:
+        runs._local.stop_children()
