@@ -138,7 +138,8 @@ class EmbeddedLauncher:
         data: dict[str, Any] = {
             "run_id": run_id, "kind": kind, "lesson_id": lesson_id, "language": language,
             "state": "queued", **_say("portal.run_queued"), "created_at": time.time(),
-            "steps": {s: "pending" for s in STEP_NAMES} if kind != "publish" else {},
+            "steps": {s: "pending" for s in STEP_NAMES} if kind in ("produce", "render")
+            else {},
             "params": dict(params or {}), "out_dir": str(self.out_dir),
             "lessons_dir": str(self.lessons_dir), "settings": _settings_json(self.settings)}
         path = folder / f"{run_id}.json"
@@ -312,6 +313,18 @@ def _publish(rf: _RunFile, settings: Settings) -> dict[str, Any]:
     return _say("portal.run_published", n=len(result.files), target=shown)
 
 
+def _draft(rf: _RunFile, settings: Settings, lesson_dir: Path) -> dict[str, Any]:
+    """The draft script of a lesson handed in without one, kept for the portal to show."""
+    from pipeline.portal.drafts import make_draft
+    from pipeline.speech.draft import draft_lesson
+    from pipeline.steps.options import transcribe_options
+
+    opts = transcribe_options(settings)
+    draft = make_draft(lesson_dir, settings.lesson_out(rf.data["lesson_id"]),
+                       lambda folder: draft_lesson(folder, opts, settings.ffmpeg))
+    return _say("portal.run_drafted", n=draft.lines)
+
+
 def _run(rf: _RunFile) -> None:
     data = rf.data
     settings = load_settings(None, {}, **(data.get("settings") or {}))
@@ -324,6 +337,7 @@ def _run(rf: _RunFile) -> None:
         rf.update(state="running", started_at=time.time(), **_say("portal.run_started"))
         try:
             said = (_publish(rf, settings) if data["kind"] == "publish"
+                    else _draft(rf, settings, lesson_dir) if data["kind"] == "draft"
                     else _produce(rf, settings, lesson_dir))
         except CaunoiError as e:
             log.info("run %s failed: %s", data["run_id"], e)

@@ -158,7 +158,7 @@ class PrefectLauncher:
         from prefect.deployments import run_deployment
 
         params = dict(params or {})
-        if kind == "publish" and params.get("bundle"):
+        if kind == "draft" or (kind == "publish" and params.get("bundle")):
             return self._local.start(kind, lesson_id, language=language, params=params)
         for run in self.runs(lesson_id):
             if not run.finished and run.kind == kind and run.language == language:

@@ -229,6 +229,9 @@ ROWS: list[Row] = [
         form(languages=["vi"], action="publish")),
     Row("POST", "/portal/l/{lesson_id}/settings", f"{P}/settings", portal(303), True,
         form(languages=["hmn"], profiles=["compat"])),
+    # The matrix's lesson has a script: the team's editors are told no draft is needed
+    # (409); drafting one is test_portal_loose's.
+    Row("POST", "/portal/l/{lesson_id}/draft", f"{P}/draft", portal(409), True, form()),
     # Unconfirmed (the team's editors get the page back, 422): every role meets the same
     # lesson; deleting it is test_portal_web's.
     Row("POST", "/portal/l/{lesson_id}/delete", f"{P}/delete", portal(422), True, form()),

@@ -117,8 +117,12 @@ def test_item13_statuses_say_what_waits(env: Env) -> None:
     client, _, _ = env
     login(client, "mai")
     home = client.get("/").text
-    assert "2 chưa dịch" in home and "Đang chờ duyệt" not in home
+    assert "Đang chờ duyệt" not in home
     assert "2 câu chờ người dịch · 2 câu chờ duyệt" in home
+    # Said once: the row's count says what is approved, its status what waits (issue 31).
+    row = re.search(r"<tr>.*?</tr>", home, re.S)
+    assert row and "chưa dịch" not in row.group(0) and "0/4 đã duyệt" in row.group(0)
+    assert row.group(0).count("chờ người dịch") == 1
     # Empty cues are "chưa dịch", never "nháp".
     page = client.get(f"/l/{LESSON}/hmn/c/{key(0)}").text
     assert "· chưa dịch ·" in page and "· nháp ·" not in page

@@ -255,7 +255,7 @@ REVIEW: dict[str, tuple[str, str]] = {
     "suggestion_copied": ("Đã chép gợi ý vào ô. Sửa nếu cần rồi bấm Lưu.", "The suggestion is in the box. Edit it if needed, then save."),
     "rejected_for_you": ("Câu cần sửa lại", "Lines to fix"),
     "rejected_by": ("{by} ghi: {reason}", "{by} wrote: {reason}"),
-    "progress": ("{done}/{total} đã duyệt · {todo} chưa dịch", "{done}/{total} approved · {todo} untranslated"),
+    "progress": ("{done}/{total} đã duyệt", "{done}/{total} approved"),
     "origin_human": ("người dịch", "a translator"),
     "origin_mt": ("bản dịch máy", "machine translation"),
     "origin_tm": ("bộ nhớ dịch", "translation memory"),

@@ -14,9 +14,10 @@ from typing import Literal, Protocol
 __all__ = ["RUN_KINDS", "RUN_STATES", "RunInfo", "RunKind", "RunLauncher", "RunState"]
 
 #: produce: the whole lesson; render: one approved language (its profiles); publish: the
-#: approved languages to the distribution target.
-RunKind = Literal["produce", "render", "publish"]
-RUN_KINDS: tuple[RunKind, ...] = ("produce", "render", "publish")
+#: approved languages to the distribution target; draft: a draft script from the recording
+#: of a lesson handed in without one (on the web app's machine, as a bundle is).
+RunKind = Literal["produce", "render", "publish", "draft"]
+RUN_KINDS: tuple[RunKind, ...] = ("produce", "render", "publish", "draft")
 
 #: waiting = suspended at the review gate (server mode), queued = accepted, not started.
 RunState = Literal["queued", "running", "waiting", "done", "failed", "cancelled"]

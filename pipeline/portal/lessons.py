@@ -6,13 +6,19 @@ from __future__ import annotations
 import json
 import re
 import secrets
+import shutil
 import tomllib
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pipeline.core.errors import CaunoiError, MediaUnreadableError, RecordingMissingError
+from pipeline.core.errors import (
+    CaunoiError,
+    MediaUnreadableError,
+    RecordingMissingError,
+    ScriptMissingError,
+)
 from pipeline.core.languages import load_registry
 from pipeline.core.limits import check_glossary_files
 from pipeline.core.media import probe, run_ffmpeg
@@ -157,6 +163,8 @@ class CheckResult:
     # Narration lines whose list numbers were removed (as ``caunoi check`` notes).
     numbers_removed: int = 0
     fix: str = ""
+    # No script yet and everything else passes: a draft can be made from the recording.
+    draftable: bool = False
 
 
 def _fix_of(error: CaunoiError, folder: Path) -> str:
@@ -175,8 +183,11 @@ def check_lesson(folder: Path, opts: IngestOptions, glossary_dir: Path) -> Check
     against the glossaries of ``glossary_dir``; the audio decoded to a temporary file, so
     a silent or truncated recording is refused here and not after the run started);
     nothing written in the lesson."""
+    from pipeline.core.documents import SCRIPT_NAMES
     from pipeline.ingest import check_audio_decodes, check_media, load_lesson
 
+    if folder.is_dir() and not any((folder / n).is_file() for n in SCRIPT_NAMES):
+        return _check_without_script(folder, opts, glossary_dir)
     limits = opts.limits
     try:
         lesson = load_lesson(folder, load_registry(glossary_dir), opts)
@@ -193,6 +204,28 @@ def check_lesson(folder: Path, opts: IngestOptions, glossary_dir: Path) -> Check
     return CheckResult(True, None, [(s.chapter, s.text) for s in lesson.sentences],
                        lesson.languages, lesson.profiles, media.duration_ms / 1000,
                        lesson.script_numbers_removed)
+
+
+def _check_without_script(folder: Path, opts: IngestOptions,
+                          glossary_dir: Path) -> CheckResult:
+    """A lesson handed in before its script: lesson.toml and the recording checked as
+    ``caunoi check`` checks them, with a one-line stand-in script in a scratch folder of
+    links (never written in the lesson, never shown); then the missing script is the one
+    finding, and a draft can be made from the recording."""
+    scratch = folder.parent / f".check-{secrets.token_hex(6)}"
+    scratch.mkdir()
+    try:
+        for path in folder.iterdir():
+            if path.is_file():
+                (scratch / path.name).symlink_to(path.resolve())
+        atomic_write_text(scratch / "script.md", "-\n")
+        checked = check_lesson(scratch, opts, glossary_dir)
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+    if not checked.ok:
+        return checked
+    return CheckResult(False, ScriptMissingError(path="script.md"), [], checked.languages,
+                       checked.profiles, checked.duration_s, fix="script", draftable=True)
 
 
 def _without_paths(error: CaunoiError, folder: Path) -> CaunoiError:

@@ -76,6 +76,7 @@ PORTAL: dict[str, tuple[str, str]] = {
     "changed_notice": ("Có thay đổi: một ngôn ngữ vừa được duyệt, hoặc lượt chạy vừa xong.",
                        "Something changed: a language was approved, or the run ended."),
     "js_left": ("còn khoảng {t}", "about {t} left"),
+    "resume_go": ("Đến ô chọn bản ghi ↓", "To the recording slot ↓"),
     "js_resume": ("Có tệp đang gửi dở: {name} ({mb} MB). Chọn lại đúng tệp đó để gửi tiếp "
                   "từ chỗ đã dừng.",
                   "An upload was left unfinished: {name} ({mb} MB). Choose that same file "
@@ -187,6 +188,39 @@ PORTAL: dict[str, tuple[str, str]] = {
                  "The run's process stopped unexpectedly (restart or killed). Run it again: "
                  "finished steps are not redone."),
     "run_produced": ("xong: {n} tệp", "done: {n} files"),
+    "run_drafted": ("đã tạo kịch bản nháp: {n} câu", "draft script made: {n} sentences"),
+    "script_later": ("Chưa có kịch bản? Để trống cả hai ô: sau khi nộp, có thể tạo kịch bản "
+                     "nháp từ bản ghi.",
+                     "No script yet? Leave both empty: once handed in, a draft script can be "
+                     "made from the recording."),
+    "draft_offer": ("Bài học chưa có kịch bản. Máy có thể nghe bản ghi và viết ra từng câu "
+                    "thành bản nháp; nhóm nghe lại, sửa rồi lưu làm kịch bản.",
+                    "This lesson has no script yet. The machine can listen to the recording "
+                    "and write out each sentence as a draft; the team listens again, corrects "
+                    "it and saves it as the script."),
+    "draft_btn": ("Tạo kịch bản nháp từ bản ghi", "Draft a script from the recording"),
+    "draft_or_type": ("…hoặc tự gõ kịch bản", "…or type the script"),
+    "draft_running": ("Đang tạo kịch bản nháp từ bản ghi (vài phút); trang tự tải lại khi "
+                      "xong.",
+                      "Drafting a script from the recording (a few minutes); the page reloads "
+                      "when it is done."),
+    "draft_failed": ("Chưa tạo được kịch bản nháp: {reason}",
+                     "The draft script could not be made: {reason}"),
+    "draft_ready": ("Đã có kịch bản nháp ({n} câu) từ bản ghi: hãy sửa rồi lưu ở phần Sửa "
+                    "kịch bản.",
+                    "A draft script ({n} sentences) was made from the recording: correct it "
+                    "and save it under Edit the script."),
+    "draft_edit": ("Sửa bản nháp", "Correct the draft"),
+    "draft_note": ("Đây là bản nháp máy nghe từ bản ghi, chưa phải kịch bản: máy nghe sai "
+                   "nhiều chữ. Hãy nghe lại bản ghi, sửa từng câu (chỗ […] là đoạn máy không "
+                   "nghe ra) rồi bấm Lưu kịch bản.",
+                   "This is a machine draft heard from the recording, not yet the script: "
+                   "the machine mishears many words. Listen to the recording again, correct "
+                   "each sentence ([…] marks what it could not hear), then save the script."),
+    "draft_started": ("Đã bắt đầu tạo kịch bản nháp.", "Drafting the script has started."),
+    "draft_not_needed": ("Bài học đã có kịch bản (hoặc chưa có bản ghi): không cần bản nháp.",
+                         "The lesson already has a script (or has no recording): no draft "
+                         "is needed."),
     "run_published": ("đã phát hành {n} tệp vào thư mục {target} của máy chủ",
                       "published {n} files to the server's folder {target}"),
     "run_bundled": ("đã đóng gói để xem không cần mạng: tải về ở trang bài học",

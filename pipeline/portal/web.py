@@ -18,9 +18,10 @@ from jinja2 import ChoiceLoader, FileSystemLoader, PrefixLoader
 from pipeline.core.runs import RunInfo
 from pipeline.core.text import without_paths
 from pipeline.ingest import changed_since_ingest
-from pipeline.portal import web_actions, web_manage, web_upload
+from pipeline.portal import web_actions, web_draft, web_manage, web_upload
 from pipeline.portal.choices import language_choices, profile_label
 from pipeline.portal.context import Portal, PortalOptions, editor, editor_lesson, portal_of
+from pipeline.portal.drafts import read_draft
 from pipeline.portal.lesson_notes import no_mt, preview_rows, reviewed_languages
 from pipeline.portal.lessons import (
     RECORDING_TYPES,
@@ -46,6 +47,8 @@ router = APIRouter()
 #: The portal's script may be cached (the pages never are).
 CACHEABLE = ("/portal/static/",)
 TEMPLATES = Path(__file__).parent / "templates"
+#: Runs that make the lesson's videos (their progress is the page's "Run" box).
+PRODUCTION = ("produce", "render")
 
 
 def _team_editor(store: PortalStore, username: str, lesson_id: str) -> bool:
@@ -70,7 +73,7 @@ def install(app: FastAPI, review: Ctx, opts: PortalOptions) -> None:
         lambda user: "/portal" if store.editors.teams(user) else None)
     review.mounts.media_viewers.append(lambda user, lesson_id: _team_editor(store, user,
                                                                            lesson_id))
-    for module in (web_upload, web_actions, web_manage):
+    for module in (web_upload, web_actions, web_manage, web_draft):
         app.include_router(module.router)
     app.include_router(router)
 
@@ -133,7 +136,7 @@ def home(request: Request) -> HTMLResponse:
         files = previews(portal.opts.lesson_out(row.id))
         runs = _runs(request, row.id)
         rows.append({"id": row.id, "title": row.title, "team": row.team,
-                     "run": next((r for r in runs if r.kind != "publish"), None),
+                     "run": next((r for r in runs if r.kind in PRODUCTION), None),
                      "pub": next((r for r in runs if r.kind == "publish"), None),
                      "langs": language_states(request, row.id, languages, files)})
     return render(request, "portal/home.html", user=sess.username, csrf=sess.csrf,
@@ -156,11 +159,13 @@ def lesson_view(request: Request, lesson_id: str, status: int = 200, error: str 
     meta = lesson_meta(folder)
     checked = check_lesson(folder, portal.opts.ingest, portal.opts.glossary_dir)
     runs = _runs(request, lesson_id)
-    produce = next((r for r in runs if r.kind in ("produce", "render")), None)
+    produce = next((r for r in runs if r.kind in PRODUCTION), None)
     files = previews(out)
     states = language_states(request, lesson_id, meta.languages if meta else (), files)
+    # A lesson handed in without a script: its draft (once made) fills the script box.
+    draft = read_draft(folder, out) if checked.draftable else None
     if script is None:
-        script = script_text(folder)
+        script = draft.text if draft else script_text(folder)
     ui = ui_of(request)
     bundle = bundle_zip(portal.opts.out_dir, lesson_id)
     return render(
@@ -177,6 +182,7 @@ def lesson_view(request: Request, lesson_id: str, status: int = 200, error: str 
         language_choices=language_choices(ctx_of(request).registry, ui),
         script_accept=",".join("." + x for x in SCRIPT_TYPES),
         deviations=deviations(out), script=script, error=error, message=message,
+        draft=draft, draft_run=next((r for r in runs if r.kind == "draft"), None),
         publishable=[s for s in states if s["publishable"]],
         bundle_mb=f"{bundle.stat().st_size / 1048576:.1f}" if bundle else "",
         accept=",".join("." + x for x in RECORDING_TYPES))

@@ -38,7 +38,7 @@ __all__ = ["BUSY", "MESSAGES", "new_form", "router"]
 #: Messages a redirect may name (?msg=...), as i18n keys.
 MESSAGES = ("portal.created", "portal.script_saved", "portal.recording_saved",
             "portal.run_started_msg", "portal.publish_started", "portal.bundle_started",
-            "portal.lesson_changed")
+            "portal.lesson_changed", "portal.draft_started")
 
 #: Run states during which the lesson cannot be started again.
 BUSY = ("queued", "running")
@@ -107,7 +107,8 @@ def _take_recording(request: Request, sess: SignedIn, form: FormData, folder: Pa
     if rec is None:
         return False
     checked = intake.trial(portal, folder, rec)
-    if not checked.ok and checked.fix in refuse:
+    # A lesson with no script yet is taken: its script can be drafted from the recording.
+    if not checked.ok and checked.fix in refuse and not checked.draftable:
         intake.discard(portal, user, rec, keep_upload=checked.fix != "recording")
         assert checked.error is not None
         raise FormRefused(checked.error.message(ui_of(request)))
@@ -193,7 +194,8 @@ def _make_lesson(request: Request, sess: SignedIn, form: FormData, lesson_id: st
     tmp.mkdir(parents=True)
     try:
         write_lesson_toml(tmp, lesson_id, title, languages, profiles)
-        store_script(tmp, script[1], script[0])
+        if script[1] is not None or script[0].strip():  # else: handed in without a script
+            store_script(tmp, script[1], script[0])
         if not _take_recording(request, sess, form, tmp,
                                ("recording", "script", "settings")):
             raise FormRefused(t("portal.no_recording", ui_of(request)))

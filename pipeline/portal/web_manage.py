@@ -61,7 +61,8 @@ async def save_settings(request: Request, lesson_id: str) -> Response:
 
 @router.post("/portal/l/{lesson_id}/delete")
 async def delete_lesson(request: Request, lesson_id: str) -> Response:
-    """Delete the lesson, its outputs and its bundle (the box ticked; not while running)."""
+    """Delete the lesson, its outputs, its bundle and its cues in the review store (the box
+    ticked; not while running)."""
     from pipeline.portal.web import lesson_view
 
     user, _, _, confirm = await _posted(request, lesson_id)
@@ -73,6 +74,8 @@ async def delete_lesson(request: Request, lesson_id: str) -> Response:
     opts = portal_of(request).opts
     bundle = bundle_zip(opts.out_dir, lesson_id)
     portal_of(request).store.lessons.remove(lesson_id, user)
+    # Its cues leave the review pages too (the audit log keeps who removed it).
+    await run_in_threadpool(ctx_of(request).store.remove_lesson, lesson_id, user)
     await run_in_threadpool(_remove_files, opts.lessons_dir / lesson_id,
                             opts.lesson_out(lesson_id))
     if bundle is not None:

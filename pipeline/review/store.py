@@ -157,6 +157,9 @@ class ReviewStore:
                     video: str = "") -> SyncReport:
         return self.cue_sync.sync_lesson(lesson_id, title, cues, translations, video)
 
+    def remove_lesson(self, lesson_id: str, by: str) -> int:
+        return self.cue_sync.remove_lesson(lesson_id, by)
+
     def lessons(self) -> list[LessonRow]:
         return self.reading.lessons()
 

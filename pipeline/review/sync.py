@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from rapidfuzz import fuzz
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
 from pipeline.core.types import Cue, cue_id, sentence_ids
@@ -89,6 +89,17 @@ class CueSync:
             if report.added or report.changed or report.retired:
                 self._revoke_approvals(s, lesson_id, report)
         return report
+
+    def remove_lesson(self, lesson_id: str, by: str) -> int:
+        """Delete the lesson with its cues, translations, versions, comments, approvals and
+        voice recordings (the database cascades); the audit log keeps its entries and one
+        saying who removed it. Returns the number of cues removed (0: no such lesson)."""
+        with self.db.session() as s:
+            cues = s.scalar(select(func.count()).select_from(CueRow).where(
+                CueRow.lesson_id == lesson_id)) or 0
+            if s.execute(delete(LessonRow).where(LessonRow.id == lesson_id)).rowcount:  # type: ignore[attr-defined]
+                self.audit.write(s, by, "lesson_removed", lesson_id, detail={"cues": cues})
+            return int(cues)
 
     def _upsert_lesson(self, s: Session, lesson_id: str, title: str, video: str) -> None:
         lesson = s.get(LessonRow, lesson_id)

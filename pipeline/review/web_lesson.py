@@ -60,7 +60,7 @@ def home(request: Request) -> HTMLResponse:
                 approved = store.is_approved(lesson.id, lang)
                 rows.append({"lesson": lesson.id, "title": lesson.title, "lang": lang,
                              "lang_name": lang_name(request, lang), "done": n["approved"],
-                             "total": n[""], "todo": n["untranslated"],
+                             "total": n[""],
                              "pct": round(100 * n["approved"] / max(1, n[""])),
                              "approved": approved,
                              "status": waiting_for(n, approved, ui_of(request)),

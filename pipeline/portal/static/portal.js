@@ -1,7 +1,21 @@
 // Cầu Nối portal: resumable upload (tus 1.0.0, a SHA-256 per chunk) and live progress.
 // No framework; the pages work without this file (plain form post, reload for progress).
 "use strict";
-(function () {
+// Upload arithmetic, pure (node runs tests/js/portal_upload.test.js on it). Chunks: 64 KB
+// first and after a failure (seconds on 2G), doubled after one sent in < 4 s, at most m.
+var caunoiUpload = {
+  most: function (m) { m = Math.floor(+m); return m > 0 ? m : 524288; },
+  first: function (m) { return Math.min(65536, caunoiUpload.most(m)); },
+  next: function (c, m, ms, ok) {
+    m = caunoiUpload.most(m);
+    return ok ? Math.min(m, ms < 4000 ? c * 2 : c) : Math.min(65536, m);
+  },
+  // Seconds left (-1: too early to say): ``sent`` bytes of this page's went in ``secs``.
+  left: function (size, at, sent, secs) { return secs > 2 && sent > 0 ? Math.max(0, (size - at) * secs / sent) : -1; }
+};
+if (typeof module === "object" && module.exports) module.exports = caunoiUpload;
+if (typeof document !== "undefined") (function () {
+  var U = caunoiUpload;
   var K = [], H0 = [];
   (function () { // SHA-256 constants, for browsers without crypto.subtle (plain HTTP)
     function frac(x) { return (x - Math.floor(x)) * 4294967296 | 0; }
@@ -55,8 +69,7 @@
   function clock(s) { s = Math.round(s); return s >= 60 ? Math.floor(s / 60) + " min " + (s % 60) + " s" : s + " s"; }
 
   function upload(form, file) {
-    // First chunk 64 KB (seconds on 2G); a chunk sent in < 4 s doubles the next.
-    var d = form.dataset, most = +d.chunk || 524288, chunk = Math.min(65536, most);
+    var d = form.dataset, most = U.most(d.chunk), chunk = U.first(most);
     var key = "tus:" + file.name + ":" + file.size + ":" + file.lastModified;
     var status = form.querySelector("#upload-status,.upload-status"), bar = form.querySelector("progress");
     var hdr = { "Tus-Resumable": "1.0.0", "X-CSRF-Token": d.csrf }, t0 = Date.now(), sent0 = -1;
@@ -65,8 +78,8 @@
       bar.hidden = false;
       bar.value = 100 * at / file.size;
       var text = Math.floor(100 * at / file.size) + " % (" + mb(at) + " / " + mb(file.size) + " MB)";
-      var secs = (Date.now() - t0) / 1000, rate = (at - sent0) / secs;
-      if (sent0 >= 0 && secs > 2 && rate > 0) text += " · " + d.msgLeft.replace("{t}", clock((file.size - at) / rate));
+      var left = sent0 < 0 ? -1 : U.left(file.size, at, at - sent0, (Date.now() - t0) / 1000);
+      if (left >= 0) text += " · " + d.msgLeft.replace("{t}", clock(left));
       show(text);
     }
     function req(method, url, extra, body) {
@@ -111,7 +124,7 @@
         var r = await patch(url, offset, body, b64(await sha256(body)));
         if (r && r.status === 204) {
           offset = r.offset; tries = 0;
-          if (Date.now() - started < 4000) chunk = Math.min(most, chunk * 2);
+          chunk = U.next(chunk, most, Date.now() - started, true);
           continue;
         }
         if (r && [404, 413, 429].indexOf(r.status) >= 0) {
@@ -119,7 +132,7 @@
           throw new Error(r.text);
         }
         // Network gone, wrong offset, damaged chunk: wait, ask the offset, go on small.
-        tries++; chunk = Math.min(65536, most);
+        tries++; chunk = U.next(chunk, most, Date.now() - started, false);
         show(d.msgRetry + " (" + tries + ")", true);
         await sleep(Math.min(30000, 1000 * Math.pow(2, Math.min(tries, 5))));
         try { var o = await offsetOf(url); if (o >= 0) offset = o; } catch (e) { /* still offline */ }
@@ -131,16 +144,15 @@
     })();
   }
 
-  // An unfinished upload (page closed): said at once.
-  document.querySelectorAll("form[data-tus]").forEach(function (form) {
-    var s = form.querySelector("#upload-status,.upload-status");
-    for (var i = 0; s && !s.textContent && i < localStorage.length; i++) {
-      var k = localStorage.key(i), p = k && k.indexOf("tus:") === 0 ? k.split(":") : null;
-      if (p && p.length >= 4) {
-        s.textContent = form.dataset.msgResume.replace("{name}", p.slice(1, -2).join(":")).replace("{mb}", mb(+p[p.length - 2]));
-      }
+  // An unfinished upload (page closed): said at the top, with a link to the slot.
+  var resume = document.getElementById("upload-resume");
+  for (var i = 0; resume && resume.hidden && i < localStorage.length; i++) {
+    var k = localStorage.key(i), p = k && k.indexOf("tus:") === 0 ? k.split(":") : null;
+    if (p && p.length >= 4) {
+      resume.firstChild.textContent = resume.dataset.msg.replace("{name}", p.slice(1, -2).join(":")).replace("{mb}", mb(+p[p.length - 2]));
+      resume.hidden = false;
     }
-  });
+  }
 
   document.querySelectorAll("form[data-tus]").forEach(function (form) {
     form.addEventListener("submit", function (ev) {
