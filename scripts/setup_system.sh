@@ -22,6 +22,11 @@ for pkg in "${PACKAGES[@]}"; do
     missing+=("$pkg")
   fi
 done
+# Node.js runs the tests' JavaScript (portal.js under node, hls.js in Chromium). A machine
+# that already has node and npm (from Debian or elsewhere) keeps them; otherwise Debian's.
+if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
+  missing+=(nodejs npm)
+fi
 
 if [ ${#missing[@]} -eq 0 ]; then
   echo "system packages: all present"
