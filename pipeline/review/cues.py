@@ -3,6 +3,7 @@ history and comments, and the rejected cues a translator should look at again.""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import select
@@ -39,6 +40,8 @@ class CueView:
     override: str = ""
     # Why the reviewer rejected the current text.
     rejection: str = ""
+    # "cue" (narration) or a unit: "title", "chapter", "ui" (see ``CueRow.kind``).
+    kind: str = "cue"
 
 
 @dataclass(frozen=True)
@@ -93,18 +96,28 @@ class Cues:
             return sorted(s.scalars(q))
 
     def cues(self, lesson_id: str, lang: str) -> list[CueView]:
-        """The lesson's current cues in ``lang``, in time order."""
+        """The lesson's current narration cues in ``lang``, in time order."""
+        return self.units(lesson_id, lang, ("cue",))
+
+    def units(self, lesson_id: str, lang: str,
+              kinds: Sequence[str] = ("title", "chapter")) -> list[CueView]:
+        """The lesson's current units of ``kinds`` in ``lang``: in the order of ``kinds``,
+        then by position (the title, the chapters in script order, ...)."""
         with self.db.session() as s:
             q = (select(CueRow, Translation).join(Translation, Translation.cue_id == CueRow.id)
-                 .where(CueRow.lesson_id == lesson_id, CueRow.active, Translation.lang == lang)
+                 .where(CueRow.lesson_id == lesson_id, CueRow.active, Translation.lang == lang,
+                        CueRow.kind.in_(list(kinds)))
                  .order_by(CueRow.idx))
-            return [CueView(c.idx, c.sentence, c.start_ms, c.end_ms, c.source, t.text,
-                            t.origin, t.state, t.version, list(t.checks or []), t.updated_by,
-                            c.key, c.sentence_key, t.suggestion, t.override, t.rejection)
-                    for c, t in s.execute(q)]
+            views = [CueView(c.idx, c.sentence, c.start_ms, c.end_ms, c.source, t.text,
+                             t.origin, t.state, t.version, list(t.checks or []), t.updated_by,
+                             c.key, c.sentence_key, t.suggestion, t.override, t.rejection,
+                             c.kind)
+                     for c, t in s.execute(q)]
+        order = {k: i for i, k in enumerate(kinds)}
+        return sorted(views, key=lambda v: order[v.kind])  # stable: positions kept
 
     def progress(self, lesson_id: str, lang: str) -> tuple[int, int]:
-        """(approved cues, all cues)."""
+        """(approved narration cues, all narration cues)."""
         views = self.cues(lesson_id, lang)
         return sum(v.state == "approved" for v in views), len(views)
 
