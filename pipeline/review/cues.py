@@ -11,7 +11,14 @@ from sqlalchemy.orm import Session
 
 from pipeline.review.accounts import Accounts
 from pipeline.review.db import Database, NotFoundError
-from pipeline.review.tables import Comment, CueRow, LessonRow, Translation, TranslationVersion
+from pipeline.review.tables import (
+    UNIT_KINDS,
+    Comment,
+    CueRow,
+    LessonRow,
+    Translation,
+    TranslationVersion,
+)
 
 __all__ = ["CueRef", "CueView", "Cues", "Rejection", "find_cue"]
 
@@ -115,6 +122,11 @@ class Cues:
                      for c, t in s.execute(q)]
         order = {k: i for i, k in enumerate(kinds)}
         return sorted(views, key=lambda v: order[v.kind])  # stable: positions kept
+
+    def items(self, lesson_id: str, lang: str) -> list[CueView]:
+        """Everything a reviewer goes through, in page order: the title, the chapter
+        headings (or the interface words), then the narration cues."""
+        return self.units(lesson_id, lang, (*UNIT_KINDS, "cue"))
 
     def progress(self, lesson_id: str, lang: str) -> tuple[int, int]:
         """(approved narration cues, all narration cues)."""

@@ -174,6 +174,9 @@ class ReviewStore:
               kinds: Sequence[str] = ("title", "chapter")) -> list[CueView]:
         return self.reading.units(lesson_id, lang, kinds)
 
+    def items(self, lesson_id: str, lang: str) -> list[CueView]:
+        return self.reading.items(lesson_id, lang)
+
     def progress(self, lesson_id: str, lang: str) -> tuple[int, int]:
         return self.reading.progress(lesson_id, lang)
 
