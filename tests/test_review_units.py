@@ -203,3 +203,16 @@ def test_old_database_upgrades_with_cues_as_narration(tmp_path: Path) -> None:
     lang = store.languages_of(lessons[0])[0]
     assert store.units(lessons[0], lang) == []
     store.engine.dispose()
+
+
+def test_units_alone_never_approve_a_language_without_narration_drafts(
+        store: ReviewStore, registry: Registry, tmp_path: Path) -> None:
+    """A target with no cue drafts gets its title and chapter units; approving those
+    must not approve a language whose narration nobody translated."""
+    store.add_user("ly", PASSWORD, {"blt": "reviewer"})
+    review_gate(store, LESSON, TITLE, CUES, {}, [registry.get("blt")], tmp_path / "subs", (),
+                chapters=CHAPTERS)
+    for u in store.units(LESSON, "blt"):
+        text = marker(u.source) + (" QR" if "QR" in u.source else "")
+        assert store.save("ly", LESSON, "blt", u.key, text, u.version, "approve").ok
+    assert not store.approve_language("ly", LESSON, "blt")

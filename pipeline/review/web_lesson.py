@@ -59,6 +59,8 @@ def home(request: Request) -> HTMLResponse:
             if "*" in roles or lang in roles:
                 # The title and chapter units (and the interface words) count like cues.
                 items = store.items(lesson.id, lang)
+                if roles.get(lang) == "voice" and all(v.kind != "cue" for v in items):
+                    continue  # nothing to record (the interface words)
                 n = queue.counts(items)
                 approved = store.is_approved(lesson.id, lang)
                 rows.append({"lesson": lesson.id, "title": lesson_title(lesson, items,
