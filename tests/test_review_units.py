@@ -216,3 +216,41 @@ def test_units_alone_never_approve_a_language_without_narration_drafts(
         text = marker(u.source) + (" QR" if "QR" in u.source else "")
         assert store.save("ly", LESSON, "blt", u.key, text, u.version, "approve").ok
     assert not store.approve_language("ly", LESSON, "blt")
+
+
+def test_migration_0006_makes_every_existing_row_narration(db_url: str) -> None:
+    """A database at 0005 (SQLite and PostgreSQL): its cue is narration after 0006, and
+    the lesson then takes its title unit beside it."""
+    from alembic import command
+    from alembic.config import Config
+
+    engine = sa.create_engine(db_url)
+    cfg = Config()
+    cfg.set_main_option("script_location",
+                        str(Path(__file__).parents[1] / "pipeline/review/migrations"))
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "0005")
+        conn.execute(sa.text("INSERT INTO lessons (id, title, video, updated_at) "
+                             "VALUES ('old', 'Mã QR', '', CURRENT_TIMESTAMP)"))
+        conn.execute(sa.text(
+            "INSERT INTO cues (lesson_id, idx, sentence, start_ms, end_ms, source, key, "
+            "sentence_key) VALUES ('old', 0, 0, 0, 900, 'Quét mã.', "
+            "'00000000000000aa-1.1', '00000000000000aa-1')"))
+        conn.execute(sa.text(
+            "INSERT INTO translations (cue_id, lang, text, origin, state, checks, version, "
+            "updated_by, updated_at) SELECT id, 'hmn', 'Nyem', 'human', 'approved', '[]', 2, "
+            "'mai', CURRENT_TIMESTAMP FROM cues WHERE lesson_id = 'old'"))
+    engine.dispose()
+    store = ReviewStore(db_url)  # upgrades to head
+    try:
+        assert [(c.kind, c.text) for c in store.cues("old", "hmn")] == [("cue", "Nyem")]
+        assert store.units("old", "hmn") == []
+        from pipeline.review.units import UnitSync, lesson_units
+
+        UnitSync(store.cue_sync).sync_units("old", lesson_units("Mã QR", ()), ["hmn"],
+                                            ("title", "chapter"))
+        assert [(u.kind, u.source) for u in store.units("old", "hmn")] == [("title", "Mã QR")]
+        assert [c.text for c in store.cues("old", "hmn")] == ["Nyem"]
+    finally:
+        store.engine.dispose()
