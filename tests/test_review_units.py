@@ -254,3 +254,29 @@ def test_migration_0006_makes_every_existing_row_narration(db_url: str) -> None:
         assert [c.text for c in store.cues("old", "hmn")] == ["Nyem"]
     finally:
         store.engine.dispose()
+
+
+def test_bulk_approval_covers_clean_units(store: ReviewStore, registry: Registry,
+                                          tmp_path: Path) -> None:
+    _gate(store, registry, tmp_path)
+    for u in store.units(LESSON, "hmn"):
+        text = marker(u.source) + (" QR" if "QR" in u.source else "")
+        assert store.save("mai", LESSON, "hmn", u.key, text, u.version).ok
+    typed = {u.idx for u in store.units(LESSON, "hmn") if not u.checks}
+    assert typed  # texts no check flags
+    assert typed <= set(store.approve_clean("mai", LESSON, "hmn"))
+
+
+def test_review_step_refuses_the_reserved_lesson_id() -> None:
+    from types import SimpleNamespace
+    from typing import Any, cast
+
+    from pipeline.publish.interface import INTERFACE_LESSON_ID
+    from pipeline.steps.plan import Job
+    from pipeline.steps.review import review_step
+
+    run = SimpleNamespace(ingested=SimpleNamespace(lesson=SimpleNamespace(
+        id=INTERFACE_LESSON_ID)))
+    with pytest.raises(ReservedLessonError) as e:
+        review_step(cast(Any, run), Job())
+    assert INTERFACE_LESSON_ID in e.value.message("vi") and e.value.exit_code == 2
