@@ -105,3 +105,17 @@ def test_interface_lesson_listed_with_a_plain_name(client: TestClient) -> None:
     client.cookies.clear()
     login(client, "lan")  # a translator of another language does not see it
     assert f"/l/{UI_ID}/" not in client.get("/").text
+
+
+def test_rejected_unit_and_its_history_named_by_label(client: TestClient,
+                                                      store: ReviewStore) -> None:
+    title = store.units(LESSON, "hmn", ("title",))[0]
+    assert store.save("mai", LESSON, "hmn", "title", "Them nyiaj QR", title.version).ok
+    again = store.units(LESSON, "hmn", ("title",))[0]
+    assert store.save("mai", LESSON, "hmn", "title", again.text, again.version, "reject",
+                      "tsis yog").ok
+    login(client, "mai")
+    home = client.get("/").text
+    assert f'href="/l/{LESSON}/hmn/c/title"' in home and "#10000001" not in home
+    history = client.get(f"/l/{LESSON}/hmn/c/title/history").text
+    assert t("units.label_title", "vi") in history and "#10000001" not in history

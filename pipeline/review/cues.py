@@ -63,6 +63,7 @@ class Rejection:
     text: str
     reason: str
     by: str
+    kind: str = "cue"
 
 
 def find_cue(s: Session, lesson_id: str, lang: str, cue: CueRef) -> tuple[CueRow, Translation]:
@@ -142,7 +143,7 @@ class Cues:
                  .where(CueRow.active, Translation.state == "rejected")
                  .order_by(CueRow.lesson_id, Translation.lang, CueRow.idx))
             return [Rejection(c.lesson_id, t.lang, c.idx, c.key, c.source, t.text,
-                              t.rejection, t.updated_by)
+                              t.rejection, t.updated_by, c.kind)
                     for c, t in s.execute(q)
                     if "*" in roles or roles.get(t.lang, "voice") != "voice"]
 

@@ -322,6 +322,7 @@ def history(request: Request, lesson_id: str, lang: str, cue: str) -> HTMLRespon
     earlier = store.earlier_authors(lesson_id, lang)
     return render(request, "history.html", user=sess.username, csrf=sess.csrf,
                   lesson=lesson_id, lang=lang, idx=view.idx, key=view.key, source=view.source,
+                  kind=view.kind,
                   versions=store.history(lesson_id, lang, view.key),
                   label=lambda o, text="": queue.origin_label(o, ui_of(request), text,
                                                               earlier),
