@@ -62,7 +62,8 @@ def _server(out: Path, db: Path, lang: str, typed: str = "") -> Iterator[str]:
     store = ReviewStore(f"sqlite:///{db}")
     store.add_user("bench", PASSWORD, {lang: "reviewer"})
     if typed:  # a translator typed every cue already (texts no check flags)
-        for k, c in enumerate(store.cues(typed, lang)):
+        # Every cue, and the title and chapter units that block the approval like cues.
+        for k, c in enumerate(store.items(typed, lang)):
             store.save("bench", typed, lang, c.key, _clean_text_for(c.source, k), c.version)
     app = create_app(store, load_registry(settings.glossary_dir), WebOptions(
         out_dir=out, secret="b" * 40, glossary_dir=settings.glossary_dir,

@@ -14,6 +14,7 @@ from pipeline.core.config import Settings
 from pipeline.core.media import probe
 from pipeline.core.storage import sha256_file
 from pipeline.steps import ProduceOptions, produce
+from tests.review_units import approve_units
 
 
 @pytest.fixture(scope="module")
@@ -151,6 +152,7 @@ def test_review_gate_renders_only_approved_languages(short_lesson: Path, setting
         # Marker text fails the QA checks (numbers, names): the approver overrides.
         store.save("rev", "short-qr", "en", cue.idx, saved.text, saved.version, "approve",
                    reason="test marker text")
+    approve_units(store, "rev", "short-qr", "en")  # the title and chapter headings
     assert store.approve_language("rev", "short-qr", "en", settings.tm_path)
 
     second = produce(lesson, opts)

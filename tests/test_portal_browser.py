@@ -22,6 +22,7 @@ from pipeline.portal.store import PortalStore
 from pipeline.review.store import ReviewStore
 from tests import test_review_dbs as dbs
 from tests.conftest import ReviewApp, run_script
+from tests.review_units import approve_units
 
 pytestmark = [pytest.mark.slow, pytest.mark.skipif(
     not Path("/usr/bin/chromium").is_file(), reason="Debian chromium missing")]
@@ -139,6 +140,7 @@ def _review_in_english(store: ReviewStore, lesson_id: str) -> None:
         done = store.save("mai", lesson_id, "en", cue.key, ENGLISH[cue.source],
                           saved.version, action="approve", reason="reviewed by ear")
         assert done.ok, done
+    approve_units(store, "mai", lesson_id, "en")  # the title and chapter headings
     assert store.approve_language("mai", lesson_id, "en")
 
 

@@ -61,8 +61,9 @@ def test_editor_teams_on_both_databases(db_url: str) -> None:
 
 
 @pytest.mark.parametrize(("package", "chain"), [
-    # 0005: voice recordings; 0004: empty since the portal left
-    ("review", ["0005", "0004", "0003", "0002", "0001"]),
+    # 0006: units (title, chapters, interface words); 0005: voice recordings; 0004: empty
+    # since the portal left
+    ("review", ["0006", "0005", "0004", "0003", "0002", "0001"]),
     ("portal", ["p0001"]),
 ])
 def test_migrations_are_one_linear_history_each(package: str, chain: list[str]) -> None:

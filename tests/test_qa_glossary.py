@@ -34,6 +34,9 @@ CASES: dict[str, tuple[str, str, str, str, str | None, int]] = {
               "Call 0912.345.678 to ask.", "en", None, 0),
     "placeholder": ("Mở Zalo rồi quét.", "Open Zalo then scan.", "Open Zalo then scan.", "en",
                     "Open <t1> <t1> then scan", 1),
+    # The offline bundle's words carry fields a program fills in (issue 31 item 14).
+    "fields": ("Chỉ nghe (MP3, {mb} MB)", "Listen only (MP3, MB)", "Listen only (MP3, {mb} MB)",
+               "en", None, 0),
     "glossary": ("Quét mã QR ở quầy.", "Scan the code at the counter.",
                  "Scan the QR code at the counter.", "en", None, 0),
     "dnt": ("Mở Zalo để nhắn tin.", "Open the app to chat.", "Open Zalo to chat.", "en", None,
@@ -80,7 +83,7 @@ def test_number_values_dates_and_decimals() -> None:
 def test_severities_and_messages(registry: Registry) -> None:
     """Errors block approval, warnings do not; one plain message per check, in the UI
     language only."""
-    errors = {"empty", "numbers", "url", "phone", "placeholder", "dnt", "script"}
+    errors = {"empty", "numbers", "url", "phone", "placeholder", "fields", "dnt", "script"}
     assert {c for c, check in CHECKS.items() if check.severity == ERROR} == errors
     assert {c for c, check in CHECKS.items() if check.severity == WARNING} == {
         "untranslated", "glossary", "length"}

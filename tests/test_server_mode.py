@@ -16,6 +16,7 @@ import pytest
 
 from flows.env import free_port
 from pipeline.review.store import ReviewStore
+from tests.review_units import approve_units
 
 
 def _cli(env: dict[str, str], *args: str, check: bool = True) -> str:
@@ -93,6 +94,7 @@ def test_run_suspends_for_review_and_resumes(prefect_server: dict[str, str],
                                cue.version)
             store.save("rev", "short-qr", "en", cue.idx, saved.text, saved.version,
                        "approve", reason="test marker text")  # markers fail QA: override
+        approve_units(store, "rev", "short-qr", "en")  # the title and chapter headings
         assert store.approve_language("rev", "short-qr", "en")
         _cli(env, "flows", "resume", "short-qr", "--lang", "en", "--out", str(out))
 

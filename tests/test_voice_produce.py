@@ -22,6 +22,7 @@ from pipeline.review.store import ReviewStore
 from pipeline.steps import ProduceOptions, produce
 from pipeline.voice import DubOptions, DubResult, Recording, human_recording, plan_import
 from pipeline.voice.dub import prepare_voice
+from tests.review_units import approve_units
 
 pytestmark = pytest.mark.slow
 
@@ -61,6 +62,7 @@ def test_dubbed_language_outputs(short_lesson: Path, settings: Settings, tmp_pat
         saved = store.save("rev", "short-qr", "en", cue.idx, f"REVIEWED {cue.idx}", cue.version)
         store.save("rev", "short-qr", "en", cue.idx, saved.text, saved.version, "approve",
                    reason="test marker text")
+    approve_units(store, "rev", "short-qr", "en")  # the title and chapter headings
     assert store.approve_language("rev", "short-qr", "en")
     out = settings.out_dir / "short-qr"
     voices = tmp_path / "voices"

@@ -193,6 +193,10 @@ QA: dict[str, tuple[str, str]] = {
                "The translation is unusually long or short. Check nothing is missing or added."),
     "script": ("Sai chữ viết cho ngôn ngữ này. Hãy viết bằng chữ của ngôn ngữ đích.",
                "Wrong writing system for this language. Write in the language's own script."),
+    "fields": ("Bản dịch phải giữ nguyên các chỗ trống trong ngoặc nhọn của câu tiếng Việt, "
+               "viết y hệt, không dịch (máy sẽ điền số hoặc tên vào đó).",
+               "The translation must keep the blanks in curly brackets of the Vietnamese "
+               "exactly as written, untranslated (a number or name is filled in there)."),
     # The finding of a check, in words (appended to its message).
     "detail": ("Cần giữ: «{detail}».", "Keep: «{detail}»."),
     "numbers_detail": ("Câu tiếng Việt có: {want}; bản dịch có: {got}.",

@@ -142,6 +142,9 @@ ERRORS: dict[str, tuple[str, str]] = {
                    "User {user} may not {action} for language {lang}."),
     "not_found": ("Không tìm thấy {what}.",
                  "{what} not found."),
+    # pipeline/review/sync.py
+    "reserved_lesson_id": ("Mã bài '{lesson}' dành riêng cho chữ giao diện của gói bài học (USB): hãy đặt cho bài một mã khác trong tệp bài học.",
+                           "The lesson id '{lesson}' is reserved for the words of the offline bundle's page: give the lesson another id in its lesson file."),
     # pipeline/core/lesson_keys.py
     "unknown_lesson_key": ("Tệp {path} có khoá '{key}' (dòng {line}) mà Cầu Nối không đọc; có phải ý bạn là '{near}'?",
                           "File {path} has the key '{key}' (line {line}) that Cầu Nối does not read; did you mean '{near}'?"),

@@ -25,15 +25,20 @@ __all__ = ["Approvals", "language_blockers", "withdraw", "withdraw_lesson"]
 
 
 def language_blockers(s: Session, lesson_id: str, lang: str) -> list[int]:
-    """Positions of the cues that keep ``lang`` from approval: not approved, empty, or
-    with check errors and no override."""
-    rows = s.execute(select(CueRow.idx, Translation)
+    """Positions of the cues and units (title, chapter headings) that keep ``lang`` from
+    approval: not approved, empty, or with check errors and no override. A language with
+    units but no narration drafts while the lesson has narration is not approvable."""
+    rows = s.execute(select(CueRow.idx, CueRow.kind, Translation)
                      .join(Translation, Translation.cue_id == CueRow.id)
                      .where(CueRow.lesson_id == lesson_id, CueRow.active,
                             Translation.lang == lang)).all()
     if not rows:
         return [-1]
-    return sorted(idx for idx, t in rows
+    if all(kind != "cue" for _, kind, _ in rows) and s.scalar(
+            select(CueRow.id).where(CueRow.lesson_id == lesson_id, CueRow.active,
+                                    CueRow.kind == "cue").limit(1)) is not None:
+        return [-1]
+    return sorted(idx for idx, _, t in rows
                   if t.state != "approved" or not t.text
                   or (blocking(list(t.checks or [])) and not t.override))
 

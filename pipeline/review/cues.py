@@ -3,6 +3,7 @@ history and comments, and the rejected cues a translator should look at again.""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import select
@@ -10,7 +11,14 @@ from sqlalchemy.orm import Session
 
 from pipeline.review.accounts import Accounts
 from pipeline.review.db import Database, NotFoundError
-from pipeline.review.tables import Comment, CueRow, LessonRow, Translation, TranslationVersion
+from pipeline.review.tables import (
+    UNIT_KINDS,
+    Comment,
+    CueRow,
+    LessonRow,
+    Translation,
+    TranslationVersion,
+)
 
 __all__ = ["CueRef", "CueView", "Cues", "Rejection", "find_cue"]
 
@@ -39,6 +47,8 @@ class CueView:
     override: str = ""
     # Why the reviewer rejected the current text.
     rejection: str = ""
+    # "cue" (narration) or a unit: "title", "chapter", "ui" (see ``CueRow.kind``).
+    kind: str = "cue"
 
 
 @dataclass(frozen=True)
@@ -53,6 +63,7 @@ class Rejection:
     text: str
     reason: str
     by: str
+    kind: str = "cue"
 
 
 def find_cue(s: Session, lesson_id: str, lang: str, cue: CueRef) -> tuple[CueRow, Translation]:
@@ -93,18 +104,33 @@ class Cues:
             return sorted(s.scalars(q))
 
     def cues(self, lesson_id: str, lang: str) -> list[CueView]:
-        """The lesson's current cues in ``lang``, in time order."""
+        """The lesson's current narration cues in ``lang``, in time order."""
+        return self.units(lesson_id, lang, ("cue",))
+
+    def units(self, lesson_id: str, lang: str,
+              kinds: Sequence[str] = ("title", "chapter")) -> list[CueView]:
+        """The lesson's current units of ``kinds`` in ``lang``: in the order of ``kinds``,
+        then by position (the title, the chapters in script order, ...)."""
         with self.db.session() as s:
             q = (select(CueRow, Translation).join(Translation, Translation.cue_id == CueRow.id)
-                 .where(CueRow.lesson_id == lesson_id, CueRow.active, Translation.lang == lang)
+                 .where(CueRow.lesson_id == lesson_id, CueRow.active, Translation.lang == lang,
+                        CueRow.kind.in_(list(kinds)))
                  .order_by(CueRow.idx))
-            return [CueView(c.idx, c.sentence, c.start_ms, c.end_ms, c.source, t.text,
-                            t.origin, t.state, t.version, list(t.checks or []), t.updated_by,
-                            c.key, c.sentence_key, t.suggestion, t.override, t.rejection)
-                    for c, t in s.execute(q)]
+            views = [CueView(c.idx, c.sentence, c.start_ms, c.end_ms, c.source, t.text,
+                             t.origin, t.state, t.version, list(t.checks or []), t.updated_by,
+                             c.key, c.sentence_key, t.suggestion, t.override, t.rejection,
+                             c.kind)
+                     for c, t in s.execute(q)]
+        order = {k: i for i, k in enumerate(kinds)}
+        return sorted(views, key=lambda v: order[v.kind])  # stable: positions kept
+
+    def items(self, lesson_id: str, lang: str) -> list[CueView]:
+        """Everything a reviewer goes through, in page order: the title, the chapter
+        headings (or the interface words), then the narration cues."""
+        return self.units(lesson_id, lang, (*UNIT_KINDS, "cue"))
 
     def progress(self, lesson_id: str, lang: str) -> tuple[int, int]:
-        """(approved cues, all cues)."""
+        """(approved narration cues, all narration cues)."""
         views = self.cues(lesson_id, lang)
         return sum(v.state == "approved" for v in views), len(views)
 
@@ -117,7 +143,7 @@ class Cues:
                  .where(CueRow.active, Translation.state == "rejected")
                  .order_by(CueRow.lesson_id, Translation.lang, CueRow.idx))
             return [Rejection(c.lesson_id, t.lang, c.idx, c.key, c.source, t.text,
-                              t.rejection, t.updated_by)
+                              t.rejection, t.updated_by, c.kind)
                     for c, t in s.execute(q)
                     if "*" in roles or roles.get(t.lang, "voice") != "voice"]
 

@@ -58,11 +58,13 @@ def _sub_state(cue: CueView) -> str:
 
 
 def export_xliff(store: ReviewStore, lesson_id: str, lang: str, path: Path) -> int:
-    """Write every cue of ``lesson_id`` in ``lang`` with its state, notes and QA findings."""
+    """Write every cue of ``lesson_id`` in ``lang`` with its state, notes and QA findings,
+    after the lesson's title and chapter units (or the interface words)."""
     units = []
-    for c in store.cues(lesson_id, lang):
-        notes = [f"{c.start_ms / 1000:.2f}–{c.end_ms / 1000:.2f} s, câu {c.sentence + 1}",
-                 f"origin: {c.origin}; state: {c.state}"]
+    for c in store.items(lesson_id, lang):
+        where = (f"{c.start_ms / 1000:.2f}–{c.end_ms / 1000:.2f} s, câu {c.sentence + 1}"
+                 if c.kind == "cue" else f"unit: {c.kind}")
+        notes = [where, f"origin: {c.origin}; state: {c.state}"]
         for check in c.checks:
             issue = QAIssue.from_json(check)
             notes.append(f"QA {issue.severity} {issue.code}: {issue.message()}")
@@ -105,7 +107,7 @@ def _plan(store: ReviewStore, path: Path, lang: str,
             raise LessonConfigError(path=str(path), detail="units of more than one lesson")
         if not lesson:
             lesson = ref.lesson
-            current = {c.key: c for c in store.cues(lesson, lang)}
+            current = {c.key: c for c in store.items(lesson, lang)}
             by_idx = {str(c.idx): c for c in current.values()}
         cue = current.get(ref.key) if ref.key else by_idx.get(ref.idx)
         if cue is None:

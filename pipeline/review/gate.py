@@ -3,13 +3,14 @@ languages are approved. Nothing renders as final before its language is approved
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from pipeline.core.languages import Language
 from pipeline.core.types import Cue
 from pipeline.review.store import ReviewStore
+from pipeline.review.units import TITLE_KEY, UnitSync, chapter_key, lesson_units
 from pipeline.subtitles.formats import write_subtitles
 from pipeline.subtitles.segment import fit_lines
 from pipeline.translate.drafts import Translation
@@ -28,14 +29,21 @@ class GateResult:
     # language -> its approved voice recordings, one per narration sentence in order, for the
     # approved languages whose every sentence has one (not stale): those get a dub.
     voices: dict[str, tuple[Recording, ...]] = field(default_factory=dict)
+    # language -> the approved lesson title, for the approved languages.
+    titles: dict[str, str] = field(default_factory=dict)
+    # language -> {Vietnamese chapter heading -> approved heading}, approved languages.
+    chapters: dict[str, dict[str, str]] = field(default_factory=dict)
 
 
 def review_gate(store: ReviewStore, lesson_id: str, title: str, cues: Sequence[Cue],
                 translations: dict[str, Translation], targets: Sequence[Language],
-                subtitles_dir: Path, protected: tuple[str, ...]) -> GateResult:
+                subtitles_dir: Path, protected: tuple[str, ...], chapters: Sequence[str] = (),
+                titles: Mapping[str, str] | None = None) -> GateResult:
     """Sync cues and drafts into ``store`` by stable cue id (human edits are kept; a cue
-    whose source changed goes back to review and withdraws its language's approval), then
-    write the final subtitles of every language still approved from the reviewed text.
+    whose source changed goes back to review and withdraws its language's approval), and
+    the lesson's title and chapter headings as units reviewed like cues; then write the
+    final subtitles of every language still approved from the reviewed text, and give its
+    approved title and headings.
 
     Args:
         cues: the source-language cues of the lesson.
@@ -43,9 +51,15 @@ def review_gate(store: ReviewStore, lesson_id: str, title: str, cues: Sequence[C
         targets: the lesson's target languages.
         subtitles_dir: where approved subtitles are written.
         protected: do-not-translate names (never broken across lines).
+        chapters: the lesson's chapter headings (``Lesson.chapters``).
+        titles: the content team's titles per language code (drafts, not approved).
     """
     store.sync_lesson(lesson_id, title, list(cues), {
         code: list(tr.cues) for code, tr in translations.items()})
+    UnitSync(store.cue_sync).sync_units(
+        lesson_id, lesson_units(title, chapters), [lang.code for lang in targets],
+        ("title", "chapter"), {code: {TITLE_KEY: text} for code, text in (titles or {}).items()
+                               if text.strip()})
     gate = GateResult()
     for lang in targets:
         approval = store.approval(lesson_id, lang.code)
@@ -61,6 +75,10 @@ def review_gate(store: ReviewStore, lesson_id: str, title: str, cues: Sequence[C
         voices = _complete_voices(store, lesson_id, lang.code, cues)
         if voices:
             gate.voices[lang.code] = voices
+        units = {u.key: u.text for u in store.units(lesson_id, lang.code)}
+        gate.titles[lang.code] = units[TITLE_KEY]
+        # Keyed by the headings as the lesson gives them (the units hold them normalised).
+        gate.chapters[lang.code] = {h: units[chapter_key(h)] for h in chapters if h.strip()}
     return gate
 
 

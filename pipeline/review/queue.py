@@ -11,6 +11,7 @@ from pathlib import Path
 from rapidfuzz import fuzz, process
 
 from pipeline.core.errors import ConfigError
+from pipeline.review import messages_units as _units  # noqa: F401  (registers "units.*")
 from pipeline.review.store import CueView
 from pipeline.translate.glossary import Term, load_glossary
 from pipeline.translate.qa import QAIssue, blocking
@@ -129,6 +130,8 @@ def origin_label(origin: str, ui: str, text: str = "",
         if who:
             return t("review.origin_edited_by", ui, who=who)
         return f"{t('origin', ui)}: {t('review.origin_human', ui)}"
+    if kind == "team":
+        return t("units.origin_team", ui)
     if kind.startswith("tm") or kind == "pipeline":
         author = (earlier or {}).get(text)
         if author:

@@ -94,7 +94,7 @@ def sentences(s: Session, lesson_id: str, lang: str) -> list[VoiceSentence]:
     rows = s.execute(select(CueRow, Translation)
                      .join(Translation, Translation.cue_id == CueRow.id)
                      .where(CueRow.lesson_id == lesson_id, CueRow.active,
-                            Translation.lang == lang)
+                            CueRow.kind == "cue", Translation.lang == lang)
                      .order_by(CueRow.idx)).all()
     out = []
     groups = itertools.groupby(rows, key=lambda r: r[0].sentence_key or r[0].key)

@@ -10,6 +10,7 @@ methods here only hand a call to the collaborator that owns it, so callers keep 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 from sqlalchemy import Engine
@@ -171,6 +172,13 @@ class ReviewStore:
 
     def cues(self, lesson_id: str, lang: str) -> list[CueView]:
         return self.reading.cues(lesson_id, lang)
+
+    def units(self, lesson_id: str, lang: str,
+              kinds: Sequence[str] = ("title", "chapter")) -> list[CueView]:
+        return self.reading.units(lesson_id, lang, kinds)
+
+    def items(self, lesson_id: str, lang: str) -> list[CueView]:
+        return self.reading.items(lesson_id, lang)
 
     def progress(self, lesson_id: str, lang: str) -> tuple[int, int]:
         return self.reading.progress(lesson_id, lang)

@@ -19,6 +19,7 @@ from rapidfuzz import fuzz
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
+from pipeline.core.errors import CaunoiError
 from pipeline.core.types import Cue, cue_id, sentence_ids
 from pipeline.review.approvals import withdraw_lesson
 from pipeline.review.audit import Audit
@@ -32,10 +33,18 @@ from pipeline.review.tables import (
 )
 from pipeline.translate.drafts import TranslatedCue
 
-__all__ = ["CueSync", "SyncReport", "cue_keys", "source_hash"]
+__all__ = ["CueSync", "ReservedLessonError", "SyncReport", "cue_keys", "source_hash"]
 
 #: Fuzzy score (0–100) from which an earlier sentence's text is offered as a suggestion.
 SUGGEST_MIN = 60.0
+
+
+class ReservedLessonError(CaunoiError):
+    """A lesson's narration and the offline bundle's interface words would share one review
+    lesson: a real lesson uses the id reserved for the interface words."""
+
+    key = "errors.reserved_lesson_id"
+    exit_code = 2
 
 
 def source_hash(text: str) -> str:
@@ -79,6 +88,9 @@ class CueSync:
         with self.db.session() as s:
             self._upsert_lesson(s, lesson_id, title, video)
             self.db.lock_lesson(s, lesson_id)  # saves of this lesson wait until the sync is done
+            if s.scalar(select(CueRow.id).where(CueRow.lesson_id == lesson_id,
+                                                CueRow.kind == "ui").limit(1)) is not None:
+                raise ReservedLessonError(lesson=lesson_id)
             rows = self._sync_cues(s, lesson_id, cues, keys, report)
             by_index = dict(zip((c.index for c in cues), keys, strict=True))
             for lang, items in translations.items():
@@ -112,10 +124,10 @@ class CueSync:
     def _sync_cues(self, s: Session, lesson_id: str, cues: list[Cue], keys: list[str],
                    report: SyncReport) -> dict[str, CueRow]:
         existing = {r.key: r for r in s.scalars(select(CueRow).where(
-            CueRow.lesson_id == lesson_id))}
+            CueRow.lesson_id == lesson_id, CueRow.kind == "cue"))}
         was_active = {k for k, r in existing.items() if r.active}
         # Free every position first: a cue's position may be another's old one.
-        s.execute(update(CueRow).where(CueRow.lesson_id == lesson_id)
+        s.execute(update(CueRow).where(CueRow.lesson_id == lesson_id, CueRow.kind == "cue")
                   .values(idx=-CueRow.id, active=False)
                   .execution_options(synchronize_session=False))
         s.expire_all()
@@ -181,7 +193,7 @@ class CueSync:
         q = (select(CueRow.source, Translation.text)
              .join(Translation, Translation.cue_id == CueRow.id)
              .where(CueRow.lesson_id == lesson_id, CueRow.active.is_(False),
-                    Translation.lang == lang, Translation.text != "",
+                    CueRow.kind == cue.kind, Translation.lang == lang, Translation.text != "",
                     Translation.updated_by != "pipeline"))
         best, best_score = "", SUGGEST_MIN
         for source, text in s.execute(q):

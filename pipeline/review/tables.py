@@ -17,6 +17,8 @@ from sqlalchemy import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 __all__ = [
+    "UNIT_BASE",
+    "UNIT_KINDS",
     "Approval",
     "AuditEntry",
     "Base",
@@ -33,6 +35,11 @@ __all__ = [
     "VoiceSpeaker",
     "utcnow",
 ]
+
+#: Positions of the units that are not narration (title, chapters, interface words).
+UNIT_BASE = 10_000_000
+#: The kinds of unit that are not narration, in the order a lesson shows them.
+UNIT_KINDS = ("title", "chapter", "ui")
 
 
 def utcnow() -> dt.datetime:
@@ -89,7 +96,9 @@ class LessonRow(Base):
 class CueRow(Base):
     """A source cue, identified by ``key`` (``<sentence id>.<part>``, stable across edits of
     other sentences); ``idx`` is only its current position. A cue whose sentence left the
-    script is kept (``active`` false, ``idx`` = -id) with its history."""
+    script is kept (``active`` false, ``idx`` = -id) with its history. Units that are not
+    narration (``kind`` title/chapter/ui) live here too, at positions from
+    :data:`UNIT_BASE` on, so narration keeps its numbers."""
 
     __tablename__ = "cues"
     __table_args__ = (UniqueConstraint("lesson_id", "idx"),)
@@ -106,6 +115,9 @@ class CueRow(Base):
     # sha256 of ``source``: a translation made for another source text is stale.
     source_hash: Mapped[str] = mapped_column(String(64), default="")
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # "cue" (narration), or a unit translated and approved like a cue: "title" (the
+    # lesson's title), "chapter" (a chapter heading), "ui" (a word of the bundle page).
+    kind: Mapped[str] = mapped_column(String(16), default="cue")
 
 
 class Translation(Base):

@@ -32,7 +32,9 @@ UI_COOKIE = "caunoi_ui"
 
 _LESSON_ID = LESSON_ID_RE
 _LANG = re.compile(r"^[a-z]{2,3}(?:-[A-Za-z0-9]{2,8})?$")
-_CUE_KEY = re.compile(r"^[0-9a-f]{16}-\d{1,4}\.\d{1,3}$")
+# A narration cue's key, or a unit's: the title, a chapter heading, an interface word.
+_CUE_KEY = re.compile(r"^(?:[0-9a-f]{16}-\d{1,4}\.\d{1,3}|title|chapter\.[0-9a-f]{16}"
+                      r"|ui\.[a-z0-9_]{1,40})$")
 
 
 @dataclass(frozen=True)

@@ -61,7 +61,7 @@ def _find(request: Request, sess: SignedIn, lesson_id: str, lang: str,
     ref = cue_ref(cue)
     store = ctx_of(request).store
     store.require(sess.username, lang, action)
-    cues = store.cues(lesson_id, lang)
+    cues = store.items(lesson_id, lang)  # the title and chapter units, then the cues
     view = next((c for c in cues if ref in (c.idx, c.key)), None)
     if view is None:
         raise PageNotFound
@@ -100,7 +100,9 @@ def cue_page(request: Request, sess: SignedIn, lesson_id: str, lang: str, cue: s
     shown = view.text if text is None else text
     media = cue_media.lesson_media(ctx.opts.out_dir, lesson_id)
 
-    video = lesson_video(request, lesson_id, lang)
+    # A unit (title, chapter, interface word) has no sound or picture of its own.
+    video = lesson_video(request, lesson_id, lang) if view.kind == "cue" else ""
+    media = media if view.kind == "cue" else None
     nxt = queue.next_cue(cues, view.key, f)
     still = preview = ""
     if media is not None and media.recording.is_file():
@@ -125,7 +127,7 @@ def cue_page(request: Request, sess: SignedIn, lesson_id: str, lang: str, cue: s
         clip=f"/l/{lesson_id}/{lang}/c/{view.key}/clip.opus" if media else "",
         still=still, preview=preview,
         video=f"{video}#t={video_time(request, lesson_id, view.start_ms):.2f}" if video else "",
-        message=message, error=error,
+        message=message, error=error, fields="{" in view.source,
         can_approve=ctx.store.can(sess.username, lang, "approve"))
 
 
@@ -160,7 +162,7 @@ def _media_file(request: Request, lesson_id: str, lang: str, cue: str,
     with limits_web.media_misses(request, sess.username):
         _, view = _find(request, sess, lesson_id, lang, cue, action)
         media = cue_media.lesson_media(ctx_of(request).opts.out_dir, lesson_id)
-        if media is None:
+        if media is None or view.kind != "cue":  # units have no clip or still
             raise PageNotFound
         if text is not None:  # a preview of typed text: only for those who may edit it
             ctx_of(request).store.require(sess.username, lang, "edit")
@@ -266,7 +268,7 @@ def save(request: Request, lesson_id: str, lang: str, cue: str,
         return HTMLResponse("bad action", status_code=400)
     store, ui, f = ctx_of(request).store, ui_of(request), filter_of(f)
     result = store.save(sess.username, lesson_id, lang, ref, text, version, action, reason)
-    current = next((c for c in store.cues(lesson_id, lang) if ref in (c.idx, c.key)), None)
+    current = next((c for c in store.items(lesson_id, lang) if ref in (c.idx, c.key)), None)
     if "application/json" in request.headers.get("accept", "") and not go_next:
         return _quick(result, action, current, ui)
     if result.reason == "conflict":
@@ -284,7 +286,7 @@ def save(request: Request, lesson_id: str, lang: str, cue: str,
                            typed={key: (text, result.checks)}, at=idx)
     msg = _DONE_MSG[action]
     if go_next:
-        nxt = queue.next_cue(store.cues(lesson_id, lang), key, f)
+        nxt = queue.next_cue(store.items(lesson_id, lang), key, f)
         if nxt is None:
             return RedirectResponse(f"/l/{lesson_id}/{lang}?f={f}&msg=queue_done#queue",
                                     status_code=303)
@@ -314,12 +316,13 @@ def history(request: Request, lesson_id: str, lang: str, cue: str) -> HTMLRespon
     ref = cue_ref(cue)
     store = ctx_of(request).store
     store.require(sess.username, lang, "view")
-    view = next((c for c in store.cues(lesson_id, lang) if ref in (c.idx, c.key)), None)
+    view = next((c for c in store.items(lesson_id, lang) if ref in (c.idx, c.key)), None)
     if view is None:
         raise PageNotFound
     earlier = store.earlier_authors(lesson_id, lang)
     return render(request, "history.html", user=sess.username, csrf=sess.csrf,
                   lesson=lesson_id, lang=lang, idx=view.idx, key=view.key, source=view.source,
+                  kind=view.kind,
                   versions=store.history(lesson_id, lang, view.key),
                   label=lambda o, text="": queue.origin_label(o, ui_of(request), text,
                                                               earlier),

@@ -20,7 +20,8 @@ from pipeline.review import queue
 from pipeline.review.accounts import SignedIn
 from pipeline.review.limits_web import media_misses
 from pipeline.review.media_access import may_see_video
-from pipeline.review.store import ReviewStore
+from pipeline.review.store import CueView, ReviewStore
+from pipeline.review.tables import UNIT_BASE, LessonRow
 from pipeline.review.web_common import (
     PageNotFound,
     check_csrf,
@@ -56,9 +57,15 @@ def home(request: Request) -> HTMLResponse:
     for lesson in store.lessons():
         for lang in store.languages_of(lesson.id):
             if "*" in roles or lang in roles:
-                n = queue.counts(store.cues(lesson.id, lang))
+                # The title and chapter units (and the interface words) count like cues.
+                items = store.items(lesson.id, lang)
+                if roles.get(lang) == "voice" and all(v.kind != "cue" for v in items):
+                    continue  # nothing to record (the interface words)
+                n = queue.counts(items)
                 approved = store.is_approved(lesson.id, lang)
-                rows.append({"lesson": lesson.id, "title": lesson.title, "lang": lang,
+                rows.append({"lesson": lesson.id, "title": lesson_title(lesson, items,
+                                                                        ui_of(request)),
+                             "lang": lang,
                              "lang_name": lang_name(request, lang), "done": n["approved"],
                              "total": n[""],
                              "pct": round(100 * n["approved"] / max(1, n[""])),
@@ -72,6 +79,13 @@ def home(request: Request) -> HTMLResponse:
     return render(request, "home.html", user=sess.username, csrf=sess.csrf, rows=rows,
                   heading="my_work" if reviews else "my_lessons",
                   admin=sess.admin, rejected=store.rejections(sess.username)[:50])
+
+
+def lesson_title(lesson: LessonRow | None, items: list[CueView], ui: str) -> str:
+    """The lesson's name in lists: its title, or the plain name of the interface words."""
+    if items and all(v.kind == "ui" for v in items):
+        return t("units.interface_title", ui)
+    return lesson.title if lesson is not None else ""
 
 
 def waiting_for(n: dict[str, int], approved: bool, ui: str) -> str:
@@ -163,7 +177,7 @@ def lesson_page(request: Request, sess: SignedIn, lesson_id: str, lang: str, pag
     (at the top when -1)."""
     store, typed = ctx_of(request).store, typed or {}
     store.require(sess.username, lang, "view")
-    cues = store.cues(lesson_id, lang)
+    cues = store.items(lesson_id, lang)  # the title and chapter units first, then cues
     if not cues:
         raise PageNotFound
     kept = [c for c in cues if queue.keep(c, f)]
@@ -180,8 +194,10 @@ def lesson_page(request: Request, sess: SignedIn, lesson_id: str, lang: str, pag
     voiced, sentences = store.recordings.progress(lesson_id, lang)
     return render(request, "lesson.html", status, user=sess.username, csrf=sess.csrf,
                   voice_left=sentences - voiced,
+                  narration=any(c.kind == "cue" for c in cues),
                   lesson=lesson_id, lang=lang, lang_name=lang_name(request, lang),
-                  title=lesson.title if lesson else lesson_id, cues=shown, page=page,
+                  title=lesson_title(lesson, cues, ui_of(request)) or lesson_id,
+                  cues=shown, page=page,
                   pages=pages, done=sum(c.state == "approved" for c in cues),
                   total=len(cues), message=message, error=error, at=at, f=f,
                   counts=queue.counts(cues), clean=sum(queue.clean(c) for c in cues),
@@ -212,7 +228,7 @@ def lesson(request: Request, lesson_id: str, lang: str, page: int = 1, msg: str 
         message = t(f"review.{msg}", ui, n=min(max(n, 0), 100_000))
     f = f if f in queue.FILTERS else ""
     return lesson_page(request, sess, lesson_id, lang, min(max(page, 1), 10_000), message,
-                       f=f, at=min(max(at, -1), 100_000))
+                       f=f, at=min(max(at, -1), UNIT_BASE + 100_000))
 
 
 @router.get("/media/{lesson_id}/{name}")

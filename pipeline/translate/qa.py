@@ -30,6 +30,8 @@ _NUMBER = regex.compile(r"(?<![\d.,])\d{1,3}(?:[ \u00a0\u202f]\d{3})+(?![\d])|\d
 _URL = regex.compile(r"(?:https?://|www\.)[^\s]+", regex.IGNORECASE)
 _PHONE = regex.compile(r"(?:\+84|0)\d(?:[\s.]?\d){8,9}")
 _PLACEHOLDER = regex.compile(r"<\s*[tT]\s*(\d+)\s*>")
+#: A field a program fills in: ``{mb}``, ``{language}``.
+_FIELD = regex.compile(r"\{[A-Za-z_][A-Za-z0-9_]*\}")
 _SCRIPT_NAMES = {"Latn": "Latin", "Tavt": "Tai_Viet", "Khmr": "Khmer", "Thai": "Thai"}
 
 
@@ -161,6 +163,13 @@ def _placeholders(q: QAInput) -> list[str]:
     return found
 
 
+def _fields(q: QAInput) -> list[str]:
+    """Fields such as ``{mb}`` that a program fills in (the bundle page's words): each one
+    of the source, as often, in the target."""
+    want, got = Counter(_FIELD.findall(q.source)), Counter(_FIELD.findall(q.target))
+    return [" ".join(sorted(want - got))] if want - got else []
+
+
 def _glossary(q: QAInput) -> list[str]:
     low_src, low_tgt = q.source.lower(), q.target.lower()
     return [f"{vi} → {term}" for vi, term in q.glossary.items()
@@ -197,6 +206,7 @@ CHECKS: dict[str, Check] = {
     "url": Check(ERROR, _urls),
     "phone": Check(ERROR, _phones),
     "placeholder": Check(ERROR, _placeholders),
+    "fields": Check(ERROR, _fields),
     "dnt": Check(ERROR, _dnt),
     "script": Check(ERROR, _script),
     "untranslated": Check(WARNING, _untranslated),

@@ -33,7 +33,9 @@ WORK_PACKAGE_VERSION = 1
 # ``<lesson>:<cue key>:v<version>`` (NMTOKEN characters only); ``<lesson>/<cue key>/v<n>``
 # is the form files written before XLIFF validation used, still read back.
 _ID = re.compile(rf"^(?P<lesson>{LESSON_ID_PATTERN})(?P<sep>[:/])"
-                 r"(?:c(?P<idx>\d{1,6})|(?P<key>[0-9a-f]{16}-\d{1,4}\.\d{1,3}))"
+                 r"(?:c(?P<idx>\d{1,6})|(?P<key>[0-9a-f]{16}-\d{1,4}\.\d{1,3}"
+                 # the review's units: the title, a chapter heading, an interface word
+                 r"|title|chapter\.[0-9a-f]{16}|ui\.[a-z0-9_]{1,40}))"
                  r"(?P=sep)v(?P<version>\d{1,9})$")
 
 
