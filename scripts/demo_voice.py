@@ -86,6 +86,14 @@ def approve_english(store: ReviewStore, lines: tuple[str, ...]) -> None:
             saved = store.save("rev", LESSON_ID, "en", c.idx, text, c.version)
             store.save("rev", LESSON_ID, "en", c.idx, saved.text, saved.version, "approve",
                        reason="demo: the team's English stand-in translation")
+    sys.path.insert(0, str(PROJECT_ROOT / "scripts"))
+    from make_voice_recordings import ENGLISH_UNITS
+
+    for unit in store.units(LESSON_ID, "en"):
+        done = store.save("rev", LESSON_ID, "en", unit.key, ENGLISH_UNITS[unit.source],
+                          unit.version, "approve",
+                          reason="demo: the team's English stand-in title and headings")
+        assert done.ok, done
     assert store.approve_language("rev", LESSON_ID, "en")
 
 

@@ -27,6 +27,14 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from pipeline.core.media import run_ffmpeg
 
+#: The team's English stand-ins for the sample's title and chapter headings (Vietnamese →
+#: English), approved with the narration in the voice demo.
+ENGLISH_UNITS = {
+    "Trả tiền bằng mã QR khi đi chợ": "Paying with a QR code at the market",
+    "Chuẩn bị trước khi thanh toán": "Getting ready to pay",
+    "Quét mã và trả tiền": "Scan the code and pay",
+}
+
 ENGLISH = (
     "Hello everyone, today we learn how to pay with a QR code at the market.",
     "First, open the bank app on your phone.",
