@@ -28,6 +28,10 @@ class GateResult:
     # language -> its approved voice recordings, one per narration sentence in order, for the
     # approved languages whose every sentence has one (not stale): those get a dub.
     voices: dict[str, tuple[Recording, ...]] = field(default_factory=dict)
+    # language -> its approved title (approved languages only).
+    titles: dict[str, str] = field(default_factory=dict)
+    # language -> {source heading -> approved heading} (approved languages only).
+    chapters: dict[str, dict[str, str]] = field(default_factory=dict)
 
 
 def review_gate(store: ReviewStore, lesson_id: str, title: str, cues: Sequence[Cue],
