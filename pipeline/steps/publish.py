@@ -99,6 +99,7 @@ def manifest_step(run: LessonRun, job: Job) -> Path:
             voices=voices_of(dubbed) if dubbed else (),
             audio_encoding=audio_encoding(r, dubbed is not None)))
     path = write_manifest(out, ingested.lesson, entries, source=source,
-                          title_card_s=run.settings.title_card_s)
+                          title_card_s=run.settings.title_card_s,
+                          approved_titles=run.gate.titles if run.gate else {})
     run.report("manifest", False, str(path))
     return path
