@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import importlib
+from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
+from pipeline.core.config import Settings
 from pipeline.publish.manifest import ManifestEntry, review_state, write_manifest
 from pipeline.render.encode import RenderedFile
 from pipeline.render.profiles import PROFILES
@@ -13,7 +16,7 @@ from pipeline.steps.voice import SUBTITLE_EXTS, dub_files
 from pipeline.voice.outputs import AudioOutputOptions
 from pipeline.voice.types import DubResult
 
-__all__ = ["manifest_step", "remove_withdrawn_finals", "subtitle_files"]
+__all__ = ["interface_words", "manifest_step", "remove_withdrawn_finals", "subtitle_files"]
 
 _DATA_FILES = ("alignment.json", "alignment-report.md", "transcript.json")
 
@@ -103,3 +106,29 @@ def manifest_step(run: LessonRun, job: Job) -> Path:
                           approved_titles=run.gate.titles if run.gate else {})
     run.report("manifest", False, str(path))
     return path
+
+
+#: Where the review side keeps the approved interface words (the units-review contract).
+_INTERFACE_MODULE = "pipeline.review.interface"
+
+
+def interface_words(settings: Settings, languages: Iterable[str]) -> dict[str, dict[str, str]]:
+    """The bundle page's approved words per language (language -> key -> text) from the
+    review store, for ``PublishOptions.interface``. None when no store is configured (no
+    ``database_url`` and no SQLite file yet: a bundle never creates one) or this build's
+    review side has no interface units."""
+    url = settings.review_url
+    if not settings.database_url and not (settings.out_dir / "review.sqlite3").is_file():
+        return {}
+    try:
+        module = importlib.import_module(_INTERFACE_MODULE)
+    except ModuleNotFoundError as e:
+        if e.name != _INTERFACE_MODULE:
+            raise
+        return {}
+    from pipeline.review.store import ReviewStore
+
+    approved = cast(Callable[[ReviewStore, str], dict[str, str]], module.approved_interface)
+    store = ReviewStore(url)
+    words = {code: dict(approved(store, code)) for code in languages}
+    return {code: w for code, w in words.items() if w}
