@@ -7,11 +7,14 @@ from __future__ import annotations
 
 import html.parser
 import re
+import sys
+import types
 import zipfile
 from pathlib import Path
 
 import pytest
 
+from pipeline.core.config import Settings
 from pipeline.core.i18n import BUNDLE
 from pipeline.core.languages import Registry
 from pipeline.publish.bundle import _guard_zip, _write_zip
@@ -85,7 +88,7 @@ def test_all_words_approved_section_speaks_only_them(registry: Registry) -> None
     assert not _vietnamese_words(hmn.labels)
     # The picker's heading says "choose" in every language that has the word.
     nav = page[page.index("<nav"):page.index("</nav>")]
-    assert "Chọn ngôn ngữ" in nav and HMN_ALL["choose"] in nav and "🌐" in nav
+    assert "Chọn ngôn ngữ" in nav and HMN_ALL["choose"] in nav and "🌏" in nav
 
 
 def test_missing_words_become_icons_not_vietnamese(registry: Registry) -> None:
@@ -175,3 +178,93 @@ def test_zip_files_at_its_root_and_foreign_zip_refused(tmp_path: Path) -> None:
     (tmp_path / "junk.zip").write_bytes(b"not a zip")
     with pytest.raises(TargetRefusedError):
         _guard_zip(tmp_path / "junk.zip", "junk", force=True)
+
+
+def test_interface_words_from_the_review_store(tmp_path: Path, settings: Settings,
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    """The glue asks the review side (``approved_interface(store, lang)``) only when a store
+    exists, and keeps the languages that have words."""
+    from pipeline.review.store import ReviewStore
+    from pipeline.steps.publish import interface_words
+
+    asked: list[str] = []
+
+    def approved_interface(store: ReviewStore, lang: str) -> dict[str, str]:
+        assert isinstance(store, ReviewStore)
+        asked.append(lang)
+        return {"watch": "[test hmn] watch"} if lang == "hmn" else {}
+
+    fake = types.ModuleType("pipeline.review.interface")
+    fake.approved_interface = approved_interface  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "pipeline.review.interface", fake)
+    assert interface_words(settings, ["hmn", "vi"]) == {}  # no store: none, and none made
+    assert not (settings.out_dir / "review.sqlite3").exists() and asked == []
+    ReviewStore(settings.review_url)
+    assert interface_words(settings, ["hmn", "vi"]) == {"hmn": {"watch": "[test hmn] watch"}}
+    assert asked == ["hmn", "vi"]
+
+
+def _bundle_folder(root: Path, registry: Registry) -> Path:
+    """A bundle page with posters (drawn here) for three languages, Hmong's words approved."""
+    from PIL import Image, ImageDraw
+
+    root.mkdir(parents=True, exist_ok=True)
+    for item, colour in zip(ITEMS, ("#35506b", "#6b3550", "#506b35"), strict=True):
+        poster = root / item.poster
+        poster.parent.mkdir(parents=True, exist_ok=True)
+        img = Image.new("RGB", (360, 640), colour)
+        ImageDraw.Draw(img).text((20, 560), f"poster {item.language}", fill="white")
+        img.save(poster, format="JPEG")
+        for path in (item.video, item.mp3):
+            (root / path).parent.mkdir(parents=True, exist_ok=True)
+            (root / path).write_bytes(b"\0")
+    page = render_page(ITEMS, ["hmn", "blt", "vi"], registry, "vi", {"hmn": HMN_ALL})
+    (root / "index.html").write_text(page, encoding="utf-8")
+    return root
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not Path("/usr/bin/chromium").is_file(), reason="Debian chromium missing")
+def test_language_choice_in_chromium_without_javascript(tmp_path: Path,
+                                                        registry: Registry) -> None:
+    from playwright.sync_api import sync_playwright
+
+    from pipeline.core.config import PROJECT_ROOT
+
+    folder = _bundle_folder(tmp_path / "usb", registry)
+    shots = PROJECT_ROOT / "output" / "screenshots"
+    shots.mkdir(parents=True, exist_ok=True)
+    sections = ["hmn", "blt", "vi"]
+    with sync_playwright() as p:
+        browser = p.chromium.launch(
+            executable_path="/usr/bin/chromium", headless=True,
+            args=["--no-sandbox", "--disable-gpu", "--no-first-run",
+                  "--disable-background-networking", "--disable-component-update",
+                  "--disable-sync"])
+        context = browser.new_context(viewport={"width": 360, "height": 640},
+                                      java_script_enabled=False)
+        page = context.new_page()
+        page.goto((folder / "index.html").as_uri())
+
+        def shown() -> list[str]:
+            return [c for c in sections if page.locator(f"section.s-{c}").is_visible()]
+
+        assert shown() == ["hmn"]  # no fragment: the bundle's first language
+        page.screenshot(path=str(shots / "bundle-words-360x640.png"))
+        page.click("nav a[href='#lang-blt']")
+        assert page.url.endswith("#lang-blt") and shown() == ["blt"]
+        assert page.locator("nav").is_visible()  # the choice keeps the picker in view
+        page.screenshot(path=str(shots / "bundle-words-360x640-blt.png"), full_page=True)
+        page.click("section.s-blt a[href='#lang-blt']")  # "↑": back up, the choice kept
+        assert shown() == ["blt"]
+        page.click("nav a[href='#lang-vi']")
+        assert shown() == ["vi"]
+        page.goto((folder / "index.html").as_uri() + "#lang-hmn")
+        assert shown() == ["hmn"]
+        page.screenshot(path=str(shots / "bundle-words-360x640-hmn.png"), full_page=True)
+        heights = [b["height"] for b in (page.locator(f"{s} a.big").nth(i).bounding_box()
+                                         for s in ("nav", "section.s-hmn")
+                                         for i in range(page.locator(f"{s} a.big").count()))
+                   if b is not None]
+        assert heights and min(heights) >= 48
+        browser.close()

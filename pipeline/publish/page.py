@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 from pipeline.core.i18n import t
 from pipeline.core.languages import Registry
-from pipeline.publish.interface import SectionWords
+from pipeline.publish.interface import ICONS, SectionWords
 
 __all__ = ["PageItem", "render_page"]
 
@@ -172,14 +172,14 @@ def _choice_css(langs: list[str]) -> str:
 
 
 def _choose_heading(langs: list[str], words: dict[str, SectionWords], ui: str) -> str:
-    """🌐 and "choose a language" in the page's language and in every language that has
+    """🌏 and "choose a language" in the page's language and in every language that has
     the words (each once), so the picker speaks to readers of any of them."""
     e = html.escape
     said = {t("bundle.choose", ui): ui}
     for c in langs:
         said.setdefault(words[c].word("choose"), c)
     parts = [f'<span lang="{e(lang)}">{e(text)}</span>' for text, lang in said.items() if text]
-    return f"<h2>🌐 {' · '.join(parts)}</h2>"
+    return f"<h2>{ICONS['choose']} {' · '.join(parts)}</h2>"
 
 
 def render_page(items: list[PageItem], order: list[str], registry: Registry, ui: str,
