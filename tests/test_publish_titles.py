@@ -6,6 +6,8 @@ texts are built by hand here, as the review store will give them."""
 from __future__ import annotations
 
 import json
+import shutil
+import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -139,3 +141,23 @@ def test_manifest_step_passes_the_gate_titles(tmp_path: Path, settings: Settings
     publish_steps.manifest_step(run, Job())
     assert got["approved_titles"] == {"hmn": APPROVED_TITLE}
 
+
+
+def _ocr(image: Path) -> str:
+    done = subprocess.run(["tesseract", str(image), "-", "-l", "eng"], capture_output=True,
+                          text=True, check=True)
+    return " ".join(done.stdout.split())
+
+
+@pytest.mark.skipif(shutil.which("tesseract") is None, reason="tesseract missing")
+def test_title_card_draws_the_approved_title(tmp_path: Path, settings: Settings) -> None:
+    """One small real card (moviepy, Noto fonts) for the job's texts, read back by OCR."""
+    from pipeline.render.cards import title_card
+
+    gate = GateResult(approved={"en": "rev"}, titles={"en": "Paying with a QR code"})
+    job = render_steps._job(_run(tmp_path, settings, gate), Job(lang="en", profile="compat"))
+    card = title_card(tmp_path / "en.png", (360, 640), job.title_vi, job.title_target,
+                      job.language_label, font=job.font)
+    assert "Paying with a QR code" in _ocr(card)
+    plain = title_card(tmp_path / "vi.png", (360, 640), job.title_vi, "", "", font=job.font)
+    assert "Paying" not in _ocr(plain)
