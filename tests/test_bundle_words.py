@@ -19,7 +19,7 @@ from pipeline.core.i18n import BUNDLE
 from pipeline.core.languages import Registry
 from pipeline.publish.bundle import _guard_zip, _write_zip
 from pipeline.publish.errors import TargetRefusedError
-from pipeline.publish.interface import ICONS, SectionWords, interface_source
+from pipeline.publish.interface import interface_source
 from pipeline.publish.page import PageItem, render_page
 from pipeline.publish.paths import MARKER
 
@@ -69,6 +69,8 @@ def _vietnamese_words(labels: list[str]) -> list[str]:
 
 
 def test_interface_units_are_short_and_placeholder_free() -> None:
+    from pipeline.publish.interface import ICONS
+
     source = interface_source()
     assert set(source) == set(ICONS) and {"watch", "download", "listen", "top"} <= set(source)
     assert all("{" not in text and len(text) <= 60 for text in source.values())
@@ -143,6 +145,8 @@ def test_the_vietnamese_word_check_can_fail() -> None:
 
 
 def test_section_words_fallbacks() -> None:
+    from pipeline.publish.interface import SectionWords
+
     assert SectionWords("hmn", {"watch": " "}).label("watch") == "▶"
     assert SectionWords("hmn", {"watch": "[test hmn] w"}).label("watch") == "▶ [test hmn] w"
     assert SectionWords("en").label("watch") == "▶ Watch"

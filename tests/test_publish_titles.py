@@ -16,7 +16,6 @@ import pytest
 from pipeline.core.config import Settings
 from pipeline.core.media import MediaInfo
 from pipeline.core.types import AlignedSentence, Alignment, Cue, Ingested, Lesson, Sentence
-from pipeline.publish.hls import page_title
 from pipeline.publish.manifest import ManifestEntry, load_manifest, write_manifest
 from pipeline.review.gate import GateResult
 from pipeline.steps import ProduceOptions
@@ -114,6 +113,8 @@ def test_render_cache_key_follows_the_drawn_texts(tmp_path: Path, settings: Sett
 
 
 def test_manifest_title_map_approved_wins(tmp_path: Path) -> None:
+    from pipeline.publish.hls import page_title
+
     lesson = _lesson(tmp_path, titles={"hmn": "team's title", "en": "Paying with a QR code"})
     (tmp_path / "alignment.json").write_text("[]", encoding="utf-8")
     entries = [ManifestEntry(path=tmp_path / "alignment.json", kind="data")]
