@@ -162,3 +162,17 @@ def test_title_card_draws_the_approved_title(tmp_path: Path, settings: Settings)
     assert "Paying with a QR code" in _ocr(card)
     plain = title_card(tmp_path / "vi.png", (360, 640), job.title_vi, "", "", font=job.font)
     assert "Paying" not in _ocr(plain)
+
+
+def test_hls_player_page_follows_the_title_without_a_new_ladder(tmp_path: Path) -> None:
+    """A cached ladder keeps its segments; its page is rewritten when the titles change."""
+    from pipeline.publish.hls import _player_page
+
+    tracks = [("vi", "Tiếng Việt", True), ("hmn", "Hmoob", False)]
+    _player_page(tmp_path, TITLE_VI, tracks)
+    page = tmp_path / "index.html"
+    before = page.stat().st_mtime_ns
+    _player_page(tmp_path, TITLE_VI, tracks)
+    assert page.stat().st_mtime_ns == before  # unchanged: not rewritten
+    _player_page(tmp_path, f"{TITLE_VI} · {APPROVED_TITLE}", tracks)
+    assert f"<title>{TITLE_VI} · {APPROVED_TITLE}</title>" in page.read_text(encoding="utf-8")
