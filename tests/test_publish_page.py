@@ -59,9 +59,11 @@ def test_page_titles_names_and_words(registry: Registry) -> None:
     assert "MP3 0,5 MB" in _section(page, "hmn") and page.count("MP3") == 1
     english = _section(page, "en")
     assert "1 min 23 s" in english and "2.3 MB" in english and "Save the video" in english
-    # The page's frame follows the UI language; the sections keep their own languages.
+    # The page's frame speaks the UI language first, then the page's other languages that
+    # have the words; the sections keep their own languages.
     framed = render_page(items, ["hmn", "en", "vi"], registry, "en")
-    assert "Lessons to watch offline" in framed and "Bài học xem không cần mạng" not in framed
+    assert ('<p><span lang="en">Lessons to watch offline</span> · <span lang="vi">Bài học xem '
+            "không cần mạng</span></p></header>") in framed
     assert _section(framed, "vi") == vi
 
 

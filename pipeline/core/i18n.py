@@ -312,9 +312,9 @@ STEPS: dict[str, tuple[str, str]] = {
 #: The offline bundle's page (pipeline.publish.page): plain words for a village audience.
 BUNDLE: dict[str, tuple[str, str]] = {
     "page_title": ("Cầu Nối — bài học xem không cần mạng", "Cầu Nối — lessons to watch offline"),
-    "tagline": ("Bài học xem không cần mạng", "Lessons to watch offline"),
-    # The words of a language's section (and the picker's heading): the source texts of the
+    # The words of a language's section (and the header and picker): the source texts of the
     # bundle's interface units (pipeline.publish.interface), short and without placeholders.
+    "tagline": ("Bài học xem không cần mạng", "Lessons to watch offline"),
     "choose": ("Chọn ngôn ngữ", "Choose a language"),
     "title_in_source": ("(tên bài bằng tiếng Việt)", "(title in Vietnamese)"),
     "watch": ("Xem", "Watch"),

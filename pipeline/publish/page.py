@@ -171,15 +171,16 @@ def _choice_css(langs: list[str]) -> str:
                    for c in langs)
 
 
-def _choose_heading(langs: list[str], words: dict[str, SectionWords], ui: str) -> str:
-    """🌏 and "choose a language" in the page's language and in every language that has
-    the words (each once), so the picker speaks to readers of any of them."""
+def _in_every_language(key: str, langs: list[str], words: dict[str, SectionWords],
+                       ui: str) -> str:
+    """``key``'s text in the page's language and in every language that has the words
+    (each once, "·" between): the page's frame speaks to readers of any of them."""
     e = html.escape
-    said = {t("bundle.choose", ui): ui}
+    said = {t(f"bundle.{key}", ui): ui}
     for c in langs:
-        said.setdefault(words[c].word("choose"), c)
-    parts = [f'<span lang="{e(lang)}">{e(text)}</span>' for text, lang in said.items() if text]
-    return f"<h2>{ICONS['choose']} {' · '.join(parts)}</h2>"
+        said.setdefault(words[c].word(key), c)
+    return " · ".join(f'<span lang="{e(lang)}">{e(text)}</span>'
+                      for text, lang in said.items() if text)
 
 
 def render_page(items: list[PageItem], order: list[str], registry: Registry, ui: str,
@@ -202,6 +203,8 @@ def render_page(items: list[PageItem], order: list[str], registry: Registry, ui:
             '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
             f"<title>{e(t('bundle.page_title', ui))}</title>\n"
             f"<style>{_STYLE}{_choice_css([e(c) for c in langs])}</style>\n</head>\n<body>\n"
-            f'{anchors}\n<header><h1>Cầu Nối</h1><p>{e(t("bundle.tagline", ui))}</p></header>\n'
-            f'<nav>{_choose_heading(langs, words, ui)}<ul class="langs">{picker}</ul></nav>\n'
+            f"{anchors}\n<header><h1>Cầu Nối</h1>"
+            f"<p>{_in_every_language('tagline', langs, words, ui)}</p></header>\n"
+            f"<nav><h2>{ICONS['choose']} {_in_every_language('choose', langs, words, ui)}</h2>"
+            f'<ul class="langs">{picker}</ul></nav>\n'
             f"<main>\n{sections}\n</main>\n</body>\n</html>\n")
