@@ -204,10 +204,24 @@ def test_interface_words_from_the_review_store(tmp_path: Path, settings: Setting
     fake.approved_interface = approved_interface  # type: ignore[attr-defined]
     monkeypatch.setitem(sys.modules, "pipeline.review.interface", fake)
     assert interface_words(settings, ["hmn", "vi"]) == {}  # no store: none, and none made
-    assert not (settings.out_dir / "review.sqlite3").exists() and asked == []
+    db = settings.out_dir / "review.sqlite3"
+    assert not db.exists() and asked == []
+    settings.out_dir.mkdir(parents=True, exist_ok=True)
+    db.write_bytes(b"not a database")  # never opened: the bundle is made with icons
+    assert interface_words(settings, ["hmn"]) == {} and asked == []
+    assert db.read_bytes() == b"not a database"
+    db.unlink()
     ReviewStore(settings.review_url)
     assert interface_words(settings, ["hmn", "vi"]) == {"hmn": {"watch": "[test hmn] watch"}}
     assert asked == ["hmn", "vi"]
+
+    def broken(store: ReviewStore, lang: str) -> dict[str, str]:
+        from sqlalchemy.exc import OperationalError
+
+        raise OperationalError("SELECT", {}, Exception("no such column: cues.kind"))
+
+    fake.approved_interface = broken  # type: ignore[attr-defined]
+    assert interface_words(settings, ["hmn"]) == {}  # logged; the page shows its icons
 
 
 def _bundle_folder(root: Path, registry: Registry) -> Path:

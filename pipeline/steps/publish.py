@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import importlib
+import logging
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any, cast
 
 from pipeline.core.config import Settings
+from pipeline.core.errors import CaunoiError
 from pipeline.publish.manifest import ManifestEntry, review_state, write_manifest
 from pipeline.render.encode import RenderedFile
 from pipeline.render.profiles import PROFILES
@@ -17,6 +19,8 @@ from pipeline.voice.outputs import AudioOutputOptions
 from pipeline.voice.types import DubResult
 
 __all__ = ["interface_words", "manifest_step", "remove_withdrawn_finals", "subtitle_files"]
+
+log = logging.getLogger("caunoi.publish")
 
 _DATA_FILES = ("alignment.json", "alignment-report.md", "transcript.json")
 
@@ -110,15 +114,28 @@ def manifest_step(run: LessonRun, job: Job) -> Path:
 
 #: Where the review side keeps the approved interface words (the units-review contract).
 _INTERFACE_MODULE = "pipeline.review.interface"
+#: The first bytes of every SQLite database file.
+_SQLITE_HEADER = b"SQLite format 3\x00"
+
+
+def _has_store(settings: Settings) -> bool:
+    """A review store to read: a database URL, or a SQLite file that is one (a bundle never
+    creates a store, nor opens a file that is not a database)."""
+    if settings.database_url:
+        return True
+    try:
+        with (settings.out_dir / "review.sqlite3").open("rb") as f:
+            return f.read(len(_SQLITE_HEADER)) == _SQLITE_HEADER
+    except OSError:
+        return False
 
 
 def interface_words(settings: Settings, languages: Iterable[str]) -> dict[str, dict[str, str]]:
     """The bundle page's approved words per language (language -> key -> text) from the
-    review store, for ``PublishOptions.interface``. None when no store is configured (no
-    ``database_url`` and no SQLite file yet: a bundle never creates one) or this build's
-    review side has no interface units."""
-    url = settings.review_url
-    if not settings.database_url and not (settings.out_dir / "review.sqlite3").is_file():
+    review store, for ``PublishOptions.interface``. None when there is no store, when this
+    build's review side has no interface units, or when the store cannot be read (logged:
+    the page then shows its icons, and the bundle is still made)."""
+    if not _has_store(settings):
         return {}
     try:
         module = importlib.import_module(_INTERFACE_MODULE)
@@ -126,9 +143,15 @@ def interface_words(settings: Settings, languages: Iterable[str]) -> dict[str, d
         if e.name != _INTERFACE_MODULE:
             raise
         return {}
+    from sqlalchemy.exc import SQLAlchemyError
+
     from pipeline.review.store import ReviewStore
 
     approved = cast(Callable[[ReviewStore, str], dict[str, str]], module.approved_interface)
-    store = ReviewStore(url)
-    words = {code: dict(approved(store, code)) for code in languages}
+    try:
+        store = ReviewStore(settings.review_url)
+        words = {code: dict(approved(store, code)) for code in languages}
+    except (SQLAlchemyError, CaunoiError) as e:
+        log.warning("bundle words not read from the review store (icons instead): %s", e)
+        return {}
     return {code: w for code, w in words.items() if w}
