@@ -291,9 +291,11 @@ def _publish(rf: _RunFile, settings: Settings) -> dict[str, Any]:
     languages = [str(x) for x in params.get("languages") or ()]
     if params.get("bundle"):
         from pipeline.publish.bundle import make_bundle
+        from pipeline.steps.publish import interface_words
 
         opts = publish_options(settings, force=True)
         langs = list(dict.fromkeys([*languages, opts.registry.source.code]))
+        opts = dataclasses.replace(opts, interface=interface_words(settings, langs))
         dst = Path(str(params.get("target") or settings.out_dir / "bundles"))
         bundle = make_bundle([lesson_out], langs, str(params.get("profile") or "compat"),
                              dst / rf.data["lesson_id"], opts)

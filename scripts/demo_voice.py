@@ -235,7 +235,7 @@ def bundle(out: Path, settings: Settings, dst: Path) -> None:
                        publish_options(settings, force=True, protected=()))
     page = (made.folder / "index.html").read_text("utf-8")
     for code in ("vi", "en"):
-        section = page.split(f'id="lang-{code}"', 1)[1].split("</section>", 1)[0]
+        section = page.split(f'<section class="s-{code}', 1)[1].split("</section>", 1)[0]
         sound = re.findall(r'<p class="sound"[^>]*>([^<]*)</p>', section)
         links = re.findall(r'href="([^"]+\.(?:mp4|mp3))"', section)
         print(f"bundle {code}: sound {sound}, plays {links}")

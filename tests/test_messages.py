@@ -45,10 +45,12 @@ def _templates() -> list[Path]:
 
 
 def _dynamic() -> set[str]:
+    from pipeline.publish.interface import ICONS
     from pipeline.translate.qa import CHECKS
 
-    # pipeline/translate/qa.py QAIssue.message: t(f"qa.{self.code}") for every check.
-    return DYNAMIC | {f"qa.{code}" for code in CHECKS}
+    # pipeline/translate/qa.py QAIssue.message: t(f"qa.{self.code}") for every check;
+    # pipeline/publish/interface.py SectionWords.word: t(f"bundle.{key}") for every unit.
+    return DYNAMIC | {f"qa.{code}" for code in CHECKS} | {f"bundle.{key}" for key in ICONS}
 
 
 def _catalog() -> dict[str, tuple[str, str]]:

@@ -8,7 +8,6 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.core.i18n import BUNDLE
 from pipeline.core.languages import Registry
 from pipeline.publish.entries import content_moment_ms
 from pipeline.publish.errors import TargetRefusedError
@@ -50,18 +49,27 @@ def test_page_titles_names_and_words(registry: Registry) -> None:
     anchors = [h[1:] for h in parser.hrefs if h.startswith("#")]
     assert anchors and all(a in parser.ids for a in anchors)
     assert page.index("<nav") < page.index("<main")
-    assert '<a class="big" href="#lang-hmn" lang="hmn">Hmoob</a>' in page
-    assert '<a class="big" href="#lang-en" lang="en">English</a>' in page
-    assert "(tên bài bằng tiếng Việt)" in page  # Hmong has no title of its own: marked
+    assert '<a class="big l-hmn d" href="#lang-hmn" lang="hmn">Hmoob</a>' in page
+    assert '<a class="big l-en" href="#lang-en" lang="en">English</a>' in page
+    # Hmong has no title of its own: the Vietnamese one, marked with the language's own name.
+    assert '<h3 lang="vi">Trả tiền bằng mã QR <small lang="vi">(Tiếng Việt)</small></h3>' in page
     assert '<h3 lang="en">Paying with a QR code</h3>' in page
-    assert "1 phút 23 giây" in page and "2,3 MB" in page and "MP3, 0,5 MB" in page
-    assert page.count("MP3") == 1  # only Hmong has an audio-only version here
-    for vi, en in BUNDLE.values():
-        if vi != en and "{" not in en:
-            assert en not in page
-    english = render_page(items, ["hmn", "en", "vi"], registry, "en")
-    assert "(title in Vietnamese)" in english and "1 min 23 s" in english
-    assert "2.3 MB" in english and "Chọn ngôn ngữ" not in english
+    vi = _section(page, "vi")
+    assert "1 phút 23 giây" in vi and "2,3 MB" in vi and "Lưu video" in vi
+    assert "MP3 0,5 MB" in _section(page, "hmn") and page.count("MP3") == 1
+    english = _section(page, "en")
+    assert "1 min 23 s" in english and "2.3 MB" in english and "Save the video" in english
+    # The page's frame speaks the UI language first, then the page's other languages that
+    # have the words; the sections keep their own languages.
+    framed = render_page(items, ["hmn", "en", "vi"], registry, "en")
+    assert ('<p><span lang="en">Lessons to watch offline</span> · <span lang="vi">Bài học xem '
+            "không cần mạng</span></p></header>") in framed
+    assert _section(framed, "vi") == vi
+
+
+def _section(page: str, code: str) -> str:
+    start = page.index(f'<section class="s-{code}')
+    return page[start:page.index("</section>", start)]
 
 
 def test_poster_moment_avoids_chapter_banners() -> None:

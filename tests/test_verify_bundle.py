@@ -123,18 +123,18 @@ def test_missing_checksum_list_fails(usb: Path) -> None:
 
 def test_zip_entries_outside_the_root_are_refused_unread(
         made: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    link = zipfile.ZipInfo("usb/link.mp4")
+    link = zipfile.ZipInfo("link.mp4")
     link.external_attr = 0o120777 << 16
     hostile = _rezip(made / "usb.zip", tmp_path / "hostile.zip", [
-        ("usb/../../evil.txt", b"x"), ("/etc/evil.txt", b"x"), ("usb/nulXname.txt", b"x"),
+        ("../../evil.txt", b"x"), ("/etc/evil.txt", b"x"), ("nulXname.txt", b"x"),
         (link, b"/etc/hostname")])
-    data = hostile.read_bytes().replace(b"usb/nulXname.txt", b"usb/nul\x00name.txt")
+    data = hostile.read_bytes().replace(b"nulXname.txt", b"nul\x00name.txt")
     hostile.write_bytes(data)
     report = verify(str(hostile))
     unsafe = report.unsafe
     assert not report.ok
-    assert "usb/../../evil.txt" in unsafe and "/etc/evil.txt" in unsafe
-    assert "usb/nul\\x00name.txt" in unsafe and "usb/link.mp4" in unsafe
+    assert "../../evil.txt" in unsafe and "/etc/evil.txt" in unsafe
+    assert "nul\\x00name.txt" in unsafe and "link.mp4" in unsafe
     assert not (tmp_path.parent / "evil.txt").exists()
     assert main(["--en", "verify", str(hostile)]) == 1
 
@@ -156,7 +156,7 @@ def test_zip_bomb_refused_by_ratio_and_total_size(
         with zipfile.ZipFile(made / "usb.zip") as src:
             for i in src.infolist():
                 z.writestr(i, src.read(i))
-        with z.open("usb/zeros.bin", "w", force_zip64=True) as f:
+        with z.open("zeros.bin", "w", force_zip64=True) as f:
             for _ in range(16):  # 16 MB of zeros deflate to ~16 KB
                 f.write(bytes(1 << 20))
 
@@ -165,7 +165,7 @@ def test_zip_bomb_refused_by_ratio_and_total_size(
 
     monkeypatch.setattr(zipfile.ZipExtFile, "read", never)
     report = verify(str(bomb))
-    assert not report.ok and report.unsafe == ["usb/zeros.bin"]
+    assert not report.ok and report.unsafe == ["zeros.bin"]
     assert "max_zip_ratio" in report.problems[0].detail
     # Not a bomb by ratio (stored), but over the total size allowed.
     small = verify(str(made / "usb.zip"), limits=Limits(max_bundle_mb=0))
@@ -216,14 +216,14 @@ def test_zip_entry_failing_its_crc_is_corrupt(made: Path, tmp_path: Path) -> Non
     """A stored entry whose bytes changed under its CRC: reported, not an internal error."""
     raw = bytearray((made / "usb.zip").read_bytes())
     with zipfile.ZipFile(made / "usb.zip") as z:
-        info = z.getinfo(f"usb/{LID}/video/vi-compat.mp4")
+        info = z.getinfo(f"{LID}/video/vi-compat.mp4")
     assert info.compress_type == zipfile.ZIP_STORED
     start = info.header_offset + 30 + len(info.filename.encode()) + len(info.extra)
     raw[start + info.file_size // 2] ^= 0xFF
     broken = tmp_path / "crc.zip"
     broken.write_bytes(bytes(raw))
     report = verify(str(broken))
-    assert report.corrupt == [f"usb/{LID}/video/vi-compat.mp4"], report.problems
+    assert report.corrupt == [f"{LID}/video/vi-compat.mp4"], report.problems
 
 
 def test_file_manager_leftovers_are_not_extra(usb: Path) -> None:

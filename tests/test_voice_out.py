@@ -18,6 +18,7 @@ from pipeline.core.errors import ConfigError
 from pipeline.core.languages import Registry
 from pipeline.core.types import Cue
 from pipeline.publish.hls import _audio_rendition
+from pipeline.publish.interface import SectionWords
 from pipeline.publish.manifest import ManifestFile, parse_manifest
 from pipeline.publish.page import PageItem, _sound
 from pipeline.render.encode import RenderedFile
@@ -153,9 +154,13 @@ def test_hls_audio_renditions_parse_with_m3u8(registry: Registry) -> None:
 def test_bundle_labels_each_lessons_sound(registry: Registry) -> None:
     item = PageItem(language="hmn", title="t", title_native=False, video="v.mp4", poster="",
                     duration_s=60, video_bytes=1)
-    dubbed = _sound(replace(item, audio_lang="hmn"), registry, "vi")
-    assert "🎧 Hmoob" in dubbed and "tiếng Việt" not in dubbed
-    plain = _sound(replace(item, audio_lang="vi"), registry, "vi")
-    assert "🎧 Tiếng Việt" in plain and "tiếng Việt" in plain
-    source = _sound(replace(item, language="vi", audio_lang="vi"), registry, "en")
-    assert "🎧 Tiếng Việt" in source and "Vietnamese" not in source
+    hmn = SectionWords("hmn", {"sound_source": "[test hmn] no Hmong voice"})
+    dubbed = _sound(replace(item, audio_lang="hmn"), registry, hmn)
+    assert "🎧 Hmoob" in dubbed and "Tiếng Việt" not in dubbed and "[test hmn]" not in dubbed
+    plain = _sound(replace(item, audio_lang="vi"), registry, hmn)
+    assert "🎧 Tiếng Việt" in plain and "[test hmn] no Hmong voice" in plain
+    # No approved sentence: the sound's own name says it; no Vietnamese sentence instead.
+    bare = _sound(replace(item, audio_lang="vi"), registry, SectionWords("hmn"))
+    assert "🎧 Tiếng Việt</span></p>" in bare and "giọng" not in bare.lower()
+    source = _sound(replace(item, language="vi", audio_lang="vi"), registry, SectionWords("vi"))
+    assert "🎧 Tiếng Việt" in source and "Giọng" not in source

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -36,11 +37,14 @@ def cmd_publish(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_bundle(args: argparse.Namespace, settings: Settings) -> int:
     from pipeline.publish.bundle import make_bundle
     from pipeline.steps.options import publish_options
+    from pipeline.steps.publish import interface_words
 
     opts = publish_options(settings, force=args.force)
     # The source language always comes along, for the bilingual teachers who use the bundle.
     languages = list(dict.fromkeys([*(csv_list(args.languages) or ()),
                                     opts.registry.source.code]))
+    # Each language's section in its approved words (the review store's interface units).
+    opts = replace(opts, interface=interface_words(settings, languages))
     outs = [_lesson_out(settings, str(d), "LESSON_DIR") for d in args.lesson_dirs]
     result = make_bundle(outs, languages, args.profile, args.to, opts)
     print(msg("bundled", folder=result.folder, zip=result.zip,

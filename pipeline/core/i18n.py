@@ -316,22 +316,24 @@ STEPS: dict[str, tuple[str, str]] = {
 #: The offline bundle's page (pipeline.publish.page): plain words for a village audience.
 BUNDLE: dict[str, tuple[str, str]] = {
     "page_title": ("Cầu Nối — bài học xem không cần mạng", "Cầu Nối — lessons to watch offline"),
+    # The words of a language's section (and the header and picker): the source texts of the
+    # bundle's interface units (pipeline.publish.interface), short and without placeholders.
     "tagline": ("Bài học xem không cần mạng", "Lessons to watch offline"),
     "choose": ("Chọn ngôn ngữ", "Choose a language"),
-    "title_in_source": ("(tên bài bằng {language})", "(title in {language})"),
-    "minutes": ("{m} phút {s} giây", "{m} min {s} s"),
-    "seconds": ("{s} giây", "{s} s"),
-    "megabytes": ("{mb} MB", "{mb} MB"),
+    "title_in_source": ("(tên bài bằng tiếng Việt)", "(title in Vietnamese)"),
     "watch": ("Xem", "Watch"),
-    "download": ("Lưu video vào máy", "Save the video"),
-    "listen": ("Chỉ nghe (MP3, {mb} MB)", "Listen only (MP3, {mb} MB)"),
+    "download": ("Lưu video", "Save the video"),
+    "listen": ("Chỉ nghe", "Listen only"),
     "help": ("Bấm vào hình để xem. Phụ đề đã có sẵn trong video.",
              "Tap the picture to play. The subtitles are part of the video."),
     "top": ("Lên đầu trang", "Back to the top"),
+    "sound_source": ("Giọng đọc là tiếng Việt: chưa có giọng đọc tiếng này.",
+                     "The voice speaks Vietnamese: there is no voice in this language yet."),
+    "minutes": ("{m} phút {s} giây", "{m} min {s} s"),
+    "seconds": ("{s} giây", "{s} s"),
+    "megabytes": ("{mb} MB", "{mb} MB"),
     # The language of a lesson's sound: a dub's community voices, or the Vietnamese narration.
     "sound": ("🎧 {language}", "🎧 {language}"),
-    "sound_source": ("Tiếng nói trong bài là tiếng Việt (chưa có giọng đọc {language}).",
-                     "The voice in this lesson speaks Vietnamese (no {language} voice yet)."),
     # Vietnamese writes a decimal comma.
     "decimal": ("{units},{tenths}", "{units}.{tenths}"),
 }

@@ -58,11 +58,14 @@ def _check_finals(manifests: list[Manifest], languages: list[str], profile: str)
 
 
 def _guard_zip(zip_path: Path, folder_name: str, force: bool) -> None:
+    """Replace only a zip of ours (``force`` needed), never another: our marker at its
+    root, or in its one folder (the layout of zips made before issue 31)."""
     if not zip_path.exists() and not zip_path.is_symlink():
         return
     try:
         with zipfile.ZipFile(zip_path) as z:
-            ours = f"{folder_name}/{MARKER}" in z.namelist()
+            names = set(z.namelist())
+            ours = MARKER in names or f"{folder_name}/{MARKER}" in names
     except (OSError, zipfile.BadZipFile):
         ours = False
     if zip_path.is_symlink() or not ours:
@@ -109,14 +112,16 @@ def _items(sel: Selection, files: list[ManifestFile], languages: list[str],
     return items
 
 
-def _write_zip(folder: Path, zip_path: Path, name: str) -> None:
+def _write_zip(folder: Path, zip_path: Path) -> None:
+    """The folder's files at the zip's root: "Extract all" (Windows, Android file managers)
+    already makes a folder named after the zip, so a folder inside it would be nested twice."""
     with atomic_path(zip_path) as part, zipfile.ZipFile(part, "w") as z:
         for p in sorted(folder.rglob("*")):
             if p.is_file():
                 # Video and JPEG are compressed already: store them, deflate the rest.
                 kind = zipfile.ZIP_STORED if p.suffix in (".mp4", ".jpg", ".mp3", ".opus") \
                     else zipfile.ZIP_DEFLATED
-                z.write(p, f"{name}/{p.relative_to(folder).as_posix()}", compress_type=kind)
+                z.write(p, p.relative_to(folder).as_posix(), compress_type=kind)
 
 
 def make_bundle(lesson_outs: list[Path], languages: list[str], profile: str, dst: Path,
@@ -154,12 +159,12 @@ def make_bundle(lesson_outs: list[Path], languages: list[str], profile: str, dst
             (staging / lid / "manifest.json").write_bytes(
                 sel.manifest.with_files(files).to_bytes())
             items += _items(sel, files, languages, source)
-        page = render_page(items, languages, opts.registry, opts.ui_lang)
+        page = render_page(items, languages, opts.registry, opts.ui_lang, opts.interface)
         (staging / "index.html").write_text(page, encoding="utf-8")
         write_checksums(staging)
         write_marker(staging, "bundle", [p.relative_to(staging).as_posix()
                                          for p in staging.rglob("*") if p.is_file()])
-        _write_zip(staging, zip_path, dst.name)
+        _write_zip(staging, zip_path)
     size = sum(p.stat().st_size for p in dst.rglob("*") if p.is_file())
     return BundleResult(folder=dst, zip=zip_path, folder_bytes=size,
                         zip_bytes=zip_path.stat().st_size,

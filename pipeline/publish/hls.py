@@ -18,16 +18,18 @@ import pysubs2
 
 from pipeline.core.languages import Registry
 from pipeline.core.media import probe, run_ffmpeg
-from pipeline.core.storage import sha256_file, sha256_text
+from pipeline.core.storage import atomic_path, sha256_file, sha256_text
 from pipeline.core.types import Lesson
 from pipeline.publish.entries import Selection, check_file
 from pipeline.publish.errors import ManifestInvalidError
+from pipeline.publish.manifest import Manifest
 from pipeline.publish.paths import staged_folder
 from pipeline.render.layout import plan_layout
 from pipeline.render.profiles import PROFILES, Profile
 from pipeline.voice.timemap import TimeMap
 
-__all__ = ["HLS_MAX_HOLD_MS", "HLS_RUNGS", "dubbed_sources", "make_hls", "rung_size"]
+__all__ = ["HLS_MAX_HOLD_MS", "HLS_RUNGS", "dubbed_sources", "make_hls", "page_title",
+           "rung_size"]
 
 log = logging.getLogger("caunoi.publish")
 
@@ -174,19 +176,31 @@ def _subtitle_rendition(dst: Path, vtt: Path, shift_ms: int, lang: str, name: st
             f'URI="subs-{lang}.m3u8"')
 
 
+def page_title(manifest: Manifest, languages: list[str], source: str) -> str:
+    """The player page's ``<title>``: the lesson's title in the source language, then in
+    each of ``languages`` that has its own (approved or written by the team), each once."""
+    titles = [manifest.title_in(source, source)[0]]
+    titles += [manifest.title[c] for c in languages if c != source and c in manifest.title]
+    return " · ".join(dict.fromkeys(titles))
+
+
 def _player_page(dst: Path, title: str, tracks: list[tuple[str, str, bool]]) -> None:
     """``index.html``: the master playlist in a plain ``<video>``, one ``<track>`` per
-    subtitle rendition (code, native name, default)."""
+    subtitle rendition (code, native name, default). Rewritten (atomically) only when it
+    changes: a newly approved title changes the page, not the ladder."""
     lines = [f'<track kind="subtitles" src="subs-{code}.vtt" srclang="{html.escape(code)}" '
              f'label="{html.escape(name)}"{" default" if default else ""}>'
              for code, name, default in tracks]
-    (dst / "index.html").write_text(
-        '<!doctype html>\n<html><head><meta charset="utf-8">'
-        '<meta name="viewport" content="width=device-width, initial-scale=1">'
-        f"<title>{html.escape(title)}</title></head>\n<body style=\"margin:0\">"
-        '<video src="master.m3u8" controls playsinline preload="metadata" '
-        'style="width:100%;max-height:100vh">\n' + "\n".join(lines)
-        + "\n</video></body></html>\n", encoding="utf-8")
+    page = ('<!doctype html>\n<html><head><meta charset="utf-8">'
+            '<meta name="viewport" content="width=device-width, initial-scale=1">'
+            f"<title>{html.escape(title)}</title></head>\n<body style=\"margin:0\">"
+            '<video src="master.m3u8" controls playsinline preload="metadata" '
+            'style="width:100%;max-height:100vh">\n' + "\n".join(lines)
+            + "\n</video></body></html>\n")
+    path = dst / "index.html"
+    if not path.is_file() or path.read_text(encoding="utf-8") != page:
+        with atomic_path(path) as part:
+            part.write_text(page, encoding="utf-8")
 
 
 def _key(recording: Path, subs: dict[str, Path], segment_s: int,
@@ -213,7 +227,11 @@ def make_hls(sel: Selection, registry: Registry, segment_s: int = 6) -> Path:
     source = registry.source.code
     dubs = dubbed_sources(sel, source)
     key, hls = _key(recording, subs, segment_s, dubs), lesson_out / "hls"
+    order = sorted(subs, key=lambda c: (c != source, c))
+    tracks = [(c, registry.get(c).name_native, c == source) for c in order]
+    title = page_title(sel.manifest, order, source)
     if (hls / ".key").is_file() and (hls / ".key").read_text(encoding="utf-8") == key:
+        _player_page(hls, title, tracks)
         return hls / "master.m3u8"
     shift_ms = -int((sel.manifest.subtitle_offset or 0) * 1000)  # the clean video has no card
     with staged_folder(hls, "hls") as dst:
@@ -228,11 +246,9 @@ def make_hls(sel: Selection, registry: Registry, segment_s: int = 6) -> Path:
         lines = ["#EXTM3U", "#EXT-X-VERSION:6", "#EXT-X-INDEPENDENT-SEGMENTS"]
         lines += [_audio_rendition(c, registry.get(c).name_native, c == source)
                   for c in sounds]
-        order = sorted(subs, key=lambda c: (c != source, c))
         lines += [_subtitle_rendition(dst, subs[c], shift_ms, c, registry.get(c).name_native,
                                       c == source, duration_s, ts_start) for c in order]
-        _player_page(dst, sel.manifest.title_in(source, source)[0],
-                     [(c, registry.get(c).name_native, c == source) for c in order])
+        _player_page(dst, title, tracks)
         rungs = sorted(((_stream_inf(dst, p, audio), p.name) for p in HLS_RUNGS),
                        key=lambda r: int(r[0].split(",")[0].split("=")[1]))
         for inf, name in rungs:

@@ -94,7 +94,8 @@ class ManifestFile:
 @dataclass(frozen=True)
 class Manifest:
     lesson_id: str
-    # Title per language code: the source language always, others when the team wrote one.
+    # Title per language code: the source language always, others when reviewers approved
+    # one or the team wrote one (an approved title wins).
     title: dict[str, str]
     languages: tuple[str, ...]
     generated_at: str
@@ -109,7 +110,7 @@ class Manifest:
     subtitle_offset: float | None = None
 
     def title_in(self, lang: str, source: str) -> tuple[str, bool]:
-        """(title, True) in ``lang`` when the team wrote one, else (source title, False)."""
+        """(title, True) in ``lang`` when it has one, else (source title, False)."""
         if lang in self.title:
             return self.title[lang], True
         return self.title.get(source) or next(iter(self.title.values())), False
@@ -192,12 +193,15 @@ def review_state(language: str, path: Path, source: str,
 
 
 def write_manifest(lesson_out: Path, lesson: Lesson, entries: list[ManifestEntry], *,
-                   source: str, title_card_s: float | None = None) -> Path:
+                   source: str, title_card_s: float | None = None,
+                   approved_titles: dict[str, str] | None = None) -> Path:
     """Write ``manifest.json`` last, after every file it lists is in place.
 
     Args:
         source: the source language's code (the language registry's source).
         title_card_s: seconds of title card the videos start with (recorded for publishing).
+        approved_titles: titles reviewers approved per language; they win over the ones the
+            content team wrote in lesson.toml, as on the videos' title cards.
     """
     files = []
     for e in sorted(entries, key=lambda e: str(e.path)):
@@ -212,7 +216,8 @@ def write_manifest(lesson_out: Path, lesson: Lesson, entries: list[ManifestEntry
             voices=[dict(v) for v in e.voices] or None,
             audio_encoding=e.audio_encoding or None))
     manifest = Manifest(
-        lesson_id=lesson.id, title={source: lesson.title, **lesson.titles},
+        lesson_id=lesson.id,
+        title={source: lesson.title, **lesson.titles, **(approved_titles or {})},
         languages=tuple(lesson.languages), inputs=dict(lesson.hashes),
         generated_at=dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat(),
         files=tuple(files), source_language=source, title_card_s=title_card_s)

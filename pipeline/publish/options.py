@@ -29,5 +29,8 @@ class PublishOptions:
     protected: tuple[Path, ...] = ()
     # Replace a previous bundle of this tool (never anything else).
     force: bool = False
-    # Language of the bundle page's own words (Settings.ui_lang).
+    # Language of the bundle page's frame (title, tagline; Settings.ui_lang).
     ui_lang: str = Settings.ui_lang
+    # The bundle page's words per language: language -> interface key -> approved text
+    # (pipeline.publish.interface; filled from the review store by the steps/CLI glue).
+    interface: dict[str, dict[str, str]] = field(default_factory=dict)

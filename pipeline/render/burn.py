@@ -119,7 +119,11 @@ def _banners(subs: pysubs2.SSAFile, spec: BurnSpec) -> None:
     style.outlinecolor = style.backcolor = pysubs2.Color(0, 88, 66, 0x20)
     subs.styles["Chapter"] = style
     for start, heading in spec.chapters:
-        lines = fit_lines([heading], "Noto Sans", spec.layout.font_size, spec.text_width)
+        # A heading is the language's approved one (its script: the language's font) or the
+        # Vietnamese one (Noto Sans): measured with both, the one needing more lines is kept,
+        # so neither script overflows the frame.
+        lines = max((fit_lines([heading], font, spec.layout.font_size, spec.text_width)
+                     for font in dict.fromkeys(("Noto Sans", spec.font))), key=len)
         subs.append(pysubs2.SSAEvent(start=start, end=start + spec.banner_ms,
                                      text=r"\N".join(lines), style="Chapter", layer=0))
 

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import importlib
+import logging
+from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
+from pipeline.core.config import Settings
+from pipeline.core.errors import CaunoiError
 from pipeline.publish.manifest import ManifestEntry, review_state, write_manifest
 from pipeline.render.encode import RenderedFile
 from pipeline.render.profiles import PROFILES
@@ -13,7 +18,9 @@ from pipeline.steps.voice import SUBTITLE_EXTS, dub_files
 from pipeline.voice.outputs import AudioOutputOptions
 from pipeline.voice.types import DubResult
 
-__all__ = ["manifest_step", "remove_withdrawn_finals", "subtitle_files"]
+__all__ = ["interface_words", "manifest_step", "remove_withdrawn_finals", "subtitle_files"]
+
+log = logging.getLogger("caunoi.publish")
 
 _DATA_FILES = ("alignment.json", "alignment-report.md", "transcript.json")
 
@@ -99,6 +106,52 @@ def manifest_step(run: LessonRun, job: Job) -> Path:
             voices=voices_of(dubbed) if dubbed else (),
             audio_encoding=audio_encoding(r, dubbed is not None)))
     path = write_manifest(out, ingested.lesson, entries, source=source,
-                          title_card_s=run.settings.title_card_s)
+                          title_card_s=run.settings.title_card_s,
+                          approved_titles=run.gate.titles if run.gate else {})
     run.report("manifest", False, str(path))
     return path
+
+
+#: Where the review side keeps the approved interface words (the units-review contract).
+_INTERFACE_MODULE = "pipeline.review.interface"
+#: The first bytes of every SQLite database file.
+_SQLITE_HEADER = b"SQLite format 3\x00"
+
+
+def _has_store(settings: Settings) -> bool:
+    """A review store to read: a database URL, or a SQLite file that is one (a bundle never
+    creates a store, nor opens a file that is not a database)."""
+    if settings.database_url:
+        return True
+    try:
+        with (settings.out_dir / "review.sqlite3").open("rb") as f:
+            return f.read(len(_SQLITE_HEADER)) == _SQLITE_HEADER
+    except OSError:
+        return False
+
+
+def interface_words(settings: Settings, languages: Iterable[str]) -> dict[str, dict[str, str]]:
+    """The bundle page's approved words per language (language -> key -> text) from the
+    review store, for ``PublishOptions.interface``. None when there is no store, when this
+    build's review side has no interface units, or when the store cannot be read (logged:
+    the page then shows its icons, and the bundle is still made)."""
+    if not _has_store(settings):
+        return {}
+    try:
+        module = importlib.import_module(_INTERFACE_MODULE)
+    except ModuleNotFoundError as e:
+        if e.name != _INTERFACE_MODULE:
+            raise
+        return {}
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from pipeline.review.store import ReviewStore
+
+    approved = cast(Callable[[ReviewStore, str], dict[str, str]], module.approved_interface)
+    try:
+        store = ReviewStore(settings.review_url)
+        words = {code: dict(approved(store, code)) for code in languages}
+    except (SQLAlchemyError, CaunoiError) as e:
+        log.warning("bundle words not read from the review store (icons instead): %s", e)
+        return {}
+    return {code: w for code, w in words.items() if w}

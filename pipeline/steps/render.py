@@ -8,9 +8,10 @@ from pathlib import Path
 
 from pipeline.core.i18n import t
 from pipeline.core.storage import atomic_write_json, read_json, sha256_file
-from pipeline.core.types import Alignment
+from pipeline.core.types import Alignment, Lesson
 from pipeline.render.encode import RenderedFile, RenderJob, render
 from pipeline.render.profiles import get_profile
+from pipeline.review.gate import GateResult
 from pipeline.steps.options import render_options, state_file
 from pipeline.steps.plan import Job, LessonRun, Made, cached_step, need
 from pipeline.steps.voice import dub_files
@@ -19,7 +20,7 @@ from pipeline.voice.picture import hold_filter
 from pipeline.voice.timemap import move_chapters
 from pipeline.voice.types import DubResult
 
-__all__ = ["render_jobs", "render_step"]
+__all__ = ["lesson_titles", "render_jobs", "render_step"]
 
 
 def render_jobs(run: LessonRun) -> list[Job]:
@@ -36,17 +37,28 @@ def render_jobs(run: LessonRun) -> list[Job]:
     return jobs
 
 
-def _chapters(alignment: Alignment) -> tuple[tuple[int, str], ...]:
-    """(start ms, heading) of each chapter: its first spoken sentence."""
+def lesson_titles(lesson: Lesson, gate: GateResult | None) -> dict[str, str]:
+    """Title per target language: the reviewed and approved one, else the one the content
+    team wrote in lesson.toml (a reviewed title wins: it is what the language's reviewers
+    accepted). Languages with neither are absent (their videos show the Vietnamese title)."""
+    return {**lesson.titles, **(gate.titles if gate else {})}
+
+
+def _chapters(alignment: Alignment,
+              headings: dict[str, str] | None = None) -> tuple[tuple[int, str], ...]:
+    """(start ms, heading) of each chapter: its first spoken sentence; the heading in the
+    language's approved words when ``headings`` (source heading -> approved) has it."""
     starts: dict[str, int] = {}
     for a in alignment.sentences:
         if a.status == "matched" and a.chapter and a.chapter not in starts:
             starts[a.chapter] = a.start_ms
-    return tuple((ms, heading) for heading, ms in starts.items())
+    words = headings or {}
+    return tuple((ms, words.get(heading) or heading) for heading, ms in starts.items())
 
 
 def _job(run: LessonRun, job: Job) -> RenderJob:
     ingested = need(run.ingested, "render", "ingest")
+    gate = need(run.gate, "render", "review")
     lang, profile, out = run.language(job.lang), get_profile(job.profile), run.out
     stem = f"{lang.code}-draft" if job.draft else lang.code
     ass = out / "subtitles" / f"{stem}.ass"
@@ -61,9 +73,12 @@ def _job(run: LessonRun, job: Job) -> RenderJob:
         dst=out / folder / f"{lang.code}-{profile.name}{suffix}.{profile.ext}",
         ass=ass if has_subs else None,
         srt=out / "subtitles" / f"{stem}.srt" if has_subs else None,
-        title_vi=ingested.lesson.title, title_target=ingested.lesson.titles.get(lang.code, ""),
+        title_vi=ingested.lesson.title,
+        title_target=lesson_titles(ingested.lesson, gate).get(lang.code, ""),
         language_label="" if lang.source else f"{lang.name_native} · {lang.name_vi}",
-        chapters=_chapters(need(run.alignment, "render", "align")),
+        # Headings are drawn as the title is: approved words of the language, else Vietnamese.
+        chapters=_chapters(need(run.alignment, "render", "align"),
+                           gate.chapters.get(lang.code)),
         cue_times=tuple((c.start_ms + c.end_ms) / 2000 for c in cues) if has_subs else (),
         draft=job.draft)
     dubbed = None if job.draft else run.dubs.get(lang.code)
