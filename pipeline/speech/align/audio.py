@@ -15,21 +15,26 @@ from __future__ import annotations
 import logging
 import wave
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 
+from pipeline.core.types import AlignedSentence
 from pipeline.speech.align.features import BAND_HZ, mfcc_stream
 from pipeline.speech.vad import (
+    EdgeOptions,
     VadOptions,
     band_db,
     energy_regions,
     frame_db,
     loud_frames,
+    snap_edges,
     speech_regions,
 )
 
-__all__ = ["BLOCK_SECONDS", "speech_band", "wav_blocks", "wav_features", "wav_regions"]
+__all__ = ["BLOCK_SECONDS", "snap_sentences", "snap_spans", "speech_band", "wav_blocks",
+           "wav_features", "wav_regions"]
 
 log = logging.getLogger("caunoi.align.audio")
 
@@ -173,3 +178,44 @@ def wav_regions(path: Path, syllables: int = 0,
                  "%s: energy regions added", total / 1000, needed / 1000, all(steady))
         return _merge(heard + energy, opts.min_silence_ms)
     return heard
+
+
+#: Band of the level the edges are placed on: above a room's rumble and a music bed's bass,
+#: with the fricatives that open many sentences (a phone recording just has nothing above
+#: 3.4 kHz).
+EDGE_BAND_HZ = (300.0, 7000.0)
+
+
+def snap_spans(path: Path, spans: list[tuple[int, int]],
+               opts: EdgeOptions | None = None) -> list[tuple[int, int]]:
+    """:func:`pipeline.speech.vad.snap_edges` of consecutive (start_ms, end_ms) spans on the
+    WAV's level in :data:`EDGE_BAND_HZ` (read block by block: 5 ms frames, 800 bytes a
+    second)."""
+    opts = opts or EdgeOptions()
+    parts = []
+    for block, rate in wav_blocks(path):
+        band = (EDGE_BAND_HZ[0], min(EDGE_BAND_HZ[1], 0.45 * rate))
+        parts.append(band_db(block, rate, opts.frame_ms, band))
+    level = np.concatenate(parts) if parts else np.zeros(0)
+    return snap_edges(spans, level, opts) if level.size else spans
+
+
+def snap_sentences(path: Path, sentences: list[AlignedSentence],
+                   adlibs: list[AlignedSentence], opts: EdgeOptions | None = None
+                   ) -> tuple[list[AlignedSentence], list[AlignedSentence]]:
+    """``sentences`` and ``adlibs`` with the edges of the matched sentences and ad-libs
+    snapped to the speech (:func:`snap_spans`); skipped ones unchanged, order kept."""
+    both = _snapped(path, sentences + adlibs, opts)
+    return both[: len(sentences)], both[len(sentences):]
+
+
+def _snapped(path: Path, sentences: list[AlignedSentence],
+             opts: EdgeOptions | None) -> list[AlignedSentence]:
+    placed = sorted((k for k, s in enumerate(sentences) if s.status != "skipped"),
+                    key=lambda k: sentences[k].start_ms)
+    spans = snap_spans(path, [(sentences[k].start_ms, sentences[k].end_ms) for k in placed],
+                       opts)
+    out = list(sentences)
+    for k, (a, b) in zip(placed, spans, strict=True):
+        out[k] = replace(out[k], start_ms=a, end_ms=b)
+    return out

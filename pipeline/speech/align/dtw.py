@@ -18,7 +18,12 @@ import numpy as np
 from pipeline.core.errors import AlignmentError
 from pipeline.core.text import syllable_count
 from pipeline.core.types import AlignedSentence, Alignment, Ingested, Transcript
-from pipeline.speech.align.audio import speech_band, wav_features, wav_regions
+from pipeline.speech.align.audio import (
+    snap_sentences,
+    speech_band,
+    wav_features,
+    wav_regions,
+)
 from pipeline.speech.align.base import Aligner, AlignOptions, place
 from pipeline.speech.align.features import FRAME_HOP_MS, banded_dtw, dtw_cost, mfcc
 from pipeline.speech.align.synth import espeak_available, synthesize
@@ -67,6 +72,8 @@ class DTWOptions:
     # ... and kept only when both then have at least this share of their expected length.
     unskip_least: float = 0.4
     max_units: int = 6
+    # Sentence and ad-lib edges moved onto the speech's own onsets and offsets.
+    snap: bool = True
 
 
 class DTWAligner(Aligner):
@@ -86,7 +93,6 @@ class DTWAligner(Aligner):
         if not regions:
             raise AlignmentError(path=str(ingested.lesson.recording), detail="no speech found")
         o = replace(o, band_hz=_feature_band(ingested.audio_wav, regions, o))
-        band_hz = o.band_hz
         feats = wav_features(ingested.audio_wav, o.band_hz)
         keep = _speech_frames(regions, feats.shape[0], o.pad_frames)
         rec = feats[keep]
@@ -104,7 +110,7 @@ class DTWAligner(Aligner):
         rough = [int(keep[min(int(path_j[np.searchsorted(path_i, b)]), keep.size - 1)])
                  * FRAME_HOP_MS for b in bounds[:-1]]
         log.info("dtw: voice %s, band %s Hz, %d synth × %d speech frames, band %d, "
-                 "match %.2f, unrelated %.2f", voice, band_hz, synth.shape[0], rec.shape[0],
+                 "match %.2f, unrelated %.2f", voice, o.band_hz, synth.shape[0], rec.shape[0],
                  band, good, unrelated)
         # Pass 2: sentences take whole runs of speech units; units left over are ad-libs.
         tempo = rec.shape[0] / max(1, synth.shape[0])
@@ -137,6 +143,7 @@ class DTWAligner(Aligner):
                                       (good + garbage) / 2, penalty, o)
         adlibs = [AlignedSentence(None, "", "", units[a][0], units[b][1], "ad-lib", 0.5)
                   for a, b in spare if units[b][1] - units[a][0] >= o.min_adlib_ms]
+        out, adlibs = snap_sentences(ingested.audio_wav, out, adlibs) if o.snap else (out, adlibs)
         return Alignment(aligner=self.name, sentences=tuple(place(out, adlibs)))
 
 
