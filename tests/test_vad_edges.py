@@ -87,3 +87,13 @@ def test_snap_sentences_leaves_skipped_ones(tmp_path: Path) -> None:
     out, adlibs = snap_sentences(tmp_path / "phone.wav", [said, skipped], [adlib])
     assert out[1] == skipped
     assert abs(out[0].start_ms - 700) <= 20 and abs(adlibs[0].end_ms - 6900) <= 20, (out, adlibs)
+
+
+def test_short_sentence_takes_the_unmatched_speech_beside_it() -> None:
+    """A sentence matched to 2 s of its expected 3 s takes the 0.8 s unit after a comma's
+    pause; a complete sentence leaves a whole ad-lib after it alone."""
+    from pipeline.speech.align.gaps import extend_runs
+
+    units = [(0, 2000), (2200, 3000), (4000, 6000), (6300, 8800)]
+    got = extend_runs([((0, 0), 0.1), ((2, 2), 0.1)], units, [3000, 2000])
+    assert got == [((0, 1), 0.1), ((2, 2), 0.1)], got

@@ -12,7 +12,7 @@ from pipeline.core.text import syllable_count
 from pipeline.core.types import AlignedSentence, Ingested
 from pipeline.speech.align.audio import wav_regions
 
-__all__ = ["fill_gaps", "spread"]
+__all__ = ["extend_runs", "fill_gaps", "spread"]
 
 #: Speech in a gap shorter than this share of what the sentences need: they were not said.
 MIN_SPEECH_SHARE = 0.5
@@ -70,4 +70,49 @@ def fill_gaps(sentences: list[AlignedSentence], ingested: Ingested,
                 out[j] = replace(out[j], start_ms=a, end_ms=max(b, a + 1), status="matched",
                                  confidence=SPREAD_CONFIDENCE)
         k = end
+    return out
+
+
+#: Speech left unmatched right after (or before) a sentence joins it when the pause between
+#: them is at most this long (a comma's pause: a narrator's sentences may run closer)...
+JOIN_GAP_MS = 400
+#: ... the sentence has less than this share of its expected speech without it ...
+JOIN_SHORT = 0.85
+#: ... and no more than this share with it (a whole ad-lib after a complete sentence stays).
+JOIN_FILL = 1.1
+
+Run = tuple[tuple[int, int], float]
+
+
+def extend_runs(assignment: list[Run | None], units: list[tuple[int, int]],
+                expected_ms: list[int]) -> list[Run | None]:
+    """Sentences (runs of speech ``units``) that got clearly less speech than expected take
+    the unmatched units next to them, while those fit the expected length: a template
+    match that lost a sentence's last words after a comma (a clipped phone, a shifted
+    voice) leaves them unclaimed, and they would be reported as an ad-lib."""
+    used = {u for r in assignment if r is not None for u in range(r[0][0], r[0][1] + 1)}
+    out = list(assignment)
+
+    def free(u: int) -> bool:
+        return 0 <= u < len(units) and u not in used
+
+    for k, r in enumerate(out):
+        if r is None:
+            continue
+        (a, b), cost = r
+        speech = sum(units[u][1] - units[u][0] for u in range(a, b + 1))
+        want = expected_ms[k]
+        for step in (1, -1):
+            while speech < JOIN_SHORT * want:
+                u, near = (b + 1, b) if step == 1 else (a - 1, a)
+                if not free(u) or (abs(units[u][0] - units[near][1]) > JOIN_GAP_MS and abs(
+                        units[near][0] - units[u][1]) > JOIN_GAP_MS):
+                    break
+                size = units[u][1] - units[u][0]
+                if speech + size > JOIN_FILL * want:
+                    break
+                used.add(u)
+                speech += size
+                a, b = (a, u) if step == 1 else (u, b)
+        out[k] = ((a, b), cost)
     return out
