@@ -97,3 +97,22 @@ def test_short_sentence_takes_the_unmatched_speech_beside_it() -> None:
     units = [(0, 2000), (2200, 3000), (4000, 6000), (6300, 8800)]
     got = extend_runs([((0, 0), 0.1), ((2, 2), 0.1)], units, [3000, 2000])
     assert got == [((0, 1), 0.1), ((2, 2), 0.1)], got
+
+
+def test_skip_decided_by_match_and_length() -> None:
+    """Two neighbours whose templates match the same 3 s of speech equally: the one
+    expected to last 3 s takes it, the one expected to last 1 s is the skipped one; a
+    sentence matched to a fifth of its expected speech was not said."""
+    from pipeline.speech.align.gaps import revise
+
+    rng = np.random.default_rng(0)
+    feats = [rng.normal(0, 1, (300, 12)).astype(np.float32)]
+    pieces = [feats[0], feats[0]]
+    found = (pieces, [(0, 3000)], feats, [1000, 3000])
+    got = revise([((0, 0), 0.5), None], found, (0.0, 5.0, 0.5), 0.5, False)
+    assert got[0] is None and got[1] is not None and got[1][0] == (0, 0), got
+    kept = revise([None, ((0, 0), 0.5)], found, (0.0, 5.0, 0.5), 0.5, False)
+    assert kept[0] is None and kept[1] is not None, kept
+    short = revise([((0, 0), 0.5)], ([pieces[1]], [(0, 600)], feats, [3000]),
+                   (0.0, 5.0, 0.5), 0.5, False)
+    assert short == [None], short

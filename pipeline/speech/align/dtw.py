@@ -26,7 +26,7 @@ from pipeline.speech.align.audio import (
 )
 from pipeline.speech.align.base import Aligner, AlignOptions, place
 from pipeline.speech.align.features import FRAME_HOP_MS, banded_dtw, dtw_cost, mfcc
-from pipeline.speech.align.gaps import extend_runs
+from pipeline.speech.align.gaps import revise, speech_frames, true_runs
 from pipeline.speech.align.synth import espeak_available, synthesize
 
 __all__ = ["DTWAligner", "DTWOptions"]
@@ -78,6 +78,9 @@ class DTWOptions:
     # Sentences short of their expected speech take the unmatched speech beside them (off:
     # on the 15 tuning lessons p95 413 -> 338 ms but one band-music ad-lib absorbed).
     extend: bool = False
+    # A skipped sentence beside a matched one takes its speech when its template and
+    # expected length fit that speech better (weight of the length misfit, 0: never).
+    skip_duration_weight: float = 0.5
 
 
 class DTWAligner(Aligner):
@@ -98,7 +101,7 @@ class DTWAligner(Aligner):
             raise AlignmentError(path=str(ingested.lesson.recording), detail="no speech found")
         o = replace(o, band_hz=_feature_band(ingested.audio_wav, regions, o))
         feats = wav_features(ingested.audio_wav, o.band_hz)
-        keep = _speech_frames(regions, feats.shape[0], o.pad_frames)
+        keep = speech_frames(regions, feats.shape[0], o.pad_frames)
         rec = feats[keep]
         band = int(min(o.max_band, max(o.min_band, o.band_share * rec.shape[0])))
         voice, pieces, synth, path_i, path_j = _best_template(
@@ -128,8 +131,8 @@ class DTWAligner(Aligner):
         assignment = [r if r is not None and r[1] <= floor else None for r in assignment]
         assignment = _unskip(assignment, pieces, units, unit_feats, expected_ms,
                              (garbage, penalty, unrelated), o)
-        assignment = extend_runs(assignment, units, expected_ms) if o.extend else assignment
-
+        assignment = revise(assignment, (pieces, units, unit_feats, expected_ms),
+                            (good, unrelated, penalty), o.skip_duration_weight, o.extend)
         out: list[AlignedSentence] = []
         used: set[int] = set()
         for s, run in zip(sentences, assignment, strict=True):
@@ -142,7 +145,7 @@ class DTWAligner(Aligner):
             used.update(range(a, b + 1))
             out.append(AlignedSentence(s.index, s.chapter, s.text, units[a][0], units[b][1],
                                        "matched", conf))
-        spare = _runs(np.array([u not in used for u in range(len(units))]), 1)
+        spare = true_runs(np.array([u not in used for u in range(len(units))]), 1)
         out, spare = _absorb_restarts(out, spare, units, unit_feats, pieces, tempo,
                                       (good + garbage) / 2, penalty, o)
         adlibs = [AlignedSentence(None, "", "", units[a][0], units[b][1], "ad-lib", 0.5)
@@ -383,17 +386,3 @@ def _assign(sentences: list[np.ndarray], units: list[np.ndarray], expected: list
 
 def _local(a: np.ndarray, b: np.ndarray, pi: np.ndarray, pj: np.ndarray) -> np.ndarray:
     return np.asarray(np.linalg.norm(a[pi] - b[pj], axis=1))
-
-
-def _runs(mask: np.ndarray, min_len: int) -> list[tuple[int, int]]:
-    """(first, last) index of every run of True at least ``min_len`` long."""
-    edges = np.flatnonzero(np.diff(np.concatenate(([0], mask.astype(np.int8), [0]))))
-    return [(int(a), int(b) - 1) for a, b in zip(edges[::2], edges[1::2], strict=True)
-            if b - a >= min_len]
-
-
-def _speech_frames(regions: list[tuple[int, int]], n_frames: int, pad: int) -> np.ndarray:
-    mask = np.zeros(n_frames, dtype=bool)
-    for a, b in regions:
-        mask[max(0, a // FRAME_HOP_MS - pad): min(n_frames, b // FRAME_HOP_MS + pad)] = True
-    return np.flatnonzero(mask)
