@@ -116,3 +116,48 @@ def test_skip_decided_by_match_and_length() -> None:
     short = revise([((0, 0), 0.5)], ([pieces[1]], [(0, 600)], feats, [3000]),
                    (0.0, 5.0, 0.5), 0.5, False)
     assert short == [None], short
+
+
+def _under_bed(tmp: Path, bed: str) -> np.ndarray:
+    """The three band-limited sentences over a loud bed: "music" (notes below 500 Hz,
+    louder than the voice, in a room 45 dB down) or "line" (white noise 30 dB down)."""
+    rng = np.random.default_rng(5)
+    x = np.zeros(8000 * RATE // 1000, dtype=np.float32)
+    for a, b in TRUE:
+        x[a * 16: b * 16] += _voice(b - a, rng, 0.0) * 0.3
+    x = sox(x, tmp, "sinc", "300-3400", rate=RATE, out_rate=RATE)
+    t = np.arange(x.size) / RATE
+    if bed == "music":
+        notes = np.sin(2 * np.pi * 196 * t) + 0.7 * np.sin(2 * np.pi * 294 * t)
+        x = x + (0.25 * notes * (0.6 + 0.4 * np.sin(2 * np.pi * 0.5 * t))).astype(np.float32)
+    noise = 10 ** (-(45 if bed == "music" else 30) / 20)  # room tone, or the line's hiss
+    x = x + rng.normal(0, 0.3 * noise, x.size).astype(np.float32)
+    return np.asarray(x, dtype=np.float32)
+
+
+def test_speech_band_background_tells_a_bed_from_a_line(tmp_path: Path) -> None:
+    from pipeline.speech.align.audio import SPEECH_BAND_HZ, _speech_band_background
+    from pipeline.speech.vad import band_db, frame_db
+
+    heard = TRUE[:2]  # a VAD that missed the third sentence
+    kinds = []
+    for bed in ("music", "line"):
+        x = _under_bed(tmp_path, bed)
+        kinds.append(_speech_band_background(frame_db(x, RATE, 10),
+                                             band_db(x, RATE, 10, SPEECH_BAND_HZ), heard))
+    assert kinds == ["bed", "steady"], kinds
+
+
+def test_speech_band_regions_hear_a_voice_over_a_louder_bed(tmp_path: Path) -> None:
+    from pipeline.speech.align.audio import SPEECH_BAND_HZ
+    from pipeline.speech.vad import band_regions, energy_regions
+
+    def found(regions: list[tuple[int, int]]) -> bool:
+        return len(regions) == len(TRUE) and all(
+            abs(a - ta) <= 60 and abs(b - tb) <= 60
+            for (a, b), (ta, tb) in zip(regions, TRUE, strict=True))
+
+    x = _under_bed(tmp_path, "music")
+    assert not found(energy_regions(x, RATE))  # the whole band follows the bed
+    got = band_regions(x, RATE, SPEECH_BAND_HZ)
+    assert found(got), got

@@ -21,7 +21,8 @@ from pipeline.core.media import iter_wav_blocks, wav_info
 
 log = logging.getLogger("caunoi.vad")
 
-__all__ = ["EdgeOptions", "VadOptions", "band_db", "clipped_share", "energy_regions",
+__all__ = ["EdgeOptions", "VadOptions", "band_db", "band_regions", "clipped_share",
+           "energy_regions",
            "loud_frames", "silero_regions", "snap_edges", "speech_regions", "wav_frame_db",
            "wav_speech_regions"]
 
@@ -237,6 +238,14 @@ def energy_regions(samples: np.ndarray, rate: int,
                    opts: VadOptions = VadOptions()) -> list[tuple[int, int]]:
     """Speech regions from frame energy against the recording's own noise floor."""
     return _energy_db(frame_db(samples, rate, opts.frame_ms), opts)
+
+
+def band_regions(samples: np.ndarray, rate: int, band: tuple[float, float],
+                 opts: VadOptions = VadOptions()) -> list[tuple[int, int]]:
+    """:func:`energy_regions` on the level of ``band`` (Hz) only: a band-limited narrator
+    over a music bed whose notes lie below the band, or a room's rumble, is heard where the
+    whole-band level is dominated by the bed."""
+    return _energy_db(band_db(samples, rate, opts.frame_ms, band), opts)
 
 
 def _energy_db(db: np.ndarray, opts: VadOptions) -> list[tuple[int, int]]:
