@@ -4,8 +4,9 @@ in one process: accuracy per condition (``bench_align.py``'s scoring) and the ti
 with the ratio to the old settings measured on the same lessons in the same run (no
 figure from another run or another load of the box).
 
-"before" is the DTW aligner as merged before this round (no edge snapping); "after" is
-today's defaults; the proportional baseline runs beside them.
+"before" is the DTW aligner as merged before this round (every new piece switched off by its
+option: the same results as main's code); "after" is today's defaults (``--set`` overrides);
+the proportional baseline runs beside them.
 
 Lessons: ``--lessons DIR`` (folders with recording, script and truth.json, as
 ``bench_align.py --keep`` writes them) or generated here (``--seed``, ``--texts``,
@@ -38,9 +39,12 @@ from pipeline.ingest import IngestOptions, ingest
 from pipeline.speech.align import AlignOptions
 from pipeline.speech.align.dtw import DTWAligner, DTWOptions
 from pipeline.speech.align.proportional import ProportionalAligner
+from pipeline.speech.vad import VadOptions
 
-#: The settings merged before this round.
-BEFORE = replace(DTWOptions(), snap=False)
+#: The aligner as merged before this round: no edge snapping, skips by the template match
+#: alone, no speech-band detector.
+BEFORE = replace(DTWOptions(), snap=False, skip_duration_weight=0.0, min_run_share=0.0,
+                 extend=False, vad=replace(VadOptions(), band_detector=False))
 
 
 def _lessons(args: argparse.Namespace) -> list[tuple[Path, list[Truth]]]:

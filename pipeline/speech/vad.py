@@ -52,6 +52,8 @@ class VadOptions:
     # Background steadier than this (dB, p90-p10 between speech) lets the energy detector
     # sharpen Silero's edges; music or changing noise does not.
     stationary_db: float = 6.0
+    # The speech band's own energy as a second detector (see align.audio.wav_regions).
+    band_detector: bool = True
 
 
 def frame_db(samples: np.ndarray, rate: int, frame_ms: int) -> np.ndarray:

@@ -197,7 +197,7 @@ def wav_regions(path: Path, syllables: int = 0,
         heard += [(a + offset, b + offset) for a, b in found]
         level = frame_db(block, rate, 10)
         whole = _steady(level, found, 10)
-        kind = "" if whole else _speech_band_background(
+        kind = "" if whole or not opts.band_detector else _speech_band_background(
             level, band_db(block, rate, 10, SPEECH_BAND_HZ), found)
         own = band_regions(block, rate, SPEECH_BAND_HZ, opts) if kind else []
         loud = own if kind == "bed" else own + _trim_to_band(

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import itertools
 import logging
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -28,6 +28,7 @@ from pipeline.speech.align.base import Aligner, AlignOptions, place
 from pipeline.speech.align.features import FRAME_HOP_MS, banded_dtw, dtw_cost, mfcc
 from pipeline.speech.align.gaps import revise, speech_frames, true_runs
 from pipeline.speech.align.synth import espeak_available, synthesize
+from pipeline.speech.vad import VadOptions
 
 __all__ = ["DTWAligner", "DTWOptions"]
 
@@ -81,6 +82,10 @@ class DTWOptions:
     # A skipped sentence beside a matched one takes its speech when its template and
     # expected length fit that speech better (weight of the length misfit, 0: never).
     skip_duration_weight: float = 0.5
+    # A sentence matched to less than this share of its expected speech is skipped (0: off).
+    min_run_share: float = 0.45
+    # The speech detector's options.
+    vad: VadOptions = field(default_factory=VadOptions)
 
 
 class DTWAligner(Aligner):
@@ -96,9 +101,7 @@ class DTWAligner(Aligner):
               opts: AlignOptions) -> Alignment:
         o = self.options
         sentences = ingested.lesson.sentences
-        regions = wav_regions(ingested.audio_wav, sum(syllable_count(s.text) for s in sentences))
-        if not regions:
-            raise AlignmentError(path=str(ingested.lesson.recording), detail="no speech found")
+        regions = _regions(ingested, o.vad)
         o = replace(o, band_hz=_feature_band(ingested.audio_wav, regions, o))
         feats = wav_features(ingested.audio_wav, o.band_hz)
         keep = speech_frames(regions, feats.shape[0], o.pad_frames)
@@ -132,7 +135,8 @@ class DTWAligner(Aligner):
         assignment = _unskip(assignment, pieces, units, unit_feats, expected_ms,
                              (garbage, penalty, unrelated), o)
         assignment = revise(assignment, (pieces, units, unit_feats, expected_ms),
-                            (good, unrelated, penalty), o.skip_duration_weight, o.extend)
+                            (good, unrelated, penalty), o.skip_duration_weight, o.extend,
+                            o.min_run_share)
         out: list[AlignedSentence] = []
         used: set[int] = set()
         for s, run in zip(sentences, assignment, strict=True):
@@ -154,12 +158,19 @@ class DTWAligner(Aligner):
         return Alignment(aligner=self.name, sentences=tuple(place(out, adlibs)))
 
 
+def _regions(ingested: Ingested, vad: VadOptions) -> list[tuple[int, int]]:
+    """Speech regions of the recording (AlignmentError when there are none)."""
+    syllables = sum(syllable_count(s.text) for s in ingested.lesson.sentences)
+    regions = wav_regions(ingested.audio_wav, syllables, vad)
+    if not regions:
+        raise AlignmentError(path=str(ingested.lesson.recording), detail="no speech found")
+    return regions
+
+
 def _feature_band(wav: Path, regions: list[tuple[int, int]], o: DTWOptions
                   ) -> tuple[float, float]:
-    """The features' band: ``o.band_hz``, or with ``o.own_band`` the band the recording
-    carries. The latter helped the clipping-phone lessons of issue 29's benchmark but cost
-    the mixed-conditions lesson (music bed + telephone) a false skip
-    (tests/test_align_mixed.py): off until it helps both."""
+    """``o.band_hz``, or with ``o.own_band`` the band the recording carries (it helped the
+    clipping phones of issue 29 but cost tests/test_align_mixed.py a false skip: off)."""
     return speech_band(wav, regions, o.band_hz) if o.own_band else o.band_hz
 
 

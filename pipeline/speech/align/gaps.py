@@ -142,17 +142,18 @@ def speech_frames(regions: list[tuple[int, int]], n_frames: int, pad: int) -> np
 
 def revise(assignment: list[Run | None],
            found: tuple[list[np.ndarray], list[tuple[int, int]], list[np.ndarray], list[int]],
-           costs: tuple[float, float, float], weight: float,
-           extend: bool) -> list[Run | None]:
+           costs: tuple[float, float, float], weight: float, extend: bool,
+           min_share: float = MIN_RUN_SHARE) -> list[Run | None]:
     """The template match's runs, checked against the speech: a skipped sentence next to a
     matched one takes that one's speech when it fits better (:func:`recheck_skips`), then
-    (``extend``) short sentences take the unmatched speech beside them (:func:`extend_runs`).
+    (``extend``) short sentences take the unmatched speech beside them (:func:`extend_runs`);
+    a sentence with under ``min_share`` of its expected speech is skipped.
     ``found``: templates, units, unit features, expected speech (ms) per sentence."""
     if weight > 0:
         assignment = recheck_skips(assignment, found, costs, weight)
     units, expected_ms = found[1], found[3]
     assignment = [None if r is not None and sum(
-        e - s for s, e in units[r[0][0]: r[0][1] + 1]) < MIN_RUN_SHARE * expected_ms[k] else r
+        e - s for s, e in units[r[0][0]: r[0][1] + 1]) < min_share * expected_ms[k] else r
         for k, r in enumerate(assignment)]
     return extend_runs(assignment, found[1], found[3]) if extend else assignment
 
