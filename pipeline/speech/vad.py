@@ -21,8 +21,10 @@ from pipeline.core.media import iter_wav_blocks, wav_info
 
 log = logging.getLogger("caunoi.vad")
 
-__all__ = ["VadOptions", "band_db", "energy_regions", "loud_frames", "silero_regions",
-           "speech_regions", "wav_frame_db", "wav_speech_regions"]
+__all__ = ["EdgeOptions", "VadOptions", "band_db", "band_regions", "clipped_share",
+           "energy_regions",
+           "loud_frames", "silero_regions", "snap_edges", "speech_regions", "wav_frame_db",
+           "wav_speech_regions"]
 
 #: Silero's window (samples at 16 kHz) and the samples of context it sees before each one.
 _WINDOW, _CONTEXT = 512, 64
@@ -50,6 +52,8 @@ class VadOptions:
     # Background steadier than this (dB, p90-p10 between speech) lets the energy detector
     # sharpen Silero's edges; music or changing noise does not.
     stationary_db: float = 6.0
+    # The speech band's own energy as a second detector (see align.audio.wav_regions).
+    band_detector: bool = True
 
 
 def frame_db(samples: np.ndarray, rate: int, frame_ms: int) -> np.ndarray:
@@ -238,6 +242,14 @@ def energy_regions(samples: np.ndarray, rate: int,
     return _energy_db(frame_db(samples, rate, opts.frame_ms), opts)
 
 
+def band_regions(samples: np.ndarray, rate: int, band: tuple[float, float],
+                 opts: VadOptions = VadOptions()) -> list[tuple[int, int]]:
+    """:func:`energy_regions` on the level of ``band`` (Hz) only: a band-limited narrator
+    over a music bed whose notes lie below the band, or a room's rumble, is heard where the
+    whole-band level is dominated by the bed."""
+    return _energy_db(band_db(samples, rate, opts.frame_ms, band), opts)
+
+
 def _energy_db(db: np.ndarray, opts: VadOptions) -> list[tuple[int, int]]:
     if db.size == 0:
         return []
@@ -257,3 +269,101 @@ def _energy_db(db: np.ndarray, opts: VadOptions) -> list[tuple[int, int]]:
         else:
             merged.append(r)
     return [(a, b) for a, b in merged if b - a >= opts.min_speech_ms]
+
+
+@dataclass(frozen=True)
+class EdgeOptions:
+    # Level frames (ms): fine enough to place an edge within a frame or two.
+    frame_ms: int = 5
+    # An onset: the level climbs this share of the way from the local floor to the span's
+    # speech level (low: a soft consonant is speech already).
+    onset_share: float = 0.2
+    # An offset: the level falls below this share of the way (higher than the onset's: a
+    # reverberant room's tail is not the narrator's speech).
+    offset_share: float = 0.45
+    # The local floor is the quietest stretch this far around each edge.
+    floor_window_ms: int = 400
+    # Below this speech-to-floor range (dB) the edges are left where they are.
+    min_range_db: float = 10.0
+    # An edge moves at most this far.
+    reach_ms: int = 300
+    # An onset/offset must hold this long (frames) above the threshold.
+    hold_frames: int = 4
+    # Frames whose power is averaged for the level (longer than a low voice's pitch period).
+    smooth_frames: int = 3
+
+
+def clipped_share(samples: np.ndarray, near: float = 0.99) -> float:
+    """Share of the samples within ``near`` of the recording's largest magnitude: a
+    saturated microphone (flat-topped waves) gives percent-level shares, clean speech next
+    to none."""
+    if samples.size == 0:
+        return 0.0
+    top = float(np.abs(samples).max())
+    if top <= 0:
+        return 0.0
+    return float(np.mean(np.abs(samples) >= near * top))
+
+
+def snap_edges(spans: list[tuple[int, int]], level: np.ndarray,
+               opts: EdgeOptions = EdgeOptions()) -> list[tuple[int, int]]:
+    """Move each (start_ms, end_ms) span's edges to where its speech starts and stops in
+    ``level`` (dB per ``opts.frame_ms`` frame, e.g. :func:`band_db` over the band the
+    recording carries): thresholds between the floor found around each edge and the span's
+    speech level, so a quiet or loud sentence, a noisy room or a saturated phone get the
+    same rule. Spans are consecutive (in time order); an edge never crosses a neighbour's."""
+    fr = opts.frame_ms
+    # Power averaged over a few frames: a 5 ms frame may fall between two pitch pulses.
+    k = max(1, min(opts.smooth_frames, level.size))
+    level = 10 * np.log10(np.convolve(10 ** (level / 10), np.ones(k) / k, mode="same") + 1e-12)
+    sm = np.convolve(level, np.ones(3) / 3, mode="same") if level.size >= 3 else level
+    out: list[tuple[int, int]] = []
+    for k, (start, end) in enumerate(spans):
+        fs, fe = start // fr, min(end // fr, level.size)
+        if fe - fs < 2 * opts.hold_frames:
+            out.append((start, end))
+            continue
+        lo = max(out[-1][1] // fr if out else 0, fs - opts.reach_ms // fr)
+        hi = min(spans[k + 1][0] // fr if k + 1 < len(spans) else level.size,
+                 fe + opts.reach_ms // fr)
+        w = opts.floor_window_ms // fr
+        floor = float(min(sm[max(0, fs - w): fs + 10].min(), sm[max(0, fe - 10): fe + w].min()))
+        peak = float(np.percentile(level[fs:fe], 90))
+        if peak - floor < opts.min_range_db:
+            out.append((start, end))
+            continue
+        a = _onset(level, fs, (lo, min(fe, fs + opts.reach_ms // fr)),
+                   floor + opts.onset_share * (peak - floor), opts.hold_frames)
+        b = _offset(level, fe, (max(a + 1, fe - opts.reach_ms // fr), hi),
+                    floor + opts.offset_share * (peak - floor), opts.hold_frames)
+        out.append((a * fr, b * fr) if b > a else (start, end))
+    return out
+
+
+def _onset(level: np.ndarray, f: int, limits: tuple[int, int], thr: float,
+           hold: int) -> int:
+    """Frame where speech starts near ``f``: back while louder than ``thr``, or forward to
+    the first ``hold`` frames all louder."""
+    lo, hi = limits
+    if level[f] > thr:
+        while f - 1 >= lo and level[f - 1] > thr:
+            f -= 1
+        return f
+    g = f
+    while g < hi and not bool((level[g: g + hold] > thr).all()):
+        g += 1
+    return g if g < hi else f
+
+
+def _offset(level: np.ndarray, f: int, limits: tuple[int, int], thr: float,
+            hold: int) -> int:
+    """Frame after which speech stops near ``f`` (exclusive), the mirror of :func:`_onset`."""
+    lo, hi = limits
+    if level[f - 1] > thr:
+        while f < hi and level[f] > thr:
+            f += 1
+        return f
+    g = f
+    while g > lo and not bool((level[max(0, g - hold): g] > thr).all()):
+        g -= 1
+    return g if g > lo else f

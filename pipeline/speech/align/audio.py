@@ -8,28 +8,40 @@ noise), the energy detector is reliable, and its regions are added to Silero's; 
 finds much less speech than the script needs, they are added too (music beds included: the
 aligner then leaves unmatched stretches as ad-libs rather than losing sentences). The energy
 regions' edges are pulled in to where the speech band (1–3.4 kHz) is loud: a music note or a
-reverberation tail as loud as the voice but below that band no longer extends a region."""
+reverberation tail as loud as the voice but below that band no longer extends a region.
+
+The speech band is also a detector of its own (issue 29): when the background is steady in
+that band though not over the whole band (a phone line, a clipping phone microphone), the
+band's energy regions are added; when the whole band is moreover far louder than the speech
+band between words (a music bed or rumble below a band-limited narrator), only the band's
+regions count: the whole-band level there is the bed's."""
 
 from __future__ import annotations
 
 import logging
 import wave
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 
+from pipeline.core.types import AlignedSentence
 from pipeline.speech.align.features import BAND_HZ, mfcc_stream
 from pipeline.speech.vad import (
+    EdgeOptions,
     VadOptions,
     band_db,
+    band_regions,
     energy_regions,
     frame_db,
     loud_frames,
+    snap_edges,
     speech_regions,
 )
 
-__all__ = ["BLOCK_SECONDS", "speech_band", "wav_blocks", "wav_features", "wav_regions"]
+__all__ = ["BLOCK_SECONDS", "snap_sentences", "snap_spans", "speech_band", "wav_blocks",
+           "wav_features", "wav_regions"]
 
 log = logging.getLogger("caunoi.align.audio")
 
@@ -45,6 +57,9 @@ STEADY_DB = 6.0
 #: The speech band (Hz): upper formants and consonants, above the notes of a music bed, where
 #: a room's reverberation dies first, inside a telephone's band.
 SPEECH_BAND_HZ = (1000.0, 3400.0)
+#: A background this much louder (dB, 10th percentiles) over the whole band than in the speech
+#: band is a bed below the band (measured: music beds 18–34 dB, telephone lines 3–6 dB).
+BED_BELOW_DB = 10.0
 #: An energy region's edge is pulled in to the speech band's first/last loud frame, plus
 #: this much (a word's voiced ending has little of the band).
 BAND_REACH_MS = 100
@@ -138,14 +153,34 @@ def _merge(regions: list[tuple[int, int]], gap_ms: int) -> list[tuple[int, int]]
     return out
 
 
-def _steady(db: np.ndarray, regions: list[tuple[int, int]], step: int) -> bool:
+def _steady(db: np.ndarray, regions: list[tuple[int, int]], step: int,
+            upper: float = 90) -> bool:
+    """Whether the level between ``regions`` stays within STEADY_DB (its ``upper``
+    percentile against its 10th)."""
     between = np.ones(db.size, dtype=bool)
     for a, b in regions:
         between[max(0, a // step - 20): b // step + 20] = False
     if between.sum() < 50:
         return False
-    spread = float(np.percentile(db[between], 90) - np.percentile(db[between], 10))
+    spread = float(np.percentile(db[between], upper) - np.percentile(db[between], 10))
     return spread <= STEADY_DB
+
+
+def _speech_band_background(level: np.ndarray, band: np.ndarray,
+                            regions: list[tuple[int, int]]) -> str:
+    """What the background between ``regions`` is in the speech band (``band``: its level;
+    ``level``: the whole band's): "bed" when the speech band is steady and the whole band
+    far louder (music or rumble below the speech band: only the speech band's energy finds
+    the speech), "steady" when the speech band is steady (a phone line, a clipped phone:
+    its energy regions are added), else "". Steady by its median, not its 90th percentile:
+    speech the VAD missed lies between the regions too."""
+    between = np.ones(band.size, dtype=bool)
+    for a, b in regions:
+        between[max(0, a // 10 - 20): b // 10 + 20] = False
+    if between.sum() < 50 or not _steady(band, regions, 10, 50):
+        return ""
+    gap = np.percentile(level[between[: level.size]], 10) - np.percentile(band[between], 10)
+    return "bed" if gap >= BED_BELOW_DB else "steady"
 
 
 def wav_regions(path: Path, syllables: int = 0,
@@ -160,9 +195,15 @@ def wav_regions(path: Path, syllables: int = 0,
     for block, rate in wav_blocks(path):
         found = speech_regions(block, rate, opts)
         heard += [(a + offset, b + offset) for a, b in found]
-        energy += [(a + offset, b + offset) for a, b in _trim_to_band(
-            energy_regions(block, rate, opts), block, rate, opts)]
-        steady.append(_steady(frame_db(block, rate, 10), found, 10))
+        level = frame_db(block, rate, 10)
+        whole = _steady(level, found, 10)
+        kind = "" if whole or not opts.band_detector else _speech_band_background(
+            level, band_db(block, rate, 10, SPEECH_BAND_HZ), found)
+        own = band_regions(block, rate, SPEECH_BAND_HZ, opts) if kind else []
+        loud = own if kind == "bed" else own + _trim_to_band(
+            energy_regions(block, rate, opts), block, rate, opts)
+        energy += [(a + offset, b + offset) for a, b in loud]
+        steady.append(whole or bool(kind))
         offset += block.size * 1000 // rate
     heard = _merge(heard, opts.min_silence_ms)
     energy = _merge(energy, opts.min_silence_ms)
@@ -173,3 +214,44 @@ def wav_regions(path: Path, syllables: int = 0,
                  "%s: energy regions added", total / 1000, needed / 1000, all(steady))
         return _merge(heard + energy, opts.min_silence_ms)
     return heard
+
+
+#: Band of the level the edges are placed on: above a room's rumble and a music bed's bass,
+#: with the fricatives that open many sentences (a phone recording just has nothing above
+#: 3.4 kHz).
+EDGE_BAND_HZ = (300.0, 7000.0)
+
+
+def snap_spans(path: Path, spans: list[tuple[int, int]],
+               opts: EdgeOptions | None = None) -> list[tuple[int, int]]:
+    """:func:`pipeline.speech.vad.snap_edges` of consecutive (start_ms, end_ms) spans on the
+    WAV's level in :data:`EDGE_BAND_HZ` (read block by block: 5 ms frames, 800 bytes a
+    second)."""
+    opts = opts or EdgeOptions()
+    parts = []
+    for block, rate in wav_blocks(path):
+        band = (EDGE_BAND_HZ[0], min(EDGE_BAND_HZ[1], 0.45 * rate))
+        parts.append(band_db(block, rate, opts.frame_ms, band))
+    level = np.concatenate(parts) if parts else np.zeros(0)
+    return snap_edges(spans, level, opts) if level.size else spans
+
+
+def snap_sentences(path: Path, sentences: list[AlignedSentence],
+                   adlibs: list[AlignedSentence], opts: EdgeOptions | None = None
+                   ) -> tuple[list[AlignedSentence], list[AlignedSentence]]:
+    """``sentences`` and ``adlibs`` with the edges of the matched sentences and ad-libs
+    snapped to the speech (:func:`snap_spans`); skipped ones unchanged, order kept."""
+    both = _snapped(path, sentences + adlibs, opts)
+    return both[: len(sentences)], both[len(sentences):]
+
+
+def _snapped(path: Path, sentences: list[AlignedSentence],
+             opts: EdgeOptions | None) -> list[AlignedSentence]:
+    placed = sorted((k for k, s in enumerate(sentences) if s.status != "skipped"),
+                    key=lambda k: sentences[k].start_ms)
+    spans = snap_spans(path, [(sentences[k].start_ms, sentences[k].end_ms) for k in placed],
+                       opts)
+    out = list(sentences)
+    for k, (a, b) in zip(placed, spans, strict=True):
+        out[k] = replace(out[k], start_ms=a, end_ms=b)
+    return out

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import itertools
 import logging
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -18,10 +18,17 @@ import numpy as np
 from pipeline.core.errors import AlignmentError
 from pipeline.core.text import syllable_count
 from pipeline.core.types import AlignedSentence, Alignment, Ingested, Transcript
-from pipeline.speech.align.audio import speech_band, wav_features, wav_regions
+from pipeline.speech.align.audio import (
+    snap_sentences,
+    speech_band,
+    wav_features,
+    wav_regions,
+)
 from pipeline.speech.align.base import Aligner, AlignOptions, place
 from pipeline.speech.align.features import FRAME_HOP_MS, banded_dtw, dtw_cost, mfcc
+from pipeline.speech.align.gaps import revise, speech_frames, true_runs
 from pipeline.speech.align.synth import espeak_available, synthesize
+from pipeline.speech.vad import VadOptions
 
 __all__ = ["DTWAligner", "DTWOptions"]
 
@@ -67,6 +74,18 @@ class DTWOptions:
     # ... and kept only when both then have at least this share of their expected length.
     unskip_least: float = 0.4
     max_units: int = 6
+    # Sentence and ad-lib edges moved onto the speech's own onsets and offsets.
+    snap: bool = True
+    # Sentences short of their expected speech take the unmatched speech beside them (off:
+    # on the 15 tuning lessons p95 413 -> 338 ms but one band-music ad-lib absorbed).
+    extend: bool = False
+    # A skipped sentence beside a matched one takes its speech when its template and
+    # expected length fit that speech better (weight of the length misfit, 0: never).
+    skip_duration_weight: float = 0.5
+    # A sentence matched to less than this share of its expected speech is skipped (0: off).
+    min_run_share: float = 0.45
+    # The speech detector's options.
+    vad: VadOptions = field(default_factory=VadOptions)
 
 
 class DTWAligner(Aligner):
@@ -82,15 +101,11 @@ class DTWAligner(Aligner):
               opts: AlignOptions) -> Alignment:
         o = self.options
         sentences = ingested.lesson.sentences
-        regions = wav_regions(ingested.audio_wav, sum(syllable_count(s.text) for s in sentences))
-        if not regions:
-            raise AlignmentError(path=str(ingested.lesson.recording), detail="no speech found")
+        regions = _regions(ingested, o.vad)
         o = replace(o, band_hz=_feature_band(ingested.audio_wav, regions, o))
-        band_hz = o.band_hz
         feats = wav_features(ingested.audio_wav, o.band_hz)
-        keep = _speech_frames(regions, feats.shape[0], o.pad_frames)
+        keep = speech_frames(regions, feats.shape[0], o.pad_frames)
         rec = feats[keep]
-
         band = int(min(o.max_band, max(o.min_band, o.band_share * rec.shape[0])))
         voice, pieces, synth, path_i, path_j = _best_template(
             [s.text for s in sentences], rec, band, o)
@@ -104,7 +119,7 @@ class DTWAligner(Aligner):
         rough = [int(keep[min(int(path_j[np.searchsorted(path_i, b)]), keep.size - 1)])
                  * FRAME_HOP_MS for b in bounds[:-1]]
         log.info("dtw: voice %s, band %s Hz, %d synth × %d speech frames, band %d, "
-                 "match %.2f, unrelated %.2f", voice, band_hz, synth.shape[0], rec.shape[0],
+                 "match %.2f, unrelated %.2f", voice, o.band_hz, synth.shape[0], rec.shape[0],
                  band, good, unrelated)
         # Pass 2: sentences take whole runs of speech units; units left over are ad-libs.
         tempo = rec.shape[0] / max(1, synth.shape[0])
@@ -119,7 +134,9 @@ class DTWAligner(Aligner):
         assignment = [r if r is not None and r[1] <= floor else None for r in assignment]
         assignment = _unskip(assignment, pieces, units, unit_feats, expected_ms,
                              (garbage, penalty, unrelated), o)
-
+        assignment = revise(assignment, (pieces, units, unit_feats, expected_ms),
+                            (good, unrelated, penalty), o.skip_duration_weight, o.extend,
+                            o.min_run_share)
         out: list[AlignedSentence] = []
         used: set[int] = set()
         for s, run in zip(sentences, assignment, strict=True):
@@ -132,20 +149,28 @@ class DTWAligner(Aligner):
             used.update(range(a, b + 1))
             out.append(AlignedSentence(s.index, s.chapter, s.text, units[a][0], units[b][1],
                                        "matched", conf))
-        spare = _runs(np.array([u not in used for u in range(len(units))]), 1)
+        spare = true_runs(np.array([u not in used for u in range(len(units))]), 1)
         out, spare = _absorb_restarts(out, spare, units, unit_feats, pieces, tempo,
                                       (good + garbage) / 2, penalty, o)
         adlibs = [AlignedSentence(None, "", "", units[a][0], units[b][1], "ad-lib", 0.5)
                   for a, b in spare if units[b][1] - units[a][0] >= o.min_adlib_ms]
+        out, adlibs = snap_sentences(ingested.audio_wav, out, adlibs) if o.snap else (out, adlibs)
         return Alignment(aligner=self.name, sentences=tuple(place(out, adlibs)))
+
+
+def _regions(ingested: Ingested, vad: VadOptions) -> list[tuple[int, int]]:
+    """Speech regions of the recording (AlignmentError when there are none)."""
+    syllables = sum(syllable_count(s.text) for s in ingested.lesson.sentences)
+    regions = wav_regions(ingested.audio_wav, syllables, vad)
+    if not regions:
+        raise AlignmentError(path=str(ingested.lesson.recording), detail="no speech found")
+    return regions
 
 
 def _feature_band(wav: Path, regions: list[tuple[int, int]], o: DTWOptions
                   ) -> tuple[float, float]:
-    """The features' band: ``o.band_hz``, or with ``o.own_band`` the band the recording
-    carries. The latter helped the clipping-phone lessons of issue 29's benchmark but cost
-    the mixed-conditions lesson (music bed + telephone) a false skip
-    (tests/test_align_mixed.py): off until it helps both."""
+    """``o.band_hz``, or with ``o.own_band`` the band the recording carries (it helped the
+    clipping phones of issue 29 but cost tests/test_align_mixed.py a false skip: off)."""
     return speech_band(wav, regions, o.band_hz) if o.own_band else o.band_hz
 
 
@@ -372,17 +397,3 @@ def _assign(sentences: list[np.ndarray], units: list[np.ndarray], expected: list
 
 def _local(a: np.ndarray, b: np.ndarray, pi: np.ndarray, pj: np.ndarray) -> np.ndarray:
     return np.asarray(np.linalg.norm(a[pi] - b[pj], axis=1))
-
-
-def _runs(mask: np.ndarray, min_len: int) -> list[tuple[int, int]]:
-    """(first, last) index of every run of True at least ``min_len`` long."""
-    edges = np.flatnonzero(np.diff(np.concatenate(([0], mask.astype(np.int8), [0]))))
-    return [(int(a), int(b) - 1) for a, b in zip(edges[::2], edges[1::2], strict=True)
-            if b - a >= min_len]
-
-
-def _speech_frames(regions: list[tuple[int, int]], n_frames: int, pad: int) -> np.ndarray:
-    mask = np.zeros(n_frames, dtype=bool)
-    for a, b in regions:
-        mask[max(0, a // FRAME_HOP_MS - pad): min(n_frames, b // FRAME_HOP_MS + pad)] = True
-    return np.flatnonzero(mask)

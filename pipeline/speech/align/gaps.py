@@ -4,6 +4,7 @@ proportion to syllables, when that speech is long enough to be them."""
 
 from __future__ import annotations
 
+import logging
 from dataclasses import replace
 
 import numpy as np
@@ -11,8 +12,11 @@ import numpy as np
 from pipeline.core.text import syllable_count
 from pipeline.core.types import AlignedSentence, Ingested
 from pipeline.speech.align.audio import wav_regions
+from pipeline.speech.align.features import FRAME_HOP_MS, dtw_cost
 
-__all__ = ["fill_gaps", "spread"]
+log = logging.getLogger("caunoi.align.gaps")
+
+__all__ = ["extend_runs", "fill_gaps", "revise", "speech_frames", "spread", "true_runs"]
 
 #: Speech in a gap shorter than this share of what the sentences need: they were not said.
 MIN_SPEECH_SHARE = 0.5
@@ -70,4 +74,116 @@ def fill_gaps(sentences: list[AlignedSentence], ingested: Ingested,
                 out[j] = replace(out[j], start_ms=a, end_ms=max(b, a + 1), status="matched",
                                  confidence=SPREAD_CONFIDENCE)
         k = end
+    return out
+
+
+#: Speech left unmatched right after (or before) a sentence joins it when the pause between
+#: them is at most this long (a comma's pause: a narrator's sentences may run closer)...
+JOIN_GAP_MS = 400
+#: ... the sentence has less than this share of its expected speech without it ...
+JOIN_SHORT = 0.85
+#: ... and no more than this share with it (a whole ad-lib after a complete sentence stays).
+JOIN_FILL = 1.1
+
+Run = tuple[tuple[int, int], float]
+
+#: A sentence matched to less than this share of its expected speech was not said (its
+#: template matched an ad-lib or a scrap of a neighbour): skipped, the speech an ad-lib.
+MIN_RUN_SHARE = 0.45
+
+
+def extend_runs(assignment: list[Run | None], units: list[tuple[int, int]],
+                expected_ms: list[int]) -> list[Run | None]:
+    """Sentences (runs of speech ``units``) that got clearly less speech than expected take
+    the unmatched units next to them, while those fit the expected length: a template
+    match that lost a sentence's last words after a comma (a clipped phone, a shifted
+    voice) leaves them unclaimed, and they would be reported as an ad-lib."""
+    used = {u for r in assignment if r is not None for u in range(r[0][0], r[0][1] + 1)}
+    out = list(assignment)
+
+    def free(u: int) -> bool:
+        return 0 <= u < len(units) and u not in used
+
+    for k, r in enumerate(out):
+        if r is None:
+            continue
+        (a, b), cost = r
+        speech = sum(units[u][1] - units[u][0] for u in range(a, b + 1))
+        want = expected_ms[k]
+        for step in (1, -1):
+            while speech < JOIN_SHORT * want:
+                u, near = (b + 1, b) if step == 1 else (a - 1, a)
+                if not free(u) or (abs(units[u][0] - units[near][1]) > JOIN_GAP_MS and abs(
+                        units[near][0] - units[u][1]) > JOIN_GAP_MS):
+                    break
+                size = units[u][1] - units[u][0]
+                if speech + size > JOIN_FILL * want:
+                    break
+                used.add(u)
+                speech += size
+                a, b = (a, u) if step == 1 else (u, b)
+        out[k] = ((a, b), cost)
+    return out
+
+
+def true_runs(mask: np.ndarray, min_len: int) -> list[tuple[int, int]]:
+    """(first, last) index of every run of True at least ``min_len`` long."""
+    edges = np.flatnonzero(np.diff(np.concatenate(([0], mask.astype(np.int8), [0]))))
+    return [(int(a), int(b) - 1) for a, b in zip(edges[::2], edges[1::2], strict=True)
+            if b - a >= min_len]
+
+
+def speech_frames(regions: list[tuple[int, int]], n_frames: int, pad: int) -> np.ndarray:
+    mask = np.zeros(n_frames, dtype=bool)
+    for a, b in regions:
+        mask[max(0, a // FRAME_HOP_MS - pad): min(n_frames, b // FRAME_HOP_MS + pad)] = True
+    return np.flatnonzero(mask)
+
+
+def revise(assignment: list[Run | None],
+           found: tuple[list[np.ndarray], list[tuple[int, int]], list[np.ndarray], list[int]],
+           costs: tuple[float, float, float], weight: float, extend: bool,
+           min_share: float = MIN_RUN_SHARE) -> list[Run | None]:
+    """The template match's runs, checked against the speech: a skipped sentence next to a
+    matched one takes that one's speech when it fits better (:func:`recheck_skips`), then
+    (``extend``) short sentences take the unmatched speech beside them (:func:`extend_runs`);
+    a sentence with under ``min_share`` of its expected speech is skipped.
+    ``found``: templates, units, unit features, expected speech (ms) per sentence."""
+    if weight > 0:
+        assignment = recheck_skips(assignment, found, costs, weight)
+    units, expected_ms = found[1], found[3]
+    assignment = [None if r is not None and sum(
+        e - s for s, e in units[r[0][0]: r[0][1] + 1]) < min_share * expected_ms[k] else r
+        for k, r in enumerate(assignment)]
+    return extend_runs(assignment, found[1], found[3]) if extend else assignment
+
+
+def recheck_skips(assignment: list[Run | None],
+                  found: tuple[list[np.ndarray], list[tuple[int, int]], list[np.ndarray],
+                               list[int]],
+                  costs: tuple[float, float, float], weight: float) -> list[Run | None]:
+    """Which of two neighbours was skipped, decided by both the template match and the
+    speech's length: when the features barely tell two sentences apart (a clipped phone, a
+    band-limited voice over music) the match alone skips the shorter template. Each of the
+    pair is scored on the matched speech as its match cost (0 = typical match, 1 =
+    unrelated speech) plus ``weight`` × |log(speech / its expected speech)|; the better
+    one takes the speech, the other is skipped."""
+    pieces, units, unit_feats, expected_ms = found
+    good, unrelated, penalty = costs
+    out = list(assignment)
+    for k in range(len(out)):
+        for j in (k - 1, k + 1):
+            if out[k] is not None or not 0 <= j < len(out) or out[j] is None:
+                continue
+            (a, b), _ = out[j]  # type: ignore[misc]
+            seg = np.concatenate(unit_feats[a: b + 1])
+            speech = sum(e - s for s, e in units[a: b + 1])
+            fit = [(dtw_cost(pieces[x], seg, penalty) - good) / max(unrelated - good, 1e-6)
+                   + weight * abs(float(np.log(max(speech, 1) / max(expected_ms[x], 1))))
+                   for x in (k, j)]
+            if fit[0] < fit[1]:
+                cost_k = dtw_cost(pieces[k], seg, penalty)
+                out[k], out[j] = ((a, b), cost_k), None
+                log.info("sentence %d takes the speech of %d (%d ms), %d skipped", k, j,
+                         speech, j)
     return out
