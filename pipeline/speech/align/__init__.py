@@ -12,6 +12,7 @@ from pipeline.core.errors import ModelMissingError, UnknownNameError
 from pipeline.core.types import Alignment, Ingested, Transcript
 from pipeline.speech.align.base import Aligner, AlignOptions
 from pipeline.speech.align.dtw import DTWAligner
+from pipeline.speech.align.ear_check import EarCheckAligner
 from pipeline.speech.align.forced import WhisperAligner
 from pipeline.speech.align.hybrid import HybridAligner
 from pipeline.speech.align.proportional import ProportionalAligner
@@ -23,6 +24,7 @@ log = logging.getLogger("caunoi.align")
 
 ALIGNERS: dict[str, type[Aligner]] = {
     WhisperAligner.name: WhisperAligner,
+    EarCheckAligner.name: EarCheckAligner,
     HybridAligner.name: HybridAligner,
     TranscriptAligner.name: TranscriptAligner,
     DTWAligner.name: DTWAligner,
