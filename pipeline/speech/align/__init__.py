@@ -32,12 +32,14 @@ ALIGNERS: dict[str, type[Aligner]] = {
 }
 
 #: Preference order for ``aligner = "auto"``: the first one that can run is used. With an
-#: installed Whisper model the script is forced onto the recording ("whisper"); the
-#: transcript aligner alone is never chosen: a weak transcript would call spoken sentences
-#: skipped; the hybrid uses it as evidence for the acoustic alignment.
-# The forced-alignment ear ("whisper") is asked for by name: measured on 10 hard-narrator
-# lessons (issue 29) it changed no sentence's start and cost 45-70 s per minute of audio.
-AUTO_ORDER: tuple[str, ...] = ("hybrid", "dtw", "proportional")
+#: installed Whisper model, "ear": the acoustic alignment, checked by the model only where it
+#: is unsure (issue 29: on hard narrators it found skips the acoustics missed and placed
+#: spoken sentences they called skipped, at ~0.2x realtime). The transcript aligner alone is
+#: never chosen: a weak transcript would call spoken sentences skipped; the hybrid uses a
+#: transcript as evidence when one is given (the pipeline transcribes only for aligners that
+#: read it). The whole script forced ("whisper") is asked for by name: measured on 10
+#: hard-narrator lessons it changed no sentence's start and cost 45-70 s per minute of audio.
+AUTO_ORDER: tuple[str, ...] = ("hybrid", "ear", "dtw", "proportional")
 
 
 def _has_model(opts: AlignOptions | None) -> bool:
@@ -63,7 +65,7 @@ def choose_aligner(name: str, transcript: Transcript | None,
             aligner = ALIGNERS[candidate]()
             if not aligner.can_run(transcript):
                 continue
-            if isinstance(aligner, WhisperAligner) and not _has_model(opts):
+            if isinstance(aligner, (WhisperAligner, EarCheckAligner)) and not _has_model(opts):
                 continue
             if (isinstance(aligner, HybridAligner) and ingested is not None
                     and transcript is not None

@@ -73,6 +73,9 @@ class CheckOptions:
     fits: float = 0.6
     max_onsets: int = 4
     below_typical: float = 0.5
+    # A model whose mean log-probability per word on the lesson's surest sentences is below
+    # this hears nothing (random or broken weights): it changes nothing.
+    deaf: float = -7.0
     # Confidence given to a sentence the ear confirmed or placed / questioned and left.
     confirmed: float = 0.7
     questioned: float = 0.3
@@ -156,6 +159,10 @@ def check(acoustic: list[AlignedSentence], listener: _Listener, regions: list[tu
     questioned: list[int] = []
     pace = _pace(acoustic)
     here: dict[int, float] = {}
+    asks = [s for s in acoustic if s.status == "skipped" or (
+        s.status == "matched" and s.confidence < o.unsure)]
+    if not asks or listener.typical(acoustic) < o.deaf:
+        return out, moved  # nothing to ask, or a model that hears nothing (broken weights)
     for k, d in enumerate(acoustic):
         if d.status != "matched" or d.confidence >= o.unsure:
             continue
