@@ -183,9 +183,11 @@ def check(acoustic: list[AlignedSentence], listener: _Listener, regions: list[tu
         if not moved[k] and here[k] <= -o.skip_margin and squeezed:
             log.debug("sentence %s: heard by neither ear: skipped", d.index)
             out[k] = replace(out[k], status="skipped", confidence=o.confirmed)
+    # Sentences the ear doubts and could not place: a skipped neighbour may be heard there.
+    doubtful = {k for k in questioned if not moved[k] and out[k].status == "matched"}
     for k, d in enumerate(acoustic):
         if d.status == "skipped" and o.unskip:
-            _unskip(out, moved, k, listener, regions, pace, o)
+            _unskip(out, moved, k, listener, regions, pace, o, doubtful)
     return out, moved
 
 
@@ -199,11 +201,14 @@ def _runs(ks: list[int]) -> list[list[int]]:
     return runs
 
 
-def _bounds(out: list[AlignedSentence], first: int, last: int, total_ms: int
-            ) -> tuple[int, int]:
-    """The audio between the matched sentences before ``first`` and after ``last``."""
-    a = max((s.end_ms for s in out[:first] if s.status == "matched"), default=0)
-    b = min((s.start_ms for s in out[last + 1:] if s.status == "matched"), default=total_ms)
+def _bounds(out: list[AlignedSentence], first: int, last: int, total_ms: int,
+            ignore: frozenset[int] | set[int] = frozenset()) -> tuple[int, int]:
+    """The audio between the matched sentences before ``first`` and after ``last``
+    (sentences in ``ignore`` do not count)."""
+    a = max((s.end_ms for j, s in enumerate(out[:first]) if s.status == "matched"
+             and j not in ignore), default=0)
+    b = min((s.start_ms for j, s in enumerate(out[last + 1:], last + 1)
+             if s.status == "matched" and j not in ignore), default=total_ms)
     return a, max(a, b)
 
 
@@ -234,12 +239,14 @@ def _relocate(out: list[AlignedSentence], moved: list[bool], run: list[int],
 
 
 def _unskip(out: list[AlignedSentence], moved: list[bool], k: int, listener: _Listener,
-            regions: list[tuple[int, int]], pace: float, o: CheckOptions) -> None:
+            regions: list[tuple[int, int]], pace: float, o: CheckOptions,
+            doubtful: set[int]) -> None:
     """Place a sentence the acoustics call skipped when the ear hears it in the gap its
-    neighbours leave: scored from each speech onset in the gap (a sentence forced onto a
-    longer stretch takes the audio before it too), its own text ahead of its neighbours'
-    and about as well heard as the lesson's surest sentences."""
-    a, b = _bounds(out, k, k, listener.total_ms)
+    neighbours leave (``doubtful`` neighbours leave their place to it): scored from each
+    speech onset in the gap (a sentence forced onto a longer stretch takes the audio
+    before it too), its own text ahead of its neighbours' and about as well heard as the
+    lesson's surest sentences. A doubtful sentence whose place it takes was not said."""
+    a, b = _bounds(out, k, k, listener.total_ms, doubtful)
     expected = int(syllable_count(out[k].text) * pace)
     if b - a < max(o.min_gap_ms, o.fits * expected):
         return
@@ -263,6 +270,12 @@ def _unskip(out: list[AlignedSentence], moved: list[bool], k: int, listener: _Li
     out[k] = replace(out[k], start_ms=onset, end_ms=max(onset + 1, end), status="matched",
                      confidence=o.confirmed)
     moved[k] = True
+    for j in sorted(doubtful):
+        d = out[j]
+        if min(d.end_ms, end) - max(d.start_ms, onset) > (d.end_ms - d.start_ms) / 2:
+            log.debug("sentence %s: its place holds sentence %s: skipped", d.index, out[k].index)
+            out[j] = replace(d, status="skipped", confidence=o.confirmed)
+            doubtful.discard(j)
 
 
 class EarCheckAligner(Aligner):
