@@ -135,8 +135,8 @@ def main(argv: list[str] | None = None) -> int:
     per: dict[str, dict[str, Score]] = {}
     audio_s, asr_s, asr_audio_s = 0.0, 0.0, 0.0
     for lesson, truth in _lessons(args.lessons):
-        if args.only not in lesson.name:
-            continue
+        if args.only not in lesson.name or (stable is not None and lesson.name not in stable):
+            continue  # (rows beside stable-ts: only the lessons it ran on)
         ingested = ingest(lesson, registry, IngestOptions(out_dir=args.cache / "out"))
         audio_s += ingested.media.duration_ms / 1000
         scores = _score_lesson(ingested, truth, rows, stable)

@@ -140,11 +140,9 @@ def test_tiny_model_ear_runs_and_changes_nothing(backend: str, short_lesson: Pat
     ingested = ingest(short_lesson, registry, IngestOptions(out_dir=tmp_path))
     asr = TranscribeOptions(backend=backend, model="tiny-random", model_dir=tiny_models,
                             cpu_threads=2)
-    opts = AlignOptions(aligner="ear", asr=asr)
-    # Asked for by name: auto keeps the acoustic aligner (the ear did not help on unseen
-    # lessons), with or without a model.
-    assert choose_aligner("auto", None, ingested, replace(opts, aligner="auto")).name == "dtw"
-    assert choose_aligner("ear", None, ingested, opts).name == "ear"
+    opts = AlignOptions(aligner="auto", asr=asr)
+    assert choose_aligner("auto", None, ingested, opts).name == "ear"
+    assert choose_aligner("auto", None, ingested, AlignOptions()).name == "dtw"
     result = align(ingested, None, opts)
     acoustic = align(ingested, None, AlignOptions(aligner="dtw"))
     # Random weights hear nothing: the acoustic alignment stands.
@@ -165,7 +163,7 @@ def test_auto_with_a_model_spends_no_free_transcription(
     out = s.out_dir / "short-qr"
     assert not (out / "transcript.json").exists()
     assert seen["transcribe"] == t("step.transcript_not_needed", aligner="auto")
-    assert "(dtw:" in seen["align"]
+    assert "(ear:" in seen["align"]
     assert json.loads((out / "alignment.json").read_text("utf-8"))
 
 
@@ -199,8 +197,8 @@ def test_base_model_ear_finds_the_skip_the_acoustics_missed(backend: str, tmp_pa
     ingested = ingest(lesson, registry, IngestOptions(out_dir=tmp_path / "out"))
     script = [x.status for x in truth if x.status != "ad-lib"]
     statuses = {}
-    for name in ("dtw", "ear"):
+    for name in ("dtw", "auto"):
         result = align(ingested, None, AlignOptions(aligner=name, asr=asr))
         statuses[name] = [s.status for s in result.sentences if s.index is not None]
     assert statuses["dtw"] != script  # the acoustics alone miss the skip...
-    assert statuses["ear"] == script  # ...the second ear finds it, and no other changes
+    assert statuses["auto"] == script  # ...the second ear finds it, and no other changes

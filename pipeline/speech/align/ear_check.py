@@ -302,7 +302,7 @@ class EarCheckAligner(Aligner):
         checked = _ends(checked, moved, regions)
         log.info("ear: %d windows scored, %d sentences placed by the ear", listener.calls,
                  sum(moved))
-        adlibs = [a for a in acoustic.sentences if a.status == "ad-lib"
-                  and not any(s.status == "matched" and s.start_ms < a.end_ms - 300
-                              and a.start_ms + 300 < s.end_ms for s in checked)]
+        # The acoustic ad-libs, trimmed by place() to the gaps the checked sentences leave
+        # (a sentence the ear placed on part of one leaves the rest an ad-lib).
+        adlibs = [a for a in acoustic.sentences if a.status == "ad-lib"]
         return Alignment(aligner=self.name, sentences=tuple(place(checked, adlibs)))
