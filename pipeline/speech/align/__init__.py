@@ -34,12 +34,13 @@ ALIGNERS: dict[str, type[Aligner]] = {
 #: Preference order for ``aligner = "auto"``: the first one that can run is used. With an
 #: installed Whisper model, "ear": the acoustic alignment checked by the model only where it
 #: is unsure (issue 29: on lessons nobody tuned on, seeds 9200-9201, it cut false skips 5 -> 3
-#: and the p95 error 2810 -> 1911 ms, at 1.6x the acoustic aligner's time, far under the
-#: free transcription auto used to spend). The transcript aligner alone is never chosen: a
-#: weak transcript would call spoken sentences skipped; the hybrid uses a transcript as
-#: evidence when one is given (the pipeline transcribes only for aligners that read it). The
-#: whole script forced ("whisper") is asked for by name: measured on 10 hard-narrator lessons
-#: it changed no sentence's start and cost 45-70 s per minute of audio.
+#: and the p95 error 2810 -> 1911 ms, adding 10-16 s of compute per minute of audio on a
+#: loaded 2-core box, less than the free transcription auto used to spend). The transcript
+#: aligner alone is never chosen: a weak transcript would call spoken sentences skipped;
+#: the hybrid uses a transcript as evidence when one is given (the pipeline transcribes only
+#: for aligners that read it). The whole script forced ("whisper") is asked for by name:
+#: measured on 10 hard-narrator lessons it changed no sentence's start and cost 45-70 s per
+#: minute of audio.
 AUTO_ORDER: tuple[str, ...] = ("hybrid", "ear", "dtw", "proportional")
 
 
