@@ -119,9 +119,10 @@ def test_tiny_model_transcript_written_and_noise_not_trusted(
         backend: str, short_lesson: Path, tiny_models: Path, settings: Settings) -> None:
     from dataclasses import replace
 
-    # Random weights fail every fallback threshold: one temperature keeps the run short.
+    # Random weights fail every fallback threshold: one temperature keeps the run short. The
+    # hybrid aligner reads the transcript (auto does not: no transcript is made for it).
     s = replace(settings, model_dir=tiny_models, asr_model="tiny-random", asr_backend=backend,
-                asr_fallback=False)
+                asr_fallback=False, aligner="hybrid")
     seen: dict[str, str] = {}
     produce(short_lesson, ProduceOptions(s),
             lambda stage, _skipped, detail: seen.__setitem__(stage, detail))
@@ -129,8 +130,10 @@ def test_tiny_model_transcript_written_and_noise_not_trusted(
     transcript = json.loads((out / "transcript.json").read_text(encoding="utf-8"))
     assert transcript["backend"] == backend and transcript["model"] == "tiny-random"
     assert transcript["prompt"].startswith("Trả tiền bằng mã QR")
-    # A random model's words do not resemble the script: the DTW aligner is used instead.
-    assert "(dtw:" in seen["align"]
+    # A random model's words do not resemble the script: no sentence is taken from them.
+    alignment = json.loads((out / "alignment.json").read_text(encoding="utf-8"))
+    assert "(hybrid:" in seen["align"]
+    assert [s["status"] for s in alignment if s["index"] is not None] == ["matched"] * 4
     assert (out / "alignment-report.md").is_file()
 
 

@@ -295,6 +295,9 @@ STEPS: dict[str, tuple[str, str]] = {
     "no_asr_model": ("{error} → dùng bộ căn chỉnh không cần mô hình",
                      "{error} → using the aligner that needs no model"),
     "transcribed": ("{path} ({n} đoạn)", "{path} ({n} segments)"),
+    "transcript_not_needed": ("không cần bản ghi lời: bộ căn chỉnh {aligner} dựa vào kịch bản",
+                              "no transcript needed: the {aligner} aligner works from the "
+                              "script"),
     "aligned": ("{path} ({aligner}: {matched} khớp, {skipped} bỏ qua, {adlib} ngoài kịch bản; "
                 "báo cáo: {report})",
                 "{path} ({aligner}: {matched} matched, {skipped} skipped, {adlib} not in the "

@@ -53,8 +53,17 @@ def _terms_in_script(run: LessonRun, ingested: Ingested) -> list[str]:
     return [n for n in do_not_translate(run.settings.glossary_dir) if n in text]
 
 
+#: Aligners that read the free transcript. With a script, every other one (auto included:
+#: Whisper base's Vietnamese transcript did not resemble the script on any benchmark lesson,
+#: and transcribing cost more than aligning) uses the model, if at all, as the second ear,
+#: so the transcription is not spent.
+READS_TRANSCRIPT = ("transcript", "hybrid")
+
+
 def transcribe_step(run: LessonRun, job: Job) -> Transcript | None:
-    """Transcribe, or return None (said once) when no ASR model is installed."""
+    """Transcribe, or return None (said once) when no ASR model is installed or no aligner
+    of this run reads the transcript (lessons without a script are drafted by
+    ``caunoi draft-script``, which transcribes)."""
     from pipeline.speech.transcribe import asr_model_path, transcribe
 
     ingested = need(run.ingested, "transcribe", "ingest")
@@ -64,6 +73,10 @@ def transcribe_step(run: LessonRun, job: Job) -> Transcript | None:
         model_path = asr_model_path(opts.model_dir, opts.backend, opts.model)
     except ModelMissingError as e:
         run.report("transcribe", False, t("step.no_asr_model", error=e))
+        return None
+    if ingested.lesson.sentences and run.settings.aligner not in READS_TRANSCRIPT:
+        run.report("transcribe", False, t("step.transcript_not_needed",
+                                          aligner=run.settings.aligner))
         return None
     path, stat = run.out / "transcript.json", model_path.stat()
 
@@ -103,7 +116,7 @@ def align_step(run: LessonRun, job: Job) -> Alignment:
         "sentences": [asdict(x) for x in ingested.lesson.sentences],
         "audio": ingested.audio_sha256, "aligner": aligner,
         "transcript": transcript.to_json() if transcript else None}
-    if aligner == "whisper":  # the second ear's model is an input too
+    if aligner in ("whisper", "ear"):  # the second ear's model is an input too
         key["ear"] = f"{asr.backend}:{asr.model}"
     return cached_step(run, "align", key, path,
                        lambda: Alignment.from_json(read_json(path), aligner), make)

@@ -57,6 +57,12 @@ class Ear(ABC):
     def words(self, samples: np.ndarray, tokens: list[int]) -> list[EarWord]:
         """Force ``tokens`` onto ``samples`` (≤ 30 s): one entry per word, in order."""
 
+    def words_many(self, samples: np.ndarray,
+                   token_lists: list[list[int]]) -> list[list[EarWord]]:
+        """Several texts forced onto the same ``samples`` (a backend that can, encodes the
+        audio once)."""
+        return [self.words(samples, tokens) for tokens in token_lists]
+
 
 class FasterEar(Ear):
     def __init__(self, model: Any) -> None:
@@ -70,16 +76,24 @@ class FasterEar(Ear):
         return list(self.tokenizer.encode(" " + text.strip()))
 
     def words(self, samples: np.ndarray, tokens: list[int]) -> list[EarWord]:
-        if not tokens:
-            return []
+        return self.words_many(samples, [tokens])[0]
+
+    def words_many(self, samples: np.ndarray,
+                   token_lists: list[list[int]]) -> list[list[EarWord]]:
+        if not any(token_lists):
+            return [[] for _ in token_lists]
         m = self.model
         features = m.feature_extractor(samples)[..., : m.feature_extractor.nb_max_frames]
         frames = min(features.shape[-1], int(samples.size / m.feature_extractor.hop_length))
         encoded = m.encode(np.pad(features, ((0, 0), (0, max(
             0, m.feature_extractor.nb_max_frames - features.shape[-1])))))
-        found = m.find_alignment(self.tokenizer, [tokens], encoded, frames)
-        return [EarWord(w["word"], float(w["start"]), float(w["end"]),
-                        float(w["probability"])) for w in (found[0] if found else [])]
+        out: list[list[EarWord]] = []
+        for tokens in token_lists:
+            found = m.find_alignment(self.tokenizer, [tokens], encoded, frames) if tokens \
+                else []
+            out.append([EarWord(w["word"], float(w["start"]), float(w["end"]),
+                                float(w["probability"])) for w in (found[0] if found else [])])
+        return out
 
 
 class OpenAIEar(Ear):
