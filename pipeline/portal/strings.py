@@ -123,6 +123,7 @@ PORTAL: dict[str, tuple[str, str]] = {
     "stepname_subtitles": ("Phụ đề tiếng Việt", "Vietnamese subtitles"),
     "stepname_translate": ("Dịch nháp", "Draft translation"),
     "stepname_review": ("Duyệt bản dịch", "Translation review"),
+    "stepname_dub": ("Lồng tiếng", "Voice-over"),
     "stepname_render": ("Dựng video", "Rendering the videos"),
     "stepname_manifest": ("Hoàn tất", "Finishing"),
     "no_launcher": ("Trang web này chưa được cài để chạy bài học. Hãy báo người quản trị.",
