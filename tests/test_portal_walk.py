@@ -1,6 +1,7 @@
 """What issue 31's second walkthrough found on the portal's lesson page: every step of the
 plan has a name in the editor's language (the voice step read "dub"), and at 360×640 the
-step names are not broken word by word beside the long "no translation model" note."""
+step names are not broken word by word beside the long "no translation model" note; a
+deleted lesson is said deleted on "my lessons"."""
 
 from __future__ import annotations
 
@@ -12,18 +13,27 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from fastapi.testclient import TestClient
 
 from pipeline.core.config import Settings
+from pipeline.core.i18n import t
 from pipeline.core.runs import RunInfo, RunKind
 from pipeline.portal.lessons import write_lesson_toml
 from pipeline.portal.store import PortalStore
 from pipeline.portal.strings import PORTAL
 from pipeline.review.store import ReviewStore
 from pipeline.steps import PLAN
+from tests import test_portal_web as web
 from tests.conftest import ReviewApp
 from tests.test_portal_browser import PASSWORD, SHOTS, _login, _port
 from tests.test_portal_browser import browser as browser
+from tests.test_portal_web import _rec, hand_in, upload_all
 from tests.test_review_dbs import fast_passwords as fast_passwords
+from tests.test_review_workbench import login
+
+# The portal app of test_portal_web (editors lan/laocai and binh/hagiang, reviewer mai/hmn).
+client, launcher, portal_settings, store = web.client, web.launcher, web.portal_settings, \
+    web.store
 
 LESSON = "tra-tien-qr-ef56"
 
@@ -31,6 +41,19 @@ LESSON = "tra-tien-qr-ef56"
 def test_every_step_of_the_plan_has_a_name_on_the_portal() -> None:
     for step in PLAN:
         assert f"stepname_{step.name}" in PORTAL, step.name
+
+
+def test_a_deleted_lesson_is_said_deleted_on_my_lessons(client: TestClient,
+                                                       short_lesson: Path) -> None:
+    csrf = login(client, "lan")
+    upload_id = upload_all(client, csrf, _rec(short_lesson).read_bytes(), name="r.mp4")
+    lesson_id = hand_in(client, csrf, short_lesson, upload_id=upload_id)
+    assert t("portal.lesson_deleted", "vi") not in client.get("/portal").text
+    r = client.post(f"/portal/l/{lesson_id}/delete", data={"csrf": csrf, "confirm": "yes"})
+    assert r.status_code == 200 and str(r.url).endswith("/portal?msg=portal.lesson_deleted")
+    assert t("portal.lesson_deleted", "vi") in r.text and lesson_id not in r.text
+    # Only the portal's own messages are said (no text from the address).
+    assert "<p class=\"msg\"" not in client.get("/portal?msg=review.x").text
 
 
 class FinishedLauncher:

@@ -90,6 +90,10 @@ PORTAL: dict[str, tuple[str, str]] = {
                        "I understand: the lesson, its recording, script and every video made "
                        "are deleted."),
     "delete_btn": ("Xoá hẳn bài học này", "Delete this lesson for good"),
+    "lesson_deleted": ("Đã xoá bài học: bản ghi, kịch bản, video và các câu trên trang duyệt "
+                       "không còn nữa.",
+                       "The lesson was deleted: its recording, script, videos and its cues on "
+                       "the review pages are gone."),
     "delete_unconfirmed": ("Hãy đánh dấu ô xác nhận để xoá.",
                            "Tick the confirmation box to delete."),
     "recording": ("Bản ghi (video hoặc âm thanh)", "Recording (video or audio)"),

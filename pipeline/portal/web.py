@@ -126,7 +126,7 @@ def states_sig(states: list[dict[str, Any]]) -> str:
 
 
 @router.get("/portal", response_class=HTMLResponse)
-def home(request: Request) -> HTMLResponse:
+def home(request: Request, msg: str = "") -> HTMLResponse:
     sess, teams = editor(request)
     portal = portal_of(request)
     rows = []
@@ -140,7 +140,8 @@ def home(request: Request) -> HTMLResponse:
                      "pub": next((r for r in runs if r.kind == "publish"), None),
                      "langs": language_states(request, row.id, languages, files)})
     return render(request, "portal/home.html", user=sess.username, csrf=sess.csrf,
-                  rows=rows, teams=teams)
+                  rows=rows, teams=teams,
+                  message=msg if msg in web_actions.MESSAGES else "")
 
 
 @router.get("/portal/new", response_class=HTMLResponse)
