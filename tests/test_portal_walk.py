@@ -27,6 +27,7 @@ from tests import test_portal_web as web
 from tests.conftest import ReviewApp
 from tests.test_portal_browser import PASSWORD, SHOTS, _login, _port
 from tests.test_portal_browser import browser as browser
+from tests.test_portal_loose import _sync
 from tests.test_portal_web import _rec, hand_in, upload_all
 from tests.test_review_dbs import fast_passwords as fast_passwords
 from tests.test_review_workbench import login
@@ -54,6 +55,17 @@ def test_a_deleted_lesson_is_said_deleted_on_my_lessons(client: TestClient,
     assert t("portal.lesson_deleted", "vi") in r.text and lesson_id not in r.text
     # Only the portal's own messages are said (no text from the address).
     assert "<p class=\"msg\"" not in client.get("/portal?msg=review.x").text
+
+
+def test_no_translation_model_is_not_said_of_an_approved_language(
+        client: TestClient, short_lesson: Path, store: ReviewStore) -> None:
+    csrf = login(client, "lan")
+    upload_id = upload_all(client, csrf, _rec(short_lesson).read_bytes(), name="r.mp4")
+    lesson_id = hand_in(client, csrf, short_lesson, upload_id=upload_id,
+                        languages=["hmn", "blt"])
+    assert client.get(f"/portal/l/{lesson_id}").text.count(t("portal.lang_no_mt")) == 2
+    _sync(store, lesson_id)  # hmn translated by hand and approved
+    assert client.get(f"/portal/l/{lesson_id}").text.count(t("portal.lang_no_mt")) == 1
 
 
 class FinishedLauncher:

@@ -113,7 +113,8 @@ def language_states(request: Request, lesson_id: str, languages: tuple[str, ...]
         rows.append({"lang": lang, "name": lang_name(request, lang), "done": done,
                      "total": total, "approved": approved, "finals": len(finals),
                      "drafts": len(drafts), "state": state, "source": lang == source,
-                     "no_mt": lang in missing,
+                     # Said while translators still have to type; not once it is approved.
+                     "no_mt": lang in missing and not approved,
                      "no_reviewer": lang != source and lang not in reviewed,
                      "publishable": approved and bool(finals) and not stale})
     return rows
