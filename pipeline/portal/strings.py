@@ -90,6 +90,10 @@ PORTAL: dict[str, tuple[str, str]] = {
                        "I understand: the lesson, its recording, script and every video made "
                        "are deleted."),
     "delete_btn": ("Xoá hẳn bài học này", "Delete this lesson for good"),
+    "lesson_deleted": ("Đã xoá bài học: bản ghi, kịch bản, video và các câu trên trang duyệt "
+                       "không còn nữa.",
+                       "The lesson was deleted: its recording, script, videos and its cues on "
+                       "the review pages are gone."),
     "delete_unconfirmed": ("Hãy đánh dấu ô xác nhận để xoá.",
                            "Tick the confirmation box to delete."),
     "recording": ("Bản ghi (video hoặc âm thanh)", "Recording (video or audio)"),
@@ -123,6 +127,7 @@ PORTAL: dict[str, tuple[str, str]] = {
     "stepname_subtitles": ("Phụ đề tiếng Việt", "Vietnamese subtitles"),
     "stepname_translate": ("Dịch nháp", "Draft translation"),
     "stepname_review": ("Duyệt bản dịch", "Translation review"),
+    "stepname_dub": ("Lồng tiếng", "Voice-over"),
     "stepname_render": ("Dựng video", "Rendering the videos"),
     "stepname_manifest": ("Hoàn tất", "Finishing"),
     "no_launcher": ("Trang web này chưa được cài để chạy bài học. Hãy báo người quản trị.",

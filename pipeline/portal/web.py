@@ -113,7 +113,8 @@ def language_states(request: Request, lesson_id: str, languages: tuple[str, ...]
         rows.append({"lang": lang, "name": lang_name(request, lang), "done": done,
                      "total": total, "approved": approved, "finals": len(finals),
                      "drafts": len(drafts), "state": state, "source": lang == source,
-                     "no_mt": lang in missing,
+                     # Said while translators still have to type; not once it is approved.
+                     "no_mt": lang in missing and not approved,
                      "no_reviewer": lang != source and lang not in reviewed,
                      "publishable": approved and bool(finals) and not stale})
     return rows
@@ -126,7 +127,7 @@ def states_sig(states: list[dict[str, Any]]) -> str:
 
 
 @router.get("/portal", response_class=HTMLResponse)
-def home(request: Request) -> HTMLResponse:
+def home(request: Request, msg: str = "") -> HTMLResponse:
     sess, teams = editor(request)
     portal = portal_of(request)
     rows = []
@@ -140,7 +141,8 @@ def home(request: Request) -> HTMLResponse:
                      "pub": next((r for r in runs if r.kind == "publish"), None),
                      "langs": language_states(request, row.id, languages, files)})
     return render(request, "portal/home.html", user=sess.username, csrf=sess.csrf,
-                  rows=rows, teams=teams)
+                  rows=rows, teams=teams,
+                  message=msg if msg in web_actions.MESSAGES else "")
 
 
 @router.get("/portal/new", response_class=HTMLResponse)

@@ -38,7 +38,7 @@ __all__ = ["BUSY", "MESSAGES", "new_form", "router"]
 #: Messages a redirect may name (?msg=...), as i18n keys.
 MESSAGES = ("portal.created", "portal.script_saved", "portal.recording_saved",
             "portal.run_started_msg", "portal.publish_started", "portal.bundle_started",
-            "portal.lesson_changed", "portal.draft_started")
+            "portal.lesson_changed", "portal.draft_started", "portal.lesson_deleted")
 
 #: Run states during which the lesson cannot be started again.
 BUSY = ("queued", "running")

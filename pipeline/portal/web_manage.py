@@ -80,7 +80,7 @@ async def delete_lesson(request: Request, lesson_id: str) -> Response:
                             opts.lesson_out(lesson_id))
     if bundle is not None:
         bundle.unlink(missing_ok=True)
-    return RedirectResponse("/portal", status_code=303)
+    return RedirectResponse("/portal?msg=portal.lesson_deleted", status_code=303)
 
 
 def _remove_files(*folders: object) -> None:
