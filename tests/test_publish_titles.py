@@ -176,3 +176,27 @@ def test_hls_player_page_follows_the_title_without_a_new_ladder(tmp_path: Path) 
     assert page.stat().st_mtime_ns == before  # unchanged: not rewritten
     _player_page(tmp_path, f"{TITLE_VI} · {APPROVED_TITLE}", tracks)
     assert f"<title>{TITLE_VI} · {APPROVED_TITLE}</title>" in page.read_text(encoding="utf-8")
+
+
+@pytest.mark.skipif(shutil.which("tesseract") is None, reason="tesseract missing")
+def test_tai_dam_card_draws_latin_letters_with_the_fallback_font(tmp_path: Path,
+                                                                  settings: Settings) -> None:
+    """Noto Sans Tai Viet has no Latin letters: a Latin-script title and the language label
+    ("Tai Dam · …") are drawn in the fallback font, and a title mixing Tai Viet letters with
+    "QR" draws each run in its own font (the walkthrough's Tai Dam card was all boxes)."""
+    from pipeline.render.cards import _runs, title_card
+
+    gate = GateResult(approved={"blt": "rev"}, titles={"blt": "Paying with a QR code"})
+    job = render_steps._job(_run(tmp_path, settings, gate), Job(lang="blt", profile="compat"))
+    assert (job.font, job.fallback_font) == ("Noto Sans Tai Viet", "Noto Sans")
+    card = title_card(tmp_path / "blt.png", (360, 640), job.title_vi, job.title_target,
+                      job.language_label, font=job.font, fallback_font=job.fallback_font)
+    text = _ocr(card)
+    assert "Paying with a QR code" in text and "Tai Dam" in text
+    # Letters of the Tai Viet block (glyphs only, not a translation) beside "QR".
+    mixed = "\uaa80\uaa81\uaa82 QR"
+    assert _runs(mixed, job.font, job.fallback_font) == [
+        ("\uaa80\uaa81\uaa82", "Noto Sans Tai Viet"), (" QR", "Noto Sans")]
+    card = title_card(tmp_path / "mixed.png", (360, 640), job.title_vi, mixed,
+                      job.language_label, font=job.font, fallback_font=job.fallback_font)
+    assert "QR" in _ocr(card)

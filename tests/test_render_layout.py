@@ -185,3 +185,15 @@ def test_draft_watermark_comes_from_the_catalogue_in_vietnamese(
     texts = [e.text for e in pysubs2.load(str(ass)) if e.style == "Watermark"]
     assert texts == ["BẢN NHÁP"] == [t("render.draft_watermark", "vi")]
     assert t("render.draft_watermark", "en") == "DRAFT"
+
+
+def test_tai_dam_banner_switches_to_the_fallback_font_for_latin(tmp_path: Path) -> None:
+    """A Tai Dam video's chapter banner with a Vietnamese (Latin) heading: the style's font
+    (Noto Sans Tai Viet) has no Latin letters, so the heading's runs name the fallback."""
+    layout = plan_layout(get_profile("compat"), (720, 1280))
+    spec = BurnSpec(font="Noto Sans Tai Viet", fallback_font="Noto Sans", layout=layout,
+                    chapters=((500, "Chuẩn bị \uaa80\uaa81"),))
+    subs = pysubs2.load(str(write_burn_ass(None, tmp_path / "b.ass", spec)))
+    banner = next(e for e in subs if e.style == "Chapter")
+    assert banner.text.startswith(r"{\fnNoto Sans}Chuẩn bị")
+    assert r"{\fnNoto Sans Tai Viet}" in banner.text

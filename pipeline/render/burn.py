@@ -41,6 +41,8 @@ class BurnSpec:
     # the video's words are Vietnamese by default, whatever the UI language).
     draft: bool = False
     watermark_lang: str = "vi"
+    # The font for what ``font`` cannot draw (Latin beside Tai Viet); "" none.
+    fallback_font: str = ""
 
     @property
     def style(self) -> SubtitleStyle:
@@ -124,6 +126,8 @@ def _banners(subs: pysubs2.SSAFile, spec: BurnSpec) -> None:
         # so neither script overflows the frame.
         lines = max((fit_lines([heading], font, spec.layout.font_size, spec.text_width)
                      for font in dict.fromkeys(("Noto Sans", spec.font))), key=len)
+        if spec.fallback_font:  # the style's font has no Latin letters: switch per run
+            lines = [font_runs(x, spec.font, spec.fallback_font) for x in lines]
         subs.append(pysubs2.SSAEvent(start=start, end=start + spec.banner_ms,
                                      text=r"\N".join(lines), style="Chapter", layer=0))
 

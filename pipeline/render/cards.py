@@ -66,13 +66,37 @@ def _balanced(words: list[str], n: int, font: Any) -> list[str]:
     return best[1]
 
 
+#: Letters of the Tai Viet block: Noto Sans Tai Viet draws these and nothing else (no Latin
+#: letters or digits), so a text outside it goes to the fallback font.
+_TAI_VIET = regex.compile(r"[\uAA80-\uAADF]+")
+
+
+def _runs(text: str, font: str, fallback: str) -> list[tuple[str, str]]:
+    """``text`` as (piece, font) runs: the script's letters in ``font``, the rest (Latin,
+    digits, punctuation, spaces) in ``fallback``; one run in ``font`` without a fallback."""
+    if not fallback or fallback == font:
+        return [(text, font)]
+    runs: list[tuple[str, str]] = []
+    pos = 0
+    for m in _TAI_VIET.finditer(text):
+        runs += [(text[pos:m.start()], fallback)] if m.start() > pos else []
+        runs.append((m.group(), font))
+        pos = m.end()
+    runs += [(text[pos:], fallback)] if pos < len(text) else []
+    return runs
+
+
 def _text(text: str, font: str, size: int, width: int, style: CardStyle,
-          bold: bool = False) -> Any:
+          bold: bool = False, fallback: str = "") -> Any:
     """A centred block of ``text`` wrapped at spaces to ``width``; the size shrinks (down to
-    half) until every word fits on a line and the block takes at most four lines."""
+    half) until every word fits on a line and the block takes at most four lines. With a
+    ``fallback``, the script's letters are drawn in ``font`` and everything else in it."""
     from moviepy import TextClip
 
-    path = font_file(font, bold=bold)
+    fonts = {f for _, f in _runs(text, font, fallback)}
+    if len(fonts) > 1:
+        return _mixed_text(text, font, fallback, size, width, style, bold)
+    path = font_file(fonts.pop() if fonts else font, bold=bold)
     floor = max(8, size // 2)
     lines = wrap_words(text, path, size, width)
     while (lines is None or len(lines) > 4) and size > floor:
@@ -86,11 +110,50 @@ def _text(text: str, font: str, size: int, width: int, style: CardStyle,
                     text_align="center")
 
 
+def _mixed_text(text: str, font: str, fallback: str, size: int, width: int,
+                style: CardStyle, bold: bool) -> Any:
+    """A centred block of text mixing the script's letters and Latin ones, each run in its
+    own font (one font cannot draw both), drawn with Pillow into a moviepy clip."""
+    import numpy as np
+    from moviepy import ImageClip
+    from PIL import Image, ImageDraw, ImageFont
+
+    floor = max(8, size // 2)
+    while True:
+        faces = {f: ImageFont.truetype(font_file(f, bold=bold), size) for f in (font, fallback)}
+
+        def length(piece: str, faces: dict[str, Any] = faces) -> float:
+            return float(sum(faces[f].getlength(p) for p, f in _runs(piece, font, fallback)))
+
+        lines: list[str] = []
+        for word in text.split():
+            joined = f"{lines[-1]} {word}" if lines else word
+            if lines and length(joined) <= width:
+                lines[-1] = joined
+            else:
+                lines.append(word)
+        if (len(lines) <= 4 and all(length(x) <= width for x in lines)) or size <= floor:
+            break
+        size = max(floor, size - max(1, size // 10))
+    line_h, margin = round(size * 1.3), max(4, size // 3)
+    img = Image.new("RGBA", (width, line_h * len(lines) + 2 * margin), (0, 0, 0, 0))
+    draw = ImageDraw.Draw(img)
+    for i, line in enumerate(lines):
+        x = (width - length(line)) / 2
+        for piece, f in _runs(line, font, fallback):
+            draw.text((x, margin + i * line_h), piece, font=faces[f], fill=style.text)
+            x += faces[f].getlength(piece)
+    rgba = np.asarray(img)
+    mask = ImageClip(rgba[:, :, 3] / 255.0, is_mask=True)
+    return ImageClip(rgba[:, :, :3]).with_mask(mask)
+
+
 def title_card(dst: Path, size: tuple[int, int], title_vi: str, title_target: str = "",
                language_label: str = "", font: str = "Noto Sans",
-               style: CardStyle = CardStyle()) -> Path:
+               style: CardStyle = CardStyle(), fallback_font: str = "") -> Path:
     """The opening card: the title in the target language (when a person has given one) and
-    in Vietnamese, with the language's own name."""
+    in Vietnamese, with the language's own name. ``fallback_font`` draws what ``font`` has
+    no letters for (Noto Sans Tai Viet has no Latin letters or digits)."""
     from moviepy import ColorClip, CompositeVideoClip
 
     w, h = size
@@ -99,7 +162,8 @@ def title_card(dst: Path, size: tuple[int, int], title_vi: str, title_target: st
     layers = [ColorClip(size=size, color=style.background).with_duration(1)]
     y = int(h * 0.22)
     if title_target:
-        main = _text(title_target, font, round(short * style.title), text_w, style, bold=True)
+        main = _text(title_target, font, round(short * style.title), text_w, style, bold=True,
+                     fallback=fallback_font)
         layers.append(main.with_position(("center", y)).with_duration(1))
         y += main.h + short // 30
     vi_size = style.subtitle if title_target else style.title
@@ -107,7 +171,8 @@ def title_card(dst: Path, size: tuple[int, int], title_vi: str, title_target: st
                bold=not title_target)
     layers.append(vi.with_position(("center", y)).with_duration(1))
     if language_label:
-        label = _text(language_label, font, round(short * style.label), text_w, style)
+        label = _text(language_label, font, round(short * style.label), text_w, style,
+                      fallback=fallback_font)
         layers.append(label.with_position(("center", h - label.h - short // 10))
                       .with_duration(1))
     clip = CompositeVideoClip(layers, size=size)

@@ -91,6 +91,8 @@ class RenderJob:
     # with the audio-only dub's settings (lighter, see pipeline.voice.outputs).
     hold: str = ""
     light_audio: bool = False
+    # The font for what ``font`` cannot draw (Latin letters beside Tai Viet); "" none.
+    fallback_font: str = ""
 
 
 @dataclass(frozen=True)
@@ -138,11 +140,12 @@ def poster_time(job: RenderJob, opts: RenderOptions = RenderOptions()) -> float:
 def _video_args(job: RenderJob, opts: RenderOptions, layout: Layout, tmp: Path,
                 out: Path) -> list[str]:
     title = title_card(tmp / "title.png", layout.size, job.title_vi, job.title_target,
-                       job.language_label, font=job.font)
+                       job.language_label, font=job.font, fallback_font=job.fallback_font)
     title_s = layout.title_s(opts.title_card_s)
     audio = add_title_silence(job.audio, tmp / "audio.wav", title_s)
     burn = job.ass is not None and opts.burn_subtitles
-    spec = BurnSpec(font=job.font, layout=layout, chapters=job.chapters,
+    spec = BurnSpec(font=job.font, fallback_font=job.fallback_font, layout=layout,
+                    chapters=job.chapters,
                     banner_ms=round(opts.chapter_banner_s * 1000), draft=job.draft)
     # A plain path keeps filter escaping out of the picture.
     ass = write_burn_ass(job.ass if burn else None, tmp / "burn.ass", spec)

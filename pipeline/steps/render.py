@@ -44,6 +44,10 @@ def lesson_titles(lesson: Lesson, gate: GateResult | None) -> dict[str, str]:
     return {**lesson.titles, **(gate.titles if gate else {})}
 
 
+#: Job fields in the render's cache key only when set, so adding them re-rendered nothing.
+_ONLY_WHEN_SET = ("hold", "light_audio", "fallback_font")
+
+
 def _chapters(alignment: Alignment,
               headings: dict[str, str] | None = None) -> tuple[tuple[int, str], ...]:
     """(start ms, heading) of each chapter: its first spoken sentence; the heading in the
@@ -69,7 +73,7 @@ def _job(run: LessonRun, job: Job) -> RenderJob:
     cues = need(run.source, "render", "subtitles").cues
     base = RenderJob(
         recording=ingested.lesson.recording, audio=need(run.audio, "render", "audio"),
-        language=lang.code, font=lang.font, profile=profile,
+        language=lang.code, font=lang.font, fallback_font=lang.fallback_font, profile=profile,
         dst=out / folder / f"{lang.code}-{profile.name}{suffix}.{profile.ext}",
         ass=ass if has_subs else None,
         srt=out / "subtitles" / f"{stem}.srt" if has_subs else None,
@@ -131,9 +135,9 @@ def render_step(run: LessonRun, job: Job) -> RenderedFile:
            "audio": sha256_file(render_job.audio),
            "ass": sha256_file(render_job.ass) if render_job.ass else "",
            "profile": asdict(render_job.profile), "opts": asdict(r_opts),
-           # A dub's fields only when set: renders of other languages keep their keys.
+           # A dub's fields (and a fallback font) only when set: other renders keep their keys.
            "job": {k: str(v) for k, v in asdict(render_job).items()
-                   if k not in ("audio", "dst") and (v or k not in ("hold", "light_audio"))}}
+                   if k not in ("audio", "dst") and (v or k not in _ONLY_WHEN_SET)}}
     if render_job.light_audio:  # a dubbed language's audio-only settings
         key["light_audio"] = asdict(AudioOutputOptions())
     return cached_step(run, stage, key, dst, load, make)
