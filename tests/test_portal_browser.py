@@ -7,8 +7,6 @@ from __future__ import annotations
 import dataclasses
 import json
 import re
-import socket
-import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -23,6 +21,7 @@ from pipeline.review.store import ReviewStore
 from tests import test_review_dbs as dbs
 from tests.conftest import ReviewApp, run_script
 from tests.review_units import approve_units
+from tests.web_world import live_server
 
 pytestmark = [pytest.mark.slow, pytest.mark.skipif(
     not Path("/usr/bin/chromium").is_file(), reason="Debian chromium missing")]
@@ -51,15 +50,8 @@ class Served:
     lesson_src: Path
 
 
-def _port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture
 def served(settings: Settings, review_app: ReviewApp, tmp_path: Path) -> Iterator[Served]:
-    import uvicorn
 
     run_script("make_sample_lesson.py", "--out", str(tmp_path / "src"), "--id", "tiny",
                "--sentences", "3")
@@ -72,18 +64,10 @@ def served(settings: Settings, review_app: ReviewApp, tmp_path: Path) -> Iterato
     launcher = EmbeddedLauncher(s)
     app = review_app.from_settings(store, s, launcher, {"tm_dir": tmp_path / "tm"},
                                    chunk_bytes=64 * 1024)
-    port = _port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port,
-                                           log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    while not server.started:
-        time.sleep(0.05)
     try:
-        yield Served(f"http://127.0.0.1:{port}", s, store, tmp_path / "src" / "tiny")
+        with live_server(app) as url:
+            yield Served(url, s, store, tmp_path / "src" / "tiny")
     finally:
-        server.should_exit = True
-        thread.join(10)
         launcher.stop_children()
         store.engine.dispose()
 

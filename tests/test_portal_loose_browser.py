@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import dataclasses
 import shutil
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -22,10 +20,11 @@ from pipeline.portal.lessons import write_lesson_toml
 from pipeline.portal.store import PortalStore
 from pipeline.review.store import ReviewStore
 from tests.conftest import ReviewApp
-from tests.test_portal_browser import PASSWORD, SHOTS, _login, _port
+from tests.test_portal_browser import PASSWORD, SHOTS, _login
 from tests.test_portal_browser import browser as browser
 from tests.test_portal_web import RecordingLauncher
 from tests.test_review_dbs import fast_passwords as fast_passwords
+from tests.web_world import live_server
 
 pytestmark = [pytest.mark.slow, pytest.mark.skipif(
     not Path("/usr/bin/chromium").is_file(), reason="Debian chromium missing")]
@@ -40,7 +39,6 @@ LEFT_OVER = "tus:Bài giảng QR.mp4:1363149:1700000000000"
 @pytest.fixture
 def served(settings: Settings, review_app: ReviewApp, tmp_path: Path,
         short_lesson: Path) -> Iterator[tuple[str, Settings]]:
-    import uvicorn
 
     s = dataclasses.replace(settings, lessons_dir=tmp_path / "lessons")
     s.out_dir.mkdir(parents=True)
@@ -56,18 +54,10 @@ def served(settings: Settings, review_app: ReviewApp, tmp_path: Path,
     shutil.copy(short_lesson / "recording.mp4", folder / "recording.mp4")
     portal.lessons.add(NO_SCRIPT, "laocai", "Chưa có kịch bản", "lan")
     app = review_app.from_settings(store, s, RecordingLauncher())
-    port = _port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port,
-                                           log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    while not server.started:
-        time.sleep(0.05)
     try:
-        yield f"http://127.0.0.1:{port}", s
+        with live_server(app) as url:
+            yield url, s
     finally:
-        server.should_exit = True
-        thread.join(10)
         store.engine.dispose()
 
 

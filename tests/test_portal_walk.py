@@ -6,8 +6,6 @@ deleted lesson is said deleted on "my lessons"."""
 from __future__ import annotations
 
 import dataclasses
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -25,12 +23,13 @@ from pipeline.review.store import ReviewStore
 from pipeline.steps import PLAN
 from tests import test_portal_web as web
 from tests.conftest import ReviewApp
-from tests.test_portal_browser import PASSWORD, SHOTS, _login, _port
+from tests.test_portal_browser import PASSWORD, SHOTS, _login
 from tests.test_portal_browser import browser as browser
 from tests.test_portal_loose import _sync
 from tests.test_portal_web import _rec, hand_in, upload_all
 from tests.test_review_dbs import fast_passwords as fast_passwords
 from tests.test_review_workbench import login
+from tests.web_world import live_server
 
 # The portal app of test_portal_web (editors lan/laocai and binh/hagiang, reviewer mai/hmn).
 client, launcher, portal_settings, store = web.client, web.launcher, web.portal_settings, \
@@ -87,7 +86,6 @@ class FinishedLauncher:
 
 @pytest.fixture
 def served(settings: Settings, review_app: ReviewApp, tmp_path: Path) -> Iterator[str]:
-    import uvicorn
 
     s = dataclasses.replace(settings, lessons_dir=tmp_path / "lessons")
     s.out_dir.mkdir(parents=True)
@@ -99,18 +97,10 @@ def served(settings: Settings, review_app: ReviewApp, tmp_path: Path) -> Iterato
                       ["compat"])
     portal.lessons.add(LESSON, "laocai", "Trả tiền bằng mã QR", "lan")
     app = review_app.from_settings(store, s, FinishedLauncher())
-    port = _port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port,
-                                           log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    while not server.started:
-        time.sleep(0.05)
     try:
-        yield f"http://127.0.0.1:{port}"
+        with live_server(app) as url:
+            yield url
     finally:
-        server.should_exit = True
-        thread.join(10)
         store.engine.dispose()
 
 
