@@ -35,7 +35,8 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_align import Score, _table, evaluate
+from bench_align import Score, evaluate
+from bench_align_voices import _report as report
 from bench_lessons import Truth
 
 from pipeline.core.config import load_settings
@@ -159,22 +160,10 @@ def main(argv: list[str] | None = None) -> int:
 
 def _report(per: dict[str, dict[str, Score]], audio_s: float, asr_s: float,
             asr_audio_s: float) -> None:
-    base = "proportional × no model"
-    total: dict[str, Score] = {}
-    out: list[str] = []
-    for cond, scores in per.items():
-        out += _table(f"\n{cond}", scores, base)
-        for label, s in scores.items():
-            total.setdefault(label, Score()).add(s)
-    out += _table(f"\nall ({len(per)} conditions)", total, base)
-    out.append(f"\n{audio_s:.0f} s of audio; compute per minute of audio (alignment, the "
-               "model rows include the acoustic alignment they start from):")
-    out += [f"  {label:32} {60 * s.seconds / max(audio_s, 1e-9):6.1f} s"
-            for label, s in total.items()]
-    if asr_audio_s:
-        out.append(f"  free transcription main's auto ran (faster-whisper base, 2 threads): "
-                   f"{60 * asr_s / asr_audio_s:.1f} s per minute ({asr_audio_s:.0f} s timed)")
-    print("\n".join(out))
+    report(per, audio_s, asr_s, asr_audio_s,
+           what="compute per minute of audio (alignment, the model rows include the "
+                "acoustic alignment they start from)",
+           asr_what="free transcription main's auto ran")
 
 
 if __name__ == "__main__":

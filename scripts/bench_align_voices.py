@@ -137,7 +137,8 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _report(per: dict[str, dict[str, Score]], audio_s: float, asr_s: float,
-            asr_audio_s: float) -> None:
+            asr_audio_s: float, what: str = "time per minute of audio (alignment only)",
+            asr_what: str = "free transcription") -> None:
     base = "proportional × no model"
     total: dict[str, Score] = {}
     out: list[str] = []
@@ -145,12 +146,12 @@ def _report(per: dict[str, dict[str, Score]], audio_s: float, asr_s: float,
         out += _table(f"\n{cond}", scores, base)
         for label, s in scores.items():
             total.setdefault(label, Score()).add(s)
-    out += _table(f"\nall ({sum(1 for _ in per)} conditions)", total, base)
-    out.append(f"\n{audio_s:.0f} s of audio; time per minute of audio (alignment only):")
+    out += _table(f"\nall ({len(per)} conditions)", total, base)
+    out.append(f"\n{audio_s:.0f} s of audio; {what}:")
     out += [f"  {label:32} {60 * s.seconds / max(audio_s, 1e-9):6.1f} s"
             for label, s in total.items()]
     if asr_audio_s:
-        out.append(f"  free transcription (faster-whisper base, 2 threads): "
+        out.append(f"  {asr_what} (faster-whisper base, 2 threads): "
                    f"{60 * asr_s / asr_audio_s:.1f} s per minute ({asr_audio_s:.0f} s timed)")
     print("\n".join(out))
 
