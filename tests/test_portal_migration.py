@@ -13,6 +13,7 @@ import sqlalchemy as sa
 from pipeline.portal.store import PortalStore
 from pipeline.review.store import ReviewStore
 from tests import test_review_dbs as dbs
+from tests.test_review_dbs import upgrade_to
 
 #: Review's newest revision (an old database is brought up to it on opening).
 REVIEW_HEAD = "0006"
@@ -100,18 +101,11 @@ def test_a_database_made_by_the_old_code_opens_unchanged(tmp_path: Path) -> None
 def test_an_old_layout_database_upgrades_on_both_engines(db_url: str) -> None:
     """The old layout rebuilt on SQLite and PostgreSQL: review's chain at 0004 with the
     portal's tables made beside it (as the old 0004 made them), no portal version table."""
-    from alembic import command
-    from alembic.config import Config
-
     from pipeline.portal.tables import EditorTeam, PortalLesson
 
     engine = sa.create_engine(db_url)
-    cfg = Config()
-    cfg.set_main_option("script_location",
-                        str(Path(__file__).parents[1] / "pipeline/review/migrations"))
     with engine.begin() as conn:
-        cfg.attributes["connection"] = conn
-        command.upgrade(cfg, "0004")
+        upgrade_to(conn, "0004")
         EditorTeam.__table__.create(conn)  # type: ignore[attr-defined]
         PortalLesson.__table__.create(conn)  # type: ignore[attr-defined]
         conn.execute(sa.text("INSERT INTO portal_lessons (id, team, title, created_by, "

@@ -15,6 +15,7 @@ import tempfile
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
@@ -97,17 +98,32 @@ def test_store_migrates_on_both_databases(db_url: str) -> None:
     assert "rejection" in translations  # 0003: the reason a cue was rejected
 
 
-def _head() -> str:
-    """The newest migration (each change that adds one need not edit this test)."""
+def migrations_config() -> Any:
+    """An Alembic config for the review store's migrations."""
     from alembic.config import Config
-    from alembic.script import ScriptDirectory
 
     import pipeline.review
 
     cfg = Config()
     cfg.set_main_option("script_location",
                         str(Path(pipeline.review.__file__).parent / "migrations"))
-    head = ScriptDirectory.from_config(cfg).get_current_head()
+    return cfg
+
+
+def upgrade_to(conn: sa.Connection, revision: str) -> None:
+    """Bring the database on ``conn`` to the review store's ``revision``."""
+    from alembic import command
+
+    cfg = migrations_config()
+    cfg.attributes["connection"] = conn
+    command.upgrade(cfg, revision)
+
+
+def _head() -> str:
+    """The newest migration (each change that adds one need not edit this test)."""
+    from alembic.script import ScriptDirectory
+
+    head = ScriptDirectory.from_config(migrations_config()).get_current_head()
     assert head is not None
     return head
 
@@ -115,16 +131,9 @@ def _head() -> str:
 def test_migration_carries_existing_cues_to_stable_ids(db_url: str) -> None:
     """A database written by 0001 (cues keyed by position) gets keys computed from the text,
     and every translation stays on its sentence."""
-    from alembic import command
-    from alembic.config import Config
-
     engine = sa.create_engine(db_url)
-    cfg = Config()
-    cfg.set_main_option("script_location",
-                        str(Path(__file__).parents[1] / "pipeline/review/migrations"))
     with engine.begin() as conn:
-        cfg.attributes["connection"] = conn
-        command.upgrade(cfg, "0001")
+        upgrade_to(conn, "0001")
         conn.execute(sa.text("INSERT INTO lessons (id, title, video, updated_at) "
                              "VALUES ('old', 'T', '', CURRENT_TIMESTAMP)"))
         sources = [(0, 0, "Mở ứng dụng"), (1, 0, "ngân hàng."), (2, 1, "Quét mã."),

@@ -23,6 +23,7 @@ from pipeline.review.units import chapter_key
 from pipeline.translate.drafts import TranslatedCue, Translation
 from pipeline.translate.qa import run_checks
 from tests import test_review_dbs as dbs
+from tests.test_review_dbs import upgrade_to
 
 db_url, fast_passwords, pg_server = dbs.db_url, dbs.fast_passwords, dbs.pg_server
 
@@ -221,16 +222,9 @@ def test_units_alone_never_approve_a_language_without_narration_drafts(
 def test_migration_0006_makes_every_existing_row_narration(db_url: str) -> None:
     """A database at 0005 (SQLite and PostgreSQL): its cue is narration after 0006, and
     the lesson then takes its title unit beside it."""
-    from alembic import command
-    from alembic.config import Config
-
     engine = sa.create_engine(db_url)
-    cfg = Config()
-    cfg.set_main_option("script_location",
-                        str(Path(__file__).parents[1] / "pipeline/review/migrations"))
     with engine.begin() as conn:
-        cfg.attributes["connection"] = conn
-        command.upgrade(cfg, "0005")
+        upgrade_to(conn, "0005")
         conn.execute(sa.text("INSERT INTO lessons (id, title, video, updated_at) "
                              "VALUES ('old', 'Mã QR', '', CURRENT_TIMESTAMP)"))
         conn.execute(sa.text(
