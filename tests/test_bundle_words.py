@@ -7,8 +7,6 @@ from __future__ import annotations
 
 import html.parser
 import re
-import sys
-import types
 import zipfile
 from pathlib import Path
 
@@ -188,39 +186,39 @@ def test_zip_files_at_its_root_and_foreign_zip_refused(tmp_path: Path) -> None:
 
 def test_interface_words_from_the_review_store(tmp_path: Path, settings: Settings,
                                                monkeypatch: pytest.MonkeyPatch) -> None:
-    """The glue asks the review side (``approved_interface(store, lang)``) only when a store
-    exists, and keeps the languages that have words."""
+    """The glue reads the approved interface words from the review store only when a store
+    exists (never creating one, never opening a file that is not a database), and keeps
+    the languages that have words; a store that cannot be read gives icons."""
+    from pipeline.publish.interface import INTERFACE_LESSON_ID
+    from pipeline.review.interface import sync_interface
     from pipeline.review.store import ReviewStore
     from pipeline.steps.publish import interface_words
 
-    asked: list[str] = []
-
-    def approved_interface(store: ReviewStore, lang: str) -> dict[str, str]:
-        assert isinstance(store, ReviewStore)
-        asked.append(lang)
-        return {"watch": "[test hmn] watch"} if lang == "hmn" else {}
-
-    fake = types.ModuleType("pipeline.review.interface")
-    fake.approved_interface = approved_interface  # type: ignore[attr-defined]
-    monkeypatch.setitem(sys.modules, "pipeline.review.interface", fake)
     assert interface_words(settings, ["hmn", "vi"]) == {}  # no store: none, and none made
     db = settings.out_dir / "review.sqlite3"
-    assert not db.exists() and asked == []
+    assert not db.exists()
     settings.out_dir.mkdir(parents=True, exist_ok=True)
     db.write_bytes(b"not a database")  # never opened: the bundle is made with icons
-    assert interface_words(settings, ["hmn"]) == {} and asked == []
+    assert interface_words(settings, ["hmn"]) == {}
     assert db.read_bytes() == b"not a database"
     db.unlink()
-    ReviewStore(settings.review_url)
+    store = ReviewStore(settings.review_url)
+    sync_interface(store, {"watch": "Xem", "top": "Lên đầu trang"}, ["hmn"],
+                   INTERFACE_LESSON_ID)
+    store.add_user("rev", "password-123", {"hmn": "reviewer"})
+    unit = next(u for u in store.units(INTERFACE_LESSON_ID, "hmn", kinds=("ui",))
+                if u.key == "ui.watch")
+    done = store.save("rev", INTERFACE_LESSON_ID, "hmn", unit.key, "[test hmn] watch",
+                      unit.version, "approve", reason="test marker text")
+    assert done.ok, done
     assert interface_words(settings, ["hmn", "vi"]) == {"hmn": {"watch": "[test hmn] watch"}}
-    assert asked == ["hmn", "vi"]
 
     def broken(store: ReviewStore, lang: str) -> dict[str, str]:
         from sqlalchemy.exc import OperationalError
 
         raise OperationalError("SELECT", {}, Exception("no such column: cues.kind"))
 
-    fake.approved_interface = broken  # type: ignore[attr-defined]
+    monkeypatch.setattr("pipeline.review.interface.approved_interface", broken)
     assert interface_words(settings, ["hmn"]) == {}  # logged; the page shows its icons
 
 

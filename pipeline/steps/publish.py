@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import importlib
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Any, cast
+from typing import Any
 
 from pipeline.core.config import Settings
 from pipeline.core.errors import CaunoiError
@@ -112,8 +111,6 @@ def manifest_step(run: LessonRun, job: Job) -> Path:
     return path
 
 
-#: Where the review side keeps the approved interface words (the units-review contract).
-_INTERFACE_MODULE = "pipeline.review.interface"
 #: The first bytes of every SQLite database file.
 _SQLITE_HEADER = b"SQLite format 3\x00"
 
@@ -132,25 +129,19 @@ def _has_store(settings: Settings) -> bool:
 
 def interface_words(settings: Settings, languages: Iterable[str]) -> dict[str, dict[str, str]]:
     """The bundle page's approved words per language (language -> key -> text) from the
-    review store, for ``PublishOptions.interface``. None when there is no store, when this
-    build's review side has no interface units, or when the store cannot be read (logged:
-    the page then shows its icons, and the bundle is still made)."""
+    review store, for ``PublishOptions.interface``. None when there is no store, or when the
+    store cannot be read (logged: the page then shows its icons, and the bundle is still
+    made)."""
     if not _has_store(settings):
-        return {}
-    try:
-        module = importlib.import_module(_INTERFACE_MODULE)
-    except ModuleNotFoundError as e:
-        if e.name != _INTERFACE_MODULE:
-            raise
         return {}
     from sqlalchemy.exc import SQLAlchemyError
 
+    from pipeline.review.interface import approved_interface
     from pipeline.review.store import ReviewStore
 
-    approved = cast(Callable[[ReviewStore, str], dict[str, str]], module.approved_interface)
     try:
         store = ReviewStore(settings.review_url)
-        words = {code: dict(approved(store, code)) for code in languages}
+        words = {code: approved_interface(store, code) for code in languages}
     except (SQLAlchemyError, CaunoiError) as e:
         log.warning("bundle words not read from the review store (icons instead): %s", e)
         return {}
