@@ -11,6 +11,7 @@ from typing import Any
 import regex
 
 from pipeline.render.fonts import font_file
+from pipeline.subtitles.formats import script_runs
 
 __all__ = ["CardStyle", "title_card", "wrap_words"]
 
@@ -66,24 +67,12 @@ def _balanced(words: list[str], n: int, font: Any) -> list[str]:
     return best[1]
 
 
-#: Letters of the Tai Viet block: Noto Sans Tai Viet draws these and nothing else (no Latin
-#: letters or digits), so a text outside it goes to the fallback font.
-_TAI_VIET = regex.compile(r"[\uAA80-\uAADF]+")
-
-
 def _runs(text: str, font: str, fallback: str) -> list[tuple[str, str]]:
     """``text`` as (piece, font) runs: the script's letters in ``font``, the rest (Latin,
-    digits, punctuation, spaces) in ``fallback``; one run in ``font`` without a fallback."""
+    digits, punctuation) in ``fallback``; one run in ``font`` without a fallback."""
     if not fallback or fallback == font:
         return [(text, font)]
-    runs: list[tuple[str, str]] = []
-    pos = 0
-    for m in _TAI_VIET.finditer(text):
-        runs += [(text[pos:m.start()], fallback)] if m.start() > pos else []
-        runs.append((m.group(), font))
-        pos = m.end()
-    runs += [(text[pos:], fallback)] if pos < len(text) else []
-    return runs
+    return script_runs(text, font, fallback)
 
 
 def _text(text: str, font: str, size: int, width: int, style: CardStyle,

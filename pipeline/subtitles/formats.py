@@ -13,7 +13,7 @@ from pipeline.core.storage import atomic_path
 from pipeline.core.types import Cue
 
 __all__ = ["FORMATS", "SubtitleStyle", "apply_style", "build_ssa", "font_runs",
-           "write_subtitles"]
+           "script_runs", "write_subtitles"]
 
 #: Extension -> pysubs2 format id.
 FORMATS: dict[str, str] = {"srt": "srt", "vtt": "vtt", "ass": "ass"}
@@ -71,15 +71,18 @@ def build_ssa(cues: list[Cue], lang: Language,
 _TAI_VIET = regex.compile(r"([\uAA80-\uAADF]+(?:\s+[\uAA80-\uAADF]+)*)")
 
 
+def script_runs(line: str, script_font: str, fallback_font: str) -> list[tuple[str, str]]:
+    """``line`` as (piece, font) runs: Tai Viet runs in ``script_font``, everything else
+    (Latin, digits, punctuation) in ``fallback_font`` (Noto Sans Tai Viet has no Latin)."""
+    return [(p, script_font if _TAI_VIET.fullmatch(p) else fallback_font)
+            for p in _TAI_VIET.split(line) if p]
+
+
 def font_runs(line: str, script_font: str, fallback_font: str) -> str:
     """Switch font inline between Tai Viet runs and everything else (Latin, digits,
     punctuation): libass does not fall back between fonts given by name in a fontsdir."""
-    parts = [p for p in _TAI_VIET.split(line) if p]
-    out = []
-    for p in parts:
-        font = script_font if _TAI_VIET.fullmatch(p) else fallback_font
-        out.append(f"{{\\fn{font}}}{p}")
-    return "".join(out)
+    return "".join(f"{{\\fn{font}}}{p}" for p, font in script_runs(line, script_font,
+                                                                    fallback_font))
 
 
 def _escape(line: str) -> str:
