@@ -17,7 +17,7 @@ import numpy as np
 
 from pipeline.core.errors import AlignmentError
 from pipeline.core.text import syllable_count
-from pipeline.core.types import AlignedSentence, Alignment, Ingested, Transcript
+from pipeline.core.types import AlignedSentence, Alignment, Ingested, Sentence, Transcript
 from pipeline.speech.align.audio import (
     snap_sentences,
     speech_band,
@@ -25,8 +25,10 @@ from pipeline.speech.align.audio import (
     wav_regions,
 )
 from pipeline.speech.align.base import Aligner, AlignOptions, place
+from pipeline.speech.align.evidence import ConfidenceOptions, confidence, evidence
 from pipeline.speech.align.features import FRAME_HOP_MS, banded_dtw, dtw_cost, mfcc
-from pipeline.speech.align.gaps import revise, speech_frames, true_runs
+from pipeline.speech.align.gaps import below_floor, revise, speech_frames, true_runs
+from pipeline.speech.align.runs import LengthPrior, RunLimits, assign_runs
 from pipeline.speech.align.synth import espeak_available, synthesize
 from pipeline.speech.vad import VadOptions
 
@@ -58,8 +60,11 @@ class DTWOptions:
     garbage_share: float = 0.5
     # Extra cost of a non-diagonal DTW step, relative to (unrelated - matching) distance.
     step_penalty: float = 0.25
-    # A match below this confidence is no match: the sentence counts as skipped.
+    # A match below this confidence is no match: the sentence counts as skipped...
     min_confidence: float = 0.12
+    # ... unless its speech is as long as it needs, within this |log(speech / expected)|
+    # (see gaps.below_floor; 0: the template alone decides).
+    keep_misfit: float = 0.0
     # Unmatched speech at least this long is reported as an ad-lib.
     min_adlib_ms: int = 300
     # Unmatched speech this close before a sentence may be its first, abandoned attempt.
@@ -84,6 +89,10 @@ class DTWOptions:
     skip_duration_weight: float = 0.5
     # A sentence matched to less than this share of its expected speech is skipped (0: off).
     min_run_share: float = 0.45
+    # Weight of a run's length misfit in the unit assignment (see runs.LengthPrior; 0: off).
+    length_weight: float = 0.0
+    # How the confidence weighs the template fit, the contrast and the speech length.
+    confidence: ConfidenceOptions = field(default_factory=ConfidenceOptions)
     # The speech detector's options.
     vad: VadOptions = field(default_factory=VadOptions)
 
@@ -128,27 +137,22 @@ class DTWAligner(Aligner):
         unit_feats = [feats[a // FRAME_HOP_MS: max(a // FRAME_HOP_MS + 1, b // FRAME_HOP_MS)]
                       for a, b in units]
         expected = [int(np.searchsorted([u[1] for u in units], t)) for t in rough]
-        assignment = _assign(pieces, unit_feats, expected, garbage, penalty, o)
+        prior = LengthPrior(tempo, unrelated - good, o.length_weight) if o.length_weight else None
+        assignment = assign_runs(pieces, unit_feats, expected, (garbage, penalty),
+                                 RunLimits(o.window_units, o.max_units), length=prior)
         # A match below min_confidence is no better than unrelated speech: not this sentence.
         floor = garbage - o.min_confidence * (garbage - good)
-        assignment = [r if r is not None and r[1] <= floor else None for r in assignment]
+        log.debug("dtw runs %s, floor %.3f, units %s", assignment, floor, units)
+        assignment = below_floor(assignment, (pieces, units, unit_feats, expected_ms),
+                                 (floor, garbage, unrelated - good, penalty), o.keep_misfit)
         assignment = _unskip(assignment, pieces, units, unit_feats, expected_ms,
                              (garbage, penalty, unrelated), o)
         assignment = revise(assignment, (pieces, units, unit_feats, expected_ms),
                             (good, unrelated, penalty), o.skip_duration_weight, o.extend,
                             o.min_run_share)
-        out: list[AlignedSentence] = []
-        used: set[int] = set()
-        for s, run in zip(sentences, assignment, strict=True):
-            if run is None:
-                out.append(AlignedSentence(s.index, s.chapter, s.text, 0, 0, "skipped", 0.8))
-                continue
-            (a, b), cost = run
-            a, b = _trim(a, b, units, o.min_adlib_ms)
-            conf = float(np.clip((garbage - cost) / max(garbage - good, 1e-6), 0.0, 1.0))
-            used.update(range(a, b + 1))
-            out.append(AlignedSentence(s.index, s.chapter, s.text, units[a][0], units[b][1],
-                                       "matched", conf))
+        out, used = _placed(list(sentences), assignment,
+                            (pieces, units, unit_feats, expected_ms),
+                            (good, garbage, unrelated, penalty), o)
         spare = true_runs(np.array([u not in used for u in range(len(units))]), 1)
         out, spare = _absorb_restarts(out, spare, units, unit_feats, pieces, tempo,
                                       (good + garbage) / 2, penalty, o)
@@ -156,6 +160,37 @@ class DTWAligner(Aligner):
                   for a, b in spare if units[b][1] - units[a][0] >= o.min_adlib_ms]
         out, adlibs = snap_sentences(ingested.audio_wav, out, adlibs) if o.snap else (out, adlibs)
         return Alignment(aligner=self.name, sentences=tuple(place(out, adlibs)))
+
+
+def _placed(sentences: list[Sentence], assignment: list[tuple[tuple[int, int], float] | None],
+            found: tuple[list[np.ndarray], list[tuple[int, int]], list[np.ndarray], list[int]],
+            costs: tuple[float, float, float, float], o: DTWOptions
+            ) -> tuple[list[AlignedSentence], set[int]]:
+    """The script sentences at their runs (skipped without one), each with its confidence
+    (:func:`evidence.confidence`), and the units they use. ``found``: templates, units,
+    unit features, expected speech (ms); ``costs``: typical match distance, garbage,
+    unrelated distance, DTW step penalty."""
+    pieces, units, unit_feats, expected_ms = found
+    good, garbage, unrelated, penalty = costs
+    out: list[AlignedSentence] = []
+    used: set[int] = set()
+    for k, (s, run) in enumerate(zip(sentences, assignment, strict=True)):
+        if run is None:
+            out.append(AlignedSentence(s.index, s.chapter, s.text, 0, 0, "skipped", 0.8))
+            continue
+        (a, b), cost = run
+        a, b = _trim(a, b, units, o.min_adlib_ms)
+        fit = float(np.clip((garbage - cost) / max(garbage - good, 1e-6), 0.0, 1.0))
+        ev = evidence(pieces, k, np.concatenate(unit_feats[a: b + 1]), cost,
+                      sum(y - x for x, y in units[a: b + 1]), expected_ms[k],
+                      (unrelated - good, penalty))
+        conf = confidence(fit, ev, o.confidence)
+        log.debug("dtw evidence %d fit %.3f contrast %.3f length %.3f", k, fit,
+                  ev.contrast, ev.log_length)
+        used.update(range(a, b + 1))
+        out.append(AlignedSentence(s.index, s.chapter, s.text, units[a][0], units[b][1],
+                                   "matched", conf))
+    return out, used
 
 
 def _regions(ingested: Ingested, vad: VadOptions) -> list[tuple[int, int]]:
@@ -243,9 +278,9 @@ def _pair(pair: tuple[int, int], window: tuple[int, int], pieces: list[np.ndarra
     None when either matches no better than unrelated speech or gets less than
     ``unskip_least`` of its expected length (see :func:`_unskip`)."""
     (lo, hi), (garbage, penalty, limit) = window, costs
-    wide = replace(o, window_units=hi - lo + 1, max_units=hi - lo + 1)
-    runs = _assign([pieces[pair[0]], pieces[pair[1]]], unit_feats[lo: hi + 1], [0, 0],
-                   garbage, penalty, wide, skip=garbage * 1e6)
+    wide = RunLimits(hi - lo + 1, hi - lo + 1)
+    runs = assign_runs([pieces[pair[0]], pieces[pair[1]]], unit_feats[lo: hi + 1], [0, 0],
+                       (garbage, penalty), wide, skip=garbage * 1e6)
     got = []
     for n, r in zip(pair, runs, strict=True):
         if r is None:
@@ -340,59 +375,6 @@ def _units(regions: list[tuple[int, int]], rough: list[int], expected_ms: list[i
         edges = [a, *cuts, b]
         units += [(x, y) for x, y in itertools.pairwise(edges) if y > x]
     return units
-
-
-def _assign(sentences: list[np.ndarray], units: list[np.ndarray], expected: list[int],
-            garbage: float, penalty: float, o: DTWOptions,
-            skip: float | None = None) -> list[tuple[tuple[int, int], float] | None]:
-    """Dynamic programme over (sentence, unit): each sentence takes a run of consecutive
-    units, is skipped (cost ``garbage`` per synthesised frame), or units stay unmatched
-    (``garbage`` per frame). Returns per sentence ((first, last unit), mean cost) or None."""
-    n, m = len(sentences), len(units)
-    lens = [u.shape[0] for u in units]
-    inf = float("inf")
-    best = np.full((n + 1, m + 1), inf)
-    choice: dict[tuple[int, int], tuple[str, int, float]] = {}
-    best[0, 0] = 0.0
-    for r in range(1, m + 1):
-        best[0, r] = best[0, r - 1] + garbage * lens[r - 1]
-        choice[(0, r)] = ("adlib", r - 1, 0.0)
-    for k in range(1, n + 1):
-        syn = sentences[k - 1]
-        lo, hi = expected[k - 1] - o.window_units, expected[k - 1] + o.window_units
-        for r in range(0, m + 1):
-            cand = best[k - 1, r] + (garbage if skip is None else skip) * syn.shape[0]
-            pick: tuple[str, int, float] = ("skip", r, 0.0)
-            if r > 0 and best[k, r - 1] + garbage * lens[r - 1] < cand:
-                cand = best[k, r - 1] + garbage * lens[r - 1]
-                pick = ("adlib", r - 1, 0.0)
-            if lo <= r - 1 <= hi:
-                frames = 0
-                for a in range(r - 1, max(-1, r - 1 - o.max_units), -1):
-                    frames += lens[a]
-                    if frames > 3 * syn.shape[0] + 100 or best[k - 1, a] == inf:
-                        break
-                    seg = np.concatenate(units[a:r]) if r - a > 1 else units[a]
-                    mean = dtw_cost(syn, seg, penalty)
-                    # Every frame, narrated or synthesised, costs once: matched at the mean
-                    # distance, or left over at the garbage cost.
-                    total = best[k - 1, a] + mean * (syn.shape[0] + seg.shape[0])
-                    if total < cand:
-                        cand, pick = total, ("match", a, mean)
-            best[k, r] = cand
-            choice[(k, r)] = pick
-    result: list[tuple[tuple[int, int], float] | None] = [None] * n
-    k, r = n, m
-    while k > 0 or r > 0:
-        kind, a, mean = choice[(k, r)]
-        if kind == "adlib":
-            r = a
-        elif kind == "skip":
-            k -= 1
-        else:
-            result[k - 1] = ((a, r - 1), mean)
-            k, r = k - 1, a
-    return result
 
 
 def _local(a: np.ndarray, b: np.ndarray, pi: np.ndarray, pj: np.ndarray) -> np.ndarray:

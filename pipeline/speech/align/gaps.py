@@ -12,11 +12,13 @@ import numpy as np
 from pipeline.core.text import syllable_count
 from pipeline.core.types import AlignedSentence, Ingested
 from pipeline.speech.align.audio import wav_regions
+from pipeline.speech.align.evidence import evidence
 from pipeline.speech.align.features import FRAME_HOP_MS, dtw_cost
 
 log = logging.getLogger("caunoi.align.gaps")
 
-__all__ = ["extend_runs", "fill_gaps", "revise", "speech_frames", "spread", "true_runs"]
+__all__ = ["below_floor", "extend_runs", "fill_gaps", "revise", "speech_frames", "spread",
+           "true_runs"]
 
 #: Speech in a gap shorter than this share of what the sentences need: they were not said.
 MIN_SPEECH_SHARE = 0.5
@@ -186,4 +188,36 @@ def recheck_skips(assignment: list[Run | None],
                 out[k], out[j] = ((a, b), cost_k), None
                 log.info("sentence %d takes the speech of %d (%d ms), %d skipped", k, j,
                          speech, j)
+    return out
+
+
+def below_floor(assignment: list[Run | None],
+                found: tuple[list[np.ndarray], list[tuple[int, int]], list[np.ndarray],
+                             list[int]],
+                costs: tuple[float, float, float, float], keep_misfit: float
+                ) -> list[Run | None]:
+    """Runs whose template fits worse than ``floor`` are dropped (the sentence is skipped)
+    unless the speech says otherwise: a run that still fits better than leaving the speech
+    unmatched (``garbage``), is as long as the sentence needs (|log(speech / expected)| ≤
+    ``keep_misfit``) and fits the sentence's own template better than its neighbours' is
+    kept (a voice far from the synthesis fits every template badly; a skip must be heard
+    in both the template and the length; ``keep_misfit`` 0: the template alone decides).
+    ``costs``: floor, garbage, unrelated minus typical distance, DTW step penalty."""
+    pieces, units, unit_feats, expected_ms = found
+    floor, garbage, scale, penalty = costs
+    out: list[Run | None] = []
+    for k, r in enumerate(assignment):
+        if r is None or r[1] <= floor:
+            out.append(r)
+            continue
+        (a, b), cost = r
+        speech = sum(e - s for s, e in units[a: b + 1])
+        ev = evidence(pieces, k, np.concatenate(unit_feats[a: b + 1]), cost, speech,
+                      expected_ms[k], (scale, penalty))
+        keep = (keep_misfit > 0 and cost < garbage and abs(ev.log_length) <= keep_misfit
+                and ev.contrast > 0)
+        if keep:
+            log.info("sentence %d kept: weak template fit %.2f, length fits (%.2f)", k,
+                     cost, ev.log_length)
+        out.append(r if keep else None)
     return out
