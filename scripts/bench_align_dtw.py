@@ -38,13 +38,16 @@ from pipeline.core.types import Alignment, Ingested
 from pipeline.ingest import IngestOptions, ingest
 from pipeline.speech.align import AlignOptions
 from pipeline.speech.align.dtw import DTWAligner, DTWOptions
+from pipeline.speech.align.evidence import ConfidenceOptions
 from pipeline.speech.align.proportional import ProportionalAligner
 from pipeline.speech.vad import VadOptions
 
 #: The aligner as merged before this round: no edge snapping, skips by the template match
 #: alone, no speech-band detector.
 BEFORE = replace(DTWOptions(), snap=False, skip_duration_weight=0.0, min_run_share=0.0,
-                 extend=False, vad=replace(VadOptions(), band_detector=False))
+                 extend=False, vad=replace(VadOptions(), band_detector=False),
+                 length_weight=0.0, keep_misfit=0.0,
+                 confidence=ConfidenceOptions(contrast_full=0.0, length_zero=0.0))
 
 
 def _lessons(args: argparse.Namespace) -> list[tuple[Path, list[Truth]]]:

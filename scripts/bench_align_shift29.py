@@ -38,10 +38,16 @@ from pipeline.speech.align.dtw import DTWAligner, DTWOptions
 
 
 def _options(pairs: list[str]) -> DTWOptions:
-    """Today's defaults with ``field=value`` overrides (``--set own_band=true``)."""
+    """Today's defaults with ``field=value`` overrides (``--set own_band=true``,
+    ``--set confidence.contrast_full=0``)."""
     o = DTWOptions()
     for pair in pairs:
         key, value = pair.split("=", 1)
+        if "." in key:
+            outer, inner = key.split(".", 1)
+            sub = getattr(o, outer)
+            o = replace(o, **{outer: replace(sub, **{inner: type(getattr(sub, inner))(value)})})
+            continue
         old = getattr(o, key)
         if isinstance(old, bool):
             new: Any = value.lower() in ("1", "true")

@@ -8,7 +8,7 @@ from functools import lru_cache
 import numba
 import numpy as np
 
-__all__ = ["FRAME_HOP_MS", "banded_dtw", "mfcc", "mfcc_stream"]
+__all__ = ["FRAME_HOP_MS", "banded_dtw", "mfcc", "mfcc_stream", "speech_normalised"]
 
 #: 10 ms hop: every frame index is 10 ms of audio.
 FRAME_HOP_MS = 10
@@ -261,3 +261,14 @@ def dtw_cost(a: np.ndarray, b: np.ndarray, penalty: float) -> float:
                 best, s = acc[i, j - 1] + d + penalty, steps[i, j - 1] + 1
             acc[i, j], steps[i, j] = best, s
     return float(acc[n - 1, m - 1] / steps[n - 1, m - 1])
+
+
+def speech_normalised(feats: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """``feats`` mean/variance normalised over ``rows`` (the speech frames) instead of the
+    whole recording: long pauses, music and room noise then no longer pull the mean away
+    from the voice, and the recording's speech sits where each template's speech does
+    (templates are normalised over their own speech)."""
+    if rows.size < 2:
+        return feats
+    sel = feats[rows]
+    return np.asarray((feats - sel.mean(axis=0)) / (sel.std(axis=0) + 1e-6), dtype=np.float32)

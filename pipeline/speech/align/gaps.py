@@ -199,9 +199,10 @@ def below_floor(assignment: list[Run | None],
     """Runs whose template fits worse than ``floor`` are dropped (the sentence is skipped)
     unless the speech says otherwise: a run that still fits better than leaving the speech
     unmatched (``garbage``), is as long as the sentence needs (|log(speech / expected)| ≤
-    ``keep_misfit``) and fits the sentence's own template better than its neighbours' is
-    kept (a voice far from the synthesis fits every template badly; a skip must be heard
-    in both the template and the length; ``keep_misfit`` 0: the template alone decides).
+    ``keep_misfit``) and fits the sentence's own template better than its neighbours'
+    (or both neighbours have speech of their own) is kept: a voice far from the synthesis
+    fits every template badly, so a skip must be heard in both the template and the
+    length (``keep_misfit`` 0: the template alone decides).
     ``costs``: floor, garbage, unrelated minus typical distance, DTW step penalty."""
     pieces, units, unit_feats, expected_ms = found
     floor, garbage, scale, penalty = costs
@@ -214,8 +215,11 @@ def below_floor(assignment: list[Run | None],
         speech = sum(e - s for s, e in units[a: b + 1])
         ev = evidence(pieces, k, np.concatenate(unit_feats[a: b + 1]), cost, speech,
                       expected_ms[k], (scale, penalty))
+        # A neighbour placed on speech of its own does not claim this speech.
+        claimed = all(assignment[j] is not None for j in (k - 1, k + 1)
+                      if 0 <= j < len(assignment))
         keep = (keep_misfit > 0 and cost < garbage and abs(ev.log_length) <= keep_misfit
-                and ev.contrast > 0)
+                and (ev.contrast > 0 or claimed))
         if keep:
             log.info("sentence %d kept: weak template fit %.2f, length fits (%.2f)", k,
                      cost, ev.log_length)
