@@ -34,7 +34,7 @@ from pipeline.speech.align.features import (
     speech_normalised,
 )
 from pipeline.speech.align.gaps import below_floor, revise, speech_frames, true_runs
-from pipeline.speech.align.runs import LengthPrior, RunLimits, assign_runs
+from pipeline.speech.align.runs import LengthPrior, RunLimits, assign_runs, trim_blips
 from pipeline.speech.align.synth import espeak_available, synthesize
 from pipeline.speech.vad import VadOptions
 
@@ -195,7 +195,7 @@ def _placed(sentences: list[Sentence], assignment: list[tuple[tuple[int, int], f
             out.append(AlignedSentence(s.index, s.chapter, s.text, 0, 0, "skipped", 0.8))
             continue
         (a, b), cost = run
-        a, b = _trim(a, b, units, o.min_adlib_ms)
+        a, b = trim_blips(a, b, units, o.min_adlib_ms)
         fit = float(np.clip((garbage - cost) / max(garbage - good, 1e-6), 0.0, 1.0))
         ev = evidence(pieces, k, np.concatenate(unit_feats[a: b + 1]), cost,
                       sum(y - x for x, y in units[a: b + 1]), expected_ms[k],
@@ -334,16 +334,6 @@ def _split_at_path(units: list[tuple[int, int]], unit_feats: list[np.ndarray],
 def _shift(run: tuple[int, int], u: int) -> tuple[int, int]:
     """A run of unit indices after unit ``u`` was cut in two."""
     return (run[0] + (run[0] > u), run[1] + (run[1] >= u))
-
-
-def _trim(a: int, b: int, units: list[tuple[int, int]], min_ms: int) -> tuple[int, int]:
-    """Units a..b without the blips (shorter than ``min_ms``: a note, a knock) at either
-    end."""
-    while a < b and units[a][1] - units[a][0] < min_ms:
-        a += 1
-    while b > a and units[b][1] - units[b][0] < min_ms:
-        b -= 1
-    return a, b
 
 
 def _absorb_restarts(out: list[AlignedSentence], spare: list[tuple[int, int]],

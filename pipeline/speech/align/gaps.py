@@ -17,8 +17,8 @@ from pipeline.speech.align.features import FRAME_HOP_MS, dtw_cost
 
 log = logging.getLogger("caunoi.align.gaps")
 
-__all__ = ["below_floor", "extend_runs", "fill_gaps", "revise", "speech_frames", "spread",
-           "true_runs"]
+__all__ = ["below_floor", "extend_runs", "fill_gaps", "revise",
+           "speech_frames", "spread", "true_runs"]
 
 #: Speech in a gap shorter than this share of what the sentences need: they were not said.
 MIN_SPEECH_SHARE = 0.5
@@ -225,3 +225,4 @@ def below_floor(assignment: list[Run | None],
                      cost, ev.log_length)
         out.append(r if keep else None)
     return out
+

@@ -8,7 +8,7 @@ import numpy as np
 
 from pipeline.speech.align.features import dtw_cost
 
-__all__ = ["LengthPrior", "RunLimits", "assign_runs"]
+__all__ = ["LengthPrior", "RunLimits", "assign_runs", "trim_blips"]
 
 Run = tuple[tuple[int, int], float]
 
@@ -94,3 +94,13 @@ def _trace(choice: dict[tuple[int, int], tuple[str, int, float]], n: int, m: int
             result[k - 1] = ((a, r - 1), mean)
             k, r = k - 1, a
     return result
+
+
+def trim_blips(a: int, b: int, units: list[tuple[int, int]], min_ms: int) -> tuple[int, int]:
+    """Units a..b without the blips (shorter than ``min_ms``: a note, a knock) at either
+    end."""
+    while a < b and units[a][1] - units[a][0] < min_ms:
+        a += 1
+    while b > a and units[b][1] - units[b][0] < min_ms:
+        b -= 1
+    return a, b
