@@ -54,7 +54,7 @@ def _variant(spec: str) -> tuple[str, VadOptions, EdgeOptions]:
 
 class _Edges(DTWAligner):
     """The DTW aligner whose edge snapping uses ``edges`` (DTWOptions has no field for it:
-    the snapping module's default is swapped for the run)."""
+    the snapping module's default options are swapped for the run)."""
 
     def __init__(self, options: DTWOptions, edges: EdgeOptions) -> None:
         super().__init__(options)
@@ -62,12 +62,12 @@ class _Edges(DTWAligner):
 
     def align(self, ingested: Ingested, transcript: Transcript | None,
               opts: AlignOptions) -> Alignment:
-        saved = audio.snap_spans.__defaults__
-        audio.snap_spans.__defaults__ = (self.edges,)
+        saved = getattr(audio, "EdgeOptions")  # noqa: B009 (not exported: swapped by name)
+        setattr(audio, "EdgeOptions", lambda: self.edges)  # noqa: B010
         try:
             return super().align(ingested, transcript, opts)
         finally:
-            audio.snap_spans.__defaults__ = saved
+            setattr(audio, "EdgeOptions", saved)  # noqa: B010
 
 
 def main(argv: list[str] | None = None) -> int:

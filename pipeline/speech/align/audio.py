@@ -303,11 +303,22 @@ def snap_spans(path: Path, spans: list[tuple[int, int]],
                opts: EdgeOptions | None = None) -> list[tuple[int, int]]:
     """:func:`pipeline.speech.vad.snap_edges` of consecutive (start_ms, end_ms) spans on the
     WAV's level in :data:`EDGE_BAND_HZ` (read block by block: 5 ms frames, 800 bytes a
-    second), or from the speech band up when a bed lies below it (:func:`bed_below`)."""
+    second). When a bed lies below the speech band (:func:`bed_below`), the starts are
+    placed on the level from the speech band up (a note of the bed just before the voice
+    is not its onset; consonants and the voice's rise carry the band), the ends still on
+    the wider band (a voiced ending, a nasal, has little above 1 kHz)."""
     opts = opts or EdgeOptions()
-    low = SPEECH_BAND_HZ[0] if opts.above_bed and bed_below(path) else EDGE_BAND_HZ[0]
-    level = _edge_level(path, opts.frame_ms, low)
-    return snap_edges(spans, level, opts) if level.size else spans
+    level = _edge_level(path, opts.frame_ms, EDGE_BAND_HZ[0])
+    if not level.size:
+        return spans
+    out = snap_edges(spans, level, opts)
+    if not (opts.above_bed and bed_below(path)):
+        return out
+    starts = [a for a, _ in snap_edges(spans, _edge_level(path, opts.frame_ms,
+                                                          SPEECH_BAND_HZ[0]), opts)]
+    nexts = [*starts[1:], None]
+    return [(a, b if n is None else min(b, n)) if min(b, n or b) > a else (a0, b)
+            for (a0, b), a, n in zip(out, starts, nexts, strict=True)]
 
 
 def snap_sentences(path: Path, sentences: list[AlignedSentence],
