@@ -14,7 +14,11 @@ The speech band is also a detector of its own (issue 29): when the background is
 that band though not over the whole band (a phone line, a clipping phone microphone), the
 band's energy regions are added; when the whole band is moreover far louder than the speech
 band between words (a music bed or rumble below a band-limited narrator), only the band's
-regions count: the whole-band level there is the bed's."""
+regions count: the whole-band level there is the bed's. Where the speech band is a detector,
+its pauses are the pauses (:func:`split_quiet`): Silero hears a music bed as speech and a
+reverberant phone's low tail keeps the whole band up, so both bridge the pause between a
+sentence and an ad-lib. Over a bed below the speech band, sentence starts are placed on the
+level above it (:func:`bed_below`, :func:`snap_spans`)."""
 
 from __future__ import annotations
 
