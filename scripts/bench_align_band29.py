@@ -81,6 +81,7 @@ def main(argv: list[str] | None = None) -> int:
     registry = load_registry(load_settings().glossary_dir)
     variants = [("default", VadOptions(), EdgeOptions()), *map(_variant, args.variant)]
     per: dict[str, dict[str, Score]] = {}
+    per_set: dict[str, dict[str, Score]] = {}
     audio_s = 0.0
     for root in args.lessons:
         for lesson in sorted(d for d in root.iterdir() if (d / "truth.json").is_file()
@@ -98,6 +99,7 @@ def main(argv: list[str] | None = None) -> int:
                 sc = evaluate(aligner.align(ingested, None, AlignOptions()), truth)
                 sc.seconds = time.perf_counter() - t0
                 per.setdefault(cond, {}).setdefault(label, Score()).add(sc)
+                per_set.setdefault(root.name, {}).setdefault(label, Score()).add(sc)
                 line.append(f"{label} {max(sc.errors):.0f}")
             print("  ".join(line), flush=True)
     total: dict[str, Score] = {}
@@ -106,6 +108,8 @@ def main(argv: list[str] | None = None) -> int:
         out += _table(f"\n{cond}", scores, "proportional")
         for label, s in scores.items():
             total.setdefault(label, Score()).add(s)
+    for name, scores in per_set.items():
+        out += _table(f"\nset {name} (all conditions)", scores, "proportional")
     out += _table(f"\nall ({len(per)} conditions)", total, "proportional")
     out.append(f"\n{audio_s:.0f} s of audio")
     print("\n".join(out))
