@@ -22,9 +22,8 @@ from pipeline.core.media import iter_wav_blocks, wav_info
 log = logging.getLogger("caunoi.vad")
 
 __all__ = ["EdgeOptions", "VadOptions", "band_db", "band_regions", "clipped_share",
-           "energy_regions",
-           "loud_frames", "silero_regions", "snap_edges", "speech_regions", "wav_frame_db",
-           "wav_speech_regions"]
+           "energy_regions", "level_regions", "loud_frames", "silero_regions", "snap_edges",
+           "speech_regions", "wav_frame_db", "wav_speech_regions"]
 
 #: Silero's window (samples at 16 kHz) and the samples of context it sees before each one.
 _WINDOW, _CONTEXT = 512, 64
@@ -54,6 +53,9 @@ class VadOptions:
     stationary_db: float = 6.0
     # The speech band's own energy as a second detector (see align.audio.wav_regions).
     band_detector: bool = True
+    # ... and, where it is the detector, its pauses at least this long (ms) split the
+    # regions (align.audio.split_quiet; 0: never).
+    split_quiet_ms: int = 200
 
 
 def frame_db(samples: np.ndarray, rate: int, frame_ms: int) -> np.ndarray:
@@ -250,6 +252,13 @@ def band_regions(samples: np.ndarray, rate: int, band: tuple[float, float],
     return _energy_db(band_db(samples, rate, opts.frame_ms, band), opts)
 
 
+def level_regions(db: np.ndarray, opts: VadOptions) -> list[tuple[int, int]]:
+    """Regions of a level ``db`` (one value per ``opts.frame_ms`` frame) louder than
+    :func:`loud_frames`' threshold, pauses under ``opts.min_silence_ms`` bridged and bursts
+    under ``opts.min_speech_ms`` dropped."""
+    return _energy_db(db, opts)
+
+
 def _energy_db(db: np.ndarray, opts: VadOptions) -> list[tuple[int, int]]:
     if db.size == 0:
         return []
@@ -291,6 +300,9 @@ class EdgeOptions:
     hold_frames: int = 4
     # Frames whose power is averaged for the level (longer than a low voice's pitch period).
     smooth_frames: int = 3
+    # Over a bed below the speech band (music notes, rumble), edges are placed on the level
+    # above it (see align.audio.snap_spans): the bed's notes are not the narrator's onset.
+    above_bed: bool = True
 
 
 def clipped_share(samples: np.ndarray, near: float = 0.99) -> float:

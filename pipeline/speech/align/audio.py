@@ -14,7 +14,11 @@ The speech band is also a detector of its own (issue 29): when the background is
 that band though not over the whole band (a phone line, a clipping phone microphone), the
 band's energy regions are added; when the whole band is moreover far louder than the speech
 band between words (a music bed or rumble below a band-limited narrator), only the band's
-regions count: the whole-band level there is the bed's."""
+regions count: the whole-band level there is the bed's. Where the speech band is a detector,
+its pauses are the pauses (:func:`split_quiet`): Silero hears a music bed as speech and a
+reverberant phone's low tail keeps the whole band up, so both bridge the pause between a
+sentence and an ad-lib. Over a bed below the speech band, sentence starts are placed on the
+level above it (:func:`bed_below`, :func:`snap_spans`)."""
 
 from __future__ import annotations
 
@@ -35,13 +39,14 @@ from pipeline.speech.vad import (
     band_regions,
     energy_regions,
     frame_db,
+    level_regions,
     loud_frames,
     snap_edges,
     speech_regions,
 )
 
-__all__ = ["BLOCK_SECONDS", "snap_sentences", "snap_spans", "speech_band", "wav_blocks",
-           "wav_features", "wav_regions"]
+__all__ = ["BLOCK_SECONDS", "bed_below", "snap_sentences", "snap_spans", "speech_band",
+           "split_quiet", "wav_blocks", "wav_features", "wav_regions"]
 
 log = logging.getLogger("caunoi.align.audio")
 
@@ -183,6 +188,54 @@ def _speech_band_background(level: np.ndarray, band: np.ndarray,
     return "bed" if gap >= BED_BELOW_DB else "steady"
 
 
+#: Each side of a cut at a quiet stretch keeps at least this much speech (ms, first to last
+#: loud frame): a sentence or an ad-lib, not a clause's tail or one word. Cut into 0.2–1 s
+#: pieces at its commas, a sentence is taken by its neighbour in the template match
+#: (measured on band-music-9701).
+MIN_PIECE_MS = 1000
+
+
+def split_quiet(regions: list[tuple[int, int]], up: np.ndarray, step: int,
+                min_quiet_ms: int, reach_ms: int = BAND_REACH_MS,
+                min_piece_ms: int = MIN_PIECE_MS) -> list[tuple[int, int]]:
+    """``regions`` cut where the speech band stays quiet (``up``: its loud frames of ``step``
+    ms) for ``min_quiet_ms`` or longer between two loud frames: a pause that a reverberation
+    tail, a music bed or Silero (which hears music as speech) bridged over the whole band.
+    The longest pauses are cut first, and only while each side keeps ``min_piece_ms`` of
+    speech. Each side keeps up to ``reach_ms`` of the pause (a quarter at most: a word's
+    voiced ending has little of the band); outer edges are left as they are."""
+    out: list[tuple[int, int]] = []
+    for a, b in regions:
+        fa = a // step
+        on = np.flatnonzero(up[fa: min(b // step, up.size)])
+        gaps = np.diff(on)
+        cuts: list[int] = []
+        for g in sorted(np.flatnonzero(gaps * step >= min_quiet_ms + step).tolist(),
+                        key=lambda g: -int(gaps[g])):
+            left = max((c + 1 for c in cuts if c < g), default=0)
+            right = min((c for c in cuts if c > g), default=on.size - 1)
+            if min(on[g] - on[left], on[right] - on[g + 1]) * step >= min_piece_ms:
+                cuts.append(g)
+        start = a
+        for g in sorted(cuts):
+            q0, q1 = (fa + int(on[g]) + 1) * step, (fa + int(on[g + 1])) * step
+            r = min(reach_ms, (q1 - q0) // 4)
+            out.append((start, q0 + r))
+            start = q1 - r
+        out.append((start, b))
+    return out
+
+
+def _band_up(band: np.ndarray, opts: VadOptions, step: int) -> np.ndarray:
+    """Frames (``step`` ms) inside the speech band's own energy regions (:func:`level_regions`:
+    pauses under ``opts.min_silence_ms`` bridged, bursts under ``opts.min_speech_ms``
+    dropped, so neither a plosive's closure nor a click decides a cut)."""
+    up = np.zeros(band.size, dtype=bool)
+    for a, b in level_regions(band, replace(opts, frame_ms=step)):
+        up[a // step: b // step] = True
+    return up
+
+
 def wav_regions(path: Path, syllables: int = 0,
                 opts: VadOptions | None = None) -> list[tuple[int, int]]:
     """Speech regions (start_ms, end_ms) of the WAV, detected block by block (see the module
@@ -191,29 +244,35 @@ def wav_regions(path: Path, syllables: int = 0,
     heard: list[tuple[int, int]] = []
     energy: list[tuple[int, int]] = []
     steady: list[bool] = []
+    ups: list[np.ndarray] = []
     offset = 0
     for block, rate in wav_blocks(path):
         found = speech_regions(block, rate, opts)
         heard += [(a + offset, b + offset) for a, b in found]
         level = frame_db(block, rate, 10)
         whole = _steady(level, found, 10)
+        band = band_db(block, rate, 10, SPEECH_BAND_HZ) if opts.band_detector else level
         kind = "" if whole or not opts.band_detector else _speech_band_background(
-            level, band_db(block, rate, 10, SPEECH_BAND_HZ), found)
+            level, band, found)
         own = band_regions(block, rate, SPEECH_BAND_HZ, opts) if kind else []
         loud = own if kind == "bed" else own + _trim_to_band(
             energy_regions(block, rate, opts), block, rate, opts)
         energy += [(a + offset, b + offset) for a, b in loud]
         steady.append(whole or bool(kind))
+        # Where the speech band is the detector, its pauses are the pauses (see split_quiet).
+        ups.append(_band_up(band, opts, 10) if kind and opts.split_quiet_ms
+                   else np.ones(level.size, dtype=bool))
         offset += block.size * 1000 // rate
     heard = _merge(heard, opts.min_silence_ms)
     energy = _merge(energy, opts.min_silence_ms)
     total = sum(b - a for a, b in heard)
     needed = MIN_HEARD_SHARE * syllables * FAST_MS_PER_SYLLABLE
+    up = np.concatenate(ups) if ups else np.ones(0, dtype=bool)
     if opts.method != "energy" and (all(steady) or total < needed):
         log.info("speech regions: %.1f s heard by the VAD (%.1f s needed), steady background "
                  "%s: energy regions added", total / 1000, needed / 1000, all(steady))
-        return _merge(heard + energy, opts.min_silence_ms)
-    return heard
+        heard = _merge(heard + energy, opts.min_silence_ms)
+    return split_quiet(heard, up, 10, opts.split_quiet_ms) if opts.split_quiet_ms else heard
 
 
 #: Band of the level the edges are placed on: above a room's rumble and a music bed's bass,
@@ -222,18 +281,48 @@ def wav_regions(path: Path, syllables: int = 0,
 EDGE_BAND_HZ = (300.0, 7000.0)
 
 
+def _edge_level(path: Path, fr: int, low: float) -> np.ndarray:
+    parts = []
+    for block, rate in wav_blocks(path):
+        parts.append(band_db(block, rate, fr, (low, min(EDGE_BAND_HZ[1], 0.45 * rate))))
+    return np.concatenate(parts) if parts else np.zeros(0)
+
+
+def bed_below(path: Path, frame_ms: int = 10) -> bool:
+    """Whether the recording's quiet level (10th percentile: its pauses) is far louder over
+    the whole band than in the speech band (:data:`BED_BELOW_DB`): a music bed or a rumble
+    lies below the speech band, and a level that includes it marks the bed's notes, not the
+    narrator's onsets."""
+    whole, band = [], []
+    for block, rate in wav_blocks(path):
+        whole.append(frame_db(block, rate, frame_ms))
+        band.append(band_db(block, rate, frame_ms, SPEECH_BAND_HZ))
+    if not whole:
+        return False
+    gap = np.percentile(np.concatenate(whole), 10) - np.percentile(np.concatenate(band), 10)
+    return bool(gap >= BED_BELOW_DB)
+
+
 def snap_spans(path: Path, spans: list[tuple[int, int]],
                opts: EdgeOptions | None = None) -> list[tuple[int, int]]:
     """:func:`pipeline.speech.vad.snap_edges` of consecutive (start_ms, end_ms) spans on the
     WAV's level in :data:`EDGE_BAND_HZ` (read block by block: 5 ms frames, 800 bytes a
-    second)."""
+    second). When a bed lies below the speech band (:func:`bed_below`), the starts are
+    placed on the level from the speech band up (a note of the bed just before the voice
+    is not its onset; consonants and the voice's rise carry the band), the ends still on
+    the wider band (a voiced ending, a nasal, has little above 1 kHz)."""
     opts = opts or EdgeOptions()
-    parts = []
-    for block, rate in wav_blocks(path):
-        band = (EDGE_BAND_HZ[0], min(EDGE_BAND_HZ[1], 0.45 * rate))
-        parts.append(band_db(block, rate, opts.frame_ms, band))
-    level = np.concatenate(parts) if parts else np.zeros(0)
-    return snap_edges(spans, level, opts) if level.size else spans
+    level = _edge_level(path, opts.frame_ms, EDGE_BAND_HZ[0])
+    if not level.size:
+        return spans
+    out = snap_edges(spans, level, opts)
+    if not (opts.above_bed and bed_below(path)):
+        return out
+    starts = [a for a, _ in snap_edges(spans, _edge_level(path, opts.frame_ms,
+                                                          SPEECH_BAND_HZ[0]), opts)]
+    nexts = [*starts[1:], None]
+    return [(a, b if n is None else min(b, n)) if min(b, n or b) > a else (a0, b)
+            for (a0, b), a, n in zip(out, starts, nexts, strict=True)]
 
 
 def snap_sentences(path: Path, sentences: list[AlignedSentence],
