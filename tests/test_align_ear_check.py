@@ -200,5 +200,6 @@ def test_base_model_ear_finds_the_skip_the_acoustics_missed(backend: str, tmp_pa
     for name in ("dtw", "auto"):
         result = align(ingested, None, AlignOptions(aligner=name, asr=asr))
         statuses[name] = [s.status for s in result.sentences if s.index is not None]
-    assert statuses["dtw"] != script  # the acoustics alone miss the skip...
-    assert statuses["auto"] == script  # ...the second ear finds it, and no other changes
+    # The acoustics alone missed this skip until the speech band's pauses split the regions
+    # (band29); the second ear must keep it, and change nothing else.
+    assert statuses["auto"] == script, statuses
