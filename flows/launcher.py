@@ -33,6 +33,7 @@ from pipeline.core.errors import CaunoiError
 from pipeline.core.i18n import UI_LANGUAGES, t
 from pipeline.core.runs import RUN_KINDS, RunInfo, RunKind, RunLauncher, RunState
 from pipeline.core.storage import atomic_write_json
+from pipeline.portal.run_messages import failure_messages
 from pipeline.portal.strings import PORTAL
 
 __all__ = ["STEP_NAMES", "EmbeddedLauncher", "make_launcher", "process_alive"]
@@ -260,7 +261,10 @@ def _produce(rf: _RunFile, settings: Settings, lesson_dir: Path) -> dict[str, An
     from pipeline.steps import ProduceOptions, produce
 
     params = rf.data["params"]
-    languages = (rf.data["language"],) if rf.data["kind"] == "render" else (
+    # A render run (a language was approved) runs every language of the lesson: unchanged
+    # work is skipped, and an approved language whose final went stale (a new recording, a
+    # re-alignment) is rendered again in the same run instead of dropping from the manifest.
+    languages = None if rf.data["kind"] == "render" else (
         tuple(params.get("languages") or ()) or None)
     profiles = tuple(params.get("profiles") or ()) or None
 
@@ -343,7 +347,9 @@ def _run(rf: _RunFile) -> None:
                     else _produce(rf, settings, lesson_dir))
         except CaunoiError as e:
             log.info("run %s failed: %s", data["run_id"], e)
-            rf.update(state="failed", **_said(e.message), ended_at=time.time())
+            # Editors read a plain sentence; a command to run is kept for administrators.
+            rf.update(state="failed", message=e.message(None),
+                      messages=failure_messages(e), ended_at=time.time())
             return
         except Exception:
             log.exception("run %s failed", data["run_id"])
