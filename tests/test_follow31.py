@@ -343,3 +343,66 @@ def test_bundle_header_follows_the_choice_in_chromium(tmp_path: Path,
         assert shown() == HMN_ALL["tagline"]
         page.screenshot(path=str(shots / "bundle-header-360x640-hmn.png"))
         browser.close()
+
+
+@pytest.fixture
+def served(settings: Settings, review_app: ReviewApp, short_lesson: Path,
+           tmp_path: Path) -> Iterator[str]:
+    """A portal with one handed-in lesson (the short sample) whose alignment was kept
+    although a better aligner can now run."""
+    from pipeline.portal.lessons import write_lesson_toml
+    from tests.web_world import live_server
+
+    s = replace(settings, lessons_dir=tmp_path / "lessons")
+    folder = s.lessons_dir / "tra-tien-qr-f31"
+    shutil.copytree(short_lesson, folder)
+    write_lesson_toml(folder, "tra-tien-qr-f31", "Trả tiền bằng mã QR", ["hmn"], ["compat"])
+    note = s.lesson_out("tra-tien-qr-f31") / ".state" / "align.meta.json"
+    note.parent.mkdir(parents=True)
+    note.write_text(json.dumps({"aligner": "dtw", "better": "ear"}), encoding="utf-8")
+    store = ReviewStore(s.review_url)
+    portal = PortalStore.on(store)
+    portal.editors.add_user("lan", PASSWORD, {}, teams=("laocai",))
+    portal.lessons.add("tra-tien-qr-f31", "laocai", "Trả tiền bằng mã QR", "lan")
+    app = review_app.from_settings(store, s, web.RecordingLauncher())
+    try:
+        with live_server(app) as url:
+            yield url
+    finally:
+        store.engine.dispose()
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not Path("/usr/bin/chromium").is_file(), reason="Debian chromium missing")
+def test_script_preview_heading_between_sentences_at_360(served: str, tmp_path: Path) -> None:
+    from playwright.sync_api import sync_playwright
+
+    from pipeline.core.config import PROJECT_ROOT
+    from tests.test_portal_browser import _login
+
+    shots = PROJECT_ROOT / "output" / "screenshots"
+    shots.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as p:
+        browser = p.chromium.launch(
+            executable_path="/usr/bin/chromium", headless=True,
+            args=["--no-sandbox", "--disable-gpu", "--no-first-run",
+                  "--disable-background-networking", "--disable-component-update",
+                  "--disable-sync"])
+        page = browser.new_context(viewport={"width": 360, "height": 640}).new_page()
+        _login(page, served, "lan")
+        page.goto(f"{served}/portal/l/tra-tien-qr-f31")
+        page.wait_for_selector("#sentences h3.chapter")
+        found = page.evaluate("""() => {
+            const h = document.querySelector('#sentences h3.chapter');
+            const li = document.querySelector('#sentences li');
+            return {inside: h.closest('li') !== null, headTop: h.getBoundingClientRect().top,
+                    liTop: li.getBoundingClientRect().top,
+                    starts: [...document.querySelectorAll('#sentences ol')].map(o => o.start),
+                    items: document.querySelectorAll('#sentences li').length}; }""")
+        assert not found["inside"] and found["headTop"] < found["liTop"], found
+        assert found["starts"] == [1] and found["items"] == 4, found
+        page.locator("#sentences").screenshot(path=str(shots / "portal-preview-360.png"))
+        note = page.locator("#better-aligner")
+        assert note.is_visible() and "caunoi" not in note.inner_text()
+        note.screenshot(path=str(shots / "portal-better-aligner-360.png"))
+        browser.close()
