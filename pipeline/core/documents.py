@@ -126,13 +126,14 @@ def strip_numbering(text: str) -> tuple[str, int]:
 
 def _docx_lines(path: Path) -> list[str]:
     import docx  # python-docx
+    from docx.enum.style import WD_STYLE_TYPE
 
     document = docx.Document(str(path))
     # Style names looked up once: python-docx's ``paragraph.style`` scans every style for
     # the default on each paragraph (3 ms each: a 1 MB document of short paragraphs took
     # 78 s).
     names = {s.style_id: s.name or "" for s in document.styles}
-    default = document.styles.default(docx.enum.style.WD_STYLE_TYPE.PARAGRAPH)
+    default = document.styles.default(WD_STYLE_TYPE.PARAGRAPH)
     lines = []
     for para in document.paragraphs:
         style_id = para._p.style
