@@ -31,7 +31,7 @@ from pipeline.core.errors import (
     RecordingMissingError,
     ScriptEncodingError,
 )
-from pipeline.core.ids import is_lesson_id
+from pipeline.core.ids import INTERFACE_LESSON_ID, ReservedLessonError, is_lesson_id
 from pipeline.core.languages import Registry
 from pipeline.core.lesson_keys import check_lesson_keys, line_of
 from pipeline.core.limits import (
@@ -199,7 +199,8 @@ def load_lesson(lesson_dir: Path, registry: Registry, opts: IngestOptions) -> Le
 
     Raises:
         LessonNotFoundError, LessonConfigError, ScriptMissingError, ScriptEmptyError,
-        ScriptEncodingError, UnknownLanguageError, UnknownNameError, RecordingMissingError.
+        ScriptEncodingError, UnknownLanguageError, UnknownNameError, RecordingMissingError,
+        ReservedLessonError (the id of the bundle's interface words).
     """
     if not lesson_dir.is_dir():
         raise LessonNotFoundError(path=str(lesson_dir))
@@ -220,6 +221,8 @@ def load_lesson(lesson_dir: Path, registry: Registry, opts: IngestOptions) -> Le
         raise LessonConfigError(
             path=str(toml_path),
             detail=f"lesson id '{lesson_id}' must be lowercase letters, digits, '-' or '_'")
+    if lesson_id == INTERFACE_LESSON_ID:
+        raise ReservedLessonError(lesson=lesson_id)
 
     languages = _languages(meta, toml_path, registry, opts)
     profiles = (opts.profiles or _str_list(meta, "profiles", toml_path)
