@@ -317,10 +317,12 @@ def _publish(rf: _RunFile, settings: Settings) -> dict[str, Any]:
 
 def _draft(rf: _RunFile, settings: Settings, lesson_dir: Path) -> dict[str, Any]:
     """The draft script of a lesson handed in without one, kept for the portal to show."""
+    from pipeline.ingest import draftable_recording
     from pipeline.portal.drafts import make_draft
     from pipeline.speech.draft import draft_lesson
-    from pipeline.steps.options import transcribe_options
+    from pipeline.steps.options import ingest_options, transcribe_options
 
+    draftable_recording(lesson_dir, ingest_options(settings).limits)
     opts = transcribe_options(settings)
     draft = make_draft(lesson_dir, settings.lesson_out(rf.data["lesson_id"]),
                        lambda folder: draft_lesson(folder, opts, settings.ffmpeg))

@@ -55,8 +55,9 @@ from pipeline.core.storage import (
 from pipeline.core.types import Ingested, Lesson
 from pipeline.render.profiles import get_profile
 
-__all__ = ["IngestOptions", "changed_since_ingest", "check_media", "find_recording", "ingest",
-           "lesson_id_of", "load_lesson", "parse_script", "read_text_nfc"]
+__all__ = ["IngestOptions", "changed_since_ingest", "check_media", "draftable_recording",
+           "find_recording", "ingest", "lesson_id_of", "load_lesson", "parse_script",
+           "read_text_nfc"]
 
 log = logging.getLogger("caunoi.ingest")
 
@@ -179,6 +180,22 @@ def find_recording(lesson_dir: Path) -> Path:
         raise LessonConfigError(path=str(lesson_dir),
                                 detail="more than one recording.* file: keep exactly one")
     return found[0]
+
+
+def draftable_recording(lesson_dir: Path, limits: Limits) -> Path:
+    """The folder's recording, probed as ingest probes it, for drafting a script from it:
+    readable, with sound, not longer than the limit (a corrupt file gave ffmpeg's whole
+    stderr and exit 1; a 5-hour one would hold the machine's run slot for hours).
+
+    Raises:
+        RecordingMissingError, MediaUnreadableError, NoAudioStreamError, InputLimitError.
+    """
+    recording = find_recording(lesson_dir)
+    media = probe(recording)
+    if media.audio is None:
+        raise NoAudioStreamError(path=str(recording))
+    check_duration(recording, media.duration_ms, limits)
+    return recording
 
 
 def _languages(meta: dict[str, object], toml_path: Path, registry: Registry,
