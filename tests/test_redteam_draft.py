@@ -51,3 +51,53 @@ def test_draft_script_refuses_a_bad_recording_plainly(
     assert code == 2, err
     assert len(err.splitlines()) == 1 and said in err, err
     assert sorted(p.name for p in folder.iterdir()) == before  # nothing written
+
+
+def test_two_presses_of_the_draft_button_at_once_start_one_run(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The launcher looked for the same run, then started one: two requests in between
+    both started a draft (20 presses at once started 2-6 draft runs on main, each a
+    Whisper pass over the recording, one after the other). The two requests are held
+    together right after looking, deterministically."""
+    import contextlib
+    import os
+    import threading
+    from dataclasses import replace
+    from typing import Any
+
+    import flows.launcher as launcher
+    from pipeline.core.config import load_settings
+
+    settings = replace(load_settings(config_file=tmp_path / "none.toml", env={},
+                                     out_dir=tmp_path / "out", model_dir=tmp_path / "m",
+                                     prefect_home=tmp_path / "p"),
+                       lessons_dir=tmp_path / "lessons")
+    (tmp_path / "lessons" / "bai-1234").mkdir(parents=True)
+
+    class Alive:  # a started run's process, still running (this test's own pid)
+        pid = os.getpid()
+
+        def __init__(self, *_a: Any, **_k: Any) -> None:
+            pass
+
+        def poll(self) -> None:
+            return None
+
+    monkeypatch.setattr(launcher.subprocess, "Popen", Alive)
+    runs = launcher.EmbeddedLauncher(settings)
+    real_active, together = runs._active, threading.Barrier(2)
+
+    def active(lesson_id: str) -> list[dict[str, Any]]:
+        found = real_active(lesson_id)
+        with contextlib.suppress(threading.BrokenBarrierError):
+            together.wait(timeout=3)  # both requests have looked (only possible on main)
+        return found
+
+    monkeypatch.setattr(runs, "_active", active)
+    ids: list[str] = []
+    threads = [threading.Thread(target=lambda: ids.append(runs.start("draft",
+                                                                      "bai-1234").run_id))
+               for _ in range(2)]
+    [t.start() for t in threads]
+    [t.join() for t in threads]
+    assert len(ids) == 2 and len(set(ids)) == 1
