@@ -11,6 +11,7 @@ import json
 import logging
 import shutil
 import tempfile
+import threading
 import tomllib
 import unicodedata
 from collections.abc import Iterator
@@ -307,11 +308,30 @@ def _decoded_audio(recording: Path, media: MediaInfo, limits: Limits,
         yield wav
 
 
+#: Recordings whose audio decoded (file, size, modification time, limits), most recent
+#: last: the portal checks a lesson on every view of its page, and a 1 h 50 min recording
+#: cost 17 s and a 211 MB temporary WAV each time.
+_DECODED: dict[tuple[object, ...], None] = {}
+_DECODED_MAX = 256
+_DECODED_LOCK = threading.Lock()
+
+
 def check_audio_decodes(recording: Path, media: MediaInfo, limits: Limits,
                         ffmpeg: str = "") -> None:
-    """Decode the recording's audio as :func:`ingest` does and refuse what it refuses."""
+    """Decode the recording's audio as :func:`ingest` does and refuse what it refuses;
+    a recording that decoded before, unchanged, is not decoded again."""
+    st = recording.stat()
+    key = (str(recording.resolve()), st.st_size, st.st_mtime_ns, media.duration_ms,
+           limits, ffmpeg)
+    with _DECODED_LOCK:
+        if key in _DECODED:
+            return
     with _decoded_audio(recording, media, limits, ffmpeg):
         pass
+    with _DECODED_LOCK:
+        _DECODED[key] = None
+        while len(_DECODED) > _DECODED_MAX:
+            del _DECODED[next(iter(_DECODED))]
 
 
 def ingest(lesson_dir: Path, registry: Registry, opts: IngestOptions) -> Ingested:

@@ -101,3 +101,32 @@ def test_two_presses_of_the_draft_button_at_once_start_one_run(
     [t.start() for t in threads]
     [t.join() for t in threads]
     assert len(ids) == 2 and len(set(ids)) == 1
+
+
+def test_lesson_page_views_decode_an_unchanged_recording_once(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The portal checks a lesson on every view of its page (a draft waiting: every 30 s
+    without JavaScript); the whole recording was decoded each time (1 h 50 min: 17 s and a
+    211 MB temporary WAV per view on main). A changed recording is decoded again."""
+    import os
+
+    import pipeline.ingest as ingest
+    from pipeline.core.limits import Limits
+    from pipeline.core.media import probe
+
+    folder = _folder(tmp_path, "ok", ["-f", "lavfi", "-i", "sine=f=300", "-t", "2",
+                                      "-c:a", "aac"])
+    rec = folder / "recording.mp4"
+    media, real, calls = probe(rec), ingest._extract_wav, []
+
+    def counted(*args: object) -> None:
+        calls.append(args[0])
+        real(*args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(ingest, "_extract_wav", counted)
+    for _ in range(3):
+        ingest.check_audio_decodes(rec, media, Limits())
+    assert len(calls) == 1
+    os.utime(rec, ns=(rec.stat().st_atime_ns, rec.stat().st_mtime_ns + 10**9))
+    ingest.check_audio_decodes(rec, media, Limits())
+    assert len(calls) == 2
