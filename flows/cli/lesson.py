@@ -106,9 +106,11 @@ def cmd_translate(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_draft_script(args: argparse.Namespace, settings: Settings) -> int:
     """Draft ``script.md`` from the recording's transcript (needs the Whisper model)."""
     from pipeline.core.storage import atomic_write_text
+    from pipeline.ingest import draftable_recording
     from pipeline.speech.draft import draft_lesson
-    from pipeline.steps.options import transcribe_options
+    from pipeline.steps.options import ingest_options, transcribe_options
 
+    draftable_recording(args.lesson_dir, ingest_options(settings).limits)
     text = draft_lesson(args.lesson_dir, transcribe_options(settings), settings.ffmpeg)
     if args.out is None:
         print(text, end="")

@@ -12,12 +12,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from pipeline.core.i18n import BUNDLE, UI_LANGUAGES, t
+from pipeline.core.ids import INTERFACE_LESSON_ID as _RESERVED_ID
 
 __all__ = ["ICONS", "INTERFACE_LESSON_ID", "SectionWords", "interface_source"]
 
 #: The review lesson that holds the bundle's interface units (reserved: no real lesson
-#: may use this id).
-INTERFACE_LESSON_ID = "giao-dien-goi-bai"
+#: may use this id; defined in core so that ingest refuses it).
+INTERFACE_LESSON_ID = _RESERVED_ID
 
 #: Every translatable word of the bundle page (a ``bundle.*`` catalogue key) and the icon
 #: shown in front of it, alone when the language has no approved word. The header shows the
