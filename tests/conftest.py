@@ -56,6 +56,41 @@ def short_lesson(lessons_root: Path) -> Path:
 
 
 @pytest.fixture(scope="session")
+def distributed_lesson(short_lesson: Path,
+                       tmp_path_factory: pytest.TempPathFactory) -> tuple[Settings, Path]:
+    """The short lesson produced in Vietnamese and Hmong (compat, tiny, audio; no quality
+    gates), Hmong approved with test marker texts: its settings and its output folder. Built
+    once a session; the publish, bundle and HLS tests read it (``tests.test_distribute``)
+    and copy it before they break anything."""
+    from pipeline.review.store import ReviewStore
+    from pipeline.steps import ProduceOptions, produce
+    from tests.review_units import approve_units
+
+    root = tmp_path_factory.mktemp("dist")
+    settings = load_settings(config_file=root / "none.toml", env={}, out_dir=root / "out",
+                             model_dir=root / "none", quality_gates=False)
+    opts = ProduceOptions(settings, languages=("hmn",), profiles=("compat", "tiny", "audio"))
+    produce(short_lesson, opts)
+    store = ReviewStore(settings.review_url)
+    store.add_user("rev", "password-123", {"hmn": "reviewer"})
+    for cue in store.cues("short-qr", "hmn"):  # no MT model: the reviewer types test text
+        saved = store.save("rev", "short-qr", "hmn", cue.idx, f"[test hmn] {cue.idx}",
+                           cue.version)
+        # Marker text fails the QA checks (numbers, names): the approver overrides.
+        store.save("rev", "short-qr", "hmn", cue.idx, saved.text, saved.version, "approve",
+                   reason="test marker text")
+    approve_units(store, "rev", "short-qr", "hmn")  # the title and chapter headings
+    assert store.approve_language("rev", "short-qr", "hmn", settings.tm_path)
+    store.engine.dispose()
+    produce(short_lesson, opts)
+    out = settings.out_dir / "short-qr"
+    # The audio profile writes an MP3 beside the Opus file (feature phones, loudspeakers).
+    for code in ("vi", "hmn"):
+        assert (out / "audio" / f"{code}-audio.mp3").is_file()
+    return settings, out
+
+
+@pytest.fixture(scope="session")
 def tiny_models(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """Tiny random-weight models built locally by scripts/make_tiny_models.py."""
     out = tmp_path_factory.mktemp("models")
