@@ -33,6 +33,7 @@ from pipeline.core.errors import CaunoiError
 from pipeline.core.i18n import UI_LANGUAGES, t
 from pipeline.core.runs import RUN_KINDS, RunInfo, RunKind, RunLauncher, RunState
 from pipeline.core.storage import atomic_write_json
+from pipeline.portal.run_messages import failure_messages
 from pipeline.portal.strings import PORTAL
 
 __all__ = ["STEP_NAMES", "EmbeddedLauncher", "make_launcher", "process_alive"]
@@ -128,13 +129,22 @@ class EmbeddedLauncher:
               params: dict[str, object] | None = None) -> RunInfo:
         if kind not in RUN_KINDS:
             raise ValueError(f"unknown run kind {kind!r}")
+        folder = _runs_dir(self.out_dir, lesson_id)
+        folder.mkdir(parents=True, exist_ok=True)
+        # Looking for the same run and starting one, under one lock: 20 presses of a button
+        # at once started 3 draft runs instead of 1 (red team).
+        with open(folder / ".start.lock", "a+b") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            return self._start(folder, kind, lesson_id, language, params)
+
+    def _start(self, folder: Path, kind: RunKind, lesson_id: str, language: str | None,
+               params: dict[str, object] | None) -> RunInfo:
         bundle = bool((params or {}).get("bundle"))
         for run in self._active(lesson_id):
             if (run["kind"], run.get("language"), bool(run["params"].get("bundle"))) == (
                     kind, language, bundle):
                 return _info(run)
         run_id = uuid.uuid4().hex[:16]
-        folder = _runs_dir(self.out_dir, lesson_id)
         data: dict[str, Any] = {
             "run_id": run_id, "kind": kind, "lesson_id": lesson_id, "language": language,
             "state": "queued", **_say("portal.run_queued"), "created_at": time.time(),
@@ -260,7 +270,10 @@ def _produce(rf: _RunFile, settings: Settings, lesson_dir: Path) -> dict[str, An
     from pipeline.steps import ProduceOptions, produce
 
     params = rf.data["params"]
-    languages = (rf.data["language"],) if rf.data["kind"] == "render" else (
+    # A render run (a language was approved) runs every language of the lesson: unchanged
+    # work is skipped, and an approved language whose final went stale (a new recording, a
+    # re-alignment) is rendered again in the same run instead of dropping from the manifest.
+    languages = None if rf.data["kind"] == "render" else (
         tuple(params.get("languages") or ()) or None)
     profiles = tuple(params.get("profiles") or ()) or None
 
@@ -317,10 +330,12 @@ def _publish(rf: _RunFile, settings: Settings) -> dict[str, Any]:
 
 def _draft(rf: _RunFile, settings: Settings, lesson_dir: Path) -> dict[str, Any]:
     """The draft script of a lesson handed in without one, kept for the portal to show."""
+    from pipeline.ingest import draftable_recording
     from pipeline.portal.drafts import make_draft
     from pipeline.speech.draft import draft_lesson
-    from pipeline.steps.options import transcribe_options
+    from pipeline.steps.options import ingest_options, transcribe_options
 
+    draftable_recording(lesson_dir, ingest_options(settings).limits)
     opts = transcribe_options(settings)
     draft = make_draft(lesson_dir, settings.lesson_out(rf.data["lesson_id"]),
                        lambda folder: draft_lesson(folder, opts, settings.ffmpeg))
@@ -343,7 +358,9 @@ def _run(rf: _RunFile) -> None:
                     else _produce(rf, settings, lesson_dir))
         except CaunoiError as e:
             log.info("run %s failed: %s", data["run_id"], e)
-            rf.update(state="failed", **_said(e.message), ended_at=time.time())
+            # Editors read a plain sentence; a command to run is kept for administrators.
+            rf.update(state="failed", message=e.message(None),
+                      messages=failure_messages(e), ended_at=time.time())
             return
         except Exception:
             log.exception("run %s failed", data["run_id"])

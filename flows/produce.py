@@ -110,9 +110,11 @@ def execute_as_tasks(step: Step[Any], run: LessonRun, jobs: list[Job]) -> list[A
 @flow(name="produce_lesson", log_prints=False, validate_parameters=False)
 def produce_lesson(lesson_dir: Path, settings: Settings,
                    languages: tuple[str, ...] | None = None,
-                   profiles: tuple[str, ...] | None = None) -> ProduceResult:
+                   profiles: tuple[str, ...] | None = None,
+                   realign: bool = False) -> ProduceResult:
     """Produce one lesson: the same plan as ``pipeline.steps.produce``."""
-    run = LessonRun(lesson_dir, ProduceOptions(settings, languages, profiles), _report)
+    run = LessonRun(lesson_dir, ProduceOptions(settings, languages, profiles,
+                                               realign=realign), _report)
     result = result_of(run_plan(run, PLAN, execute_as_tasks))
     if result.pending_languages:
         # Embedded mode: the run ends here, in state "Awaiting review"; a later

@@ -164,11 +164,13 @@ def _produce_reviewed(settings: Settings, lesson_id: str, lesson_dir: str,
 @flow(name="render_approved", persist_result=True, validate_parameters=True, retries=0)
 def render_approved(language: str, lesson_id: str = "", lesson_dir: str = "",
                     out_dir: str = "", profiles: list[str] | None = None) -> dict[str, object]:
-    """Render the finals of one newly approved language (every other stage is cached)."""
+    """Render the finals of a newly approved language: the run covers every language of
+    the lesson, so every other stage and every fresh final is skipped, and an approved
+    language whose final went stale is rendered again rather than left out of the
+    manifest."""
     store, staged, settings, src = _workspace(load_settings(out_dir=out_dir or None),
                                               lesson_id, lesson_dir)
-    result = produce_lesson(src, settings, (language,),
-                            tuple(profiles) if profiles else None)
+    result = produce_lesson(src, settings, None, tuple(profiles) if profiles else None)
     store.stage_out(staged, result.lesson_id)
     return _summary(result)
 

@@ -11,6 +11,7 @@ import json
 import logging
 import shutil
 import tempfile
+import threading
 import tomllib
 import unicodedata
 from collections.abc import Iterator
@@ -31,7 +32,7 @@ from pipeline.core.errors import (
     RecordingMissingError,
     ScriptEncodingError,
 )
-from pipeline.core.ids import is_lesson_id
+from pipeline.core.ids import INTERFACE_LESSON_ID, ReservedLessonError, is_lesson_id
 from pipeline.core.languages import Registry
 from pipeline.core.lesson_keys import check_lesson_keys, line_of
 from pipeline.core.limits import (
@@ -55,8 +56,9 @@ from pipeline.core.storage import (
 from pipeline.core.types import Ingested, Lesson
 from pipeline.render.profiles import get_profile
 
-__all__ = ["IngestOptions", "changed_since_ingest", "check_media", "find_recording", "ingest",
-           "lesson_id_of", "load_lesson", "parse_script", "read_text_nfc"]
+__all__ = ["IngestOptions", "changed_since_ingest", "check_media", "draftable_recording",
+           "find_recording", "ingest", "lesson_id_of", "load_lesson", "parse_script",
+           "read_text_nfc"]
 
 log = logging.getLogger("caunoi.ingest")
 
@@ -181,6 +183,22 @@ def find_recording(lesson_dir: Path) -> Path:
     return found[0]
 
 
+def draftable_recording(lesson_dir: Path, limits: Limits) -> Path:
+    """The folder's recording, probed as ingest probes it, for drafting a script from it:
+    readable, with sound, not longer than the limit (a corrupt file gave ffmpeg's whole
+    stderr and exit 1; a 5-hour one would hold the machine's run slot for hours).
+
+    Raises:
+        RecordingMissingError, MediaUnreadableError, NoAudioStreamError, InputLimitError.
+    """
+    recording = find_recording(lesson_dir)
+    media = probe(recording)
+    if media.audio is None:
+        raise NoAudioStreamError(path=str(recording))
+    check_duration(recording, media.duration_ms, limits)
+    return recording
+
+
 def _languages(meta: dict[str, object], toml_path: Path, registry: Registry,
                opts: IngestOptions) -> tuple[str, ...]:
     """The source language first, then the targets (command line over lesson.toml)."""
@@ -199,7 +217,8 @@ def load_lesson(lesson_dir: Path, registry: Registry, opts: IngestOptions) -> Le
 
     Raises:
         LessonNotFoundError, LessonConfigError, ScriptMissingError, ScriptEmptyError,
-        ScriptEncodingError, UnknownLanguageError, UnknownNameError, RecordingMissingError.
+        ScriptEncodingError, UnknownLanguageError, UnknownNameError, RecordingMissingError,
+        ReservedLessonError (the id of the bundle's interface words).
     """
     if not lesson_dir.is_dir():
         raise LessonNotFoundError(path=str(lesson_dir))
@@ -220,6 +239,8 @@ def load_lesson(lesson_dir: Path, registry: Registry, opts: IngestOptions) -> Le
         raise LessonConfigError(
             path=str(toml_path),
             detail=f"lesson id '{lesson_id}' must be lowercase letters, digits, '-' or '_'")
+    if lesson_id == INTERFACE_LESSON_ID:
+        raise ReservedLessonError(lesson=lesson_id)
 
     languages = _languages(meta, toml_path, registry, opts)
     profiles = (opts.profiles or _str_list(meta, "profiles", toml_path)
@@ -287,11 +308,30 @@ def _decoded_audio(recording: Path, media: MediaInfo, limits: Limits,
         yield wav
 
 
+#: Recordings whose audio decoded (file, size, modification time, limits), most recent
+#: last: the portal checks a lesson on every view of its page, and a 1 h 50 min recording
+#: cost 17 s and a 211 MB temporary WAV each time.
+_DECODED: dict[tuple[object, ...], None] = {}
+_DECODED_MAX = 256
+_DECODED_LOCK = threading.Lock()
+
+
 def check_audio_decodes(recording: Path, media: MediaInfo, limits: Limits,
                         ffmpeg: str = "") -> None:
-    """Decode the recording's audio as :func:`ingest` does and refuse what it refuses."""
+    """Decode the recording's audio as :func:`ingest` does and refuse what it refuses;
+    a recording that decoded before, unchanged, is not decoded again."""
+    st = recording.stat()
+    key = (str(recording.resolve()), st.st_size, st.st_mtime_ns, media.duration_ms,
+           limits, ffmpeg)
+    with _DECODED_LOCK:
+        if key in _DECODED:
+            return
     with _decoded_audio(recording, media, limits, ffmpeg):
         pass
+    with _DECODED_LOCK:
+        _DECODED[key] = None
+        while len(_DECODED) > _DECODED_MAX:
+            del _DECODED[next(iter(_DECODED))]
 
 
 def ingest(lesson_dir: Path, registry: Registry, opts: IngestOptions) -> Ingested:

@@ -18,6 +18,7 @@ import tempfile
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -25,13 +26,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import httpx
 from argon2 import PasswordHasher
 
+from flows.app import create_app
 from pipeline.core.config import PROJECT_ROOT, load_settings
 from pipeline.core.languages import load_registry
 from pipeline.core.media import ffmpeg_exe
-from pipeline.portal.context import PortalOptions
 from pipeline.review import security
 from pipeline.review.store import ReviewStore
-from pipeline.review.web import WebOptions, create_app
+from pipeline.steps.web_options import web_options
 from tests.web_world import LESSON, PASSWORD, World, csrf_in, live_server, portal_settings, seed
 
 TUS = {"Tus-Resumable": "1.0.0"}
@@ -50,9 +51,9 @@ def _world(tmp: Path) -> tuple[World, Any]:
     subprocess.run([ffmpeg_exe(), "-v", "error", "-y", "-i", str(rec), "-ac", "1", "-ar", "16000",
                     str(wav)], check=True)
     registry = load_registry(PROJECT_ROOT / "glossaries")
-    app = create_app(world.store, registry, WebOptions(
-        out_dir=settings.out_dir, secret="s" * 40, glossary_dir=tmp / "gl", tm_dir=tmp / "tm",
-        portal=PortalOptions(settings)))
+    web, portal = web_options(settings, "s" * 40)
+    app = create_app(world.store, registry, replace(web, glossary_dir=tmp / "gl",
+                                                   tm_dir=tmp / "tm"), portal)
     return world, app
 
 

@@ -36,6 +36,69 @@ SCRIPTS = PROJECT_ROOT / "scripts"
 SWAPPABLE = ("CAUNOI_ALIGNER", "CAUNOI_MT_BACKEND", "CAUNOI_PROFILES", "CAUNOI_COMPUTE_TYPE")
 
 
+class _SchemaReplay:
+    """Each fresh SQLite review database migrated by Alembic once a session, then replayed.
+
+    ``Database.migrate`` on an SQLite file whose content is empty, or exactly what this
+    replay last left in some file, runs Alembic for real the first time and records the
+    statements it added (``iterdump``); the next database in the same state gets those
+    statements (a few ms instead of ~0.1–0.3 s of Alembic per store), and its dump is
+    compared with the recorded one. Any other state (a migration test's old revision, data)
+    and PostgreSQL always go through Alembic. ``CAUNOI_TEST_REAL_MIGRATIONS=1`` turns it off.
+    """
+
+    def __init__(self, real: Callable[..., None]) -> None:
+        self.real = real
+        #: (chain, version table, dump before) -> (statements added, dump after)
+        self.known: dict[tuple[str, str, tuple[str, ...]], tuple[list[str], tuple[str, ...]]] = {}
+        self.made: set[tuple[str, ...]] = {()}
+
+    @staticmethod
+    def dump(conn: Any) -> tuple[str, ...]:
+        raw = conn.connection.driver_connection
+        return tuple(line for line in raw.iterdump()
+                     if line not in ("BEGIN TRANSACTION;", "COMMIT;"))
+
+    def migrate(self, db: Any, script_location: Path,
+                version_table: str = "alembic_version") -> None:
+        if db.engine.dialect.name != "sqlite" or db.engine.url.database in (None, "", ":memory:"):
+            self.real(db, script_location, version_table)
+            return
+        with db.engine.begin() as conn:
+            before = self.dump(conn)
+            key = (str(script_location), version_table, before)
+            if before in self.made and key in self.known:
+                added, after = self.known[key]
+                for statement in added:
+                    conn.exec_driver_sql(statement)
+                assert self.dump(conn) == after, "replayed schema differs from Alembic's"
+                return
+        self.real(db, script_location, version_table)
+        if before not in self.made:
+            return
+        with db.engine.connect() as conn:
+            after = self.dump(conn)
+        if set(before) <= set(after):  # only additions: replayable on the same state
+            old = set(before)
+            self.known[key] = ([line for line in after if line not in old], after)
+            self.made.add(after)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _replay_sqlite_migrations() -> Iterator[None]:
+    if os.environ.get("CAUNOI_TEST_REAL_MIGRATIONS"):
+        yield
+        return
+    from pipeline.review.db import Database
+
+    replay = _SchemaReplay(Database.migrate)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(Database, "migrate",
+                   lambda db, script_location, version_table="alembic_version":
+                   replay.migrate(db, script_location, version_table))
+        yield
+
+
 def run_script(name: str, *args: str) -> None:
     subprocess.run([sys.executable, str(SCRIPTS / name), *args], check=True,
                    capture_output=True, text=True)
@@ -53,6 +116,41 @@ def short_lesson(lessons_root: Path) -> Path:
     run_script("make_sample_lesson.py", "--out", str(lessons_root), "--id", "short-qr",
                "--sentences", "4")
     return lessons_root / "short-qr"
+
+
+@pytest.fixture(scope="session")
+def distributed_lesson(short_lesson: Path,
+                       tmp_path_factory: pytest.TempPathFactory) -> tuple[Settings, Path]:
+    """The short lesson produced in Vietnamese and Hmong (compat, tiny, audio; no quality
+    gates), Hmong approved with test marker texts: its settings and its output folder. Built
+    once a session; the publish, bundle and HLS tests read it (``tests.test_distribute``)
+    and copy it before they break anything."""
+    from pipeline.review.store import ReviewStore
+    from pipeline.steps import ProduceOptions, produce
+    from tests.review_units import approve_units
+
+    root = tmp_path_factory.mktemp("dist")
+    settings = load_settings(config_file=root / "none.toml", env={}, out_dir=root / "out",
+                             model_dir=root / "none", quality_gates=False)
+    opts = ProduceOptions(settings, languages=("hmn",), profiles=("compat", "tiny", "audio"))
+    produce(short_lesson, opts)
+    store = ReviewStore(settings.review_url)
+    store.add_user("rev", "password-123", {"hmn": "reviewer"})
+    for cue in store.cues("short-qr", "hmn"):  # no MT model: the reviewer types test text
+        saved = store.save("rev", "short-qr", "hmn", cue.idx, f"[test hmn] {cue.idx}",
+                           cue.version)
+        # Marker text fails the QA checks (numbers, names): the approver overrides.
+        store.save("rev", "short-qr", "hmn", cue.idx, saved.text, saved.version, "approve",
+                   reason="test marker text")
+    approve_units(store, "rev", "short-qr", "hmn")  # the title and chapter headings
+    assert store.approve_language("rev", "short-qr", "hmn", settings.tm_path)
+    store.engine.dispose()
+    produce(short_lesson, opts)
+    out = settings.out_dir / "short-qr"
+    # The audio profile writes an MP3 beside the Opus file (feature phones, loudspeakers).
+    for code in ("vi", "hmn"):
+        assert (out / "audio" / f"{code}-audio.mp3").is_file()
+    return settings, out
 
 
 @pytest.fixture(scope="session")

@@ -153,13 +153,15 @@ def test_tiny_model_ear_runs_and_changes_nothing(backend: str, short_lesson: Pat
 def test_auto_with_a_model_spends_no_free_transcription(
         short_lesson: Path, tiny_models: Path, settings: Settings) -> None:
     from pipeline.core.i18n import t
-    from pipeline.steps import ProduceOptions, produce
+    from pipeline.steps import PLAN, LessonRun, ProduceOptions, run_plan
 
     s = replace(settings, model_dir=tiny_models, asr_model="tiny-random",
                 asr_backend="faster-whisper", asr_fallback=False)
     seen: dict[str, str] = {}
-    produce(short_lesson, ProduceOptions(s),
-            lambda stage, _skipped, detail: seen.__setitem__(stage, detail))
+    # The plan up to the alignment: no later step transcribes or reads a transcript.
+    run_plan(LessonRun(short_lesson, ProduceOptions(s),
+                       lambda stage, _skipped, detail: seen.__setitem__(stage, detail)),
+             PLAN, until="align")
     out = s.out_dir / "short-qr"
     assert not (out / "transcript.json").exists()
     assert seen["transcribe"] == t("step.transcript_not_needed", aligner="auto")

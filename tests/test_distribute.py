@@ -20,48 +20,26 @@ import pytest
 
 from flows.cli import main
 from flows.env import free_port
-from pipeline.core.config import PROJECT_ROOT, Settings, load_settings
+from pipeline.core.config import PROJECT_ROOT, Settings
 from pipeline.publish import targets
 from pipeline.publish.bundle import make_bundle
 from pipeline.publish.manifest import SCHEMA_PATH
 from pipeline.publish.options import PublishOptions
 from pipeline.publish.targets import publish
 from pipeline.publish.verify import verify
-from pipeline.steps import ProduceOptions, produce
 from pipeline.steps.options import publish_options
-from tests.review_units import approve_units
 
 
 @pytest.fixture(scope="module")
-def dist_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
-    root = tmp_path_factory.mktemp("dist")
-    return load_settings(config_file=root / "none.toml", env={}, out_dir=root / "out",
-                         model_dir=root / "none", quality_gates=False)
+def dist_settings(distributed_lesson: tuple[Settings, Path]) -> Settings:
+    return distributed_lesson[0]
 
 
 @pytest.fixture(scope="module")
-def produced(short_lesson: Path, dist_settings: Settings) -> Path:
-    from pipeline.review.store import ReviewStore
-
-    opts = ProduceOptions(dist_settings, languages=("hmn",),
-                          profiles=("compat", "tiny", "audio"))
-    produce(short_lesson, opts)
-    store = ReviewStore(dist_settings.review_url)
-    store.add_user("rev", "password-123", {"hmn": "reviewer"})
-    for cue in store.cues("short-qr", "hmn"):  # no MT model: the reviewer types test text
-        saved = store.save("rev", "short-qr", "hmn", cue.idx, f"[test hmn] {cue.idx}",
-                           cue.version)
-        # Marker text fails the QA checks (numbers, names): the approver overrides.
-        store.save("rev", "short-qr", "hmn", cue.idx, saved.text, saved.version, "approve",
-                   reason="test marker text")
-    approve_units(store, "rev", "short-qr", "hmn")  # the title and chapter headings
-    assert store.approve_language("rev", "short-qr", "hmn", dist_settings.tm_path)
-    produce(short_lesson, opts)
-    out = dist_settings.out_dir / "short-qr"
-    # The audio profile writes an MP3 beside the Opus file (feature phones, loudspeakers).
-    for code in ("vi", "hmn"):
-        assert (out / "audio" / f"{code}-audio.mp3").is_file()
-    return out
+def produced(distributed_lesson: tuple[Settings, Path]) -> Path:
+    """The short lesson produced in Vietnamese and Hmong (compat, tiny, audio), built once a
+    session by ``tests.conftest.distributed_lesson`` for every module that imports it."""
+    return distributed_lesson[1]
 
 
 @pytest.fixture(scope="module")

@@ -215,6 +215,10 @@ def test_h264_reference_frames_fit_level_30(upright: RenderedFile) -> None:
     assert level == 30 and 1 <= refs <= 8100 // ((w + 15) // 16 * ((h + 15) // 16))
 
 
+# Slow (~13 s alone: OCR of every text line three times); it checks scripts/bench_render's
+# answer key, not the product. The fast suite keeps the bench's reading
+# (test_bench_reads_light_text_inverted_and_dark_text_as_is) and the OCR gate (test_render).
+@pytest.mark.slow
 def test_the_phone_lessons_answer_key_says_what_is_on_screen(
         phone: dict[str, Path], monkeypatch: pytest.MonkeyPatch) -> None:
     # bench_render scores OCR against the generator's answer key (screens.json): its times

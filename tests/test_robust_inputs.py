@@ -125,6 +125,36 @@ def _cli(*extra: str) -> Mutate:
     return m
 
 
+def _docx_entity(lesson: Path, scratch: Path) -> list[str]:
+    """script.md replaced by a Word script whose text is an external entity."""
+    import zipfile
+
+    import docx
+
+    base = scratch / "base.docx"
+    docx.Document().save(str(base))
+    ns = 'xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"'
+    xml = ('<?xml version="1.0"?><!DOCTYPE d [<!ENTITY x SYSTEM "file:///etc/passwd">]>'
+           f"<w:document {ns}><w:body><w:p><w:r><w:t>&x;</w:t></w:r></w:p></w:body>"
+           "</w:document>")
+    with zipfile.ZipFile(base) as zi, \
+            zipfile.ZipFile(lesson / "script.docx", "w", zipfile.ZIP_DEFLATED) as zo:
+        for info in zi.infolist():
+            zo.writestr(info.filename, xml if info.filename == "word/document.xml"
+                        else zi.read(info))
+    (lesson / "script.md").unlink()
+    return _check(lesson)
+
+
+def _draft_of(data: bytes) -> Mutate:
+    def m(lesson: Path, scratch: Path) -> list[str]:
+        for p in lesson.glob("recording.*"):
+            p.unlink()
+        _write(lesson / "recording.mp4", data)
+        return ["draft-script", str(lesson), "--out", str(scratch / "draft.md")]
+    return m
+
+
 def _truncated(lesson: Path, scratch: Path) -> list[str]:
     rec = next(lesson.glob("recording.*"))
     data = rec.read_bytes()
@@ -296,6 +326,13 @@ CASES: list[Case] = [
     # verify reports a manifest it cannot read as a finding (exit 1), not an internal error.
     Case("manifest.json corrupt (verify)", _manifest("{not json"), (1,), ""),
     Case("manifest.json is a list (verify)", _manifest("[1, 2]"), (1,), ""),
+    # Issue 31's new surface (red team): the reserved interface lesson id, a Word script
+    # with an external entity, a draft script from a corrupt recording.
+    Case("id reserved for the interface words", _toml('title = "x"\nid = "giao-dien-goi-bai"\n'),
+         (2,), "giao-dien-goi-bai"),
+    Case("script.docx external entity", _docx_entity, (2,), "entities"),
+    Case("draft-script, random bytes", _draft_of(bytes(range(256)) * 400), (2,),
+         "recording.mp4"),
 ]
 
 

@@ -137,10 +137,9 @@ def test_a_persons_recording_is_human(spoken: Path) -> None:
     assert not rec.is_stale("Open the bank app.") and rec.is_stale("Open the bank app now.")
 
 
-def test_mms_tts_path_with_a_tiny_random_vits(tmp_path: Path) -> None:
-    models = tmp_path / "models"
-    run_script("make_tiny_models.py", "--out", str(models), "--only", "vits")
-    opts = VoiceOptions(model_dir=models, tts_models=(("en", "tiny-vits"),))
+def test_mms_tts_path_with_a_tiny_random_vits(tmp_path: Path, tiny_models: Path) -> None:
+    # The session's tiny models (scripts/make_tiny_models.py) include the VITS one.
+    opts = VoiceOptions(model_dir=tiny_models, tts_models=(("en", "tiny-vits"),))
     rec = synthetic_recording("mms-tts", "Tap the scan button in the middle of the screen.",
                               tmp_path / "7.wav", opts=opts, **_ids())  # type: ignore[arg-type]
     assert rec.source == "tts:mms-tts" and rec.duration_ms > 300

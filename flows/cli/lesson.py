@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import argparse
+import sys
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from flows.cli.common import csv_list, msg, print_report
 from pipeline.core.config import Settings
+from pipeline.core.i18n import t
 
 if TYPE_CHECKING:
     from pipeline.core.types import Lesson
@@ -20,11 +22,15 @@ def cmd_produce(args: argparse.Namespace, settings: Settings) -> int:
     from pipeline.steps import ProduceOptions, ProduceResult, produce
 
     languages, profiles = csv_list(args.languages), csv_list(args.profiles)
+    if args.realign and languages:
+        # A re-alignment makes every approved language's final stale: all are rendered again.
+        print(t("steps.realign_all_languages"), file=sys.stderr)
+        return 2
     started = time.monotonic()
     result: ProduceResult
     if args.no_prefect:
-        result = produce(args.lesson_dir, ProduceOptions(settings, languages, profiles),
-                         print_report)
+        result = produce(args.lesson_dir, ProduceOptions(settings, languages, profiles,
+                                                         realign=args.realign), print_report)
     else:
         from flows.env import configure_prefect_env
 
@@ -32,7 +38,8 @@ def cmd_produce(args: argparse.Namespace, settings: Settings) -> int:
         configure_prefect_env(settings.prefect_home)
         from flows.produce import produce_lesson
 
-        result = produce_lesson(args.lesson_dir, settings, languages, profiles)
+        result = produce_lesson(args.lesson_dir, settings, languages, profiles,
+                                realign=args.realign)
     print(msg("done", lesson=result.lesson_id, seconds=time.monotonic() - started,
               out=result.out))
     for f in result.files:
@@ -99,9 +106,11 @@ def cmd_translate(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_draft_script(args: argparse.Namespace, settings: Settings) -> int:
     """Draft ``script.md`` from the recording's transcript (needs the Whisper model)."""
     from pipeline.core.storage import atomic_write_text
+    from pipeline.ingest import draftable_recording
     from pipeline.speech.draft import draft_lesson
-    from pipeline.steps.options import transcribe_options
+    from pipeline.steps.options import ingest_options, transcribe_options
 
+    draftable_recording(args.lesson_dir, ingest_options(settings).limits)
     text = draft_lesson(args.lesson_dir, transcribe_options(settings), settings.ffmpeg)
     if args.out is None:
         print(text, end="")
@@ -129,6 +138,9 @@ def register(sub: Any) -> None:
     sp.add_argument("--languages", help="ngôn ngữ, ví dụ vi,hmn,blt")
     sp.add_argument("--profiles", help="định dạng, ví dụ compat,tiny,modern,audio")
     sp.add_argument("--aligner", choices=aligners, help="bộ căn chỉnh (aligner)")
+    sp.add_argument("--realign", action="store_true",
+                    help="căn lại dù kịch bản và bản ghi không đổi (sau khi cài mô hình); "
+                         "dựng lại mọi ngôn ngữ đã duyệt (re-align on purpose)")
     sp.add_argument("--no-prefect", action="store_true",
                     help="chạy thẳng không qua Prefect (gỡ lỗi)")
     sp.set_defaults(func=cmd_produce)

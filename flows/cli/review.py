@@ -142,7 +142,9 @@ def cmd_review(args: argparse.Namespace, settings: Settings) -> int:
 
     store = review_store(settings)
     store.checker = Checker(load_registry(settings.glossary_dir), settings.glossary_dir)
-    report = import_xliff(store, args.user, args.file)
+    from pipeline.core.limits import Limits
+
+    report = import_xliff(store, args.user, args.file, Limits.from_settings(settings))
     print(msg("import_report", applied=len(report.applied), unchanged=len(report.unchanged),
               conflicts=len(report.conflicts)))
     for idx, yours, current, version in report.conflicts:

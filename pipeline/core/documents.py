@@ -39,6 +39,10 @@ _NUMBERED = regex.compile(r"^\s*(?:(?:câu|bước|cau|buoc)\s+)?\(?(\d{1,3})\s*
 _LEGACY = ("cp1258",)
 # A .docx/.odt script unpacks to at most this (a zip bomb is refused before parsing).
 MAX_UNPACKED = 256 * 2**20
+# ... and each XML part of it to at most this: the longest script the limits let through
+# (3,000 lines of 1,000 characters) is 3 MB of text, and parsing XML costs 30-50x its size
+# in memory (40 MB of odt paragraphs took 74 s and 1.4 GB); pictures may be bigger.
+MAX_XML_PART = 8 * 2**20
 # A decoding counts as Vietnamese when this share of its words are Vietnamese syllables.
 _VI_SHARE = 0.6
 
@@ -122,10 +126,19 @@ def strip_numbering(text: str) -> tuple[str, int]:
 
 def _docx_lines(path: Path) -> list[str]:
     import docx  # python-docx
+    from docx.enum.style import WD_STYLE_TYPE
 
+    document = docx.Document(str(path))
+    # Style names looked up once: python-docx's ``paragraph.style`` scans every style for
+    # the default on each paragraph (3 ms each: a 1 MB document of short paragraphs took
+    # 78 s).
+    names = {s.style_id: s.name or "" for s in document.styles}
+    default = document.styles.default(WD_STYLE_TYPE.PARAGRAPH)
     lines = []
-    for para in docx.Document(str(path)).paragraphs:
-        style = (para.style.name if para.style is not None else "") or ""
+    for para in document.paragraphs:
+        style_id = para._p.style
+        style = names.get(style_id, "") if style_id else (default.name if default else "")
+        style = style or ""
         text = " ".join(para.text.split())
         if not text:
             continue
@@ -155,15 +168,35 @@ def _odt_lines(path: Path) -> list[str]:
 
 
 def _check_unpacked_size(path: Path) -> None:
-    """A document is a zip: refuse one that unpacks to more than MAX_UNPACKED bytes."""
+    """A document is a zip: refuse one that unpacks to more than MAX_UNPACKED bytes, has
+    an XML part over MAX_XML_PART, or declares XML entities (Word and LibreOffice never
+    write a DOCTYPE; an external entity would be read as nothing, silently)."""
     try:
         with zipfile.ZipFile(path) as z:
-            unpacked = sum(i.file_size for i in z.infolist())
-    except (zipfile.BadZipFile, OSError) as e:
+            infos = z.infolist()
+            unpacked = sum(i.file_size for i in infos)
+            xml = [i for i in infos if i.filename.endswith((".xml", ".rels"))]
+            big = max((i.file_size for i in xml), default=0)
+            doctype = unpacked <= MAX_UNPACKED and big <= MAX_XML_PART and any(
+                _declares_doctype(z, i) for i in xml)
+    except (zipfile.BadZipFile, OSError, EOFError, RuntimeError, ValueError) as e:
         raise ScriptDocumentError(path=str(path), detail="not a zip document") from e
     if unpacked > MAX_UNPACKED:
         raise ScriptDocumentError(path=str(path),
                                   detail=f"unpacks to {unpacked // 2**20} MB")
+    if big > MAX_XML_PART:
+        raise ScriptDocumentError(path=str(path),
+                                  detail=f"its text part unpacks to {big // 2**20} MB")
+    if doctype:
+        raise ScriptDocumentError(path=str(path), detail="it declares XML entities")
+
+
+def _declares_doctype(z: zipfile.ZipFile, info: zipfile.ZipInfo) -> bool:
+    """Whether an XML part has a DOCTYPE (it would come before the root element, within
+    the part's first few KB)."""
+    with z.open(info) as f:
+        head = f.read(4096)
+    return b"<!DOCTYPE" in head.upper() or b"<!ENTITY" in head.upper()
 
 
 def read_script_document(path: Path) -> ScriptDocument:

@@ -142,7 +142,10 @@ ERRORS: dict[str, tuple[str, str]] = {
                    "User {user} may not {action} for language {lang}."),
     "not_found": ("Không tìm thấy {what}.",
                  "{what} not found."),
-    # pipeline/review/sync.py
+    # pipeline/review/db.py
+    "review_db_unreadable": ("Tệp {path} không phải là cơ sở dữ liệu duyệt bản dịch (hỏng hoặc là tệp khác): hãy lấy lại bản sao lưu, hoặc chuyển tệp đi chỗ khác để tạo cơ sở dữ liệu mới.",
+                             "The file {path} is not a review database (damaged, or another file): restore it from a backup, or move it away to start a new one."),
+    # pipeline/core/ids.py
     "reserved_lesson_id": ("Mã bài '{lesson}' dành riêng cho chữ giao diện của gói bài học (USB): hãy đặt cho bài một mã khác trong tệp bài học.",
                            "The lesson id '{lesson}' is reserved for the words of the offline bundle's page: give the lesson another id in its lesson file."),
     # pipeline/core/lesson_keys.py

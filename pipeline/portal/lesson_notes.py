@@ -4,7 +4,9 @@ drafts dropped beside their finals)."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterable
+from pathlib import Path
 from typing import Any
 
 from pipeline.core.errors import CaunoiError
@@ -14,7 +16,22 @@ from pipeline.portal.choices import profile_label
 from pipeline.review.accounts import UserInfo
 from pipeline.translate.mt import MTOptions, mt_model_path
 
-__all__ = ["no_mt", "preview_rows", "reviewed_languages"]
+__all__ = ["better_aligner", "no_mt", "preview_rows", "reviewed_languages"]
+
+#: Where the align step says which aligner made the kept alignment and which better one
+#: can now run (``pipeline.steps.speech.align_step``: ``state_file(out, "align")``).
+ALIGN_NOTE = Path(".state") / "align.meta.json"
+
+
+def better_aligner(out: Path) -> dict[str, str] | None:
+    """{"used", "better"} when the lesson's alignment was kept although a better aligner
+    can now run (a model was installed after it was made); None otherwise."""
+    try:
+        data = json.loads((out / ALIGN_NOTE).read_text(encoding="utf-8"))
+        used, better = str(data["aligner"]), str(data.get("better") or "")
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+    return {"used": used, "better": better} if better else None
 
 
 def no_mt(registry: Registry, mt: MTOptions | None, languages: Iterable[str]) -> list[str]:

@@ -166,6 +166,18 @@ class CheckResult:
     # No script yet and everything else passes: a draft can be made from the recording.
     draftable: bool = False
 
+    @property
+    def outline(self) -> list[tuple[str, int, list[str]]]:
+        """The script as the preview shows it: (chapter heading or "", number of its first
+        sentence, its sentences) per run of sentences under one heading, so a heading sits
+        between numbered sentences and never inside one."""
+        parts: list[tuple[str, int, list[str]]] = []
+        for n, (chapter, text) in enumerate(self.sentences, start=1):
+            if not parts or parts[-1][0] != chapter:
+                parts.append((chapter, n, []))
+            parts[-1][2].append(text)
+        return parts
+
 
 def _fix_of(error: CaunoiError, folder: Path) -> str:
     """Which of the lesson's inputs an error is about."""

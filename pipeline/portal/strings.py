@@ -29,7 +29,8 @@ PORTAL: dict[str, tuple[str, str]] = {
     "not_run": ("Chưa chạy.", "Not run yet."),
     "lang_final": ("đã duyệt, có bản cuối", "approved, final ready"),
     "lang_approved": ("đã duyệt, chưa dựng bản cuối", "approved, final not rendered yet"),
-    "lang_review": ("đang duyệt: {done}/{total} câu", "in review: {done}/{total} cues"),
+    # The review pages' own count and words ("review.progress"): title, headings and cues.
+    "lang_review": ("đang duyệt · {done}/{total} đã duyệt", "in review · {done}/{total} approved"),
     "lang_source": ("bản gốc, chưa có video cuối", "source language, no final video yet"),
     "lang_none": ("chưa có bản dịch", "no translation yet"),
     "lang_stale": ("cần chạy lại: bài đã sửa sau lần chạy cuối",
@@ -68,11 +69,30 @@ PORTAL: dict[str, tuple[str, str]] = {
               "no translation model installed for {langs}: translators translate by hand"),
     "lang_no_mt": ("Không có bản dịch máy: người dịch dịch tay từ đầu.",
                    "No machine draft: translators translate from scratch."),
-    "no_reviewer": ("Chưa có ai duyệt ngôn ngữ này nên bản dịch sẽ chờ mãi. Người quản trị "
-                    "thêm người duyệt: caunoi users add TÊN --lang {lang}:reviewer",
-                    "Nobody reviews this language, so the translation will wait forever. An "
-                    "administrator adds a reviewer: caunoi users add NAME --lang "
-                    "{lang}:reviewer"),
+    # Editors read who can fix it; the command is shown to administrators only.
+    "no_reviewer": ("Chưa có ai duyệt ngôn ngữ này nên bản dịch sẽ chờ mãi: hãy nhờ người "
+                    "quản trị hệ thống thêm người duyệt.",
+                    "Nobody reviews this language, so the translation will wait forever: ask "
+                    "the system administrator to add a reviewer."),
+    "no_reviewer_cmd": ("Lệnh (người quản trị): caunoi users add TÊN --lang {lang}:reviewer",
+                        "Command (administrators): caunoi users add NAME --lang "
+                        "{lang}:reviewer"),
+    "model_missing_editor": ("Máy chủ chưa có mô hình {name} cần cho việc này. Người quản trị "
+                             "hệ thống cài được mô hình: hãy báo cho họ, rồi chạy lại.",
+                             "The server does not have the model {name} this needs. The "
+                             "system administrator can install it: tell them, then run "
+                             "again."),
+    "better_aligner": ("Đã có cách căn thời gian tốt hơn ({better}) từ khi máy chủ có mô hình "
+                       "nghe tiếng nói. Bản căn hiện tại ({used}) được giữ nguyên, nên bản đã "
+                       "duyệt không phải dựng lại. Muốn căn lại cả bài, hãy nhờ người quản trị "
+                       "hệ thống: mọi ngôn ngữ đã duyệt sẽ được dựng lại trong cùng lần chạy.",
+                       "A better way to time the subtitles ({better}) can run since the server "
+                       "got a speech model. The current alignment ({used}) is kept, so approved "
+                       "videos need no new render. To re-align the lesson, ask the system "
+                       "administrator: every approved language is then rendered again in the "
+                       "same run."),
+    "better_aligner_cmd": ("Lệnh (người quản trị): caunoi produce {lesson} --realign",
+                           "Command (administrators): caunoi produce {lesson} --realign"),
     "changed_notice": ("Có thay đổi: một ngôn ngữ vừa được duyệt, hoặc lượt chạy vừa xong.",
                        "Something changed: a language was approved, or the run ended."),
     "js_left": ("còn khoảng {t}", "about {t} left"),

@@ -22,7 +22,7 @@ from pipeline.portal import web_actions, web_draft, web_manage, web_upload
 from pipeline.portal.choices import language_choices, profile_label
 from pipeline.portal.context import Portal, PortalOptions, editor, editor_lesson, portal_of
 from pipeline.portal.drafts import read_draft
-from pipeline.portal.lesson_notes import no_mt, preview_rows, reviewed_languages
+from pipeline.portal.lesson_notes import better_aligner, no_mt, preview_rows, reviewed_languages
 from pipeline.portal.lessons import (
     RECORDING_TYPES,
     bundle_zip,
@@ -34,6 +34,7 @@ from pipeline.portal.lessons import (
     previews,
     users_names,
 )
+from pipeline.portal.run_messages import message_for
 from pipeline.portal.script_files import SCRIPT_TYPES, script_text
 from pipeline.portal.store import PortalStore
 from pipeline.portal.strings import PORTAL
@@ -78,13 +79,13 @@ def install(app: FastAPI, review: Ctx, opts: PortalOptions) -> None:
     app.include_router(router)
 
 
-def _runs(request: Request, lesson_id: str) -> list[RunInfo]:
+def _runs(request: Request, lesson_id: str, admin: bool = False) -> list[RunInfo]:
     """The lesson's runs; their messages name files as the editor named them, never the
-    server's folders."""
+    server's folders, and tell editors who can fix what (commands only to ``admin``)."""
     runs = ctx_of(request).opts.runs
     found = runs.runs(lesson_id) if runs is not None else []
     ui, folder = ui_of(request), portal_of(request).opts.lessons_dir / lesson_id
-    return [replace(r, message=without_paths(users_names(folder, r.messages.get(ui, r.message))),
+    return [replace(r, message=without_paths(users_names(folder, message_for(r, ui, admin))),
                     messages={}) for r in found]
 
 
@@ -102,7 +103,9 @@ def language_states(request: Request, lesson_id: str, languages: tuple[str, ...]
     missing = set(no_mt(ctx.registry, portal.opts.mt, languages))
     rows = []
     for lang in dict.fromkeys((source, *languages)):
-        done, total = ctx.store.progress(lesson_id, lang) if known else (0, 0)
+        # What the review pages count: the title, the chapter headings and the cues.
+        items = ctx.store.items(lesson_id, lang) if known else []
+        done, total = sum(v.state == "approved" for v in items), len(items)
         approved = lang == source or (known and ctx.store.is_approved(lesson_id, lang))
         finals = [f for f in files if f["lang"] == lang and not f["draft"]]
         drafts = [f for f in files if f["lang"] == lang and f["draft"]]
@@ -135,7 +138,7 @@ def home(request: Request, msg: str = "") -> HTMLResponse:
         meta = lesson_meta(portal.opts.lessons_dir / row.id)
         languages = meta.languages if meta else ()
         files = previews(portal.opts.lesson_out(row.id))
-        runs = _runs(request, row.id)
+        runs = _runs(request, row.id, sess.admin)
         rows.append({"id": row.id, "title": row.title, "team": row.team,
                      "run": next((r for r in runs if r.kind in PRODUCTION), None),
                      "pub": next((r for r in runs if r.kind == "publish"), None),
@@ -160,7 +163,7 @@ def lesson_view(request: Request, lesson_id: str, status: int = 200, error: str 
     out = portal.opts.lesson_out(lesson_id)
     meta = lesson_meta(folder)
     checked = check_lesson(folder, portal.opts.ingest, portal.opts.glossary_dir)
-    runs = _runs(request, lesson_id)
+    runs = _runs(request, lesson_id, sess.admin)
     produce = next((r for r in runs if r.kind in PRODUCTION), None)
     files = previews(out)
     states = language_states(request, lesson_id, meta.languages if meta else (), files)
@@ -184,6 +187,7 @@ def lesson_view(request: Request, lesson_id: str, status: int = 200, error: str 
         language_choices=language_choices(ctx_of(request).registry, ui),
         script_accept=",".join("." + x for x in SCRIPT_TYPES),
         deviations=deviations(out), script=script, error=error, message=message,
+        admin=sess.admin, realign=better_aligner(out), folder=folder,
         draft=draft, draft_run=next((r for r in runs if r.kind == "draft"), None),
         publishable=[s for s in states if s["publishable"]],
         bundle_mb=f"{bundle.stat().st_size / 1048576:.1f}" if bundle else "",
@@ -199,8 +203,8 @@ def lesson(request: Request, lesson_id: str, msg: str = "") -> HTMLResponse:
 @router.get("/portal/l/{lesson_id}/status.json")
 def status(request: Request, lesson_id: str) -> JSONResponse:
     """The lesson's runs (newest first) for the page's progress poll: a few hundred bytes."""
-    editor_lesson(request, lesson_id)
-    runs = _runs(request, lesson_id)[:3]
+    sess, _ = editor_lesson(request, lesson_id)
+    runs = _runs(request, lesson_id, sess.admin)[:3]
     portal = portal_of(request)
     meta = lesson_meta(portal.opts.lessons_dir / lesson_id)
     states = language_states(request, lesson_id, meta.languages if meta else (),

@@ -12,16 +12,18 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from pipeline.core.i18n import BUNDLE, UI_LANGUAGES, t
+from pipeline.core.ids import INTERFACE_LESSON_ID as _RESERVED_ID
 
 __all__ = ["ICONS", "INTERFACE_LESSON_ID", "SectionWords", "interface_source"]
 
 #: The review lesson that holds the bundle's interface units (reserved: no real lesson
-#: may use this id).
-INTERFACE_LESSON_ID = "giao-dien-goi-bai"
+#: may use this id; defined in core so that ingest refuses it).
+INTERFACE_LESSON_ID = _RESERVED_ID
 
 #: Every translatable word of the bundle page (a ``bundle.*`` catalogue key) and the icon
-#: shown in front of it, alone when the language has no approved word. The header's tagline
-#: and the picker's heading show every language's approved word beside the page's own.
+#: shown in front of it, alone when the language has no approved word. The header shows the
+#: chosen language's tagline only; the picker's heading shows every language's approved word
+#: beside the page's own (it is read before a language is chosen).
 #: Icons are ones the Noto fonts draw without an emoji font (🌏 rather than 🌐, which fell
 #: back to a box in Debian's Chromium with fonts-noto-core). "" = no icon: the sentence is
 #: left out (tagline, help; the sound line's "🎧 Tiếng Việt" already says the voice is

@@ -41,6 +41,7 @@ section.d{display:block}
 a.t:target~main section.d{display:none}
 nav a.d{background:#00684e;color:#fff}
 a.t:target~nav a.d{background:#fff;color:#00513c}
+header .g{display:none}header .g.d{display:inline}a.t:target~header .g.d{display:none}
 article{background:#fff;border:1px solid #ccc;border-radius:10px;padding:12px;margin:12px 0}
 h3{margin:0 0 8px;font-size:1.1rem}small{font-weight:400;color:#555}
 a.poster{position:relative;display:block;border-radius:6px;overflow:hidden;background:#000}
@@ -165,10 +166,22 @@ def _section(code: str, items: list[PageItem], registry: Registry, words: Sectio
 
 
 def _choice_css(langs: list[str]) -> str:
-    """Per language: its section shown and its picker button marked when chosen."""
+    """Per language: its section and its header tagline shown, and its picker button
+    marked, when chosen."""
     return "".join(f"#lang-{c}:target~main .s-{c}{{display:block}}"
+                   f"#lang-{c}:target~header .g-{c}{{display:inline}}"
                    f"#lang-{c}:target~nav a.l-{c}{{background:#00684e;color:#fff}}"
                    for c in langs)
+
+
+def _taglines(langs: list[str], words: dict[str, SectionWords]) -> str:
+    """The header's tagline in each language that has the words, only the chosen
+    language's shown (the first language's when none is chosen), as the sections are."""
+    e = html.escape
+    spans = "".join(f'<span class="g g-{e(c)}{" d" if k == 0 else ""}" lang="{e(c)}">'
+                    f"{e(words[c].word('tagline'))}</span>"
+                    for k, c in enumerate(langs) if words[c].word("tagline"))
+    return f"<p>{spans}</p>" if spans else ""
 
 
 def _in_every_language(key: str, langs: list[str], words: dict[str, SectionWords],
@@ -188,7 +201,7 @@ def render_page(items: list[PageItem], order: list[str], registry: Registry, ui:
     """The whole page; ``order`` is the picker's order of languages (the first one shows
     when no language is chosen); ``interface``: language → its approved interface words
     (:func:`pipeline.publish.interface.interface_source` keys); ``ui``: the language of
-    the page's frame (title, tagline)."""
+    the page's ``<title>``."""
     e = html.escape
     langs = [c for c in order if any(i.language == c for i in items)]
     words = {c: SectionWords(c, (interface or {}).get(c, {})) for c in langs}
@@ -203,8 +216,7 @@ def render_page(items: list[PageItem], order: list[str], registry: Registry, ui:
             '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
             f"<title>{e(t('bundle.page_title', ui))}</title>\n"
             f"<style>{_STYLE}{_choice_css([e(c) for c in langs])}</style>\n</head>\n<body>\n"
-            f"{anchors}\n<header><h1>Cầu Nối</h1>"
-            f"<p>{_in_every_language('tagline', langs, words, ui)}</p></header>\n"
+            f"{anchors}\n<header><h1>Cầu Nối</h1>{_taglines(langs, words)}</header>\n"
             f"<nav><h2>{ICONS['choose']} {_in_every_language('choose', langs, words, ui)}</h2>"
             f'<ul class="langs">{picker}</ul></nav>\n'
             f"<main>\n{sections}\n</main>\n</body>\n</html>\n")

@@ -7,18 +7,20 @@ tables) works on one :class:`Database`; each can be built alone on it.
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event, select, update
+from sqlalchemy import Engine, create_engine, event, exc, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from pipeline.core.errors import CaunoiError
 from pipeline.review.tables import LessonRow, utcnow
 
-__all__ = ["MAX_TEXT", "ROLES", "Database", "NotAllowedError", "NotFoundError"]
+__all__ = ["MAX_TEXT", "ROLES", "Database", "NotAllowedError", "NotFoundError",
+           "ReviewDbUnreadableError"]
 
 #: A language's roles: translators edit, reviewers also approve, voices record (only).
 ROLES = ("translator", "reviewer", "admin", "voice")
@@ -35,6 +37,13 @@ class NotAllowedError(CaunoiError):
 
 class NotFoundError(CaunoiError):
     key = "errors.not_found"
+    exit_code = 2
+
+
+class ReviewDbUnreadableError(CaunoiError):
+    """The SQLite file of the review store is not a database (damaged, or another file)."""
+
+    key = "errors.review_db_unreadable"
     exit_code = 2
 
 
@@ -61,7 +70,15 @@ class Database:
             _sqlite_pragmas(self.engine)
         self._session = sessionmaker(self.engine, expire_on_commit=False)
         if migrate:
-            self.migrate(MIGRATIONS)
+            try:
+                self.migrate(MIGRATIONS)
+            except (exc.DatabaseError, sqlite3.DatabaseError) as e:
+                # "file is not a database", "database disk image is malformed": exactly
+                # sqlite3.DatabaseError (a locked database is an OperationalError).
+                if type(getattr(e, "orig", e)) is not sqlite3.DatabaseError:
+                    raise
+                self.engine.dispose()
+                raise ReviewDbUnreadableError(path=str(self.engine.url.database)) from e
 
     def migrate(self, script_location: Path, version_table: str = "alembic_version") -> None:
         """Bring one chain of Alembic migrations (review's, or another package's with its
@@ -80,6 +97,17 @@ class Database:
     def session(self) -> Iterator[Session]:
         with self._session.begin() as s:
             yield s
+
+    def add_lesson(self, s: Session, lesson_id: str, title: str, video: str = "") -> None:
+        """Insert the lesson's row unless it exists. One statement (``ON CONFLICT DO
+        NOTHING``): a read-then-insert let two review steps creating the shared interface
+        lesson at once fail with a UNIQUE error (7 of 12 did, three at a time)."""
+        from sqlalchemy.dialects import postgresql, sqlite
+
+        pg = self.engine.dialect.name == "postgresql"
+        stmt = (postgresql.insert if pg else sqlite.insert)(LessonRow).values(
+            id=lesson_id, title=title, video=video, updated_at=utcnow())
+        s.execute(stmt.on_conflict_do_nothing(index_elements=[LessonRow.id]))
 
     def lock_lesson(self, s: Session, lesson_id: str) -> LessonRow:
         """Take the lesson's write lock for the rest of the transaction (a row lock on

@@ -16,8 +16,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from pipeline.core.errors import CaunoiError, LessonConfigError
+from pipeline.core.limits import Limits, check_exchange_file
 from pipeline.review.checks import clean_text
-from pipeline.review.store import CueView, ReviewStore
+from pipeline.review.store import MAX_TEXT, CueView, ReviewStore
 from pipeline.translate.qa import QAIssue
 from pipeline.translate.xliff import (
     XliffUnit,
@@ -95,7 +96,7 @@ def _plan(store: ReviewStore, path: Path, lang: str,
     Raises:
         LessonConfigError: naming the first bad unit.
     """
-    lesson, edits = "", []
+    lesson, edits, seen = "", [], set()
     current: dict[str, CueView] = {}
     by_idx: dict[str, CueView] = {}
     for unit in units:
@@ -113,21 +114,34 @@ def _plan(store: ReviewStore, path: Path, lang: str,
         if cue is None:
             raise LessonConfigError(path=str(path), detail=f"unit '{unit.id}': no such cue "
                                                            "now (the lesson changed)")
+        if cue.key in seen:
+            raise LessonConfigError(path=str(path), detail=f"unit '{unit.id}' appears more "
+                                                           "than once")
+        seen.add(cue.key)
         try:
             text = clean_text(unit.target)
         except CaunoiError as e:
             raise LessonConfigError(path=str(path), detail=f"unit '{unit.id}': {e}") from e
+        if len(text) > MAX_TEXT:
+            raise LessonConfigError(path=str(path), detail=f"unit '{unit.id}': the "
+                                    f"translation has {len(text)} characters, more than "
+                                    f"{MAX_TEXT}")
         edits.append(_Edit(cue, text, ref.version, unit.final))
     return lesson, edits
 
 
-def import_xliff(store: ReviewStore, username: str, path: Path) -> ImportReport:
+def import_xliff(store: ReviewStore, username: str, path: Path,
+                 limits: Limits | None = None) -> ImportReport:
     """Apply translated units as new versions (drafts), by the same permission and
-    concurrency rules as the web pages, in one transaction.
+    concurrency rules as the web pages, in one transaction. A file over ``limits``'
+    ``max_exchange_mb`` is refused before it is parsed; a unit given twice, or a
+    translation longer than the web pages accept, refuses the whole file.
 
     Raises:
+        InputLimitError: the file is too big; nothing was read.
         LessonConfigError: the file or one of its units is invalid; nothing was saved.
     """
+    check_exchange_file(path, limits or Limits())
     lang, units = read_xliff(path)
     if not lang:
         raise LessonConfigError(path=str(path), detail="no trgLang in the XLIFF file")

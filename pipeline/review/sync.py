@@ -19,7 +19,7 @@ from rapidfuzz import fuzz
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
-from pipeline.core.errors import CaunoiError
+from pipeline.core.ids import ReservedLessonError
 from pipeline.core.types import Cue, cue_id, sentence_ids
 from pipeline.review.approvals import withdraw_lesson
 from pipeline.review.audit import Audit
@@ -37,14 +37,6 @@ __all__ = ["CueSync", "ReservedLessonError", "SyncReport", "cue_keys", "source_h
 
 #: Fuzzy score (0–100) from which an earlier sentence's text is offered as a suggestion.
 SUGGEST_MIN = 60.0
-
-
-class ReservedLessonError(CaunoiError):
-    """A lesson's narration and the offline bundle's interface words would share one review
-    lesson: a real lesson uses the id reserved for the interface words."""
-
-    key = "errors.reserved_lesson_id"
-    exit_code = 2
 
 
 def source_hash(text: str) -> str:
@@ -114,12 +106,10 @@ class CueSync:
             return int(cues)
 
     def _upsert_lesson(self, s: Session, lesson_id: str, title: str, video: str) -> None:
-        lesson = s.get(LessonRow, lesson_id)
-        if lesson is None:
-            s.add(LessonRow(id=lesson_id, title=title, video=video))
-            s.flush()
-        else:
-            lesson.title, lesson.video, lesson.updated_at = title, video, utcnow()
+        self.db.add_lesson(s, lesson_id, title, video)
+        s.execute(update(LessonRow).where(LessonRow.id == lesson_id)
+                  .values(title=title, video=video, updated_at=utcnow())
+                  .execution_options(synchronize_session=False))
 
     def _sync_cues(self, s: Session, lesson_id: str, cues: list[Cue], keys: list[str],
                    report: SyncReport) -> dict[str, CueRow]:

@@ -22,7 +22,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from pipeline.review.sync import CueSync, ReservedLessonError, SyncReport, source_hash
-from pipeline.review.tables import UNIT_BASE, CueRow, LessonRow
+from pipeline.review.tables import UNIT_BASE, CueRow
 from pipeline.translate.drafts import TranslatedCue
 
 __all__ = ["ORIGIN_TEAM", "TITLE_KEY", "Unit", "UnitSync", "chapter_key",
@@ -80,9 +80,8 @@ class UnitSync:
         """
         report = SyncReport()
         with self.db.session() as s:
-            if title is not None and s.get(LessonRow, lesson_id) is None:
-                s.add(LessonRow(id=lesson_id, title=title))
-                s.flush()
+            if title is not None:
+                self.db.add_lesson(s, lesson_id, title)
             self.db.lock_lesson(s, lesson_id)
             _refuse_clash(s, lesson_id, kinds)
             rows = self._sync_rows(s, lesson_id, units, kinds, report)

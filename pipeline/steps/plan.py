@@ -87,6 +87,10 @@ class ProduceOptions:
     profiles: tuple[str, ...] | None = None
     # The run goes on to render (False: align/translate's prefix runs).
     renders: bool = True
+    # Align again with the aligner ``auto`` chooses now, even when the script and recording
+    # did not change (by default their alignment is kept when only the installed models
+    # changed); every approved language of the run is then rendered again.
+    realign: bool = False
 
     @property
     def registry(self) -> Registry:

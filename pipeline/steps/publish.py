@@ -78,7 +78,11 @@ def manifest_step(run: LessonRun, job: Job) -> Path:
     ingested = need(run.ingested, "manifest", "ingest")
     out, source = run.out, run.registry.source.code
     approved = run.gate.approved if run.gate else {}
-    remove_withdrawn_finals(out, {source, *approved}, list(run.registry.languages))
+    # A run of some languages only (--languages) decided the approval of those only: the
+    # finals of every other language are not this run's to remove.
+    judged = list(ingested.lesson.languages) if run.opts.languages else list(
+        run.registry.languages)
+    remove_withdrawn_finals(out, {source, *approved}, judged)
     entries = [ManifestEntry(path=out / name, kind="data") for name in _DATA_FILES
                if (out / name).is_file()]
     for code, paths in subtitle_files(run).items():

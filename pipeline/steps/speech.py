@@ -5,15 +5,23 @@ from __future__ import annotations
 from dataclasses import asdict
 from pathlib import Path
 
+from pipeline.core.cache import StageCache, make_key
 from pipeline.core.errors import ModelMissingError
 from pipeline.core.i18n import t
 from pipeline.core.storage import atomic_write_json, atomic_write_text, read_json
 from pipeline.core.types import Alignment, Cue, Ingested, Transcript
 from pipeline.ingest import ingest
 from pipeline.render.encode import normalise_audio
-from pipeline.speech.align import AlignOptions, align, choose_aligner
+from pipeline.speech.align import AUTO_ORDER, AlignOptions, align, choose_aligner
 from pipeline.speech.align.report import deviation_report
-from pipeline.steps.options import ingest_options, render_options, transcribe_options
+from pipeline.speech.transcribe import TranscribeOptions
+from pipeline.steps import messages as _messages  # noqa: F401  (registers "steps.*")
+from pipeline.steps.options import (
+    ingest_options,
+    render_options,
+    state_file,
+    transcribe_options,
+)
 from pipeline.steps.plan import Job, LessonRun, Made, SubtitlesResult, cached_step, need
 from pipeline.subtitles.formats import write_subtitles
 from pipeline.subtitles.segment import SegmentOptions, segment
@@ -93,32 +101,66 @@ def transcribe_step(run: LessonRun, job: Job) -> Transcript | None:
                        lambda: Transcript.from_json(read_json(path)), make)
 
 
-def align_step(run: LessonRun, job: Job) -> Alignment:
-    ingested = need(run.ingested, "align", "ingest")
-    out, transcript = run.out, run.transcript
-    path, report_path = out / "alignment.json", out / "alignment-report.md"
-    asr = transcribe_options(run.settings)
-    aligner = choose_aligner(run.settings.aligner, transcript, ingested,
-                             AlignOptions(asr=asr)).name
-
-    def make() -> Made[Alignment]:
-        alignment = align(ingested, transcript, AlignOptions(aligner=aligner, asr=asr))
-        atomic_write_json(path, alignment.to_json())
-        atomic_write_text(report_path, deviation_report(ingested.lesson, alignment,
-                                                        transcript=transcript))
-        counts = {k: sum(s.status == k for s in alignment.sentences)
-                  for k in ("matched", "skipped", "ad-lib")}
-        return Made(alignment, [path, report_path], t(
-            "step.aligned", path=path, aligner=aligner, matched=counts["matched"],
-            skipped=counts["skipped"], adlib=counts["ad-lib"], report=report_path.name))
-
+def _align_key(ingested: Ingested, transcript: Transcript | None, aligner: str,
+               asr: TranscribeOptions) -> dict[str, object]:
     key: dict[str, object] = {
         "sentences": [asdict(x) for x in ingested.lesson.sentences],
         "audio": ingested.audio_sha256, "aligner": aligner,
         "transcript": transcript.to_json() if transcript else None}
     if aligner in ("whisper", "ear"):  # the second ear's model is an input too
         key["ear"] = f"{asr.backend}:{asr.model}"
-    return cached_step(run, "align", key, path,
+    return key
+
+
+def _kept_aligner(run: LessonRun, ingested: Ingested, transcript: Transcript | None,
+                  chosen: str, asr: TranscribeOptions) -> str:
+    """The aligner of the alignment on disk when ``auto`` now chooses ``chosen`` only because
+    the installed models changed ("" when there is none to keep, or a re-alignment was asked
+    for). The script and the recording are unchanged, so its times are still right, and the
+    subtitles, approvals and finals built on them stay as they are (issue 31's follow-up:
+    a model installed on the server re-aligned a lesson and an approved final went stale)."""
+    if run.settings.aligner != "auto" or run.opts.realign:
+        return ""
+    cache = StageCache(run.out)
+    if cache.is_fresh("align", make_key("align", **_align_key(ingested, transcript, chosen,
+                                                               asr))):
+        return ""
+    return next((name for name in AUTO_ORDER if name != chosen and cache.is_fresh(
+        "align", make_key("align", **_align_key(ingested, transcript, name, asr)))), "")
+
+
+def align_step(run: LessonRun, job: Job) -> Alignment:
+    """Align the script to the narration, or keep the alignment of an unchanged script and
+    recording when ``auto`` would only choose another aligner because a model appeared or
+    went (said in the report and in ``.state/align.meta.json`` for the portal; ``realign``
+    asks for the aligner ``auto`` chooses now)."""
+    ingested = need(run.ingested, "align", "ingest")
+    out, transcript = run.out, run.transcript
+    path, report_path = out / "alignment.json", out / "alignment-report.md"
+    asr = transcribe_options(run.settings)
+    aligner = choose_aligner(run.settings.aligner, transcript, ingested,
+                             AlignOptions(asr=asr)).name
+    kept = _kept_aligner(run, ingested, transcript, aligner, asr)
+    if kept:
+        better = aligner if AUTO_ORDER.index(aligner) < AUTO_ORDER.index(kept) else ""
+        atomic_write_json(state_file(out, "align"), {"aligner": kept, "better": better})
+        run.report("align", True, t("steps.align_kept" if better else "steps.align_kept_same",
+                                    path=path, used=kept, better=better))
+        return Alignment.from_json(read_json(path), kept)
+
+    def make() -> Made[Alignment]:
+        alignment = align(ingested, transcript, AlignOptions(aligner=aligner, asr=asr))
+        atomic_write_json(path, alignment.to_json())
+        atomic_write_text(report_path, deviation_report(ingested.lesson, alignment,
+                                                        transcript=transcript))
+        atomic_write_json(state_file(out, "align"), {"aligner": aligner, "better": ""})
+        counts = {k: sum(s.status == k for s in alignment.sentences)
+                  for k in ("matched", "skipped", "ad-lib")}
+        return Made(alignment, [path, report_path], t(
+            "step.aligned", path=path, aligner=aligner, matched=counts["matched"],
+            skipped=counts["skipped"], adlib=counts["ad-lib"], report=report_path.name))
+
+    return cached_step(run, "align", _align_key(ingested, transcript, aligner, asr), path,
                        lambda: Alignment.from_json(read_json(path), aligner), make)
 
 

@@ -1,0 +1,36 @@
+"""What a failed run tells whom: editors read a plain sentence naming who can fix it;
+the command that fixes it is for administrators (the portal's admin view, the CLI, logs).
+
+A run file keeps its message per UI language (``vi``, ``en``: what editors read) and, when
+an administrator needs more, the full message under ``admin.<lang>``."""
+
+from __future__ import annotations
+
+from pipeline.core.errors import CaunoiError, ModelMissingError
+from pipeline.core.i18n import UI_LANGUAGES, t
+from pipeline.core.runs import RunInfo
+
+__all__ = ["ADMIN", "failure_messages", "message_for"]
+
+#: The prefix of a run message kept for administrators only.
+ADMIN = "admin."
+
+
+def failure_messages(error: CaunoiError) -> dict[str, str]:
+    """A failed run's messages by UI language: the error's own sentence, or, when it tells
+    an administrator what to run (a missing model), a plain sentence for editors and the
+    error's sentence under ``admin.<lang>``."""
+    said = {lang: error.message(lang) for lang in UI_LANGUAGES}
+    if not isinstance(error, ModelMissingError):
+        return said
+    name = str(error.context.get("name", ""))
+    plain = {lang: t("portal.model_missing_editor", lang, name=name) for lang in UI_LANGUAGES}
+    return plain | {ADMIN + lang: text for lang, text in said.items()}
+
+
+def message_for(run: RunInfo, ui: str, admin: bool) -> str:
+    """The run's message for one reader: an administrator's own message when there is
+    one and the reader is an administrator, else the one every editor reads."""
+    if admin and ADMIN + ui in run.messages:
+        return run.messages[ADMIN + ui]
+    return run.messages.get(ui, run.message)
