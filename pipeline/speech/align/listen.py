@@ -92,13 +92,13 @@ class Listener:
                                 for s in sure]
         return self._sure_heard
 
-    def typical(self, sentences: list[AlignedSentence], n: int = 3) -> float:
+    def typical(self, sentences: list[AlignedSentence], n: int = 2) -> float:
         """The own score of the lesson's surest sentences where the acoustics put them:
         what this model gives this narrator's spoken sentences (asked once)."""
         heard = self._sure(sentences, n)
         return float(np.median([h.own for h in heard])) if heard else -99.0
 
-    def typical_contrast(self, sentences: list[AlignedSentence], n: int = 3) -> float:
+    def typical_contrast(self, sentences: list[AlignedSentence], n: int = 2) -> float:
         """The contrast of the lesson's surest sentences where the acoustics put them: how
         clearly this model tells this narrator's sentences from their neighbours."""
         heard = self._sure(sentences, n)
