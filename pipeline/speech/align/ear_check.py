@@ -49,10 +49,11 @@ from pipeline.speech.align.forced import (
     _pace,
     _read,
     force_sentences,
+    freed,
 )
 from pipeline.speech.align.listen import Heard, Listener
 
-__all__ = ["CheckOptions", "EarCheckAligner", "check"]
+__all__ = ["CheckOptions", "EarCheckAligner", "check", "freed"]
 
 log = logging.getLogger("caunoi.align.ear")
 
@@ -353,27 +354,6 @@ def _taken(out: list[AlignedSentence], moved: list[bool], questioned: list[int],
             log.debug("sentence %s: its place holds sentence %s: skipped", d.index,
                       taken[0].index)
             out[j] = replace(d, status="skipped", confidence=o.confirmed)
-
-
-def freed(before: list[AlignedSentence], after: list[AlignedSentence], moved: list[bool],
-          regions: list[Span], min_ms: int) -> list[AlignedSentence]:
-    """Ad-libs: speech inside the acoustic spans of sentences the ear moved or skipped
-    that no sentence holds any more."""
-    held = [(s.start_ms, s.end_ms) for s in after if s.status == "matched"]
-    out: list[AlignedSentence] = []
-    for d, s, m in zip(before, after, moved, strict=True):
-        if d.status != "matched" or not (m or s.status == "skipped"):
-            continue
-        for x, y in regions:
-            a, b = max(x, d.start_ms), min(y, d.end_ms)
-            for c, e in held:  # what a sentence holds is not free
-                if c <= a < e:
-                    a = e
-                if c < b <= e:
-                    b = c
-            if b - a >= min_ms and not any(c < b and a < e for c, e in held):
-                out.append(AlignedSentence(None, d.chapter, "", a, b, "ad-lib", 0.5))
-    return out
 
 
 class EarCheckAligner(Aligner):
