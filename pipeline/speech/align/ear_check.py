@@ -311,16 +311,16 @@ def _unskip(out: list[AlignedSentence], moved: list[bool], k: int, listener: Lis
     typical = listener.typical(out)
     log.debug("skipped sentence %s: gap %d-%d, contrast %.2f, own %.2f (typical %.2f)",
               out[k].index, a, b, whole.contrast, whole.own, typical)
-    if whole.contrast < margin or whole.own < typical - o.below_typical:
+    if whole.contrast < margin:  # (its own score is diluted by an ad-lib in the gap)
         return
     found = _best_onset(listener, k, (a, b), regions, expected, o)
     if found is None:
         return
     onset, heard = found
     spoken = [w for w in heard.words if any(ch.isalnum() for ch in w.text)]
-    log.debug("skipped sentence %s: from %d contrast %.2f", out[k].index, onset,
-              heard.contrast)
-    if not spoken or heard.contrast < margin:
+    log.debug("skipped sentence %s: from %d contrast %.2f, own %.2f", out[k].index, onset,
+              heard.contrast, heard.own)
+    if not spoken or heard.contrast < margin or heard.own < typical - o.below_typical:
         return
     end = min(b, heard.origin_ms + int(1000 * spoken[-1].end))
     out[k] = replace(out[k], start_ms=onset, end_ms=max(onset + 1, end), status="matched",
