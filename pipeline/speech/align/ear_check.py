@@ -68,20 +68,21 @@ class CheckOptions:
     # Matched sentences below this acoustic confidence are asked.
     unsure: float = 0.5
     # ... and those whose span is this many times longer than its syllables take at the
-    # lesson's own median pace (spoken sentences of the tuning + diagnosis sets: 0.8–1.3;
-    # a span holding an ad-lib or a neighbour: 1.7–4.4)...
+    # lesson's own median pace (rightly placed sentences of the 6 diagnosis lessons looked
+    # at: 0.83–1.22; spans holding an ad-lib or a neighbour: 1.75–4.38)...
     stretched: float = 1.45
     # ... or whose span holds less speech than the lesson's median share less this.
     uncovered: float = 0.25
     # The own text must beat the best neighbour's by this share of the lesson's typical
     # contrast, never less than ``min_margin`` nor more than ``max_margin`` (nats per word),
-    # to confirm a place or to place a sentence. Calibrated on tune + 9600 (scripts/
-    # bench_align_ear29.py, each text scored over the whole gap its true neighbours leave):
-    # spoken sentences 0.37–3.4 (5 % 0.46), skipped ones -0.39–0.25 (those with an ad-lib
-    # or a long pause in the gap ≤ -0.11); typical contrasts 0.6–2.5. Relative to the
-    # typical contrast the two overlap more (spoken ≥ 0.27×, skipped ≤ 0.22×) than the
-    # prior-corrected absolute numbers do, so the share only lowers the margin for a model
-    # that hears this narrator badly.
+    # to confirm a place or to place a sentence. Calibrated on tune + 9600 band-music,
+    # phone-clip, shift-down (25 lessons, skipped sentences and their neighbours; scripts/
+    # bench_align_ear29.py: each text over the whole gap its true neighbours leave):
+    # spoken sentences 0.25–3.5 (5 % 0.38, median 1.21, n=50), skipped ones -0.92–0.25
+    # (n=24; the 7 with ≥ 1.5 s of speech in the gap, an ad-lib: ≤ -0.11); without the
+    # prior the two overlap (spoken from -0.63, skipped up to 0.66). Typical contrasts
+    # 0.6–2.7; relative to them the two overlap (spoken from 0.13×, skipped up to 0.22×),
+    # so the share only lowers the margin for a model that hears this narrator badly.
     margin_share: float = 0.4
     min_margin: float = 0.15
     max_margin: float = 0.3
