@@ -31,7 +31,7 @@ from pipeline.speech.align.base import Aligner, AlignOptions, place
 from pipeline.speech.align.dtw import DTWAligner
 from pipeline.speech.align.ear import RATE, WINDOW_S, Ear, EarWord, open_ear
 
-__all__ = ["ForcedOptions", "WhisperAligner", "force_sentences"]
+__all__ = ["ForcedOptions", "WhisperAligner", "force_sentences", "freed"]
 
 log = logging.getLogger("caunoi.align.forced")
 
@@ -236,3 +236,24 @@ def _ends(out: list[AlignedSentence], from_forced: list[bool],
             end = min(end, nxt)
         fixed[k] = replace(s, end_ms=max(s.start_ms + 1, end))
     return fixed
+
+
+def freed(before: list[AlignedSentence], after: list[AlignedSentence], moved: list[bool],
+          regions: list[tuple[int, int]], min_ms: int) -> list[AlignedSentence]:
+    """Ad-libs: speech inside the acoustic spans of sentences the ear moved or skipped
+    that no sentence holds any more."""
+    held = [(s.start_ms, s.end_ms) for s in after if s.status == "matched"]
+    out: list[AlignedSentence] = []
+    for d, s, m in zip(before, after, moved, strict=True):
+        if d.status != "matched" or not (m or s.status == "skipped"):
+            continue
+        for x, y in regions:
+            a, b = max(x, d.start_ms), min(y, d.end_ms)
+            for c, e in held:  # what a sentence holds is not free
+                if c <= a < e:
+                    a = e
+                if c < b <= e:
+                    b = c
+            if b - a >= min_ms and not any(c < b and a < e for c, e in held):
+                out.append(AlignedSentence(None, d.chapter, "", a, b, "ad-lib", 0.5))
+    return out
