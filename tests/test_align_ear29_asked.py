@@ -96,3 +96,37 @@ def test_sure_plausible_sentences_are_not_asked() -> None:
     out, moved = _run(list(RIGHT), Counting(np.zeros(RATE * 27, dtype=np.float32), SAID))
     assert out == list(RIGHT) and not any(moved)
     assert calls == []
+
+
+class HoarseEar(TruthEar):
+    """TruthEar that hears sentence ``hoarse`` ``factor`` times less well where it was said
+    (a shifted voice on a phone line), its neighbours' texts no better there."""
+
+    def __init__(self, recording: np.ndarray, spans: dict[int, tuple[float, float]],
+                 hoarse: int, factor: float) -> None:
+        super().__init__(recording, spans)
+        self.hoarse, self.factor = hoarse, factor
+
+    def words(self, samples: np.ndarray, tokens: list[int]) -> list[EarWord]:
+        out = super().words(samples, tokens)
+        if tokens and tokens[0] // 6 == self.hoarse:
+            out = [replace(w, probability=max(0.01, w.probability * self.factor)) for w in out]
+        return out
+
+
+def _skipped_two(factor: float) -> AlignedSentence:
+    acoustic = [*RIGHT[:2], _s(2, 10000, 10000, "skipped", 0.8), *RIGHT[3:]]
+    out, _ = _run(acoustic, HoarseEar(np.zeros(RATE * 27, dtype=np.float32), SAID, 2, factor))
+    return out[2]
+
+
+def test_a_skipped_sentence_heard_hoarsely_but_clearly_ahead_is_placed() -> None:
+    # Its own words at 0.15 (log -1.9, the surest sentences -0.7), its neighbours' 0.05 over
+    # the gap (their edges in the padding): 1.2 nats ahead, far over what skipped ones win by.
+    two = _skipped_two(0.3)
+    assert two.status == "matched" and two.start_ms == 11000, two
+
+
+def test_a_skipped_sentence_heard_hoarsely_and_barely_ahead_stays_skipped() -> None:
+    # 0.6 nats ahead and 1.8 below the surest sentences: not enough to place it.
+    assert _skipped_two(0.17).status == "skipped"
