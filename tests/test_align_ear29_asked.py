@@ -12,6 +12,7 @@ import numpy as np
 from pipeline.core.types import AlignedSentence
 from pipeline.speech.align.ear import EarWord
 from pipeline.speech.align.ear_check import check, freed
+from pipeline.speech.align.forced import cut_adlibs
 from pipeline.speech.align.listen import Listener
 from tests.test_align_ear_check import RATE, REGIONS, RIGHT, SAID, TruthEar, _s, _text
 
@@ -130,3 +131,13 @@ def test_a_skipped_sentence_heard_hoarsely_but_clearly_ahead_is_placed() -> None
 def test_a_skipped_sentence_heard_hoarsely_and_barely_ahead_stays_skipped() -> None:
     # 0.6 nats ahead and 1.8 below the surest sentences: not enough to place it.
     assert _skipped_two(0.17).status == "skipped"
+
+
+def test_a_sentence_placed_inside_an_acoustic_adlib_leaves_the_adlib_around_it() -> None:
+    # The acoustics called 2 skipped and 10-16 s an ad-lib; the ear found 2 at 10.8-14 s.
+    adlib = AlignedSentence(None, "", "", 10000, 16000, "ad-lib", 0.5)
+    after = [*RIGHT[:2], _s(2, 10800, 14000), *RIGHT[3:]]
+    moved = [False, False, True, False, False]
+    kept = cut_adlibs([adlib], after, moved, 1000)
+    assert [(a.start_ms, a.end_ms) for a in kept] == [(14000, 16000)]  # 10-10.8 s: too short
+    assert cut_adlibs([adlib], after, [False] * 5, 1000) == [adlib]

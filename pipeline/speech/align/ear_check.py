@@ -48,6 +48,7 @@ from pipeline.speech.align.forced import (
     _next_onset,
     _pace,
     _read,
+    cut_adlibs,
     force_sentences,
     freed,
 )
@@ -389,7 +390,8 @@ class EarCheckAligner(Aligner):
         # The acoustic ad-libs, trimmed by place() to the gaps the checked sentences leave
         # (a sentence the ear placed on part of one leaves the rest an ad-lib), and the
         # speech the sentences the ear moved left.
-        adlibs = [a for a in acoustic.sentences if a.status == "ad-lib"]
+        adlibs = cut_adlibs([a for a in acoustic.sentences if a.status == "ad-lib"], checked,
+                            moved, self.options.min_adlib_ms)
         adlibs += [f for f in freed(dtw, checked, moved, regions, self.options.min_adlib_ms)
                    if not any(a.start_ms < f.end_ms and f.start_ms < a.end_ms for a in adlibs)]
         return Alignment(aligner=self.name, sentences=tuple(place(checked, adlibs)))

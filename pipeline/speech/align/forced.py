@@ -257,3 +257,22 @@ def freed(before: list[AlignedSentence], after: list[AlignedSentence], moved: li
             if b - a >= min_ms and not any(c < b and a < e for c, e in held):
                 out.append(AlignedSentence(None, d.chapter, "", a, b, "ad-lib", 0.5))
     return out
+
+
+def cut_adlibs(adlibs: list[AlignedSentence], after: list[AlignedSentence], moved: list[bool],
+               min_ms: int) -> list[AlignedSentence]:
+    """The acoustic ad-libs less the spans of sentences the ear placed on them: the pieces
+    left on either side, each kept when at least ``min_ms`` long (a sentence the ear found
+    inside speech the acoustics called an ad-lib leaves the ad-lib around it)."""
+    out: list[AlignedSentence] = []
+    for ad in adlibs:
+        pieces = [(ad.start_ms, ad.end_ms)]
+        for s, m in zip(after, moved, strict=True):
+            if not m or s.status != "matched":
+                continue
+            pieces = [q for a, b in pieces
+                      for q in ((a, min(b, s.start_ms)), (max(a, s.end_ms), b)) if q[1] > q[0]]
+        whole = pieces == [(ad.start_ms, ad.end_ms)]
+        out += [ad] if whole else [replace(ad, start_ms=a, end_ms=b) for a, b in pieces
+                                   if b - a >= min_ms]
+    return out
