@@ -27,16 +27,13 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import httpx
-from argon2 import PasswordHasher
 
 from flows.app import create_app
-from pipeline.core.config import PROJECT_ROOT, load_settings
+from pipeline.core.config import PROJECT_ROOT
 from pipeline.core.languages import load_registry
 from pipeline.core.media import ffmpeg_exe
 from pipeline.publish.interface import INTERFACE_LESSON_ID, interface_source
-from pipeline.review import security
 from pipeline.review.interface import sync_interface
-from pipeline.review.store import ReviewStore
 from pipeline.steps.web_options import web_options
 from tests.test_authz_matrix import Launcher
 from tests.web_world import (
@@ -46,19 +43,14 @@ from tests.web_world import (
     World,
     csrf_in,
     live_server,
-    portal_settings,
-    seed,
+    seed_scratch,
 )
 
 XSS = "<script>alert(document.domain)</script>"
 
 
 def _world(tmp: Path) -> tuple[World, Any]:
-    security._hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
-    settings = portal_settings(load_settings(
-        config_file=tmp / "none.toml", env={}, out_dir=tmp / "out", model_dir=tmp / "m",
-        prefect_home=tmp / "prefect"), tmp)
-    world = seed(ReviewStore(f"sqlite:///{tmp / 'review.sqlite3'}"), settings, tmp)
+    world, settings = seed_scratch(tmp)
     subprocess.run([ffmpeg_exe(), "-v", "error", "-y", "-f", "lavfi", "-i",
                     "testsrc=size=320x240:rate=5", "-f", "lavfi", "-i", "sine=f=300", "-t", "3",
                     "-c:v", "libx264", "-c:a", "aac", str(world.lesson_dir / "recording.mp4")],

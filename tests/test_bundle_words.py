@@ -20,6 +20,7 @@ from pipeline.publish.errors import TargetRefusedError
 from pipeline.publish.interface import interface_source
 from pipeline.publish.page import PageItem, render_page
 from pipeline.publish.paths import MARKER
+from tests.chromium import chromium
 
 #: Every interface word of Hmong, approved (test markers standing in for reviewed Hmong).
 HMN_ALL = {key: f"[test hmn] {key}" for key in interface_source()}
@@ -245,20 +246,13 @@ def _bundle_folder(root: Path, registry: Registry) -> Path:
 @pytest.mark.skipif(not Path("/usr/bin/chromium").is_file(), reason="Debian chromium missing")
 def test_language_choice_in_chromium_without_javascript(tmp_path: Path,
                                                         registry: Registry) -> None:
-    from playwright.sync_api import sync_playwright
-
     from pipeline.core.config import PROJECT_ROOT
 
     folder = _bundle_folder(tmp_path / "usb", registry)
     shots = PROJECT_ROOT / "output" / "screenshots"
     shots.mkdir(parents=True, exist_ok=True)
     sections = ["hmn", "blt", "vi"]
-    with sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path="/usr/bin/chromium", headless=True,
-            args=["--no-sandbox", "--disable-gpu", "--no-first-run",
-                  "--disable-background-networking", "--disable-component-update",
-                  "--disable-sync"])
+    with chromium() as browser:
         context = browser.new_context(viewport={"width": 360, "height": 640},
                                       java_script_enabled=False)
         page = context.new_page()
@@ -285,4 +279,3 @@ def test_language_choice_in_chromium_without_javascript(tmp_path: Path,
                                          for i in range(page.locator(f"{s} a.big").count()))
                    if b is not None]
         assert heights and min(heights) >= 48
-        browser.close()

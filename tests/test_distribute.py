@@ -28,6 +28,7 @@ from pipeline.publish.options import PublishOptions
 from pipeline.publish.targets import publish
 from pipeline.publish.verify import verify
 from pipeline.steps.options import publish_options
+from tests.chromium import chromium
 
 
 @pytest.fixture(scope="module")
@@ -307,8 +308,6 @@ def test_bundle_page_in_chromium(produced: Path, tmp_path: Path, popts: PublishO
     import http.server
     import threading
 
-    from playwright.sync_api import sync_playwright
-
     from pipeline.core.i18n import BUNDLE
 
     folder = make_bundle([produced], ["hmn", "vi"], "compat", tmp_path / "usb", popts).folder
@@ -319,12 +318,7 @@ def test_bundle_page_in_chromium(produced: Path, tmp_path: Path, popts: PublishO
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
-        with sync_playwright() as p:
-            browser = p.chromium.launch(
-                executable_path="/usr/bin/chromium", headless=True,
-                args=["--no-sandbox", "--disable-gpu", "--no-first-run",
-                      "--disable-background-networking", "--disable-component-update",
-                      "--autoplay-policy=no-user-gesture-required"])
+        with chromium("--autoplay-policy=no-user-gesture-required") as browser:
             page = browser.new_page(viewport={"width": 360, "height": 640})
             local = _check_page(page, folder.as_uri(), folder)
             page.goto(folder.as_uri() + "/index.html")
@@ -333,7 +327,6 @@ def test_bundle_page_in_chromium(produced: Path, tmp_path: Path, popts: PublishO
             page.wait_for_timeout(300)
             page.screenshot(path=str(shots / "bundle-360x640-hmn.png"))
             served = _check_page(page, f"http://127.0.0.1:{server.server_port}", folder)
-            browser.close()
     finally:
         server.shutdown()
         server.server_close()

@@ -34,6 +34,7 @@ from pipeline.review.store import ReviewStore
 from pipeline.steps import ProduceOptions, ProduceResult, produce
 from pipeline.translate.drafts import TranslatedCue
 from tests import test_portal_web as web
+from tests.chromium import chromium
 from tests.conftest import ReviewApp
 from tests.review_units import approve_units
 from tests.test_bundle_words import HMN_ALL, ITEMS, _bundle_folder
@@ -316,19 +317,12 @@ def test_bundle_header_has_one_tagline_per_language_shown_by_target(
 @pytest.mark.skipif(not Path("/usr/bin/chromium").is_file(), reason="Debian chromium missing")
 def test_bundle_header_follows_the_choice_in_chromium(tmp_path: Path,
                                                       registry: Registry) -> None:
-    from playwright.sync_api import sync_playwright
-
     from pipeline.core.config import PROJECT_ROOT
 
     folder = _bundle_folder(tmp_path / "usb", registry)
     shots = PROJECT_ROOT / "output" / "screenshots"
     shots.mkdir(parents=True, exist_ok=True)
-    with sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path="/usr/bin/chromium", headless=True,
-            args=["--no-sandbox", "--disable-gpu", "--no-first-run",
-                  "--disable-background-networking", "--disable-component-update",
-                  "--disable-sync"])
+    with chromium() as browser:
         page = browser.new_context(viewport={"width": 360, "height": 640},
                                    java_script_enabled=False).new_page()
         shown: Callable[[], str] = lambda: page.inner_text("header p").strip()  # noqa: E731
@@ -342,7 +336,6 @@ def test_bundle_header_follows_the_choice_in_chromium(tmp_path: Path,
         page.click("nav a[href='#lang-hmn']")
         assert shown() == HMN_ALL["tagline"]
         page.screenshot(path=str(shots / "bundle-header-360x640-hmn.png"))
-        browser.close()
 
 
 @pytest.fixture
@@ -375,19 +368,12 @@ def served(settings: Settings, review_app: ReviewApp, short_lesson: Path,
 @pytest.mark.slow
 @pytest.mark.skipif(not Path("/usr/bin/chromium").is_file(), reason="Debian chromium missing")
 def test_script_preview_heading_between_sentences_at_360(served: str, tmp_path: Path) -> None:
-    from playwright.sync_api import sync_playwright
-
     from pipeline.core.config import PROJECT_ROOT
     from tests.test_portal_browser import _login
 
     shots = PROJECT_ROOT / "output" / "screenshots"
     shots.mkdir(parents=True, exist_ok=True)
-    with sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path="/usr/bin/chromium", headless=True,
-            args=["--no-sandbox", "--disable-gpu", "--no-first-run",
-                  "--disable-background-networking", "--disable-component-update",
-                  "--disable-sync"])
+    with chromium() as browser:
         page = browser.new_context(viewport={"width": 360, "height": 640}).new_page()
         _login(page, served, "lan")
         page.goto(f"{served}/portal/l/tra-tien-qr-f31")
@@ -405,4 +391,3 @@ def test_script_preview_heading_between_sentences_at_360(served: str, tmp_path: 
         note = page.locator("#better-aligner")
         assert note.is_visible() and "caunoi" not in note.inner_text()
         note.screenshot(path=str(shots / "portal-better-aligner-360.png"))
-        browser.close()

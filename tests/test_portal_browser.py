@@ -19,6 +19,7 @@ from pipeline.core.config import Settings
 from pipeline.portal.store import PortalStore
 from pipeline.review.store import ReviewStore
 from tests import test_review_dbs as dbs
+from tests.chromium import chromium
 from tests.conftest import ReviewApp, run_script
 from tests.review_units import approve_units
 from tests.web_world import live_server
@@ -74,15 +75,9 @@ def served(settings: Settings, review_app: ReviewApp, tmp_path: Path) -> Iterato
 
 @pytest.fixture
 def browser() -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
     SHOTS.mkdir(exist_ok=True)
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path="/usr/bin/chromium", headless=True,
-                              args=["--no-sandbox", "--disable-gpu", "--no-first-run",
-                                    "--disable-background-networking"])
+    with chromium() as b:
         yield b
-        b.close()
 
 
 def _login(page: Any, url: str, user: str) -> None:

@@ -117,6 +117,21 @@ def seed(store: ReviewStore, settings: Settings, tmp: Path) -> World:
     return world
 
 
+def seed_scratch(tmp: Path) -> tuple[World, Settings]:
+    """The seeded world in a scratch folder with a SQLite review store and cheap password
+    hashing, for the attack scripts run outside pytest."""
+    from argon2 import PasswordHasher
+
+    from pipeline.core.config import load_settings
+    from pipeline.review import security
+
+    security._hasher = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+    settings = portal_settings(load_settings(
+        config_file=tmp / "none.toml", env={}, out_dir=tmp / "out", model_dir=tmp / "m",
+        prefect_home=tmp / "prefect"), tmp)
+    return seed(ReviewStore(f"sqlite:///{tmp / 'review.sqlite3'}"), settings, tmp), settings
+
+
 def fake_media(monkeypatch: pytest.MonkeyPatch, seconds: float = 0.0,
                gate: threading.Event | None = None) -> dict[str, int]:
     """Media builds without ffmpeg: each writes a few bytes (after ``seconds``, or once
