@@ -141,3 +141,23 @@ def test_a_sentence_placed_inside_an_acoustic_adlib_leaves_the_adlib_around_it()
     kept = cut_adlibs([adlib], after, moved, 1000)
     assert [(a.start_ms, a.end_ms) for a in kept] == [(14000, 16000)]  # 10-10.8 s: too short
     assert cut_adlibs([adlib], after, [False] * 5, 1000) == [adlib]
+
+
+def test_two_spoken_sentences_both_called_skipped_are_both_placed() -> None:
+    # Each other's nearest rival and both said in the gap: judged against 1 and 4 instead.
+    acoustic = [*RIGHT[:2], _s(2, 10000, 10000, "skipped", 0.8),
+                _s(3, 10000, 10000, "skipped", 0.8), RIGHT[4]]
+    out, moved = _run(acoustic, _ear())
+    assert [(s.status, s.start_ms) for s in out[2:4]] == [("matched", 11000),
+                                                         ("matched", 16000)], out[2:4]
+    assert moved[2] and moved[3]
+
+
+def test_of_two_called_skipped_only_the_said_one_is_placed() -> None:
+    said = {k: v for k, v in SAID.items() if k != 3}
+    regions = [r for r in REGIONS if r[0] != 16000]
+    acoustic = [*RIGHT[:2], _s(2, 10000, 10000, "skipped", 0.8),
+                _s(3, 10000, 10000, "skipped", 0.8), RIGHT[4]]
+    out, _ = _run(acoustic, _ear(said), regions)
+    assert [s.status for s in out] == ["matched", "matched", "matched", "skipped", "matched"]
+    assert out[2].start_ms == 11000

@@ -20,8 +20,8 @@ numbers tied to one model, one narrator or today's acoustic confidences.
   (:func:`pipeline.speech.align.forced.force_sentences`); a new place wins only when the
   contrast there clears the margin and a speech onset is at its start. An acoustic start
   within ``agree_ms`` of it is kept; ends come from the speech detector.
-- A skipped sentence: no speech between its neighbours, skipped; its text scored over the
-  whole gap they leave, placed there only when it clearly wins: skipped when neither ear
+- A skipped sentence: its text scored over the whole gap its neighbours leave (others
+  skipped there are no rivals), placed only when it clearly wins: skipped when neither ear
   hears it.
 - A questioned sentence the ear could not place elsewhere keeps the acoustic times with a low
   confidence (the deviation report lists it for a person); one whose place a sentence the
@@ -287,7 +287,8 @@ def _relocate(out: list[AlignedSentence], moved: list[bool], run: list[int],
 
 
 def _best_onset(listener: Listener, k: int, span: Span, regions: list[Span],
-                expected: int, o: CheckOptions) -> tuple[int, Heard] | None:
+                expected: int, o: CheckOptions, unheard: frozenset[int] = frozenset()
+                ) -> tuple[int, Heard] | None:
     """Where on ``span`` sentence ``k`` starts: of the speech onsets on it (at most
     ``max_onsets``, the span's own start first), the one whose window of the sentence's
     length the ear hears it best on; a later onset wins a near tie (forced text spreads over
@@ -297,7 +298,7 @@ def _best_onset(listener: Listener, k: int, span: Span, regions: list[Span],
                     | ({a} if any(x <= a < y for x, y in regions) else set()))
     best: tuple[int, Heard] | None = None
     for onset in onsets[: o.max_onsets]:
-        heard = listener.contrast(k, onset, min(b, onset + int(1.3 * expected)))
+        heard = listener.contrast(k, onset, min(b, onset + int(1.3 * expected)), unheard)
         if best is None or heard.contrast >= best[1].contrast - o.tie:
             best = (onset, heard)
     return best
@@ -313,13 +314,15 @@ def _unskip(out: list[AlignedSentence], moved: list[bool], k: int, listener: Lis
     speech = sum(max(0, min(b, y) - max(a, x)) for x, y in regions)
     if b - a < max(o.min_gap_ms, o.fits * expected) or speech < o.fits * expected:
         return
-    whole = listener.contrast(k, a, b)
+    unheard = frozenset(j for j, s in enumerate(out) if j != k and s.status == "skipped"
+                        and a <= s.start_ms <= b)
+    whole = listener.contrast(k, a, b, unheard)
     typical = listener.typical(out)
     log.debug("skipped sentence %s: gap %d-%d, contrast %.2f, own %.2f (typical %.2f)",
               out[k].index, a, b, whole.contrast, whole.own, typical)
     if whole.contrast < margin:  # (its own score is diluted by an ad-lib in the gap)
         return
-    found = _best_onset(listener, k, (a, b), regions, expected, o)
+    found = _best_onset(listener, k, (a, b), regions, expected, o, unheard)
     if found is None:
         return
     onset, heard = found

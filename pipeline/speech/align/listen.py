@@ -27,8 +27,9 @@ def score(words: list[EarWord]) -> float:
     return float(np.mean(np.log(np.clip(probs, 1e-6, 1.0)))) if probs else -99.0
 
 
-def _rivals(k: int, n: int) -> list[int]:
-    near = [j for j in (k - 1, k + 1, k - 2, k + 2) if 0 <= j < n]
+def _rivals(k: int, n: int, unheard: frozenset[int] = frozenset()) -> list[int]:
+    """The two nearest sentences, passing over those in ``unheard``."""
+    near = [j for d in range(1, n) for j in (k - d, k + d) if 0 <= j < n and j not in unheard]
     return near[:2]
 
 
@@ -69,14 +70,16 @@ class Listener:
             self._prior = [score(f) for f in forced]
         return self._prior[k]
 
-    def contrast(self, k: int, a_ms: int, b_ms: int) -> Heard:
-        """Sentence ``k``'s text against its neighbours' on [a, b] (padded, ≤ 30 s)."""
+    def contrast(self, k: int, a_ms: int, b_ms: int,
+                 unheard: frozenset[int] = frozenset()) -> Heard:
+        """Sentence ``k``'s text against its neighbours' on [a, b] (padded, ≤ 30 s); the
+        sentences in ``unheard`` (skipped too, their speech may be on [a, b]) are no rivals."""
         a = max(0, a_ms - self.pad)
         b = min(a + WINDOW_S * 1000, b_ms + self.pad, self.total_ms)
         window = self.samples[a * RATE // 1000: b * RATE // 1000]
         if window.size < RATE // 4:
             return Heard(-99.0, -99.0, [], a)
-        rivals = _rivals(k, len(self.tokens))
+        rivals = _rivals(k, len(self.tokens), unheard)
         forced = self.ear.words_many(window, [self.tokens[k], *(self.tokens[j] for j in rivals)])
         self.calls += 1
         own = score(forced[0])
