@@ -31,6 +31,8 @@ __all__ = ["WINDOW_S", "Ear", "EarWord", "open_ear"]
 #: Whisper's window (s) and audio rate.
 WINDOW_S = 30
 RATE = 16_000
+#: Texts forced together through openai-whisper's decoder (bounds the logits' memory).
+BATCH = 4
 
 
 @dataclass(frozen=True)
@@ -125,17 +127,21 @@ class OpenAIEar(Ear):
         mel = pad_or_trim(mel, N_FRAMES).to(self.model.device)
         with torch.no_grad():
             features = self.model.embed_audio(mel.unsqueeze(0))
-        return [self._align(features, tokens, frames) if tokens else []
+        texts = [tokens for tokens in token_lists if tokens]
+        passes = [found for k in range(0, len(texts), BATCH)
+                  for found in self._forced_pass(features, texts[k: k + BATCH])]
+        found = iter(passes)
+        return [self._words(tokens, *next(found), frames) if tokens else []
                 for tokens in token_lists]
 
-    def _align(self, features: Any, text_tokens: list[int], frames: int) -> list[EarWord]:
-        """One text teacher-forced against encoded audio: ``timing.find_alignment``'s
-        method (alignment heads' cross-attention, softmax, normalised, median filtered,
-        DTW) and its word split, without the encoder."""
+    def _words(self, text_tokens: list[int], probs: list[float], weights: Any,
+               frames: int) -> list[EarWord]:
+        """One text's words from its forced pass: ``timing.find_alignment``'s method
+        (alignment heads' cross-attention, softmax, normalised, median filtered, DTW) and
+        its word split."""
         from whisper.timing import TOKENS_PER_SECOND, dtw
 
         tok = self.tokenizer
-        probs, weights = self._forced_pass(features, text_tokens)
         matrix = _normalised_heads(weights[:, :, : frames // 2])
         text_idx, time_idx = dtw(-matrix[len(tok.sot_sequence): -1])
         words, word_tokens = tok.split_to_word_tokens([*text_tokens, tok.eot])
@@ -148,34 +154,42 @@ class OpenAIEar(Ear):
                         float(np.mean(probs[i:j])))
                 for word, i, j in zip(words, bounds[:-1], bounds[1:], strict=False)]
 
-    def _forced_pass(self, features: Any, text_tokens: list[int]) -> tuple[list[float], Any]:
-        """The decoder fed sot + no-timestamps + ``text_tokens`` + eot on the cached audio
-        features: each text token's probability, and the alignment heads' cross-attention
-        logits (heads × tokens × audio frames), captured by forward hooks."""
+    def _forced_pass(self, features: Any,
+                     texts: list[list[int]]) -> list[tuple[list[float], Any]]:
+        """The decoder fed sot + no-timestamps + text + eot, the texts as one batch (padded
+        after their end: the causal mask keeps padding out of earlier positions) against
+        the one window's features (the cross-attention's keys and values computed once, by
+        broadcasting): per text, each text token's probability and the alignment heads'
+        cross-attention logits (heads × tokens × audio frames), captured by forward hooks."""
         import torch
         from whisper.model import disable_sdpa
 
         m, tok = self.model, self.tokenizer
-        tokens = torch.tensor([*tok.sot_sequence, tok.no_timestamps, *text_tokens, tok.eot],
+        rows = [[*tok.sot_sequence, tok.no_timestamps, *text, tok.eot] for text in texts]
+        width = max(len(row) for row in rows)
+        tokens = torch.tensor([row + [tok.eot] * (width - len(row)) for row in rows],
                               device=m.device)
         qks: list[Any] = [None] * m.dims.n_text_layer
 
         def keep(index: int) -> Any:
-            return lambda _mod, _ins, outs: qks.__setitem__(index, outs[-1][0])
+            return lambda _mod, _ins, outs: qks.__setitem__(index, outs[-1])
 
         hooks = [block.cross_attn.register_forward_hook(keep(i))
                  for i, block in enumerate(m.decoder.blocks)]
         try:
             with torch.no_grad(), disable_sdpa():
-                logits = m.logits(tokens.unsqueeze(0), features)[0]
+                logits = m.logits(tokens, features)
         finally:
             for hook in hooks:
                 hook.remove()
-        sampled = logits[len(tok.sot_sequence):, : tok.eot].softmax(dim=-1)
-        probs = sampled[np.arange(len(text_tokens)), text_tokens].tolist()
-        weights = torch.stack([qks[layer][head]
-                               for layer, head in m.alignment_heads.indices().T])
-        return probs, weights
+        heads = m.alignment_heads.indices().T
+        out: list[tuple[list[float], Any]] = []
+        for b, (text, row) in enumerate(zip(texts, rows, strict=True)):
+            sampled = logits[b, len(tok.sot_sequence): len(row), : tok.eot].softmax(dim=-1)
+            probs = sampled[np.arange(len(text)), text].tolist()
+            out.append((probs, torch.stack([qks[layer][b, head, : len(row)]
+                                            for layer, head in heads])))
+        return out
 
 
 def _normalised_heads(weights: Any, medfilt_width: int = 7) -> Any:
