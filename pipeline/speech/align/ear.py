@@ -31,6 +31,8 @@ __all__ = ["WINDOW_S", "Ear", "EarWord", "open_ear"]
 #: Whisper's window (s) and audio rate.
 WINDOW_S = 30
 RATE = 16_000
+#: Texts forced together through openai-whisper's decoder (bounds the logits' memory).
+BATCH = 4
 
 
 @dataclass(frozen=True)
@@ -108,19 +110,98 @@ class OpenAIEar(Ear):
         return list(self.tokenizer.encode(" " + text.strip()))
 
     def words(self, samples: np.ndarray, tokens: list[int]) -> list[EarWord]:
+        return self.words_many(samples, [tokens])[0]
+
+    def words_many(self, samples: np.ndarray,
+                   token_lists: list[list[int]]) -> list[list[EarWord]]:
+        """The window encoded once (``embed_audio``); each text then only runs the decoder
+        against the cached audio features (``timing.find_alignment`` re-encodes per text)."""
         import torch
         from whisper.audio import N_FRAMES, log_mel_spectrogram, pad_or_trim
-        from whisper.timing import find_alignment
 
-        if not tokens:
-            return []
+        if not any(token_lists):
+            return [[] for _ in token_lists]
         audio = torch.from_numpy(np.ascontiguousarray(samples, dtype=np.float32))
         mel = log_mel_spectrogram(audio, self.model.dims.n_mels)
         frames = min(N_FRAMES, mel.shape[-1])
         mel = pad_or_trim(mel, N_FRAMES).to(self.model.device)
-        found = find_alignment(self.model, self.tokenizer, tokens, mel, frames)
-        return [EarWord(w.word, float(w.start), float(w.end), float(w.probability))
-                for w in found]
+        with torch.no_grad():
+            features = self.model.embed_audio(mel.unsqueeze(0))
+        texts = [tokens for tokens in token_lists if tokens]
+        passes = [found for k in range(0, len(texts), BATCH)
+                  for found in self._forced_pass(features, texts[k: k + BATCH])]
+        found = iter(passes)
+        return [self._words(tokens, *next(found), frames) if tokens else []
+                for tokens in token_lists]
+
+    def _words(self, text_tokens: list[int], probs: list[float], weights: Any,
+               frames: int) -> list[EarWord]:
+        """One text's words from its forced pass: ``timing.find_alignment``'s method
+        (alignment heads' cross-attention, softmax, normalised, median filtered, DTW) and
+        its word split."""
+        from whisper.timing import TOKENS_PER_SECOND, dtw
+
+        tok = self.tokenizer
+        matrix = _normalised_heads(weights[:, :, : frames // 2])
+        text_idx, time_idx = dtw(-matrix[len(tok.sot_sequence): -1])
+        words, word_tokens = tok.split_to_word_tokens([*text_tokens, tok.eot])
+        if len(word_tokens) <= 1:
+            return []
+        bounds = np.pad(np.cumsum([len(t) for t in word_tokens[:-1]]), (1, 0))
+        jumps = np.pad(np.diff(text_idx), (1, 0), constant_values=1).astype(bool)
+        jump_times = time_idx[jumps] / TOKENS_PER_SECOND
+        return [EarWord(word, float(jump_times[i]), float(jump_times[j]),
+                        float(np.mean(probs[i:j])))
+                for word, i, j in zip(words, bounds[:-1], bounds[1:], strict=False)]
+
+    def _forced_pass(self, features: Any,
+                     texts: list[list[int]]) -> list[tuple[list[float], Any]]:
+        """The decoder fed sot + no-timestamps + text + eot, the texts as one batch (padded
+        after their end: the causal mask keeps padding out of earlier positions) against
+        the one window's features (the cross-attention's keys and values computed once, by
+        broadcasting): per text, each text token's probability and the alignment heads'
+        cross-attention logits (heads × tokens × audio frames), captured by forward hooks."""
+        import torch
+        from whisper.model import disable_sdpa
+
+        m, tok = self.model, self.tokenizer
+        rows = [[*tok.sot_sequence, tok.no_timestamps, *text, tok.eot] for text in texts]
+        width = max(len(row) for row in rows)
+        tokens = torch.tensor([row + [tok.eot] * (width - len(row)) for row in rows],
+                              device=m.device)
+        qks: list[Any] = [None] * m.dims.n_text_layer
+
+        def keep(index: int) -> Any:
+            return lambda _mod, _ins, outs: qks.__setitem__(index, outs[-1])
+
+        hooks = [block.cross_attn.register_forward_hook(keep(i))
+                 for i, block in enumerate(m.decoder.blocks)]
+        try:
+            with torch.no_grad(), disable_sdpa():
+                logits = m.logits(tokens, features)
+        finally:
+            for hook in hooks:
+                hook.remove()
+        heads = m.alignment_heads.indices().T
+        out: list[tuple[list[float], Any]] = []
+        for b, (text, row) in enumerate(zip(texts, rows, strict=True)):
+            sampled = logits[b, len(tok.sot_sequence): len(row), : tok.eot].softmax(dim=-1)
+            probs = sampled[np.arange(len(text)), text].tolist()
+            out.append((probs, torch.stack([qks[layer][b, head, : len(row)]
+                                            for layer, head in heads])))
+        return out
+
+
+def _normalised_heads(weights: Any, medfilt_width: int = 7) -> Any:
+    """Heads' attention logits → one token × frame matrix: softmax over frames, standardised
+    over tokens, median filtered along frames, averaged over heads (as whisper does)."""
+    import torch
+    from whisper.timing import median_filter
+
+    weights = weights.softmax(dim=-1)
+    std, mean = torch.std_mean(weights, dim=-2, keepdim=True, unbiased=False)
+    filtered = median_filter((weights - mean) / std, medfilt_width)
+    return filtered.mean(dim=0)
 
 
 def open_ear(opts: TranscribeOptions) -> Ear:
