@@ -47,6 +47,8 @@ def build_openai_whisper(out: Path) -> Path:
     torch.manual_seed(SEED)
     dims = ModelDimensions(**DIMS)
     model = Whisper(dims)
+    with torch.no_grad():  # whisper leaves the decoder's positions uninitialised (torch.empty)
+        torch.nn.init.normal_(model.decoder.positional_embedding, std=0.02)
     path = out / "whisper" / f"{NAME}.pt"
     path.parent.mkdir(parents=True, exist_ok=True)
     torch.save({"dims": asdict(dims), "model_state_dict": model.state_dict()}, path)
