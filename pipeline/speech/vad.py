@@ -54,8 +54,9 @@ class VadOptions:
     # The speech band's own energy as a second detector (see align.audio.wav_regions).
     band_detector: bool = True
     # ... and, where it is the detector, its pauses at least this long (ms) split the
-    # regions (align.audio.split_quiet; 0: never).
-    split_quiet_ms: int = 200
+    # regions (align.audio.split_quiet; 0: never). Off: on the sample lesson a split at a
+    # comma left a sentence too short for its length prior (a spoken sentence skipped).
+    split_quiet_ms: int = 0
 
 
 def frame_db(samples: np.ndarray, rate: int, frame_ms: int) -> np.ndarray:
