@@ -5,7 +5,6 @@ and the edges are placed on the level above the bed."""
 
 from __future__ import annotations
 
-import wave
 from dataclasses import replace
 from pathlib import Path
 
@@ -13,30 +12,15 @@ import numpy as np
 
 from pipeline.speech.align.audio import bed_below, snap_spans, split_quiet, wav_regions
 from pipeline.speech.vad import EdgeOptions, VadOptions
+from tests import test_align_edges as edges
+from tests.test_align_edges import _write
 
 RATE = 16_000
 
 
-def _write(path: Path, x: np.ndarray) -> Path:
-    with wave.open(str(path), "wb") as w:
-        w.setnchannels(1)
-        w.setsampwidth(2)
-        w.setframerate(RATE)
-        w.writeframes((np.clip(x, -1, 1) * 32767).astype("<i2").tobytes())
-    return path
-
-
 def _speechlike(seconds: float, rng: np.random.Generator) -> np.ndarray:
-    """Noise in 300–3400 Hz (a brick-wall narrator) whose level rises and falls four times a
-    second (syllables); a stand-in for speech energy, not speech."""
-    n = int(seconds * RATE)
-    spec = np.fft.rfft(rng.normal(0, 1, n))
-    f = np.fft.rfftfreq(n, 1 / RATE)
-    spec[(f < 300) | (f > 3400)] = 0
-    x = np.fft.irfft(spec, n)
-    t = np.arange(n) / RATE
-    x *= 0.55 + 0.45 * np.sin(2 * np.pi * 4 * t)
-    return np.asarray(0.2 * x / np.sqrt(np.mean(x**2)), dtype=np.float32)
+    """A brick-wall narrator: speech-like noise in 300–3400 Hz."""
+    return edges._speechlike(seconds, rng, low_hz=300.0, depth=0.45, rms=0.2)
 
 
 def _bed(n: int, level_db: float, beat_s: float = 0.5) -> np.ndarray:

@@ -15,25 +15,27 @@ from pipeline.speech.align.dtw import _units
 RATE = 16_000
 
 
-def _write(path: Path, x: np.ndarray) -> None:
+def _write(path: Path, x: np.ndarray) -> Path:
     with wave.open(str(path), "wb") as w:
         w.setnchannels(1)
         w.setsampwidth(2)
         w.setframerate(RATE)
         w.writeframes((np.clip(x, -1, 1) * 32767).astype("<i2").tobytes())
+    return path
 
 
-def _speechlike(seconds: float, rng: np.random.Generator) -> np.ndarray:
-    """Noise in 200–3400 Hz whose level rises and falls four times a second (syllables);
-    a stand-in for speech energy, not speech."""
+def _speechlike(seconds: float, rng: np.random.Generator, low_hz: float = 200.0,
+                depth: float = 0.4, rms: float = 0.3) -> np.ndarray:
+    """Noise in ``low_hz``–3400 Hz whose level rises and falls four times a second by
+    ``depth`` (syllables); a stand-in for speech energy, not speech."""
     n = int(seconds * RATE)
     spec = np.fft.rfft(rng.normal(0, 1, n))
     f = np.fft.rfftfreq(n, 1 / RATE)
-    spec[(f < 200) | (f > 3400)] = 0
+    spec[(f < low_hz) | (f > 3400)] = 0
     x = np.fft.irfft(spec, n)
     t = np.arange(n) / RATE
-    x *= 0.6 + 0.4 * np.sin(2 * np.pi * 4 * t)
-    return np.asarray(0.3 * x / np.sqrt(np.mean(x**2)), dtype=np.float32)
+    x *= (1.0 - depth) + depth * np.sin(2 * np.pi * 4 * t)
+    return np.asarray(rms * x / np.sqrt(np.mean(x**2)), dtype=np.float32)
 
 
 def test_region_ends_where_the_speech_band_does_not_at_the_end_of_a_note(
