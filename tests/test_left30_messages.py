@@ -25,7 +25,11 @@ from pipeline.core.i18n import UI_LANGUAGES, t
 from pipeline.core.runs import RunInfo, RunKind
 from pipeline.portal.run_messages import failure_messages, message_for
 from pipeline.portal.store import PortalStore
-from pipeline.publish.errors import ManifestInvalidError, SourceChangedError
+from pipeline.publish.errors import (
+    ManifestInvalidError,
+    MissingFinalError,
+    SourceChangedError,
+)
 from pipeline.review.store import ReviewStore
 from tests import test_portal_web as web
 from tests.conftest import ReviewApp
@@ -89,14 +93,16 @@ def test_a_run_awaiting_review_says_so() -> None:
 @pytest.mark.parametrize("error", [
     ManifestInvalidError(path="/srv/out/qr/manifest.json", detail="files: missing"),
     SourceChangedError(path="/srv/out/qr/video/hmn-compat.mp4", detail="missing"),
-    ModelMissingError(name="faster-whisper base", path="/srv/models", hint="--asr base")])
+    ModelMissingError(name="faster-whisper base", path="/srv/models", hint="--asr base"),
+    MissingFinalError(profile="compat", missing="hmn")])
 def test_an_embedded_failure_whose_sentence_names_a_command_tells_editors_who_acts(
         error: Exception) -> None:
-    assert isinstance(error, (ManifestInvalidError, SourceChangedError, ModelMissingError))
+    assert isinstance(error, (ManifestInvalidError, SourceChangedError, ModelMissingError,
+                              MissingFinalError))
     said = failure_messages(error)
     for lang in UI_LANGUAGES:
-        assert "caunoi " in error.message(lang)  # what it said before
-        assert "caunoi " not in said[lang] and said[lang]
+        assert "caunoi " in error.message(lang) or " --" in error.message(lang)  # before
+        assert "caunoi " not in said[lang] and " --" not in said[lang] and said[lang]
         assert said["admin." + lang] == error.message(lang)
 
 

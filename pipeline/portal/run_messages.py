@@ -15,7 +15,8 @@ __all__ = ["ADMIN", "failure_messages", "message_for", "plain_messages"]
 #: The prefix of a run message kept for administrators only.
 ADMIN = "admin."
 #: Errors whose sentence tells an administrator what to run -> what editors read instead
-#: (any other error whose sentence names a ``caunoi`` command: ``portal.run_failed``).
+#: (any other error whose sentence names a ``caunoi`` command or a command-line option such
+#: as ``--force``: ``portal.run_failed``).
 _FOR_EDITORS = {"errors.manifest_invalid": "portal.run_again_editor",
                 "errors.source_changed": "portal.run_again_editor"}
 
@@ -38,7 +39,7 @@ def failure_messages(error: CaunoiError) -> dict[str, str]:
                  for lang in UI_LANGUAGES}
     elif error.key in _FOR_EDITORS:
         plain = plain_messages(_FOR_EDITORS[error.key])
-    elif any("caunoi " in text for text in said.values()):
+    elif any("caunoi " in text or " --" in text for text in said.values()):
         plain = plain_messages("portal.run_failed")
     else:
         return said
