@@ -27,9 +27,10 @@ CUE: dict[str, tuple[str, str]] = {
                       "Every cue approved: waiting for the reviewer to approve the language"),
     # What reviewers and managers read says who to ask; the command is for administrators.
     "no_reviewer": ("Chưa ai được giao duyệt {lang}: các câu sẽ chờ mãi. Hãy nhờ người quản "
-                    "trị hệ thống giao việc duyệt {lang} cho một người.",
+                    "trị hệ thống giao việc duyệt ngôn ngữ này cho một người.",
                     "Nobody reviews {lang} yet, so these cues will wait for ever: ask the "
-                    "system administrator to give someone the reviewer role for {lang}."),
+                    "system administrator to give someone the reviewer role for this "
+                    "language."),
     "next_later": ("Đã duyệt. Video cuối của ngôn ngữ này được dựng ở lần chạy tới của bài "
                    "học: hãy báo người quản trị hệ thống.",
                    "Approved. The final video of this language is made at the lesson's next "
