@@ -22,9 +22,12 @@ from typing import Any
 from uuid import UUID
 
 from flows.launcher import STEP_NAMES, EmbeddedLauncher
+from flows.lease import lost_reason
 from pipeline.core.config import Settings
+from pipeline.core.i18n import t
 from pipeline.core.runs import RUN_KINDS, RunInfo, RunKind, RunState
 from pipeline.core.shared import SharedStorage
+from pipeline.portal.run_messages import plain_messages
 
 __all__ = ["DEPLOYMENT_OF", "PrefectLauncher", "run_info", "run_state", "step_states"]
 
@@ -44,6 +47,11 @@ _STATE: dict[str, RunState] = {
 _STEP: dict[str, str] = {"SCHEDULED": "pending", "PENDING": "pending", "RUNNING": "running",
                          "COMPLETED": "done", "FAILED": "failed", "CRASHED": "failed",
                          "CANCELLED": "failed", "CANCELLING": "failed", "PAUSED": "running"}
+#: What editors read of a run in each state (a failed run: see :func:`_failed_key`).
+_SAY: dict[RunState, str] = {"queued": "portal.run_queued", "running": "portal.run_running",
+                             "waiting": "portal.run_waiting", "done": "portal.run_done",
+                             "cancelled": "portal.run_cancelled"}
+_LOGGED: set[str] = set()  # failed runs whose state message is in the log already
 
 
 def run_state(state_type: str | None) -> RunState:
@@ -82,8 +90,38 @@ def _tag(tags: Iterable[str], prefix: str) -> str | None:
     return next((t[len(prefix):] for t in tags if t.startswith(prefix)), None)
 
 
+def _failed_key(state_type: str, detail: str) -> str:
+    """The sentence for editors of a failed run, from its Prefect state message."""
+    if lost_reason(state_type, detail):  # flows.lease runs it again, on another worker
+        return "portal.run_failed_machine"
+    if "ModelMissingError" in detail:
+        return "portal.run_failed_model"
+    return "portal.run_failed"
+
+
+def _said(run_id: str, run: RunState, state: Any) -> tuple[str, dict[str, str]]:
+    """What a run says, from the catalogue (its key, and its text in each UI language):
+    editors never read Prefect's state message (it can name a shell command, an exception
+    or a server path). Administrators read its first line; the whole message goes to the
+    log once per failed run."""
+    detail = str(getattr(state, "message", "") or "")
+    if run != "failed":
+        waiting = str(getattr(state, "name", "")).lower() == "awaiting review"
+        key = _SAY["waiting" if waiting else run]
+        return key, plain_messages(key)
+    if run_id not in _LOGGED:
+        if len(_LOGGED) > 10_000:
+            _LOGGED.clear()
+        _LOGGED.add(run_id)
+        log.warning("run %s failed: %s", run_id, detail or _type_name(state))
+    key = _failed_key(_type_name(state).upper().rsplit(".", 1)[-1], detail)
+    first = detail.strip().splitlines()[0][:300] if detail.strip() else ""
+    return key, plain_messages(key, first)
+
+
 def run_info(flow_run: Any, steps: dict[str, str] | None = None) -> RunInfo:
-    """A Prefect flow run as the pages show it."""
+    """A Prefect flow run as the pages show it: its message is a catalogue sentence in each
+    UI language (``messages``; Prefect's own message only under ``admin.<lang>``)."""
     tags = list(getattr(flow_run, "tags", []) or [])
     state = getattr(flow_run, "state", None)
     kind = _tag(tags, _KIND_TAG) or "produce"
@@ -92,11 +130,12 @@ def run_info(flow_run: Any, steps: dict[str, str] | None = None) -> RunInfo:
     steps = dict(steps or {})
     if run == "waiting" and steps.get("review") == "done":
         steps["review"] = "waiting"  # suspended until a language is approved
+    key, said = _said(str(flow_run.id), run, state)
     return RunInfo(
         run_id=str(flow_run.id), kind=kind if kind in RUN_KINDS else "produce",
         lesson_id=_tag(tags, _LESSON_TAG) or "", state=run,
-        language=_tag(tags, _LANG_TAG), steps=steps,
-        message=str(getattr(state, "message", "") or getattr(state, "name", "") or ""),
+        language=_tag(tags, _LANG_TAG), steps=steps, messages=said,
+        message=t(key),
         started_at=start.timestamp() if start else None,
         ended_at=end.timestamp() if end else None)
 

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import os
+import shutil
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,7 +24,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from flows.app import create_app
-from pipeline.core.config import Settings
+from pipeline.core.config import Settings, load_settings
 from pipeline.core.languages import Registry
 from pipeline.core.runs import RunInfo, RunKind
 from pipeline.portal.lessons import CheckResult
@@ -31,6 +33,7 @@ from pipeline.review.tables import Base
 from pipeline.steps.web_options import web_options
 from pipeline.voice.check import RecordingInfo
 from tests import test_review_dbs as dbs
+from tests.conftest import SWAPPABLE
 from tests.web_world import (
     ALL_ROLES,
     LESSON,
@@ -272,23 +275,131 @@ class Setup:
     app: FastAPI
     launcher: Launcher
     upload: str
+    # Role -> (session cookies, CSRF token): signed in once, in the seeded world.
+    sessions: dict[str, tuple[dict[str, str], str]] = field(default_factory=dict)
 
 
-@pytest.fixture
-def setup(settings: Settings, registry: Registry, tmp_path: Path,
-          monkeypatch: pytest.MonkeyPatch) -> Iterator[Setup]:
-    store = ReviewStore(f"sqlite:///{tmp_path / 'review.sqlite3'}")
-    world = seed(store, portal_settings(settings, tmp_path), tmp_path)
-    fake_media(monkeypatch)
-    monkeypatch.setattr("pipeline.portal.intake.check_recording", lambda *_a: None)
-    monkeypatch.setattr("pipeline.portal.intake.check_lesson",
-                        lambda *_a: CheckResult(True))
-    _voice(world)
+@dataclass(frozen=True)
+class Seeded:
+    """The world seeded once per module (at ``live``, the folder every test's world is
+    in) and kept pristine at ``pristine``; each test gets ``live`` restored from it, so
+    its writes never reach another test."""
+
+    live: Path
+    pristine: Path
+    sessions: dict[str, tuple[dict[str, str], str]]
+
+
+def _world_settings(root: Path) -> Settings:
+    env = {k: v for k, v in os.environ.items() if k in SWAPPABLE}
+    return portal_settings(load_settings(
+        config_file=root / "none.toml", env=env, out_dir=root / "out",
+        model_dir=root / "no-models", prefect_home=root / "prefect"), root)
+
+
+def _patch_world(mp: pytest.MonkeyPatch) -> None:
+    """No ffmpeg, no recording checks (the matrix is about rights, not media)."""
+    fake_media(mp)
+    mp.setattr("pipeline.portal.intake.check_recording", lambda *_a: None)
+    mp.setattr("pipeline.portal.intake.check_lesson", lambda *_a: CheckResult(True))
+
+
+def _fast_passwords(mp: pytest.MonkeyPatch) -> None:
+    """``test_review_dbs.fast_passwords`` for the module's seeding (cheap argon2)."""
+    from argon2 import PasswordHasher
+
+    from pipeline.review import accounts, security
+
+    mp.setattr(security, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024,
+                                                   parallelism=1))
+    mp.setattr(accounts, "_DUMMY", {})
+
+
+def _sign_in(app: FastAPI, role: str) -> tuple[dict[str, str], str]:
+    with TestClient(app, base_url="http://127.0.0.1", follow_redirects=False) as client:
+        token = csrf_in(client.get("/login").text)
+        r = client.post("/login", data={"username": ROLES[role][0], "password": PASSWORD,
+                                        "csrf": token})
+        assert r.status_code == 303
+        return dict(client.cookies.items()), csrf_in(client.get("/").text)
+
+
+@pytest.fixture(scope="module")
+def seeded(tmp_path_factory: pytest.TempPathFactory, registry: Registry) -> Iterator[Seeded]:
+    """Users of every role signed in, the lessons, their outputs, a voice recording: made
+    once (it was 0.5 s of every test's set-up), restored for each test by copying."""
+    live = tmp_path_factory.mktemp("authz-live")
+    pristine = tmp_path_factory.mktemp("authz-pristine") / "world"
+    with pytest.MonkeyPatch.context() as mp:
+        _fast_passwords(mp)
+        _patch_world(mp)
+        store = ReviewStore(f"sqlite:///{live / 'review.sqlite3'}")
+        world = seed(store, _world_settings(live), live)
+        _voice(world)
+        app = make_app(world, registry, Launcher())
+        sessions = {role: _sign_in(app, role) for role in ROLES}
+        store.engine.dispose()
+    shutil.copytree(live, pristine, symlinks=True)
+    yield Seeded(live, pristine, sessions)
+    shutil.rmtree(pristine, ignore_errors=True)
+
+
+def _fresh(seeded: Seeded, registry: Registry, mp: pytest.MonkeyPatch) -> Setup:
+    """The seeded world as it was made (what the last test did is gone), and its app."""
+    shutil.rmtree(seeded.live)
+    shutil.copytree(seeded.pristine, seeded.live, symlinks=True)
+    store = ReviewStore(f"sqlite:///{seeded.live / 'review.sqlite3'}")
+    world = World(store, _world_settings(seeded.live), seeded.live)
+    _patch_world(mp)
     launcher = Launcher()
     app = make_app(world, registry, launcher)
     upload = app.state.portal.uploads.create("lan", 10, "r.wav").id
-    yield Setup(world, app, launcher, upload)
-    store.engine.dispose()
+    return Setup(world, app, launcher, upload, seeded.sessions)
+
+
+@pytest.fixture
+def setup(seeded: Seeded, registry: Registry, monkeypatch: pytest.MonkeyPatch) -> Iterator[Setup]:
+    made = _fresh(seeded, registry, monkeypatch)
+    yield made
+    made.world.store.engine.dispose()
+
+
+def _tree(root: Path) -> str:
+    h = hashlib.sha256()
+    for p in sorted(root.rglob("*")):
+        if p.is_file():
+            h.update(f"{p.relative_to(root)}:{p.stat().st_mtime_ns}".encode() + p.read_bytes())
+    return h.hexdigest()
+
+
+def test_a_test_that_changes_the_world_leaves_the_next_one_the_seeded_world(
+        seeded: Seeded, registry: Registry, monkeypatch: pytest.MonkeyPatch) -> None:
+    """What one test writes (a cue approved, a lesson's script, a session ended) is gone
+    for the next, whose roles are still signed in; the pristine copy is never written."""
+    pristine = _tree(seeded.pristine)
+    first = _fresh(seeded, registry, monkeypatch)
+    before = fingerprint(first.world, first.launcher)
+    client, csrf = _signed_in(first, "rv_lang")
+    assert client.request("POST", f"{L}/c/{KEY}", **_save("approve")(first.world, csrf)
+                          ).status_code == 303
+    assert client.post("/logout", data={"csrf": csrf}).status_code == 303
+    editor, token = _signed_in(first, "ed_team")
+    assert editor.post(f"{P}/script", data={"csrf": token, "script_text": "# A\nMới.\n"}
+                       ).status_code == 303
+    assert fingerprint(first.world, first.launcher) != before
+    first.world.store.engine.dispose()
+
+    second = _fresh(seeded, registry, monkeypatch)
+    try:
+        assert next(c for c in second.world.store.cues(LESSON, "hmn") if c.key == KEY
+                    ).text == "Them 45.000"
+        assert "Mới." not in (second.world.lesson_dir / "script.md").read_text(
+            encoding="utf-8")
+        client, _ = _signed_in(second, "rv_lang")
+        assert client.get(L).status_code == 200  # the session the first one ended
+        assert _tree(seeded.pristine) == pristine
+    finally:
+        second.world.store.engine.dispose()
 
 
 def _voice(world: World) -> None:
@@ -330,15 +441,15 @@ def fingerprint(world: World, launcher: Launcher) -> str:
     return h.hexdigest()
 
 
-def _signed_in(app: FastAPI, role: str) -> tuple[TestClient, str]:
-    client = TestClient(app, base_url="http://127.0.0.1", follow_redirects=False)
+def _signed_in(setup: Setup, role: str) -> tuple[TestClient, str]:
+    """A client of ``role``'s session (signed in once, in the seeded world)."""
+    client = TestClient(setup.app, base_url="http://127.0.0.1", follow_redirects=False)
     if role == "anon":
         return client, ""
-    token = csrf_in(client.get("/login").text)
-    r = client.post("/login", data={"username": ROLES[role][0], "password": PASSWORD,
-                                    "csrf": token})
-    assert r.status_code == 303
-    return client, csrf_in(client.get("/").text)
+    cookies, csrf = setup.sessions[role]
+    for name, value in cookies.items():
+        client.cookies.set(name, value)
+    return client, csrf
 
 
 def _row_id(row: Row) -> str:
@@ -351,7 +462,7 @@ def test_each_role_gets_what_its_rights_say(setup: Setup, row: Row) -> None:
     order = sorted(ALL_ROLES, key=lambda r: row.want[r] < 400)
     wrong = []
     for role in order:
-        client, csrf = _signed_in(setup.app, role)
+        client, csrf = _signed_in(setup, role)
         path = row.path.format(upload=setup.upload, proposal=_proposal(setup.world))
         kwargs = row.args(setup.world, csrf)
         for name, value in kwargs.pop("cookies", {}).items():

@@ -17,6 +17,7 @@ import pytest
 from flows.launcher import STEP_NAMES, EmbeddedLauncher, make_launcher
 from flows.launcher_prefect import PrefectLauncher, run_info, run_state, step_states
 from pipeline.core.config import Settings
+from pipeline.core.i18n import t
 from pipeline.core.runs import RunInfo
 
 
@@ -128,7 +129,7 @@ def test_prefect_states_and_steps_map_to_the_contract() -> None:
     info = run_info(fr, steps)
     assert (info.kind, info.lesson_id, info.language, info.state) == (
         "render", "qr", "hmn", "waiting")
-    assert info.message == "Suspended" and not info.finished
+    assert info.message == t("portal.run_waiting") and not info.finished
     # A produce run suspended after its review step: the step reads "waiting", not "done".
     review_done = step_states([_tr("review-1", "COMPLETED"), _tr("render-vi-compat",
                                                                    "COMPLETED")])

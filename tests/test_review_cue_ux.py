@@ -213,5 +213,11 @@ def test_items5_6_language_labels_and_no_reviewer(env: Env, registry: Registry) 
     assert 'id="no-reviewer"' not in lesson
     store.revoke("mai", ["hmn"])
     lesson = client.get(f"/l/{LESSON}/hmn").text
-    assert 'id="no-reviewer"' in lesson and "caunoi users grant USER --lang hmn:reviewer" in lesson
-    assert f"Chưa ai được giao duyệt {label}" in lesson
+    # Who to ask, in words (left30 item 1): the command is for administrators only.
+    assert 'id="no-reviewer"' in lesson and "caunoi users" not in lesson
+    assert f"Chưa ai được giao duyệt {label}" in lesson and "quản trị hệ thống" in lesson
+    store.add_user("root", "correct horse 9", {}, admin=True)
+    client.cookies.clear()
+    login(client, "root")
+    lesson = client.get(f"/l/{LESSON}/hmn").text
+    assert "caunoi users grant USER --lang hmn:reviewer" in lesson

@@ -327,13 +327,20 @@ def _approve_everything(client: TestClient, store: ReviewStore, token: str) -> N
     assert r.status_code == 200 and store.is_approved(LESSON, "hmn")
 
 
-def test_after_approval_without_runs_names_the_command(
+def test_after_approval_without_runs_says_who_to_tell_and_admins_read_the_command(
         env: tuple[TestClient, ReviewStore, WebOptions]) -> None:
+    """A reviewer reads who makes the final (no shell command: left30 item 1); an
+    administrator also reads the command that makes it."""
     client, store, _ = env
     token = login(client, "mai")
     _approve_everything(client, store, token)
     page = client.get(f"/l/{LESSON}/hmn").text
-    assert f"caunoi produce /lessons/{LESSON}" in page
+    assert "quản trị hệ thống" in page and "caunoi" not in page.replace("caunoi.", "")
+    store.add_user("root", PASSWORD, {}, admin=True)
+    client.cookies.clear()
+    login(client, "root")
+    page = client.get(f"/l/{LESSON}/hmn").text
+    assert f"<code>Lệnh (người quản trị): caunoi produce /lessons/{LESSON}</code>" in page
 
 
 @pytest.mark.parametrize("mode", ["embedded", "server"])

@@ -10,8 +10,10 @@ never reach the subtitles or the number check of every translation.
 from __future__ import annotations
 
 import codecs
+import collections
 import dataclasses
 import itertools
+import threading
 import unicodedata
 import zipfile
 from dataclasses import dataclass
@@ -199,9 +201,51 @@ def _declares_doctype(z: zipfile.ZipFile, info: zipfile.ZipInfo) -> bool:
     return b"<!DOCTYPE" in head.upper() or b"<!ENTITY" in head.upper()
 
 
+#: Documents read lately: (path, inode, size, mtime, ctime) -> what reading gave (a
+#: ScriptDocument or the CaunoiError). A .docx near the XML limit takes ~18 s to parse, and
+#: the portal's lesson page needs the script twice a view (its check and its edit box) on
+#: every refresh; a file replaced or touched is another key. A few entries, any thread.
+_READ: collections.OrderedDict[tuple[str, int, int, int, int], ScriptDocument | CaunoiError] \
+    = collections.OrderedDict()
+_READ_LOCK = threading.Lock()
+_READ_KEEP = 4
+
+
+def _document_lines(path: Path, kind: str) -> list[str]:
+    """The lines of a .docx/.odt, read once per version of the file (see ``_READ``)."""
+    try:
+        st = path.stat()
+    except OSError:
+        st = None  # reading says what is wrong, as it always did
+    key = (str(path.resolve()), st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns
+           ) if st else None
+    with _READ_LOCK:
+        found = _READ.get(key) if key else None
+        if key and found is not None:
+            _READ.move_to_end(key)
+    if found is None:
+        try:
+            _check_unpacked_size(path)
+            try:
+                lines = _docx_lines(path) if kind == "docx" else _odt_lines(path)
+            except Exception as e:  # odfpy and python-docx raise many kinds on a broken file
+                raise ScriptDocumentError(path=str(path), detail=type(e).__name__) from e
+            found = ScriptDocument(text="\n".join(lines), kind=kind)
+        except CaunoiError as e:
+            found = e
+        with _READ_LOCK:
+            if key:
+                _READ[key] = found
+            while len(_READ) > _READ_KEEP:
+                _READ.popitem(last=False)
+    if isinstance(found, CaunoiError):
+        raise type(found)(**found.context)
+    return found.text.split("\n")
+
+
 def read_script_document(path: Path) -> ScriptDocument:
     """Read a script file (.md, .txt, .docx, .odt) as ``script.md`` text with list numbers
-    removed.
+    removed (a document is parsed once per version of the file).
 
     Raises:
         ScriptUnreadableError: a text file in an encoding that cannot be read.
@@ -210,12 +254,7 @@ def read_script_document(path: Path) -> ScriptDocument:
     kind = path.suffix.lower().lstrip(".") or "md"
     encoding = ""
     if kind in ("docx", "odt"):
-        _check_unpacked_size(path)
-        try:
-            lines = _docx_lines(path) if kind == "docx" else _odt_lines(path)
-        except Exception as e:  # odfpy and python-docx raise many kinds on a broken file
-            raise ScriptDocumentError(path=str(path), detail=type(e).__name__) from e
-        text = "\n".join(lines)
+        text = "\n".join(_document_lines(path, kind))
     else:
         text, encoding = decode_text(path.read_bytes(), path)
     text = unicodedata.normalize("NFC", text).replace("\r\n", "\n").replace("\r", "\n")

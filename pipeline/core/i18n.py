@@ -270,8 +270,6 @@ REVIEW: dict[str, tuple[str, str]] = {
     "seconds": ("{a}–{b} giây", "{a}–{b} s"),
     "next_server": ("Đã duyệt. Video cuối của ngôn ngữ này đang được dựng tự động.",
                     "Approved. The final video of this language is being made automatically."),
-    "next_command": ("Đã duyệt. Để làm video cuối, người quản lý chạy lệnh: {cmd}",
-                     "Approved. To make the final video, the operator runs: {cmd}"),
     "run_row": ("{kind}: {state}", "{kind}: {state}"),
     "run_produce": ("Cả bài học", "Whole lesson"),
     "run_render": ("Dựng video", "Video render"),

@@ -10,10 +10,22 @@ from pipeline.core.errors import CaunoiError, ModelMissingError
 from pipeline.core.i18n import UI_LANGUAGES, t
 from pipeline.core.runs import RunInfo
 
-__all__ = ["ADMIN", "failure_messages", "message_for"]
+__all__ = ["ADMIN", "failure_messages", "message_for", "plain_messages"]
 
 #: The prefix of a run message kept for administrators only.
 ADMIN = "admin."
+#: Errors whose sentence tells an administrator what to run -> what editors read instead
+#: (any other error whose sentence names a ``caunoi`` command or a command-line option such
+#: as ``--force``: ``portal.run_failed``).
+_FOR_EDITORS = {"errors.manifest_invalid": "portal.run_again_editor",
+                "errors.source_changed": "portal.run_again_editor"}
+
+
+def plain_messages(key: str, detail: str = "", **values: object) -> dict[str, str]:
+    """Catalogue entry ``key`` in every UI language (what editors read) and, when there is
+    one, ``detail`` for administrators under ``admin.<lang>``."""
+    said = {lang: t(key, lang, **values) for lang in UI_LANGUAGES}
+    return said | ({ADMIN + lang: detail for lang in UI_LANGUAGES} if detail else {})
 
 
 def failure_messages(error: CaunoiError) -> dict[str, str]:
@@ -21,10 +33,16 @@ def failure_messages(error: CaunoiError) -> dict[str, str]:
     an administrator what to run (a missing model), a plain sentence for editors and the
     error's sentence under ``admin.<lang>``."""
     said = {lang: error.message(lang) for lang in UI_LANGUAGES}
-    if not isinstance(error, ModelMissingError):
+    if isinstance(error, ModelMissingError):
+        name = str(error.context.get("name", ""))
+        plain = {lang: t("portal.model_missing_editor", lang, name=name)
+                 for lang in UI_LANGUAGES}
+    elif error.key in _FOR_EDITORS:
+        plain = plain_messages(_FOR_EDITORS[error.key])
+    elif any("caunoi " in text or " --" in text for text in said.values()):
+        plain = plain_messages("portal.run_failed")
+    else:
         return said
-    name = str(error.context.get("name", ""))
-    plain = {lang: t("portal.model_missing_editor", lang, name=name) for lang in UI_LANGUAGES}
     return plain | {ADMIN + lang: text for lang, text in said.items()}
 
 

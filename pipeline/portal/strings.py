@@ -213,6 +213,33 @@ PORTAL: dict[str, tuple[str, str]] = {
                  "The run's process stopped unexpectedly (restart or killed). Run it again: "
                  "finished steps are not redone."),
     "run_produced": ("xong: {n} tệp", "done: {n} files"),
+    # Server mode: what editors read of a run on the Prefect server (never its state message,
+    # which may name a command or an exception; administrators read that, and the log has it).
+    "run_running": ("đang chạy", "running"),
+    "run_waiting": ("đang chờ duyệt bản dịch: bản cuối của một ngôn ngữ được dựng khi ngôn ngữ "
+                    "đó được duyệt",
+                    "waiting for translations to be approved: a language's final is made "
+                    "once that language is approved"),
+    "run_done": ("xong", "done"),
+    "run_cancelled": ("đã dừng giữa chừng", "stopped before the end"),
+    "run_failed": ("Lượt chạy dừng vì lỗi. Người quản trị hệ thống xem được lý do trong nhật ký "
+                   "máy chủ: hãy báo cho họ, rồi chạy lại.",
+                   "The run stopped with an error. The system administrator can read why in "
+                   "the server's log: tell them, then run again."),
+    "run_failed_model": ("Máy chủ chưa có mô hình cần cho việc này. Người quản trị hệ thống cài "
+                         "được mô hình: hãy báo cho họ, rồi chạy lại.",
+                         "The server does not have a model this needs. The system "
+                         "administrator can install it: tell them, then run again."),
+    "run_failed_machine": ("Máy chạy việc gặp sự cố (không phải do bài học): lượt chạy thường "
+                           "tự chạy lại sau vài phút. Nếu không, hãy báo người quản trị hệ "
+                           "thống.",
+                           "The machine doing the run had a fault (not the lesson's): the run "
+                           "usually starts again by itself within minutes. If it does not, "
+                           "tell the system administrator."),
+    "run_again_editor": ("Các tệp của bài học đã đổi từ lần chạy trước: hãy bấm Chạy lại, rồi "
+                         "phát hành.",
+                         "The lesson's files changed since its last run: press Run again, "
+                         "then publish."),
     "run_drafted": ("đã tạo kịch bản nháp: {n} câu", "draft script made: {n} sentences"),
     "script_later": ("Chưa có kịch bản? Để trống cả hai ô: sau khi nộp, có thể tạo kịch bản "
                      "nháp từ bản ghi.",

@@ -16,7 +16,7 @@ from pipeline.subtitles.segment import fit_lines
 from pipeline.translate.drafts import Translation
 from pipeline.voice.types import Recording
 
-__all__ = ["GateResult", "review_gate"]
+__all__ = ["GateResult", "approval_basis", "review_gate"]
 
 
 @dataclass
@@ -33,12 +33,16 @@ class GateResult:
     titles: dict[str, str] = field(default_factory=dict)
     # language -> {Vietnamese chapter heading -> approved heading}, approved languages.
     chapters: dict[str, dict[str, str]] = field(default_factory=dict)
+    # language -> what its finals are made from in the store (:func:`approval_basis`), for
+    # the approved languages and the ``also`` languages of :func:`review_gate` approved now.
+    bases: dict[str, str] = field(default_factory=dict)
 
 
 def review_gate(store: ReviewStore, lesson_id: str, title: str, cues: Sequence[Cue],
                 translations: dict[str, Translation], targets: Sequence[Language],
                 subtitles_dir: Path, protected: tuple[str, ...], chapters: Sequence[str] = (),
-                titles: Mapping[str, str] | None = None) -> GateResult:
+                titles: Mapping[str, str] | None = None,
+                also: Sequence[str] = ()) -> GateResult:
     """Sync cues and drafts into ``store`` by stable cue id (human edits are kept; a cue
     whose source changed goes back to review and withdraws its language's approval), and
     the lesson's title and chapter headings as units reviewed like cues; then write the
@@ -53,6 +57,8 @@ def review_gate(store: ReviewStore, lesson_id: str, title: str, cues: Sequence[C
         protected: do-not-translate names (never broken across lines).
         chapters: the lesson's chapter headings (``Lesson.chapters``).
         titles: the content team's titles per language code (drafts, not approved).
+        also: languages outside this run (``--languages``) whose finals are on disk: only
+            their approval basis is read (``bases``; absent when not approved now).
     """
     store.sync_lesson(lesson_id, title, list(cues), {
         code: list(tr.cues) for code, tr in translations.items()})
@@ -79,7 +85,24 @@ def review_gate(store: ReviewStore, lesson_id: str, title: str, cues: Sequence[C
         gate.titles[lang.code] = units[TITLE_KEY]
         # Keyed by the headings as the lesson gives them (the units hold them normalised).
         gate.chapters[lang.code] = {h: units[chapter_key(h)] for h in chapters if h.strip()}
+    for code in [*gate.approved, *(c for c in also if c not in gate.approved)]:
+        basis = approval_basis(store, lesson_id, code, cues)
+        if basis:
+            gate.bases[code] = basis
     return gate
+
+
+def approval_basis(store: ReviewStore, lesson_id: str, lang: str,
+                   cues: Sequence[Cue]) -> str:
+    """What a language's finals are made from in the store, as one string: its standing
+    approval (which, by whom, when: an edit withdraws it and a new approval is another)
+    and its approved voice recordings. "" when the language is not approved now."""
+    approval = store.approval(lesson_id, lang)
+    if approval is None:
+        return ""
+    voices = ";".join(f"{r.number}:{r.sha256}" for r in _complete_voices(store, lesson_id,
+                                                                          lang, cues))
+    return f"{approval.id}|{approval.approved_by}|{approval.approved_at.isoformat()}|{voices}"
 
 
 def _complete_voices(store: ReviewStore, lesson_id: str, lang: str,

@@ -25,10 +25,17 @@ CUE: dict[str, tuple[str, str]] = {
     "wait_review": ("{n} câu chờ duyệt", "{n} cues waiting for review"),
     "wait_language": ("Mọi câu đã duyệt: chờ người duyệt duyệt cả ngôn ngữ",
                       "Every cue approved: waiting for the reviewer to approve the language"),
-    "no_reviewer": ("Chưa ai được giao duyệt {lang}: các câu sẽ chờ mãi. Người quản trị giao "
-                    "việc duyệt bằng lệnh: {cmd}",
-                    "Nobody reviews {lang} yet, so these cues will wait for ever. An "
-                    "administrator gives the role with: {cmd}"),
+    # What reviewers and managers read says who to ask; the command is for administrators.
+    "no_reviewer": ("Chưa ai được giao duyệt {lang}: các câu sẽ chờ mãi. Hãy nhờ người quản "
+                    "trị hệ thống giao việc duyệt ngôn ngữ này cho một người.",
+                    "Nobody reviews {lang} yet, so these cues will wait for ever: ask the "
+                    "system administrator to give someone the reviewer role for this "
+                    "language."),
+    "next_later": ("Đã duyệt. Video cuối của ngôn ngữ này được dựng ở lần chạy tới của bài "
+                   "học: hãy báo người quản trị hệ thống.",
+                   "Approved. The final video of this language is made at the lesson's next "
+                   "run: tell the system administrator."),
+    "admin_command": ("Lệnh (người quản trị): {cmd}", "Command (administrators): {cmd}"),
 }
 
 register_catalogue("cue", CUE)

@@ -101,7 +101,8 @@ def waiting_for(n: dict[str, int], approved: bool, ui: str) -> str:
 
 def no_reviewer(store: ReviewStore, lang: str) -> str:
     """The command that gives ``lang`` a reviewer when no active account reviews it (the
-    language's cues would wait for ever), else ""."""
+    language's cues would wait for ever), else "" (the page shows it to administrators
+    only: the others read who to ask)."""
     if any(not u.disabled and u.roles.get(lang) in ("reviewer", "admin")
            for u in store.users()):
         return ""
@@ -204,7 +205,7 @@ def lesson_page(request: Request, sess: SignedIn, lesson_id: str, lang: str, pag
                   first=kept[0] if kept else None, approved=approved,
                   can_approve=store.can(sess.username, lang, "approve"),
                   can_edit=store.can(sess.username, lang, "edit"),
-                  no_reviewer=no_reviewer(store, lang),
+                  no_reviewer=no_reviewer(store, lang), admin=sess.admin,
                   missing_terms=missing_terms(ctx_of(request).opts.glossary_dir, lang,
                                               [c.source for c in cues]),
                   video=lesson_video(request, lesson_id, lang),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +13,7 @@ from pipeline.core.errors import CaunoiError
 from pipeline.publish.manifest import ManifestEntry, review_state, write_manifest
 from pipeline.render.encode import RenderedFile
 from pipeline.render.profiles import PROFILES
+from pipeline.steps.finals import Kept, final_basis, kept_finals, record_finals
 from pipeline.steps.plan import Job, LessonRun, need
 from pipeline.steps.voice import SUBTITLE_EXTS, dub_files
 from pipeline.voice.outputs import AudioOutputOptions
@@ -78,11 +80,15 @@ def manifest_step(run: LessonRun, job: Job) -> Path:
     ingested = need(run.ingested, "manifest", "ingest")
     out, source = run.out, run.registry.source.code
     approved = run.gate.approved if run.gate else {}
+    bases = {code: final_basis(ingested.lesson, basis)
+             for code, basis in (run.gate.bases if run.gate else {}).items()}
     # A run of some languages only (--languages) decided the approval of those only: the
-    # finals of every other language are not this run's to remove.
+    # finals of every other language are not this run's to remove (those it listed before
+    # are listed again while still valid: pipeline.steps.finals).
     judged = list(ingested.lesson.languages) if run.opts.languages else list(
         run.registry.languages)
     remove_withdrawn_finals(out, {source, *approved}, judged)
+    kept = kept_finals(out, bases, ingested.lesson.languages) if run.opts.languages else Kept()
     entries = [ManifestEntry(path=out / name, kind="data") for name in _DATA_FILES
                if (out / name).is_file()]
     for code, paths in subtitle_files(run).items():
@@ -108,9 +114,13 @@ def manifest_step(run: LessonRun, job: Job) -> Path:
             audio_lang=r.language if dubbed else source,
             voices=voices_of(dubbed) if dubbed else (),
             audio_encoding=audio_encoding(r, dubbed is not None)))
-    path = write_manifest(out, ingested.lesson, entries, source=source,
-                          title_card_s=run.settings.title_card_s,
-                          approved_titles=run.gate.titles if run.gate else {})
+    titles = {**dict(kept.titles), **(run.gate.titles if run.gate else {})}
+    entries += kept.entries
+    record_finals(out, entries, bases, titles)
+    lesson = replace(ingested.lesson, languages=(*ingested.lesson.languages, *(
+        c for c in kept.languages if c not in ingested.lesson.languages)))
+    path = write_manifest(out, lesson, entries, source=source,
+                          title_card_s=run.settings.title_card_s, approved_titles=titles)
     run.report("manifest", False, str(path))
     return path
 

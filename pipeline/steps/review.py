@@ -8,6 +8,7 @@ from pipeline.review.gate import GateResult, review_gate
 from pipeline.review.interface import sync_interface
 from pipeline.review.store import ReviewStore
 from pipeline.review.sync import ReservedLessonError
+from pipeline.steps.finals import ledger_languages
 from pipeline.steps.plan import Job, LessonRun, need
 from pipeline.translate.glossary import do_not_translate
 
@@ -28,7 +29,11 @@ def review_step(run: LessonRun, job: Job) -> GateResult:
     if lesson.id == INTERFACE_LESSON_ID:
         raise ReservedLessonError(lesson=lesson.id)
     targets = run.targets()
-    if not targets:
+    # A run of some languages (--languages): the others whose finals the manifest lists
+    # are listed again while their approval stands (pipeline.steps.finals).
+    also = [c for c in ledger_languages(run.out) if c not in lesson.languages
+            ] if run.opts.languages else []
+    if not targets and not also:
         return GateResult()
     source = need(run.source, "review", "subtitles")
     store = ReviewStore(run.settings.review_url)
@@ -36,7 +41,7 @@ def review_step(run: LessonRun, job: Job) -> GateResult:
         store, lesson.id, lesson.title, source.cues,
         {code: r.translation for code, r in run.translations.items()},
         targets, run.out / "subtitles", do_not_translate(run.settings.glossary_dir),
-        chapters=lesson.chapters, titles=lesson.titles)
+        chapters=lesson.chapters, titles=lesson.titles, also=also)
     sync_interface(store, interface_source(), [lang.code for lang in targets],
                    INTERFACE_LESSON_ID)
     run.report("review", False, t("step.review", approved=", ".join(gate.approved) or "-",

@@ -1,0 +1,123 @@
+"""The finals a lesson's manifest lists, kept across runs of some languages only.
+
+A run with ``--languages`` renders and judges those languages only; the finals of the
+lesson's other languages stay on disk. The manifest still lists each of them while it is
+valid: its language is approved now by the very approval it was made under (an edit
+withdraws an approval; a new one is another), with the same approved voices, from the same
+lesson inputs (lesson.toml, script, recording), and its files are the ones listed then
+(same sha256). A final made stale by any of these is not listed.
+
+What made each listed language's files is kept in ``.state/finals.json``; the manifest
+step writes it after every run.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from pipeline.core.cache import make_key
+from pipeline.core.storage import atomic_write_json, sha256_file
+from pipeline.core.types import Lesson
+from pipeline.publish.manifest import ManifestEntry
+
+__all__ = ["LEDGER", "Kept", "final_basis", "kept_finals", "ledger_languages", "record_finals"]
+
+log = logging.getLogger("caunoi.publish")
+
+#: Inside the lesson's output folder.
+LEDGER = ".state/finals.json"
+
+
+def final_basis(lesson: Lesson, approval: str) -> str:
+    """What a target language's finals are made from: the lesson's inputs and the store's
+    approval basis (``pipeline.review.gate.approval_basis``)."""
+    return make_key("final-basis", inputs=dict(lesson.hashes), approval=approval)
+
+
+def _read(out: Path) -> dict[str, Any]:
+    try:
+        data = json.loads((out / LEDGER).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    langs = data.get("languages") if isinstance(data, dict) else None
+    return langs if isinstance(langs, dict) else {}
+
+
+def ledger_languages(out: Path) -> list[str]:
+    """The target languages the last manifest listed finals of."""
+    return sorted(_read(out))
+
+
+@dataclass(frozen=True)
+class Kept:
+    """Finals of languages outside this run, still valid: their entries and titles."""
+
+    entries: tuple[ManifestEntry, ...] = ()
+    # language -> the approved title it was listed with.
+    titles: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def languages(self) -> list[str]:
+        return list(dict.fromkeys(e.language for e in self.entries))
+
+
+def _entry(out: Path, item: dict[str, Any]) -> ManifestEntry | None:
+    """The entry of ``item`` when its file is still the one listed then, else None."""
+    path = out / str(item["path"])
+    if not path.is_file() or sha256_file(path) != item.get("sha256"):
+        return None
+    fields = {k: v for k, v in item.items() if k not in ("path", "sha256")}
+    fields["codecs"] = tuple(fields.get("codecs", ()))
+    fields["voices"] = tuple(fields.get("voices", ()))
+    return ManifestEntry(path=path, **fields)
+
+
+def kept_finals(out: Path, bases: dict[str, str], skip: Iterable[str]) -> Kept:
+    """The still-valid finals of the languages in the ledger but not in ``skip`` (this
+    run's languages): ``bases`` gives each language's :func:`final_basis` now (absent: not
+    approved now)."""
+    entries: list[ManifestEntry] = []
+    titles: list[tuple[str, str]] = []
+    skipped = set(skip)
+    for lang, record in _read(out).items():
+        if lang in skipped:
+            continue
+        if not bases.get(lang) or record.get("basis") != bases[lang]:
+            log.info("%s: finals of %s are stale (approval or inputs changed): not listed",
+                     out.name, lang)
+            continue
+        found = [_entry(out, item) for item in record.get("files", [])]
+        kept = [e for e in found if e is not None]
+        if not kept or len(kept) != len(found) or not any(e.kind in ("video", "audio")
+                                                          for e in kept):
+            log.info("%s: finals of %s changed on disk: not listed", out.name, lang)
+            continue
+        entries += kept
+        if record.get("title"):
+            titles.append((lang, str(record["title"])))
+    return Kept(tuple(entries), tuple(titles))
+
+
+def record_finals(out: Path, entries: Iterable[ManifestEntry], bases: dict[str, str],
+                  titles: dict[str, str]) -> None:
+    """Keep what made each listed approved language's files (written after the manifest's
+    entries are known; a language with no final video or audio is not recorded)."""
+    langs: dict[str, dict[str, Any]] = {}
+    for e in entries:
+        if e.language not in bases or e.review_state != "approved":
+            continue
+        item = {k: v for k, v in asdict(e).items() if k != "path"}
+        item |= {"path": e.path.relative_to(out).as_posix(), "sha256": sha256_file(e.path),
+                 "codecs": list(e.codecs), "voices": [dict(v) for v in e.voices]}
+        record = langs.setdefault(e.language, {"basis": bases[e.language],
+                                               "title": titles.get(e.language, ""),
+                                               "files": []})
+        record["files"].append(item)
+    langs = {k: v for k, v in langs.items()
+             if any(f["kind"] in ("video", "audio") for f in v["files"])}
+    atomic_write_json(out / LEDGER, {"languages": langs})
