@@ -109,3 +109,15 @@ def test_a_run_of_one_language_lists_the_other_valid_finals_and_not_the_stale(
                       encoding="utf-8")
     produce(lesson, ProduceOptions(s, languages=("blt",)))
     assert not en & _listed(out)
+
+
+def test_a_ledger_from_another_version_is_not_trusted(tmp_path: Path) -> None:
+    from pipeline.steps.finals import LEDGER, kept_finals
+    (tmp_path / "final.mp4").write_bytes(b"x")
+    import hashlib
+    digest = hashlib.sha256(b"x").hexdigest()
+    (tmp_path / LEDGER).parent.mkdir(parents=True)
+    (tmp_path / LEDGER).write_text(json.dumps({"languages": {"hmn": {
+        "basis": "b", "files": [{"path": "final.mp4", "sha256": digest, "kind": "video",
+                                 "no_such_field": 1}, "not a dict", {}]}}}), "utf-8")
+    assert kept_finals(tmp_path, {"hmn": "b"}, []).entries == ()

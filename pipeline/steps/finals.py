@@ -68,13 +68,18 @@ class Kept:
 
 def _entry(out: Path, item: dict[str, Any]) -> ManifestEntry | None:
     """The entry of ``item`` when its file is still the one listed then, else None."""
+    if not isinstance(item, dict) or not item.get("path"):
+        return None
     path = out / str(item["path"])
     if not path.is_file() or sha256_file(path) != item.get("sha256"):
         return None
     fields = {k: v for k, v in item.items() if k not in ("path", "sha256")}
     fields["codecs"] = tuple(fields.get("codecs", ()))
     fields["voices"] = tuple(fields.get("voices", ()))
-    return ManifestEntry(path=path, **fields)
+    try:
+        return ManifestEntry(path=path, **fields)
+    except TypeError:  # a ledger from another version of the manifest: not trusted
+        return None
 
 
 def kept_finals(out: Path, bases: dict[str, str], skip: Iterable[str]) -> Kept:
