@@ -218,9 +218,13 @@ def merge(dtw: list[AlignedSentence], forced: list[Forced | None],
 
 
 def _ends(out: list[AlignedSentence], from_forced: list[bool],
-          regions: list[tuple[int, int]]) -> list[AlignedSentence]:
+          regions: list[tuple[int, int]],
+          longest: list[int] | None = None) -> list[AlignedSentence]:
     """Script order kept; a sentence placed by the forced ear ends where the speech region
-    it ends in ends, before the next sentence; neighbours do not overlap."""
+    it ends in ends, before the next sentence; neighbours do not overlap. ``longest``
+    (ms per sentence): a region ending further than this from the sentence's start holds
+    more than the sentence (an ad-lib after it with no pause the detector hears), and the
+    forced end is kept."""
     fixed = list(out)
     for k, s in enumerate(fixed):
         if s.status != "matched":
@@ -231,7 +235,8 @@ def _ends(out: list[AlignedSentence], from_forced: list[bool],
         if from_forced[k]:
             inside = [b for a, b in regions if s.start_ms < b and a < min(
                 end, nxt if nxt is not None else end)]
-            end = max(inside) if inside else end
+            if inside and (longest is None or max(inside) - s.start_ms <= longest[k]):
+                end = max(inside)
         if nxt is not None:
             end = min(end, nxt)
         fixed[k] = replace(s, end_ms=max(s.start_ms + 1, end))

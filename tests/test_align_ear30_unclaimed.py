@@ -1,0 +1,80 @@
+"""Issue 29, session 30: a spoken sentence the acoustics call skipped is skipped only when
+neither the ear nor the length of the unclaimed speech in its slot says it was read, and
+the ear's placements leave an ad-lib next to them (pipeline.speech.align.ear_place,
+ear_check, forced._ends)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from pipeline.core.types import AlignedSentence
+from pipeline.speech.align.ear_check import check
+from pipeline.speech.align.forced import _ends, cut_adlibs
+from pipeline.speech.align.listen import Listener
+from tests.test_align_ear29_asked import HoarseEar, _skipped_two
+from tests.test_align_ear_check import RATE, TruthEar, _s, _text
+
+
+def test_a_skipped_sentence_heard_hoarsely_on_speech_of_its_own_length_is_placed() -> None:
+    # Sentence 2 said at 11-15 s; the model hears it hoarsely (0.6 nats ahead of its
+    # neighbours, 1.8 below the surest sentences), but the gap holds exactly one sentence
+    # of unclaimed speech: the length of the speech hears it, so it is not skipped.
+    two = _skipped_two(0.17)
+    assert two.status == "matched" and two.start_ms == 11000, two
+
+
+#: An ad-lib at 10.6-12.6 s runs into sentence 2 (13-17 s) with no pause the speech
+#: detector hears; sentences 3 and 4 later than in SAID to make room.
+SAID = {0: (1.0, 5.0), 1: (6.0, 10.0), 2: (13.0, 17.0), 3: (18.0, 22.0), 4: (22.5, 26.5)}
+MERGED = [(1000, 5000), (6000, 10000), (10600, 17000), (18000, 22000), (22500, 26500)]
+
+
+def _acoustic(two: AlignedSentence) -> list[AlignedSentence]:
+    return [_s(k, int(1000 * a), int(1000 * b)) if k != 2 else two
+            for k, (a, b) in SAID.items()]
+
+
+def test_a_skipped_sentence_after_an_adlib_in_one_run_of_speech_starts_where_it_is_said(
+) -> None:
+    # Forced from the run's onset, its text spreads over the ad-lib; heard at the end of
+    # the run (a window of its length ending where the speech ends) it starts at 13 s.
+    for factor in (1.0, 0.17):  # heard well, and hoarsely (speech of its length there)
+        ear = HoarseEar(np.zeros(RATE * 27, dtype=np.float32), SAID, 2, factor)
+        listener = Listener(ear, ear.recording, [_text(k) for k in range(5)], 300)
+        out, moved = check(_acoustic(_s(2, 10000, 10000, "skipped", 0.8)), listener, MERGED)
+        assert out[2].status == "matched" and moved[2], (factor, out[2])
+        assert abs(out[2].start_ms - 13000) <= 300, (factor, out[2])
+        # The acoustic ad-lib over the whole run keeps the part before the sentence.
+        adlib = AlignedSentence(None, "", "", 10600, 17000, "ad-lib", 0.5)
+        kept = cut_adlibs([adlib], out, moved, 1000)
+        assert [(a.start_ms, a.end_ms) for a in kept] == [(10600, out[2].start_ms)]
+
+
+def test_an_adlib_said_after_a_sentence_the_ear_placed_is_not_swallowed_by_its_end() -> None:
+    # Sentence 2 said at 11-15 s, an ad-lib at 15.3-17.5 s, one run of speech 11-17.5 s.
+    # The ear placed 2 at 11 s with its words ending at 15.2 s: its end stays there (the
+    # run is longer than the sentence could be), and 15.2-17.5 s stays an ad-lib.
+    out = [_s(k, 1000 + 5000 * k, 5000 + 5000 * k) for k in range(5)]
+    out[2] = _s(2, 11000, 15200)
+    out[3] = _s(3, 18000, 21000)
+    regions = [(1000, 5000), (6000, 10000), (11000, 17500), (18000, 21000), (21000, 25000)]
+    moved = [False, False, True, False, False]
+    longest = [int(1.45 * 4000)] * 5  # a stretched span of a 4 s sentence
+    ends = _ends(out, moved, regions, longest)
+    assert (ends[2].start_ms, ends[2].end_ms) == (11000, 15200)
+    adlib = AlignedSentence(None, "", "", 11000, 17500, "ad-lib", 0.5)
+    assert [(a.start_ms, a.end_ms) for a in cut_adlibs([adlib], ends, moved, 1000)] == [
+        (15200, 17500)]
+    # A run about as long as the sentence: its end is where the speech ends (as before).
+    short = [*regions[:2], (11000, 15900), *regions[3:]]
+    assert _ends(out, moved, short, longest)[2].end_ms == 15900
+
+
+def test_a_skipped_sentence_in_a_pause_stays_skipped_however_the_ear_scores_it() -> None:
+    # Sentence 2 never said and the gap holds no speech: neither ear places it.
+    said = {k: v for k, v in SAID.items() if k != 2}
+    regions = [r for r in MERGED if r[0] != 10600]
+    ear = TruthEar(np.zeros(RATE * 27, dtype=np.float32), said)
+    listener = Listener(ear, ear.recording, [_text(k) for k in range(5)], 300)
+    out, moved = check(_acoustic(_s(2, 10000, 10000, "skipped", 0.8)), listener, regions)
+    assert out[2].status == "skipped" and not moved[2]
