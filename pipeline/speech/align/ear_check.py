@@ -121,6 +121,14 @@ class CheckOptions:
     agree_ms: int = 400
     # Speech at least this long freed by a sentence the ear moved is an ad-lib (ms).
     min_adlib_ms: int = 1000
+    # A pause the speech detector does not hear (an ad-lib run into the sentence over a
+    # music bed, or on a phone line): 20 ms frames this many dB below the stretch's median
+    # speech-band level, at least this long (stops inside words: <= 100 ms). The two
+    # diagnosis lessons with an ad-lib run into the next sentence (band-music-10000,
+    # shift-phone-9701) have 160-400 ms pauses found within 2 ms of their true end at
+    # 8 dB / 100-160 ms; at 10 dB the first is missed.
+    pause_db: float = 8.0
+    min_pause_ms: int = 160
     # A model whose mean log-probability per word on the lesson's surest sentences is below
     # this hears nothing (random or broken weights): it changes nothing.
     deaf: float = -7.0
@@ -247,18 +255,24 @@ def _relocate(out: list[AlignedSentence], moved: list[bool], run: list[int],
         return
     forced = force_sentences(listener.ear, span, [out[k].text for k in run], pace,
                              ForcedOptions())
-    for k, f in zip(run, forced, strict=True):
+    for i, (k, f) in enumerate(zip(run, forced, strict=True)):
         d = out[k]
         if f is None:
             continue
         start, end = a + f.start_ms, a + f.end_ms
         heard = listener.contrast(k, start, end)
         expected = int(syllable_count(d.text) * pace)
-        if end - start > o.stretched * expected:  # forced text spread over an ad-lib too
-            found = best_onset(listener, k, (start, end), regions, expected, o)
+        # The forced text spread over an ad-lib too, or the acoustic span held one: placed
+        # again inside the span, up to the next sentence's forced start.
+        if end - start > o.stretched * expected or (d.status == "matched"
+                                                    and _rate(d, pace) > o.stretched):
+            until = next((a + g.start_ms for g in forced[i + 1:] if g is not None), b)
+            found = best_onset(listener, k, (start, end), regions, expected, o,
+                               until=max(end, until))
             if found is not None and found[1].words:
-                start, heard = found
-                end = min(end, heard.origin_ms + int(1000 * heard.words[-1].end))
+                start, heard, tail = found
+                end = min(max(end, until) if tail else end,
+                          heard.origin_ms + int(1000 * heard.words[-1].end))
         need = margin[1] if d.status == "skipped" else margin[0]
         new = _accept(d, heard, (start, end), regions, need, pace, o)
         log.debug("sentence %s (%s) forced at %d-%d: contrast %.2f (was %s): start %s",

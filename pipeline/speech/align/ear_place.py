@@ -17,15 +17,18 @@ import logging
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
+import numpy as np
+
 from pipeline.core.text import syllable_count
 from pipeline.core.types import AlignedSentence
+from pipeline.speech.align.ear import RATE
 from pipeline.speech.align.forced import ForcedOptions, _next_onset
 from pipeline.speech.align.listen import Heard, Listener
 
 if TYPE_CHECKING:
     from pipeline.speech.align.ear_check import CheckOptions
 
-__all__ = ["best_onset", "bounds", "onset", "run_from", "speech_in", "unskip"]
+__all__ = ["best_onset", "bounds", "onset", "pause_end", "run_from", "speech_in", "unskip"]
 
 log = logging.getLogger("caunoi.align.ear")
 
@@ -60,6 +63,30 @@ def run_from(t: int, b: int, regions: list[Span]) -> int:
     return ends[0] - max(t, firsts[0]) if ends else 0
 
 
+def pause_end(samples: np.ndarray, lo: int, hi: int, o: CheckOptions) -> int | None:
+    """The end of the longest pause on [lo, hi] (ms) too short or too masked for the speech
+    detector (a music bed under it): 20 ms frames whose speech-band (300-3400 Hz) level is
+    ``pause_db`` below the stretch's median, at least ``min_pause_ms`` in a row (longer than
+    the stops inside words); None when there is none."""
+    frame = RATE // 50
+    seg = samples[lo * RATE // 1000: hi * RATE // 1000]
+    n = seg.size // frame
+    if n < 3:
+        return None
+    power = np.abs(np.fft.rfft(seg[: n * frame].reshape(n, frame) * np.hanning(frame))) ** 2
+    freqs = np.fft.rfftfreq(frame, 1 / RATE)
+    level = 10 * np.log10(power[:, (freqs >= 300) & (freqs <= 3400)].sum(axis=1) + 1e-10)
+    quiet = level < np.median(level) - o.pause_db
+    best, run, at = 0, 0, None
+    for i, q in enumerate(quiet):
+        run = run + 1 if q else 0
+        if run > best and (i + 1 == n or not quiet[i + 1]):
+            best, at = run, i + 1
+    if at is None or best * 20 < o.min_pause_ms:
+        return None
+    return lo + 20 * at
+
+
 def _tail(listener: Listener, k: int, span: Span, regions: list[Span], expected: int,
           o: CheckOptions, unheard: frozenset[int]) -> tuple[int, Heard] | None:
     """Sentence ``k`` heard at the end of the last run of speech on ``span`` when that run
@@ -76,31 +103,36 @@ def _tail(listener: Listener, k: int, span: Span, regions: list[Span], expected:
     spoken = [w for w in heard.words if any(ch.isalnum() for ch in w.text)]
     if not spoken:
         return None
-    start = heard.origin_ms + int(1000 * spoken[0].start)
+    # Whisper gives the window's first word the speech before it: the start is where a
+    # pause ends in the stretch a sentence of this length starts in, else the first word.
+    pause = pause_end(listener.samples, end - int(1.3 * expected), end - int(0.7 * expected),
+                      o)
+    start = pause if pause is not None else heard.origin_ms + int(1000 * spoken[0].start)
     return min(max(start, end - int(1.3 * expected)), end - 1), heard
 
 
 def best_onset(listener: Listener, k: int, span: Span, regions: list[Span],
-               expected: int, o: CheckOptions, unheard: frozenset[int] = frozenset()
-               ) -> tuple[int, Heard] | None:
+               expected: int, o: CheckOptions, unheard: frozenset[int] = frozenset(),
+               until: int | None = None) -> tuple[int, Heard, bool] | None:
     """Where on ``span`` sentence ``k`` starts: of the speech onsets on it (at most
     ``max_onsets``, the span's own start first), the one whose window of the sentence's
     length the ear hears it best on; a later onset wins a near tie (forced text spreads over
     an ad-lib before it, and the window without the ad-lib is as good). The end of a run of
-    speech longer than the sentence (:func:`_tail`) wins when the ear hears it there clearly
-    better (by ``tie``) than at any onset."""
+    speech longer than the sentence on ``span[0]``-``until`` (default: the span's end;
+    :func:`_tail`) wins when the ear hears it there clearly better (by ``tie``) than at any
+    onset; the third value says so."""
     a, b = span
     onsets = sorted({x for x, _ in regions if a - 150 <= x < b - o.fits * expected}
                     | ({a} if any(x <= a < y for x, y in regions) else set()))
-    best: tuple[int, Heard] | None = None
+    best: tuple[int, Heard, bool] | None = None
     for at in onsets[: o.max_onsets]:
         heard = listener.contrast(k, at, min(b, at + int(1.3 * expected)), unheard)
         if best is None or heard.contrast >= best[1].contrast - o.tie:
-            best = (at, heard)
-    tail = _tail(listener, k, span, regions, expected, o, unheard)
+            best = (at, heard, False)
+    tail = _tail(listener, k, (a, until or b), regions, expected, o, unheard)
     if tail is not None and (best is None or tail[1].contrast > best[1].contrast + o.tie):
         log.debug("sentence %s: heard at the end of the speech, from %d", k, tail[0])
-        best = tail
+        best = (*tail, True)
     return best
 
 
@@ -127,7 +159,7 @@ def unskip(out: list[AlignedSentence], moved: list[bool], k: int, listener: List
     found = best_onset(listener, k, (a, b), regions, expected, o, unheard)
     if found is None:
         return
-    start, heard = found
+    start, heard, _ = found
     spoken = [w for w in heard.words if any(ch.isalnum() for ch in w.text)]
     log.debug("skipped sentence %s: from %d contrast %.2f, own %.2f", out[k].index, start,
               heard.contrast, heard.own)
