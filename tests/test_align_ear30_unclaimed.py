@@ -5,11 +5,14 @@ ear_check, forced._ends)."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 
 from pipeline.core.types import AlignedSentence
-from pipeline.speech.align.ear_check import check
-from pipeline.speech.align.forced import _ends, cut_adlibs
+from pipeline.speech.align.ear import EarWord
+from pipeline.speech.align.ear_check import CheckOptions, check
+from pipeline.speech.align.forced import _ends, cut_adlibs, freed
 from pipeline.speech.align.listen import Listener
 from tests.test_align_ear29_asked import HoarseEar, _skipped_two
 from tests.test_align_ear_check import RATE, TruthEar, _s, _text
@@ -78,3 +81,53 @@ def test_a_skipped_sentence_in_a_pause_stays_skipped_however_the_ear_scores_it()
     listener = Listener(ear, ear.recording, [_text(k) for k in range(5)], 300)
     out, moved = check(_acoustic(_s(2, 10000, 10000, "skipped", 0.8)), listener, regions)
     assert out[2].status == "skipped" and not moved[2]
+
+
+def _tones(spans: list[tuple[float, float]], seconds: int = 27) -> np.ndarray:
+    """A 1 kHz tone (the speech band) where ``spans`` (s) say, over a 100 Hz hum (a bed
+    below the speech band) everywhere."""
+    t = np.arange(RATE * seconds, dtype=np.float32) / RATE
+    out = 0.05 * np.sin(2 * np.pi * 100 * t)
+    for a, b in spans:
+        i, j = int(a * RATE), int(b * RATE)
+        out[i:j] += 0.3 * np.sin(2 * np.pi * 1000 * t[i:j])
+    return out.astype(np.float32)
+
+
+def test_a_pause_under_a_bed_is_found_where_it_ends_and_word_stops_are_not() -> None:
+    from pipeline.speech.align.ear_place import pause_end  # (new in session 30)
+
+    o = CheckOptions()
+    # Speech 10.6-12.4 s, a 300 ms pause (the bed only), speech from 12.7 s.
+    assert abs((pause_end(_tones([(10.6, 12.4), (12.7, 17.0)]), 11000, 14000, o) or 0)
+               - 12700) <= 20
+    # Stops of 60 ms inside the speech: no pause.
+    stops = [(10.6 + 0.5 * i, 11.04 + 0.5 * i) for i in range(8)]
+    assert pause_end(_tones(stops), 11000, 14000, o) is None
+
+
+class SpreadEar(TruthEar):
+    """TruthEar whose forced words spread over the whole window when the sentence is in
+    it (Whisper gives the first word the speech before it)."""
+
+    def words(self, samples: np.ndarray, tokens: list[int]) -> list[EarWord]:
+        out = super().words(samples, tokens)
+        step = samples.size / RATE / max(1, len(out))
+        return [replace(w, start=i * step, end=(i + 1) * step) for i, w in enumerate(out)]
+
+
+def test_a_sure_sentence_stretched_over_an_adlib_before_it_starts_after_the_pause() -> None:
+    # Ad-lib 10.6-12.4 s, a pause under the bed the detector does not hear, sentence 2 at
+    # 12.7-16.7 s: one region 10.6-16.7 s, the acoustics put 2 on all of it, sure.
+    said = {**SAID, 2: (12.7, 16.7)}
+    recording = _tones([(a, b) for k, (a, b) in said.items() if k != 2]
+                       + [(10.6, 12.4), (12.7, 16.7)])
+    regions = [(1000, 5000), (6000, 10000), (10600, 16700), (18000, 22000), (22500, 26500)]
+    acoustic = _acoustic(_s(2, 10600, 16700, conf=0.9))
+    listener = Listener(SpreadEar(recording, said), recording, [_text(k) for k in range(5)],
+                        300)
+    out, moved = check(acoustic, listener, regions)
+    assert out[2].status == "matched" and moved[2]
+    assert abs(out[2].start_ms - 12700) <= 60, out[2]
+    assert [(a.start_ms, a.end_ms) for a in freed(acoustic, out, moved, regions, 1000)] == [
+        (10600, out[2].start_ms)]
