@@ -326,14 +326,18 @@ class EarCheckAligner(Aligner):
 
     def align(self, ingested: Ingested, transcript: Transcript | None,
               opts: AlignOptions) -> Alignment:
-        acoustic = DTWAligner().align(ingested, None, opts)
+        dtw_aligner = DTWAligner()
+        acoustic = dtw_aligner.align(ingested, None, opts)
         if opts.asr is None:
             return acoustic
         sentences = ingested.lesson.sentences
         by_index = {s.index: s for s in acoustic.sentences if s.index is not None}
         dtw = [by_index[s.index] for s in sentences]
         texts = [s.text for s in sentences]
-        regions = wav_regions(ingested.audio_wav, sum(syllable_count(t) for t in texts))
+        # The DTW aligner's own call (the same options: once computed, kept by the
+        # acoustic path's cache where it has one).
+        regions = wav_regions(ingested.audio_wav, sum(syllable_count(t) for t in texts),
+                              dtw_aligner.options.vad)
         listener = Listener(open_ear(opts.asr), _read(ingested.audio_wav), texts,
                             self.options.pad_ms)
         checked, moved = check(dtw, listener, regions, self.options)

@@ -149,13 +149,17 @@ class WhisperAligner(Aligner):
 
     def align(self, ingested: Ingested, transcript: Transcript | None,
               opts: AlignOptions) -> Alignment:
-        acoustic = DTWAligner().align(ingested, None, opts)
+        dtw_aligner = DTWAligner()
+        acoustic = dtw_aligner.align(ingested, None, opts)
         if opts.asr is None:
             return acoustic
         ear = open_ear(opts.asr)
         sentences = ingested.lesson.sentences
         texts = [s.text for s in sentences]
-        regions = wav_regions(ingested.audio_wav, sum(syllable_count(t) for t in texts))
+        # The DTW aligner's own call (the same options: once computed, kept by the
+        # acoustic path's cache where it has one).
+        regions = wav_regions(ingested.audio_wav, sum(syllable_count(t) for t in texts),
+                              dtw_aligner.options.vad)
         by_index = {s.index: s for s in acoustic.sentences if s.index is not None}
         dtw = [by_index[s.index] for s in sentences]
         pace = _pace(dtw)
