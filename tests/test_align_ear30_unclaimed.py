@@ -13,7 +13,7 @@ from pipeline.core.types import AlignedSentence
 from pipeline.speech.align.ear import EarWord
 from pipeline.speech.align.ear_check import CheckOptions, check
 from pipeline.speech.align.forced import _ends, cut_adlibs, freed
-from pipeline.speech.align.listen import Listener
+from pipeline.speech.align.listen import Heard, Listener
 from tests.test_align_ear29_asked import HoarseEar, _skipped_two
 from tests.test_align_ear_check import RATE, TruthEar, _s, _text
 
@@ -131,3 +131,47 @@ def test_a_sure_sentence_stretched_over_an_adlib_before_it_starts_after_the_paus
     assert abs(out[2].start_ms - 12700) <= 60, out[2]
     assert [(a.start_ms, a.end_ms) for a in freed(acoustic, out, moved, regions, 1000)] == [
         (10600, out[2].start_ms)]
+
+
+class PlacedEar(TruthEar):
+    """Forces every text to start ``ghost_s`` into the recording (as Whisper may on music)."""
+
+    def __init__(self, recording: np.ndarray, ghost_s: float) -> None:
+        super().__init__(recording, {})
+        self.ghost_s = ghost_s
+
+    def words(self, samples: np.ndarray, tokens: list[int]) -> list[EarWord]:
+        offset = (samples.ctypes.data - self.recording.ctypes.data) / 4 / RATE
+        at = max(0.0, self.ghost_s - offset)
+        return [EarWord(" w", at + 0.5 * i, at + 0.5 * (i + 1), 0.1) for i in range(len(tokens))]
+
+
+class ScriptedListener(Listener):
+    """Sentence 2's contrast is ``there`` on windows from ``ghost_ms`` and ``here``
+    elsewhere; sentence 3 (never said) is heard nowhere, the others clearly."""
+
+    def __init__(self, here: float, there: float, ghost_ms: int) -> None:
+        recording = np.zeros(RATE * 27, dtype=np.float32)
+        super().__init__(PlacedEar(recording, ghost_ms / 1000), recording,
+                         [_text(k) for k in range(5)], 300)
+        self.here, self.there, self.ghost_ms = here, there, ghost_ms
+
+    def contrast(self, k: int, a_ms: int, b_ms: int,
+                 unheard: frozenset[int] = frozenset()) -> Heard:
+        c = {2: self.there if abs(a_ms - self.ghost_ms) < 400 else self.here, 3: -1.0}.get(
+            k, 2.0)
+        words = [EarWord(" w", 0.3 + 0.5 * i, 0.8 + 0.5 * i, 0.1) for i in range(6)]
+        return Heard(c, -1.0, words, max(0, a_ms - 300))
+
+
+def test_a_sure_sentence_moves_only_where_the_ear_hears_it_better_by_the_margin() -> None:
+    # Sentence 2 sure where the acoustics put it (11-15 s, next to the skipped sentence 3);
+    # the ear hears it there at 0.26 and from 8.2 s (music before it) at 0.46: it stays.
+    # Heard from 8.2 s at 1.2, it moves.
+    regions = [(1000, 5000), (6000, 10000), (8200, 15000), (21000, 25000)]
+    acoustic = [_s(0, 1000, 5000), _s(1, 6000, 8200), _s(2, 11000, 15000, conf=0.66),
+                _s(3, 15000, 15000, "skipped", 0.8), _s(4, 21000, 25000)]
+    out, moved = check(acoustic, ScriptedListener(0.26, 0.46, 8200), regions)
+    assert (out[2].start_ms, out[2].end_ms, moved[2]) == (11000, 15000, False), out[2]
+    out, moved = check(acoustic, ScriptedListener(0.26, 1.2, 8200), regions)
+    assert out[2].start_ms == 8200 and moved[2], out[2]
