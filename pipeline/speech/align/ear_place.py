@@ -3,8 +3,9 @@
 
 - A sentence starts at a speech onset on the stretch, or, when the last run of speech on it
   holds more than one sentence (an ad-lib said just before the sentence, no pause the
-  speech detector hears between them), where the ear hears its words begin in a window of
-  the sentence's length that ends where that speech ends.
+  speech detector hears between them) and the ear hears it clearly better in a window of
+  the sentence's length that ends where that speech ends, where a short pause in that
+  window ends (the speech band's own level) or else where Whisper puts its first word.
 - A sentence the acoustics call skipped is placed only when the ear hears it over the whole
   gap its neighbours leave, clearly ahead of its neighbours' texts, and either about as well
   as the lesson's surest sentences or on unclaimed speech about as long as the sentence:
@@ -91,8 +92,9 @@ def _tail(listener: Listener, k: int, span: Span, regions: list[Span], expected:
           o: CheckOptions, unheard: frozenset[int]) -> tuple[int, Heard] | None:
     """Sentence ``k`` heard at the end of the last run of speech on ``span`` when that run
     is longer than the sentence could be (``stretched``): a window of ``1.3 ×`` its
-    expected length ending where the speech ends; it starts where its first word is heard
-    in that window. None when the run is short or the ear hears no word."""
+    expected length ending where the speech ends; it starts where a pause the detector
+    missed ends (:func:`pause_end`), else where its first word is heard in that window.
+    None when the run is short or the ear hears no word."""
     a, b = span
     last = max(((x, y) for x, y in regions if x < b and y > a), default=None,
                key=lambda r: r[1])
