@@ -115,9 +115,11 @@ class HoarseEar(TruthEar):
         return out
 
 
-def _skipped_two(factor: float) -> AlignedSentence:
+def _skipped_two(factor: float,
+                 regions: list[tuple[int, int]] = REGIONS) -> AlignedSentence:
     acoustic = [*RIGHT[:2], _s(2, 10000, 10000, "skipped", 0.8), *RIGHT[3:]]
-    out, _ = _run(acoustic, HoarseEar(np.zeros(RATE * 27, dtype=np.float32), SAID, 2, factor))
+    out, _ = _run(acoustic, HoarseEar(np.zeros(RATE * 27, dtype=np.float32), SAID, 2, factor),
+                  regions)
     return out[2]
 
 
@@ -129,8 +131,11 @@ def test_a_skipped_sentence_heard_hoarsely_but_clearly_ahead_is_placed() -> None
 
 
 def test_a_skipped_sentence_heard_hoarsely_and_barely_ahead_stays_skipped() -> None:
-    # 0.6 nats ahead and 1.8 below the surest sentences: not enough to place it.
-    assert _skipped_two(0.17).status == "skipped"
+    # 0.6 nats ahead and 1.8 below the surest sentences, in a gap whose speech runs on far
+    # longer than the sentence (10.1-16 s: more than its own speech there): not enough to
+    # place it. (On speech about its own length it is placed: test_align_ear30_unclaimed.)
+    regions = sorted([r for r in REGIONS if r[0] != 11000] + [(10100, 15990)])
+    assert _skipped_two(0.17, regions).status == "skipped"
 
 
 def test_a_sentence_placed_inside_an_acoustic_adlib_leaves_the_adlib_around_it() -> None:

@@ -149,13 +149,17 @@ class WhisperAligner(Aligner):
 
     def align(self, ingested: Ingested, transcript: Transcript | None,
               opts: AlignOptions) -> Alignment:
-        acoustic = DTWAligner().align(ingested, None, opts)
+        dtw_aligner = DTWAligner()
+        acoustic = dtw_aligner.align(ingested, None, opts)
         if opts.asr is None:
             return acoustic
         ear = open_ear(opts.asr)
         sentences = ingested.lesson.sentences
         texts = [s.text for s in sentences]
-        regions = wav_regions(ingested.audio_wav, sum(syllable_count(t) for t in texts))
+        # The DTW aligner's own call (the same options: once computed, kept by the
+        # acoustic path's cache where it has one).
+        regions = wav_regions(ingested.audio_wav, sum(syllable_count(t) for t in texts),
+                              dtw_aligner.options.vad)
         by_index = {s.index: s for s in acoustic.sentences if s.index is not None}
         dtw = [by_index[s.index] for s in sentences]
         pace = _pace(dtw)
@@ -218,9 +222,13 @@ def merge(dtw: list[AlignedSentence], forced: list[Forced | None],
 
 
 def _ends(out: list[AlignedSentence], from_forced: list[bool],
-          regions: list[tuple[int, int]]) -> list[AlignedSentence]:
+          regions: list[tuple[int, int]],
+          longest: list[int] | None = None) -> list[AlignedSentence]:
     """Script order kept; a sentence placed by the forced ear ends where the speech region
-    it ends in ends, before the next sentence; neighbours do not overlap."""
+    it ends in ends, before the next sentence; neighbours do not overlap. ``longest``
+    (ms per sentence): a region ending further than this from the sentence's start holds
+    more than the sentence (an ad-lib after it with no pause the detector hears), and the
+    forced end is kept."""
     fixed = list(out)
     for k, s in enumerate(fixed):
         if s.status != "matched":
@@ -231,7 +239,8 @@ def _ends(out: list[AlignedSentence], from_forced: list[bool],
         if from_forced[k]:
             inside = [b for a, b in regions if s.start_ms < b and a < min(
                 end, nxt if nxt is not None else end)]
-            end = max(inside) if inside else end
+            if inside and (longest is None or max(inside) - s.start_ms <= longest[k]):
+                end = max(inside)
         if nxt is not None:
             end = min(end, nxt)
         fixed[k] = replace(s, end_ms=max(s.start_ms + 1, end))

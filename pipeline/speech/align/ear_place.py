@@ -1,0 +1,178 @@
+"""Where the second ear places a sentence on a stretch of audio (used by
+:mod:`pipeline.speech.align.ear_check`).
+
+- A sentence starts at a speech onset on the stretch, or, when the last run of speech on it
+  holds more than one sentence (an ad-lib said just before the sentence, no pause the
+  speech detector hears between them) and the ear hears it clearly better in a window of
+  the sentence's length that ends where that speech ends, where a short pause in that
+  window ends (the speech band's own level) or else where Whisper puts its first word.
+- A sentence the acoustics call skipped is placed only when the ear hears it over the whole
+  gap its neighbours leave, clearly ahead of its neighbours' texts, and either about as well
+  as the lesson's surest sentences or on unclaimed speech about as long as the sentence:
+  skipped only when neither the ear nor the length of the speech there says it was read.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import replace
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from pipeline.core.text import syllable_count
+from pipeline.core.types import AlignedSentence
+from pipeline.speech.align.ear import RATE
+from pipeline.speech.align.forced import ForcedOptions, _next_onset
+from pipeline.speech.align.listen import Heard, Listener
+
+if TYPE_CHECKING:
+    from pipeline.speech.align.ear_check import CheckOptions
+
+__all__ = ["best_onset", "bounds", "onset", "pause_end", "run_from", "speech_in", "unskip"]
+
+log = logging.getLogger("caunoi.align.ear")
+
+Span = tuple[int, int]
+
+
+def onset(t: int, regions: list[Span]) -> int | None:
+    """Where a forced start ``t`` lands on the speech: the onset just after it, or ``t``
+    itself inside speech that runs on (a narrator over music); None in silence."""
+    near = _next_onset(t, regions, ForcedOptions())
+    if near is not None:
+        return near
+    return t if any(a <= t < b for a, b in regions) else None
+
+
+def bounds(out: list[AlignedSentence], first: int, last: int, total_ms: int) -> Span:
+    """The audio between the matched sentences before ``first`` and after ``last``."""
+    a = max((s.end_ms for s in out[:first] if s.status == "matched"), default=0)
+    b = min((s.start_ms for s in out[last + 1:] if s.status == "matched"), default=total_ms)
+    return a, max(a, b)
+
+
+def speech_in(a: int, b: int, regions: list[Span]) -> int:
+    """Milliseconds of speech on [a, b]."""
+    return sum(max(0, min(b, y) - max(a, x)) for x, y in regions)
+
+
+def run_from(t: int, b: int, regions: list[Span]) -> int:
+    """Milliseconds of speech from ``t`` to the first pause after it (at most to ``b``)."""
+    ends = [min(b, y) for x, y in sorted(regions) if y > t and x < b]
+    firsts = [x for x, y in sorted(regions) if y > t and x < b]
+    return ends[0] - max(t, firsts[0]) if ends else 0
+
+
+def pause_end(samples: np.ndarray, lo: int, hi: int, o: CheckOptions) -> int | None:
+    """The end of the longest pause on [lo, hi] (ms) too short or too masked for the speech
+    detector (a music bed under it): 20 ms frames whose speech-band (300-3400 Hz) level is
+    ``pause_db`` below the stretch's median, at least ``min_pause_ms`` in a row (longer than
+    the stops inside words); None when there is none."""
+    frame = RATE // 50
+    seg = samples[lo * RATE // 1000: hi * RATE // 1000]
+    n = seg.size // frame
+    if n < 3:
+        return None
+    power = np.abs(np.fft.rfft(seg[: n * frame].reshape(n, frame) * np.hanning(frame))) ** 2
+    freqs = np.fft.rfftfreq(frame, 1 / RATE)
+    level = 10 * np.log10(power[:, (freqs >= 300) & (freqs <= 3400)].sum(axis=1) + 1e-10)
+    quiet = level < np.median(level) - o.pause_db
+    best, run, at = 0, 0, None
+    for i, q in enumerate(quiet):
+        run = run + 1 if q else 0
+        if run > best and (i + 1 == n or not quiet[i + 1]):
+            best, at = run, i + 1
+    if at is None or best * 20 < o.min_pause_ms:
+        return None
+    return lo + 20 * at
+
+
+def _tail(listener: Listener, k: int, span: Span, regions: list[Span], expected: int,
+          o: CheckOptions, unheard: frozenset[int]) -> tuple[int, Heard] | None:
+    """Sentence ``k`` heard at the end of the last run of speech on ``span`` when that run
+    is longer than the sentence could be (``stretched``): a window of ``1.3 ×`` its
+    expected length ending where the speech ends; it starts where a pause the detector
+    missed ends (:func:`pause_end`), else where its first word is heard in that window.
+    None when the run is short or the ear hears no word."""
+    a, b = span
+    last = max(((x, y) for x, y in regions if x < b and y > a), default=None,
+               key=lambda r: r[1])
+    if last is None or min(b, last[1]) - max(a, last[0]) <= o.stretched * expected:
+        return None
+    end = min(b, last[1])
+    heard = listener.contrast(k, end - int(1.3 * expected), end, unheard)
+    spoken = [w for w in heard.words if any(ch.isalnum() for ch in w.text)]
+    if not spoken:
+        return None
+    # Whisper gives the window's first word the speech before it: the start is where a
+    # pause ends in the stretch a sentence of this length starts in, else the first word.
+    pause = pause_end(listener.samples, end - int(1.3 * expected), end - int(0.7 * expected),
+                      o)
+    start = pause if pause is not None else heard.origin_ms + int(1000 * spoken[0].start)
+    return min(max(start, end - int(1.3 * expected)), end - 1), heard
+
+
+def best_onset(listener: Listener, k: int, span: Span, regions: list[Span],
+               expected: int, o: CheckOptions, unheard: frozenset[int] = frozenset(),
+               until: int | None = None) -> tuple[int, Heard, bool] | None:
+    """Where on ``span`` sentence ``k`` starts: of the speech onsets on it (at most
+    ``max_onsets``, the span's own start first), the one whose window of the sentence's
+    length the ear hears it best on; a later onset wins a near tie (forced text spreads over
+    an ad-lib before it, and the window without the ad-lib is as good). The end of a run of
+    speech longer than the sentence on ``span[0]``-``until`` (default: the span's end;
+    :func:`_tail`) wins when the ear hears it there clearly better (by ``tie``) than at any
+    onset; the third value says so."""
+    a, b = span
+    onsets = sorted({x for x, _ in regions if a - 150 <= x < b - o.fits * expected}
+                    | ({a} if any(x <= a < y for x, y in regions) else set()))
+    best: tuple[int, Heard, bool] | None = None
+    for at in onsets[: o.max_onsets]:
+        heard = listener.contrast(k, at, min(b, at + int(1.3 * expected)), unheard)
+        if best is None or heard.contrast >= best[1].contrast - o.tie:
+            best = (at, heard, False)
+    tail = _tail(listener, k, (a, until or b), regions, expected, o, unheard)
+    if tail is not None and (best is None or tail[1].contrast > best[1].contrast + o.tie):
+        log.debug("sentence %s: heard at the end of the speech, from %d", k, tail[0])
+        best = (*tail, True)
+    return best
+
+
+def unskip(out: list[AlignedSentence], moved: list[bool], k: int, listener: Listener,
+           regions: list[Span], pace: float, margin: float, o: CheckOptions) -> None:
+    """Place a sentence the acoustics call skipped when the ear hears its text over the
+    whole gap its neighbours leave, ahead of theirs, and either about as well as the
+    lesson's surest sentences are heard or on speech about as long as the sentence (see
+    the module docstring); placed at the onset it is best heard from."""
+    a, b = bounds(out, k, k, listener.total_ms)
+    expected = int(syllable_count(out[k].text) * pace)
+    speech = speech_in(a, b, regions)
+    if b - a < max(o.min_gap_ms, o.fits * expected) or speech < o.fits * expected:
+        return
+    unheard = frozenset(j for j, s in enumerate(out) if j != k and s.status == "skipped"
+                        and a <= s.start_ms <= b)
+    whole = listener.contrast(k, a, b, unheard)
+    typical = listener.typical(out)
+    log.debug("skipped sentence %s: gap %d-%d, contrast %.2f, own %.2f (typical %.2f), "
+              "speech %.2f of expected", out[k].index, a, b, whole.contrast, whole.own,
+              typical, speech / max(1, expected))
+    if whole.contrast < margin:  # (its own score is diluted by an ad-lib in the gap)
+        return
+    found = best_onset(listener, k, (a, b), regions, expected, o, unheard)
+    if found is None:
+        return
+    start, heard, _ = found
+    spoken = [w for w in heard.words if any(ch.isalnum() for ch in w.text)]
+    log.debug("skipped sentence %s: from %d contrast %.2f, own %.2f", out[k].index, start,
+              heard.contrast, heard.own)
+    # Heard worse than the lesson's surest sentences and not clearly ahead: placed only
+    # when the speech from its start to the next pause is about one sentence long (no
+    # longer than a stretched span: the rest of the gap's speech is before it).
+    weak = (heard.own < typical - o.below_typical and heard.contrast < o.clear
+            and run_from(start, b, regions) > o.stretched * expected)
+    if not spoken or heard.contrast < margin or weak:
+        return
+    end = min(b, heard.origin_ms + int(1000 * spoken[-1].end))
+    out[k] = replace(out[k], start_ms=start, end_ms=max(start + 1, end), status="matched",
+                     confidence=o.confirmed)
+    moved[k] = True
