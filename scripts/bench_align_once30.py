@@ -9,10 +9,10 @@ regions, the feature pass, the edge snapping; plus the second ``wav_regions`` th
 the forced aligner ask for after the DTW when a model is present). Then those calls are
 replayed ``--repeats`` times on each path, base and new alternating, the new path's cache
 cleared before each replay (each replay pays its first pass): the acoustic time is the
-least replay (the box is shared; the least is the least disturbed). Printed: acoustic
-seconds and ratio (new / base), the whole DTW aligner's seconds (one run each: the DTW
-itself, the same code on both, dominates and its ratio is load noise), and whether every
-output is identical: the alignment and every replayed call's result.
+least replay's CPU time (the box is shared; the least is the least disturbed). Printed:
+acoustic CPU seconds and ratio (new / base), the whole DTW aligner's wall seconds (one run
+each: the DTW itself, the same code on both, dominates and its ratio is load noise), and
+whether every output is identical: the alignment and every replayed call's result.
 
 Usage:
     nice python scripts/bench_align_once30.py --lessons /tmp/m29/tune [--base dd8fe50]
@@ -102,15 +102,16 @@ def align(module: types.ModuleType, ingested: Ingested) -> tuple[Any, list[Call]
 
 
 def replay(module: types.ModuleType, calls: list[Call]) -> tuple[list[Any], list[float]]:
-    """(outputs, [seconds of the DTW's calls, of all with the ear's]) of ``calls`` made
-    again on ``module`` (a fresh cache for ours)."""
+    """(outputs, [CPU seconds of the DTW's calls, of all with the ear's]) of ``calls`` made
+    again on ``module`` (a fresh cache for ours). CPU time, not wall time: on a box shared
+    by several benchmarks the wall time of a few hundred ms is mostly waiting."""
     if module is audio:
         levels.clear_levels()
-    t0 = time.perf_counter()
+    t0 = time.process_time()
     out = [getattr(module, name)(*args, **kwargs) for name, args, kwargs in calls[:-1]]
-    t1 = time.perf_counter()
+    t1 = time.process_time()
     out += [getattr(module, name)(*args, **kwargs) for name, args, kwargs in calls[-1:]]
-    return out, [t1 - t0, time.perf_counter() - t0]
+    return out, [t1 - t0, time.process_time() - t0]
 
 
 def lesson_row(old: types.ModuleType, ingested: Ingested, repeats: int
