@@ -18,7 +18,11 @@ regions count: the whole-band level there is the bed's. Where the speech band is
 its pauses are the pauses (:func:`split_quiet`): Silero hears a music bed as speech and a
 reverberant phone's low tail keeps the whole band up, so both bridge the pause between a
 sentence and an ad-lib. Over a bed below the speech band, sentence starts are placed on the
-level above it (:func:`bed_below`, :func:`snap_spans`)."""
+level above it (:func:`bed_below`, :func:`snap_spans`).
+
+Every level these need is computed once per recording (:mod:`.levels`: one decoding pass
+for what is not held yet, one spectrum for several bands), and the speech regions once per
+recording, script length and options: the ear and the forced aligner ask again for free."""
 
 from __future__ import annotations
 
