@@ -4,13 +4,13 @@ and the edge snapping (:func:`audio.snap_spans`) ask for the same levels of the 
 the aligners that check the acoustic one (ear, forced) ask for the same speech regions again.
 
 :func:`levels_of` keeps a :class:`WavLevels` per recording in a small cache keyed by the
-file's path, size and modification time, so the callers (in other modules) need no change
-and a rewritten file is never served stale. A :class:`WavLevels` decodes the WAV block by
-block (the blocks of :func:`audio.wav_blocks`) only for the levels it does not hold yet, all
-of them in the same pass, and keeps them per block: the values are those each caller
-computed for itself before, bit for bit. Memory: a few bytes per frame (about 6 KB per
-second of audio with every level the aligners ask for, ~40 MB for 2 h), at most
-:data:`CACHE_SIZE` recordings."""
+file's path, size, modification time and inode, so the callers (in other modules, which
+pass a path) need no change and a rewritten file is not served stale. A :class:`WavLevels`
+decodes the WAV block by block (the blocks of :func:`wav_blocks`) only for the levels it
+does not hold yet, all of them in the same pass, and keeps them per block: the values are
+those each caller computed for itself before, bit for bit. Memory: a few bytes per frame
+(about 6 KB per second of audio with every level the aligners ask for, ~40 MB for 2 h), at
+most :data:`CACHE_SIZE` recordings."""
 
 from __future__ import annotations
 
@@ -119,15 +119,18 @@ class WavLevels:
             self._probs = new_p
 
 
-_CACHE: OrderedDict[tuple[str, int, int], WavLevels] = OrderedDict()
+_CACHE: OrderedDict[tuple[str, int, int, int], WavLevels] = OrderedDict()
 _CACHE_LOCK = threading.Lock()
 
 
 def levels_of(path: Path) -> WavLevels:
-    """The :class:`WavLevels` of ``path``, kept while the file's size and modification time
-    stay the same (at most :data:`CACHE_SIZE` recordings, the least recently asked dropped)."""
+    """The :class:`WavLevels` of ``path``, kept while the file's size, modification time and
+    inode stay the same (at most :data:`CACHE_SIZE` recordings, the least recently asked
+    dropped). A file rewritten in place to the same size within one tick of the file
+    system's clock would look unchanged; the pipeline writes its WAVs to a ``.part`` file
+    renamed into place (a new inode)."""
     st = path.stat()
-    key = (str(path.resolve()), st.st_size, st.st_mtime_ns)
+    key = (str(path.resolve()), st.st_size, st.st_mtime_ns, st.st_ino)
     with _CACHE_LOCK:
         found = _CACHE.get(key)
         if found is None:
