@@ -322,6 +322,7 @@ def snap_spans(path: Path, spans: list[tuple[int, int]],
         levels.get(bed_levels, (*bed_bands, edge, above))
     bed = opts.above_bed and _bed_below(levels, 10)  # held now: nothing decoded
     found = [_joined(parts) for parts in levels.get((), (edge, above) if bed else (edge,))[1]]
+    levels.drop((edge, above))  # 1.6 KB a second each, asked for once per alignment
     if not found[0].size:
         return spans
     out = snap_edges(spans, found[0], opts)

@@ -8,9 +8,9 @@ file's path, size, modification time and inode, so the callers (in other modules
 pass a path) need no change and a rewritten file is not served stale. A :class:`WavLevels`
 decodes the WAV block by block (the blocks of :func:`wav_blocks`) only for the levels it
 does not hold yet, all of them in the same pass, and keeps them per block: the values are
-those each caller computed for itself before, bit for bit. Memory: a few bytes per frame
-(about 6 KB per second of audio with every level the aligners ask for, ~40 MB for 2 h), at
-most :data:`CACHE_SIZE` recordings."""
+those each caller computed for itself before, bit for bit. Memory: a few bytes per frame,
+about 2.5 KB per second of audio kept (~18 MB for 2 h) for at most :data:`CACHE_SIZE`
+recordings; the edge snapping's 5 ms levels (1.6 KB a second each) are let go after use."""
 
 from __future__ import annotations
 
@@ -90,6 +90,12 @@ class WavLevels:
             n = len(self.blocks or [])
             return ([self._levels[f] for f in levels], [self._bands[b] for b in bands],
                     self._probs if probs and self._probs is not None else [None] * n)
+
+    def drop(self, bands: tuple[Band, ...]) -> None:
+        """Let go of these levels (asked for again, they are computed again)."""
+        with self._lock:
+            for b in bands:
+                self._bands.pop(b, None)
 
     def _pass(self, levels: tuple[Level, ...], bands: tuple[Band, ...], probs: bool) -> None:
         self.passes += 1
