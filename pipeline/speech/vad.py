@@ -21,9 +21,10 @@ from pipeline.core.media import iter_wav_blocks, wav_info
 
 log = logging.getLogger("caunoi.vad")
 
-__all__ = ["EdgeOptions", "VadOptions", "band_db", "band_regions", "clipped_share",
-           "energy_regions", "level_regions", "loud_frames", "silero_regions", "snap_edges",
-           "speech_regions", "wav_frame_db", "wav_speech_regions"]
+__all__ = ["EdgeOptions", "VadOptions", "band_db", "band_dbs", "band_regions", "clipped_share",
+           "energy_regions", "level_regions", "level_speech_regions", "loud_frames",
+           "silero_probs", "silero_regions", "snap_edges", "speech_regions", "wav_frame_db",
+           "wav_speech_regions"]
 
 #: Silero's window (samples at 16 kHz) and the samples of context it sees before each one.
 _WINDOW, _CONTEXT = 512, 64
@@ -86,21 +87,28 @@ def _blocks_db(blocks: Iterable[np.ndarray], rate: int, frame_ms: int) -> np.nda
 
 def band_db(samples: np.ndarray, rate: int, frame_ms: int,
             band: tuple[float, float]) -> np.ndarray:
-    """Level per frame (the frames of :func:`frame_db`) in dBFS of the ``band`` (Hz) only,
-    computed 4096 frames at a time."""
+    """Level per frame (the frames of :func:`frame_db`) in dBFS of the ``band`` (Hz) only."""
+    return band_dbs(samples, rate, frame_ms, [band])[0]
+
+
+def band_dbs(samples: np.ndarray, rate: int, frame_ms: int,
+             bands: list[tuple[float, float]]) -> list[np.ndarray]:
+    """:func:`band_db` of each of ``bands`` from one spectrum per frame, 4096 frames at a time."""
     hop = max(1, rate * frame_ms // 1000)
     n = samples.size // hop
     freqs = np.fft.rfftfreq(hop, 1 / rate)
-    keep = (freqs >= band[0]) & (freqs <= band[1])
+    keeps = [(freqs >= lo) & (freqs <= hi) for lo, hi in bands]
     window = np.hanning(hop)
-    parts: list[np.ndarray] = []
+    parts: list[list[np.ndarray]] = [[] for _ in bands]
     for k in range(0, n, 4096):
         frames = samples[k * hop: min(n, k + 4096) * hop].reshape(-1, hop) * window
-        power = np.abs(np.fft.rfft(frames, axis=1)[:, keep]) ** 2
-        # Scaled like frame_db: the band's share of the mean square of the samples.
-        ms = 2 * power.sum(axis=1) / (hop * np.sum(window**2))
-        parts.append(10 * np.log10(np.maximum(ms, 1e-12)))
-    return np.concatenate(parts) if parts else np.zeros(0)
+        spectrum = np.fft.rfft(frames, axis=1)
+        for keep, out in zip(keeps, parts, strict=True):
+            power = np.abs(spectrum[:, keep]) ** 2
+            # Scaled like frame_db: the band's share of the mean square of the samples.
+            ms = 2 * power.sum(axis=1) / (hop * np.sum(window**2))
+            out.append(10 * np.log10(np.maximum(ms, 1e-12)))
+    return [np.concatenate(p) if p else np.zeros(0) for p in parts]
 
 
 def loud_frames(db: np.ndarray, opts: VadOptions) -> np.ndarray:
@@ -135,7 +143,7 @@ def wav_speech_regions(wav: Path, opts: VadOptions = VadOptions()) -> list[tuple
         if probs is not None:
             regions = _silero_segments(probs, opts)
             return _refine_db(regions, wav_frame_db(wav, 10), opts)
-    return _energy_db(wav_frame_db(wav, opts.frame_ms), opts)
+    return level_regions(wav_frame_db(wav, opts.frame_ms), opts)
 
 
 def refine_edges(regions: list[tuple[int, int]], samples: np.ndarray, rate: int,
@@ -178,9 +186,23 @@ def _refine_db(regions: list[tuple[int, int]], db: np.ndarray, opts: VadOptions,
 
 def silero_regions(samples: np.ndarray, opts: VadOptions) -> list[tuple[int, int]] | None:
     """Speech regions from Silero VAD at 16 kHz; None when faster-whisper is missing."""
+    return None if (probs := silero_probs(samples)) is None else _silero_segments(probs, opts)
+
+
+def silero_probs(samples: np.ndarray) -> tuple[np.ndarray, int] | None:
+    """:func:`_silero_probs` of 16 kHz ``samples`` fed :data:`_SILERO_BATCH` windows at a
+    time (:func:`level_speech_regions` turns them into regions)."""
     step = _WINDOW * _SILERO_BATCH
-    probs = _silero_probs(samples[k: k + step] for k in range(0, samples.size, step))
-    return None if probs is None else _silero_segments(probs, opts)
+    return _silero_probs(samples[k: k + step] for k in range(0, samples.size, step))
+
+
+def level_speech_regions(probs: tuple[np.ndarray, int] | None, level_10ms: np.ndarray,
+                         level: np.ndarray, opts: VadOptions) -> list[tuple[int, int]]:
+    """:func:`speech_regions` from :func:`silero_probs` (None: the energy detector), and
+    :func:`frame_db` at 10 ms (to refine Silero's edges) and ``opts.frame_ms`` (energy)."""
+    if probs is not None:
+        return _refine_db(_silero_segments(probs, opts), level_10ms, opts)
+    return level_regions(level, opts)
 
 
 def _silero_probs(blocks: Iterable[np.ndarray]) -> tuple[np.ndarray, int] | None:
@@ -242,7 +264,7 @@ def _silero_segments(found: tuple[np.ndarray, int],
 def energy_regions(samples: np.ndarray, rate: int,
                    opts: VadOptions = VadOptions()) -> list[tuple[int, int]]:
     """Speech regions from frame energy against the recording's own noise floor."""
-    return _energy_db(frame_db(samples, rate, opts.frame_ms), opts)
+    return level_regions(frame_db(samples, rate, opts.frame_ms), opts)
 
 
 def band_regions(samples: np.ndarray, rate: int, band: tuple[float, float],
@@ -250,17 +272,13 @@ def band_regions(samples: np.ndarray, rate: int, band: tuple[float, float],
     """:func:`energy_regions` on the level of ``band`` (Hz) only: a band-limited narrator
     over a music bed whose notes lie below the band, or a room's rumble, is heard where the
     whole-band level is dominated by the bed."""
-    return _energy_db(band_db(samples, rate, opts.frame_ms, band), opts)
+    return level_regions(band_db(samples, rate, opts.frame_ms, band), opts)
 
 
 def level_regions(db: np.ndarray, opts: VadOptions) -> list[tuple[int, int]]:
     """Regions of a level ``db`` (one value per ``opts.frame_ms`` frame) louder than
     :func:`loud_frames`' threshold, pauses under ``opts.min_silence_ms`` bridged and bursts
     under ``opts.min_speech_ms`` dropped."""
-    return _energy_db(db, opts)
-
-
-def _energy_db(db: np.ndarray, opts: VadOptions) -> list[tuple[int, int]]:
     if db.size == 0:
         return []
     voiced = loud_frames(db, opts)

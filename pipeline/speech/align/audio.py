@@ -18,13 +18,16 @@ regions count: the whole-band level there is the bed's. Where the speech band is
 its pauses are the pauses (:func:`split_quiet`): Silero hears a music bed as speech and a
 reverberant phone's low tail keeps the whole band up, so both bridge the pause between a
 sentence and an ad-lib. Over a bed below the speech band, sentence starts are placed on the
-level above it (:func:`bed_below`, :func:`snap_spans`)."""
+level above it (:func:`bed_below`, :func:`snap_spans`).
+
+Every level these need is computed once per recording (:mod:`.levels`: one decoding pass
+for what is not held yet, one spectrum for several bands), and the speech regions once per
+recording, script length and options: the ear and the forced aligner ask again for free."""
 
 from __future__ import annotations
 
 import logging
 import wave
-from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
 
@@ -32,26 +35,21 @@ import numpy as np
 
 from pipeline.core.types import AlignedSentence
 from pipeline.speech.align.features import BAND_HZ, mfcc_stream
+from pipeline.speech.align.levels import BLOCK_SECONDS, WavLevels, levels_of, wav_blocks
 from pipeline.speech.vad import (
     EdgeOptions,
     VadOptions,
-    band_db,
-    band_regions,
-    energy_regions,
-    frame_db,
     level_regions,
+    level_speech_regions,
     loud_frames,
     snap_edges,
-    speech_regions,
 )
 
-__all__ = ["BLOCK_SECONDS", "bed_below", "snap_sentences", "snap_spans", "speech_band",
-           "split_quiet", "wav_blocks", "wav_features", "wav_regions"]
+__all__ = ["BLOCK_SECONDS", "EDGE_BAND_HZ", "bed_below", "snap_sentences", "snap_spans",
+           "speech_band", "split_quiet", "wav_blocks", "wav_features", "wav_regions"]
 
 log = logging.getLogger("caunoi.align.audio")
 
-#: Samples decoded at a time.
-BLOCK_SECONDS = 60
 #: Speech regions found by Silero below this share of the script's least speech time: the
 #: energy detector's regions are added.
 MIN_HEARD_SHARE = 0.8
@@ -70,15 +68,16 @@ BED_BELOW_DB = 10.0
 BAND_REACH_MS = 100
 
 
-def _trim_to_band(regions: list[tuple[int, int]], block: np.ndarray, rate: int,
-                  opts: VadOptions, reach_ms: int = BAND_REACH_MS) -> list[tuple[int, int]]:
+def _trim_to_band(regions: list[tuple[int, int]], band: np.ndarray, opts: VadOptions,
+                  reach_ms: int = BAND_REACH_MS) -> list[tuple[int, int]]:
     """Energy regions without their edges where only the whole-band level is up (a music
     note, a reverberation tail): each edge pulled in to ``reach_ms`` from the first/last
-    frame loud in the speech band; regions without such a frame are kept as they are."""
+    frame loud in the speech band (``band``: its level per ``opts.frame_ms`` frame);
+    regions without such a frame are kept as they are."""
     if not regions:
         return regions
     step = opts.frame_ms
-    up = loud_frames(band_db(block, rate, step, SPEECH_BAND_HZ), opts)
+    up = loud_frames(band, opts)
     out = []
     for a, b in regions:
         on = np.flatnonzero(up[a // step: b // step])
@@ -89,18 +88,6 @@ def _trim_to_band(regions: list[tuple[int, int]], block: np.ndarray, rate: int,
         end = min(b, (a // step + int(on[-1]) + 1) * step + reach_ms)
         out.append((start, end))
     return out
-
-
-def wav_blocks(path: Path, seconds: int = BLOCK_SECONDS) -> Iterator[tuple[np.ndarray, int]]:
-    """(float32 mono samples in [-1, 1], rate) of consecutive blocks of a 16-bit PCM WAV."""
-    with wave.open(str(path), "rb") as w:
-        rate, channels = w.getframerate(), w.getnchannels()
-        while block := w.readframes(rate * seconds):
-            data = np.frombuffer(block, dtype="<i2").astype(np.float32)
-            if channels > 1:
-                data = data.reshape(-1, channels).mean(axis=1, dtype=np.float32)
-            data *= np.float32(1 / 32768.0)
-            yield data, rate
 
 
 def wav_rate(path: Path) -> int:
@@ -239,30 +226,43 @@ def _band_up(band: np.ndarray, opts: VadOptions, step: int) -> np.ndarray:
 def wav_regions(path: Path, syllables: int = 0,
                 opts: VadOptions | None = None) -> list[tuple[int, int]]:
     """Speech regions (start_ms, end_ms) of the WAV, detected block by block (see the module
-    docstring); ``syllables``: how many the script has (0: unknown)."""
+    docstring); ``syllables``: how many the script has (0: unknown). Found once per
+    recording, syllables and options (:func:`levels.levels_of`): the aligners that check
+    the acoustic one ask again for free."""
     opts = opts or VadOptions()
+    levels = levels_of(path)
+    found = levels.regions.get((syllables, opts))
+    if found is None:
+        found = levels.regions[(syllables, opts)] = tuple(_regions(levels, syllables, opts))
+    return list(found)
+
+
+def _regions(levels: WavLevels, syllables: int,
+             opts: VadOptions) -> list[tuple[int, int]]:
+    f, speech = opts.frame_ms, (opts.frame_ms, *SPEECH_BAND_HZ)
+    band_10 = (10, *SPEECH_BAND_HZ) if opts.band_detector else None
+    (level_10s, level_fs), bands, probs = levels.get(
+        (10, f), (speech,) if band_10 is None else (band_10, speech), opts.method == "silero")
+    band_10s, band_fs = (level_10s, bands[0]) if band_10 is None else bands
     heard: list[tuple[int, int]] = []
     energy: list[tuple[int, int]] = []
     steady: list[bool] = []
     ups: list[np.ndarray] = []
-    offset = 0
-    for block, rate in wav_blocks(path):
-        found = speech_regions(block, rate, opts)
+    for (offset, _), level, band, level_f, band_f, p in zip(
+            levels.blocks or [], level_10s, band_10s, level_fs, band_fs, probs, strict=True):
+        found = level_speech_regions(p, level, level_f, opts)
         heard += [(a + offset, b + offset) for a, b in found]
-        level = frame_db(block, rate, 10)
         whole = _steady(level, found, 10)
-        band = band_db(block, rate, 10, SPEECH_BAND_HZ) if opts.band_detector else level
         kind = "" if whole or not opts.band_detector else _speech_band_background(
             level, band, found)
-        own = band_regions(block, rate, SPEECH_BAND_HZ, opts) if kind else []
+        own = level_regions(band_f, opts) if kind else []
         loud = own if kind == "bed" else own + _trim_to_band(
-            energy_regions(block, rate, opts), block, rate, opts)
+            level_regions(level_f, opts), band_f, opts)
         energy += [(a + offset, b + offset) for a, b in loud]
         steady.append(whole or bool(kind))
         # Where the speech band is the detector, its pauses are the pauses (see split_quiet).
         ups.append(_band_up(band, opts, 10) if kind and opts.split_quiet_ms
                    else np.ones(level.size, dtype=bool))
-        offset += block.size * 1000 // rate
     heard = _merge(heard, opts.min_silence_ms)
     energy = _merge(energy, opts.min_silence_ms)
     total = sum(b - a for a, b in heard)
@@ -281,10 +281,7 @@ def wav_regions(path: Path, syllables: int = 0,
 EDGE_BAND_HZ = (300.0, 7000.0)
 
 
-def _edge_level(path: Path, fr: int, low: float) -> np.ndarray:
-    parts = []
-    for block, rate in wav_blocks(path):
-        parts.append(band_db(block, rate, fr, (low, min(EDGE_BAND_HZ[1], 0.45 * rate))))
+def _joined(parts: list[np.ndarray]) -> np.ndarray:
     return np.concatenate(parts) if parts else np.zeros(0)
 
 
@@ -293,33 +290,45 @@ def bed_below(path: Path, frame_ms: int = 10) -> bool:
     the whole band than in the speech band (:data:`BED_BELOW_DB`): a music bed or a rumble
     lies below the speech band, and a level that includes it marks the bed's notes, not the
     narrator's onsets."""
-    whole, band = [], []
-    for block, rate in wav_blocks(path):
-        whole.append(frame_db(block, rate, frame_ms))
-        band.append(band_db(block, rate, frame_ms, SPEECH_BAND_HZ))
+    return _bed_below(levels_of(path), frame_ms)
+
+
+def _bed_below(levels: WavLevels, frame_ms: int) -> bool:
+    (whole,), (band,), _ = levels.get((frame_ms,), ((frame_ms, *SPEECH_BAND_HZ),))
     if not whole:
         return False
-    gap = np.percentile(np.concatenate(whole), 10) - np.percentile(np.concatenate(band), 10)
+    gap = np.percentile(_joined(whole), 10) - np.percentile(_joined(band), 10)
     return bool(gap >= BED_BELOW_DB)
 
 
 def snap_spans(path: Path, spans: list[tuple[int, int]],
                opts: EdgeOptions | None = None) -> list[tuple[int, int]]:
     """:func:`pipeline.speech.vad.snap_edges` of consecutive (start_ms, end_ms) spans on the
-    WAV's level in :data:`EDGE_BAND_HZ` (read block by block: 5 ms frames, 800 bytes a
+    WAV's level in :data:`EDGE_BAND_HZ` (read block by block: 5 ms frames, 1.6 KB a
     second). When a bed lies below the speech band (:func:`bed_below`), the starts are
     placed on the level from the speech band up (a note of the bed just before the voice
     is not its onset; consonants and the voice's rise carry the band), the ends still on
-    the wider band (a voiced ending, a nasal, has little above 1 kHz)."""
+    the wider band (a voiced ending, a nasal, has little above 1 kHz). The levels come in
+    one pass with the bed test's (:func:`levels.levels_of`; the speech detector's pass
+    usually holds those already)."""
     opts = opts or EdgeOptions()
-    level = _edge_level(path, opts.frame_ms, EDGE_BAND_HZ[0])
-    if not level.size:
+    levels = levels_of(path)
+    top = min(EDGE_BAND_HZ[1], 0.45 * wav_rate(path))
+    edge = (opts.frame_ms, EDGE_BAND_HZ[0], top)
+    above = (opts.frame_ms, SPEECH_BAND_HZ[0], top)
+    bed_levels, bed_bands = (10,), ((10, *SPEECH_BAND_HZ),)
+    if opts.above_bed and not levels.has(bed_levels, bed_bands):
+        # The bed test and both edge levels in one pass (one spectrum per frame for both).
+        levels.get(bed_levels, (*bed_bands, edge, above))
+    bed = opts.above_bed and _bed_below(levels, 10)  # held now: nothing decoded
+    found = [_joined(parts) for parts in levels.get((), (edge, above) if bed else (edge,))[1]]
+    levels.drop((edge, above))  # 1.6 KB a second each, asked for once per alignment
+    if not found[0].size:
         return spans
-    out = snap_edges(spans, level, opts)
-    if not (opts.above_bed and bed_below(path)):
+    out = snap_edges(spans, found[0], opts)
+    if not bed:
         return out
-    starts = [a for a, _ in snap_edges(spans, _edge_level(path, opts.frame_ms,
-                                                          SPEECH_BAND_HZ[0]), opts)]
+    starts = [a for a, _ in snap_edges(spans, found[1], opts)]
     nexts = [*starts[1:], None]
     return [(a, b if n is None else min(b, n)) if min(b, n or b) > a else (a0, b)
             for (a0, b), a, n in zip(out, starts, nexts, strict=True)]
