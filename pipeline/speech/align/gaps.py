@@ -329,18 +329,24 @@ def _heard(k: int, part: np.ndarray,
            found: tuple[list[np.ndarray], list[tuple[int, int]], list[np.ndarray], list[int]],
            costs: tuple[float, float, float], hearing: Hearing) -> tuple[float, float] | None:
     """(contrast, mean distance) of sentence ``k`` on the features ``part`` when its template
-    fits better than unrelated speech, clearly better than its neighbours' and the length
-    fits; else None."""
+    fits better than unrelated speech, the length fits, and it fits better than every other
+    sentence's template (contrast: by how much, in units of the unrelated-minus-typical
+    distance); else None."""
     pieces, _, _, expected_ms = found
     garbage, scale, penalty = costs
     cost = dtw_cost(pieces[k], part, penalty)
-    ev = evidence(pieces, k, part, cost, part.shape[0] * FRAME_HOP_MS, expected_ms[k],
-                  (scale, penalty))
-    log.debug("hear %d: %d frames, cost %.3f (garbage %.3f), contrast %.3f, length %.3f", k,
-              part.shape[0], cost, garbage, ev.contrast, ev.log_length)
-    if cost >= garbage or abs(ev.log_length) > hearing.misfit or ev.contrast <= hearing.contrast:
+    length = float(np.log(max(part.shape[0] * FRAME_HOP_MS, 1) / max(expected_ms[k], 1)))
+    if cost >= garbage or abs(length) > hearing.misfit:
         return None
-    return ev.contrast, cost
+    # Against the neighbours first (cheap, and the likeliest confusion), then all others.
+    contrast = evidence(pieces, k, part, cost, 0, 1, (scale, penalty)).contrast
+    if contrast > hearing.contrast:
+        others = [dtw_cost(p, part, penalty) for j, p in enumerate(pieces)
+                  if abs(j - k) > 1]
+        contrast = min([contrast, *((c - cost) / max(scale, 1e-6) for c in others)])
+    log.debug("hear %d: %d frames, cost %.3f (garbage %.3f), contrast %.3f, length %.3f", k,
+              part.shape[0], cost, garbage, contrast, length)
+    return (contrast, cost) if contrast > hearing.contrast else None
 
 
 #: A cut this close to a unit's edge (frames) is made at the edge.
