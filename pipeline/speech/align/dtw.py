@@ -33,7 +33,15 @@ from pipeline.speech.align.features import (
     mfcc,
     speech_normalised,
 )
-from pipeline.speech.align.gaps import below_floor, revise, speech_frames, true_runs
+from pipeline.speech.align.gaps import (
+    Hearing,
+    below_floor,
+    rescue,
+    revise,
+    shift_run,
+    speech_frames,
+    true_runs,
+)
 from pipeline.speech.align.runs import LengthPrior, RunLimits, assign_runs, trim_blips
 from pipeline.speech.align.synth import espeak_available, synthesize
 from pipeline.speech.vad import VadOptions
@@ -108,6 +116,8 @@ class DTWOptions:
     length_weight: float = 1.0
     # How the confidence weighs the template fit, the contrast and the speech length.
     confidence: ConfidenceOptions = field(default_factory=ConfidenceOptions)
+    # What a skipped sentence's own unmatched speech must show to be it (gaps.rescue).
+    hearing: Hearing = field(default_factory=Hearing)
     # The speech detector's options.
     vad: VadOptions = field(default_factory=VadOptions)
 
@@ -166,6 +176,8 @@ class DTWAligner(Aligner):
         assignment = revise(assignment, (pieces, units, unit_feats, expected_ms),
                             (good, unrelated, penalty), o.skip_duration_weight, o.extend,
                             o.min_run_share)
+        assignment = rescue(assignment, (pieces, units, unit_feats, expected_ms),
+                            (garbage, unrelated - good, penalty), o.hearing)
         out, used = _placed(list(sentences), assignment,
                             (pieces, units, unit_feats, expected_ms),
                             (good, garbage, unrelated, penalty), o)
@@ -278,7 +290,7 @@ def _unskip(assignment: list[tuple[tuple[int, int], float] | None], pieces: list
                                      pieces[pair[1]], o.min_split_ms)
                 if cut is None:
                     continue
-                out = [None if r is None else (_shift(r[0], cut), r[1]) for r in out]
+                out = [None if r is None else (shift_run(r[0], cut), r[1]) for r in out]
                 found = _pair(pair, (lo, hi + 1), pieces, units, unit_feats, expected_ms,
                               costs, o)
             if found is not None:
@@ -329,11 +341,6 @@ def _split_at_path(units: list[tuple[int, int]], unit_feats: list[np.ndarray],
     units[u: u + 1] = [(units[u][0], t), (t, units[u][1])]
     unit_feats[u: u + 1] = [unit_feats[u][:frame], unit_feats[u][frame:]]
     return u
-
-
-def _shift(run: tuple[int, int], u: int) -> tuple[int, int]:
-    """A run of unit indices after unit ``u`` was cut in two."""
-    return (run[0] + (run[0] > u), run[1] + (run[1] >= u))
 
 
 def _absorb_restarts(out: list[AlignedSentence], spare: list[tuple[int, int]],

@@ -263,6 +263,32 @@ def dtw_cost(a: np.ndarray, b: np.ndarray, penalty: float) -> float:
     return float(acc[n - 1, m - 1] / steps[n - 1, m - 1])
 
 
+@numba.njit(cache=True)
+def dtw_open_end(a: np.ndarray, b: np.ndarray, penalty: float) -> np.ndarray:
+    """Mean local distance along the best warp path from (0, 0) to (last of ``a``, j) for
+    every j: ``a`` matched whole against each prefix ``b[: j + 1]`` (an open-end DTW, the
+    costs of :func:`dtw_cost`). Reversed inputs give the costs of every suffix."""
+    n, m = a.shape[0], b.shape[0]
+    acc = np.empty((n, m), dtype=np.float32)
+    steps = np.empty((n, m), dtype=np.int32)
+    for i in range(n):
+        for j in range(m):
+            d = _dist(a, i, b, j)
+            if i == 0 and j == 0:
+                acc[i, j], steps[i, j] = d, 1
+                continue
+            best, s = np.float32(np.inf), 0
+            if i > 0 and j > 0 and acc[i - 1, j - 1] + d < best:
+                best, s = acc[i - 1, j - 1] + d, steps[i - 1, j - 1] + 1
+            if i > 0 and acc[i - 1, j] + d + penalty < best:
+                best, s = acc[i - 1, j] + d + penalty, steps[i - 1, j] + 1
+            if j > 0 and acc[i, j - 1] + d + penalty < best:
+                best, s = acc[i, j - 1] + d + penalty, steps[i, j - 1] + 1
+            acc[i, j], steps[i, j] = best, s
+    mean: np.ndarray = acc[n - 1] / steps[n - 1]
+    return mean
+
+
 def speech_normalised(feats: np.ndarray, rows: np.ndarray) -> np.ndarray:
     """``feats`` mean/variance normalised over ``rows`` (the speech frames) instead of the
     whole recording: long pauses, music and room noise then no longer pull the mean away
