@@ -119,3 +119,15 @@ def test_no_split_leaves_the_neighbour_on_speech_its_template_does_not_fit() -> 
     runs: list[Run | None] = [((0, 0), 0.0), ((1, 1), 0.0), None, ((3, 3), 0.0)]
     rescued, split, _ = _hear(pieces, feats, runs)
     assert split == rescued and split[2] is None and split[1] == ((1, 1), 0.0)
+
+
+def test_a_neighbour_placed_right_keeps_its_speech() -> None:
+    """Sentence 2 was not said; a fragment like its start (a restart) sits before sentence
+    3, placed right. Sentence 2's template fits the fragment plus sentence 3's head, but
+    sentence 3 would fit its shortened part worse than its whole speech: no split
+    (shift-up-9700: a sentence not said took an ad-lib and its neighbour's head)."""
+    pieces = _templates(4)
+    feats = [_noisy(pieces[0]), _noisy(pieces[1]), _noisy(pieces[2][:34]), _noisy(pieces[3])]
+    runs: list[Run | None] = [((0, 0), 0.0), ((1, 1), 0.0), None, ((3, 3), 0.0)]
+    rescued, split, _ = _hear(pieces, feats, runs)
+    assert split == rescued and split[2] is None and split[3] == ((3, 3), 0.0)
