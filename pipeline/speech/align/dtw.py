@@ -42,6 +42,7 @@ from pipeline.speech.align.gaps import (
     speech_frames,
     true_runs,
 )
+from pipeline.speech.align.resplit import resplit
 from pipeline.speech.align.runs import LengthPrior, RunLimits, assign_runs, trim_blips
 from pipeline.speech.align.synth import espeak_available, synthesize
 from pipeline.speech.vad import VadOptions
@@ -178,6 +179,8 @@ class DTWAligner(Aligner):
                             o.min_run_share)
         assignment = rescue(assignment, (pieces, units, unit_feats, expected_ms),
                             (garbage, unrelated - good, penalty), o.hearing)
+        assignment = resplit(assignment, (pieces, units, unit_feats, expected_ms),
+                             (garbage, unrelated - good, penalty), o.hearing)
         out, used = _placed(list(sentences), assignment,
                             (pieces, units, unit_feats, expected_ms),
                             (good, garbage, unrelated, penalty), o)

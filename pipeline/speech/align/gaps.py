@@ -17,8 +17,8 @@ from pipeline.speech.align.features import FRAME_HOP_MS, dtw_cost, dtw_open_end
 
 log = logging.getLogger("caunoi.align.gaps")
 
-__all__ = ["Hearing", "below_floor", "extend_runs", "fill_gaps", "rescue", "revise",
-           "shift_run", "speech_frames", "spread", "true_runs"]
+__all__ = ["Hearing", "below_floor", "cut_frames", "extend_runs", "fill_gaps", "heard",
+           "rescue", "revise", "shift_run", "speech_frames", "spread", "true_runs"]
 
 #: Speech in a gap shorter than this share of what the sentences need: they were not said.
 MIN_SPEECH_SHARE = 0.5
@@ -244,6 +244,9 @@ class Hearing:
     misfit: float = 0.3
     # Shortest piece left beside it when a unit is cut (ms: the shortest ad-lib reported).
     min_rest_ms: int = 300
+    # A skipped sentence may also take the head or tail of a neighbour's run plus the free
+    # speech beside it (resplit.resplit; False: main's behaviour before issue 29's split30).
+    resplit: bool = True
 
 
 def rescue(assignment: list[Run | None],
@@ -291,13 +294,13 @@ def _hear(out: list[Run | None], ks: list[int], window: tuple[int, int],
     for k in ks:
         want = expected_ms[k] // FRAME_HOP_MS
         for a, b in _spans(pieces[k], seg, want, costs[2], hearing):
-            heard = _heard(k, seg[a:b], found, costs, hearing)
-            if heard is not None and (best is None or heard[0] > best[0]):
-                best = (heard[0], k, a, b, heard[1])
+            got = heard(k, seg[a:b], found, costs, hearing)
+            if got is not None and (best is None or got[0] > best[0]):
+                best = (got[0], k, a, b, got[1])
     if best is None:
         return
     contrast, k, a, b = best[:4]
-    first, last = _cut_frames(units, unit_feats, lo, (a, b), out)
+    first, last = cut_frames(units, unit_feats, lo, (a, b), out)
     out[k] = ((first, last), best[4])
     log.info("sentence %d heard in unmatched speech (units %d-%d, contrast %.2f)", k, first,
              last, contrast)
@@ -326,7 +329,7 @@ def _spans(template: np.ndarray, seg: np.ndarray, expected: int, penalty: float,
     return spans
 
 
-def _heard(k: int, part: np.ndarray,
+def heard(k: int, part: np.ndarray,
            found: tuple[list[np.ndarray], list[tuple[int, int]], list[np.ndarray], list[int]],
            costs: tuple[float, float, float], hearing: Hearing) -> tuple[float, float] | None:
     """(contrast, mean distance) of sentence ``k`` on the features ``part`` when its template
@@ -354,7 +357,7 @@ def _heard(k: int, part: np.ndarray,
 SNAP_FRAMES = 15
 
 
-def _cut_frames(units: list[tuple[int, int]], unit_feats: list[np.ndarray], lo: int,
+def cut_frames(units: list[tuple[int, int]], unit_feats: list[np.ndarray], lo: int,
                 span: tuple[int, int], out: list[Run | None]) -> tuple[int, int]:
     """Cut units from ``lo`` on so that frames ``span`` of their concatenation are whole
     units (in place; the runs in ``out`` follow). Returns the first and last unit."""
