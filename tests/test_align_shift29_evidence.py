@@ -11,21 +11,10 @@ from pipeline.speech.align.evidence import ConfidenceOptions, Evidence, confiden
 from pipeline.speech.align.features import dtw_cost
 from pipeline.speech.align.gaps import below_floor
 from pipeline.speech.align.runs import LengthPrior, RunLimits, assign_runs
+from tests.align_features import SynthFeatures
 
-RNG = np.random.default_rng(29)
-
-
-def _templates(n: int, frames: int = 60) -> list[np.ndarray]:
-    """``n`` distinct feature sequences (12 cepstra), slowly varying like speech."""
-    out = []
-    for _ in range(n):
-        steps = RNG.normal(0, 1, (frames // 10 + 1, 12))
-        out.append(np.repeat(steps, 10, axis=0)[:frames].astype(np.float32))
-    return out
-
-
-def _noisy(x: np.ndarray, level: float = 0.3) -> np.ndarray:
-    return (x + RNG.normal(0, level, x.shape)).astype(np.float32)
+F = SynthFeatures(29, noise=0.3)
+_templates, _noisy = F.templates, F.noisy
 
 
 def _scale(pieces: list[np.ndarray]) -> tuple[float, float]:

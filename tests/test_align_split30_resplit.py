@@ -11,32 +11,12 @@ from __future__ import annotations
 
 import numpy as np
 
-from pipeline.speech.align.features import dtw_cost
 from pipeline.speech.align.gaps import Hearing, Run, rescue
 from pipeline.speech.align.resplit import resplit
+from tests.align_features import SynthFeatures
 
-RNG = np.random.default_rng(3030)
-
-
-def _templates(n: int, frames: int = 60) -> list[np.ndarray]:
-    """``n`` distinct feature sequences (12 cepstra), slowly varying like speech."""
-    out = []
-    for _ in range(n):
-        steps = RNG.normal(0, 1, (frames // 10 + 1, 12))
-        out.append(np.repeat(steps, 10, axis=0)[:frames].astype(np.float32))
-    return out
-
-
-def _noisy(x: np.ndarray, level: float = 0.5) -> np.ndarray:
-    """``x`` heard through a voice and a channel unlike the synthesis."""
-    return (x + RNG.normal(0, level, x.shape)).astype(np.float32)
-
-
-def _costs(pieces: list[np.ndarray]) -> tuple[float, float, float]:
-    """(garbage, unrelated minus typical distance, step penalty), as the aligner sets them."""
-    good = dtw_cost(pieces[0], _noisy(pieces[0], 0.3), 0.0)
-    scale = dtw_cost(pieces[0], pieces[1], 0.0) - good
-    return good + 0.5 * scale, scale, 0.25 * scale
+F = SynthFeatures(3030)
+_templates, _noisy, _costs = F.templates, F.noisy, F.costs
 
 
 def _units(feats: list[np.ndarray]) -> list[tuple[int, int]]:

@@ -240,9 +240,9 @@ def _pool(x: np.ndarray, k: int) -> np.ndarray:
 
 
 @numba.njit(cache=True)
-def dtw_cost(a: np.ndarray, b: np.ndarray, penalty: float) -> float:
-    """Mean local distance along the best warp path between ``a`` and ``b`` (full DTW),
-    non-diagonal steps costing ``penalty`` extra."""
+def _dtw_table(a: np.ndarray, b: np.ndarray, penalty: float) -> tuple[np.ndarray, np.ndarray]:
+    """Accumulated local distance and path length of the best warp from (0, 0) to every
+    (i, j), non-diagonal steps costing ``penalty`` extra."""
     n, m = a.shape[0], b.shape[0]
     acc = np.empty((n, m), dtype=np.float32)
     steps = np.empty((n, m), dtype=np.int32)
@@ -260,7 +260,15 @@ def dtw_cost(a: np.ndarray, b: np.ndarray, penalty: float) -> float:
             if j > 0 and acc[i, j - 1] + d + penalty < best:
                 best, s = acc[i, j - 1] + d + penalty, steps[i, j - 1] + 1
             acc[i, j], steps[i, j] = best, s
-    return float(acc[n - 1, m - 1] / steps[n - 1, m - 1])
+    return acc, steps
+
+
+@numba.njit(cache=True)
+def dtw_cost(a: np.ndarray, b: np.ndarray, penalty: float) -> float:
+    """Mean local distance along the best warp path between ``a`` and ``b`` (full DTW),
+    non-diagonal steps costing ``penalty`` extra."""
+    acc, steps = _dtw_table(a, b, penalty)
+    return float(acc[-1, -1] / steps[-1, -1])
 
 
 @numba.njit(cache=True)
@@ -268,24 +276,8 @@ def dtw_open_end(a: np.ndarray, b: np.ndarray, penalty: float) -> np.ndarray:
     """Mean local distance along the best warp path from (0, 0) to (last of ``a``, j) for
     every j: ``a`` matched whole against each prefix ``b[: j + 1]`` (an open-end DTW, the
     costs of :func:`dtw_cost`). Reversed inputs give the costs of every suffix."""
-    n, m = a.shape[0], b.shape[0]
-    acc = np.empty((n, m), dtype=np.float32)
-    steps = np.empty((n, m), dtype=np.int32)
-    for i in range(n):
-        for j in range(m):
-            d = _dist(a, i, b, j)
-            if i == 0 and j == 0:
-                acc[i, j], steps[i, j] = d, 1
-                continue
-            best, s = np.float32(np.inf), 0
-            if i > 0 and j > 0 and acc[i - 1, j - 1] + d < best:
-                best, s = acc[i - 1, j - 1] + d, steps[i - 1, j - 1] + 1
-            if i > 0 and acc[i - 1, j] + d + penalty < best:
-                best, s = acc[i - 1, j] + d + penalty, steps[i - 1, j] + 1
-            if j > 0 and acc[i, j - 1] + d + penalty < best:
-                best, s = acc[i, j - 1] + d + penalty, steps[i, j - 1] + 1
-            acc[i, j], steps[i, j] = best, s
-    mean: np.ndarray = acc[n - 1] / steps[n - 1]
+    acc, steps = _dtw_table(a, b, penalty)
+    mean: np.ndarray = acc[-1] / steps[-1]
     return mean
 
 
