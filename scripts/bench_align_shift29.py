@@ -46,17 +46,19 @@ def _options(pairs: list[str]) -> DTWOptions:
         if "." in key:
             outer, inner = key.split(".", 1)
             sub = getattr(o, outer)
-            o = replace(o, **{outer: replace(sub, **{inner: type(getattr(sub, inner))(value)})})
-            continue
-        old = getattr(o, key)
-        if isinstance(old, bool):
-            new: Any = value.lower() in ("1", "true")
-        elif isinstance(old, tuple):
-            new = tuple(type(old[0])(v) for v in value.split(",") if v)
+            o = replace(o, **{outer: replace(sub, **{inner: _parse(getattr(sub, inner), value)})})
         else:
-            new = type(old)(value)
-        o = replace(o, **{key: new})
+            o = replace(o, **{key: _parse(getattr(o, key), value)})
     return o
+
+
+def _parse(old: Any, value: str) -> Any:
+    """``value`` as the type of the field's default (``false`` is False for a flag)."""
+    if isinstance(old, bool):
+        return value.lower() in ("1", "true", "yes", "on")
+    if isinstance(old, tuple):
+        return tuple(type(old[0])(v) for v in value.split(",") if v)
+    return type(old)(value)
 
 
 def calibration(result: Alignment, truth: list[Truth], off_ms: float
