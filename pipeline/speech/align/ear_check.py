@@ -283,7 +283,12 @@ def _relocate(out: list[AlignedSentence], moved: list[bool], run: list[int],
         # an unsure or stretched one when it is heard there about as well.
         sure = d.confidence >= o.unsure and _rate(d, pace) <= o.stretched
         better = margin[0] if sure else -0.2
-        if new is not None and (d.status == "skipped" or heard.contrast >= here[k] + better):
+        # A stretched sentence heard from its own start to an end inside its span is the
+        # same place made tighter: its contrast on the longer span (over an ad-lib) does not
+        # compare (shift-phone-10101: 2.34 on its own speech against 2.75 with the ad-lib).
+        tighter = new == d.start_ms and end < d.end_ms and _rate(d, pace) > o.stretched
+        if new is not None and (d.status == "skipped" or tighter
+                                or heard.contrast >= here[k] + better):
             out[k] = replace(d, start_ms=new, end_ms=max(new + 1, end), status="matched",
                              confidence=o.confirmed)
             moved[k] = True
