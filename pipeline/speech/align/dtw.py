@@ -34,6 +34,7 @@ from pipeline.speech.align.features import (
     speech_normalised,
 )
 from pipeline.speech.align.gaps import (
+    Found,
     Hearing,
     below_floor,
     rescue,
@@ -194,7 +195,7 @@ class DTWAligner(Aligner):
 
 
 def _placed(sentences: list[Sentence], assignment: list[tuple[tuple[int, int], float] | None],
-            found: tuple[list[np.ndarray], list[tuple[int, int]], list[np.ndarray], list[int]],
+            found: Found,
             costs: tuple[float, float, float, float], o: DTWOptions
             ) -> tuple[list[AlignedSentence], set[int]]:
     """The script sentences at their runs (skipped without one), each with its confidence

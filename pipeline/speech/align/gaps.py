@@ -17,7 +17,7 @@ from pipeline.speech.align.features import FRAME_HOP_MS, dtw_cost, dtw_open_end
 
 log = logging.getLogger("caunoi.align.gaps")
 
-__all__ = ["Hearing", "below_floor", "cut_frames", "extend_runs", "fill_gaps", "heard",
+__all__ = ["Found", "Hearing", "below_floor", "cut_frames", "extend_runs", "fill_gaps", "heard",
            "rescue", "revise", "shift_run", "speech_frames", "spread", "true_runs"]
 
 #: Speech in a gap shorter than this share of what the sentences need: they were not said.
@@ -88,6 +88,8 @@ JOIN_SHORT = 0.85
 JOIN_FILL = 1.1
 
 Run = tuple[tuple[int, int], float]
+#: (templates, speech units, unit features, expected ms per sentence) as the DTW found them.
+Found = tuple[list[np.ndarray], list[tuple[int, int]], list[np.ndarray], list[int]]
 
 #: A sentence matched to less than this share of its expected speech was not said (its
 #: template matched an ad-lib or a scrap of a neighbour): skipped, the speech an ad-lib.
@@ -143,7 +145,7 @@ def speech_frames(regions: list[tuple[int, int]], n_frames: int, pad: int) -> np
 
 
 def revise(assignment: list[Run | None],
-           found: tuple[list[np.ndarray], list[tuple[int, int]], list[np.ndarray], list[int]],
+           found: Found,
            costs: tuple[float, float, float], weight: float, extend: bool,
            min_share: float = MIN_RUN_SHARE) -> list[Run | None]:
     """The template match's runs, checked against the speech: a skipped sentence next to a
@@ -161,8 +163,7 @@ def revise(assignment: list[Run | None],
 
 
 def recheck_skips(assignment: list[Run | None],
-                  found: tuple[list[np.ndarray], list[tuple[int, int]], list[np.ndarray],
-                               list[int]],
+                  found: Found,
                   costs: tuple[float, float, float], weight: float) -> list[Run | None]:
     """Which of two neighbours was skipped, decided by both the template match and the
     speech's length: when the features barely tell two sentences apart (a clipped phone, a
@@ -192,8 +193,7 @@ def recheck_skips(assignment: list[Run | None],
 
 
 def below_floor(assignment: list[Run | None],
-                found: tuple[list[np.ndarray], list[tuple[int, int]], list[np.ndarray],
-                             list[int]],
+                found: Found,
                 costs: tuple[float, float, float, float], keep_misfit: float
                 ) -> list[Run | None]:
     """Runs whose template fits worse than ``floor`` are dropped (the sentence is skipped)
@@ -250,7 +250,7 @@ class Hearing:
 
 
 def rescue(assignment: list[Run | None],
-           found: tuple[list[np.ndarray], list[tuple[int, int]], list[np.ndarray], list[int]],
+           found: Found,
            costs: tuple[float, float, float], hearing: Hearing) -> list[Run | None]:
     """Skipped sentences between placed neighbours, given the speech left unmatched between
     them when it sounds like them: a voice far from the synthesis (a shifted voice through a
@@ -281,7 +281,7 @@ def rescue(assignment: list[Run | None],
 
 
 def _hear(out: list[Run | None], ks: list[int], window: tuple[int, int],
-          found: tuple[list[np.ndarray], list[tuple[int, int]], list[np.ndarray], list[int]],
+          found: Found,
           costs: tuple[float, float, float], hearing: Hearing) -> None:
     """The best-heard of sentences ``ks`` placed in the free units ``window`` (whole, head
     or tail), then the sentences before and after it in what is left, recursively."""
@@ -330,7 +330,7 @@ def _spans(template: np.ndarray, seg: np.ndarray, expected: int, penalty: float,
 
 
 def heard(k: int, part: np.ndarray,
-           found: tuple[list[np.ndarray], list[tuple[int, int]], list[np.ndarray], list[int]],
+           found: Found,
            costs: tuple[float, float, float], hearing: Hearing) -> tuple[float, float] | None:
     """(contrast, mean distance) of sentence ``k`` on the features ``part`` when its template
     fits better than unrelated speech, the length fits, and it fits better than every other

@@ -20,8 +20,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from pipeline.speech.align.evidence import ConfidenceOptions
 from pipeline.speech.align.features import FRAME_HOP_MS, dtw_cost, dtw_open_end
-from pipeline.speech.align.gaps import Hearing, Run, cut_frames, heard
+from pipeline.speech.align.gaps import Found, Hearing, Run, cut_frames, heard
 
 log = logging.getLogger("caunoi.align.resplit")
 
@@ -30,9 +31,7 @@ __all__ = ["resplit"]
 #: A neighbour's length misfit |log(speech / expected)| that costs it nothing
 #: (evidence.ConfidenceOptions.length_free: 95 % of right placements are within 0.1): its new
 #: part may be up to this far from what it needs even when its old run fitted closer.
-LENGTH_FREE = 0.2
-
-Found = tuple[list[np.ndarray], list[tuple[int, int]], list[np.ndarray], list[int]]
+LENGTH_FREE = ConfidenceOptions().length_free
 
 
 @dataclass(frozen=True)
