@@ -34,9 +34,8 @@ def failure_messages(error: CaunoiError) -> dict[str, str]:
     error's sentence under ``admin.<lang>``."""
     said = {lang: error.message(lang) for lang in UI_LANGUAGES}
     if isinstance(error, ModelMissingError):
-        name = str(error.context.get("name", ""))
-        plain = {lang: t("portal.model_missing_editor", lang, name=name)
-                 for lang in UI_LANGUAGES}
+        plain = plain_messages("portal.model_missing_editor",
+                               name=str(error.context.get("name", "")))
     elif error.key in _FOR_EDITORS:
         plain = plain_messages(_FOR_EDITORS[error.key])
     elif any("caunoi " in text or " --" in text for text in said.values()):
