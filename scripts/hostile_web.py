@@ -66,6 +66,8 @@ SIGNED_IN: list[tuple[str, str, str, dict[str, object]]] = [
 
 
 def _text(html: str) -> str:
+    """The page's words (its <head>, styles and navigation bar left out: the message)."""
+    html = re.sub(r"(?is)<(head|style|script|header|nav)\b.*?</\1>", " ", html)
     return " ".join(re.sub(r"<[^>]+>", " ", html).split())[:90]
 
 

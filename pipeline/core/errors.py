@@ -48,6 +48,9 @@ class CaunoiError(Exception):
 
     key: ClassVar[str] = "errors.generic"
     exit_code: ClassVar[int] = 1
+    #: The entry web readers who cannot change the configuration read (editors,
+    #: reviewers) when ``key``'s sentence names a setting; "" when everyone reads ``key``'s.
+    plain_key: ClassVar[str] = ""
 
     def __init__(self, **context: Any) -> None:
         self.context = context
@@ -55,6 +58,14 @@ class CaunoiError(Exception):
 
     def message(self, lang: str | None = None) -> str:
         return t(self.key, lang).format(**self.context)
+
+    def plain(self, lang: str | None = None) -> str:
+        """What an editor or a reviewer reads on a page: ``plain_key``'s sentence (no
+        setting name, no server path), else :meth:`message`. Administrators and the
+        command line read :meth:`message`."""
+        if not self.plain_key:
+            return self.message(lang)
+        return t(self.plain_key, lang).format(**self.context)
 
     def __str__(self) -> str:
         return self.message()

@@ -98,6 +98,8 @@ WEB: dict[str, tuple[str, str]] = {
     "decline": ("Bỏ", "Decline"),
     "back": ("Quay lại", "Back"),
     "back_home": ("Về trang chính", "Back to the home page"),
+    # An error page's detail for administrators only (the setting that raises a limit).
+    "admin_detail": ("Chi tiết (người quản trị): {detail}", "Details (administrators): {detail}"),
     "page": ("Trang", "Page"),
     "language_approved_msg": ("Ngôn ngữ này đã được duyệt.", "This language is approved."),
     "other_ui": ("English", "Tiếng Việt"),

@@ -64,6 +64,9 @@ ERRORS: dict[str, tuple[str, str]] = {
     # pipeline/core/limits.py
     "input_limit": ("{path}: {what} là {got}, vượt giới hạn {limit}. Hãy {fix} (hoặc tăng '{setting}' trong caunoi.toml).",
                    "{path}: {what} is {got}, over the limit of {limit}. Please {fix} (or raise '{setting}' in caunoi.toml)."),
+    # What editors and reviewers read on a page (InputLimitError.plain): who raises a limit.
+    "input_limit_plain": ("{name}: {what} là {got}, vượt giới hạn {limit}. Hãy {fix}. Chỉ người quản trị hệ thống mới nâng được giới hạn này.",
+                         "{name}: {what} is {got}, over the limit of {limit}. Please {fix}. Only the system administrator can raise this limit."),
     "control_character": ("Tệp {path} có ký tự điều khiển {char} ở dòng {line}, cột {column}: hãy xoá ký tự đó (thường do sao chép từ phần mềm khác) rồi lưu lại.",
                          "File {path} has the control character {char} on line {line}, column {column}: delete it (usually pasted from another program) and save the file again."),
     "control_character_in_value": ("Tệp {path}: giá trị '{field}' (dòng {line}) chứa ký tự điều khiển {char}: hãy xoá ký tự đó (hoặc mã \\u… tương ứng) rồi lưu lại.",
@@ -179,6 +182,8 @@ ERRORS: dict[str, tuple[str, str]] = {
     # pipeline/portal/uploads.py
     "upload_too_large": ("Tệp {name} quá lớn ({got}); giới hạn là {limit} (cài đặt {setting}).",
                         "The file {name} is too large ({got}); the limit is {limit} (setting {setting})."),
+    "upload_too_large_plain": ("Tệp {name} quá lớn ({got}); giới hạn là {limit}. Hãy dùng tệp nhỏ hơn; chỉ người quản trị hệ thống mới nâng được giới hạn này.",
+                              "The file {name} is too large ({got}); the limit is {limit}. Please use a smaller file; only the system administrator can raise this limit."),
     "upload_quota": ("Bạn đang có {n} tệp tải lên chưa xong (tối đa {limit}). Hãy hoàn tất hoặc huỷ một tệp rồi thử lại.",
                     "You have {n} unfinished uploads (at most {limit}). Finish or cancel one, then try again."),
     "upload_not_found": ("Không tìm thấy phần tải lên này (có thể đã hết hạn). Hãy chọn lại tệp.",

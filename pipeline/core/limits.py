@@ -35,9 +35,12 @@ _ALLOWED_CONTROLS = frozenset("\t\n\r")
 
 
 class InputLimitError(CaunoiError):
-    """An input is larger than a configured limit (names the setting that raises it)."""
+    """An input is larger than a configured limit: the command line and administrators read
+    the setting that raises it; editors and reviewers read that the administrator can
+    (:meth:`plain`, with the file's name instead of its path on the server)."""
 
     key = "errors.input_limit"
+    plain_key = "errors.input_limit_plain"
     exit_code = 2
 
     def __init__(self, **context: Any) -> None:
@@ -45,12 +48,19 @@ class InputLimitError(CaunoiError):
         super().__init__(**context)
 
     def message(self, lang: str | None = None) -> str:
+        return self._said(self.key, lang)
+
+    def plain(self, lang: str | None = None) -> str:
+        return self._said(self.plain_key, lang)
+
+    def _said(self, key: str, lang: str | None) -> str:
         from pipeline.core.i18n import pick, t
 
         ctx = dict(self.context)
         ctx["what"] = pick(ctx.get("what_vi", ctx["what"]), ctx["what"], lang)
         ctx["fix"] = pick(ctx.get("fix_vi", ctx["fix"]), ctx["fix"], lang)
-        return t(self.key, lang).format(**ctx)
+        ctx["name"] = Path(str(ctx["path"])).name or str(ctx["path"])
+        return t(key, lang).format(**ctx)
 
 
 class ControlCharacterError(CaunoiError):

@@ -10,7 +10,7 @@ from pipeline.core.errors import CaunoiError, ModelMissingError
 from pipeline.core.i18n import UI_LANGUAGES, t
 from pipeline.core.runs import RunInfo
 
-__all__ = ["ADMIN", "failure_messages", "message_for", "plain_messages"]
+__all__ = ["ADMIN", "failure_messages", "message_for", "plain_messages", "said_to"]
 
 #: The prefix of a run message kept for administrators only.
 ADMIN = "admin."
@@ -30,14 +30,16 @@ def plain_messages(key: str, detail: str = "", **values: object) -> dict[str, st
 
 def failure_messages(error: CaunoiError) -> dict[str, str]:
     """A failed run's messages by UI language: the error's own sentence, or, when it tells
-    an administrator what to run (a missing model), a plain sentence for editors and the
-    error's sentence under ``admin.<lang>``."""
+    an administrator what to run (a missing model) or which setting to raise (an input over
+    a limit), a plain sentence for editors and the error's sentence under ``admin.<lang>``."""
     said = {lang: error.message(lang) for lang in UI_LANGUAGES}
     if isinstance(error, ModelMissingError):
         plain = plain_messages("portal.model_missing_editor",
                                name=str(error.context.get("name", "")))
     elif error.key in _FOR_EDITORS:
         plain = plain_messages(_FOR_EDITORS[error.key])
+    elif error.plain_key:  # names a setting (an input over a limit): who raises it
+        plain = {lang: error.plain(lang) for lang in UI_LANGUAGES}
     elif any("caunoi " in text or " --" in text for text in said.values()):
         plain = plain_messages("portal.run_failed")
     else:
@@ -51,3 +53,10 @@ def message_for(run: RunInfo, ui: str, admin: bool) -> str:
     if admin and ADMIN + ui in run.messages:
         return run.messages[ADMIN + ui]
     return run.messages.get(ui, run.message)
+
+
+def said_to(error: CaunoiError, ui: str, admin: bool) -> str:
+    """What a portal page shows of a refused input: an editor reads the error's plain
+    sentence (an input over a limit: who raises it), an administrator its own sentence
+    (the setting that raises it), as in a failed run's messages."""
+    return error.message(ui) if admin else error.plain(ui)

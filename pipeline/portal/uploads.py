@@ -37,6 +37,7 @@ CHECKSUMS = {"sha256": "sha256", "sha1": "sha1"}
 
 class UploadTooLargeError(CaunoiError):
     key = "errors.upload_too_large"
+    plain_key = "errors.upload_too_large_plain"
     exit_code = 2
 
 

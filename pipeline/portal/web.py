@@ -34,7 +34,7 @@ from pipeline.portal.lessons import (
     previews,
     users_names,
 )
-from pipeline.portal.run_messages import message_for
+from pipeline.portal.run_messages import message_for, said_to
 from pipeline.portal.script_files import SCRIPT_TYPES, script_text
 from pipeline.portal.store import PortalStore
 from pipeline.portal.strings import PORTAL
@@ -176,7 +176,7 @@ def lesson_view(request: Request, lesson_id: str, status: int = 200, error: str 
     return render(
         request, "portal/lesson.html", status, user=sess.username, csrf=sess.csrf,
         row=row, meta=meta, checked=checked,
-        check_error=checked.error.message(ui) if checked.error else "",
+        check_error=said_to(checked.error, ui, sess.admin) if checked.error else "",
         runs=runs[:6], produce=produce, active=any(not r.finished for r in runs),
         step_names=PORTAL,
         busy=any(r.kind != "publish" and r.state in web_actions.BUSY for r in runs),

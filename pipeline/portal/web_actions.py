@@ -20,6 +20,7 @@ from pipeline.portal import intake
 from pipeline.portal.choices import language_choices, profile_label
 from pipeline.portal.context import editor, editor_lesson, portal_of
 from pipeline.portal.lessons import RECORDING_TYPES, new_lesson_id, write_lesson_toml
+from pipeline.portal.run_messages import said_to
 from pipeline.portal.script_files import SCRIPT_TYPES, ScriptFile, read_script_upload, store_script
 from pipeline.portal.store import ALL_TEAMS, check_team
 from pipeline.portal.uploads import UploadTooLargeError, human_mb
@@ -71,13 +72,13 @@ def new_form(request: Request, sess: SignedIn, teams: tuple[str, ...], status: i
                   accept=",".join("." + x for x in RECORDING_TYPES))
 
 
-async def _form(request: Request, max_bytes: int) -> FormData:
+async def _form(request: Request, max_bytes: int, admin: bool = False) -> FormData:
     """The posted form, refused before it is read when it is larger than ``max_bytes``."""
     size = request.headers.get("Content-Length", "")
     if size.isdigit() and int(size) > max_bytes + (2 << 20):
-        raise FormRefused(UploadTooLargeError(
+        raise FormRefused(said_to(UploadTooLargeError(
             name=t("portal.recording", ui_of(request)), got=human_mb(int(size)),
-            limit=human_mb(max_bytes), setting="max_recording_mb").message(ui_of(request)))
+            limit=human_mb(max_bytes), setting="max_recording_mb"), ui_of(request), admin))
     return await request.form(max_files=4, max_fields=80, max_part_size=2 << 20)
 
 
@@ -111,12 +112,13 @@ def _take_recording(request: Request, sess: SignedIn, form: FormData, folder: Pa
     if not checked.ok and checked.fix in refuse and not checked.draftable:
         intake.discard(portal, user, rec, keep_upload=checked.fix != "recording")
         assert checked.error is not None
-        raise FormRefused(checked.error.message(ui_of(request)))
+        raise FormRefused(said_to(checked.error, ui_of(request), sess.admin))
     intake.commit(portal, user, folder, rec)
     return True
 
 
-async def _script_text(request: Request, form: FormData) -> tuple[str, ScriptFile | None]:
+async def _script_text(request: Request, form: FormData,
+                       admin: bool) -> tuple[str, ScriptFile | None]:
     """The typed script, or the uploaded script file (read as ``caunoi`` reads it)."""
     kb = portal_of(request).opts.limits.max_text_file_kb
     upload = _file(form, "script_file")
@@ -127,7 +129,7 @@ async def _script_text(request: Request, form: FormData) -> tuple[str, ScriptFil
         try:
             return "", await run_in_threadpool(read_script_upload, upload.filename or "", raw)
         except CaunoiError as e:
-            raise FormRefused(e.message(ui_of(request))) from e
+            raise FormRefused(said_to(e, ui_of(request), admin)) from e
     text = str(form.get("script_text") or "")
     if len(text.encode("utf-8")) > kb * 1024:
         raise FormRefused(t("portal.script_too_big", ui_of(request), kb=kb))
@@ -165,19 +167,19 @@ async def create(request: Request) -> Response:
     typed: dict[str, Any] = {}
     upload_id = ""
     try:
-        form = await _form(request, portal.opts.max_recording_bytes)
+        form = await _form(request, portal.opts.max_recording_bytes, sess.admin)
         typed = {"title": form.get("title"), "script_text": form.get("script_text"),
                  "languages": form.getlist("languages"), "profiles": form.getlist("profiles"),
                  "team": form.get("team")}
         upload_id = str(form.get("upload_id") or "")
         check_csrf(sess, str(form.get("csrf") or ""))
         title, team, languages, profiles = _choices(request, form)
-        script = await _script_text(request, form)  # (text, file)
+        script = await _script_text(request, form, sess.admin)  # (text, file)
         lesson_id = new_lesson_id(title, portal.opts.lessons_dir)
         await run_in_threadpool(_make_lesson, request, sess, form, lesson_id,
                                 (title, team, languages, profiles, script))
     except (FormRefused, CaunoiError) as e:
-        text = e.text if isinstance(e, FormRefused) else e.message(ui_of(request))
+        text = e.text if isinstance(e, FormRefused) else said_to(e, ui_of(request), sess.admin)
         typed |= _kept_upload(request, sess, upload_id)
         return new_form(request, sess, teams, 422, text, typed)
     return RedirectResponse(f"/portal/l/{lesson_id}?msg=portal.created", status_code=303)
@@ -223,7 +225,7 @@ async def save_script(request: Request, lesson_id: str) -> Response:
 
     sess, form = await _editor_form(request, lesson_id)
     try:
-        text, upload = await _script_text(request, form)
+        text, upload = await _script_text(request, form, sess.admin)
     except FormRefused as e:
         return lesson_view(request, lesson_id, 422, e.text, script=str(form.get("script_text")))
     folder = portal_of(request).opts.lessons_dir / lesson_id
@@ -238,7 +240,7 @@ async def replace_recording(request: Request, lesson_id: str) -> Response:
 
     sess, _ = editor_lesson(request, lesson_id)
     try:
-        form = await _form(request, portal_of(request).opts.max_recording_bytes)
+        form = await _form(request, portal_of(request).opts.max_recording_bytes, sess.admin)
         check_csrf(sess, str(form.get("csrf") or ""))
         folder = portal_of(request).opts.lessons_dir / lesson_id
         if not await run_in_threadpool(_take_recording, request, sess, form, folder,
@@ -247,7 +249,7 @@ async def replace_recording(request: Request, lesson_id: str) -> Response:
     except FormRefused as e:
         return lesson_view(request, lesson_id, 422, e.text)
     except CaunoiError as e:
-        return lesson_view(request, lesson_id, 422, e.message(ui_of(request)))
+        return lesson_view(request, lesson_id, 422, said_to(e, ui_of(request), sess.admin))
     portal_of(request).store.lessons.touch(lesson_id, sess.username, "portal_recording")
     return _done(lesson_id, "portal.recording_saved")
 

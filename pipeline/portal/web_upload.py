@@ -18,6 +18,7 @@ from fastapi.responses import FileResponse, PlainTextResponse, Response
 
 from pipeline.core.errors import CaunoiError
 from pipeline.portal.context import editor, portal_of
+from pipeline.portal.run_messages import said_to
 from pipeline.portal.upload_lock import RETRY_AFTER_S, UploadBusyError, UploadStalledError
 from pipeline.portal.uploads import (
     CHECKSUMS,
@@ -27,7 +28,7 @@ from pipeline.portal.uploads import (
     UploadQuotaError,
     UploadTooLargeError,
 )
-from pipeline.review.web_common import check_csrf, ui_of
+from pipeline.review.web_common import check_csrf, signed_in, ui_of
 
 __all__ = ["TUS_VERSION", "router"]
 
@@ -48,7 +49,9 @@ def _tus(resp: Response) -> Response:
 
 
 def _refused(request: Request, error: CaunoiError) -> Response:
-    resp = PlainTextResponse(error.message(ui_of(request)),
+    # Only after _user(request): the session is known (an upload over the limit names
+    # its setting to administrators only).
+    resp = PlainTextResponse(said_to(error, ui_of(request), signed_in(request).admin),
                              status_code=_STATUS.get(type(error), 400))
     if isinstance(error, UploadBusyError):
         resp.headers["Retry-After"] = str(RETRY_AFTER_S)

@@ -91,17 +91,24 @@ def security_headers(cacheable: tuple[str, ...]) -> Middleware:
 
 log = logging.getLogger("caunoi.review")
 
-def _message(request: Request, text: str, status: int) -> HTMLResponse:
+def _message(request: Request, text: str, status: int,
+             error: CaunoiError | None = None) -> HTMLResponse:
     """An error page with the normal header (app name, home link, language switch, sign-out
-    when signed in), in the UI language."""
-    user, csrf = None, ""
+    when signed in), in the UI language. For ``error``, its plain sentence (no setting
+    names); administrators also read its own sentence."""
+    user, csrf, admin = None, "", False
     try:
         sess = signed_in(request)
-        user, csrf = sess.username, sess.csrf
+        user, csrf, admin = sess.username, sess.csrf, sess.admin
     except Exception:  # not signed in (or the store is the problem): a page still shows
         pass
+    detail = ""
+    if error is not None and error.plain_key:
+        text = error.plain(ui_of(request))
+        detail = error.message(ui_of(request)) if admin else ""
     try:
-        return render(request, "message.html", status, user=user, csrf=csrf, text=text)
+        return render(request, "message.html", status, user=user, csrf=csrf, text=text,
+                      detail=detail)
     except Exception:  # the page itself must never fail: plain text as the last resort
         from html import escape
 
@@ -121,7 +128,7 @@ def _handlers(app: FastAPI) -> None:
 
     async def refused(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, CaunoiError)
-        return _message(request, exc.message(ui_of(request)), 422)
+        return _message(request, exc.message(ui_of(request)), 422, exc)
 
     app.add_exception_handler(NotSignedIn, to_login)
     app.add_exception_handler(Forbidden, forbidden)
@@ -138,7 +145,7 @@ def _handlers(app: FastAPI) -> None:
     async def project_error(request: Request, exc: Exception) -> Response:
         assert isinstance(exc, CaunoiError)
         status = 400 if exc.exit_code == 2 else 500
-        return _message(request, exc.message(ui_of(request)), status)
+        return _message(request, exc.message(ui_of(request)), status, exc)
 
     async def internal(request: Request, exc: Exception) -> Response:
         log.exception("internal error on %s", request.url.path)
