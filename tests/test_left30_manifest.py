@@ -5,7 +5,7 @@ still valid for the current script and approval, and no longer lists a stale one
 "Valid" is what the review store says: an approval stands only while every current cue is
 approved (a changed source withdraws every approval of the lesson; an edit withdraws its
 language's), so a final is listed again only under the very approval it was made under,
-from the same lesson inputs, with its files unchanged (``pipeline.steps.finals``).
+from the same lesson inputs, with its files unchanged (``pipeline.publish.finals``).
 """
 
 from __future__ import annotations
@@ -91,7 +91,9 @@ def test_a_run_of_one_language_lists_the_other_valid_finals_and_not_the_stale(
     # English edited and approved again, not rendered since: its final on disk is stale.
     _approve(s, "en", "SECOND")
     produce(lesson, ProduceOptions(s, languages=("blt",)))
-    assert (out / "video" / "en-compat.mp4").is_file()  # not this run's to remove
+    # Not this run's to remove: set aside out of the delivery folder (left31 item 3).
+    assert (out / "outdated" / "video" / "en-compat.mp4").is_file()
+    assert not (out / "video" / "en-compat.mp4").exists()
     assert not en & _listed(out), "a stale English final was listed"
     assert _manifest(out)["languages"] == ["vi", "blt"]
 
@@ -112,7 +114,7 @@ def test_a_run_of_one_language_lists_the_other_valid_finals_and_not_the_stale(
 
 
 def test_a_ledger_from_another_version_is_not_trusted(tmp_path: Path) -> None:
-    from pipeline.steps.finals import LEDGER, kept_finals
+    from pipeline.publish.finals import LEDGER, kept_finals
     (tmp_path / "final.mp4").write_bytes(b"x")
     import hashlib
     digest = hashlib.sha256(b"x").hexdigest()

@@ -1,6 +1,7 @@
 """What the lesson page says beyond run states: which languages get no draft translation
-(no model installed) or have nobody to review them, and previews labelled apart (old
-drafts dropped beside their finals)."""
+(no model installed) or have nobody to review them, previews labelled apart (old
+drafts dropped beside their finals), and which finals are offered at all (the manifest's
+validity: ``pipeline.publish.finals``)."""
 
 from __future__ import annotations
 
@@ -13,10 +14,11 @@ from pipeline.core.errors import CaunoiError
 from pipeline.core.i18n import t
 from pipeline.core.languages import Registry
 from pipeline.portal.choices import profile_label
+from pipeline.publish.finals import standing_finals
 from pipeline.review.accounts import UserInfo
 from pipeline.translate.mt import MTOptions, mt_model_path
 
-__all__ = ["better_aligner", "no_mt", "preview_rows", "reviewed_languages"]
+__all__ = ["better_aligner", "no_mt", "offered", "preview_rows", "reviewed_languages"]
 
 #: Where the align step says which aligner made the kept alignment and which better one
 #: can now run (``pipeline.steps.speech.align_step``: ``state_file(out, "align")``).
@@ -78,3 +80,19 @@ def preview_rows(files: list[dict[str, Any]], ui: str,
             label += f" · {t('portal.draft', ui)}"
         rows.append(f | {"label": label})
     return rows
+
+
+def offered(out: Path, files: list[dict[str, Any]], source: str,
+            approval: Callable[[str], str]) -> list[dict[str, Any]]:
+    """``files`` (``lessons.previews``) without the target languages' finals a manifest
+    would not list now (:func:`pipeline.publish.finals.standing_finals`): one made under an
+    earlier approval (edited and approved again, not rendered since) or changed on disk is
+    neither shown as ready nor offered to publish. ``approval``: a language's approval
+    basis now ("" when not approved)."""
+    targets = {f["lang"] for f in files if not f["draft"] and f["lang"] != source}
+    if not targets:
+        return files
+    standing = {e.path.relative_to(out).as_posix()
+                for e in standing_finals(out, {c: approval(c) for c in targets}).entries}
+    return [f for f in files if f["draft"] or f["lang"] == source
+            or f"{f['kind']}/{f['name']}" in standing]

@@ -22,7 +22,13 @@ from pipeline.portal import web_actions, web_draft, web_manage, web_upload
 from pipeline.portal.choices import language_choices, profile_label
 from pipeline.portal.context import Portal, PortalOptions, editor, editor_lesson, portal_of
 from pipeline.portal.drafts import read_draft
-from pipeline.portal.lesson_notes import better_aligner, no_mt, preview_rows, reviewed_languages
+from pipeline.portal.lesson_notes import (
+    better_aligner,
+    no_mt,
+    offered,
+    preview_rows,
+    reviewed_languages,
+)
 from pipeline.portal.lessons import (
     RECORDING_TYPES,
     bundle_zip,
@@ -39,6 +45,7 @@ from pipeline.portal.script_files import SCRIPT_TYPES, script_text
 from pipeline.portal.store import PortalStore
 from pipeline.portal.strings import PORTAL
 from pipeline.render.profiles import PROFILES
+from pipeline.review.gate import approval_basis
 from pipeline.review.limits_web import CLIP_BUILDS, media_misses
 from pipeline.review.web_common import Ctx, PageNotFound, ctx_of, lang_name, render, ui_of
 
@@ -89,6 +96,14 @@ def _runs(request: Request, lesson_id: str, admin: bool = False) -> list[RunInfo
                     messages={}) for r in found]
 
 
+def lesson_files(request: Request, lesson_id: str) -> list[dict[str, Any]]:
+    """The lesson's finals and drafts the portal offers (``lesson_notes.offered``)."""
+    ctx, out = ctx_of(request), portal_of(request).opts.lesson_out(lesson_id)
+    known = ctx.store.lesson(lesson_id) is not None
+    return offered(out, previews(out), ctx.registry.source.code,
+                   lambda c: approval_basis(ctx.store, lesson_id, c) if known else "")
+
+
 def language_states(request: Request, lesson_id: str, languages: tuple[str, ...],
                     files: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Per language (the source first, then the targets): review progress, approval,
@@ -137,7 +152,7 @@ def home(request: Request, msg: str = "") -> HTMLResponse:
     for row in portal.store.lessons.of_teams(teams):
         meta = lesson_meta(portal.opts.lessons_dir / row.id)
         languages = meta.languages if meta else ()
-        files = previews(portal.opts.lesson_out(row.id))
+        files = lesson_files(request, row.id)
         runs = _runs(request, row.id, sess.admin)
         rows.append({"id": row.id, "title": row.title, "team": row.team,
                      "run": next((r for r in runs if r.kind in PRODUCTION), None),
@@ -165,7 +180,7 @@ def lesson_view(request: Request, lesson_id: str, status: int = 200, error: str 
     checked = check_lesson(folder, portal.opts.ingest, portal.opts.glossary_dir)
     runs = _runs(request, lesson_id, sess.admin)
     produce = next((r for r in runs if r.kind in PRODUCTION), None)
-    files = previews(out)
+    files = lesson_files(request, lesson_id)
     states = language_states(request, lesson_id, meta.languages if meta else (), files)
     # A lesson handed in without a script: its draft (once made) fills the script box.
     draft = read_draft(folder, out) if checked.draftable else None
@@ -208,7 +223,7 @@ def status(request: Request, lesson_id: str) -> JSONResponse:
     portal = portal_of(request)
     meta = lesson_meta(portal.opts.lessons_dir / lesson_id)
     states = language_states(request, lesson_id, meta.languages if meta else (),
-                             previews(portal.opts.lesson_out(lesson_id)))
+                             lesson_files(request, lesson_id))
     return JSONResponse({"lesson": lesson_id, "active": any(not r.finished for r in runs),
                          "sig": states_sig(states), "runs": [r.to_json() for r in runs]})
 

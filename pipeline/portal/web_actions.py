@@ -273,13 +273,13 @@ async def start_run(request: Request, lesson_id: str) -> Response:
 @router.post("/portal/l/{lesson_id}/publish")
 async def publish(request: Request, lesson_id: str) -> Response:
     """Publish (or bundle) the chosen languages; only approved languages with finals."""
-    from pipeline.portal.lessons import lesson_meta, previews
-    from pipeline.portal.web import language_states, lesson_view
+    from pipeline.portal.lessons import lesson_meta
+    from pipeline.portal.web import language_states, lesson_files, lesson_view
 
     sess, form = await _editor_form(request, lesson_id)
     portal, runs = portal_of(request), ctx_of(request).opts.runs
     meta = lesson_meta(portal.opts.lessons_dir / lesson_id)
-    files = previews(portal.opts.lesson_out(lesson_id))
+    files = lesson_files(request, lesson_id)
     states = language_states(request, lesson_id, meta.languages if meta else (), files)
     ready = {s["lang"] for s in states if s["publishable"]}
     chosen = [str(x) for x in form.getlist("languages")]

@@ -93,13 +93,17 @@ def review_gate(store: ReviewStore, lesson_id: str, title: str, cues: Sequence[C
 
 
 def approval_basis(store: ReviewStore, lesson_id: str, lang: str,
-                   cues: Sequence[Cue]) -> str:
+                   cues: Sequence[Cue] | None = None) -> str:
     """What a language's finals are made from in the store, as one string: its standing
     approval (which, by whom, when: an edit withdraws it and a new approval is another)
-    and its approved voice recordings. "" when the language is not approved now."""
+    and its approved voice recordings. "" when the language is not approved now.
+    ``cues``: the lesson's source cues (None: the store's, as the last run synced them)."""
     approval = store.approval(lesson_id, lang)
     if approval is None:
         return ""
+    if cues is None:
+        cues = [Cue(v.idx, v.sentence, v.start_ms, v.end_ms, (v.source,), v.key)
+                for v in store.cues(lesson_id, lang)]
     voices = ";".join(f"{r.number}:{r.sha256}" for r in _complete_voices(store, lesson_id,
                                                                           lang, cues))
     return f"{approval.id}|{approval.approved_by}|{approval.approved_at.isoformat()}|{voices}"

@@ -16,8 +16,10 @@ from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Resp
 
 from pipeline.core.errors import ConfigError
 from pipeline.core.i18n import t
+from pipeline.publish.finals import standing_finals
 from pipeline.review import queue
 from pipeline.review.accounts import SignedIn
+from pipeline.review.gate import approval_basis
 from pipeline.review.limits_web import media_misses
 from pipeline.review.media_access import may_see_video
 from pipeline.review.store import CueView, ReviewStore
@@ -161,10 +163,12 @@ def _next_steps(request: Request, lesson_id: str, lang: str) -> dict[str, object
         runs = []
     final = ""
     if any(r.state == "done" for r in runs):
-        videos = opts.out_dir / lesson_id / "video"
-        found = sorted(videos.glob(f"{lang}-*.mp4")) if videos.is_dir() else []
-        final = next((f"/media/{lesson_id}/{p.name}" for p in found
-                      if not p.stem.endswith("-draft")), "")
+        # Only a final the manifest would list now: made under the approval that stands.
+        out = opts.out_dir / lesson_id
+        basis = approval_basis(ctx_of(request).store, lesson_id, lang)
+        found = sorted(e.path for e in standing_finals(out, {lang: basis}).entries
+                       if e.kind == "video")
+        final = next((f"/media/{lesson_id}/{p.name}" for p in found), "")
     return {"cmd": "", "runs": runs, "final": final, "mode": opts.runs.mode}
 
 

@@ -10,10 +10,17 @@ from typing import Any
 
 from pipeline.core.config import Settings
 from pipeline.core.errors import CaunoiError
+from pipeline.publish.finals import (
+    OUTDATED,
+    Kept,
+    final_basis,
+    kept_finals,
+    record_finals,
+    set_aside_stale,
+)
 from pipeline.publish.manifest import ManifestEntry, review_state, write_manifest
 from pipeline.render.encode import RenderedFile
 from pipeline.render.profiles import PROFILES
-from pipeline.steps.finals import Kept, final_basis, kept_finals, record_finals
 from pipeline.steps.plan import Job, LessonRun, need
 from pipeline.steps.voice import SUBTITLE_EXTS, dub_files
 from pipeline.voice.outputs import AudioOutputOptions
@@ -39,11 +46,11 @@ def subtitle_files(run: LessonRun) -> dict[str, list[Path]]:
 
 def remove_withdrawn_finals(out: Path, finals: set[str], languages: list[str]) -> list[Path]:
     """Delete the final videos/audio of languages that are no longer approved (a script
-    edit withdrew their approval): a stale final must not be shown or published as the
-    language's video. Drafts and finals of ``finals`` stay."""
+    edit withdrew their approval), and their outdated copies: a stale final must not be
+    shown or published as the language's video. Drafts and finals of ``finals`` stay."""
     stems = {f"{code}-{name}" for code in languages if code not in finals for name in PROFILES}
     removed = []
-    for folder in ("video", "audio"):
+    for folder in ("video", "audio", f"{OUTDATED}/video", f"{OUTDATED}/audio"):
         for p in sorted((out / folder).glob("*")) if (out / folder).is_dir() else ():
             if p.is_file() and p.name.split(".", 1)[0] in stems:
                 p.unlink()
@@ -84,7 +91,7 @@ def manifest_step(run: LessonRun, job: Job) -> Path:
              for code, basis in (run.gate.bases if run.gate else {}).items()}
     # A run of some languages only (--languages) decided the approval of those only: the
     # finals of every other language are not this run's to remove (those it listed before
-    # are listed again while still valid: pipeline.steps.finals).
+    # are listed again while still valid: pipeline.publish.finals).
     judged = list(ingested.lesson.languages) if run.opts.languages else list(
         run.registry.languages)
     remove_withdrawn_finals(out, {source, *approved}, judged)
@@ -116,6 +123,9 @@ def manifest_step(run: LessonRun, job: Job) -> Path:
             audio_encoding=audio_encoding(r, dubbed is not None)))
     titles = {**dict(kept.titles), **(run.gate.titles if run.gate else {})}
     entries += kept.entries
+    others = [c for c in run.registry.languages if c != source
+              and c not in ingested.lesson.languages] if run.opts.languages else []
+    set_aside_stale(out, [e for e in entries if e.kind in ("video", "audio")], others, PROFILES)
     record_finals(out, entries, bases, titles)
     lesson = replace(ingested.lesson, languages=(*ingested.lesson.languages, *(
         c for c in kept.languages if c not in ingested.lesson.languages)))

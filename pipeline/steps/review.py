@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from pipeline.core.i18n import t
+from pipeline.publish.finals import ledger_languages
 from pipeline.publish.interface import INTERFACE_LESSON_ID, interface_source
 from pipeline.review.gate import GateResult, review_gate
 from pipeline.review.interface import sync_interface
 from pipeline.review.store import ReviewStore
 from pipeline.review.sync import ReservedLessonError
-from pipeline.steps.finals import ledger_languages
 from pipeline.steps.plan import Job, LessonRun, need
 from pipeline.translate.glossary import do_not_translate
 
@@ -30,7 +30,7 @@ def review_step(run: LessonRun, job: Job) -> GateResult:
         raise ReservedLessonError(lesson=lesson.id)
     targets = run.targets()
     # A run of some languages (--languages): the others whose finals the manifest lists
-    # are listed again while their approval stands (pipeline.steps.finals).
+    # are listed again while their approval stands (pipeline.publish.finals).
     also = [c for c in ledger_languages(run.out) if c not in lesson.languages
             ] if run.opts.languages else []
     if not targets and not also:
