@@ -12,7 +12,9 @@ import re
 import shutil
 from collections.abc import Iterator
 from dataclasses import replace
+from html import unescape
 from pathlib import Path
+from typing import Literal
 
 import pytest
 from fastapi.testclient import TestClient
@@ -33,11 +35,22 @@ LESSON = "short-qr"  # the id test_left30_manifest's _approve reviews
 
 
 class DoneRenders(RecordingLauncher):
-    """A launcher whose render runs of the lesson are done (the review page then links
-    the language's final)."""
+    """A launcher whose render run of the lesson is done (the review page then links the
+    language's final) or, once told so, failed."""
+
+    state: Literal["done", "failed"] = "done"
 
     def runs(self, lesson_id: str) -> list[RunInfo]:
-        return [RunInfo("1", "render", lesson_id, "done", language="en")]
+        return [RunInfo("1", "render", lesson_id, self.state, language="en")]
+
+
+LAUNCHER = DoneRenders()
+
+
+def _next_state(page: str) -> str:
+    said = re.search(r'id="next-state">([^<]*)<', page)
+    assert said, page
+    return unescape(said.group(1))
 
 
 @pytest.fixture
@@ -65,7 +78,8 @@ def world(short_lesson: Path, settings: Settings, tmp_path: Path) -> tuple[Setti
 def client(world: tuple[Settings, Path], review_app: ReviewApp) -> Iterator[TestClient]:
     s = world[0]
     store = ReviewStore(s.review_url)
-    app = review_app.from_settings(store, s, DoneRenders(), {"tm_dir": s.tm_path.parent})
+    LAUNCHER.state = "done"
+    app = review_app.from_settings(store, s, LAUNCHER, {"tm_dir": s.tm_path.parent})
     with review_app.client(app) as c:
         yield c
     store.engine.dispose()
@@ -97,9 +111,17 @@ def test_a_language_approved_again_but_not_rendered_is_not_offered_as_final(
 
     # The review page links no final either, until a run renders English again.
     login(client, "mai")
-    assert f"/media/{LESSON}/en-compat.mp4" not in client.get(f"/l/{LESSON}/en").text
+    page = client.get(f"/l/{LESSON}/en?ui=en").text
+    assert f"/media/{LESSON}/en-compat.mp4" not in page
+    assert _next_state(page) == t("review.next_server", "en")
     produce(folder, ProduceOptions(s))
-    assert f"/media/{LESSON}/en-compat.mp4" in client.get(f"/l/{LESSON}/en").text
+    page = client.get(f"/l/{LESSON}/en?ui=en").text
+    assert f"/media/{LESSON}/en-compat.mp4" in page
+    # Said once the render is done: not "being made" beside "Video render: done".
+    assert _next_state(page) == t("review.next_ready", "en")
+    LAUNCHER.state = "failed"
+    page = client.get(f"/l/{LESSON}/en?ui=en").text
+    assert _next_state(page) == t("review.next_failed", "en")
     login(client, "lan")
     page = client.get(f"/portal/l/{LESSON}?ui=en").text
     assert _english(page) == t("portal.lang_final", "en")
