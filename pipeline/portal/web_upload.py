@@ -11,10 +11,12 @@ upload is being written by another request (with Retry-After; one writer per upl
 from __future__ import annotations
 
 import base64
+import logging
 from pathlib import Path
 
 from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse, PlainTextResponse, Response
+from starlette.requests import ClientDisconnect
 
 from pipeline.core.errors import CaunoiError
 from pipeline.portal.context import editor, portal_of
@@ -40,6 +42,7 @@ _STATUS: dict[type[CaunoiError], int] = {
     UploadStalledError: 408}
 
 router = APIRouter()
+log = logging.getLogger("caunoi.portal")
 
 
 def _tus(resp: Response) -> Response:
@@ -139,6 +142,12 @@ async def tus_patch(request: Request, upload_id: str) -> Response:
                                 request.headers.get("Upload-Checksum"))
     except CaunoiError as e:
         return _refused(request, e)
+    except ClientDisconnect:
+        # A phone on a weak network dropped the chunk mid-way: ordinary, not a server
+        # error. The chunk was discarded; the client asks the offset (HEAD) and sends it
+        # again. Nobody reads this answer.
+        log.info("upload %s: the client went away during a chunk (discarded)", upload_id)
+        return _tus(Response(status_code=400))
     return _tus(Response(status_code=204, headers={"Upload-Offset": str(up.offset)}))
 
 
