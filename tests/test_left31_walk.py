@@ -60,3 +60,29 @@ def test_a_chunk_dropped_mid_way_is_no_internal_error_and_the_upload_goes_on(
     assert offset_of(portal_client, csrf, url) == 0  # the partial chunk is not kept
     assert patch(portal_client, csrf, url, 0, b"x" * 4000) == 204
     assert offset_of(portal_client, csrf, url) == 4000
+
+
+def test_a_sign_in_page_left_open_too_long_asks_again_instead_of_forbidding(
+        portal_client: TestClient) -> None:
+    """hostile_web.py's "login without CSRF token" row: on main a phone user whose sign-in
+    page sat open over an hour (its token cookie gone) read "You are not allowed to do
+    this." Now the form comes back with a fresh token, the name kept, and a sentence."""
+    from html import unescape
+
+    from pipeline.core.i18n import t
+    from tests.web_world import csrf_in
+
+    page = portal_client.get("/login?ui=en").text
+    stale = csrf_in(page)
+    portal_client.cookies.clear()  # the login cookie expired (max_age one hour)
+    r = portal_client.post("/login?ui=en", data={"username": "lan", "password": "x" * 9,
+                                                 "csrf": stale}, follow_redirects=False)
+    assert r.status_code == 403 and "caunoi_session" not in r.cookies
+    text = unescape(r.text)
+    assert t("forbidden", "en") not in text, "a stale sign-in page answered 'not allowed'"
+    assert 'value="lan"' in r.text and t("login_again", "en") in text
+    fresh = csrf_in(r.text)
+    assert fresh != stale
+    ok = portal_client.post("/login", data={"username": "lan", "password": "correct horse 9",
+                                            "csrf": fresh}, follow_redirects=False)
+    assert ok.status_code == 303

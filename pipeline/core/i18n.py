@@ -55,6 +55,8 @@ WEB: dict[str, tuple[str, str]] = {
     "username": ("Tên đăng nhập", "Username"),
     "password": ("Mật khẩu", "Password"),
     "bad_login": ("Sai tên đăng nhập hoặc mật khẩu.", "Wrong username or password."),
+    "login_again": ("Trang đăng nhập đã mở quá lâu (hoặc đã mở lại ở thẻ khác): hãy nhập mật khẩu và đăng nhập lại.",
+                    "This sign-in page was open too long (or opened again in another tab): enter your password and sign in again."),
     "too_many": ("Sai quá nhiều lần. Hãy đợi 5 phút rồi thử lại.",
                  "Too many failed attempts. Wait 5 minutes and try again."),
     "my_work": ("Bài học cần duyệt", "Lessons to review"),

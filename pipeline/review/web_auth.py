@@ -14,7 +14,6 @@ from pipeline.review.security import new_token, tokens_equal
 from pipeline.review.web_common import (
     LOGIN_CSRF_COOKIE,
     SESSION_COOKIE,
-    Forbidden,
     check_csrf,
     ctx_of,
     render,
@@ -34,8 +33,15 @@ def healthz() -> dict[str, str]:
 
 @router.get("/login", response_class=HTMLResponse)
 def login_page(request: Request) -> HTMLResponse:
+    return _login_form(request)
+
+
+def _login_form(request: Request, status: int = 200, error: str = "",
+                username: str = "") -> HTMLResponse:
+    """The sign-in form with a fresh login token (a cookie for an hour)."""
     token = new_token()
-    resp = render(request, "login.html", login_csrf=token)
+    resp = render(request, "login.html", status, login_csrf=token, error=error,
+                  username=username)
     resp.set_cookie(LOGIN_CSRF_COOKIE, token, httponly=True, samesite="strict",
                     secure=ctx_of(request).opts.secure_cookies, max_age=3600)
     return resp
@@ -55,7 +61,10 @@ def login(request: Request, username: Annotated[str, Form(max_length=64)],
           password: Annotated[str, Form(max_length=256)],
           csrf: Annotated[str, Form(max_length=64)] = "") -> Response:
     if not tokens_equal(request.cookies.get(LOGIN_CSRF_COOKIE), csrf):
-        raise Forbidden
+        # The sign-in page was open over an hour, or opened again in another tab: the
+        # form again with a fresh token and the name typed, not "you are not allowed".
+        return _login_form(request, 403, t("login_again", ui_of(request)),
+                           username if username.isprintable() else "")
     ctx, ui = ctx_of(request), ui_of(request)
     key = f"{request.client.host if request.client else '?'}:{skeleton(username)}"
     if ctx.limiter.blocked(key):
