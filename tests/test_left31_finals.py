@@ -98,12 +98,17 @@ def test_a_language_approved_again_but_not_rendered_is_not_offered_as_final(
     page = client.get(f"/portal/l/{LESSON}?ui=en").text
     assert _english(page) == t("portal.lang_final", "en")
     assert "/media/en-compat.mp4" in page and 'value="en"' in page  # offered to publish
+    # ... and to download (a phone's player may hide its own download button).
+    assert re.search(rf'href="/portal/l/{LESSON}/media/en-compat.mp4" download>', page)
+    media = f"/portal/l/{LESSON}/media/en-compat.mp4"
+    assert client.get(media).status_code == 200
 
     # The reviewer edits and approves English again; nothing renders it.
     _approve(s, "en", "SECOND")
     page = client.get(f"/portal/l/{LESSON}?ui=en").text
     assert _english(page) == t("portal.lang_approved", "en"), "a stale final shown as ready"
     assert "/media/en-compat.mp4" not in page, "the stale final offered to watch"
+    assert client.get(media).status_code == 404, "the stale final served by its address"
     r = client.post(f"/portal/l/{LESSON}/publish", data={"csrf": csrf, "languages": ["en"]})
     assert r.status_code == 422, "the stale final offered to publish"
     status = client.get(f"/portal/l/{LESSON}/status.json").json()

@@ -166,6 +166,8 @@ PORTAL: dict[str, tuple[str, str]] = {
     "no_transcript": ("(không có bản ghi lời)", "(no transcript)"),
     "previews": ("Xem trước", "Previews"),
     "no_previews": ("Chưa có video.", "No videos yet."),
+    # Beside each preview: the file itself, to share (a phone's player may hide its own).
+    "download": ("Tải về", "Download"),
     "draft": ("bản nháp", "draft"),
     "publish": ("Phát hành", "Publish"),
     "publish_btn": ("Phát hành", "Publish"),

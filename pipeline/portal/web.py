@@ -230,11 +230,12 @@ def status(request: Request, lesson_id: str) -> JSONResponse:
 
 @router.get("/portal/l/{lesson_id}/media/{name}")
 def media(request: Request, lesson_id: str, name: str) -> Response:
-    """A final or draft of the lesson, to editors of its team."""
+    """A final or draft of the lesson the page offers (never a stale final), to editors
+    of its team."""
     with media_misses(request):
         editor_lesson(request, lesson_id)
         path = media_file(portal_of(request).opts.lesson_out(lesson_id), name)
-        if path is None:
+        if path is None or name not in {f["name"] for f in lesson_files(request, lesson_id)}:
             raise PageNotFound
     kind = {".mp4": "video/mp4", ".opus": "audio/ogg", ".mp3": "audio/mpeg"}[path.suffix]
     return FileResponse(path, media_type=kind)
