@@ -317,6 +317,19 @@ def test_qa_messages_in_one_language_without_jargon(code: str) -> None:
 # --- after approval ----------------------------------------------------------------------
 
 
+def _record_final(out: Path, store: ReviewStore) -> None:
+    """What the manifest step of a run would record of the Hmong final made under the
+    approval that stands now (a final is offered only then: left31 item 2)."""
+    from pipeline.publish.finals import ingested_basis, record_finals
+    from pipeline.publish.manifest import ManifestEntry
+    from pipeline.review.gate import approval_basis
+
+    entry = ManifestEntry(path=out / "video" / "hmn-compat.mp4", kind="video", language="hmn",
+                          profile="compat", review_state="approved", approver="mai")
+    record_finals(out, [entry], {"hmn": ingested_basis(out, approval_basis(store, LESSON,
+                                                                            "hmn"))}, {})
+
+
 def _approve_everything(client: TestClient, store: ReviewStore, token: str) -> None:
     for c in store.cues(LESSON, "hmn"):
         client.post(f"/l/{LESSON}/hmn/c/{c.key}", data={
@@ -356,6 +369,7 @@ def test_after_approval_with_runs_shows_their_states(
         token = login(client, "mai")
         _approve_everything(client, store, token)
         assert runs.started == ([("render", LESSON, "hmn")] if mode == "embedded" else [])
+        _record_final(media_out / LESSON, store)
         runs.known = [
             RunInfo("r9", "render", LESSON, "done", "hmn", "render-vi-compat: /tmp/x.mp4"),
             RunInfo("r8", "publish", LESSON, "done", None, "published 3 files"),

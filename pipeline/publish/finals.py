@@ -27,11 +27,11 @@ from typing import Any
 
 from pipeline.core.cache import make_key
 from pipeline.core.storage import atomic_write_json, sha256_file
-from pipeline.core.types import Ingested, Lesson
+from pipeline.core.types import Lesson
 from pipeline.publish.manifest import ManifestEntry
 
-__all__ = ["LEDGER", "OUTDATED", "Kept", "final_basis", "kept_finals", "ledger_languages",
-           "record_finals", "set_aside_stale", "standing_finals"]
+__all__ = ["LEDGER", "OUTDATED", "Kept", "final_basis", "ingested_basis", "kept_finals",
+           "ledger_languages", "record_finals", "set_aside_stale", "standing_finals"]
 
 log = logging.getLogger("caunoi.publish")
 
@@ -47,6 +47,17 @@ def final_basis(lesson: Lesson, approval: str) -> str:
     """What a target language's finals are made from: the lesson's inputs and the store's
     approval basis (``pipeline.review.gate.approval_basis``)."""
     return make_key("final-basis", inputs=dict(lesson.hashes), approval=approval)
+
+
+def ingested_basis(out: Path, approval: str) -> str:
+    """:func:`final_basis` with the lesson inputs of the last run (``out/ingest.json``);
+    "" before a run has ingested the lesson."""
+    try:
+        lesson = json.loads((out / "ingest.json").read_text(encoding="utf-8"))["lesson"]
+        hashes = {str(k): str(v) for k, v in dict(lesson.get("hashes") or {}).items()}
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return ""
+    return make_key("final-basis", inputs=hashes, approval=approval)
 
 
 def _read(out: Path) -> dict[str, Any]:
@@ -161,13 +172,8 @@ def standing_finals(out: Path, approvals: Mapping[str, str]) -> Kept:
     approved), from the lesson inputs of the last run (``out/ingest.json``: the caller
     checks that they did not change since, ``pipeline.ingest.changed_since_ingest``),
     with their files unchanged. Nothing before a run has ingested the lesson."""
-    try:
-        lesson = Ingested.from_json(json.loads((out / "ingest.json").read_text(
-            encoding="utf-8"))).lesson
-    except (OSError, ValueError, KeyError, TypeError):
-        return Kept()
-    bases = {code: final_basis(lesson, basis) for code, basis in approvals.items() if basis}
-    return kept_finals(out, bases, (), quiet=True)
+    bases = {code: ingested_basis(out, basis) for code, basis in approvals.items() if basis}
+    return kept_finals(out, {c: b for c, b in bases.items() if b}, (), quiet=True)
 
 
 def set_aside_stale(out: Path, listed: Iterable[ManifestEntry], others: Iterable[str],
