@@ -86,3 +86,10 @@ def test_a_sign_in_page_left_open_too_long_asks_again_instead_of_forbidding(
     ok = portal_client.post("/login", data={"username": "lan", "password": "correct horse 9",
                                             "csrf": fresh}, follow_redirects=False)
     assert ok.status_code == 303
+
+
+def test_the_name_kept_on_the_sign_in_form_is_escaped(portal_client: TestClient) -> None:
+    r = portal_client.post("/login", data={"username": '"><script>alert(1)</script>',
+                                           "password": "x" * 9, "csrf": "forged"})
+    assert r.status_code == 403
+    assert "<script>alert" not in r.text and "&lt;script&gt;" in r.text
