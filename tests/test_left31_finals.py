@@ -152,8 +152,11 @@ def test_a_run_of_other_languages_moves_a_stale_final_out_of_the_delivery_folder
     assert final.is_file() and not (out / "outdated").exists()  # valid: stays, listed
 
     _approve(s, "en", "SECOND")  # approved again, not rendered since: the final is stale
-    produce(folder, ProduceOptions(s, languages=("blt",)))
+    said: list[str] = []
+    produce(folder, ProduceOptions(s, languages=("blt",)),
+            report=lambda _step, _skipped, line: said.append(line))
     assert not final.exists(), "a stale final left in the delivery folder"
+    assert any("outdated/" in line and "en-compat.mp4" in line for line in said), said
     assert (out / "outdated" / "video" / "en-compat.mp4").read_bytes() == old
     assert "FIRST" in srt.read_text(encoding="utf-8")  # the run of blt touches no en work
     store = ReviewStore(s.review_url)

@@ -23,6 +23,11 @@ STEPS_NOTES: dict[str, tuple[str, str]] = {
         "cùng --languages.",
         "--realign re-aligns the whole lesson: every approved language must be rendered "
         "again, so it does not go with --languages."),
+    "finals_outdated": (
+        "{path} (video cuối đã cũ của ngôn ngữ ngoài lần chạy này được chuyển sang {folder}/, "
+        "không phát hành: {files})",
+        "{path} (stale finals of languages outside this run moved to {folder}/, not "
+        "published: {files})"),
 }
 
 register_catalogue("steps", STEPS_NOTES)

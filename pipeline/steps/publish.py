@@ -10,6 +10,7 @@ from typing import Any
 
 from pipeline.core.config import Settings
 from pipeline.core.errors import CaunoiError
+from pipeline.core.i18n import t
 from pipeline.publish.finals import (
     OUTDATED,
     Kept,
@@ -125,13 +126,16 @@ def manifest_step(run: LessonRun, job: Job) -> Path:
     entries += kept.entries
     others = [c for c in run.registry.languages if c != source
               and c not in ingested.lesson.languages] if run.opts.languages else []
-    set_aside_stale(out, [e for e in entries if e.kind in ("video", "audio")], others, PROFILES)
+    moved = set_aside_stale(out, [e for e in entries if e.kind in ("video", "audio")], others,
+                            PROFILES)
     record_finals(out, entries, bases, titles)
     lesson = replace(ingested.lesson, languages=(*ingested.lesson.languages, *(
         c for c in kept.languages if c not in ingested.lesson.languages)))
     path = write_manifest(out, lesson, entries, source=source,
                           title_card_s=run.settings.title_card_s, approved_titles=titles)
-    run.report("manifest", False, str(path))
+    run.report("manifest", False, t("steps.finals_outdated", path=path, folder=OUTDATED,
+                                    files=", ".join(p.name for p in moved)) if moved
+               else str(path))
     return path
 
 
