@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Iterable
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from flows.cli.common import csv_list, lesson_id, msg
+from flows.cli.common import csv_list, lesson_id, msg, review_store
 from pipeline.core.config import Settings
 
 __all__ = ["register"]
@@ -21,6 +22,19 @@ def _lesson_out(settings: Settings, value: str, where: str) -> Path:
     return settings.lesson_out(check_lesson_id(lesson_id(value), where))
 
 
+def _check_standing(outs: list[Path], settings: Settings, languages: Iterable[str]) -> None:
+    """A final made before the approval that stands now is not published (see
+    ``pipeline.steps.standing``)."""
+    from pipeline.steps.standing import check_finals_stand
+
+    store = review_store(settings)
+    try:
+        for out in outs:
+            check_finals_stand(out, store, languages)
+    finally:
+        store.engine.dispose()
+
+
 def cmd_publish(args: argparse.Namespace, settings: Settings) -> int:
     from pipeline.publish.targets import publish
     from pipeline.steps.options import publish_options
@@ -29,7 +43,9 @@ def cmd_publish(args: argparse.Namespace, settings: Settings) -> int:
     opts = publish_options(
         settings, target, languages=csv_list(args.languages) or (),
         profiles=csv_list(args.profiles) or (), hls=args.hls)
-    result = publish(_lesson_out(settings, str(args.lesson_dir), "LESSON_DIR"), target, opts)
+    out = _lesson_out(settings, str(args.lesson_dir), "LESSON_DIR")
+    _check_standing([out], settings, opts.languages)
+    result = publish(out, target, opts)
     print(msg("published", n=len(result.files), skipped=len(result.skipped), target=target))
     return 0
 
@@ -46,6 +62,7 @@ def cmd_bundle(args: argparse.Namespace, settings: Settings) -> int:
     # Each language's section in its approved words (the review store's interface units).
     opts = replace(opts, interface=interface_words(settings, languages))
     outs = [_lesson_out(settings, str(d), "LESSON_DIR") for d in args.lesson_dirs]
+    _check_standing(outs, settings, languages)
     result = make_bundle(outs, languages, args.profile, args.to, opts)
     print(msg("bundled", folder=result.folder, zip=result.zip,
               mb=result.folder_bytes / 1024 / 1024))

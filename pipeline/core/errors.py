@@ -162,6 +162,12 @@ class DiskFullError(CaunoiError):
     exit_code = 4
 
 
+class FinalOutdatedError(CaunoiError):
+    """A language's final was made under an approval that no longer stands."""
+
+    key = "errors.final_outdated"
+
+
 class RenderQualityError(CaunoiError):
     key = "errors.render_quality"
 

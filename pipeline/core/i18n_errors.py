@@ -42,6 +42,8 @@ ERRORS: dict[str, tuple[str, str]] = {
                    "The audio in {path} is zero-length or completely silent: check the microphone and record again."),
     "ffmpeg": ("ffmpeg thất bại khi {action} ({path}): {stderr}",
               "ffmpeg failed while {action} ({path}): {stderr}"),
+    "final_outdated": ("Bài {lesson}: bản cuối tiếng {languages} được làm trước lần duyệt hiện tại (hoặc ngôn ngữ đó không còn được duyệt): chạy 'caunoi produce {lesson} --languages {languages}' rồi xuất bản lại.",
+                       "Lesson {lesson}: the {languages} final was made before the approval that stands now (or that language is no longer approved): run 'caunoi produce {lesson} --languages {languages}', then publish again."),
     "model_missing": ("Chưa có mô hình {name} tại {path}: chạy 'caunoi models download {hint}' trên máy có Internet rồi chép thư mục models/ sang.",
                      "Model {name} is not at {path}: run 'caunoi models download {hint}' on a machine with internet access and copy the models/ folder here."),
     "alignment": ("Không căn chỉnh được kịch bản với âm thanh của {path}: {detail}",
