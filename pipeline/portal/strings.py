@@ -11,7 +11,6 @@ __all__ = ["PORTAL"]
 PORTAL: dict[str, tuple[str, str]] = {
     "nav": ("Bài học của nhóm", "Team lessons"),
     "title": ("Cầu Nối — bài học của nhóm nội dung", "Cầu Nối — content team lessons"),
-    "my_lessons": ("Bài học của tôi", "My lessons"),
     "new_lesson": ("Nộp bài học mới", "Hand in a new lesson"),
     "teams": ("Nhóm", "Teams"),
     "no_lessons": ("Chưa có bài học nào. Hãy nộp bài học đầu tiên.",
