@@ -196,9 +196,12 @@ def check(acoustic: list[AlignedSentence], listener: Listener, regions: list[Spa
     questioned: list[int] = []
     for k, why in sorted(asked.items()):
         d = acoustic[k]
-        here[k] = listener.contrast(k, d.start_ms, d.end_ms).contrast
-        log.debug("sentence %s at %d-%d (%s, %.2f of expected): contrast %.2f", d.index,
-                  d.start_ms, d.end_ms, why, _rate(d, pace), here[k])
+        heard_here = listener.contrast(k, d.start_ms, d.end_ms)
+        here[k] = heard_here.contrast
+        log.debug("sentence %s at %d-%d (%s, %.2f of expected): contrast %.2f, own %.2f "
+                  "(prior %.2f, typical %.2f)", d.index, d.start_ms, d.end_ms, why,
+                  _rate(d, pace), here[k], heard_here.own, listener.prior(k),
+                  listener.typical(acoustic))
         if here[k] >= margin and why != "stretched":
             out[k] = replace(d, confidence=max(d.confidence, o.confirmed))
         else:
@@ -275,8 +278,9 @@ def _relocate(out: list[AlignedSentence], moved: list[bool], run: list[int],
                           heard.origin_ms + int(1000 * heard.words[-1].end))
         need = margin[1] if d.status == "skipped" else margin[0]
         new = _accept(d, heard, (start, end), regions, need, pace, o)
-        log.debug("sentence %s (%s) forced at %d-%d: contrast %.2f (was %s): start %s",
-                  d.index, d.status, start, end, heard.contrast, here.get(k), new)
+        log.debug("sentence %s (%s) forced at %d-%d: contrast %.2f, own %.2f (was %s): "
+                  "start %s", d.index, d.status, start, end, heard.contrast, heard.own,
+                  here.get(k), new)
         # A sentence the acoustics placed with confidence on a plausible span moves only
         # when the ear hears it better at the new place by the margin (band-music-9600: a
         # sure sentence next to a skip moved 2.9 s early into music on 0.46 against 0.26);
