@@ -354,7 +354,7 @@ class EarCheckAligner(Aligner):
         regions = wav_regions(ingested.audio_wav, sum(syllable_count(t) for t in texts),
                               dtw_aligner.options.vad)
         listener = Listener(open_ear(opts.asr), _read(ingested.audio_wav), texts,
-                            self.options.pad_ms)
+                            self.options.pad_ms, wav=ingested.audio_wav)
         checked, moved = check(dtw, listener, regions, self.options)
         pace = _pace(dtw)
         checked = _ends(checked, moved, regions,
