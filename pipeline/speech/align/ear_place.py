@@ -31,7 +31,8 @@ from pipeline.speech.align.listen import Heard, Listener
 if TYPE_CHECKING:
     from pipeline.speech.align.ear_check import CheckOptions
 
-__all__ = ["best_onset", "bounds", "onset", "pause_end", "run_from", "speech_in", "unskip"]
+__all__ = ["best_onset", "bounds", "onset", "pause_end", "pauses", "run_from", "speech_in",
+           "unskip"]
 
 log = logging.getLogger("caunoi.align.ear")
 
@@ -69,26 +70,30 @@ def run_from(t: int, b: int, regions: list[Span]) -> int:
     return ends[0] - max(t, firsts[0]) if ends else 0
 
 
+def pauses(samples: np.ndarray, lo: int, hi: int, o: CheckOptions,
+           wav: Path | None = None) -> list[Span]:
+    """Pauses on [lo, hi] (ms) too short or too masked for the speech detector (a music bed
+    under them): runs of 20 ms frames whose speech-band (300-3400 Hz) level is ``pause_db``
+    below the stretch's median, at least ``min_pause_ms`` long (longer than the stops inside
+    words). The levels are the recording's (``wav``: kept once computed,
+    :func:`levels.band_span`), else ``samples``'."""
+    first, level = band_span(PAUSE_BAND, lo, hi, samples, RATE, wav)
+    if level.size < 3:
+        return []
+    quiet = np.concatenate([[False], level < np.median(level) - o.pause_db, [False]])
+    edges = np.flatnonzero(np.diff(quiet.astype(np.int8)))
+    frame = PAUSE_BAND[0]
+    return [(first + frame * int(i), first + frame * int(j))
+            for i, j in zip(edges[::2], edges[1::2], strict=True)
+            if (j - i) * frame >= o.min_pause_ms]
+
+
 def pause_end(samples: np.ndarray, lo: int, hi: int, o: CheckOptions,
               wav: Path | None = None) -> int | None:
-    """The end of the longest pause on [lo, hi] (ms) too short or too masked for the speech
-    detector (a music bed under it): 20 ms frames whose speech-band (300-3400 Hz) level is
-    ``pause_db`` below the stretch's median, at least ``min_pause_ms`` in a row (longer than
-    the stops inside words); None when there is none. The levels are the recording's
-    (``wav``: kept once computed, :func:`levels.band_span`), else ``samples``'."""
-    first, level = band_span(PAUSE_BAND, lo, hi, samples, RATE, wav)
-    n = level.size
-    if n < 3:
-        return None
-    quiet = level < np.median(level) - o.pause_db
-    best, run, at = 0, 0, None
-    for i, q in enumerate(quiet):
-        run = run + 1 if q else 0
-        if run > best and (i + 1 == n or not quiet[i + 1]):
-            best, at = run, i + 1
-    if at is None or best * PAUSE_BAND[0] < o.min_pause_ms:
-        return None
-    return first + PAUSE_BAND[0] * at
+    """The end of the longest (the first of the longest) of the :func:`pauses` on [lo, hi];
+    None when there is none."""
+    found = pauses(samples, lo, hi, o, wav)
+    return max(found, key=lambda p: p[1] - p[0])[1] if found else None
 
 
 def _tail(listener: Listener, k: int, span: Span, regions: list[Span], expected: int,
