@@ -36,6 +36,7 @@ numbers tied to one model, one narrator or today's acoustic confidences.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -46,7 +47,15 @@ from pipeline.speech.align.audio import wav_regions
 from pipeline.speech.align.base import Aligner, AlignOptions, place
 from pipeline.speech.align.dtw import DTWAligner
 from pipeline.speech.align.ear import RATE, open_ear
-from pipeline.speech.align.ear_place import best_onset, bounds, onset, speech_in, unskip
+from pipeline.speech.align.ear_place import (
+    best_onset,
+    bounds,
+    onset,
+    pause_around,
+    speech_in,
+    unskip,
+)
+from pipeline.speech.align.ear_unheard import taken, unheard
 from pipeline.speech.align.forced import (
     ForcedOptions,
     _ends,
@@ -103,6 +112,10 @@ class CheckOptions:
     # sentence placed on a pause or an ad-lib)...
     skip_margin: float = 0.6
     squeezed: float = 0.7
+    # ... or the acoustics barely heard it there (below the DTW aligner's own line for "no
+    # better than unrelated speech", DTWOptions.min_confidence) and the ear heard its text
+    # ahead nowhere it forced it (:mod:`pipeline.speech.align.ear_unheard`); 0: off.
+    unheard: float = 0.12
     # Whether the ear may place a sentence the acoustics call skipped: in a gap at least
     # this share of its expected length, its own score at most this far below the lesson's
     # surest sentences' -- unless its text wins by ``clear`` nats per word, four times the
@@ -129,6 +142,12 @@ class CheckOptions:
     # 8 dB / 100-160 ms; at 10 dB the first is missed.
     pause_db: float = 8.0
     min_pause_ms: int = 160
+    # A sentence the ear placed whose speech runs on past its end (an ad-lib after it, no
+    # pause the detector hears) ends at its forced end; Whisper gives the last word the
+    # pause after it (band-music-9702: forced end 340 ms into a 1.1 s pause under music),
+    # so a forced end inside such a pause moves to where the pause starts: the pause judged
+    # on this much audio before and after the forced end (ms; mostly speech); () : off.
+    around_ms: tuple[int, int] = (3000, 1000)
     # A model whose mean log-probability per word on the lesson's surest sentences is below
     # this hears nothing (random or broken weights): it changes nothing.
     deaf: float = -7.0
@@ -210,15 +229,14 @@ def check(acoustic: list[AlignedSentence], listener: Listener, regions: list[Spa
     for run in _runs(sorted(set(questioned) | near)):
         _relocate(out, moved, run, listener, regions, pace, (margin, skip_margin), here, o,
                   alt)
-    for k in questioned:
-        d = acoustic[k]
-        if not moved[k] and here[k] <= -o.skip_margin * margin and _rate(d, pace) < o.squeezed:
-            log.debug("sentence %s: heard by neither ear: skipped", d.index)
-            out[k] = replace(out[k], status="skipped", confidence=o.confirmed)
+    unheard(out, moved, questioned, ({k for k in questioned if _rate(acoustic[k], pace)
+                                      < o.squeezed},
+                                     {k for k in questioned if acoustic[k].confidence
+                                      < o.unheard}), (here, alt, margin), o)
     for k in skipped:
         if o.unskip and not moved[k] and out[k].status == "skipped":
             unskip(out, moved, k, listener, regions, pace, skip_margin, o)
-    _taken(out, moved, questioned, alt, o)
+    taken(out, moved, questioned, alt, o)
     return out, moved
 
 
@@ -303,34 +321,6 @@ def _relocate(out: list[AlignedSentence], moved: list[bool], run: list[int],
                 alt[k] = replace(d, start_ms=at, end_ms=end, confidence=o.questioned)
 
 
-def _overlaps(d: AlignedSentence, s: AlignedSentence) -> bool:
-    return min(d.end_ms, s.end_ms) - max(d.start_ms, s.start_ms) > (d.end_ms - d.start_ms) / 2
-
-
-def _taken(out: list[AlignedSentence], moved: list[bool], questioned: list[int],
-           alt: dict[int, AlignedSentence], o: CheckOptions) -> None:
-    """A questioned sentence left where it was, whose place mostly holds a sentence the ear
-    placed, was not said there: it moves to where its own text is ahead (low confidence,
-    for a person to check) when that place is free, else it is skipped."""
-    for j in questioned:
-        d = out[j]
-        if moved[j] or d.status != "matched":
-            continue
-        taken = [s for k, s in enumerate(out) if moved[k] and _overlaps(d, s)]
-        if not taken:
-            continue
-        other = alt.get(j)
-        if other is not None and not any(moved[k] and _overlaps(other, s)
-                                         for k, s in enumerate(out)):
-            log.debug("sentence %s: its place holds sentence %s: moved to %d", d.index,
-                      taken[0].index, other.start_ms)
-            out[j], moved[j] = other, True
-        else:
-            log.debug("sentence %s: its place holds sentence %s: skipped", d.index,
-                      taken[0].index)
-            out[j] = replace(d, status="skipped", confidence=o.confirmed)
-
-
 class EarCheckAligner(Aligner):
     """The acoustic aligner, checked by the Whisper model where it may be wrong."""
 
@@ -338,6 +328,13 @@ class EarCheckAligner(Aligner):
 
     def __init__(self, options: CheckOptions | None = None) -> None:
         self.options = options or CheckOptions()
+
+    def _pause_at(self, listener: Listener) -> Callable[[int], Span | None] | None:
+        """Where the pause the detector missed around a forced end starts and ends."""
+        o = self.options
+        if not o.around_ms:
+            return None
+        return lambda t: pause_around(listener.samples, t, o, listener.wav)
 
     def align(self, ingested: Ingested, transcript: Transcript | None,
               opts: AlignOptions) -> Alignment:
@@ -358,7 +355,8 @@ class EarCheckAligner(Aligner):
         checked, moved = check(dtw, listener, regions, self.options)
         pace = _pace(dtw)
         checked = _ends(checked, moved, regions,
-                        [int(self.options.stretched * pace * syllable_count(t)) for t in texts])
+                        [int(self.options.stretched * pace * syllable_count(t)) for t in texts],
+                        self._pause_at(listener))
         log.info("ear: %d windows scored, %d sentences placed by the ear", listener.calls,
                  sum(moved))
         # The acoustic ad-libs, trimmed by place() to the gaps the checked sentences leave

@@ -31,8 +31,8 @@ from pipeline.speech.align.listen import Heard, Listener
 if TYPE_CHECKING:
     from pipeline.speech.align.ear_check import CheckOptions
 
-__all__ = ["best_onset", "bounds", "onset", "pause_end", "pauses", "run_from", "speech_in",
-           "unskip"]
+__all__ = ["best_onset", "bounds", "onset", "pause_around", "pause_end", "pauses", "run_from",
+           "speech_in", "unskip"]
 
 log = logging.getLogger("caunoi.align.ear")
 
@@ -94,6 +94,15 @@ def pause_end(samples: np.ndarray, lo: int, hi: int, o: CheckOptions,
     None when there is none."""
     found = pauses(samples, lo, hi, o, wav)
     return max(found, key=lambda p: p[1] - p[0])[1] if found else None
+
+
+def pause_around(samples: np.ndarray, t: int, o: CheckOptions,
+                 wav: Path | None = None) -> Span | None:
+    """The pause the detector missed (:func:`pauses`) that ``t`` (ms) falls in, judged on
+    the ``before_ms`` before it and the ``after_ms`` after it (mostly speech: the level the
+    pause is below); None when ``t`` is not in one."""
+    found = pauses(samples, t - o.around_ms[0], t + o.around_ms[1], o, wav)
+    return next(((a, b) for a, b in found if a <= t <= b), None)
 
 
 def _tail(listener: Listener, k: int, span: Span, regions: list[Span], expected: int,
