@@ -231,8 +231,8 @@ def _ends(out: list[AlignedSentence], from_forced: list[bool],
     it ends in ends, before the next sentence; neighbours do not overlap. ``longest``
     (ms per sentence): a region ending further than this from the sentence's start holds
     more than the sentence (an ad-lib after it with no pause the detector hears), and the
-    forced end is kept, or, with ``pause_at`` (a time → the pause the detector missed that
-    it falls in, or None), moved to the start of the pause it falls in."""
+    forced end is kept. With ``pause_at`` (a time → the pause the detector missed that it
+    falls in, or None), either end inside such a pause moves to where the pause starts."""
     fixed = list(out)
     for k, s in enumerate(fixed):
         if s.status != "matched":
@@ -245,7 +245,7 @@ def _ends(out: list[AlignedSentence], from_forced: list[bool],
                 end, nxt if nxt is not None else end)]
             if inside and (longest is None or max(inside) - s.start_ms <= longest[k]):
                 end = max(inside)
-            elif inside and pause_at is not None:
+            if inside and pause_at is not None:
                 pause = pause_at(end)
                 end = pause[0] if pause is not None and pause[0] > s.start_ms else end
         if nxt is not None:
