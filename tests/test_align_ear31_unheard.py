@@ -1,8 +1,9 @@
 """Issue 29, session 31: a sentence never said, which the acoustics put on an ad-lib of its
 own length with almost no confidence, is skipped when the ear hears its text nowhere in the
 gap its neighbours leave (pipeline.speech.align.ear_unheard); a spoken sentence either ear
-hears stays. And an end the ear sets inside a pause the speech detector missed moves to the
-pause's start (pipeline.speech.align.forced._ends with ear_place.pause_around)."""
+hears stays. And an end the ear sets inside a pause the speech detector missed (its forced
+end, or the end of a speech region smeared by a bed) moves to the pause's start
+(pipeline.speech.align.forced._ends with ear_place.pause_around)."""
 
 from __future__ import annotations
 
@@ -104,5 +105,10 @@ def test_an_end_the_ear_sets_inside_a_missed_pause_moves_to_where_the_pause_star
     assert _ends(out, [False, True], regions, longest)[1].end_ms == 6400
     inside = [out[0], replace(out[1], end_ms=5200)]
     assert _ends(inside, [False, True], regions, longest, at)[1].end_ms == 5200
+    # An end from the speech detector's region that runs 0.4 s into the pause (its edge
+    # smeared by the bed) moves to the pause's start too.
+    smeared = [(0, 1500), (2000, 6400), (7000, 11000)]
+    assert 5700 <= _ends(out, [False, True], smeared, [6000, 6000], at)[1].end_ms <= 6020
+    assert _ends(out, [False, True], smeared, [6000, 6000])[1].end_ms == 6400
     # A sentence the ear did not place keeps its end.
     assert _ends(out, [False, False], regions, longest, at)[1].end_ms == 6400

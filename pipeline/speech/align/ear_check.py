@@ -142,11 +142,13 @@ class CheckOptions:
     # 8 dB / 100-160 ms; at 10 dB the first is missed.
     pause_db: float = 8.0
     min_pause_ms: int = 160
-    # A sentence the ear placed whose speech runs on past its end (an ad-lib after it, no
-    # pause the detector hears) ends at its forced end; Whisper gives the last word the
-    # pause after it (band-music-9702: forced end 340 ms into a 1.1 s pause under music),
-    # so a forced end inside such a pause moves to where the pause starts: the pause judged
-    # on this much audio before and after the forced end (ms; mostly speech); () : off.
+    # A sentence the ear placed ends where its speech region ends, or at its forced end when
+    # that region runs on (an ad-lib after it, no pause the detector hears). Whisper gives
+    # the last word the pause after it, and a region's edge over a bed runs into the pause
+    # (band-music-9702: 340 ms into a 1.1 s pause under music), so an end inside a pause
+    # the detector missed moves to where the pause starts (5 ends on the nine sets, each
+    # 28-200 ms nearer; none further): the pause judged on this much audio before and after
+    # the end (ms; mostly speech). () : off.
     around_ms: tuple[int, int] = (3000, 1000)
     # A model whose mean log-probability per word on the lesson's surest sentences is below
     # this hears nothing (random or broken weights): it changes nothing.
