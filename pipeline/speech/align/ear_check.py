@@ -36,6 +36,7 @@ numbers tied to one model, one narrator or today's acoustic confidences.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -46,7 +47,15 @@ from pipeline.speech.align.audio import wav_regions
 from pipeline.speech.align.base import Aligner, AlignOptions, place
 from pipeline.speech.align.dtw import DTWAligner
 from pipeline.speech.align.ear import RATE, open_ear
-from pipeline.speech.align.ear_place import best_onset, bounds, onset, speech_in, unskip
+from pipeline.speech.align.ear_place import (
+    best_onset,
+    bounds,
+    onset,
+    pause_around,
+    speech_in,
+    unskip,
+)
+from pipeline.speech.align.ear_unheard import taken, unheard
 from pipeline.speech.align.forced import (
     ForcedOptions,
     _ends,
@@ -103,6 +112,10 @@ class CheckOptions:
     # sentence placed on a pause or an ad-lib)...
     skip_margin: float = 0.6
     squeezed: float = 0.7
+    # ... or the acoustics barely heard it there (below the DTW aligner's own line for "no
+    # better than unrelated speech", DTWOptions.min_confidence) and the ear heard its text
+    # ahead nowhere it forced it (:mod:`pipeline.speech.align.ear_unheard`); 0: off.
+    unheard: float = 0.12
     # Whether the ear may place a sentence the acoustics call skipped: in a gap at least
     # this share of its expected length, its own score at most this far below the lesson's
     # surest sentences' -- unless its text wins by ``clear`` nats per word, four times the
@@ -129,6 +142,14 @@ class CheckOptions:
     # 8 dB / 100-160 ms; at 10 dB the first is missed.
     pause_db: float = 8.0
     min_pause_ms: int = 160
+    # A sentence the ear placed ends where its speech region ends, or at its forced end when
+    # that region runs on (an ad-lib after it, no pause the detector hears). Whisper gives
+    # the last word the pause after it, and a region's edge over a bed runs into the pause
+    # (band-music-9702: 340 ms into a 1.1 s pause under music), so an end inside a pause
+    # the detector missed moves to where the pause starts (5 ends on the nine sets, each
+    # 28-200 ms nearer; none further): the pause judged on this much audio before and after
+    # the end (ms; mostly speech). () : off.
+    around_ms: tuple[int, int] = (3000, 1000)
     # A model whose mean log-probability per word on the lesson's surest sentences is below
     # this hears nothing (random or broken weights): it changes nothing.
     deaf: float = -7.0
@@ -196,9 +217,12 @@ def check(acoustic: list[AlignedSentence], listener: Listener, regions: list[Spa
     questioned: list[int] = []
     for k, why in sorted(asked.items()):
         d = acoustic[k]
-        here[k] = listener.contrast(k, d.start_ms, d.end_ms).contrast
-        log.debug("sentence %s at %d-%d (%s, %.2f of expected): contrast %.2f", d.index,
-                  d.start_ms, d.end_ms, why, _rate(d, pace), here[k])
+        heard_here = listener.contrast(k, d.start_ms, d.end_ms)
+        here[k] = heard_here.contrast
+        log.debug("sentence %s at %d-%d (%s, %.2f of expected): contrast %.2f, own %.2f "
+                  "(prior %.2f, typical %.2f)", d.index, d.start_ms, d.end_ms, why,
+                  _rate(d, pace), here[k], heard_here.own, listener.prior(k),
+                  listener.typical(acoustic))
         if here[k] >= margin and why != "stretched":
             out[k] = replace(d, confidence=max(d.confidence, o.confirmed))
         else:
@@ -207,15 +231,14 @@ def check(acoustic: list[AlignedSentence], listener: Listener, regions: list[Spa
     for run in _runs(sorted(set(questioned) | near)):
         _relocate(out, moved, run, listener, regions, pace, (margin, skip_margin), here, o,
                   alt)
-    for k in questioned:
-        d = acoustic[k]
-        if not moved[k] and here[k] <= -o.skip_margin * margin and _rate(d, pace) < o.squeezed:
-            log.debug("sentence %s: heard by neither ear: skipped", d.index)
-            out[k] = replace(out[k], status="skipped", confidence=o.confirmed)
+    unheard(out, moved, questioned, ({k for k in questioned if _rate(acoustic[k], pace)
+                                      < o.squeezed},
+                                     {k for k in questioned if acoustic[k].confidence
+                                      < o.unheard}), (here, alt, margin), o)
     for k in skipped:
         if o.unskip and not moved[k] and out[k].status == "skipped":
             unskip(out, moved, k, listener, regions, pace, skip_margin, o)
-    _taken(out, moved, questioned, alt, o)
+    taken(out, moved, questioned, alt, o)
     return out, moved
 
 
@@ -275,8 +298,9 @@ def _relocate(out: list[AlignedSentence], moved: list[bool], run: list[int],
                           heard.origin_ms + int(1000 * heard.words[-1].end))
         need = margin[1] if d.status == "skipped" else margin[0]
         new = _accept(d, heard, (start, end), regions, need, pace, o)
-        log.debug("sentence %s (%s) forced at %d-%d: contrast %.2f (was %s): start %s",
-                  d.index, d.status, start, end, heard.contrast, here.get(k), new)
+        log.debug("sentence %s (%s) forced at %d-%d: contrast %.2f, own %.2f (was %s): "
+                  "start %s", d.index, d.status, start, end, heard.contrast, heard.own,
+                  here.get(k), new)
         # A sentence the acoustics placed with confidence on a plausible span moves only
         # when the ear hears it better at the new place by the margin (band-music-9600: a
         # sure sentence next to a skip moved 2.9 s early into music on 0.46 against 0.26);
@@ -299,34 +323,6 @@ def _relocate(out: list[AlignedSentence], moved: list[bool], run: list[int],
                 alt[k] = replace(d, start_ms=at, end_ms=end, confidence=o.questioned)
 
 
-def _overlaps(d: AlignedSentence, s: AlignedSentence) -> bool:
-    return min(d.end_ms, s.end_ms) - max(d.start_ms, s.start_ms) > (d.end_ms - d.start_ms) / 2
-
-
-def _taken(out: list[AlignedSentence], moved: list[bool], questioned: list[int],
-           alt: dict[int, AlignedSentence], o: CheckOptions) -> None:
-    """A questioned sentence left where it was, whose place mostly holds a sentence the ear
-    placed, was not said there: it moves to where its own text is ahead (low confidence,
-    for a person to check) when that place is free, else it is skipped."""
-    for j in questioned:
-        d = out[j]
-        if moved[j] or d.status != "matched":
-            continue
-        taken = [s for k, s in enumerate(out) if moved[k] and _overlaps(d, s)]
-        if not taken:
-            continue
-        other = alt.get(j)
-        if other is not None and not any(moved[k] and _overlaps(other, s)
-                                         for k, s in enumerate(out)):
-            log.debug("sentence %s: its place holds sentence %s: moved to %d", d.index,
-                      taken[0].index, other.start_ms)
-            out[j], moved[j] = other, True
-        else:
-            log.debug("sentence %s: its place holds sentence %s: skipped", d.index,
-                      taken[0].index)
-            out[j] = replace(d, status="skipped", confidence=o.confirmed)
-
-
 class EarCheckAligner(Aligner):
     """The acoustic aligner, checked by the Whisper model where it may be wrong."""
 
@@ -334,6 +330,13 @@ class EarCheckAligner(Aligner):
 
     def __init__(self, options: CheckOptions | None = None) -> None:
         self.options = options or CheckOptions()
+
+    def _pause_at(self, listener: Listener) -> Callable[[int], Span | None] | None:
+        """Where the pause the detector missed around a forced end starts and ends."""
+        o = self.options
+        if not o.around_ms:
+            return None
+        return lambda t: pause_around(listener.samples, t, o, listener.wav)
 
     def align(self, ingested: Ingested, transcript: Transcript | None,
               opts: AlignOptions) -> Alignment:
@@ -350,11 +353,12 @@ class EarCheckAligner(Aligner):
         regions = wav_regions(ingested.audio_wav, sum(syllable_count(t) for t in texts),
                               dtw_aligner.options.vad)
         listener = Listener(open_ear(opts.asr), _read(ingested.audio_wav), texts,
-                            self.options.pad_ms)
+                            self.options.pad_ms, wav=ingested.audio_wav)
         checked, moved = check(dtw, listener, regions, self.options)
         pace = _pace(dtw)
         checked = _ends(checked, moved, regions,
-                        [int(self.options.stretched * pace * syllable_count(t)) for t in texts])
+                        [int(self.options.stretched * pace * syllable_count(t)) for t in texts],
+                        self._pause_at(listener))
         log.info("ear: %d windows scored, %d sentences placed by the ear", listener.calls,
                  sum(moved))
         # The acoustic ad-libs, trimmed by place() to the gaps the checked sentences leave

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import replace
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -24,16 +25,21 @@ from pipeline.core.text import syllable_count
 from pipeline.core.types import AlignedSentence
 from pipeline.speech.align.ear import RATE
 from pipeline.speech.align.forced import ForcedOptions, _next_onset
+from pipeline.speech.align.levels import Band, band_span
 from pipeline.speech.align.listen import Heard, Listener
 
 if TYPE_CHECKING:
     from pipeline.speech.align.ear_check import CheckOptions
 
-__all__ = ["best_onset", "bounds", "onset", "pause_end", "run_from", "speech_in", "unskip"]
+__all__ = ["best_onset", "bounds", "onset", "pause_around", "pause_end", "pauses", "run_from",
+           "speech_in", "unskip"]
 
 log = logging.getLogger("caunoi.align.ear")
 
 Span = tuple[int, int]
+
+#: The pause finder's levels: 20 ms frames (a pause is several), the speech band (Hz).
+PAUSE_BAND: Band = (20, 300.0, 3400.0)
 
 
 def onset(t: int, regions: list[Span]) -> int | None:
@@ -64,28 +70,39 @@ def run_from(t: int, b: int, regions: list[Span]) -> int:
     return ends[0] - max(t, firsts[0]) if ends else 0
 
 
-def pause_end(samples: np.ndarray, lo: int, hi: int, o: CheckOptions) -> int | None:
-    """The end of the longest pause on [lo, hi] (ms) too short or too masked for the speech
-    detector (a music bed under it): 20 ms frames whose speech-band (300-3400 Hz) level is
-    ``pause_db`` below the stretch's median, at least ``min_pause_ms`` in a row (longer than
-    the stops inside words); None when there is none."""
-    frame = RATE // 50
-    seg = samples[lo * RATE // 1000: hi * RATE // 1000]
-    n = seg.size // frame
-    if n < 3:
-        return None
-    power = np.abs(np.fft.rfft(seg[: n * frame].reshape(n, frame) * np.hanning(frame))) ** 2
-    freqs = np.fft.rfftfreq(frame, 1 / RATE)
-    level = 10 * np.log10(power[:, (freqs >= 300) & (freqs <= 3400)].sum(axis=1) + 1e-10)
-    quiet = level < np.median(level) - o.pause_db
-    best, run, at = 0, 0, None
-    for i, q in enumerate(quiet):
-        run = run + 1 if q else 0
-        if run > best and (i + 1 == n or not quiet[i + 1]):
-            best, at = run, i + 1
-    if at is None or best * 20 < o.min_pause_ms:
-        return None
-    return lo + 20 * at
+def pauses(samples: np.ndarray, lo: int, hi: int, o: CheckOptions,
+           wav: Path | None = None) -> list[Span]:
+    """Pauses on [lo, hi] (ms) too short or too masked for the speech detector (a music bed
+    under them): runs of 20 ms frames whose speech-band (300-3400 Hz) level is ``pause_db``
+    below the stretch's median, at least ``min_pause_ms`` long (longer than the stops inside
+    words). The levels are the recording's (``wav``: kept once computed,
+    :func:`levels.band_span`), else ``samples``'."""
+    first, level = band_span(PAUSE_BAND, lo, hi, samples, RATE, wav)
+    if level.size < 3:
+        return []
+    quiet = np.concatenate([[False], level < np.median(level) - o.pause_db, [False]])
+    edges = np.flatnonzero(np.diff(quiet.astype(np.int8)))
+    frame = PAUSE_BAND[0]
+    return [(first + frame * int(i), first + frame * int(j))
+            for i, j in zip(edges[::2], edges[1::2], strict=True)
+            if (j - i) * frame >= o.min_pause_ms]
+
+
+def pause_end(samples: np.ndarray, lo: int, hi: int, o: CheckOptions,
+              wav: Path | None = None) -> int | None:
+    """The end of the longest (the first of the longest) of the :func:`pauses` on [lo, hi];
+    None when there is none."""
+    found = pauses(samples, lo, hi, o, wav)
+    return max(found, key=lambda p: p[1] - p[0])[1] if found else None
+
+
+def pause_around(samples: np.ndarray, t: int, o: CheckOptions,
+                 wav: Path | None = None) -> Span | None:
+    """The pause the detector missed (:func:`pauses`) that ``t`` (ms) falls in, judged on
+    the ``before_ms`` before it and the ``after_ms`` after it (mostly speech: the level the
+    pause is below); None when ``t`` is not in one."""
+    found = pauses(samples, t - o.around_ms[0], t + o.around_ms[1], o, wav)
+    return next(((a, b) for a, b in found if a <= t <= b), None)
 
 
 def _tail(listener: Listener, k: int, span: Span, regions: list[Span], expected: int,
@@ -108,7 +125,7 @@ def _tail(listener: Listener, k: int, span: Span, regions: list[Span], expected:
     # Whisper gives the window's first word the speech before it: the start is where a
     # pause ends in the stretch a sentence of this length starts in, else the first word.
     pause = pause_end(listener.samples, end - int(1.3 * expected), end - int(0.7 * expected),
-                      o)
+                      o, listener.wav)
     start = pause if pause is not None else heard.origin_ms + int(1000 * spoken[0].start)
     return min(max(start, end - int(1.3 * expected)), end - 1), heard
 

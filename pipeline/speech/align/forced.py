@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import logging
 import wave
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -223,12 +224,15 @@ def merge(dtw: list[AlignedSentence], forced: list[Forced | None],
 
 def _ends(out: list[AlignedSentence], from_forced: list[bool],
           regions: list[tuple[int, int]],
-          longest: list[int] | None = None) -> list[AlignedSentence]:
+          longest: list[int] | None = None,
+          pause_at: Callable[[int], tuple[int, int] | None] | None = None
+          ) -> list[AlignedSentence]:
     """Script order kept; a sentence placed by the forced ear ends where the speech region
     it ends in ends, before the next sentence; neighbours do not overlap. ``longest``
     (ms per sentence): a region ending further than this from the sentence's start holds
     more than the sentence (an ad-lib after it with no pause the detector hears), and the
-    forced end is kept."""
+    forced end is kept. With ``pause_at`` (a time → the pause the detector missed that it
+    falls in, or None), either end inside such a pause moves to where the pause starts."""
     fixed = list(out)
     for k, s in enumerate(fixed):
         if s.status != "matched":
@@ -241,6 +245,9 @@ def _ends(out: list[AlignedSentence], from_forced: list[bool],
                 end, nxt if nxt is not None else end)]
             if inside and (longest is None or max(inside) - s.start_ms <= longest[k]):
                 end = max(inside)
+            if inside and pause_at is not None:
+                pause = pause_at(end)
+                end = pause[0] if pause is not None and pause[0] > s.start_ms else end
         if nxt is not None:
             end = min(end, nxt)
         fixed[k] = replace(s, end_ms=max(s.start_ms + 1, end))

@@ -22,10 +22,10 @@ from pathlib import Path
 
 import numpy as np
 
-from pipeline.speech.vad import VadOptions, band_dbs, frame_db, silero_probs
+from pipeline.speech.vad import VadOptions, band_db, band_dbs, frame_db, silero_probs
 
-__all__ = ["BLOCK_SECONDS", "CACHE_SIZE", "Band", "Level", "WavLevels", "clear_levels",
-           "levels_of", "wav_blocks"]
+__all__ = ["BLOCK_SECONDS", "CACHE_SIZE", "Band", "Level", "WavLevels", "band_span",
+           "clear_levels", "levels_of", "wav_blocks"]
 
 #: Samples decoded at a time.
 BLOCK_SECONDS = 60
@@ -151,3 +151,22 @@ def clear_levels() -> None:
     """Forget every recording's levels (benchmarks timing the first pass; tests)."""
     with _CACHE_LOCK:
         _CACHE.clear()
+
+
+def band_span(band: Band, lo_ms: int, hi_ms: int, samples: np.ndarray, rate: int,
+              path: Path | None = None) -> tuple[int, np.ndarray]:
+    """The levels of ``band`` (:func:`vad.band_db`) of the frames wholly inside [lo, hi] ms,
+    on the recording's own frame grid (frame ``k`` covers ``k`` to ``k + 1`` frame lengths),
+    and where the first of them starts (ms). From the levels of ``path`` (kept:
+    :func:`levels_of`) when it is given and decodes at ``rate`` in whole frames per block,
+    else computed from ``samples`` (the whole recording at ``rate``): the same values."""
+    frame = band[0]
+    first, last = -(-max(0, lo_ms) // frame), max(0, hi_ms) // frame
+    hop = rate * frame // 1000
+    if path is not None:
+        wav = levels_of(path)
+        _, (blocks,), _ = wav.get(bands=(band,))
+        if BLOCK_SECONDS * rate % hop == 0 and all(r == rate for _, r in wav.blocks or []):
+            return first * frame, np.concatenate(blocks)[first: max(first, last)]
+    seg = samples[first * hop: max(first, last) * hop]
+    return first * frame, band_db(seg, rate, frame, band[1:])

@@ -12,6 +12,7 @@ audio adds is what tells the texts apart. Used by :mod:`pipeline.speech.align.ea
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
@@ -51,8 +52,10 @@ class Listener:
     text's score less its score on silence; see the module docstring)."""
 
     def __init__(self, ear: Ear, samples: np.ndarray, texts: list[str], pad_ms: int,
-                 prior: bool = True) -> None:
+                 prior: bool = True, wav: Path | None = None) -> None:
         self.ear, self.samples, self.pad = ear, samples, pad_ms
+        #: The recording ``samples`` were read from (its levels are kept: levels.py).
+        self.wav = wav
         self.tokens = [ear.tokens(spoken_form(t)) for t in texts]
         self.calls = 0
         self._sure_heard: list[Heard] | None = None
