@@ -45,7 +45,7 @@ from pipeline.core.text import syllable_count
 from pipeline.core.types import AlignedSentence, Alignment, Ingested, Transcript
 from pipeline.speech.align.audio import wav_regions
 from pipeline.speech.align.base import Aligner, AlignOptions, place
-from pipeline.speech.align.dtw import DTWAligner
+from pipeline.speech.align.dtw import DTWAligner, DTWOptions
 from pipeline.speech.align.ear import RATE, open_ear
 from pipeline.speech.align.ear_place import (
     best_onset,
@@ -115,7 +115,7 @@ class CheckOptions:
     # ... or the acoustics barely heard it there (below the DTW aligner's own line for "no
     # better than unrelated speech", DTWOptions.min_confidence) and the ear heard its text
     # ahead nowhere it forced it (:mod:`pipeline.speech.align.ear_unheard`); 0: off.
-    unheard: float = 0.12
+    unheard: float = DTWOptions.min_confidence
     # Whether the ear may place a sentence the acoustics call skipped: in a gap at least
     # this share of its expected length, its own score at most this far below the lesson's
     # surest sentences' -- unless its text wins by ``clear`` nats per word, four times the
