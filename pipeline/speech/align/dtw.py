@@ -30,7 +30,6 @@ from pipeline.speech.align.features import (
     FRAME_HOP_MS,
     banded_dtw,
     dtw_cost,
-    mfcc,
     speech_normalised,
 )
 from pipeline.speech.align.gaps import (
@@ -45,7 +44,8 @@ from pipeline.speech.align.gaps import (
 )
 from pipeline.speech.align.resplit import resplit
 from pipeline.speech.align.runs import LengthPrior, RunLimits, assign_runs, trim_blips
-from pipeline.speech.align.synth import espeak_available, synthesize
+from pipeline.speech.align.synth import espeak_available
+from pipeline.speech.align.templates import Choice, best_template, local_distances
 from pipeline.speech.vad import VadOptions
 
 __all__ = ["DTWAligner", "DTWOptions"]
@@ -60,6 +60,8 @@ class DTWOptions:
     # Vocal-tract-length warps tried for the templates once the voice is chosen (a narrator
     # whose voice sits a third or fourth above or below the synthesis: formants move too).
     warps: tuple[float, ...] = (1.0, 0.84, 1.19)
+    # Regional accents tried last, at the chosen voice height (see templates.py; (): off).
+    accents: tuple[str, ...] = ("vi-vn-x-central", "vi-vn-x-south")
     wpm: int = 150
     # Features over the band the recording carries (see speech_band) instead of band_hz.
     own_band: bool = False
@@ -144,10 +146,12 @@ class DTWAligner(Aligner):
         feats = (speech_normalised(feats, keep) if o.speech_cmvn else feats)[:, : o.cepstra]
         rec = feats[keep]
         band = int(min(o.max_band, max(o.min_band, o.band_share * rec.shape[0])))
-        voice, pieces, synth, path_i, path_j = _best_template(
-            [s.text for s in sentences], rec, band, o)
+        chosen = best_template([s.text for s in sentences], rec, band, Choice(
+            o.voices, o.warps, o.accents, o.wpm, o.band_hz, o.cepstra))
+        voice, pieces, synth = chosen.name, chosen.pieces, chosen.synth
+        path_i, path_j = chosen.path_i, chosen.path_j
         bounds = [0, *np.cumsum([p.shape[0] for p in pieces]).tolist()]
-        good = float(np.median(_local(synth, rec, path_i, path_j)))
+        good = float(np.median(local_distances(synth, rec, path_i, path_j)))
         rng = np.random.default_rng(0)
         pairs = rng.integers(0, rec.shape[0], (2, 4000))
         unrelated = float(np.median(np.linalg.norm(rec[pairs[0]] - rec[pairs[1]], axis=1)))
@@ -239,29 +243,6 @@ def _feature_band(wav: Path, regions: list[tuple[int, int]], o: DTWOptions
     """``o.band_hz``, or with ``o.own_band`` the band the recording carries (it helped the
     clipping phones of issue 29 but cost tests/test_align_mixed.py a false skip: off)."""
     return speech_band(wav, regions, o.band_hz) if o.own_band else o.band_hz
-
-
-def _best_template(texts: list[str], rec: np.ndarray, band: int, o: DTWOptions
-                   ) -> tuple[str, list[np.ndarray], np.ndarray, np.ndarray, np.ndarray]:
-    """Pass 1, one DTW over the whole lesson per template: keep the synthesis voice closest
-    to the narrator (a female narrator matches a female voice better), then the closest
-    vocal-tract-length warp of that voice (templates through filters warped by 1/warp
-    match a narrator whose formants sit ``warp`` times higher)."""
-    best: tuple[float, str, list[np.ndarray], np.ndarray, np.ndarray, np.ndarray] | None = None
-    tried: list[tuple[str | None, float]] = [(v, o.warps[0]) for v in o.voices]
-    later: list[tuple[str | None, float]] = [(None, w) for w in o.warps[1:]]
-    for given, warp in itertools.chain(tried, later):
-        voice = given or (best[1].split("@")[0] if best else o.voices[0])
-        pieces = [mfcc(*synthesize(text, voice, o.wpm), o.band_hz, 1 / warp)[:, : o.cepstra]
-                  for text in texts]
-        synth = np.concatenate(pieces)
-        path_i, path_j = banded_dtw(synth, rec, band)
-        score = float(np.median(_local(synth, rec, path_i, path_j)))
-        if best is None or score < best[0]:
-            name = voice if warp == 1.0 else f"{voice}@{warp:g}"
-            best = (score, name, pieces, synth, path_i, path_j)
-    assert best is not None
-    return best[1:]
 
 
 def _unskip(assignment: list[tuple[tuple[int, int], float] | None], pieces: list[np.ndarray],
@@ -393,7 +374,3 @@ def _units(regions: list[tuple[int, int]], rough: list[int], expected_ms: list[i
         edges = [a, *cuts, b]
         units += [(x, y) for x, y in itertools.pairwise(edges) if y > x]
     return units
-
-
-def _local(a: np.ndarray, b: np.ndarray, pi: np.ndarray, pj: np.ndarray) -> np.ndarray:
-    return np.asarray(np.linalg.norm(a[pi] - b[pj], axis=1))
