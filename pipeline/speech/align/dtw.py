@@ -46,6 +46,7 @@ from pipeline.speech.align.resplit import resplit
 from pipeline.speech.align.runs import LengthPrior, RunLimits, assign_runs, trim_blips
 from pipeline.speech.align.synth import espeak_available
 from pipeline.speech.align.templates import Choice, best_template, local_distances
+from pipeline.speech.align.tighten import Tighten, tighten
 from pipeline.speech.vad import VadOptions
 
 __all__ = ["DTWAligner", "DTWOptions"]
@@ -120,6 +121,8 @@ class DTWOptions:
     length_weight: float = 1.0
     # How the confidence weighs the template fit, the contrast and the speech length.
     confidence: ConfidenceOptions = field(default_factory=ConfidenceOptions)
+    # A sentence that took far more speech than it could hold keeps its own part (tighten).
+    tighten: Tighten = field(default_factory=Tighten)
     # What a skipped sentence's own unmatched speech must show to be it (gaps.rescue).
     hearing: Hearing = field(default_factory=Hearing)
     # The speech detector's options.
@@ -186,6 +189,8 @@ class DTWAligner(Aligner):
                             (garbage, unrelated - good, penalty), o.hearing)
         assignment = resplit(assignment, (pieces, units, unit_feats, expected_ms),
                              (garbage, unrelated - good, penalty), o.hearing)
+        assignment = tighten(assignment, (pieces, units, unit_feats, expected_ms), penalty,
+                             o.tighten)
         out, used = _placed(list(sentences), assignment,
                             (pieces, units, unit_feats, expected_ms),
                             (good, garbage, unrelated, penalty), o)
