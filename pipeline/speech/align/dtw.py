@@ -151,8 +151,7 @@ class DTWAligner(Aligner):
         band = int(min(o.max_band, max(o.min_band, o.band_share * rec.shape[0])))
         chosen = best_template([s.text for s in sentences], rec, band, Choice(
             o.voices, o.warps, o.accents, o.wpm, o.band_hz, o.cepstra))
-        voice, pieces, synth = chosen.name, chosen.pieces, chosen.synth
-        path_i, path_j = chosen.path_i, chosen.path_j
+        pieces, synth, path_i, path_j = chosen.pieces, chosen.synth, chosen.path_i, chosen.path_j
         bounds = [0, *np.cumsum([p.shape[0] for p in pieces]).tolist()]
         good = float(np.median(local_distances(synth, rec, path_i, path_j)))
         rng = np.random.default_rng(0)
@@ -163,7 +162,7 @@ class DTWAligner(Aligner):
         rough = [int(keep[min(int(path_j[np.searchsorted(path_i, b)]), keep.size - 1)])
                  * FRAME_HOP_MS for b in bounds[:-1]]
         log.info("dtw: voice %s, band %s Hz, %d synth × %d speech frames, band %d, "
-                 "match %.2f, unrelated %.2f", voice, o.band_hz, synth.shape[0], rec.shape[0],
+                 "match %.2f, unrelated %.2f", chosen.name, o.band_hz, synth.shape[0], rec.shape[0],
                  band, good, unrelated)
         # Pass 2: sentences take whole runs of speech units; units left over are ad-libs.
         tempo = rec.shape[0] / max(1, synth.shape[0])
@@ -171,6 +170,7 @@ class DTWAligner(Aligner):
         units = _units(regions, rough, expected_ms, o.min_split_ms)
         unit_feats = [feats[a // FRAME_HOP_MS: max(a // FRAME_HOP_MS + 1, b // FRAME_HOP_MS)]
                       for a, b in units]
+        found: Found = (pieces, units, unit_feats, expected_ms)  # units may be cut in place
         expected = [int(np.searchsorted([u[1] for u in units], t)) for t in rough]
         prior = LengthPrior(tempo, unrelated - good, o.length_weight) if o.length_weight else None
         assignment = assign_runs(pieces, unit_feats, expected, (garbage, penalty),
@@ -178,21 +178,16 @@ class DTWAligner(Aligner):
         # A match below min_confidence is no better than unrelated speech: not this sentence.
         floor = garbage - o.min_confidence * (garbage - good)
         log.debug("dtw runs %s, floor %.3f, units %s", assignment, floor, units)
-        assignment = below_floor(assignment, (pieces, units, unit_feats, expected_ms),
-                                 (floor, garbage, unrelated - good, penalty), o.keep_misfit)
+        assignment = below_floor(assignment, found, (floor, garbage, unrelated - good, penalty),
+                                 o.keep_misfit)
         assignment = _unskip(assignment, pieces, units, unit_feats, expected_ms,
                              (garbage, penalty, unrelated), o)
-        assignment = revise(assignment, (pieces, units, unit_feats, expected_ms),
-                            (good, unrelated, penalty), o.skip_duration_weight, o.extend,
-                            o.min_run_share)
-        assignment = rescue(assignment, (pieces, units, unit_feats, expected_ms),
-                            (garbage, unrelated - good, penalty), o.hearing)
-        assignment = resplit(assignment, (pieces, units, unit_feats, expected_ms),
-                             (garbage, unrelated - good, penalty), o.hearing)
-        assignment = tighten(assignment, (pieces, units, unit_feats, expected_ms), penalty,
-                             o.tighten)
-        out, used = _placed(list(sentences), assignment,
-                            (pieces, units, unit_feats, expected_ms),
+        assignment = revise(assignment, found, (good, unrelated, penalty),
+                            o.skip_duration_weight, o.extend, o.min_run_share)
+        assignment = rescue(assignment, found, (garbage, unrelated - good, penalty), o.hearing)
+        assignment = resplit(assignment, found, (garbage, unrelated - good, penalty), o.hearing)
+        assignment = tighten(assignment, found, penalty, o.tighten)
+        out, used = _placed(list(sentences), assignment, found,
                             (good, garbage, unrelated, penalty), o)
         spare = true_runs(np.array([u not in used for u in range(len(units))]), 1)
         out, spare = _absorb_restarts(out, spare, units, unit_feats, pieces, tempo,
