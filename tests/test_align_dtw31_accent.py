@@ -60,4 +60,4 @@ def test_a_northern_narrator_keeps_the_northern_templates(
         tmp_path: Path, registry: Registry, caplog: pytest.LogCaptureFixture) -> None:
     got, chosen = _align(tmp_path, registry, "vi", "shift-phone", 31, caplog)
     assert "vi-vn-x" not in chosen.split(",")[0], chosen
-    assert [k for k, (status, _) in got.items() if status == "skipped"] == [2], got
+    assert got[1][0] == "matched" and got[1][1] <= 300 and got[2][0] == "skipped", got
