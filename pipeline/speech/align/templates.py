@@ -9,6 +9,7 @@ sentence fits its own speech worse than its neighbours' templates and is reporte
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 
 import numpy as np
@@ -17,6 +18,8 @@ from pipeline.speech.align.features import banded_dtw, mfcc
 from pipeline.speech.align.synth import synthesize_all
 
 __all__ = ["Choice", "Templates", "best_template", "local_distances"]
+
+log = logging.getLogger("caunoi.align.templates")
 
 
 @dataclass(frozen=True)
@@ -55,6 +58,7 @@ def best_template(texts: list[str], rec: np.ndarray, band: int, c: Choice) -> Te
         synth = np.concatenate(pieces)
         path_i, path_j = banded_dtw(synth, rec, band)
         score = float(np.median(local_distances(synth, rec, path_i, path_j)))
+        log.debug("template %s@%g: median distance %.4f", voice, warp, score)
         if best is None or score < best[0]:
             name = voice if warp == 1.0 else f"{voice}@{warp:g}"
             best = (score, voice, warp, Templates(name, pieces, synth, path_i, path_j))
