@@ -30,7 +30,6 @@ from pipeline.speech.align.features import (
     FRAME_HOP_MS,
     banded_dtw,
     dtw_cost,
-    mfcc,
     speech_normalised,
 )
 from pipeline.speech.align.gaps import (
@@ -45,7 +44,9 @@ from pipeline.speech.align.gaps import (
 )
 from pipeline.speech.align.resplit import resplit
 from pipeline.speech.align.runs import LengthPrior, RunLimits, assign_runs, trim_blips
-from pipeline.speech.align.synth import espeak_available, synthesize
+from pipeline.speech.align.synth import espeak_available
+from pipeline.speech.align.templates import Choice, best_template, local_distances
+from pipeline.speech.align.tighten import Tighten, tighten
 from pipeline.speech.vad import VadOptions
 
 __all__ = ["DTWAligner", "DTWOptions"]
@@ -60,6 +61,8 @@ class DTWOptions:
     # Vocal-tract-length warps tried for the templates once the voice is chosen (a narrator
     # whose voice sits a third or fourth above or below the synthesis: formants move too).
     warps: tuple[float, ...] = (1.0, 0.84, 1.19)
+    # Regional accents tried last, at the chosen voice height (see templates.py; (): off).
+    accents: tuple[str, ...] = ("vi-vn-x-central", "vi-vn-x-south")
     wpm: int = 150
     # Features over the band the recording carries (see speech_band) instead of band_hz.
     own_band: bool = False
@@ -118,6 +121,8 @@ class DTWOptions:
     length_weight: float = 1.0
     # How the confidence weighs the template fit, the contrast and the speech length.
     confidence: ConfidenceOptions = field(default_factory=ConfidenceOptions)
+    # A sentence that took far more speech than it could hold keeps its own part (tighten).
+    tighten: Tighten = field(default_factory=Tighten)
     # What a skipped sentence's own unmatched speech must show to be it (gaps.rescue).
     hearing: Hearing = field(default_factory=Hearing)
     # The speech detector's options.
@@ -144,10 +149,11 @@ class DTWAligner(Aligner):
         feats = (speech_normalised(feats, keep) if o.speech_cmvn else feats)[:, : o.cepstra]
         rec = feats[keep]
         band = int(min(o.max_band, max(o.min_band, o.band_share * rec.shape[0])))
-        voice, pieces, synth, path_i, path_j = _best_template(
-            [s.text for s in sentences], rec, band, o)
+        chosen = best_template([s.text for s in sentences], rec, band, Choice(
+            o.voices, o.warps, o.accents, o.wpm, o.band_hz, o.cepstra))
+        pieces, synth, path_i, path_j = chosen.pieces, chosen.synth, chosen.path_i, chosen.path_j
         bounds = [0, *np.cumsum([p.shape[0] for p in pieces]).tolist()]
-        good = float(np.median(_local(synth, rec, path_i, path_j)))
+        good = float(np.median(local_distances(synth, rec, path_i, path_j)))
         rng = np.random.default_rng(0)
         pairs = rng.integers(0, rec.shape[0], (2, 4000))
         unrelated = float(np.median(np.linalg.norm(rec[pairs[0]] - rec[pairs[1]], axis=1)))
@@ -156,7 +162,7 @@ class DTWAligner(Aligner):
         rough = [int(keep[min(int(path_j[np.searchsorted(path_i, b)]), keep.size - 1)])
                  * FRAME_HOP_MS for b in bounds[:-1]]
         log.info("dtw: voice %s, band %s Hz, %d synth × %d speech frames, band %d, "
-                 "match %.2f, unrelated %.2f", voice, o.band_hz, synth.shape[0], rec.shape[0],
+                 "match %.2f, unrelated %.2f", chosen.name, o.band_hz, synth.shape[0], rec.shape[0],
                  band, good, unrelated)
         # Pass 2: sentences take whole runs of speech units; units left over are ad-libs.
         tempo = rec.shape[0] / max(1, synth.shape[0])
@@ -164,6 +170,7 @@ class DTWAligner(Aligner):
         units = _units(regions, rough, expected_ms, o.min_split_ms)
         unit_feats = [feats[a // FRAME_HOP_MS: max(a // FRAME_HOP_MS + 1, b // FRAME_HOP_MS)]
                       for a, b in units]
+        found: Found = (pieces, units, unit_feats, expected_ms)  # units may be cut in place
         expected = [int(np.searchsorted([u[1] for u in units], t)) for t in rough]
         prior = LengthPrior(tempo, unrelated - good, o.length_weight) if o.length_weight else None
         assignment = assign_runs(pieces, unit_feats, expected, (garbage, penalty),
@@ -171,19 +178,16 @@ class DTWAligner(Aligner):
         # A match below min_confidence is no better than unrelated speech: not this sentence.
         floor = garbage - o.min_confidence * (garbage - good)
         log.debug("dtw runs %s, floor %.3f, units %s", assignment, floor, units)
-        assignment = below_floor(assignment, (pieces, units, unit_feats, expected_ms),
-                                 (floor, garbage, unrelated - good, penalty), o.keep_misfit)
+        assignment = below_floor(assignment, found, (floor, garbage, unrelated - good, penalty),
+                                 o.keep_misfit)
         assignment = _unskip(assignment, pieces, units, unit_feats, expected_ms,
                              (garbage, penalty, unrelated), o)
-        assignment = revise(assignment, (pieces, units, unit_feats, expected_ms),
-                            (good, unrelated, penalty), o.skip_duration_weight, o.extend,
-                            o.min_run_share)
-        assignment = rescue(assignment, (pieces, units, unit_feats, expected_ms),
-                            (garbage, unrelated - good, penalty), o.hearing)
-        assignment = resplit(assignment, (pieces, units, unit_feats, expected_ms),
-                             (garbage, unrelated - good, penalty), o.hearing)
-        out, used = _placed(list(sentences), assignment,
-                            (pieces, units, unit_feats, expected_ms),
+        assignment = revise(assignment, found, (good, unrelated, penalty),
+                            o.skip_duration_weight, o.extend, o.min_run_share)
+        assignment = rescue(assignment, found, (garbage, unrelated - good, penalty), o.hearing)
+        assignment = resplit(assignment, found, (garbage, unrelated - good, penalty), o.hearing)
+        assignment = tighten(assignment, found, penalty, o.tighten)
+        out, used = _placed(list(sentences), assignment, found,
                             (good, garbage, unrelated, penalty), o)
         spare = true_runs(np.array([u not in used for u in range(len(units))]), 1)
         out, spare = _absorb_restarts(out, spare, units, unit_feats, pieces, tempo,
@@ -239,29 +243,6 @@ def _feature_band(wav: Path, regions: list[tuple[int, int]], o: DTWOptions
     """``o.band_hz``, or with ``o.own_band`` the band the recording carries (it helped the
     clipping phones of issue 29 but cost tests/test_align_mixed.py a false skip: off)."""
     return speech_band(wav, regions, o.band_hz) if o.own_band else o.band_hz
-
-
-def _best_template(texts: list[str], rec: np.ndarray, band: int, o: DTWOptions
-                   ) -> tuple[str, list[np.ndarray], np.ndarray, np.ndarray, np.ndarray]:
-    """Pass 1, one DTW over the whole lesson per template: keep the synthesis voice closest
-    to the narrator (a female narrator matches a female voice better), then the closest
-    vocal-tract-length warp of that voice (templates through filters warped by 1/warp
-    match a narrator whose formants sit ``warp`` times higher)."""
-    best: tuple[float, str, list[np.ndarray], np.ndarray, np.ndarray, np.ndarray] | None = None
-    tried: list[tuple[str | None, float]] = [(v, o.warps[0]) for v in o.voices]
-    later: list[tuple[str | None, float]] = [(None, w) for w in o.warps[1:]]
-    for given, warp in itertools.chain(tried, later):
-        voice = given or (best[1].split("@")[0] if best else o.voices[0])
-        pieces = [mfcc(*synthesize(text, voice, o.wpm), o.band_hz, 1 / warp)[:, : o.cepstra]
-                  for text in texts]
-        synth = np.concatenate(pieces)
-        path_i, path_j = banded_dtw(synth, rec, band)
-        score = float(np.median(_local(synth, rec, path_i, path_j)))
-        if best is None or score < best[0]:
-            name = voice if warp == 1.0 else f"{voice}@{warp:g}"
-            best = (score, name, pieces, synth, path_i, path_j)
-    assert best is not None
-    return best[1:]
 
 
 def _unskip(assignment: list[tuple[tuple[int, int], float] | None], pieces: list[np.ndarray],
@@ -393,7 +374,3 @@ def _units(regions: list[tuple[int, int]], rough: list[int], expected_ms: list[i
         edges = [a, *cuts, b]
         units += [(x, y) for x, y in itertools.pairwise(edges) if y > x]
     return units
-
-
-def _local(a: np.ndarray, b: np.ndarray, pi: np.ndarray, pj: np.ndarray) -> np.ndarray:
-    return np.asarray(np.linalg.norm(a[pi] - b[pj], axis=1))

@@ -6,6 +6,7 @@ import io
 import shutil
 import subprocess
 import wave
+from concurrent.futures import ThreadPoolExecutor
 from functools import lru_cache
 
 import numpy as np
@@ -13,7 +14,10 @@ import numpy as np
 from pipeline.core.errors import AlignmentError
 from pipeline.core.vi_numbers import spoken_form
 
-__all__ = ["espeak_available", "synthesize"]
+__all__ = ["espeak_available", "synthesize", "synthesize_all"]
+
+#: espeak-ng processes run at once by synthesize_all (each mostly waits on its start-up).
+WORKERS = 4
 
 
 def espeak_available() -> bool:
@@ -39,3 +43,11 @@ def synthesize(text: str, voice: str = "vi", wpm: int = 150) -> tuple[np.ndarray
     if loud.size:
         samples = samples[loud[0]: loud[-1] + 1]
     return samples, rate
+
+
+def synthesize_all(texts: list[str], voice: str = "vi", wpm: int = 150
+                   ) -> list[tuple[np.ndarray, int]]:
+    """:func:`synthesize` for each of ``texts``, up to ``WORKERS`` espeak-ng processes at
+    once (the same results, in order)."""
+    with ThreadPoolExecutor(max_workers=WORKERS) as pool:
+        return list(pool.map(lambda text: synthesize(text, voice, wpm), texts))
