@@ -127,13 +127,19 @@ class ServerRuns:
         return [run_info(fr)]
 
 
-@pytest.fixture
-def server_client(review_app: ReviewApp, portal_settings: Settings,
-                  tmp_path: Path) -> Iterator[TestClient]:
+def team_store(tmp_path: Path) -> ReviewStore:
+    """A store with an editor (lan) and an administrator (boss) of team laocai."""
     store = ReviewStore(f"sqlite:///{tmp_path / 'review.sqlite3'}")
     editors = PortalStore.on(store).editors
     editors.add_user("lan", PASSWORD, {}, teams=("laocai",))
     editors.add_user("boss", PASSWORD, {}, admin=True, teams=("laocai",))
+    return store
+
+
+@pytest.fixture
+def server_client(review_app: ReviewApp, portal_settings: Settings,
+                  tmp_path: Path) -> Iterator[TestClient]:
+    store = team_store(tmp_path)
     app = review_app.from_settings(store, portal_settings, ServerRuns(),
                                    {"tm_dir": tmp_path / "tm"})
     with review_app.client(app) as c:

@@ -22,11 +22,10 @@ from pipeline.core.config import Settings
 from pipeline.core.i18n import UI_LANGUAGES
 from pipeline.core.limits import InputLimitError
 from pipeline.portal.run_messages import failure_messages
-from pipeline.portal.store import PortalStore
 from pipeline.portal.uploads import UploadTooLargeError
-from pipeline.review.store import ReviewStore
 from tests import test_portal_web as web
 from tests.conftest import ReviewApp
+from tests.test_left30_messages import team_store
 from tests.test_portal_web import PASSWORD, TUS, _rec, upload_all
 from tests.test_review_dbs import fast_passwords as fast_passwords
 from tests.test_review_workbench import login
@@ -76,10 +75,7 @@ def test_a_run_stopped_by_a_limit_tells_editors_who_acts_and_admins_the_setting(
 @pytest.fixture
 def portal_client(review_app: ReviewApp, portal_settings: Settings,
                   tmp_path: Path) -> Iterator[TestClient]:
-    store = ReviewStore(f"sqlite:///{tmp_path / 'review.sqlite3'}")
-    editors = PortalStore.on(store).editors
-    editors.add_user("lan", PASSWORD, {}, teams=("laocai",))
-    editors.add_user("boss", PASSWORD, {}, admin=True, teams=("laocai",))
+    store = team_store(tmp_path)
     store.add_user("mai", PASSWORD, {"hmn": "reviewer"})
     app = review_app.from_settings(store, portal_settings, web.RecordingLauncher(),
                                    {"tm_dir": tmp_path / "tm"})
