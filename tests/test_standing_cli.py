@@ -47,6 +47,6 @@ def test_the_command_line_refuses_to_publish_it(world: tuple[Settings, Path],
     _approve(s, "en", "SECOND")
     monkeypatch.setattr("flows.cli.load_cli_settings", lambda args: s)
     target = s.out_dir / "pub"
-    assert main(["publish", LESSON, "--to", str(target)]) != 0
+    assert main(["publish", LESSON, "--to", str(target)]) == 2
     assert not (target / LESSON).exists(), "published anyway"
     assert "caunoi produce" in capsys.readouterr().err

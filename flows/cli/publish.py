@@ -27,6 +27,8 @@ def _check_standing(outs: list[Path], settings: Settings, languages: Iterable[st
     ``pipeline.steps.standing``)."""
     from pipeline.steps.standing import check_finals_stand
 
+    if not settings.database_url and not (settings.out_dir / "review.sqlite3").is_file():
+        return  # no review store here (outputs copied from elsewhere): nothing to compare
     store = review_store(settings)
     try:
         for out in outs:

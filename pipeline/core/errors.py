@@ -166,6 +166,7 @@ class FinalOutdatedError(CaunoiError):
     """A language's final was made under an approval that no longer stands."""
 
     key = "errors.final_outdated"
+    exit_code = 2
 
 
 class RenderQualityError(CaunoiError):

@@ -22,7 +22,8 @@ log = logging.getLogger("caunoi.publish")
 def check_finals_stand(out: Path, store: ReviewStore, languages: Iterable[str] = ()) -> None:
     """Raise :class:`FinalOutdatedError` naming the target languages (of ``languages``;
     empty: all) whose listed final a reviewer has approved again, or withdrawn, since the
-    run that made it. A lesson made before the finals ledger existed is not checked."""
+    run that made it. A lesson made before the finals ledger existed, or that this review
+    store does not know, is not checked."""
     m = load_manifest(out)
     wanted = set(languages)
     listed = {f.language for f in m.files
@@ -31,9 +32,9 @@ def check_finals_stand(out: Path, store: ReviewStore, languages: Iterable[str] =
               and (not wanted or f.language in wanted)}
     if not listed:
         return
-    if not (out / LEDGER).is_file():
-        log.warning("%s: no finals ledger (made by an older version): approvals not checked",
-                    out.name)
+    if not (out / LEDGER).is_file() or store.lesson(m.lesson_id) is None:
+        log.warning("%s: no finals ledger (made by an older version) or a review store that "
+                    "does not know the lesson: approvals not checked", out.name)
         return
     approvals = {c: approval_basis(store, m.lesson_id, c) for c in sorted(listed)}
     stale = sorted(listed - set(standing_finals(out, approvals).languages))
