@@ -112,3 +112,19 @@ def test_an_end_the_ear_sets_inside_a_missed_pause_moves_to_where_the_pause_star
     assert _ends(out, [False, True], smeared, [6000, 6000])[1].end_ms == 6400
     # A sentence the ear did not place keeps its end.
     assert _ends(out, [False, False], regions, longest, at)[1].end_ms == 6400
+
+
+def test_a_sentence_barely_heard_whose_text_the_ear_hears_ahead_elsewhere_is_not_skipped(
+        ) -> None:
+    """The 'heard ahead nowhere' guard of ``ear_unheard.unheard`` on its own: the same
+    sentence, behind where the acoustics barely put it, is skipped only when the ear found
+    no other place where its text is ahead."""
+    from pipeline.speech.align.ear_unheard import unheard
+
+    o = CheckOptions()
+    acoustic = _acoustic(0.02)
+    behind = {2: -1.0}
+    for alt, status in (({}, "skipped"), ({2: _s(2, 19000, 21000, conf=0.3)}, "matched")):
+        out = list(acoustic)
+        unheard(out, [False] * 5, [2], (set(), {2}), (behind, alt, 0.3), o)
+        assert out[2].status == status, (alt, out[2])
