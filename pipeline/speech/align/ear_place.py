@@ -24,7 +24,7 @@ import numpy as np
 from pipeline.core.text import syllable_count
 from pipeline.core.types import AlignedSentence
 from pipeline.speech.align.ear import RATE
-from pipeline.speech.align.forced import ForcedOptions, _next_onset
+from pipeline.speech.align.forced import ForcedOptions, next_onset
 from pipeline.speech.align.levels import Band, band_span
 from pipeline.speech.align.listen import Heard, Listener
 
@@ -45,7 +45,7 @@ PAUSE_BAND: Band = (20, 300.0, 3400.0)
 def onset(t: int, regions: list[Span]) -> int | None:
     """Where a forced start ``t`` lands on the speech: the onset just after it, or ``t``
     itself inside speech that runs on (a narrator over music); None in silence."""
-    near = _next_onset(t, regions, ForcedOptions())
+    near = next_onset(t, regions, ForcedOptions())
     if near is not None:
         return near
     return t if any(a <= t < b for a, b in regions) else None

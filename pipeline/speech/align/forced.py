@@ -32,7 +32,7 @@ from pipeline.speech.align.base import Aligner, AlignOptions, place
 from pipeline.speech.align.dtw import DTWAligner
 from pipeline.speech.align.ear import RATE, WINDOW_S, Ear, EarWord, open_ear
 
-__all__ = ["ForcedOptions", "WhisperAligner", "force_sentences", "freed"]
+__all__ = ["ForcedOptions", "WhisperAligner", "force_sentences", "freed", "next_onset"]
 
 log = logging.getLogger("caunoi.align.forced")
 
@@ -178,7 +178,7 @@ def _pace(sentences: list[AlignedSentence]) -> float:
     return float(np.median(rates)) if rates else 220.0
 
 
-def _next_onset(t: int, regions: list[tuple[int, int]], o: ForcedOptions) -> int | None:
+def next_onset(t: int, regions: list[tuple[int, int]], o: ForcedOptions) -> int | None:
     """The speech onset a forced start points at: forced starts come early (the pause
     before a word is given to the word), so the first onset from just before ``t`` on,
     within ``snap_ms``; None when there is none."""
@@ -201,7 +201,7 @@ def merge(dtw: list[AlignedSentence], forced: list[Forced | None],
         heard = (f is not None and f.probability >= max(o.min_probability,
                                                         o.heard_probability * typical)
                  and f.end_ms - f.start_ms >= o.heard_share * expected)
-        onset = _next_onset(f.start_ms, regions, o) if f is not None else None
+        onset = next_onset(f.start_ms, regions, o) if f is not None else None
         log.debug("sentence %s: acoustic %s %d-%d (%.2f), forced %s, onset %s", d.index,
                   d.status, d.start_ms, d.end_ms, d.confidence, f, onset)
         # A sentence the acoustics call skipped needs a forced ear at least as sure as it is

@@ -17,8 +17,9 @@ from pipeline.speech.align.features import FRAME_HOP_MS, dtw_cost, dtw_open_end
 
 log = logging.getLogger("caunoi.align.gaps")
 
-__all__ = ["Found", "Hearing", "below_floor", "cut_frames", "extend_runs", "fill_gaps", "heard",
-           "rescue", "revise", "shift_run", "speech_frames", "spread", "true_runs"]
+__all__ = ["Found", "Hearing", "below_floor", "candidate_spans", "cut_frames", "extend_runs",
+           "fill_gaps", "heard", "rescue", "revise", "shift_run", "speech_frames", "spread",
+           "true_runs"]
 
 #: Speech in a gap shorter than this share of what the sentences need: they were not said.
 MIN_SPEECH_SHARE = 0.5
@@ -293,7 +294,7 @@ def _hear(out: list[Run | None], ks: list[int], window: tuple[int, int],
     best: tuple[float, int, int, int, float] | None = None
     for k in ks:
         want = expected_ms[k] // FRAME_HOP_MS
-        for a, b in _spans(pieces[k], seg, want, costs[2], hearing):
+        for a, b in candidate_spans(pieces[k], seg, want, costs[2], hearing):
             got = heard(k, seg[a:b], found, costs, hearing)
             if got is not None and (best is None or got[0] > best[0]):
                 best = (got[0], k, a, b, got[1])
@@ -310,7 +311,7 @@ def _hear(out: list[Run | None], ks: list[int], window: tuple[int, int],
     _hear(out, [j for j in ks if j < k], (lo, first - 1), found, costs, hearing)
 
 
-def _spans(template: np.ndarray, seg: np.ndarray, expected: int, penalty: float,
+def candidate_spans(template: np.ndarray, seg: np.ndarray, expected: int, penalty: float,
            hearing: Hearing) -> list[tuple[int, int]]:
     """Frame spans of ``seg`` a sentence may have taken: all of it, and the head and the
     tail that its template matches best (open-end DTW) among those of about its expected

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from pipeline.speech.align.features import FRAME_HOP_MS, dtw_cost
-from pipeline.speech.align.gaps import Found, Hearing, Run, _spans, cut_frames
+from pipeline.speech.align.gaps import Found, Hearing, Run, candidate_spans, cut_frames
 
 __all__ = ["Tighten", "tighten"]
 
@@ -58,7 +58,7 @@ def tighten(assignment: list[Run | None], found: Found, penalty: float, t: Tight
             continue
         seg = np.concatenate(unit_feats[a: b + 1])
         tries = [(dtw_cost(pieces[k], seg[x:y], penalty), (x, y)) for x, y in
-                 _spans(pieces[k], seg, expected_ms[k] // FRAME_HOP_MS, penalty, hearing)]
+                 candidate_spans(pieces[k], seg, expected_ms[k] // FRAME_HOP_MS, penalty, hearing)]
         cost, span = min(tries)
         if span == (0, seg.shape[0]):
             continue
