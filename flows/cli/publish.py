@@ -25,9 +25,10 @@ def _lesson_out(settings: Settings, value: str, where: str) -> Path:
 def _check_standing(outs: list[Path], settings: Settings, languages: Iterable[str]) -> None:
     """A final made before the approval that stands now is not published (see
     ``pipeline.steps.standing``)."""
+    from pipeline.steps.publish import has_review_store
     from pipeline.steps.standing import check_finals_stand
 
-    if not settings.database_url and not (settings.out_dir / "review.sqlite3").is_file():
+    if not has_review_store(settings):
         return  # no review store here (outputs copied from elsewhere): nothing to compare
     store = review_store(settings)
     try:

@@ -27,7 +27,8 @@ from pipeline.steps.voice import SUBTITLE_EXTS, dub_files
 from pipeline.voice.outputs import AudioOutputOptions
 from pipeline.voice.types import DubResult
 
-__all__ = ["interface_words", "manifest_step", "remove_withdrawn_finals", "subtitle_files"]
+__all__ = ["has_review_store", "interface_words", "manifest_step", "remove_withdrawn_finals",
+           "subtitle_files"]
 
 log = logging.getLogger("caunoi.publish")
 
@@ -143,7 +144,7 @@ def manifest_step(run: LessonRun, job: Job) -> Path:
 _SQLITE_HEADER = b"SQLite format 3\x00"
 
 
-def _has_store(settings: Settings) -> bool:
+def has_review_store(settings: Settings) -> bool:
     """A review store to read: a database URL, or a SQLite file that is one (a bundle never
     creates a store, nor opens a file that is not a database)."""
     if settings.database_url:
@@ -160,7 +161,7 @@ def interface_words(settings: Settings, languages: Iterable[str]) -> dict[str, d
     review store, for ``PublishOptions.interface``. None when there is no store, or when the
     store cannot be read (logged: the page then shows its icons, and the bundle is still
     made)."""
-    if not _has_store(settings):
+    if not has_review_store(settings):
         return {}
     from sqlalchemy.exc import SQLAlchemyError
 
