@@ -8,7 +8,8 @@ from functools import lru_cache
 import numba
 import numpy as np
 
-__all__ = ["FRAME_HOP_MS", "banded_dtw", "mfcc", "mfcc_stream", "speech_normalised"]
+__all__ = ["FRAME_HOP_MS", "banded_dtw", "dtw_cost", "dtw_open_end", "dtw_open_start", "mfcc",
+           "mfcc_stream", "speech_normalised"]
 
 #: 10 ms hop: every frame index is 10 ms of audio.
 FRAME_HOP_MS = 10
@@ -279,6 +280,12 @@ def dtw_open_end(a: np.ndarray, b: np.ndarray, penalty: float) -> np.ndarray:
     acc, steps = _dtw_table(a, b, penalty)
     mean: np.ndarray = acc[-1] / steps[-1]
     return mean
+
+
+def dtw_open_start(a: np.ndarray, b: np.ndarray, penalty: float) -> np.ndarray:
+    """:func:`dtw_open_end` from the other end: element ``i`` is ``a`` matched whole against
+    the last ``i + 1`` frames of ``b``."""
+    return dtw_open_end(a[::-1].copy(), b[::-1].copy(), penalty)
 
 
 def speech_normalised(feats: np.ndarray, rows: np.ndarray) -> np.ndarray:

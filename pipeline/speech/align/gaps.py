@@ -13,7 +13,7 @@ from pipeline.core.text import syllable_count
 from pipeline.core.types import AlignedSentence, Ingested
 from pipeline.speech.align.audio import wav_regions
 from pipeline.speech.align.evidence import evidence
-from pipeline.speech.align.features import FRAME_HOP_MS, dtw_cost, dtw_open_end
+from pipeline.speech.align.features import FRAME_HOP_MS, dtw_cost, dtw_open_end, dtw_open_start
 
 log = logging.getLogger("caunoi.align.gaps")
 
@@ -312,7 +312,7 @@ def _hear(out: list[Run | None], ks: list[int], window: tuple[int, int],
 
 
 def candidate_spans(template: np.ndarray, seg: np.ndarray, expected: int, penalty: float,
-           hearing: Hearing) -> list[tuple[int, int]]:
+                    hearing: Hearing) -> list[tuple[int, int]]:
     """Frame spans of ``seg`` a sentence may have taken: all of it, and the head and the
     tail that its template matches best (open-end DTW) among those of about its expected
     length (``expected`` frames) that leave at least ``min_rest_ms`` beside them."""
@@ -323,8 +323,8 @@ def candidate_spans(template: np.ndarray, seg: np.ndarray, expected: int, penalt
     if least >= most:
         return spans
     ends = dtw_open_end(template, seg, penalty)
-    spans.append((0, least + int(np.argmin(ends[least - 1: most])) ))
-    starts = dtw_open_end(template[::-1].copy(), seg[::-1].copy(), penalty)
+    spans.append((0, least + int(np.argmin(ends[least - 1: most]))))
+    starts = dtw_open_start(template, seg, penalty)
     spans.append((seg.shape[0] - least - int(np.argmin(starts[least - 1: most])),
                   seg.shape[0]))
     return spans

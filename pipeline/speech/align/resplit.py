@@ -21,7 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from pipeline.speech.align.evidence import ConfidenceOptions
-from pipeline.speech.align.features import FRAME_HOP_MS, dtw_cost, dtw_open_end
+from pipeline.speech.align.features import FRAME_HOP_MS, dtw_cost, dtw_open_end, dtw_open_start
 from pipeline.speech.align.gaps import Found, Hearing, Run, cut_frames, heard
 
 log = logging.getLogger("caunoi.align.resplit")
@@ -115,7 +115,7 @@ def _split(k: int, j: int, stretch: tuple[int, int], old: tuple[int, float], fou
     if least > most:
         return None
     head = dtw_open_end(pieces[first], seg, costs[2])
-    tail = dtw_open_end(pieces[second][::-1].copy(), seg[::-1].copy(), costs[2])
+    tail = dtw_open_start(pieces[second], seg, costs[2])
     ts = np.arange(least, most + 1)
     total = ts * head[ts - 1] + (m - ts) * tail[m - ts - 1]
     edges = np.cumsum([f.shape[0] for f in unit_feats[lo: hi]]).tolist()
